@@ -1,0 +1,44 @@
+# FindCAF: locates the C++ Actor Framework 0.17 as Debian ships it (libcaf-dev).
+#
+# Debian's package installs headers and shared libraries but no CMake config and
+# no pkg-config file, so find_package(CAF) needs this module. It defines the
+# imported targets CAF::core and CAF::io and sets CAF_VERSION (e.g. 1706).
+
+find_path(CAF_INCLUDE_DIR NAMES caf/all.hpp)
+find_library(CAF_CORE_LIBRARY NAMES caf_core)
+find_library(CAF_IO_LIBRARY NAMES caf_io)
+
+if(CAF_INCLUDE_DIR AND EXISTS "${CAF_INCLUDE_DIR}/caf/config.hpp")
+  file(STRINGS "${CAF_INCLUDE_DIR}/caf/config.hpp" _caf_version_line
+       REGEX "^#define CAF_VERSION [0-9]+")
+  string(REGEX REPLACE "^#define CAF_VERSION ([0-9]+).*" "\\1" CAF_VERSION
+         "${_caf_version_line}")
+endif()
+
+include(FindPackageHandleStandardArgs)
+find_package_handle_standard_args(CAF
+  REQUIRED_VARS CAF_INCLUDE_DIR CAF_CORE_LIBRARY CAF_IO_LIBRARY
+  VERSION_VAR CAF_VERSION)
+
+if(CAF_FOUND)
+  if(CAF_VERSION VERSION_LESS 1700 OR NOT CAF_VERSION VERSION_LESS 1800)
+    message(FATAL_ERROR "Sluice needs CAF 0.17 (found CAF_VERSION ${CAF_VERSION})")
+  endif()
+  if(NOT TARGET CAF::core)
+    add_library(CAF::core UNKNOWN IMPORTED)
+    set_target_properties(CAF::core PROPERTIES
+      IMPORTED_LOCATION "${CAF_CORE_LIBRARY}"
+      INTERFACE_INCLUDE_DIRECTORIES "${CAF_INCLUDE_DIR}")
+    find_package(Threads REQUIRED)
+    target_link_libraries(CAF::core INTERFACE Threads::Threads)
+  endif()
+  if(NOT TARGET CAF::io)
+    add_library(CAF::io UNKNOWN IMPORTED)
+    set_target_properties(CAF::io PROPERTIES
+      IMPORTED_LOCATION "${CAF_IO_LIBRARY}"
+      INTERFACE_INCLUDE_DIRECTORIES "${CAF_INCLUDE_DIR}")
+    target_link_libraries(CAF::io INTERFACE CAF::core)
+  endif()
+endif()
+
+mark_as_advanced(CAF_INCLUDE_DIR CAF_CORE_LIBRARY CAF_IO_LIBRARY)

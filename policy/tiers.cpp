@@ -1,0 +1,106 @@
+#include "policy/tiers.hpp"
+
+#include <array>
+#include <string>
+
+#include "policy/retention.hpp"
+
+namespace sluice {
+
+namespace {
+
+constexpr std::array<std::string_view, 3> tier_names = {"free", "pro", "enterprise"};
+
+// SPEC section 2. Enterprise numbers are "per contract": these are the
+// defaults a contract starts from, overridable per tenant.
+const std::array<tier_caps, 3> table = {{
+  // free
+  {.tokens_per_system = 2,
+   .max_retention_days = 7,
+   .default_retention_days = 7,
+   .steady_rate = 100,
+   .burst_rate = 1'000,
+   .sampling = true,
+   .sample_one_in = 10,
+   .inline_cap_bytes = 16ull << 10},
+  // pro
+  {.tokens_per_system = 50,
+   .max_retention_days = 90,
+   .default_retention_days = 90,
+   .steady_rate = 5'000,
+   .burst_rate = 50'000,
+   .sampling = false,
+   .sample_one_in = 10,
+   .inline_cap_bytes = 256ull << 10},
+  // enterprise
+  {.tokens_per_system = 0,
+   .max_retention_days = retention::never,
+   .default_retention_days = 365,
+   .steady_rate = 50'000,
+   .burst_rate = 500'000,
+   .sampling = false,
+   .sample_one_in = 10,
+   .inline_cap_bytes = 1ull << 20},
+}};
+
+} // namespace
+
+std::string_view to_string(tier t) noexcept {
+  return tier_names[static_cast<std::size_t>(t)];
+}
+
+std::optional<tier> parse_tier(std::string_view s) noexcept {
+  for (std::size_t i = 0; i < tier_names.size(); ++i)
+    if (tier_names[i] == s)
+      return static_cast<tier>(i);
+  return std::nullopt;
+}
+
+const tier_caps& default_caps(tier t) noexcept {
+  return table[static_cast<std::size_t>(t)];
+}
+
+std::vector<int> allowed_retentions(const tier_caps& caps) {
+  std::vector<int> out;
+  for (auto v : retention::values) {
+    if (caps.max_retention_days == retention::never
+        || (v != retention::never && v <= caps.max_retention_days))
+      out.push_back(v);
+  }
+  return out;
+}
+
+problem check_retention(const tier_caps& caps, int days) {
+  auto allowed = allowed_retentions(caps);
+  for (auto v : allowed)
+    if (v == days)
+      return {};
+  std::string list;
+  std::string details = "{\"allowed\":[";
+  for (std::size_t i = 0; i < allowed.size(); ++i) {
+    if (i > 0) {
+      list += ", ";
+      details += ',';
+    }
+    list += std::to_string(allowed[i]);
+    details += std::to_string(allowed[i]);
+  }
+  details += "]}";
+  auto p = make_problem(errc::retention_not_allowed,
+                        "retention_days " + std::to_string(days)
+                          + " is not allowed here; allowed values: " + list);
+  p.details_json = std::move(details);
+  return p;
+}
+
+problem check_token_cap(const tier_caps& caps, std::uint64_t live_tokens) {
+  if (caps.tokens_per_system == 0 || live_tokens < caps.tokens_per_system)
+    return {};
+  return make_problem(errc::token_limit_reached,
+                      "this system already has " + std::to_string(live_tokens)
+                        + " active tokens, the most its tier allows ("
+                        + std::to_string(caps.tokens_per_system)
+                        + "); revoke one or raise the tenant's tier");
+}
+
+} // namespace sluice

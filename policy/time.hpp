@@ -1,0 +1,25 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sluice {
+
+/// Microseconds since the Unix epoch, from the system clock.
+std::int64_t now_us() noexcept;
+
+/// Parses an RFC 3339 date-time ("2024-05-01T12:00:00Z", fractional seconds
+/// and a numeric offset allowed) to microseconds since the epoch, UTC.
+std::optional<std::int64_t> parse_rfc3339_us(std::string_view s) noexcept;
+
+/// Formats microseconds since the epoch as RFC 3339 UTC with microseconds,
+/// e.g. "2024-05-01T12:00:00.123456Z".
+std::string format_rfc3339_us(std::int64_t t_us);
+void format_rfc3339_us(std::int64_t t_us, std::string& out);
+
+/// Parses a query-string time: RFC 3339, or an integer of Unix milliseconds.
+std::optional<std::int64_t> parse_time_param_us(std::string_view s) noexcept;
+
+} // namespace sluice

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sluice {
+
+/// The four token kinds of SPEC section 1, told apart by their prefix.
+enum class token_kind : std::uint8_t {
+  ingest,  ///< `al_`: ingest port, bound to one system
+  webhook, ///< `alw_`: webhook path, bound to one system
+  service, ///< `als_`: admin port, within its scopes, bound to one tenant
+  user,    ///< `alu_`: admin port, with its user's role
+};
+
+/// The secret prefix of a kind, e.g. "al_".
+std::string_view token_prefix(token_kind k) noexcept;
+
+/// The kind's name in the API ("ingest", "webhook", "service", "user").
+std::string_view to_string(token_kind k) noexcept;
+std::optional<token_kind> parse_token_kind(std::string_view s) noexcept;
+
+/// Shape of a secret: prefix + `entropy_chars` base62 characters (>= 256 bits)
+/// + `checksum_chars` base62 characters of the CRC-32 of everything before them.
+inline constexpr std::size_t entropy_chars = 43;
+inline constexpr std::size_t checksum_chars = 6;
+
+/// Makes a new secret of kind `k` from libsodium's randomness.
+std::string generate_secret(token_kind k);
+
+/// Checks prefix, length, alphabet and checksum; no lookup happens here. A
+/// secret that fails is refused as `invalid_token` without touching storage.
+std::optional<token_kind> check_secret_format(std::string_view secret) noexcept;
+
+/// What lists show instead of the secret: the prefix and the last 4 characters,
+/// e.g. "al_…x9Qa".
+std::string display_hint(std::string_view secret);
+
+} // namespace sluice

@@ -1,0 +1,70 @@
+#include <boost/test/unit_test.hpp>
+
+#include <set>
+
+#include "policy/base62.hpp"
+#include "policy/token_format.hpp"
+
+using namespace sluice;
+
+BOOST_AUTO_TEST_SUITE(token_format)
+
+BOOST_AUTO_TEST_CASE(a_generated_secret_has_the_spec_shape_and_passes_the_check) {
+  for (auto kind : {token_kind::ingest, token_kind::webhook, token_kind::service,
+                    token_kind::user}) {
+    auto secret = generate_secret(kind);
+    auto prefix = token_prefix(kind);
+    BOOST_TEST(secret.size() == prefix.size() + 43 + 6);
+    BOOST_TEST(secret.substr(0, prefix.size()) == prefix);
+    for (auto c : secret.substr(prefix.size()))
+      BOOST_TEST(base62::is_digit(c));
+    auto checked = check_secret_format(secret);
+    BOOST_REQUIRE(checked.has_value());
+    BOOST_TEST(static_cast<int>(*checked) == static_cast<int>(kind));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(secrets_do_not_repeat) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i)
+    BOOST_TEST(seen.insert(generate_secret(token_kind::ingest)).second);
+}
+
+BOOST_AUTO_TEST_CASE(the_checksum_catches_any_single_changed_character) {
+  auto secret = generate_secret(token_kind::ingest);
+  for (std::size_t i = 3; i < secret.size(); ++i) {
+    auto typo = secret;
+    typo[i] = typo[i] == 'a' ? 'b' : 'a';
+    BOOST_TEST(!check_secret_format(typo).has_value(), "position " << i);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(wrong_prefix_length_or_alphabet_is_refused_without_lookup) {
+  auto secret = generate_secret(token_kind::ingest);
+  BOOST_TEST(!check_secret_format("").has_value());
+  BOOST_TEST(!check_secret_format("al_").has_value());
+  BOOST_TEST(!check_secret_format(secret.substr(0, secret.size() - 1)).has_value());
+  BOOST_TEST(!check_secret_format(secret + "x").has_value());
+  BOOST_TEST(!check_secret_format("xx_" + secret.substr(3)).has_value());
+  auto dash = secret;
+  dash[10] = '-';
+  BOOST_TEST(!check_secret_format(dash).has_value());
+  // Same body under another kind's prefix: the checksum covers the prefix too.
+  BOOST_TEST(!check_secret_format("als_" + secret.substr(3)).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(the_display_hint_shows_prefix_and_last_four_only) {
+  auto secret = generate_secret(token_kind::service);
+  auto hint = display_hint(secret);
+  BOOST_TEST(hint == "als_\u2026" + secret.substr(secret.size() - 4));
+  BOOST_TEST(hint.find(secret.substr(4, 10)) == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(kind_names_round_trip) {
+  for (auto kind : {token_kind::ingest, token_kind::webhook, token_kind::service,
+                    token_kind::user})
+    BOOST_TEST(static_cast<int>(*parse_token_kind(to_string(kind))) == static_cast<int>(kind));
+  BOOST_TEST(!parse_token_kind("admin").has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
