@@ -7,7 +7,7 @@
 namespace sluice {
 
 /// The server pepper: the key of the secret hash. Created once at first start
-/// (store/pepper.hpp keeps it in the data directory, mode 0600); losing it makes
+/// (store/pepper_file.hpp keeps it in the data directory, mode 0600); losing it makes
 /// every stored hash useless, which is the point when the data leaks without it.
 struct pepper {
   std::array<std::uint8_t, 32> key{};

@@ -1,0 +1,119 @@
+#pragma once
+
+#include <lmdb.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+namespace sluice::store {
+
+/// LMDB return codes (MDB_* and errno values) as std::error_code.
+const std::error_category& lmdb_category() noexcept;
+inline std::error_code lmdb_error(int rc) noexcept { return {rc, lmdb_category()}; }
+
+inline MDB_val to_val(std::string_view s) noexcept {
+  return {s.size(), const_cast<char*>(s.data())};
+}
+inline std::string_view to_view(const MDB_val& v) noexcept {
+  return {static_cast<const char*>(v.mv_data), v.mv_size};
+}
+
+/// Owns an MDB_env. Move-only; closing happens in the destructor, after every
+/// transaction on it has ended (the owner guarantees that by destruction order).
+class env {
+public:
+  env() = default;
+  /// Creates the directory if needed and opens the environment with MDB_NOTLS
+  /// (read transactions may hop threads) and full sync on commit. Throws
+  /// std::system_error on failure.
+  env(const std::filesystem::path& dir, std::size_t map_size, unsigned max_dbs);
+  ~env();
+  env(env&& other) noexcept : env_(std::exchange(other.env_, nullptr)) {}
+  env& operator=(env&& other) noexcept;
+  env(const env&) = delete;
+  env& operator=(const env&) = delete;
+
+  MDB_env* get() const noexcept { return env_; }
+  explicit operator bool() const noexcept { return env_ != nullptr; }
+
+  /// Current map size in bytes.
+  std::size_t map_size() const noexcept;
+  /// Sets the map size. Only legal while no transaction of this process is
+  /// open on the environment: the caller holds the environment's exclusive lock.
+  std::error_code set_map_size(std::size_t bytes) noexcept;
+
+private:
+  MDB_env* env_ = nullptr;
+};
+
+/// Owns an MDB_txn: aborted in the destructor unless committed. Move-only.
+/// Views obtained through it (MDB_val data) are valid only until it ends.
+class txn {
+public:
+  txn() = default;
+  ~txn() { abort(); }
+  txn(txn&& other) noexcept : txn_(std::exchange(other.txn_, nullptr)) {}
+  txn& operator=(txn&& other) noexcept {
+    if (this != &other) {
+      abort();
+      txn_ = std::exchange(other.txn_, nullptr);
+    }
+    return *this;
+  }
+  txn(const txn&) = delete;
+  txn& operator=(const txn&) = delete;
+
+  /// Begins a read-only or read-write transaction.
+  static std::pair<txn, std::error_code> begin(const env& e, bool read_only) noexcept;
+
+  MDB_txn* get() const noexcept { return txn_; }
+  explicit operator bool() const noexcept { return txn_ != nullptr; }
+
+  /// Commits (durably for write transactions); the txn is ended either way.
+  std::error_code commit() noexcept;
+  void abort() noexcept;
+
+  /// Point lookup; nullopt-like empty view + false when absent.
+  bool get(MDB_dbi dbi, std::string_view key, std::string_view& value) const noexcept;
+  std::error_code put(MDB_dbi dbi, std::string_view key, std::string_view value,
+                      unsigned flags = 0) noexcept;
+  std::error_code del(MDB_dbi dbi, std::string_view key) noexcept;
+
+private:
+  MDB_txn* txn_ = nullptr;
+};
+
+/// Owns an MDB_cursor inside one transaction; must not outlive it.
+class cursor {
+public:
+  cursor() = default;
+  cursor(const txn& t, MDB_dbi dbi);
+  ~cursor();
+  cursor(cursor&& other) noexcept : cur_(std::exchange(other.cur_, nullptr)) {}
+  cursor& operator=(cursor&& other) noexcept;
+  cursor(const cursor&) = delete;
+  cursor& operator=(const cursor&) = delete;
+
+  MDB_cursor* get() const noexcept { return cur_; }
+
+  /// Positions at the first key >= `key`; false at the end.
+  bool seek(std::string_view key, std::string_view& k, std::string_view& v) noexcept;
+  bool first(std::string_view& k, std::string_view& v) noexcept;
+  bool last(std::string_view& k, std::string_view& v) noexcept;
+  bool next(std::string_view& k, std::string_view& v) noexcept;
+
+private:
+  bool step(MDB_cursor_op op, std::string_view& k, std::string_view& v) noexcept;
+  MDB_cursor* cur_ = nullptr;
+};
+
+/// Big-endian encoding of 64-bit keys: LMDB compares keys bytewise, so only
+/// big-endian integers sort numerically (and append in order).
+void put_be64(char* out, std::uint64_t x) noexcept;
+std::uint64_t get_be64(const char* in) noexcept;
+
+} // namespace sluice::store

@@ -1,0 +1,784 @@
+#include "store/message_store.hpp"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+
+#include "policy/retention.hpp"
+#include "store/guarded_env.hpp"
+#include "store/lmdb.hpp"
+
+namespace sluice::store {
+
+// On-disk layout of one environment (one retention class):
+//
+//   m<day>   messages received on UTC day <day> (decimal day number)
+//            key   = system id (8 B BE) + message id (8 B BE)
+//            value = 32-byte header + the message body (minified JSON)
+//   d<day>   dedup entries of messages received on <day>
+//            key   = system id (8 B BE) + client id bytes
+//            value = message id (8 B BE)
+//   info     "last_id" -> highest message id assigned when the txn committed
+//
+// Value header, little-endian fields:
+//   offset  0  u8   format version (1)
+//   offset  1  u8   message_source
+//   offset  2  u8   message_level
+//   offset  3  u8   reserved (0)
+//   offset  4  i32  retention_days
+//   offset  8  u64  token_id
+//   offset 16  u64  tenant_id
+//   offset 24  i64  event_time_us (no_event_time when the client sent none)
+// The system id and the message id are in the key.
+
+namespace {
+
+constexpr unsigned msg_max_dbs = 8192;
+constexpr std::size_t header_size = 32;
+constexpr std::uint8_t format_version = 1;
+constexpr std::string_view last_id_key = "last_id";
+
+void put_le(char* out, std::uint64_t x, int bytes) noexcept {
+  for (int i = 0; i < bytes; ++i) {
+    out[i] = static_cast<char>(x & 0xffu);
+    x >>= 8;
+  }
+}
+std::uint64_t get_le(const char* in, int bytes) noexcept {
+  std::uint64_t x = 0;
+  for (int i = bytes - 1; i >= 0; --i)
+    x = (x << 8) | static_cast<unsigned char>(in[i]);
+  return x;
+}
+
+void write_header(char* out, const write_job& job, const parsed_message& m) noexcept {
+  out[0] = static_cast<char>(format_version);
+  out[1] = static_cast<char>(job.source);
+  out[2] = static_cast<char>(m.level);
+  out[3] = 0;
+  put_le(out + 4, static_cast<std::uint32_t>(job.retention_days), 4);
+  put_le(out + 8, job.token_id, 8);
+  put_le(out + 16, job.tenant_id, 8);
+  put_le(out + 24, static_cast<std::uint64_t>(m.event_time_us), 8);
+}
+
+/// What a reader needs from a value header.
+struct header {
+  message_source source;
+  message_level level;
+  int retention_days;
+  std::uint64_t token_id;
+  std::uint64_t tenant_id;
+  std::int64_t event_time_us;
+};
+
+std::optional<header> read_header(std::string_view v) noexcept {
+  if (v.size() < header_size || static_cast<std::uint8_t>(v[0]) != format_version)
+    return std::nullopt;
+  const char* p = v.data();
+  return header{
+      static_cast<message_source>(static_cast<std::uint8_t>(p[1])),
+      static_cast<message_level>(static_cast<std::uint8_t>(p[2])),
+      static_cast<int>(static_cast<std::int32_t>(static_cast<std::uint32_t>(get_le(p + 4, 4)))),
+      get_le(p + 8, 8),
+      get_le(p + 16, 8),
+      static_cast<std::int64_t>(get_le(p + 24, 8)),
+  };
+}
+
+using key16 = std::array<char, 16>;
+key16 message_key(std::uint64_t system_id, std::uint64_t id) noexcept {
+  key16 k;
+  put_be64(k.data(), system_id);
+  put_be64(k.data() + 8, id);
+  return k;
+}
+std::string_view view(const key16& k) noexcept { return {k.data(), k.size()}; }
+
+std::string bucket_name(char kind, std::int64_t day) {
+  return kind + std::to_string(day);
+}
+
+/// `m<day>` / `d<day>` -> (kind, day); anything else -> nullopt.
+std::optional<std::pair<char, std::int64_t>> parse_bucket_name(std::string_view s) noexcept {
+  if (s.size() < 2 || (s[0] != 'm' && s[0] != 'd'))
+    return std::nullopt;
+  std::int64_t day = 0;
+  auto [p, ec] = std::from_chars(s.data() + 1, s.data() + s.size(), day);
+  if (ec != std::errc{} || p != s.data() + s.size())
+    return std::nullopt;
+  return std::pair{s[0], day};
+}
+
+std::string class_dir_name(int days) {
+  return days == retention::never ? std::string("rnever") : "r" + std::to_string(days);
+}
+
+std::int64_t sat_sub(std::int64_t a, std::int64_t b) noexcept {
+  std::int64_t r = 0;
+  if (__builtin_sub_overflow(a, b, &r))
+    return b > 0 ? std::numeric_limits<std::int64_t>::min()
+                 : std::numeric_limits<std::int64_t>::max();
+  return r;
+}
+
+using bucket_map = std::map<std::int64_t, MDB_dbi>;
+
+} // namespace
+
+// ---------------------------------------------------------------------------
+// state
+
+/// One retention class: its environment and the handles of its buckets.
+struct env_slot {
+  int days = 0;
+  std::unique_ptr<detail::guarded_env> env;
+  MDB_dbi info = 0; ///< opened at construction, never closed
+
+  /// Published bucket handles, day -> dbi. Every handle here was created by a
+  /// committed transaction. Mutated only by the writer thread holding the
+  /// environment's lock exclusively; readers copy what they need under the
+  /// shared lock before beginning their transaction. The writer itself reads
+  /// them without the lock (it is the only thread that changes them).
+  bucket_map m, d;
+
+  /// Writer thread only: for each message bucket handle, a key known to be
+  /// >= every key in that database (the greatest key put, or the last key
+  /// found there). A key above it may be put with MDB_APPEND. After an abort
+  /// it may be too high, which only costs the append fast path, never
+  /// correctness. Entries of closed handles are erased (handles get reused).
+  std::unordered_map<MDB_dbi, std::string> last_key;
+};
+
+struct message_store::impl {
+  message_store_options opts;
+  std::vector<env_slot> slots; ///< index = retention::class_index
+  /// Writer thread only: the last id assigned (persisted per env in `info`).
+  std::uint64_t last_id = 0;
+  std::atomic<std::uint64_t> watermark{0};
+
+  explicit impl(const message_store_options& o) : opts(o) {
+    slots.resize(retention::values.size());
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      auto& s = slots[i];
+      s.days = retention::values[i];
+      s.env = std::make_unique<detail::guarded_env>(opts.dir / class_dir_name(s.days),
+                                                    opts.map_size, opts.max_map_size,
+                                                    msg_max_dbs);
+      if (auto ec = reload(s))
+        throw std::system_error(ec, "message store: open " + class_dir_name(s.days));
+    }
+    watermark.store(last_id, std::memory_order_release);
+  }
+
+  /// (Re)opens every bucket of the environment by walking the names in the
+  /// main database, and reads `last_id`. Writer thread only, with no
+  /// transaction open on the environment: at start, and after a failed drop
+  /// (mdb_drop closes a handle even when its txn then fails).
+  ///
+  /// Lock order, everywhere: LMDB's writer mutex (taken by beginning a write
+  /// txn) before the environment's exclusive lock. Readers never take the
+  /// former, and only this thread writes, so the order is merely kept tidy.
+  std::error_code reload(env_slot& s) {
+    for (;;) {
+      auto [t, ec] = txn::begin(s.env->get(), false);
+      if (ec)
+        return ec;
+      // Exclusive: the txn's commit adds handles to LMDB's table, which a
+      // reader beginning its txn at that moment would copy half-updated.
+      std::unique_lock lock(s.env->mutex());
+      int rc = mdb_dbi_open(t.get(), "info", MDB_CREATE, &s.info);
+      std::vector<std::string> names;
+      if (rc == 0) {
+        MDB_dbi main = 0;
+        rc = mdb_dbi_open(t.get(), nullptr, 0, &main);
+        if (rc == 0) {
+          cursor c(t, main);
+          std::string_view k, v;
+          for (bool ok = c.first(k, v); ok; ok = c.next(k, v))
+            if (parse_bucket_name(k))
+              names.emplace_back(k);
+        }
+      }
+      bucket_map m, d;
+      for (std::size_t i = 0; rc == 0 && i < names.size(); ++i) {
+        MDB_dbi dbi = 0;
+        rc = mdb_dbi_open(t.get(), names[i].c_str(), 0, &dbi);
+        if (rc == 0) {
+          auto [kind, day] = *parse_bucket_name(names[i]);
+          (kind == 'm' ? m : d)[day] = dbi;
+        }
+      }
+      if (rc == 0) {
+        std::string_view v;
+        if (t.get(s.info, last_id_key, v) && v.size() == 8)
+          last_id = std::max(last_id, get_be64(v.data()));
+        rc = t.commit().value();
+      }
+      if (rc == 0) {
+        s.m = std::move(m);
+        s.d = std::move(d);
+        s.last_key.clear();
+        return {};
+      }
+      t.abort();
+      lock.unlock();
+      if (rc != MDB_MAP_FULL)
+        return lmdb_error(rc);
+      if (auto gec = s.env->grow())
+        return gec;
+    }
+  }
+
+  std::uint64_t next_id(std::int64_t now_us) noexcept {
+    auto now = static_cast<std::uint64_t>(std::max<std::int64_t>(now_us, 0));
+    last_id = std::max(last_id + 1, now);
+    return last_id;
+  }
+
+  // -------------------------------------------------------------------------
+  // commit_group
+
+  /// Per environment state of one commit_group call.
+  struct env_work {
+    std::vector<std::size_t> jobs; ///< indexes into the group, arrival order
+    bool active = false;           ///< still to be committed
+    txn w;                         ///< write txn of the current attempt
+    bucket_map new_m, new_d;       ///< created in `w`, not yet published
+    std::uint64_t max_id = 0;      ///< highest id staged in `w`
+  };
+
+  /// State of one staging attempt of a group.
+  struct attempt {
+    std::int64_t now_us = 0;
+    std::int64_t dedup_threshold = 0; ///< entries with id >= this are live
+    std::int64_t dedup_first_day = 0; ///< oldest d<day> that can hold them
+    /// Read transactions (with their shared locks) on environments that are
+    /// not written in this attempt, opened when a dedup check needs them.
+    std::vector<std::optional<detail::guarded_env::reader>> readers;
+    std::string dedup_key;
+  };
+
+  /// Forgets handles created by a transaction that did not commit: LMDB
+  /// closed them when it ended, and their numbers may be handed out again.
+  void forget_new(env_slot& s, env_work& w) {
+    for (const auto* bm : {&w.new_m, &w.new_d})
+      for (const auto& [day, dbi] : *bm)
+        s.last_key.erase(dbi);
+    w.new_m.clear();
+    w.new_d.clear();
+  }
+
+  void abort_all(std::vector<env_work>& work) {
+    for (std::size_t e = 0; e < work.size(); ++e)
+      if (work[e].active) {
+        work[e].w.abort();
+        forget_new(slots[e], work[e]);
+        work[e].max_id = 0;
+      }
+  }
+
+  /// The handle of bucket `kind<day>` for writing, created in `w` if needed.
+  std::error_code bucket(env_slot& s, env_work& w, char kind, std::int64_t day,
+                         MDB_dbi& out) {
+    auto& published = kind == 'm' ? s.m : s.d;
+    auto& fresh = kind == 'm' ? w.new_m : w.new_d;
+    if (auto it = published.find(day); it != published.end()) {
+      out = it->second;
+      return {};
+    }
+    if (auto it = fresh.find(day); it != fresh.end()) {
+      out = it->second;
+      return {};
+    }
+    // Only this (writer) thread opens handles, and only inside its write txn;
+    // the handle is published once that txn has committed.
+    auto name = bucket_name(kind, day);
+    if (int rc = mdb_dbi_open(w.w.get(), name.c_str(), MDB_CREATE, &out); rc != 0)
+      return lmdb_error(rc);
+    fresh[day] = out;
+    return {};
+  }
+
+  /// Whether (system, client id) in `a.dedup_key` was stored within the
+  /// window in any environment, including this group's pending writes
+  /// (visible through the open write transactions).
+  std::pair<bool, std::error_code> is_duplicate(std::vector<env_work>& work, attempt& a) {
+    for (std::size_t e = 0; e < slots.size(); ++e) {
+      env_slot& s = slots[e];
+      auto first = s.d.lower_bound(a.dedup_first_day);
+      bool has_fresh = work[e].active && !work[e].new_d.empty();
+      if (first == s.d.end() && !has_fresh)
+        continue; // no dedup bucket within the window here
+      const txn* t = nullptr;
+      if (work[e].active) {
+        t = &work[e].w;
+      } else {
+        if (!a.readers[e]) {
+          auto [r, ec] = s.env->begin_read();
+          if (ec)
+            return {false, ec};
+          a.readers[e] = std::move(r);
+        }
+        t = &a.readers[e]->t;
+      }
+      auto live = [&](MDB_dbi dbi) {
+        std::string_view v;
+        return t->get(dbi, a.dedup_key, v) && v.size() == 8 &&
+               static_cast<std::int64_t>(get_be64(v.data())) >= a.dedup_threshold;
+      };
+      for (auto it = first; it != s.d.end(); ++it)
+        if (live(it->second))
+          return {true, {}};
+      if (has_fresh)
+        for (auto it = work[e].new_d.lower_bound(a.dedup_first_day); it != work[e].new_d.end();
+             ++it)
+          if (live(it->second))
+            return {true, {}};
+    }
+    return {false, {}};
+  }
+
+  /// Stages one job into its environment's write txn. Returns the first
+  /// LMDB error (the caller then abandons the attempt).
+  std::error_code stage_job(const write_job& job, std::size_t e, std::vector<env_work>& work,
+                            attempt& a, job_outcome& out) {
+    env_slot& s = slots[e];
+    env_work& w = work[e];
+    const message_batch& b = *job.batch;
+    for (const auto& item : b.items) {
+      std::string_view cid = b.id(item);
+      if (!cid.empty()) {
+        a.dedup_key.resize(8);
+        put_be64(a.dedup_key.data(), job.system_id);
+        a.dedup_key.append(cid);
+        auto [dup, ec] = is_duplicate(work, a);
+        if (ec)
+          return ec;
+        if (dup) {
+          ++out.duplicates;
+          continue;
+        }
+      }
+      std::uint64_t id = next_id(a.now_us);
+      std::int64_t day = retention::day_of(static_cast<std::int64_t>(id));
+      MDB_dbi mdbi = 0;
+      if (auto ec = bucket(s, w, 'm', day, mdbi))
+        return ec;
+
+      // Append fast path: only when the key is known to be above every key
+      // in the bucket (MDB_APPEND of a smaller key fails with MDB_KEYEXIST).
+      auto key = message_key(job.system_id, id);
+      auto lk = s.last_key.find(mdbi);
+      if (lk == s.last_key.end()) {
+        cursor c(w.w, mdbi);
+        std::string_view k, v;
+        lk = s.last_key.emplace(mdbi, c.last(k, v) ? std::string(k) : std::string()).first;
+      }
+      bool append = view(key) > std::string_view(lk->second);
+
+      std::string_view body = b.body(item);
+      MDB_val k = to_val(view(key));
+      MDB_val v{header_size + body.size(), nullptr};
+      if (int rc = mdb_put(w.w.get(), mdbi, &k, &v, MDB_RESERVE | (append ? MDB_APPEND : 0u));
+          rc != 0)
+        return lmdb_error(rc);
+      // MDB_RESERVE: LMDB made room in the page; fill it in place, no copy.
+      auto* dst = static_cast<char*>(v.mv_data);
+      write_header(dst, job, item);
+      if (!body.empty())
+        std::memcpy(dst + header_size, body.data(), body.size());
+      if (append)
+        lk->second.assign(view(key));
+
+      if (!cid.empty()) {
+        MDB_dbi ddbi = 0;
+        if (auto ec = bucket(s, w, 'd', day, ddbi))
+          return ec;
+        char idbuf[8];
+        put_be64(idbuf, id);
+        if (auto ec = w.w.put(ddbi, a.dedup_key, {idbuf, 8}))
+          return ec;
+      }
+      ++out.accepted;
+      w.max_id = std::max(w.max_id, id);
+    }
+    return {};
+  }
+
+  /// A job the store cannot take at all (never partially staged).
+  static bool valid_job(const write_job& job) noexcept {
+    if (job.batch == nullptr || !retention::class_index(job.retention_days))
+      return false;
+    const auto& b = *job.batch;
+    for (const auto& m : b.items) {
+      if (std::size_t{m.body_offset} + m.body_size > b.bytes.size() ||
+          std::size_t{m.id_offset} + m.id_size > b.bytes.size())
+        return false;
+      // The dedup key (8 B system id + client id) must fit LMDB's key limit.
+      if (m.id_size + 8u > 511u)
+        return false;
+    }
+    return true;
+  }
+
+  void commit_group(std::span<const write_job> jobs, std::int64_t now_us,
+                    std::span<job_outcome> outcomes) {
+    const std::size_t n = std::min(jobs.size(), outcomes.size());
+    std::vector<env_work> work(slots.size());
+    for (std::size_t i = 0; i < n; ++i) {
+      outcomes[i] = job_outcome{};
+      if (!valid_job(jobs[i])) {
+        outcomes[i].ec = lmdb_error(EINVAL);
+        continue;
+      }
+      if (jobs[i].batch->items.empty())
+        continue; // nothing to store: ok as is
+      auto e = *retention::class_index(jobs[i].retention_days);
+      work[e].jobs.push_back(i);
+      work[e].active = true;
+    }
+
+    auto fail_env = [&](std::size_t e, std::error_code ec) {
+      for (auto i : work[e].jobs)
+        outcomes[i] = job_outcome{ec, 0, 0};
+      work[e].active = false;
+    };
+    // Staged outcomes of the current attempt; copied out on commit.
+    std::vector<job_outcome> staged(n);
+    std::uint64_t group_max = 0;
+
+    try {
+      run_passes(jobs, n, now_us, outcomes, work, staged, group_max, fail_env);
+    } catch (...) {
+      // Handles created by the aborted txns must not stay in `last_key`.
+      abort_all(work);
+      throw;
+    }
+
+    // Every id up to group_max that will ever be visible is committed now,
+    // and later groups only assign greater ids.
+    std::uint64_t wm = watermark.load(std::memory_order_relaxed);
+    if (group_max > wm)
+      watermark.store(group_max, std::memory_order_release);
+  }
+
+  template <class FailEnv>
+  void run_passes(std::span<const write_job> jobs, std::size_t n, std::int64_t now_us,
+                  std::span<job_outcome> outcomes, std::vector<env_work>& work,
+                  std::vector<job_outcome>& staged, std::uint64_t& group_max,
+                  FailEnv& fail_env) {
+    // Each pass stages every job of every still-active environment, then
+    // commits them one by one. Whatever goes wrong (map full, an error) ends
+    // the pass: all open write txns are aborted and the remaining
+    // environments are staged again from scratch. That keeps dedup decisions
+    // consistent (a message is never judged a duplicate of one whose txn did
+    // not commit) and terminates: each pass either commits, grows a map
+    // towards its maximum, or removes a failed environment.
+    for (;;) {
+      bool any = std::any_of(work.begin(), work.end(), [](auto& w) { return w.active; });
+      if (!any)
+        break;
+
+      attempt a;
+      a.now_us = now_us;
+      a.dedup_threshold = sat_sub(now_us, opts.dedup_window_us);
+      a.dedup_first_day = retention::day_of(a.dedup_threshold);
+      a.readers.resize(slots.size());
+
+      // Stage.
+      std::optional<std::pair<std::size_t, std::error_code>> failure;
+      for (std::size_t e = 0; e < work.size() && !failure; ++e) {
+        if (!work[e].active)
+          continue;
+        auto [t, ec] = txn::begin(slots[e].env->get(), false);
+        if (ec)
+          failure = {e, ec};
+        else
+          work[e].w = std::move(t);
+      }
+      for (std::size_t i = 0; i < n && !failure; ++i) {
+        if (outcomes[i].ec || jobs[i].batch->items.empty())
+          continue;
+        auto e = *retention::class_index(jobs[i].retention_days);
+        if (!work[e].active)
+          continue;
+        staged[i] = job_outcome{};
+        if (auto ec = stage_job(jobs[i], e, work, a, staged[i]))
+          failure = {e, ec};
+      }
+      for (std::size_t e = 0; e < work.size() && !failure; ++e) {
+        if (!work[e].active)
+          continue;
+        char buf[8];
+        put_be64(buf, last_id);
+        if (auto ec = work[e].w.put(slots[e].info, last_id_key, {buf, 8}))
+          failure = {e, ec};
+      }
+      a.readers.clear(); // end the read txns before any commit or resize
+
+      // Commit.
+      for (std::size_t e = 0; e < work.size() && !failure; ++e) {
+        if (!work[e].active)
+          continue;
+        env_slot& s = slots[e];
+        env_work& w = work[e];
+        std::error_code ec;
+        if (w.new_m.empty() && w.new_d.empty()) {
+          ec = w.w.commit();
+        } else {
+          // New handles: commit and publish with readers excluded, so no
+          // reader begins a txn while LMDB updates its handle table, and a
+          // reader only ever copies handles committed before its txn.
+          std::unique_lock lock(s.env->mutex());
+          ec = w.w.commit();
+          if (!ec) {
+            s.m.merge(w.new_m);
+            s.d.merge(w.new_d);
+            w.new_m.clear();
+            w.new_d.clear();
+          }
+        }
+        if (ec) {
+          forget_new(s, w);
+          failure = {e, ec};
+          break;
+        }
+        for (auto i : w.jobs)
+          outcomes[i] = staged[i];
+        group_max = std::max(group_max, w.max_id);
+        w.active = false;
+      }
+
+      if (failure) {
+        abort_all(work);
+        auto [e, ec] = *failure;
+        if (ec == lmdb_error(MDB_MAP_FULL))
+          ec = slots[e].env->grow(); // ok: redo the pass with a bigger map
+        if (ec)
+          fail_env(e, ec);
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // query
+
+  /// What one environment contributed to a page.
+  struct env_scan {
+    std::vector<stored_message> matches;
+    bool exhausted = true;     ///< every entry in range was examined
+    std::uint64_t covered = 0; ///< every entry with id <= this was examined
+  };
+
+  env_scan scan(const env_slot& s, const message_query& q, std::uint64_t lo, std::uint64_t hi,
+                std::size_t limit, std::size_t budget) const {
+    env_scan out;
+    std::int64_t lo_day = retention::day_of(static_cast<std::int64_t>(lo));
+    std::int64_t hi_day = retention::day_of(static_cast<std::int64_t>(hi));
+    std::shared_lock lock(s.env->mutex());
+    std::vector<MDB_dbi> dbis;
+    for (auto it = s.m.lower_bound(lo_day); it != s.m.end() && it->first <= hi_day; ++it)
+      dbis.push_back(it->second);
+    if (dbis.empty())
+      return out;
+    // Begun after the handles were copied: all of them were committed before.
+    auto [t, ec] = txn::begin(s.env->get(), true);
+    if (ec)
+      throw std::system_error(ec, "message store: read txn");
+    auto start = message_key(q.system_id, lo);
+    std::size_t examined = 0;
+    for (MDB_dbi dbi : dbis) {
+      cursor c(t, dbi);
+      std::string_view k, v;
+      for (bool ok = c.seek(view(start), k, v); ok; ok = c.next(k, v)) {
+        if (k.size() != 16 || get_be64(k.data()) != q.system_id)
+          break; // past this system in this bucket
+        std::uint64_t id = get_be64(k.data() + 8);
+        if (id > hi)
+          return out; // exhausted: nothing further is in range
+        if (out.matches.size() >= limit || examined >= budget) {
+          out.exhausted = false; // another entry in range remains
+          return out;
+        }
+        ++examined;
+        out.covered = id;
+        auto h = read_header(v);
+        if (!h || (q.token_id && h->token_id != *q.token_id) ||
+            (q.level && h->level != *q.level) || (q.source && h->source != *q.source))
+          continue;
+        stored_message m;
+        m.id = id;
+        m.tenant_id = h->tenant_id;
+        m.system_id = q.system_id;
+        m.token_id = h->token_id;
+        m.retention_days = h->retention_days;
+        m.source = h->source;
+        m.level = h->level;
+        m.event_time_us = h->event_time_us;
+        m.body.assign(v.substr(header_size));
+        out.matches.push_back(std::move(m));
+      }
+    }
+    return out;
+  }
+
+  message_page query(const message_query& q) const {
+    message_page page;
+    // Read the watermark before any read txn begins: everything up to it is
+    // committed, so every txn begun afterwards sees all of it.
+    const std::uint64_t wm = watermark.load(std::memory_order_acquire);
+    if (q.after_id == std::numeric_limits<std::uint64_t>::max() || q.until_us <= 0)
+      return page;
+    std::uint64_t lo = std::max<std::uint64_t>(
+        static_cast<std::uint64_t>(std::max<std::int64_t>(q.since_us, 0)), q.after_id + 1);
+    std::uint64_t hi = std::min(static_cast<std::uint64_t>(q.until_us - 1), wm);
+    if (lo > hi)
+      return page;
+    const std::size_t limit = std::max<std::size_t>(q.limit, 1);
+
+    // Split the scan budget between the environments that have buckets in
+    // range (a count taken now; it only sizes the shares).
+    std::int64_t lo_day = retention::day_of(static_cast<std::int64_t>(lo));
+    std::int64_t hi_day = retention::day_of(static_cast<std::int64_t>(hi));
+    std::size_t busy = 0;
+    for (const auto& s : slots) {
+      std::shared_lock lock(s.env->mutex());
+      auto it = s.m.lower_bound(lo_day);
+      if (it != s.m.end() && it->first <= hi_day)
+        ++busy;
+    }
+    const std::size_t share = std::max<std::size_t>(1, q.scan_budget / std::max<std::size_t>(busy, 1));
+
+    std::vector<env_scan> scans;
+    scans.reserve(slots.size());
+    for (const auto& s : slots)
+      scans.push_back(scan(s, q, lo, hi, limit, share));
+
+    // Only ids up to the frontier are complete in every environment; the
+    // cursor never passes a match that was not returned.
+    std::uint64_t frontier = std::numeric_limits<std::uint64_t>::max();
+    bool early = false;
+    for (const auto& sc : scans)
+      if (!sc.exhausted) {
+        early = true;
+        frontier = std::min(frontier, sc.covered);
+      }
+    for (auto& sc : scans)
+      for (auto& m : sc.matches)
+        if (m.id <= frontier)
+          page.items.push_back(std::move(m));
+    std::sort(page.items.begin(), page.items.end(),
+              [](const auto& a, const auto& b) { return a.id < b.id; });
+    if (page.items.size() > limit) {
+      page.items.resize(limit);
+      page.next_cursor = page.items.back().id;
+    } else if (early) {
+      page.next_cursor = page.items.empty() ? frontier : std::max(page.items.back().id, frontier);
+    }
+    return page;
+  }
+
+  // -------------------------------------------------------------------------
+  // sweep
+
+  sweep_result sweep(std::int64_t now_us) {
+    sweep_result res;
+    for (auto& s : slots) {
+      std::vector<std::pair<char, std::int64_t>> drop;
+      if (s.days != retention::never)
+        for (const auto& [day, dbi] : s.m)
+          if (retention::bucket_expired(day, s.days, now_us))
+            drop.emplace_back('m', day);
+      for (const auto& [day, dbi] : s.d)
+        if (retention::bucket_older_than(day, opts.dedup_window_us, now_us))
+          drop.emplace_back('d', day);
+      if (drop.empty())
+        continue;
+
+      for (int tries = 0; tries < 64 && !drop.empty(); ++tries) {
+        auto [t, ec] = txn::begin(s.env->get(), false);
+        if (ec)
+          break;
+        // mdb_drop(del=1) closes the handle at once, inside the txn: no
+        // reader may hold or be about to use it, hence the exclusive lock
+        // until the txn has ended and the maps are updated.
+        std::unique_lock lock(s.env->mutex());
+        int rc = 0;
+        for (const auto& [kind, day] : drop) {
+          auto& bm = kind == 'm' ? s.m : s.d;
+          if ((rc = mdb_drop(t.get(), bm.at(day), 1)) != 0)
+            break;
+        }
+        if (rc == 0)
+          rc = t.commit().value();
+        t.abort();
+        // Success or not, these handles are gone (some may be closed though
+        // their databases survive). The buckets were due for deletion, so
+        // hiding them from readers at once is correct either way.
+        for (const auto& [kind, day] : drop) {
+          auto& bm = kind == 'm' ? s.m : s.d;
+          s.last_key.erase(bm.at(day));
+          bm.erase(day);
+        }
+        lock.unlock();
+        if (rc == 0) {
+          for (const auto& [kind, day] : drop)
+            ++(kind == 'm' ? res.message_buckets_dropped : res.dedup_buckets_dropped);
+          break;
+        }
+        // Open the surviving ones again, then retry after growing a full map,
+        // or leave them for the next sweep.
+        if (reload(s) || rc != MDB_MAP_FULL || s.env->grow())
+          break;
+        std::erase_if(drop, [&](const auto& kd) {
+          const auto& bm = kd.first == 'm' ? s.m : s.d;
+          return !bm.contains(kd.second);
+        });
+      }
+    }
+    return res;
+  }
+};
+
+// ---------------------------------------------------------------------------
+// message_store
+
+message_store::message_store(const message_store_options& opts)
+    : impl_(std::make_unique<impl>(opts)) {}
+message_store::~message_store() = default;
+
+void message_store::commit_group(std::span<const write_job> jobs, std::int64_t now_us,
+                                 std::span<job_outcome> outcomes) {
+  impl_->commit_group(jobs, now_us, outcomes);
+}
+
+message_page message_store::query(const message_query& q) const { return impl_->query(q); }
+
+sweep_result message_store::sweep(std::int64_t now_us) { return impl_->sweep(now_us); }
+
+std::uint64_t message_store::watermark() const noexcept {
+  return impl_->watermark.load(std::memory_order_acquire);
+}
+
+std::size_t message_store::map_size() const {
+  std::size_t total = 0;
+  for (const auto& s : impl_->slots)
+    total += s.env->map_size();
+  return total;
+}
+
+std::size_t message_store::map_size(int retention_days) const {
+  auto i = retention::class_index(retention_days);
+  return i ? impl_->slots[*i].env->map_size() : 0;
+}
+
+} // namespace sluice::store

@@ -1,0 +1,128 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "policy/message.hpp"
+
+namespace sluice::store {
+
+/// Limits of the message environments (config keys under `storage`).
+struct message_store_options {
+  std::filesystem::path dir;                 ///< <data-dir>/messages
+  std::size_t map_size = 64ull << 20;        ///< initial map size per environment
+  std::size_t max_map_size = 1ull << 40;     ///< growth stops here (then 507)
+  std::int64_t dedup_window_us = 86'400'000'000LL; ///< 24 h
+};
+
+/// One request's messages, all under the same token (hence the same retention
+/// and the same environment). `batch` is borrowed for the duration of the call.
+struct write_job {
+  int retention_days = 7;
+  std::uint64_t tenant_id = 0;
+  std::uint64_t system_id = 0;
+  std::uint64_t token_id = 0;
+  message_source source = message_source::native;
+  const message_batch* batch = nullptr;
+};
+
+/// What happened to one job: all of its messages committed (accepted stored,
+/// duplicates recognised and skipped) or none (ec set, lmdb_category).
+struct job_outcome {
+  std::error_code ec;
+  std::uint32_t accepted = 0;
+  std::uint32_t duplicates = 0;
+};
+
+/// A message as read back.
+struct stored_message {
+  std::uint64_t id = 0;            ///< received_at in µs; unique, increasing
+  std::uint64_t tenant_id = 0;
+  std::uint64_t system_id = 0;
+  std::uint64_t token_id = 0;
+  int retention_days = 0;
+  message_source source = message_source::native;
+  message_level level = message_level::none;
+  std::int64_t event_time_us = no_event_time;
+  std::string body;                ///< the message object, minified JSON
+};
+
+/// A read-back request: messages of one system, ascending by id.
+struct message_query {
+  std::uint64_t system_id = 0;
+  std::int64_t since_us = 0;                                   ///< inclusive
+  std::int64_t until_us = std::numeric_limits<std::int64_t>::max(); ///< exclusive
+  std::optional<std::uint64_t> token_id;
+  std::optional<message_level> level;
+  std::optional<message_source> source;
+  std::uint64_t after_id = 0;     ///< cursor: only ids greater than this
+  std::size_t limit = 100;
+  /// Most entries examined per call; a page may come back short (even empty)
+  /// with a cursor when filters skip many messages.
+  std::size_t scan_budget = 100'000;
+};
+
+struct message_page {
+  std::vector<stored_message> items;
+  std::optional<std::uint64_t> next_cursor; ///< nullopt: nothing more now
+};
+
+struct sweep_result {
+  std::size_t message_buckets_dropped = 0;
+  std::size_t dedup_buckets_dropped = 0;
+};
+
+/// The message environments: one LMDB environment per retention class
+/// (<dir>/r7, r30, …, rnever), each holding day buckets: named databases
+/// `m<day>` (messages received that UTC day, key = system id + message id, both
+/// big-endian) and `d<day>` (dedup entries, key = system id + client id).
+/// Expiry drops whole buckets, never before every message in them is past its
+/// retention (policy/retention.hpp).
+///
+/// Threads: one writer thread (the storage actor) calls commit_group and sweep;
+/// query, map_size and watermark may run on any thread concurrently.
+class message_store {
+public:
+  explicit message_store(const message_store_options& opts);
+  ~message_store();
+  message_store(const message_store&) = delete;
+  message_store& operator=(const message_store&) = delete;
+
+  /// Stores every job in one write transaction per environment and commits
+  /// durably; on return, outcomes[i] tells job i's fate. Message ids are
+  /// max(previous + 1, now_us). A message whose client `id` this system stored
+  /// within the dedup window (in any environment, or earlier in this group) is
+  /// counted as a duplicate and not stored. A full map grows and the
+  /// environment's transaction is redone. `outcomes.size() == jobs.size()`.
+  void commit_group(std::span<const write_job> jobs, std::int64_t now_us,
+                    std::span<job_outcome> outcomes);
+
+  /// Reads back messages (only committed ones, up to the visible watermark).
+  /// Throws std::system_error (lmdb_category) when LMDB cannot begin a read
+  /// transaction (e.g. MDB_READERS_FULL): a page silently missing an
+  /// environment would make the cursor skip messages.
+  message_page query(const message_query& q) const;
+
+  /// Drops expired message buckets and dedup buckets older than the window.
+  sweep_result sweep(std::int64_t now_us);
+
+  /// Highest id whose group is fully committed; readers see nothing above it.
+  std::uint64_t watermark() const noexcept;
+
+  /// Sum of map sizes of all environments, and of the given class alone.
+  std::size_t map_size() const;
+  std::size_t map_size(int retention_days) const;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace sluice::store

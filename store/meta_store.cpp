@@ -1,0 +1,364 @@
+#include "store/meta_store.hpp"
+
+#include <array>
+#include <cerrno>
+#include <limits>
+#include <mutex>
+#include <string>
+
+#include "store/guarded_env.hpp"
+#include "store/lmdb.hpp"
+
+namespace sluice::store {
+
+// Layout of the metadata environment (all keys big-endian so that cursors walk
+// them in id order, which is creation order):
+//   tenants, users, systems, tokens   id (8 B)                -> record JSON
+//   token_hashes                      hash (32 B)             -> token id (8 B)
+//   system_tokens                     system id + token id    -> 1 B token_status
+//   tenant_systems                    tenant id + system id   -> empty
+// The three indexes are written in the same transaction as their record, so
+// they are always in step with it. `tenant_systems` is not in the original
+// design: without it, listing one tenant's systems would decode every system.
+
+namespace {
+
+using key8 = std::array<char, 8>;
+using key16 = std::array<char, 16>;
+
+key8 id_key(std::uint64_t id) noexcept {
+  key8 k;
+  put_be64(k.data(), id);
+  return k;
+}
+key16 pair_key(std::uint64_t a, std::uint64_t b) noexcept {
+  key16 k;
+  put_be64(k.data(), a);
+  put_be64(k.data() + 8, b);
+  return k;
+}
+template <std::size_t N>
+std::string_view view(const std::array<char, N>& k) noexcept {
+  return {k.data(), N};
+}
+std::string_view view(const token_hash& h) noexcept {
+  return {reinterpret_cast<const char*>(h.data()), h.size()};
+}
+
+/// The named databases, opened once at construction and never closed before
+/// the store is: their handles are plain integers shared by every thread.
+struct dbis {
+  MDB_dbi tenants = 0, users = 0, systems = 0, tokens = 0;
+  MDB_dbi token_hashes = 0, system_tokens = 0, tenant_systems = 0;
+};
+
+constexpr unsigned meta_max_dbs = 16;
+
+} // namespace
+
+struct meta_store::impl {
+  detail::guarded_env env;
+  dbis db;
+  /// Serialises writers (one thread by contract; the lock is cheap insurance).
+  std::mutex write_mu;
+
+  explicit impl(const meta_options& o)
+      : env(o.dir, o.map_size, o.max_map_size, meta_max_dbs) {
+    open_dbis();
+  }
+
+  void open_dbis() {
+    // Runs in the constructor: no other transaction exists yet, so opening
+    // (and creating) the handles here is the one legal mdb_dbi_open moment.
+    for (;;) {
+      auto [t, ec] = txn::begin(env.get(), false);
+      if (ec)
+        throw std::system_error(ec, "meta store: begin");
+      auto open = [&](const char* name, MDB_dbi& out) {
+        if (int rc = mdb_dbi_open(t.get(), name, MDB_CREATE, &out); rc != 0)
+          throw std::system_error(lmdb_error(rc), std::string("meta store: open ") + name);
+      };
+      try {
+        open("tenants", db.tenants);
+        open("users", db.users);
+        open("systems", db.systems);
+        open("tokens", db.tokens);
+        open("token_hashes", db.token_hashes);
+        open("system_tokens", db.system_tokens);
+        open("tenant_systems", db.tenant_systems);
+      } catch (const std::system_error& e) {
+        if (e.code() != lmdb_error(MDB_MAP_FULL))
+          throw;
+        t.abort();
+        if (auto gec = env.grow())
+          throw std::system_error(gec, "meta store: grow");
+        continue;
+      }
+      ec = t.commit();
+      if (ec == lmdb_error(MDB_MAP_FULL)) {
+        if (auto gec = env.grow())
+          throw std::system_error(gec, "meta store: grow");
+        continue;
+      }
+      if (ec)
+        throw std::system_error(ec, "meta store: commit");
+      return;
+    }
+  }
+
+  /// Point lookup of a record by id, decoded inside the read transaction
+  /// (the value is a view into the map, valid only while the txn lives).
+  template <class Decode>
+  auto get_record(MDB_dbi dbi, std::uint64_t id, Decode decode) const
+      -> decltype(decode(std::string_view{})) {
+    auto [r, ec] = env.begin_read();
+    if (ec)
+      return std::nullopt;
+    std::string_view v;
+    auto k = id_key(id);
+    if (!r.t.get(dbi, view(k), v))
+      return std::nullopt;
+    return decode(v);
+  }
+};
+
+// ---------------------------------------------------------------------------
+// writer
+
+namespace {
+
+/// Stages puts into one write transaction; the first failure is kept and
+/// every later put becomes a no-op, so `write` sees it after `fill` returns.
+class txn_writer final : public meta_writer {
+public:
+  txn_writer(txn& t, const dbis& db) : t_(t), db_(db) {}
+
+  std::error_code error() const noexcept { return ec_; }
+
+  void put(const tenant_record& r) override { put_record(db_.tenants, r.id, encode(r)); }
+  void put(const user_record& r) override { put_record(db_.users, r.id, encode(r)); }
+
+  void put(const system_record& r) override {
+    if (ec_)
+      return;
+    std::string_view old;
+    auto k = id_key(r.id);
+    if (t_.get(db_.systems, view(k), old)) {
+      // A system that moved to another tenant leaves its old index entry.
+      if (auto prev = decode_system(old); prev && prev->tenant_id != r.tenant_id)
+        del(db_.tenant_systems, view(pair_key(prev->tenant_id, r.id)));
+    }
+    put_record(db_.systems, r.id, encode(r));
+    check(t_.put(db_.tenant_systems, view(pair_key(r.tenant_id, r.id)), {}));
+  }
+
+  void put(const token_record& r) override {
+    if (ec_)
+      return;
+    std::string_view old;
+    auto k = id_key(r.id);
+    if (t_.get(db_.tokens, view(k), old)) {
+      if (auto prev = decode_token(old)) {
+        // A rotated secret: the old hash must stop finding the token.
+        if (prev->hash != r.hash)
+          del(db_.token_hashes, view(prev->hash));
+        if (prev->system_id != r.system_id && prev->system_id != 0)
+          del(db_.system_tokens, view(pair_key(prev->system_id, r.id)));
+      }
+    }
+    put_record(db_.tokens, r.id, encode(r));
+    check(t_.put(db_.token_hashes, view(r.hash), view(k)));
+    if (r.system_id != 0) {
+      char status = static_cast<char>(r.status);
+      check(t_.put(db_.system_tokens, view(pair_key(r.system_id, r.id)), {&status, 1}));
+    }
+  }
+
+private:
+  void put_record(MDB_dbi dbi, std::uint64_t id, const std::string& json) {
+    if (ec_)
+      return;
+    auto k = id_key(id);
+    check(t_.put(dbi, view(k), json));
+  }
+  void del(MDB_dbi dbi, std::string_view key) {
+    if (ec_)
+      return;
+    auto ec = t_.del(dbi, key);
+    if (ec != lmdb_error(MDB_NOTFOUND))
+      check(ec);
+  }
+  void check(std::error_code ec) {
+    if (!ec_ && ec)
+      ec_ = ec;
+  }
+
+  txn& t_;
+  const dbis& db_;
+  std::error_code ec_;
+};
+
+} // namespace
+
+// ---------------------------------------------------------------------------
+// meta_store
+
+meta_store::meta_store(const meta_options& opts) : impl_(std::make_unique<impl>(opts)) {}
+meta_store::~meta_store() = default;
+
+bool meta_store::empty() const {
+  auto [r, ec] = impl_->env.begin_read();
+  if (ec)
+    return false; // unknown: never claim a first start on an error
+  cursor c(r.t, impl_->db.users);
+  std::string_view k, v;
+  return !c.first(k, v);
+}
+
+std::optional<tenant_record> meta_store::tenant(std::uint64_t id) const {
+  return impl_->get_record(impl_->db.tenants, id, decode_tenant);
+}
+std::optional<user_record> meta_store::user(std::uint64_t id) const {
+  return impl_->get_record(impl_->db.users, id, decode_user);
+}
+std::optional<system_record> meta_store::system(std::uint64_t id) const {
+  return impl_->get_record(impl_->db.systems, id, decode_system);
+}
+std::optional<token_record> meta_store::token(std::uint64_t id) const {
+  return impl_->get_record(impl_->db.tokens, id, decode_token);
+}
+
+std::optional<token_record> meta_store::token_by_hash(const token_hash& h) const {
+  auto [r, ec] = impl_->env.begin_read();
+  if (ec)
+    return std::nullopt;
+  std::string_view id;
+  if (!r.t.get(impl_->db.token_hashes, view(h), id) || id.size() != 8)
+    return std::nullopt;
+  std::string_view json;
+  if (!r.t.get(impl_->db.tokens, id, json))
+    return std::nullopt;
+  auto rec = decode_token(json);
+  // The index found it by exact key already; the constant-time comparison of
+  // the record's own hash guards against a stale index entry.
+  if (!rec || !hashes_equal(rec->hash, h))
+    return std::nullopt;
+  return rec;
+}
+
+std::vector<tenant_record> meta_store::tenants(std::uint64_t after, std::size_t limit) const {
+  std::vector<tenant_record> out;
+  if (limit == 0 || after == std::numeric_limits<std::uint64_t>::max())
+    return out;
+  auto [r, ec] = impl_->env.begin_read();
+  if (ec)
+    return out;
+  cursor c(r.t, impl_->db.tenants);
+  std::string_view k, v;
+  auto start = id_key(after + 1);
+  for (bool ok = c.seek(view(start), k, v); ok && out.size() < limit; ok = c.next(k, v))
+    if (auto rec = decode_tenant(v))
+      out.push_back(std::move(*rec));
+  return out;
+}
+
+std::vector<system_record> meta_store::systems_of(std::uint64_t tenant_id, std::uint64_t after,
+                                                  std::size_t limit) const {
+  std::vector<system_record> out;
+  if (limit == 0 || after == std::numeric_limits<std::uint64_t>::max())
+    return out;
+  auto [r, ec] = impl_->env.begin_read();
+  if (ec)
+    return out;
+  cursor c(r.t, impl_->db.tenant_systems);
+  std::string_view k, v;
+  auto start = pair_key(tenant_id, after + 1);
+  for (bool ok = c.seek(view(start), k, v); ok && out.size() < limit; ok = c.next(k, v)) {
+    if (k.size() != 16 || get_be64(k.data()) != tenant_id)
+      break;
+    std::string_view json;
+    if (!r.t.get(impl_->db.systems, k.substr(8), json))
+      continue;
+    if (auto rec = decode_system(json); rec && rec->tenant_id == tenant_id)
+      out.push_back(std::move(*rec));
+  }
+  return out;
+}
+
+std::vector<token_record> meta_store::tokens_of_system(std::uint64_t system_id,
+                                                       std::uint64_t after,
+                                                       std::size_t limit) const {
+  std::vector<token_record> out;
+  if (limit == 0 || after == std::numeric_limits<std::uint64_t>::max())
+    return out;
+  auto [r, ec] = impl_->env.begin_read();
+  if (ec)
+    return out;
+  cursor c(r.t, impl_->db.system_tokens);
+  std::string_view k, v;
+  auto start = pair_key(system_id, after + 1);
+  for (bool ok = c.seek(view(start), k, v); ok && out.size() < limit; ok = c.next(k, v)) {
+    if (k.size() != 16 || get_be64(k.data()) != system_id)
+      break;
+    std::string_view json;
+    if (!r.t.get(impl_->db.tokens, k.substr(8), json))
+      continue;
+    if (auto rec = decode_token(json))
+      out.push_back(std::move(*rec));
+  }
+  return out;
+}
+
+std::uint64_t meta_store::live_tokens_of_system(std::uint64_t system_id) const {
+  auto [r, ec] = impl_->env.begin_read();
+  if (ec)
+    return 0;
+  cursor c(r.t, impl_->db.system_tokens);
+  std::string_view k, v;
+  auto start = pair_key(system_id, 0);
+  std::uint64_t n = 0;
+  for (bool ok = c.seek(view(start), k, v); ok; ok = c.next(k, v)) {
+    if (k.size() != 16 || get_be64(k.data()) != system_id)
+      break;
+    if (v.size() == 1 && static_cast<token_status>(v[0]) != token_status::revoked)
+      ++n;
+  }
+  return n;
+}
+
+bool meta_store::id_taken(std::uint64_t id) const {
+  auto [r, ec] = impl_->env.begin_read();
+  if (ec)
+    return true; // when in doubt, make the caller pick another id
+  auto k = id_key(id);
+  std::string_view v;
+  const auto& db = impl_->db;
+  for (MDB_dbi dbi : {db.tenants, db.users, db.systems, db.tokens})
+    if (r.t.get(dbi, view(k), v))
+      return true;
+  return false;
+}
+
+std::error_code meta_store::write(const std::function<void(meta_writer&)>& fill) {
+  std::lock_guard lock(impl_->write_mu);
+  for (;;) {
+    auto [t, ec] = txn::begin(impl_->env.get(), false);
+    if (ec)
+      return ec;
+    txn_writer w(t, impl_->db);
+    fill(w);
+    ec = w.error();
+    if (!ec)
+      ec = t.commit(); // ends the txn whatever the outcome
+    t.abort();         // no-op after commit
+    if (ec != lmdb_error(MDB_MAP_FULL))
+      return ec;
+    // The transaction is gone, so the map may be resized; then redo it all.
+    if (auto gec = impl_->env.grow())
+      return gec;
+  }
+}
+
+std::size_t meta_store::map_size() const { return impl_->env.map_size(); }
+
+} // namespace sluice::store

@@ -1,0 +1,82 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <system_error>
+#include <vector>
+
+#include "store/records.hpp"
+
+namespace sluice::store {
+
+/// Limits of the metadata environment (config keys storage.meta-map-size and
+/// storage.max-map-size).
+struct meta_options {
+  std::filesystem::path dir;                     ///< <data-dir>/meta
+  std::size_t map_size = 64ull << 20;            ///< initial map size
+  std::size_t max_map_size = 1ull << 40;         ///< growth stops here
+};
+
+/// Stages the writes of one metadata transaction; see meta_store::write.
+class meta_writer {
+public:
+  virtual ~meta_writer() = default;
+  virtual void put(const tenant_record& r) = 0;
+  virtual void put(const user_record& r) = 0;
+  virtual void put(const system_record& r) = 0;
+  /// Writes the token and keeps its indexes (hash -> id, system -> tokens with
+  /// their status) in step with it.
+  virtual void put(const token_record& r) = 0;
+};
+
+/// The metadata environment: tenants, users, systems, tokens and the index from
+/// secret hash to token. Reads may run on any thread at any time; writes come
+/// from one thread at a time (the admin actor) and each `write` is one durable
+/// transaction. When the map is full it grows (doubling, up to max_map_size)
+/// and the transaction is retried, instead of failing the write.
+class meta_store {
+public:
+  explicit meta_store(const meta_options& opts);
+  ~meta_store();
+  meta_store(const meta_store&) = delete;
+  meta_store& operator=(const meta_store&) = delete;
+
+  /// True until the first user is written: the server's first start.
+  bool empty() const;
+
+  std::optional<tenant_record> tenant(std::uint64_t id) const;
+  std::optional<user_record> user(std::uint64_t id) const;
+  std::optional<system_record> system(std::uint64_t id) const;
+  std::optional<token_record> token(std::uint64_t id) const;
+  /// The token whose secret hashes to `h` (the constant-time check of the
+  /// stored hash is done here too).
+  std::optional<token_record> token_by_hash(const token_hash& h) const;
+
+  /// Pages in id order (= creation order), starting after `after` (0 = start).
+  std::vector<tenant_record> tenants(std::uint64_t after, std::size_t limit) const;
+  std::vector<system_record> systems_of(std::uint64_t tenant_id, std::uint64_t after,
+                                        std::size_t limit) const;
+  std::vector<token_record> tokens_of_system(std::uint64_t system_id, std::uint64_t after,
+                                             std::size_t limit) const;
+  /// Tokens of the system that are not revoked (the tier's tokens cap counts these).
+  std::uint64_t live_tokens_of_system(std::uint64_t system_id) const;
+
+  /// True when any record of any kind has this id (ids must be unique).
+  bool id_taken(std::uint64_t id) const;
+
+  /// Runs `fill` to stage puts, then commits them in one durable transaction.
+  /// `fill` may run more than once (after map growth): it must be repeatable.
+  std::error_code write(const std::function<void(meta_writer&)>& fill);
+
+  /// Current map size, for metrics and tests.
+  std::size_t map_size() const;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace sluice::store

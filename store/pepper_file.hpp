@@ -1,0 +1,15 @@
+#pragma once
+
+#include <filesystem>
+
+#include "policy/token_hash.hpp"
+
+namespace sluice::store {
+
+/// Loads `<data_dir>/pepper`, creating it (32 random bytes, mode 0600, synced)
+/// on first start. Throws std::runtime_error when the file exists with the
+/// wrong size or mode wider than 0600, or cannot be read or written: running
+/// with a different pepper would make every stored hash unmatchable.
+pepper load_or_create_pepper(const std::filesystem::path& data_dir);
+
+} // namespace sluice::store

@@ -1,0 +1,155 @@
+#include <boost/test/unit_test.hpp>
+
+#include "store/records.hpp"
+
+using namespace sluice;
+using namespace sluice::store;
+
+namespace {
+
+token_record sample_token() {
+  token_record r;
+  r.id = 0xfedcba9876543210ULL; // above 2^63: must survive as an exact integer
+  r.kind = token_kind::webhook;
+  r.tenant_id = 11;
+  r.system_id = 22;
+  r.user_id = 0;
+  r.name = "billing \"prod\"\n";
+  r.description = "ünïcode and \\ backslash";
+  for (std::size_t i = 0; i < r.hash.size(); ++i)
+    r.hash[i] = static_cast<std::uint8_t>(i * 7 + 1);
+  r.hint = "alw_…x9Qa";
+  r.scopes = {"ingest", "query"};
+  r.status = token_status::disabled;
+  r.retention_days = -1;
+  r.created_at_us = 1'700'000'000'000'000;
+  r.created_by = "usr_0Hk3v7N2aQm";
+  r.expires_at_us = 1'800'000'000'000'000;
+  r.revoked_at_us = 0;
+  r.revoke_reason = "";
+  r.last_used_at_us = 1'700'000'000'123'456;
+  r.last_ip = "2001:db8::1";
+  r.requests = 123456789012ULL;
+  r.messages = 42;
+  return r;
+}
+
+void check_equal(const token_record& a, const token_record& b) {
+  BOOST_TEST(a.id == b.id);
+  BOOST_TEST((a.kind == b.kind));
+  BOOST_TEST(a.tenant_id == b.tenant_id);
+  BOOST_TEST(a.system_id == b.system_id);
+  BOOST_TEST(a.user_id == b.user_id);
+  BOOST_TEST(a.name == b.name);
+  BOOST_TEST(a.description == b.description);
+  BOOST_TEST((a.hash == b.hash));
+  BOOST_TEST(a.hint == b.hint);
+  BOOST_TEST(a.scopes == b.scopes, boost::test_tools::per_element());
+  BOOST_TEST((a.status == b.status));
+  BOOST_TEST(a.retention_days == b.retention_days);
+  BOOST_TEST(a.created_at_us == b.created_at_us);
+  BOOST_TEST(a.created_by == b.created_by);
+  BOOST_TEST(a.expires_at_us == b.expires_at_us);
+  BOOST_TEST(a.revoked_at_us == b.revoked_at_us);
+  BOOST_TEST(a.revoke_reason == b.revoke_reason);
+  BOOST_TEST(a.last_used_at_us == b.last_used_at_us);
+  BOOST_TEST(a.last_ip == b.last_ip);
+  BOOST_TEST(a.requests == b.requests);
+  BOOST_TEST(a.messages == b.messages);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(records)
+
+BOOST_AUTO_TEST_CASE(a_tenant_survives_encode_and_decode) {
+  tenant_record t{77, "Acme \"Corp\"", tier::enterprise, 1'700'000'000'000'000};
+  auto back = decode_tenant(encode(t));
+  BOOST_REQUIRE(back);
+  BOOST_TEST(back->id == 77u);
+  BOOST_TEST(back->name == t.name);
+  BOOST_TEST((back->tier == tier::enterprise));
+  BOOST_TEST(back->created_at_us == t.created_at_us);
+}
+
+BOOST_AUTO_TEST_CASE(a_user_survives_encode_and_decode) {
+  user_record u{5, 77, "Ada", "ada@example.com", user_role::viewer, false, 123};
+  auto back = decode_user(encode(u));
+  BOOST_REQUIRE(back);
+  BOOST_TEST(back->id == 5u);
+  BOOST_TEST(back->tenant_id == 77u);
+  BOOST_TEST(back->name == "Ada");
+  BOOST_TEST(back->email == "ada@example.com");
+  BOOST_TEST((back->role == user_role::viewer));
+  BOOST_TEST(back->active == false);
+  BOOST_TEST(back->created_at_us == 123);
+}
+
+BOOST_AUTO_TEST_CASE(a_system_survives_encode_and_decode) {
+  system_record s{9, 77, "billing-api production", "tab\there", 456};
+  auto back = decode_system(encode(s));
+  BOOST_REQUIRE(back);
+  BOOST_TEST(back->id == 9u);
+  BOOST_TEST(back->tenant_id == 77u);
+  BOOST_TEST(back->name == s.name);
+  BOOST_TEST(back->description == s.description);
+  BOOST_TEST(back->created_at_us == 456);
+}
+
+BOOST_AUTO_TEST_CASE(a_token_survives_encode_and_decode_with_its_hash_as_hex) {
+  auto t = sample_token();
+  auto json = encode(t);
+  // The hash is stored as 64 lowercase hex characters.
+  BOOST_TEST(json.find("\"hash\":\"01080f161d") != std::string::npos);
+  auto back = decode_token(json);
+  BOOST_REQUIRE(back);
+  check_equal(*back, t);
+}
+
+BOOST_AUTO_TEST_CASE(fields_added_by_later_versions_are_ignored) {
+  auto back = decode_tenant(
+      R"({"id":1,"future":{"nested":[1,2,{"x":null}]},"name":"n","tier":"pro","z":true})");
+  BOOST_REQUIRE(back);
+  BOOST_TEST(back->id == 1u);
+  BOOST_TEST(back->name == "n");
+  BOOST_TEST((back->tier == tier::pro));
+}
+
+BOOST_AUTO_TEST_CASE(missing_fields_take_their_defaults) {
+  auto back = decode_token(R"({"id":3})");
+  BOOST_REQUIRE(back);
+  BOOST_TEST(back->id == 3u);
+  BOOST_TEST((back->kind == token_kind::ingest));
+  BOOST_TEST((back->status == token_status::active));
+  BOOST_TEST(back->retention_days == 7);
+  BOOST_TEST(back->scopes.empty());
+  auto user = decode_user("{}");
+  BOOST_REQUIRE(user);
+  BOOST_TEST(user->active == true);
+  BOOST_TEST((user->role == user_role::member));
+}
+
+BOOST_AUTO_TEST_CASE(garbage_decodes_to_nothing) {
+  BOOST_TEST(!decode_tenant(""));
+  BOOST_TEST(!decode_tenant("not json"));
+  BOOST_TEST(!decode_tenant("[1,2]"));
+  BOOST_TEST(!decode_tenant(R"({"id":1)"));
+  BOOST_TEST(!decode_user(R"({"role":"emperor"})"));
+  BOOST_TEST(!decode_system(R"({"id":"nine"})"));
+  BOOST_TEST(!decode_token(R"({"hash":"abc"})"));
+  BOOST_TEST(!decode_token(R"({"status":"maybe"})"));
+  BOOST_TEST(!decode_token(R"({"scopes":["ingest",3]})"));
+  BOOST_TEST(!decode_token(R"({"retention_days":99999999999})"));
+}
+
+BOOST_AUTO_TEST_CASE(user_roles_have_stable_names) {
+  for (auto r : {user_role::superuser, user_role::admin, user_role::member, user_role::viewer}) {
+    auto back = parse_user_role(to_string(r));
+    BOOST_REQUIRE(back);
+    BOOST_TEST((*back == r));
+  }
+  BOOST_TEST(to_string(user_role::superuser) == "superuser");
+  BOOST_TEST(!parse_user_role("root"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
