@@ -1,0 +1,47 @@
+#include "net/auth.hpp"
+
+#include "net/url.hpp"
+
+namespace sluice::net {
+
+namespace {
+
+bool iequals_prefix(std::string_view s, std::string_view prefix) noexcept {
+  if (s.size() < prefix.size())
+    return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    auto a = s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i];
+    if (a != prefix[i])
+      return false;
+  }
+  return true;
+}
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
+} // namespace
+
+std::string_view extract_token(const http_request& req, std::string& scratch) {
+  if (auto auth = req.header("authorization"); !auth.empty()) {
+    // The scheme is case-insensitive (RFC 7235); anything but Bearer is not
+    // ours to read here, so it counts as no token.
+    if (iequals_prefix(auth, "bearer "))
+      return trim(auth.substr(7));
+    return {};
+  }
+  if (auto key = trim(req.header("x-api-key")); !key.empty())
+    return key;
+  if (auto param = query_param(req.query, "api_key")) {
+    scratch = std::move(*param);
+    return scratch;
+  }
+  return {};
+}
+
+} // namespace sluice::net

@@ -1,0 +1,80 @@
+#include "net/error_table.hpp"
+
+#include <array>
+#include <string>
+
+#include "policy/json_writer.hpp"
+
+namespace sluice::net {
+
+namespace {
+
+struct row {
+  errc code;
+  unsigned status;
+};
+
+// Indexed by errc; every code appears once, in the enum's order.
+constexpr std::array<row, static_cast<std::size_t>(errc::internal) + 1> table = {{
+  {errc::ok, 200},
+  {errc::invalid_token, 401},
+  {errc::token_revoked, 401},
+  {errc::token_expired, 401},
+  {errc::token_disabled, 401},
+  {errc::token_pending, 401},
+  {errc::user_inactive, 401},
+  {errc::insufficient_scope, 403},
+  {errc::ip_not_allowed, 403},
+  {errc::outside_allowed_hours, 403},
+  {errc::malformed_json, 400},
+  {errc::invalid_message, 400},
+  {errc::invalid_argument, 400},
+  {errc::retention_not_allowed, 400},
+  {errc::not_found, 404},
+  {errc::method_not_allowed, 405},
+  {errc::message_too_large, 413},
+  {errc::request_too_large, 413},
+  {errc::batch_too_large, 413},
+  {errc::unsupported_media_type, 415},
+  {errc::token_limit_reached, 409},
+  {errc::conflict, 409},
+  {errc::rate_limited, 429},
+  {errc::storage_busy, 503},
+  {errc::storage_full, 507},
+  {errc::internal, 500},
+}};
+
+constexpr bool table_in_order() {
+  for (std::size_t i = 0; i < table.size(); ++i)
+    if (static_cast<std::size_t>(table[i].code) != i)
+      return false;
+  return true;
+}
+static_assert(table_in_order(), "the status table must list every errc in order");
+
+} // namespace
+
+unsigned http_status(errc code) noexcept {
+  auto i = static_cast<std::size_t>(code);
+  return i < table.size() ? table[i].status : 500;
+}
+
+http_response error_response(const problem& p) {
+  http_response res;
+  res.status = http_status(p.code);
+  json_writer w{res.body};
+  w.begin_object().key("error").begin_object();
+  w.field("code", code_name(p.code));
+  w.field("message", p.message.empty() ? sluice_category().message(static_cast<int>(p.code))
+                                       : p.message);
+  if (!p.details_json.empty())
+    w.key("details").raw(p.details_json);
+  w.end_object().end_object();
+  if (res.status == 401) // RFC 6750: tell the client how to authenticate
+    res.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"sluice\"");
+  if (p.retry_after_s > 0)
+    res.headers.emplace_back("Retry-After", std::to_string(p.retry_after_s));
+  return res;
+}
+
+} // namespace sluice::net

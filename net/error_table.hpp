@@ -1,0 +1,15 @@
+#pragma once
+
+#include "net/http_server.hpp"
+#include "policy/errors.hpp"
+
+namespace sluice::net {
+
+/// The HTTP status of a domain error: the one table mapping errc to HTTP.
+unsigned http_status(errc code) noexcept;
+
+/// The response for a refusal: `{"error":{"code","message","details"?}}` with
+/// its status, `WWW-Authenticate: Bearer` on 401 and `Retry-After` when set.
+http_response error_response(const problem& p);
+
+} // namespace sluice::net

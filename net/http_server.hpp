@@ -1,0 +1,132 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace sluice::net {
+
+/// HTTP methods the routers tell apart.
+enum class method : std::uint8_t { get, head, post, put, patch, del, options, other };
+
+/// One request header; views into the connection's buffers.
+struct header_field {
+  std::string_view name;
+  std::string_view value;
+};
+
+/// A parsed request. Every view points into buffers the connection owns and
+/// reuses: they are valid until the request's responder has sent its response
+/// (the connection reads nothing else before), and no longer.
+struct http_request {
+  net::method verb = method::other;
+  std::string_view method_text;
+  std::string_view target; ///< as sent: path plus optional "?query"
+  std::string_view path;   ///< target up to '?'
+  std::string_view query;  ///< after '?', still percent-encoded; may be empty
+  std::span<const header_field> headers;
+  std::string_view body;   ///< de-chunked; not decompressed
+  std::string_view peer_ip; ///< socket peer address, no port
+  bool keep_alive = true;
+
+  /// First header with this name (ASCII case-insensitive); empty when absent.
+  std::string_view header(std::string_view name) const noexcept;
+};
+
+/// A response to send. Content-Length, Date-less framing and Connection are
+/// added by the server; `headers` holds any others (Retry-After, …).
+struct http_response {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+class connection; // defined in http_server.cpp
+
+/// Sends the one response of one request. Copyable (it can ride in a
+/// std::function) and callable from any thread: the send is posted onto the
+/// connection's own thread. Only the first send counts; a responder dropped
+/// without sending lets the connection hang until its timeout, so callers
+/// always answer (the gateway guarantees it).
+class responder {
+public:
+  responder() = default;
+  explicit responder(std::shared_ptr<connection> c) noexcept : conn_(std::move(c)) {}
+  void send(http_response&& r) const;
+
+private:
+  std::shared_ptr<connection> conn_;
+};
+
+/// What a server does with requests: the ingest and admin routers.
+class request_handler {
+public:
+  virtual ~request_handler() = default;
+  /// Called on the connection's thread. May answer now or later, once.
+  virtual void handle(const http_request& req, responder res) = 0;
+  /// The response for a request the server refused before routing it
+  /// (unparseable, header or body over the limits): status 400 or 413.
+  virtual http_response refusal(unsigned status, std::string_view why) = 0;
+};
+
+/// Default limits; each is also a config key (see configs/sluice.conf).
+inline constexpr std::size_t default_max_request_bytes = 8ull << 20;   // 8 MiB
+inline constexpr std::size_t default_max_header_bytes = 16ull << 10;   // 16 KiB
+inline constexpr std::size_t default_max_connections = 10'000;
+inline constexpr std::chrono::milliseconds default_idle_timeout{60'000};
+inline constexpr std::chrono::milliseconds default_request_timeout{30'000};
+
+struct server_options {
+  std::string name = "ingest";   ///< for log lines: "<name> listening on …"
+  std::string host = "0.0.0.0";
+  std::uint16_t port = 8080;     ///< 0 picks a free port
+  unsigned threads = 1;          ///< I/O threads, each with its own io_context
+  std::size_t max_request_bytes = default_max_request_bytes;
+  std::size_t max_header_bytes = default_max_header_bytes;
+  std::size_t max_connections = default_max_connections;
+  std::chrono::milliseconds idle_timeout = default_idle_timeout;
+  std::chrono::milliseconds request_timeout = default_request_timeout;
+};
+
+/// An HTTP/1.1 server on Asio/Beast: one acceptor, `threads` I/O threads each
+/// running its own io_context; a connection lives on one thread for its whole
+/// life, so its state needs no locks. Requests on a connection are handled one
+/// at a time, in order (pipelined requests wait their turn).
+class http_server {
+public:
+  /// Binds and listens at once (throws std::system_error when it cannot), so
+  /// port() is known before start().
+  http_server(server_options opts, request_handler& handler);
+  ~http_server();
+  http_server(const http_server&) = delete;
+  http_server& operator=(const http_server&) = delete;
+
+  std::uint16_t port() const noexcept;
+  const server_options& options() const noexcept;
+
+  /// Starts the I/O threads and accepting.
+  void start();
+  /// Stops accepting and stops reading new requests; requests already handed
+  /// to the handler are still answered. Returns at once.
+  void stop_accepting();
+  /// Waits until no request is being handled, or `timeout` passes. Returns
+  /// true when drained.
+  bool drain(std::chrono::milliseconds timeout);
+  /// Closes every connection and joins the I/O threads. Idempotent.
+  void stop();
+
+  /// Requests handed to the handler and not yet answered.
+  std::size_t in_flight() const noexcept;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace sluice::net

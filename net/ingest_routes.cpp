@@ -1,0 +1,128 @@
+#include "net/ingest_routes.hpp"
+
+#include "net/auth.hpp"
+#include "net/error_table.hpp"
+#include "policy/json_writer.hpp"
+#include "policy/time.hpp"
+
+namespace sluice::net {
+
+namespace {
+
+http_response ingest_response(ingest_reply&& reply) {
+  if (reply.failure)
+    return error_response(reply.failure);
+  http_response res;
+  res.status = 202;
+  json_writer w{res.body};
+  w.begin_object()
+    .field("accepted", static_cast<std::uint64_t>(reply.accepted))
+    .field("duplicates", static_cast<std::uint64_t>(reply.duplicates))
+    .end_object();
+  return res;
+}
+
+char lower(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+}
+
+} // namespace
+
+bool is_json_content_type(std::string_view ct) noexcept {
+  auto semi = ct.find(';');
+  auto type = ct.substr(0, semi);
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
+    type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t'))
+    type.remove_prefix(1);
+  if (type.empty())
+    return true;
+  auto ends_with = [&](std::string_view suffix) {
+    if (type.size() < suffix.size())
+      return false;
+    auto tail = type.substr(type.size() - suffix.size());
+    for (std::size_t i = 0; i < suffix.size(); ++i)
+      if (lower(tail[i]) != suffix[i])
+        return false;
+    return true;
+  };
+  return (type.size() == 16 && ends_with("application/json")) || ends_with("+json");
+}
+
+http_response refusal_response(unsigned status, std::string_view why) {
+  auto code = status == 413 ? errc::request_too_large : errc::invalid_argument;
+  auto res = error_response(make_problem(code, std::string{why}));
+  res.status = status;
+  return res;
+}
+
+http_response not_found_response(std::string_view path) {
+  return error_response(make_problem(errc::not_found, "no such endpoint: " + std::string{path}));
+}
+
+http_response method_not_allowed_response(std::string_view allow) {
+  auto res = error_response(make_problem(
+    errc::method_not_allowed, "this endpoint allows " + std::string{allow} + " only"));
+  res.headers.emplace_back("Allow", std::string{allow});
+  return res;
+}
+
+http_response to_response(json_reply&& reply) {
+  if (reply.failure)
+    return error_response(reply.failure);
+  http_response res;
+  switch (reply.kind) {
+    case reply_kind::ok: res.status = 200; break;
+    case reply_kind::created: res.status = 201; break;
+    case reply_kind::accepted: res.status = 202; break;
+  }
+  res.body = std::move(reply.body);
+  return res;
+}
+
+http_response ingest_routes::refusal(unsigned status, std::string_view why) {
+  return refusal_response(status, why);
+}
+
+void ingest_routes::handle(const http_request& req, responder res) {
+  if (req.path == "/messages") {
+    if (req.verb != method::post)
+      return res.send(method_not_allowed_response("POST"));
+    if (!is_json_content_type(req.header("content-type")))
+      return res.send(error_response(make_problem(
+        errc::unsupported_media_type, "POST /messages takes application/json")));
+    std::string scratch;
+    ingest_command cmd;
+    cmd.secret = extract_token(req, scratch);
+    cmd.body = req.body;
+    cmd.source = message_source::native;
+    cmd.client_ip = req.peer_ip;
+    cmd.received_at_us = now_us();
+    gateway_.ingest(cmd, [res](ingest_reply&& reply) {
+      res.send(ingest_response(std::move(reply)));
+    });
+    return;
+  }
+  if (req.path == "/systems/me") {
+    if (req.verb != method::get)
+      return res.send(method_not_allowed_response("GET"));
+    std::string scratch;
+    auto secret = extract_token(req, scratch);
+    gateway_.whoami(secret, req.peer_ip, [res](json_reply&& reply) {
+      res.send(to_response(std::move(reply)));
+    });
+    return;
+  }
+  if (req.path == "/healthz") {
+    if (req.verb != method::get && req.verb != method::head)
+      return res.send(method_not_allowed_response("GET, HEAD"));
+    http_response out;
+    auto ok = gateway_.healthy();
+    out.status = ok ? 200 : 503;
+    out.body = ok ? R"({"status":"ok"})" : R"({"status":"unavailable"})";
+    return res.send(std::move(out));
+  }
+  res.send(not_found_response(req.path));
+}
+
+} // namespace sluice::net

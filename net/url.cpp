@@ -1,0 +1,73 @@
+#include "net/url.hpp"
+
+namespace sluice::net {
+
+namespace {
+
+int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+} // namespace
+
+std::optional<std::string> percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%') {
+      if (i + 2 >= s.size())
+        return std::nullopt;
+      auto hi = hex_value(s[i + 1]);
+      auto lo = hex_value(s[i + 2]);
+      if (hi < 0 || lo < 0)
+        return std::nullopt;
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (s[i] == '+') {
+      out.push_back(' ');
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto part = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (part.empty())
+      continue;
+    auto eq = part.find('=');
+    auto key = percent_decode(part.substr(0, eq));
+    auto value = percent_decode(eq == std::string_view::npos ? std::string_view{}
+                                                             : part.substr(eq + 1));
+    if (key && value)
+      out.emplace_back(std::move(*key), std::move(*value));
+  }
+  return out;
+}
+
+std::optional<std::string> query_param(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto part = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    auto eq = part.find('=');
+    if (part.substr(0, eq) != name)
+      continue;
+    return percent_decode(eq == std::string_view::npos ? std::string_view{}
+                                                       : part.substr(eq + 1));
+  }
+  return std::nullopt;
+}
+
+} // namespace sluice::net

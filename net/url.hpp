@@ -1,0 +1,21 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace sluice::net {
+
+/// Decodes %XX escapes and '+' (as space, form style); nullopt on a bad escape.
+std::optional<std::string> percent_decode(std::string_view s);
+
+/// Splits a query string ("a=1&b=x%20y") into decoded pairs, in order. Pairs
+/// with bad escapes are dropped; a key without '=' gets an empty value.
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query);
+
+/// The decoded value of the first `name` in `query`; nullopt when absent.
+std::optional<std::string> query_param(std::string_view query, std::string_view name);
+
+} // namespace sluice::net
