@@ -1,0 +1,108 @@
+#include "actors/admin_body.hpp"
+
+#include <simdjson.h>
+
+namespace sluice {
+
+namespace dom = simdjson::dom;
+
+struct admin_body::impl {
+  dom::parser parser;
+  dom::object obj;
+  bool empty = true;
+
+  /// The value of `key`, or nullopt when absent or null.
+  std::optional<dom::element> find(std::string_view key) const {
+    if (empty)
+      return std::nullopt;
+    dom::element el;
+    if (obj.at_key(key).get(el) != simdjson::SUCCESS || el.is_null())
+      return std::nullopt;
+    return el;
+  }
+};
+
+namespace {
+
+problem field_problem(std::string_view key, std::string_view what) {
+  return make_problem(errc::invalid_argument,
+                      "\"" + std::string{key} + "\" " + std::string{what});
+}
+
+} // namespace
+
+admin_body::admin_body() : impl_(std::make_unique<impl>()) {}
+
+admin_body::~admin_body() = default;
+
+problem admin_body::open(std::string_view body, std::initializer_list<std::string_view> allowed) {
+  impl_->empty = true;
+  auto first = body.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos)
+    return {};
+  dom::element root;
+  if (auto err = impl_->parser.parse(body.data(), body.size()).get(root))
+    return make_problem(errc::malformed_json,
+                        std::string{"the body is not valid JSON: "} + simdjson::error_message(err));
+  if (root.get_object().get(impl_->obj) != simdjson::SUCCESS)
+    return make_problem(errc::invalid_argument, "the body must be a JSON object");
+  impl_->empty = false;
+  for (auto field : impl_->obj) {
+    bool known = false;
+    for (auto a : allowed)
+      known = known || a == field.key;
+    if (!known)
+      return field_problem(field.key, "is not a field of this call");
+  }
+  return {};
+}
+
+problem admin_body::text(std::string_view key, std::optional<std::string>& out, bool required,
+                         std::size_t max_len, bool allow_empty) {
+  out.reset();
+  auto el = impl_->find(key);
+  if (!el)
+    return required ? field_problem(key, "is required") : problem{};
+  std::string_view s;
+  if (el->get_string().get(s) != simdjson::SUCCESS)
+    return field_problem(key, "must be a string");
+  if ((s.empty() && !allow_empty) || s.size() > max_len)
+    return field_problem(key, "must be a string of " + std::string{allow_empty ? "0" : "1"}
+                                + " to " + std::to_string(max_len) + " bytes");
+  out.emplace(s);
+  return {};
+}
+
+problem admin_body::integer(std::string_view key, std::optional<std::int64_t>& out,
+                            bool required) {
+  out.reset();
+  auto el = impl_->find(key);
+  if (!el)
+    return required ? field_problem(key, "is required") : problem{};
+  std::int64_t x = 0;
+  if (el->get_int64().get(x) != simdjson::SUCCESS)
+    return field_problem(key, "must be an integer");
+  out = x;
+  return {};
+}
+
+problem admin_body::strings(std::string_view key, std::optional<std::vector<std::string>>& out) {
+  out.reset();
+  auto el = impl_->find(key);
+  if (!el)
+    return {};
+  dom::array arr;
+  if (el->get_array().get(arr) != simdjson::SUCCESS)
+    return field_problem(key, "must be an array of strings");
+  std::vector<std::string> values;
+  for (auto item : arr) {
+    std::string_view s;
+    if (item.get_string().get(s) != simdjson::SUCCESS)
+      return field_problem(key, "must be an array of strings");
+    values.emplace_back(s);
+  }
+  out = std::move(values);
+  return {};
+}
+
+} // namespace sluice

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "policy/errors.hpp"
+
+namespace sluice {
+
+/// Reads the JSON body of an admin call. Strict on purpose: a field the
+/// operation does not know is refused (400 naming it), so that a setting Sluice
+/// does not enforce yet (an IP allowlist, say) is never silently ignored.
+/// `null` counts as absent. Holds a simdjson parser: one per admin actor.
+class admin_body {
+public:
+  admin_body();
+  ~admin_body();
+  admin_body(const admin_body&) = delete;
+  admin_body& operator=(const admin_body&) = delete;
+
+  /// Parses `body` (empty counts as {}) and checks every key is in `allowed`.
+  problem open(std::string_view body, std::initializer_list<std::string_view> allowed);
+
+  /// A string of 1..max_len bytes (0..max_len when `allow_empty`).
+  problem text(std::string_view key, std::optional<std::string>& out, bool required,
+               std::size_t max_len, bool allow_empty = false);
+  problem integer(std::string_view key, std::optional<std::int64_t>& out, bool required);
+  problem strings(std::string_view key, std::optional<std::vector<std::string>>& out);
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace sluice

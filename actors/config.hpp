@@ -1,0 +1,91 @@
+#pragma once
+
+#include <caf/actor_system_config.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "net/http_server.hpp"
+
+namespace sluice {
+
+// Every limit of sluiced: its named default here, its config key in
+// configs/sluice.conf (same name), overridable as --<group>.<key>=… on the
+// command line (the options of the "global" group have no prefix).
+namespace defaults {
+inline constexpr std::uint16_t ingest_port = 8080;
+inline constexpr std::uint16_t admin_port = 8081;
+inline const char* const ingest_host = "0.0.0.0";
+inline const char* const admin_host = "127.0.0.1";
+inline const char* const data_dir = "./var";
+
+inline constexpr unsigned ingest_threads = 1;
+inline constexpr std::size_t max_batch_messages = 1000;
+inline constexpr std::size_t admin_max_request_bytes = 1ull << 20;
+inline constexpr std::size_t admin_max_connections = 256;
+
+inline constexpr std::chrono::milliseconds batch_latency{0};
+inline constexpr std::size_t batch_max_messages = 20'000;
+inline constexpr std::size_t map_size = 64ull << 20;
+inline constexpr std::size_t meta_map_size = 64ull << 20;
+inline constexpr std::size_t max_map_size = 1ull << 40;
+inline constexpr std::chrono::seconds expiry_interval{3600};
+inline constexpr std::chrono::hours dedup_window{24};
+
+inline constexpr std::chrono::minutes token_idle_timeout{10};
+inline constexpr std::chrono::seconds usage_flush_interval{10};
+inline constexpr unsigned scheduler_threads = 1;
+} // namespace defaults
+
+/// sluiced's configuration: CAF's own options plus Sluice's, read from
+/// --config-file (CAF's INI-like format) and the command line.
+class sluice_config : public caf::actor_system_config {
+public:
+  sluice_config();
+
+  // global
+  std::string ingest_host = defaults::ingest_host;
+  std::uint16_t ingest_port = defaults::ingest_port;
+  std::string admin_host = defaults::admin_host;
+  std::uint16_t admin_port = defaults::admin_port;
+  std::string data_dir = defaults::data_dir;
+  std::string bootstrap_token_file;
+
+  // ingest
+  unsigned ingest_threads = defaults::ingest_threads;
+  std::size_t ingest_max_request_bytes = net::default_max_request_bytes;
+  std::size_t ingest_max_header_bytes = net::default_max_header_bytes;
+  std::size_t ingest_max_connections = net::default_max_connections;
+  caf::timespan ingest_idle_timeout = net::default_idle_timeout;
+  caf::timespan ingest_request_timeout = net::default_request_timeout;
+  std::size_t max_batch_messages = defaults::max_batch_messages;
+
+  // admin
+  std::size_t admin_max_request_bytes = defaults::admin_max_request_bytes;
+  std::size_t admin_max_connections = defaults::admin_max_connections;
+  caf::timespan admin_idle_timeout = net::default_idle_timeout;
+  caf::timespan admin_request_timeout = net::default_request_timeout;
+
+  // storage
+  caf::timespan batch_latency = defaults::batch_latency;
+  std::size_t batch_max_messages = defaults::batch_max_messages;
+  std::size_t map_size = defaults::map_size;
+  std::size_t meta_map_size = defaults::meta_map_size;
+  std::size_t max_map_size = defaults::max_map_size;
+  caf::timespan expiry_interval = defaults::expiry_interval;
+  caf::timespan dedup_window = defaults::dedup_window;
+
+  // tokens
+  caf::timespan token_idle_timeout = defaults::token_idle_timeout;
+  caf::timespan usage_flush_interval = defaults::usage_flush_interval;
+
+  /// The server options of each port, from the values above.
+  net::server_options ingest_server() const;
+  net::server_options admin_server() const;
+
+  /// Every option with its description, for --help.
+  std::string help() const;
+};
+
+} // namespace sluice

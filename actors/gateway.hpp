@@ -1,0 +1,83 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "policy/admin_ops.hpp"
+#include "policy/errors.hpp"
+#include "policy/message.hpp"
+
+namespace sluice {
+
+// The boundary between the network layer and the actors. net/ turns an HTTP
+// request into one of these plain commands and the reply into a response; the
+// actors never see HTTP, and net/ never sees CAF. This header includes neither.
+
+/// An ingest request. The views are borrowed from the connection and valid only
+/// during the gateway call, which copies or parses what it keeps.
+struct ingest_command {
+  std::string_view secret;      ///< as presented; empty when none was
+  std::string_view body;
+  message_source source = message_source::native;
+  std::string_view client_ip;
+  std::int64_t received_at_us = 0;
+};
+
+/// The answer to an ingest request: a refusal, or the counts of a commit.
+struct ingest_reply {
+  problem failure;
+  std::uint32_t accepted = 0;
+  std::uint32_t duplicates = 0;
+};
+
+/// How a successful JSON reply is meant: net/ picks the status from it.
+enum class reply_kind : std::uint8_t { ok, created, accepted };
+
+/// A JSON answer (whoami, admin calls): a refusal, or a body of `kind`.
+struct json_reply {
+  problem failure;
+  reply_kind kind = reply_kind::ok;
+  std::string body;
+};
+
+/// An admin API call, owned (it travels to the admin actor).
+struct admin_command {
+  admin_op op = admin_op::list_tenants;
+  std::string secret;
+  std::string client_ip;
+  std::string path_id; ///< the `{id}` of the path, as sent ("ten_…", "tok_…")
+  std::vector<std::pair<std::string, std::string>> query; ///< decoded, in order
+  std::string body;
+  std::int64_t received_at_us = 0;
+};
+
+/// Completion callbacks. Each is called exactly once, from any thread: also
+/// when an actor on the way disappeared (then with storage_busy), so a
+/// connection never waits for an answer that cannot come.
+using ingest_callback = std::function<void(ingest_reply&&)>;
+using json_callback = std::function<void(json_reply&&)>;
+
+/// What the network layer can ask of the rest of Sluice.
+class gateway {
+public:
+  virtual ~gateway() = default;
+
+  /// Authenticates, validates and stores a batch; answers after the commit.
+  virtual void ingest(const ingest_command& cmd, ingest_callback done) = 0;
+
+  /// Describes the token presented (GET /systems/me).
+  virtual void whoami(std::string_view secret, std::string_view client_ip,
+                      json_callback done) = 0;
+
+  /// Runs an admin API call.
+  virtual void admin(admin_command&& cmd, json_callback done) = 0;
+
+  /// True while storage accepts writes (GET /healthz).
+  virtual bool healthy() const = 0;
+};
+
+} // namespace sluice

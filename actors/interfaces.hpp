@@ -1,0 +1,67 @@
+#pragma once
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <cstdint>
+
+#include "actors/atoms.hpp"
+#include "actors/jobs.hpp"
+#include "store/records.hpp"
+
+// The messages below never leave the process: they carry callbacks and
+// borrowed state, so they are declared local-only rather than serialisable.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::ingest_job_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::info_job_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::admin_job_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::token_usage)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::store::token_record)
+
+namespace sluice {
+
+/// One actor per live token: status, retention, counters. The ingest hot path
+/// goes through it (authentication after the secret's lookup, caps) on to
+/// the storage actor.
+using token_actor_if = caf::typed_actor<
+  caf::reacts_to<ingest_atom, ingest_job_ptr>,
+  caf::reacts_to<info_atom, info_job_ptr>,
+  /// A changed record from the admin actor (already durable). Answered once it
+  /// is in force: for a revoke, also once every request the token let through
+  /// before has been committed and answered.
+  caf::replies_to<update_atom, store::token_record>::with<caf::ok_atom>,
+  caf::replies_to<caf::get_atom>::with<token_usage>,
+  /// From storage after a group commit: messages stored and duplicates seen.
+  caf::reacts_to<committed_atom, std::uint32_t, std::uint32_t>,
+  /// Sends its usage to the admin actor now (at shutdown); answered after.
+  caf::replies_to<flush_atom>::with<caf::ok_atom>,
+  caf::reacts_to<tick_atom>>;
+
+/// One actor per system: its tier caps and how many live tokens it holds, so
+/// that two concurrent mints cannot both take the last slot. (The tier's rate
+/// buckets will live here.)
+using system_actor_if = caf::typed_actor<
+  /// Takes one token slot when the tier allows: (granted, live tokens after).
+  caf::replies_to<reserve_atom>::with<bool, std::uint64_t>,
+  /// Gives a slot back (a revoke, or a mint that failed after its reserve).
+  caf::reacts_to<release_atom>>;
+
+/// The single writer of the message environments: gathers jobs into groups,
+/// commits each group durably, then answers every job in it.
+using storage_actor_if = caf::typed_actor<
+  caf::reacts_to<write_atom, ingest_job_ptr>,
+  caf::reacts_to<flush_atom, std::uint64_t>,
+  /// Answered once everything received before it is committed and answered.
+  caf::replies_to<barrier_atom>::with<caf::ok_atom>,
+  caf::reacts_to<sweep_atom>>;
+
+/// The admin API and the single writer of the metadata environment.
+using admin_actor_if = caf::typed_actor<
+  caf::reacts_to<admin_atom, admin_job_ptr>,
+  /// A token actor's counters, persisted with the next usage flush.
+  caf::reacts_to<usage_atom, std::uint64_t, token_usage>,
+  /// Writes pending usage now (at shutdown, after every token flushed).
+  caf::replies_to<flush_atom>::with<caf::ok_atom>,
+  /// Periodic usage write.
+  caf::reacts_to<tick_atom>>;
+
+} // namespace sluice

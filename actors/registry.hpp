@@ -1,0 +1,91 @@
+#pragma once
+
+#include <caf/actor_system.hpp>
+
+#include <array>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/interfaces.hpp"
+#include "policy/token_hash.hpp"
+#include "store/meta_store.hpp"
+
+namespace sluice {
+
+/// Settings the registry hands to the actors it spawns.
+struct registry_options {
+  caf::timespan token_idle_timeout = std::chrono::minutes(10);
+  caf::timespan usage_flush_interval = std::chrono::seconds(10);
+  std::size_t max_batch_messages = 1000;
+};
+
+/// Finds a token's actor from the hash of its secret, spawning it from the
+/// metadata store on first use; likewise a system's actor from its id.
+///
+/// Thread-safe: the ingest I/O threads call it directly (no actor hop on the
+/// hot path). Tokens are split over shards, each with its own mutex, so there
+/// is no global lock: a lookup of a live token takes one shard lock for a hash
+/// map probe. A miss reads the store and spawns under that shard's lock, which
+/// is what makes updates safe: the admin actor writes a change to the store
+/// *before* it asks live_token_actor() for the actor to notify, so a spawn either
+/// read the new record or was registered in time to be notified.
+class registry {
+public:
+  registry(caf::actor_system& sys, store::meta_store& meta, storage_actor_if storage,
+           registry_options opts);
+  registry(const registry&) = delete;
+  registry& operator=(const registry&) = delete;
+
+  /// Set once at start-up, before any lookup (the admin actor needs the
+  /// registry to exist first).
+  void set_admin(admin_actor_if admin);
+
+  /// The actor of the token whose secret hashes to `h`, spawned if needed;
+  /// nullopt when no token has this hash.
+  std::optional<token_actor_if> token_actor(const token_hash& h);
+
+  /// The actor of the token, only if it is live right now.
+  std::optional<token_actor_if> live_token_actor(const token_hash& h);
+
+  /// Called by a token actor that passivates: forgets it, unless the entry
+  /// already points to a newer actor.
+  void forget_token(const token_hash& h, const caf::actor_addr& who);
+
+  /// Every live token actor (for the usage flush at shutdown).
+  std::vector<token_actor_if> live_token_actors();
+
+  /// The actor of system `id`, spawned if needed; nullopt when unknown.
+  std::optional<system_actor_if> system_actor(std::uint64_t id);
+
+  /// Number of live token actors.
+  std::size_t live_tokens() const;
+
+  /// Sends every system actor an exit (at shutdown).
+  void stop_systems();
+
+private:
+  struct hash_of_hash {
+    std::size_t operator()(const token_hash& h) const noexcept;
+  };
+  struct shard {
+    mutable std::mutex mtx;
+    std::unordered_map<token_hash, token_actor_if, hash_of_hash> tokens;
+  };
+  static constexpr std::size_t shard_count = 64;
+
+  shard& shard_of(const token_hash& h) noexcept;
+
+  caf::actor_system& sys_;
+  store::meta_store& meta_;
+  storage_actor_if storage_;
+  admin_actor_if admin_;
+  registry_options opts_;
+  std::array<shard, shard_count> shards_;
+  mutable std::mutex systems_mtx_;
+  std::unordered_map<std::uint64_t, system_actor_if> systems_;
+};
+
+} // namespace sluice

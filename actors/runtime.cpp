@@ -1,0 +1,203 @@
+#include "actors/runtime.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
+#include <filesystem>
+#include <iostream>
+
+#include "actors/admin_actor.hpp"
+#include "actors/bootstrap.hpp"
+#include "actors/registry.hpp"
+#include "actors/storage_actor.hpp"
+#include "net/admin_routes.hpp"
+#include "net/http_server.hpp"
+#include "net/ingest_routes.hpp"
+#include "policy/token_format.hpp"
+#include "store/message_store.hpp"
+#include "store/meta_store.hpp"
+#include "store/pepper_file.hpp"
+
+namespace sluice {
+
+namespace {
+
+/// How long shutdown waits for requests in flight to be answered.
+constexpr auto drain_timeout = std::chrono::seconds(30);
+/// How long shutdown waits for an actor to flush its usage.
+constexpr auto flush_timeout = std::chrono::seconds(5);
+
+problem no_token() {
+  return make_problem(errc::invalid_token,
+                      "no API token presented: send Authorization: Bearer <token>, "
+                      "X-API-KEY: <token> or ?api_key=<token>");
+}
+
+} // namespace
+
+runtime::runtime(sluice_config& cfg) : cfg_(cfg) {
+  namespace fs = std::filesystem;
+  fs::path dir{cfg_.data_dir};
+  fs::create_directories(dir);
+  pepper_ = store::load_or_create_pepper(dir);
+
+  store::meta_options mo;
+  mo.dir = dir / "meta";
+  mo.map_size = cfg_.meta_map_size;
+  mo.max_map_size = cfg_.max_map_size;
+  meta_ = std::make_unique<store::meta_store>(mo);
+
+  store::message_store_options so;
+  so.dir = dir / "messages";
+  so.map_size = cfg_.map_size;
+  so.max_map_size = cfg_.max_map_size;
+  so.dedup_window_us = std::chrono::duration_cast<std::chrono::microseconds>(cfg_.dedup_window).count();
+  messages_ = std::make_unique<store::message_store>(so);
+
+  if (meta_->empty()) {
+    auto su = create_superuser(*meta_, pepper_, "superuser");
+    // Printed once: only its hash is kept.
+    std::cout << "superuser token: " << su.secret << std::endl;
+    if (!cfg_.bootstrap_token_file.empty())
+      write_secret_file(cfg_.bootstrap_token_file, su.secret);
+  }
+}
+
+runtime::~runtime() {
+  stop();
+}
+
+void runtime::start() {
+  sys_ = std::make_unique<caf::actor_system>(cfg_);
+
+  storage_init si;
+  si.store = messages_.get();
+  si.opts.batch_latency = cfg_.batch_latency;
+  si.opts.batch_max_messages = cfg_.batch_max_messages;
+  si.opts.expiry_interval = cfg_.expiry_interval;
+  si.healthy = &healthy_;
+  storage_ = spawn_storage_actor(*sys_, si);
+
+  registry_options ro;
+  ro.token_idle_timeout = cfg_.token_idle_timeout;
+  ro.usage_flush_interval = cfg_.usage_flush_interval;
+  ro.max_batch_messages = cfg_.max_batch_messages;
+  registry_ = std::make_unique<registry>(*sys_, *meta_, storage_, ro);
+
+  admin_init ai;
+  ai.meta = meta_.get();
+  ai.messages = messages_.get();
+  ai.reg = registry_.get();
+  ai.pepper = pepper_;
+  ai.usage_flush_interval = cfg_.usage_flush_interval;
+  admin_ = spawn_admin_actor(*sys_, std::move(ai));
+  registry_->set_admin(admin_);
+
+  ingest_routes_ = std::make_unique<net::ingest_routes>(*this);
+  admin_routes_ = std::make_unique<net::admin_routes>(*this);
+  ingest_server_ = std::make_unique<net::http_server>(cfg_.ingest_server(), *ingest_routes_);
+  admin_server_ = std::make_unique<net::http_server>(cfg_.admin_server(), *admin_routes_);
+  ingest_server_->start();
+  admin_server_->start();
+}
+
+void runtime::stop() {
+  if (stopped_ || !sys_)
+    return;
+  stopped_ = true;
+  // 1. No new requests; the ones in flight finish (each is answered only
+  //    after its commit, so drained means committed).
+  ingest_server_->stop_accepting();
+  admin_server_->stop_accepting();
+  if (!ingest_server_->drain(drain_timeout) || !admin_server_->drain(drain_timeout))
+    std::cerr << "shutdown: requests still in flight after " << drain_timeout.count()
+              << " s; closing anyway" << std::endl;
+  // 2. Usage: every token actor hands its counters to the admin actor, which
+  //    then writes them (messages between two actors keep their order).
+  {
+    caf::scoped_actor self{*sys_};
+    for (auto& token : registry_->live_token_actors())
+      self->request(token, flush_timeout, flush_atom::value)
+        .receive([](caf::ok_atom) {}, [](caf::error&) {});
+    self->request(admin_, flush_timeout, flush_atom::value)
+      .receive([](caf::ok_atom) {}, [](caf::error&) {});
+  }
+  // 3. Close the servers, then stop every actor and wait for them.
+  ingest_server_->stop();
+  admin_server_->stop();
+  for (auto& token : registry_->live_token_actors())
+    caf::anon_send_exit(token, caf::exit_reason::user_shutdown);
+  registry_->stop_systems();
+  caf::anon_send_exit(admin_, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(storage_, caf::exit_reason::user_shutdown);
+  storage_ = nullptr;
+  admin_ = nullptr;
+  registry_.reset();
+  sys_.reset(); // waits until every actor has terminated
+}
+
+std::uint16_t runtime::ingest_port() const {
+  return ingest_server_ ? ingest_server_->port() : 0;
+}
+
+std::uint16_t runtime::admin_port() const {
+  return admin_server_ ? admin_server_->port() : 0;
+}
+
+bool runtime::healthy() const {
+  return healthy_.load(std::memory_order_relaxed);
+}
+
+std::optional<token_actor_if> runtime::find_token(std::string_view secret, problem& refusal) {
+  if (secret.empty()) {
+    refusal = no_token();
+    return std::nullopt;
+  }
+  // Format and checksum first: a mistyped or made-up token costs no lookup.
+  if (!check_secret_format(secret)) {
+    refusal = make_problem(errc::invalid_token);
+    return std::nullopt;
+  }
+  auto actor = registry_->token_actor(hash_secret(pepper_, secret));
+  if (!actor)
+    refusal = make_problem(errc::invalid_token);
+  return actor;
+}
+
+void runtime::ingest(const ingest_command& cmd, ingest_callback done) {
+  problem refusal;
+  auto actor = find_token(cmd.secret, refusal);
+  if (!actor)
+    return done({std::move(refusal), 0, 0});
+  // One parser per I/O thread, reused: its buffers grow to the largest body
+  // seen and stay. Validation happens here, on the I/O thread, so the token
+  // actor only decides; its verdict comes after authentication.
+  thread_local message_parser parser;
+  auto job = std::make_shared<ingest_job>();
+  job->parse_problem = parser.parse(cmd.body, cfg_.max_batch_messages, job->batch);
+  job->client_ip.assign(cmd.client_ip);
+  job->source = cmd.source;
+  job->done = std::move(done);
+  caf::anon_send(*actor, ingest_atom::value, std::move(job));
+}
+
+void runtime::whoami(std::string_view secret, std::string_view client_ip, json_callback done) {
+  problem refusal;
+  auto actor = find_token(secret, refusal);
+  if (!actor)
+    return done({std::move(refusal), reply_kind::ok, {}});
+  auto job = std::make_shared<info_job>();
+  job->client_ip.assign(client_ip);
+  job->done = std::move(done);
+  caf::anon_send(*actor, info_atom::value, std::move(job));
+}
+
+void runtime::admin(admin_command&& cmd, json_callback done) {
+  auto job = std::make_shared<admin_job>();
+  job->cmd = std::move(cmd);
+  job->done = std::move(done);
+  caf::anon_send(admin_, admin_atom::value, std::move(job));
+}
+
+} // namespace sluice

@@ -1,0 +1,81 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "actors/config.hpp"
+#include "actors/gateway.hpp"
+#include "actors/interfaces.hpp"
+#include "policy/token_hash.hpp"
+
+namespace caf {
+class actor_system;
+}
+
+namespace sluice {
+
+namespace store {
+class meta_store;
+class message_store;
+} // namespace store
+
+namespace net {
+class http_server;
+class ingest_routes;
+class admin_routes;
+} // namespace net
+
+class registry;
+
+/// One running Sluice: the stores, the actor system, the two HTTP servers, and
+/// the gateway through which requests reach the actors.
+///
+/// Lifetimes: the config outlives the runtime; the stores outlive the actor
+/// system (actors hold raw pointers to them); the servers stop before the
+/// actors do, so no request is left without an answer.
+class runtime final : public gateway {
+public:
+  /// Opens (or creates) the data directory and its stores; on an empty one,
+  /// creates the first superuser and prints its token. Throws on failure.
+  explicit runtime(sluice_config& cfg);
+  ~runtime() override;
+
+  /// Starts the actors, then the servers (which print their ports).
+  void start();
+
+  /// Stops gracefully: no new requests; those in flight are committed and
+  /// answered; usage is flushed; then everything is closed. Idempotent.
+  void stop();
+
+  std::uint16_t ingest_port() const;
+  std::uint16_t admin_port() const;
+
+  // gateway
+  void ingest(const ingest_command& cmd, ingest_callback done) override;
+  void whoami(std::string_view secret, std::string_view client_ip, json_callback done) override;
+  void admin(admin_command&& cmd, json_callback done) override;
+  bool healthy() const override;
+
+private:
+  /// The token actor for a presented secret, or the refusal to answer with.
+  std::optional<token_actor_if> find_token(std::string_view secret, problem& refusal);
+
+  sluice_config& cfg_;
+  sluice::pepper pepper_;
+  std::unique_ptr<store::meta_store> meta_;
+  std::unique_ptr<store::message_store> messages_;
+  std::unique_ptr<caf::actor_system> sys_;
+  std::unique_ptr<registry> registry_;
+  storage_actor_if storage_;
+  admin_actor_if admin_;
+  std::atomic<bool> healthy_{true};
+  std::unique_ptr<net::ingest_routes> ingest_routes_;
+  std::unique_ptr<net::admin_routes> admin_routes_;
+  std::unique_ptr<net::http_server> ingest_server_;
+  std::unique_ptr<net::http_server> admin_server_;
+  bool stopped_ = false;
+};
+
+} // namespace sluice

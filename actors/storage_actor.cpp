@@ -1,0 +1,125 @@
+#include "actors/storage_actor.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+
+#include <iostream>
+
+#include "actors/store_problem.hpp"
+#include "policy/time.hpp"
+
+namespace sluice {
+
+namespace {
+
+storage_actor_if::behavior_type storage_fn(storage_actor_if::stateful_pointer<storage_state> self,
+                                           storage_init init) {
+  self->state.init = init;
+  return self->state.make_behavior();
+}
+
+} // namespace
+
+storage_actor_if spawn_storage_actor(caf::actor_system& sys, storage_init init) {
+  return sys.spawn<caf::detached>(storage_fn, init);
+}
+
+storage_actor_if::behavior_type storage_state::make_behavior() {
+  // On shutdown, whatever is still pending is committed and answered first.
+  self_->set_exit_handler([this](caf::exit_msg& msg) {
+    commit();
+    self_->quit(msg.reason);
+  });
+  self_->send(self_, sweep_atom::value);
+  return {
+    [this](write_atom, ingest_job_ptr& job) { write(job); },
+    [this](flush_atom, std::uint64_t generation) {
+      if (generation == generation_)
+        commit();
+    },
+    [this](barrier_atom) -> caf::result<caf::ok_atom> {
+      if (pending_.empty())
+        return caf::ok_atom::value;
+      auto rp = self_->make_response_promise<caf::ok_atom>();
+      barriers_.push_back(rp);
+      return rp;
+    },
+    [this](sweep_atom) { sweep(); },
+  };
+}
+
+void storage_state::write(ingest_job_ptr& job) {
+  pending_messages_ += job->batch.items.size();
+  pending_.push_back(std::move(job));
+  if (pending_messages_ >= init.opts.batch_max_messages) {
+    commit();
+    return;
+  }
+  if (flush_scheduled_)
+    return;
+  flush_scheduled_ = true;
+  // A flush message sent to ourselves queues behind every write already in the
+  // mailbox: when it comes up, the group holds all of them.
+  if (init.opts.batch_latency.count() == 0)
+    self_->send(self_, flush_atom::value, generation_);
+  else
+    self_->delayed_send(self_, init.opts.batch_latency, flush_atom::value, generation_);
+}
+
+void storage_state::commit() {
+  ++generation_;
+  flush_scheduled_ = false;
+  if (pending_.empty()) {
+    for (auto& rp : barriers_)
+      rp.deliver(caf::ok_atom::value);
+    barriers_.clear();
+    return;
+  }
+  writes_.clear();
+  for (auto& job : pending_)
+    writes_.push_back(store::write_job{job->retention_days, job->tenant_id, job->system_id,
+                                       job->token_id, job->source, &job->batch});
+  outcomes_.assign(pending_.size(), store::job_outcome{});
+  init.store->commit_group(writes_, now_us(), outcomes_);
+
+  reports_.clear();
+  bool failed = false;
+  for (std::size_t i = 0; i < pending_.size(); ++i) {
+    auto& job = *pending_[i];
+    auto& out = outcomes_[i];
+    if (out.ec) {
+      if (!failed)
+        std::cerr << "storage: commit failed: " << out.ec.message() << std::endl;
+      failed = true;
+      job.complete({store_problem(out.ec), 0, 0});
+      continue;
+    }
+    job.complete({{}, out.accepted, out.duplicates});
+    // Jobs of one token usually sit next to each other: fold them.
+    if (reports_.empty() || reports_.back().token != job.reporter)
+      reports_.push_back({job.reporter, 0, 0});
+    reports_.back().accepted += out.accepted;
+    reports_.back().duplicates += out.duplicates;
+  }
+  if (init.healthy)
+    init.healthy->store(!failed, std::memory_order_relaxed);
+  for (auto& r : reports_) {
+    if (auto token = caf::actor_cast<token_actor_if>(r.token))
+      self_->send(token, committed_atom::value, r.accepted, r.duplicates);
+  }
+  pending_.clear();
+  pending_messages_ = 0;
+  for (auto& rp : barriers_)
+    rp.deliver(caf::ok_atom::value);
+  barriers_.clear();
+}
+
+void storage_state::sweep() {
+  auto dropped = init.store->sweep(now_us());
+  if (dropped.message_buckets_dropped > 0)
+    std::cout << "expiry: dropped " << dropped.message_buckets_dropped
+              << " expired day bucket(s)" << std::endl;
+  self_->delayed_send(self_, init.opts.expiry_interval, sweep_atom::value);
+}
+
+} // namespace sluice
