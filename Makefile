@@ -41,7 +41,8 @@ build: deps $(BUILD_DIR)/CMakeCache.txt
 
 run: build
 	mkdir -p $(DATA_DIR)
-	./$(BUILD_DIR)/sluiced --config-file=configs/sluice.conf --data-dir=$(DATA_DIR)
+	./$(BUILD_DIR)/sluiced --config-file=configs/sluice.conf --data-dir=$(DATA_DIR) \
+	  --bootstrap-token-file=$(DATA_DIR)/superuser.token
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)

@@ -1,0 +1,283 @@
+// The admin port as an administrator sees it: tenants, systems, tokens and
+// messages read back, with their refusals.
+
+#include <boost/test/unit_test.hpp>
+
+#include <cstdio>
+#include <set>
+
+#include "tests/e2e/fixture.hpp"
+
+using namespace sluice::e2e;
+
+namespace {
+
+void expect_error(const http_result& r, unsigned status, const std::string& code) {
+  BOOST_TEST_CONTEXT(r.body) {
+    BOOST_TEST(r.status == status);
+    BOOST_TEST(json{r.body}.str("/error/code") == code);
+  }
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(admin_api)
+
+BOOST_AUTO_TEST_CASE(only_an_authenticated_superuser_gets_in) {
+  sluice_fixture f;
+  auto a = f.admin();
+  auto r = a.get("/api/v1/tenants");
+  expect_error(r, 401, "invalid_token");
+  BOOST_TEST(r.header("www-authenticate").rfind("Bearer", 0) == 0u);
+  expect_error(a.get("/api/v1/tenants", bearer("alu_nonsense")), 401, "invalid_token");
+  BOOST_TEST(a.get("/api/v1/tenants", bearer(f.superuser())).status == 200u);
+  BOOST_TEST(a.get("/api/v1/tenants", {{"X-API-KEY", f.superuser()}}).status == 200u);
+  BOOST_TEST(a.get("/api/v1/tenants?api_key=" + f.superuser()).status == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(tenants_are_created_listed_and_fetched) {
+  sluice_fixture f;
+  auto a = f.admin();
+  auto su = bearer(f.superuser());
+  auto r = a.post("/api/v1/tenants", R"({"name":"Acme","tier":"pro"})", su);
+  BOOST_REQUIRE_EQUAL(r.status, 201u);
+  json t{r.body};
+  BOOST_TEST(t.str("/id").rfind("ten_", 0) == 0u);
+  BOOST_TEST(t.str("/tier") == "pro");
+  BOOST_TEST(t.raw("/limits/retention_days") == "[7,30,90]");
+  BOOST_TEST(t.num("/limits/tokens_per_system") == 50);
+  auto second = f.create_tenant("free", "Beta");
+
+  r = a.get("/api/v1/tenants/" + t.str("/id"), su);
+  BOOST_TEST(r.status == 200u);
+  BOOST_TEST(json{r.body}.str("/name") == "Acme");
+
+  // Lists come in creation order, paged with a cursor.
+  r = a.get("/api/v1/tenants?limit=1", su);
+  json page1{r.body};
+  BOOST_TEST(page1.size("/items") == 1u);
+  BOOST_TEST(page1.str("/items/0/id") == t.str("/id"));
+  r = a.get("/api/v1/tenants?limit=1&cursor=" + page1.str("/next_cursor"), su);
+  json page2{r.body};
+  BOOST_TEST(page2.str("/items/0/id") == second);
+  r = a.get("/api/v1/tenants?limit=1&cursor=" + page2.str("/items/0/id"), su);
+  BOOST_TEST(json{r.body}.size("/items") == 0u);
+  BOOST_TEST(json{r.body}.is_null("/next_cursor"));
+}
+
+BOOST_AUTO_TEST_CASE(bad_tenant_input_is_400_naming_the_field) {
+  sluice_fixture f;
+  auto a = f.admin();
+  auto su = bearer(f.superuser());
+  auto r = a.post("/api/v1/tenants", R"({"name":"Acme","tier":"gold"})", su);
+  expect_error(r, 400, "invalid_argument");
+  BOOST_TEST(json{r.body}.str("/error/message").find("tier") != std::string::npos);
+  expect_error(a.post("/api/v1/tenants", R"({"tier":"pro"})", su), 400, "invalid_argument");
+  r = a.post("/api/v1/tenants", R"({"name":"Acme","colour":"red"})", su);
+  expect_error(r, 400, "invalid_argument");
+  BOOST_TEST(json{r.body}.str("/error/message").find("colour") != std::string::npos);
+  expect_error(a.post("/api/v1/tenants", R"({"name":)", su), 400, "malformed_json");
+  expect_error(a.get("/api/v1/tenants?limit=0", su), 400, "invalid_argument");
+  expect_error(a.get("/api/v1/tenants/ten_00000000000", su), 404, "not_found");
+  expect_error(a.get("/api/v1/tenants/garbage", su), 404, "not_found");
+  BOOST_TEST(json{a.get("/api/v1/tenants", su).body}.size("/items") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_routes_are_404_and_wrong_methods_405) {
+  sluice_fixture f;
+  auto a = f.admin();
+  auto su = bearer(f.superuser());
+  expect_error(a.get("/api/v1/nothing", su), 404, "not_found");
+  auto r = a.request("DELETE", "/api/v1/tenants", "", su);
+  expect_error(r, 405, "method_not_allowed");
+  BOOST_TEST(r.header("allow") == "POST, GET");
+}
+
+BOOST_AUTO_TEST_CASE(systems_belong_to_a_tenant) {
+  sluice_fixture f;
+  auto a = f.admin();
+  auto su = bearer(f.superuser());
+  auto tenant = f.create_tenant();
+  auto r = a.post("/api/v1/tenants/" + tenant + "/systems",
+                  R"({"name":"billing-api production","description":"EU"})", su);
+  BOOST_REQUIRE_EQUAL(r.status, 201u);
+  json s{r.body};
+  BOOST_TEST(s.str("/id").rfind("sys_", 0) == 0u);
+  BOOST_TEST(s.str("/tenant_id") == tenant);
+  BOOST_TEST(s.str("/description") == "EU");
+  BOOST_TEST(json{a.get("/api/v1/systems/" + s.str("/id"), su).body}.str("/name")
+             == "billing-api production");
+  BOOST_TEST(json{a.get("/api/v1/tenants/" + tenant + "/systems", su).body}.size("/items") == 1u);
+  auto other = f.create_tenant("free", "Other");
+  BOOST_TEST(json{a.get("/api/v1/tenants/" + other + "/systems", su).body}.size("/items") == 0u);
+  expect_error(a.post("/api/v1/tenants/ten_00000000001/systems", R"({"name":"x"})", su), 404,
+               "not_found");
+}
+
+BOOST_AUTO_TEST_CASE(a_minted_token_shows_its_secret_once_and_never_again) {
+  sluice_fixture f;
+  auto a = f.admin();
+  auto su = bearer(f.superuser());
+  auto system = f.create_system(f.create_tenant("pro"));
+  auto r = a.post("/api/v1/systems/" + system + "/tokens", R"({"name":"app","description":"d"})", su);
+  BOOST_REQUIRE_EQUAL(r.status, 201u);
+  json m{r.body};
+  auto secret = m.str("/secret");
+  BOOST_TEST(secret.rfind("al_", 0) == 0u);
+  BOOST_TEST(secret.size() == 3u + 43u + 6u);
+  BOOST_TEST(m.str("/token/id").rfind("tok_", 0) == 0u);
+  BOOST_TEST(m.str("/token/hint") == "al_\u2026" + secret.substr(secret.size() - 4));
+  BOOST_TEST(m.num("/token/retention_days") == 90); // the pro default
+  BOOST_TEST(m.str("/token/status") == "active");
+  BOOST_TEST(m.raw("/token/scopes") == R"(["ingest"])");
+
+  auto one = a.get("/api/v1/tokens/" + m.str("/token/id"), su);
+  auto list = a.get("/api/v1/systems/" + system + "/tokens", su);
+  for (auto& body : {one.body, list.body}) {
+    BOOST_TEST(body.find(secret) == std::string::npos);
+    BOOST_TEST(body.find(secret.substr(3, 20)) == std::string::npos);
+    BOOST_TEST(body.find("\"secret\"") == std::string::npos);
+    BOOST_TEST(body.find("hash") == std::string::npos);
+  }
+  BOOST_TEST(json{list.body}.size("/items") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(retention_must_be_one_the_tier_allows) {
+  sluice_fixture f;
+  auto a = f.admin();
+  auto su = bearer(f.superuser());
+  auto pro = f.create_system(f.create_tenant("pro"));
+  auto r = a.post("/api/v1/systems/" + pro + "/tokens", R"({"name":"a","retention_days":365})", su);
+  expect_error(r, 400, "retention_not_allowed");
+  BOOST_TEST(json{r.body}.raw("/error/details/allowed") == "[7,30,90]");
+  expect_error(a.post("/api/v1/systems/" + pro + "/tokens", R"({"name":"a","retention_days":8})", su),
+               400, "retention_not_allowed");
+  auto free = f.create_system(f.create_tenant("free", "F"));
+  expect_error(a.post("/api/v1/systems/" + free + "/tokens", R"({"name":"a","retention_days":30})", su),
+               400, "retention_not_allowed");
+  auto ent = f.create_system(f.create_tenant("enterprise", "E"));
+  r = a.post("/api/v1/systems/" + ent + "/tokens", R"({"name":"a","retention_days":-1})", su);
+  BOOST_TEST(r.status == 201u);
+  BOOST_TEST(json{r.body}.num("/token/retention_days") == -1);
+}
+
+BOOST_AUTO_TEST_CASE(the_tokens_per_system_cap_counts_only_live_tokens) {
+  sluice_fixture f;
+  auto a = f.admin();
+  auto su = bearer(f.superuser());
+  auto system = f.create_system(f.create_tenant("free"));
+  auto first = f.mint(system);
+  f.mint(system);
+  auto r = a.post("/api/v1/systems/" + system + "/tokens", R"({"name":"third"})", su);
+  expect_error(r, 409, "token_limit_reached");
+  BOOST_TEST(a.post("/api/v1/tokens/" + first.id + "/revoke", R"({"reason":"rotate"})", su).status
+             == 200u);
+  BOOST_TEST(a.post("/api/v1/systems/" + system + "/tokens", R"({"name":"third"})", su).status
+             == 201u);
+  expect_error(a.post("/api/v1/systems/" + system + "/tokens", R"({"name":"fourth"})", su), 409,
+               "token_limit_reached");
+}
+
+BOOST_AUTO_TEST_CASE(unsupported_mint_fields_are_refused_not_ignored) {
+  sluice_fixture f;
+  auto a = f.admin();
+  auto su = bearer(f.superuser());
+  auto system = f.create_system(f.create_tenant());
+  auto r = a.post("/api/v1/systems/" + system + "/tokens",
+                  R"({"name":"a","security":{"ip_allowlist":["10.0.0.0/8"]}})", su);
+  expect_error(r, 400, "invalid_argument");
+  BOOST_TEST(json{r.body}.str("/error/message").find("security") != std::string::npos);
+  expect_error(a.post("/api/v1/systems/" + system + "/tokens", R"({"name":"a","scopes":["query"]})", su),
+               400, "invalid_argument");
+  expect_error(a.post("/api/v1/systems/" + system + "/tokens", R"({"name":"a","expires_in":"2w"})", su),
+               400, "invalid_argument");
+  r = a.post("/api/v1/systems/" + system + "/tokens", R"({"name":"a","expires_in":"1w"})", su);
+  BOOST_TEST(r.status == 201u);
+  BOOST_TEST(!json{r.body}.is_null("/token/expires_at"));
+}
+
+BOOST_AUTO_TEST_CASE(messages_read_back_with_filters_and_cursor) {
+  sluice_fixture f;
+  auto tok = f.ingest_token();
+  auto second = f.mint(f.last_system(), R"({"name":"other","retention_days":7})");
+  auto c = f.ingest();
+  for (int i = 0; i < 5; ++i)
+    BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"({"message":"m)" + std::to_string(i)
+                                                         + R"(","level":"info"})")
+                          .status,
+                        202u);
+  BOOST_REQUIRE_EQUAL(
+    post_messages(c, second.secret, R"([{"message":"e","level":"error"},{"message":"n"}])").status,
+    202u);
+  auto a = f.admin();
+  auto su = bearer(f.superuser());
+  auto base = "/api/v1/systems/" + f.last_system() + "/messages";
+
+  BOOST_TEST(f.read_messages(f.last_system()).size() == 7u);
+  BOOST_TEST(f.read_messages(f.last_system(), "token=" + second.id).size() == 2u);
+  BOOST_TEST(f.read_messages(f.last_system(), "level=error").size() == 1u);
+  BOOST_TEST(f.read_messages(f.last_system(), "level=info").size() == 5u);
+  BOOST_TEST(f.read_messages(f.last_system(), "source=native").size() == 7u);
+  BOOST_TEST(f.read_messages(f.last_system(), "source=webhook").empty());
+  BOOST_TEST(f.read_messages(f.last_system(), "until=1000").empty());
+  BOOST_TEST(f.read_messages(f.last_system(), "since=2000-01-01T00:00:00Z").size() == 7u);
+
+  // Pages of 3 cover everything once, in order.
+  std::vector<std::string> seen;
+  std::string cursor;
+  for (;;) {
+    auto r = a.get(base + "?limit=3" + (cursor.empty() ? "" : "&cursor=" + cursor), su);
+    BOOST_REQUIRE_EQUAL(r.status, 200u);
+    json j{r.body};
+    for (std::size_t i = 0; i < j.size("/items"); ++i)
+      seen.push_back(j.str("/items/" + std::to_string(i) + "/body/message"));
+    if (j.is_null("/next_cursor"))
+      break;
+    cursor = j.str("/next_cursor");
+  }
+  BOOST_TEST(seen == (std::vector<std::string>{"m0", "m1", "m2", "m3", "m4", "e", "n"}),
+             boost::test_tools::per_element());
+
+  expect_error(a.get(base + "?level=loud", su), 400, "invalid_argument");
+  expect_error(a.get(base + "?since=yesterday", su), 400, "invalid_argument");
+  expect_error(a.get(base + "?cursor=zz", su), 400, "invalid_argument");
+  expect_error(a.get(base + "?colour=red", su), 400, "invalid_argument");
+  expect_error(a.get("/api/v1/systems/sys_00000000001/messages", su), 404, "not_found");
+}
+
+BOOST_AUTO_TEST_CASE(everything_survives_a_restart) {
+  sluice_fixture f;
+  auto tok = f.ingest_token();
+  auto c = f.ingest();
+  BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"({"message":"before"})").status, 202u);
+  f.restart();
+  // No second superuser at a later start: the data directory is not empty.
+  BOOST_TEST(f.server().output().find("superuser token") == std::string::npos);
+  auto c2 = f.ingest();
+  BOOST_TEST(post_messages(c2, tok.secret, R"({"message":"after"})").status == 202u);
+  auto msgs = f.read_messages(f.last_system());
+  BOOST_REQUIRE_EQUAL(msgs.size(), 2u);
+  BOOST_TEST(msgs[0].str("/body/message") == "before");
+  BOOST_TEST(msgs[1].str("/body/message") == "after");
+}
+
+BOOST_AUTO_TEST_CASE(create_superuser_prints_another_working_token) {
+  sluice_fixture f;
+  std::string cmd = std::string{std::getenv("SLUICED")} + " create-superuser --data-dir="
+                    + f.server().data_dir().string();
+  auto* pipe = ::popen(cmd.c_str(), "r");
+  BOOST_REQUIRE(pipe);
+  char buf[512] = {};
+  std::string out;
+  while (auto n = std::fread(buf, 1, sizeof buf, pipe))
+    out.append(buf, n);
+  BOOST_REQUIRE_EQUAL(::pclose(pipe), 0);
+  auto pos = out.find("superuser token: alu_");
+  BOOST_REQUIRE(pos != std::string::npos);
+  auto token = out.substr(pos + 17, 4 + 43 + 6);
+  BOOST_TEST(token != f.superuser());
+  auto a = f.admin();
+  BOOST_TEST(a.get("/api/v1/tenants", bearer(token)).status == 200u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,91 @@
+#include "tests/e2e/fixture.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+namespace sluice::e2e {
+
+sluice_fixture::sluice_fixture(std::vector<std::string> args) {
+  start(std::move(args));
+  su_ = server_->superuser_token();
+  BOOST_REQUIRE_MESSAGE(su_.rfind("alu_", 0) == 0, "no superuser token in the bootstrap file");
+  BOOST_REQUIRE_MESSAGE(server_->output().find("superuser token: " + su_) != std::string::npos,
+                        "the first start prints the superuser token");
+}
+
+void sluice_fixture::start(std::vector<std::string> args) {
+  server_ = std::make_unique<sluiced_process>(dir_.path() / "var", std::move(args));
+}
+
+void sluice_fixture::restart(std::vector<std::string> args) {
+  auto status = server_->terminate();
+  BOOST_REQUIRE_MESSAGE(status == 0, "sluiced exited with " << status << ":\n"
+                                                            << server_->output());
+  server_.reset();
+  start(std::move(args));
+}
+
+void sluice_fixture::restart_after_crash(std::vector<std::string> args) {
+  server_.reset();
+  start(std::move(args));
+}
+
+std::string sluice_fixture::create_tenant(const std::string& tier, const std::string& name) {
+  auto c = admin();
+  auto r = c.post("/api/v1/tenants", R"({"name":")" + name + R"(","tier":")" + tier + "\"}",
+                  bearer(su_));
+  BOOST_REQUIRE_MESSAGE(r.status == 201, "create tenant: " << r.status << " " << r.body);
+  return json{r.body}.str("/id");
+}
+
+std::string sluice_fixture::create_system(const std::string& tenant, const std::string& name) {
+  auto c = admin();
+  auto r = c.post("/api/v1/tenants/" + tenant + "/systems", R"({"name":")" + name + "\"}",
+                  bearer(su_));
+  BOOST_REQUIRE_MESSAGE(r.status == 201, "create system: " << r.status << " " << r.body);
+  return json{r.body}.str("/id");
+}
+
+sluice_fixture::minted sluice_fixture::mint(const std::string& system, const std::string& body) {
+  auto c = admin();
+  auto r = c.post("/api/v1/systems/" + system + "/tokens", body, bearer(su_));
+  BOOST_REQUIRE_MESSAGE(r.status == 201, "mint: " << r.status << " " << r.body);
+  json j{r.body};
+  return {j.str("/token/id"), j.str("/secret")};
+}
+
+sluice_fixture::minted sluice_fixture::ingest_token(const std::string& tier,
+                                                    const std::string& body) {
+  last_system_ = create_system(create_tenant(tier));
+  return mint(last_system_, body);
+}
+
+std::vector<json> sluice_fixture::read_messages(const std::string& system,
+                                                const std::string& query) {
+  std::vector<json> out;
+  auto c = admin();
+  std::string cursor;
+  for (int page = 0; page < 100'000; ++page) {
+    std::string target = "/api/v1/systems/" + system + "/messages?limit=1000";
+    if (!query.empty())
+      target += "&" + query;
+    if (!cursor.empty())
+      target += "&cursor=" + cursor;
+    auto r = c.get(target, bearer(su_));
+    BOOST_REQUIRE_MESSAGE(r.status == 200, "read back: " << r.status << " " << r.body);
+    json j{r.body};
+    auto n = j.size("/items");
+    for (std::size_t i = 0; i < n; ++i)
+      out.emplace_back(j.raw("/items/" + std::to_string(i)));
+    if (j.is_null("/next_cursor"))
+      return out;
+    cursor = j.str("/next_cursor");
+  }
+  BOOST_FAIL("read back never reached the end");
+  return out;
+}
+
+http_result post_messages(http_client& c, const std::string& secret, const std::string& body) {
+  return c.post("/messages", body, bearer(secret));
+}
+
+} // namespace sluice::e2e

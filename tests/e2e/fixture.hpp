@@ -1,0 +1,68 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/http_client.hpp"
+#include "tests/e2e/json.hpp"
+#include "tests/e2e/server.hpp"
+
+namespace sluice::e2e {
+
+/// A running sluiced on a fresh data directory, with the superuser token and
+/// helpers for the admin calls most tests start with. The helpers fail the
+/// test (BOOST_REQUIRE) when the server does not answer as documented.
+class sluice_fixture {
+public:
+  explicit sluice_fixture(std::vector<std::string> args = {});
+
+  /// Stops the server cleanly (SIGTERM, expecting exit code 0) and starts it
+  /// again on the same data directory.
+  void restart(std::vector<std::string> args = {});
+
+  /// Starts the server again on the same data directory after it died (or
+  /// was stopped by the test itself).
+  void restart_after_crash(std::vector<std::string> args = {});
+
+  sluiced_process& server() { return *server_; }
+  const std::string& superuser() const { return su_; }
+  const std::filesystem::path& data_dir() const { return dir_.path(); }
+
+  http_client admin() const { return http_client{server_->admin_port()}; }
+  http_client ingest() const { return http_client{server_->ingest_port()}; }
+
+  /// POST /api/v1/tenants; returns the tenant id.
+  std::string create_tenant(const std::string& tier = "pro", const std::string& name = "Acme");
+  /// POST /api/v1/tenants/{id}/systems; returns the system id.
+  std::string create_system(const std::string& tenant, const std::string& name = "billing-api");
+
+  struct minted {
+    std::string id;
+    std::string secret;
+  };
+  /// POST /api/v1/systems/{id}/tokens with `body`; expects 201.
+  minted mint(const std::string& system, const std::string& body = R"({"name":"app"})");
+
+  /// A tenant (tier), a system and an ingest token in one go.
+  minted ingest_token(const std::string& tier = "pro", const std::string& body = R"({"name":"app"})");
+  /// The system id of the last ingest_token().
+  const std::string& last_system() const { return last_system_; }
+
+  /// Every message of `system` read back through the admin API, following
+  /// next_cursor; `query` is appended to each page's query string.
+  std::vector<json> read_messages(const std::string& system, const std::string& query = "");
+
+private:
+  void start(std::vector<std::string> args);
+
+  temp_dir dir_;
+  std::unique_ptr<sluiced_process> server_;
+  std::string su_;
+  std::string last_system_;
+};
+
+/// POSTs `body` to /messages with `secret` as bearer token.
+http_result post_messages(http_client& c, const std::string& secret, const std::string& body);
+
+} // namespace sluice::e2e

@@ -1,0 +1,147 @@
+#include "tests/e2e/server.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <stdexcept>
+
+namespace sluice::e2e {
+
+temp_dir::temp_dir() {
+  std::random_device rd;
+  auto base = std::filesystem::temp_directory_path();
+  for (;;) {
+    auto candidate = base / ("sluice-e2e-" + std::to_string(rd()));
+    if (std::filesystem::create_directory(candidate)) {
+      path_ = candidate;
+      return;
+    }
+  }
+}
+
+temp_dir::~temp_dir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+sluiced_process::sluiced_process(std::filesystem::path data_dir,
+                                 std::vector<std::string> extra_args)
+  : data_dir_(std::move(data_dir)) {
+  const char* bin = std::getenv("SLUICED");
+  if (!bin)
+    throw std::runtime_error("set SLUICED to the sluiced binary (ctest does)");
+  std::vector<std::string> args = {
+    bin,
+    "--data-dir=" + data_dir_.string(),
+    "--ingest-host=127.0.0.1",
+    "--ingest-port=0",
+    "--admin-port=0",
+    "--bootstrap-token-file=" + (data_dir_ / "superuser.token").string(),
+  };
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
+    throw std::runtime_error("pipe failed");
+  pid_ = ::fork();
+  if (pid_ < 0)
+    throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    ::dup2(pipe_fds[1], 1);
+    ::dup2(pipe_fds[1], 2);
+    std::vector<char*> argv;
+    for (auto& a : args)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(pipe_fds[1]);
+  out_fd_ = pipe_fds[0];
+
+  // Collect output in the background: the process must never block on a full
+  // pipe, and a failing test prints what the server said.
+  reader_ = std::thread{[this] {
+    char buf[4096];
+    for (;;) {
+      auto n = ::read(out_fd_, buf, sizeof buf);
+      if (n <= 0)
+        return;
+      std::lock_guard guard{out_mtx_};
+      out_.append(buf, static_cast<std::size_t>(n));
+    }
+  }};
+  static const std::regex ingest_re{R"(ingest listening on [^\s:]+:(\d+))"};
+  static const std::regex admin_re{R"(admin listening on [^\s:]+:(\d+))"};
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto text = output();
+    std::smatch m1, m2;
+    if (std::regex_search(text, m1, ingest_re) && std::regex_search(text, m2, admin_re)) {
+      ingest_port_ = static_cast<std::uint16_t>(std::stoi(m1[1]));
+      admin_port_ = static_cast<std::uint16_t>(std::stoi(m2[1]));
+      return;
+    }
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw std::runtime_error("sluiced exited at start-up:\n" + output());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  kill();
+  throw std::runtime_error("sluiced did not start within 20 s:\n" + output());
+}
+
+sluiced_process::~sluiced_process() {
+  if (pid_ > 0)
+    kill();
+  if (reader_.joinable())
+    reader_.join();
+  if (out_fd_ >= 0)
+    ::close(out_fd_);
+}
+
+std::string sluiced_process::superuser_token() const {
+  std::ifstream in{data_dir_ / "superuser.token"};
+  std::string token;
+  std::getline(in, token);
+  return token;
+}
+
+int sluiced_process::wait_exit() {
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  if (reader_.joinable())
+    reader_.join();
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int sluiced_process::terminate() {
+  if (pid_ <= 0)
+    return -1;
+  ::kill(pid_, SIGTERM);
+  return wait_exit();
+}
+
+void sluiced_process::kill() {
+  if (pid_ <= 0)
+    return;
+  ::kill(pid_, SIGKILL);
+  wait_exit();
+}
+
+std::string sluiced_process::output() const {
+  std::lock_guard guard{out_mtx_};
+  return out_;
+}
+
+} // namespace sluice::e2e

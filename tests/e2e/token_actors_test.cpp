@@ -1,0 +1,65 @@
+// Token actors: usage counters, passivation when idle, respawn on next use.
+
+#include <boost/test/unit_test.hpp>
+
+#include <thread>
+
+#include "tests/e2e/fixture.hpp"
+
+using namespace sluice::e2e;
+
+BOOST_AUTO_TEST_SUITE(token_actors)
+
+BOOST_AUTO_TEST_CASE(usage_and_last_use_show_on_the_token) {
+  sluice_fixture f;
+  auto tok = f.ingest_token();
+  auto a = f.admin();
+  auto su = bearer(f.superuser());
+  json fresh{a.get("/api/v1/tokens/" + tok.id, su).body};
+  BOOST_TEST(fresh.is_null("/last_used_at"));
+  BOOST_TEST(fresh.num("/usage/requests") == 0);
+  auto c = f.ingest();
+  BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"([{"message":"a"},{"message":"b"}])").status, 202u);
+  BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"({"message":"c"})").status, 202u);
+  json used{a.get("/api/v1/tokens/" + tok.id, su).body};
+  BOOST_TEST(used.num("/usage/requests") == 2);
+  BOOST_TEST(used.num("/usage/messages") == 3);
+  BOOST_TEST(!used.is_null("/last_used_at"));
+  BOOST_TEST(used.str("/last_ip") == "127.0.0.1");
+}
+
+BOOST_AUTO_TEST_CASE(an_idle_token_actor_passivates_and_comes_back_with_its_usage) {
+  sluice_fixture f{{"--tokens.idle-timeout=300ms", "--tokens.usage-flush-interval=100ms"}};
+  auto tok = f.ingest_token();
+  auto c = f.ingest();
+  BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"({"message":"one"})").status, 202u);
+  // Idle well past the timeout: the actor writes its usage and goes away.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  json idle{f.admin().get("/api/v1/tokens/" + tok.id, bearer(f.superuser())).body};
+  BOOST_TEST(idle.num("/usage/requests") == 1);
+  BOOST_TEST(idle.num("/usage/messages") == 1);
+  // The next request respawns it from the store and counts on from there.
+  BOOST_TEST(post_messages(c, tok.secret, R"({"message":"two"})").status == 202u);
+  json back{f.admin().get("/api/v1/tokens/" + tok.id, bearer(f.superuser())).body};
+  BOOST_TEST(back.num("/usage/requests") == 2);
+  BOOST_TEST(back.num("/usage/messages") == 2);
+  // A revoke while passivated still holds at once.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  BOOST_REQUIRE_EQUAL(
+    f.admin().post("/api/v1/tokens/" + tok.id + "/revoke", "", bearer(f.superuser())).status, 200u);
+  BOOST_TEST(post_messages(c, tok.secret, R"({"message":"three"})").status == 401u);
+}
+
+BOOST_AUTO_TEST_CASE(usage_written_at_shutdown_survives_the_restart) {
+  sluice_fixture f;
+  auto tok = f.ingest_token();
+  auto c = f.ingest();
+  for (int i = 0; i < 3; ++i)
+    BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"({"message":"x"})").status, 202u);
+  f.restart();
+  json t{f.admin().get("/api/v1/tokens/" + tok.id, bearer(f.superuser())).body};
+  BOOST_TEST(t.num("/usage/requests") == 3);
+  BOOST_TEST(t.num("/usage/messages") == 3);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,110 @@
+// The README walkthrough, run exactly as written (curl and jq in bash) against
+// a real sluiced: every "#>" line must match what the commands print, in order.
+
+#include <boost/test/unit_test.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "tests/e2e/fixture.hpp"
+
+using namespace sluice::e2e;
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in{path};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// The shell block between the walkthrough markers of the README.
+std::string walkthrough_block(const std::string& readme) {
+  auto start = readme.find("<!-- walkthrough:start -->");
+  auto end = readme.find("<!-- walkthrough:end -->");
+  BOOST_REQUIRE(start != std::string::npos && end != std::string::npos);
+  auto block = readme.substr(start, end - start);
+  auto open = block.find("```sh\n");
+  auto close = block.rfind("```");
+  BOOST_REQUIRE(open != std::string::npos && close > open);
+  return block.substr(open + 6, close - open - 6);
+}
+
+/// A "#>" line as a regex: "…" stands for any text, the rest is literal.
+std::regex expectation(const std::string& line) {
+  static const std::string ellipsis = "\u2026";
+  std::string re;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    if (line.compare(i, ellipsis.size(), ellipsis) == 0) {
+      re += ".*";
+      i += ellipsis.size();
+      continue;
+    }
+    auto c = line[i++];
+    if (std::string{"\\^$.|?*+()[]{}"}.find(c) != std::string::npos)
+      re += '\\';
+    re += c;
+  }
+  return std::regex{re};
+}
+
+std::string run(const std::string& cmd) {
+  auto* pipe = ::popen(cmd.c_str(), "r");
+  BOOST_REQUIRE(pipe);
+  std::string out;
+  char buf[4096];
+  while (auto n = std::fread(buf, 1, sizeof buf, pipe))
+    out.append(buf, n);
+  auto status = ::pclose(pipe);
+  BOOST_REQUIRE_MESSAGE(status == 0, "the walkthrough failed (" << status << "):\n" << out);
+  return out;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(walkthrough)
+
+BOOST_AUTO_TEST_CASE(the_readme_walkthrough_works_as_written) {
+  const char* readme_path = std::getenv("SLUICE_README");
+  BOOST_REQUIRE_MESSAGE(readme_path, "set SLUICE_README (ctest does)");
+  auto script = walkthrough_block(read_file(readme_path));
+
+  sluice_fixture f; // data in <dir>/var, superuser token in var/superuser.token
+  // The README talks to the default ports; this server has its own.
+  auto with_ports = std::regex_replace(
+    std::regex_replace(script, std::regex{"localhost:8080"},
+                       "127.0.0.1:" + std::to_string(f.server().ingest_port())),
+    std::regex{"localhost:8081"}, "127.0.0.1:" + std::to_string(f.server().admin_port()));
+  auto path = f.data_dir() / "walkthrough.sh";
+  std::ofstream{path} << with_ports;
+
+  auto out = run("cd " + f.data_dir().string() + " && bash -euo pipefail walkthrough.sh 2>&1");
+
+  std::vector<std::string> actual;
+  std::istringstream lines{out};
+  for (std::string l; std::getline(lines, l);)
+    actual.push_back(l);
+  std::size_t at = 0;
+  std::istringstream script_lines{script};
+  std::size_t expected = 0;
+  for (std::string l; std::getline(script_lines, l);) {
+    if (l.rfind("#> ", 0) != 0)
+      continue;
+    ++expected;
+    auto want = l.substr(3);
+    auto re = expectation(want);
+    while (at < actual.size() && !std::regex_match(actual[at], re))
+      ++at;
+    BOOST_REQUIRE_MESSAGE(at < actual.size(), "README promises \"" << want
+                                                << "\" but the commands printed:\n" << out);
+    ++at;
+  }
+  BOOST_TEST(expected >= 8u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
