@@ -108,3 +108,18 @@ BOOST_AUTO_TEST_CASE(the_readme_walkthrough_works_as_written) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(walkthrough)
+
+BOOST_AUTO_TEST_CASE(the_shipped_config_file_starts_the_server_make_run_starts) {
+  const char* config = std::getenv("SLUICE_CONFIG");
+  BOOST_REQUIRE_MESSAGE(config, "set SLUICE_CONFIG (ctest does)");
+  // `make run` passes this file; the command line overrides its ports here.
+  sluice_fixture f{{std::string{"--config-file="} + config}};
+  BOOST_TEST(f.server().output().find("ingest listening on 127.0.0.1:") != std::string::npos);
+  auto tok = f.ingest_token("free");
+  auto c = f.ingest();
+  BOOST_TEST(post_messages(c, tok.secret, R"({"message":"configured"})").status == 202u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
