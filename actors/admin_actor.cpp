@@ -42,6 +42,28 @@ void not_found(admin_job_ptr& job, std::string_view what, std::string_view id) {
                          "no " + std::string{what} + " " + std::string{id}));
 }
 
+/// Answers with the JSON that `write` produces.
+template <class Write>
+void respond(admin_job_ptr& job, reply_kind kind, Write&& write) {
+  json_reply reply{{}, kind, {}};
+  json_writer w{reply.body};
+  write(w);
+  job->complete(std::move(reply));
+}
+
+/// The record named by the path's id, or nullopt after answering 404 (an id
+/// that does not parse names nothing, like one that is not stored).
+template <class Record>
+std::optional<Record> lookup(admin_job_ptr& job, const store::meta_store& meta, id_kind kind,
+                             std::optional<Record> (store::meta_store::*get)(std::uint64_t) const,
+                             std::string_view what) {
+  auto id = parse_id(kind, job->cmd.path_id);
+  auto rec = id ? (meta.*get)(*id) : std::nullopt;
+  if (!rec)
+    not_found(job, what, job->cmd.path_id);
+  return rec;
+}
+
 /// Paging of list calls: `limit` and `cursor` (the id of the last item seen).
 struct page {
   std::size_t limit = default_page;
@@ -244,10 +266,7 @@ void admin_state::create_tenant(admin_job_ptr& job, const caller&) {
   rec.created_at_us = now_us();
   if (auto ec = init.meta->write([&](store::meta_writer& w) { w.put(rec); }))
     return fail(job, store_problem(ec));
-  json_reply reply{{}, reply_kind::created, {}};
-  json_writer w{reply.body};
-  write_tenant(w, rec);
-  job->complete(std::move(reply));
+  respond(job, reply_kind::created, [&](json_writer& w) { write_tenant(w, rec); });
 }
 
 void admin_state::list_tenants(admin_job_ptr& job) {
@@ -263,23 +282,16 @@ void admin_state::list_tenants(admin_job_ptr& job) {
 }
 
 void admin_state::get_tenant(admin_job_ptr& job) {
-  auto id = parse_id(id_kind::tenant, job->cmd.path_id);
-  auto rec = id ? init.meta->tenant(*id) : std::nullopt;
-  if (!rec)
-    return not_found(job, "tenant", job->cmd.path_id);
-  json_reply reply;
-  json_writer w{reply.body};
-  write_tenant(w, *rec);
-  job->complete(std::move(reply));
+  if (auto rec = lookup(job, *init.meta, id_kind::tenant, &store::meta_store::tenant, "tenant"))
+    respond(job, reply_kind::ok, [&](json_writer& w) { write_tenant(w, *rec); });
 }
 
 // -- systems -------------------------------------------------------------------
 
 void admin_state::create_system(admin_job_ptr& job) {
-  auto tenant_id = parse_id(id_kind::tenant, job->cmd.path_id);
-  auto tenant = tenant_id ? init.meta->tenant(*tenant_id) : std::nullopt;
+  auto tenant = lookup(job, *init.meta, id_kind::tenant, &store::meta_store::tenant, "tenant");
   if (!tenant)
-    return not_found(job, "tenant", job->cmd.path_id);
+    return;
   std::optional<std::string> name, description;
   if (auto p = body_.open(job->cmd.body, {"name", "description"}))
     return fail(job, std::move(p));
@@ -295,20 +307,17 @@ void admin_state::create_system(admin_job_ptr& job) {
   rec.created_at_us = now_us();
   if (auto ec = init.meta->write([&](store::meta_writer& w) { w.put(rec); }))
     return fail(job, store_problem(ec));
-  json_reply reply{{}, reply_kind::created, {}};
-  json_writer w{reply.body};
-  write_system(w, rec);
-  job->complete(std::move(reply));
+  respond(job, reply_kind::created, [&](json_writer& w) { write_system(w, rec); });
 }
 
 void admin_state::list_systems(admin_job_ptr& job) {
-  auto tenant_id = parse_id(id_kind::tenant, job->cmd.path_id);
-  if (!tenant_id || !init.meta->tenant(*tenant_id))
-    return not_found(job, "tenant", job->cmd.path_id);
+  auto tenant = lookup(job, *init.meta, id_kind::tenant, &store::meta_store::tenant, "tenant");
+  if (!tenant)
+    return;
   page pg;
   if (auto p = read_query(job->cmd, {}, pg, id_kind::system))
     return fail(job, std::move(p));
-  auto rows = init.meta->systems_of(*tenant_id, pg.after, pg.limit + 1);
+  auto rows = init.meta->systems_of(tenant->id, pg.after, pg.limit + 1);
   job->complete({{},
                  reply_kind::ok,
                  list_body(
@@ -317,23 +326,16 @@ void admin_state::list_systems(admin_job_ptr& job) {
 }
 
 void admin_state::get_system(admin_job_ptr& job) {
-  auto id = parse_id(id_kind::system, job->cmd.path_id);
-  auto rec = id ? init.meta->system(*id) : std::nullopt;
-  if (!rec)
-    return not_found(job, "system", job->cmd.path_id);
-  json_reply reply;
-  json_writer w{reply.body};
-  write_system(w, *rec);
-  job->complete(std::move(reply));
+  if (auto rec = lookup(job, *init.meta, id_kind::system, &store::meta_store::system, "system"))
+    respond(job, reply_kind::ok, [&](json_writer& w) { write_system(w, *rec); });
 }
 
 // -- tokens --------------------------------------------------------------------
 
 void admin_state::mint_token(admin_job_ptr& job, const caller& who) {
-  auto system_id = parse_id(id_kind::system, job->cmd.path_id);
-  auto system = system_id ? init.meta->system(*system_id) : std::nullopt;
+  auto system = lookup(job, *init.meta, id_kind::system, &store::meta_store::system, "system");
   if (!system)
-    return not_found(job, "system", job->cmd.path_id);
+    return;
   auto tenant = init.meta->tenant(system->tenant_id);
   if (!tenant)
     return fail(job, make_problem(errc::internal, "the system's tenant is missing"));
@@ -421,12 +423,11 @@ void admin_state::mint_token(admin_job_ptr& job, const caller& who) {
           self_->send(handle, release_atom::value);
           return fail(job, store_problem(ec));
         }
-        json_reply reply{{}, reply_kind::created, {}};
-        json_writer w{reply.body};
-        w.begin_object().key("token");
-        write_token(w, rec, nullptr);
-        w.field("secret", secret).end_object();
-        job->complete(std::move(reply));
+        respond(job, reply_kind::created, [&](json_writer& w) {
+          w.begin_object().key("token");
+          write_token(w, rec, nullptr);
+          w.field("secret", secret).end_object();
+        });
       },
       [job](caf::error&) mutable {
         fail(job, make_problem(errc::storage_busy, "the system's actor did not answer; retry"));
@@ -434,13 +435,13 @@ void admin_state::mint_token(admin_job_ptr& job, const caller& who) {
 }
 
 void admin_state::list_system_tokens(admin_job_ptr& job) {
-  auto system_id = parse_id(id_kind::system, job->cmd.path_id);
-  if (!system_id || !init.meta->system(*system_id))
-    return not_found(job, "system", job->cmd.path_id);
+  auto system = lookup(job, *init.meta, id_kind::system, &store::meta_store::system, "system");
+  if (!system)
+    return;
   page pg;
   if (auto p = read_query(job->cmd, {}, pg, id_kind::token))
     return fail(job, std::move(p));
-  auto rows = init.meta->tokens_of_system(*system_id, pg.after, pg.limit + 1);
+  auto rows = init.meta->tokens_of_system(system->id, pg.after, pg.limit + 1);
   job->complete({{},
                  reply_kind::ok,
                  list_body(
@@ -449,15 +450,11 @@ void admin_state::list_system_tokens(admin_job_ptr& job) {
 }
 
 void admin_state::get_token(admin_job_ptr& job) {
-  auto id = parse_id(id_kind::token, job->cmd.path_id);
-  auto rec = id ? init.meta->token(*id) : std::nullopt;
+  auto rec = lookup(job, *init.meta, id_kind::token, &store::meta_store::token, "token");
   if (!rec)
-    return not_found(job, "token", job->cmd.path_id);
+    return;
   auto answer = [job](const store::token_record& r, const token_usage* live) mutable {
-    json_reply reply;
-    json_writer w{reply.body};
-    write_token(w, r, live);
-    job->complete(std::move(reply));
+    respond(job, reply_kind::ok, [&](json_writer& w) { write_token(w, r, live); });
   };
   auto live = init.reg->live_token_actor(rec->hash);
   if (!live)
@@ -469,10 +466,9 @@ void admin_state::get_token(admin_job_ptr& job) {
 }
 
 void admin_state::patch_token(admin_job_ptr& job) {
-  auto id = parse_id(id_kind::token, job->cmd.path_id);
-  auto rec = id ? init.meta->token(*id) : std::nullopt;
+  auto rec = lookup(job, *init.meta, id_kind::token, &store::meta_store::token, "token");
   if (!rec)
-    return not_found(job, "token", job->cmd.path_id);
+    return;
   std::optional<std::string> name, description;
   std::optional<std::int64_t> retention;
   if (auto p = body_.open(job->cmd.body, {"name", "description", "retention_days"}))
@@ -505,10 +501,7 @@ void admin_state::patch_token(admin_job_ptr& job) {
   if (auto ec = init.meta->write([&](store::meta_writer& w) { w.put(*rec); }))
     return fail(job, store_problem(ec));
   auto answer = [job, r = *rec]() mutable {
-    json_reply reply;
-    json_writer w{reply.body};
-    write_token(w, r, nullptr);
-    job->complete(std::move(reply));
+    respond(job, reply_kind::ok, [&](json_writer& w) { write_token(w, r, nullptr); });
   };
   auto live = init.reg->live_token_actor(rec->hash);
   if (!live)
@@ -520,20 +513,16 @@ void admin_state::patch_token(admin_job_ptr& job) {
 }
 
 void admin_state::revoke_token(admin_job_ptr& job) {
-  auto id = parse_id(id_kind::token, job->cmd.path_id);
-  auto rec = id ? init.meta->token(*id) : std::nullopt;
+  auto rec = lookup(job, *init.meta, id_kind::token, &store::meta_store::token, "token");
   if (!rec)
-    return not_found(job, "token", job->cmd.path_id);
+    return;
   std::optional<std::string> reason;
   if (auto p = body_.open(job->cmd.body, {"reason"}))
     return fail(job, std::move(p));
   if (auto p = body_.text("reason", reason, false, max_reason_bytes, true))
     return fail(job, std::move(p));
   auto answer = [job](const store::token_record& r) mutable {
-    json_reply reply;
-    json_writer w{reply.body};
-    write_token(w, r, nullptr);
-    job->complete(std::move(reply));
+    respond(job, reply_kind::ok, [&](json_writer& w) { write_token(w, r, nullptr); });
   };
   if (rec->status == token_status::revoked)
     return answer(*rec); // revoking twice changes nothing
@@ -562,15 +551,15 @@ void admin_state::revoke_token(admin_job_ptr& job) {
 // -- messages ------------------------------------------------------------------
 
 void admin_state::list_messages(admin_job_ptr& job) {
-  auto system_id = parse_id(id_kind::system, job->cmd.path_id);
-  if (!system_id || !init.meta->system(*system_id))
-    return not_found(job, "system", job->cmd.path_id);
+  auto system = lookup(job, *init.meta, id_kind::system, &store::meta_store::system, "system");
+  if (!system)
+    return;
   page pg;
   if (auto p = read_query(job->cmd, {"since", "until", "token", "level", "source"}, pg,
                           std::nullopt))
     return fail(job, std::move(p));
   store::message_query q;
-  q.system_id = *system_id;
+  q.system_id = system->id;
   q.limit = pg.limit;
   q.after_id = pg.after;
   if (auto v = query_value(job->cmd, "since")) {
@@ -617,18 +606,17 @@ void admin_state::list_messages(admin_job_ptr& job) {
     return fail(job, make_problem(errc::storage_busy,
                                   std::string{"cannot read messages now: "} + e.what()));
   }
-  json_reply reply;
-  json_writer w{reply.body};
-  w.begin_object().key("items").begin_array();
-  for (auto& m : pg_result.items)
-    write_message(w, m);
-  w.end_array().key("next_cursor");
-  if (pg_result.next_cursor)
-    w.value(base62::encode_fixed(*pg_result.next_cursor, 11));
-  else
-    w.null();
-  w.end_object();
-  job->complete(std::move(reply));
+  respond(job, reply_kind::ok, [&](json_writer& w) {
+    w.begin_object().key("items").begin_array();
+    for (auto& m : pg_result.items)
+      write_message(w, m);
+    w.end_array().key("next_cursor");
+    if (pg_result.next_cursor)
+      w.value(base62::encode_fixed(*pg_result.next_cursor, 11));
+    else
+      w.null();
+    w.end_object();
+  });
 }
 
 // -- usage ---------------------------------------------------------------------

@@ -178,7 +178,7 @@ void runtime::ingest(const ingest_command& cmd, ingest_callback done) {
   job->parse_problem = parser.parse(cmd.body, cfg_.max_batch_messages, job->batch);
   job->client_ip.assign(cmd.client_ip);
   job->source = cmd.source;
-  job->done = std::move(done);
+  job->complete = reply_once<ingest_reply>{std::move(done)};
   caf::anon_send(*actor, ingest_atom::value, std::move(job));
 }
 
@@ -189,14 +189,14 @@ void runtime::whoami(std::string_view secret, std::string_view client_ip, json_c
     return done({std::move(refusal), reply_kind::ok, {}});
   auto job = std::make_shared<info_job>();
   job->client_ip.assign(client_ip);
-  job->done = std::move(done);
+  job->complete = reply_once<json_reply>{std::move(done)};
   caf::anon_send(*actor, info_atom::value, std::move(job));
 }
 
 void runtime::admin(admin_command&& cmd, json_callback done) {
   auto job = std::make_shared<admin_job>();
   job->cmd = std::move(cmd);
-  job->done = std::move(done);
+  job->complete = reply_once<json_reply>{std::move(done)};
   caf::anon_send(admin_, admin_atom::value, std::move(job));
 }
 

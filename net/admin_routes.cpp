@@ -80,15 +80,8 @@ http_response admin_routes::refusal(unsigned status, std::string_view why) {
 }
 
 void admin_routes::handle(const http_request& req, responder res) {
-  if (req.path == "/healthz") {
-    if (req.verb != method::get && req.verb != method::head)
-      return res.send(method_not_allowed_response("GET, HEAD"));
-    http_response out;
-    auto ok = gateway_.healthy();
-    out.status = ok ? 200 : 503;
-    out.body = ok ? R"({"status":"ok"})" : R"({"status":"unavailable"})";
-    return res.send(std::move(out));
-  }
+  if (req.path == "/healthz")
+    return res.send(healthz_response(req, gateway_.healthy()));
   if (req.path.substr(0, api_prefix.size()) != api_prefix)
     return res.send(not_found_response(req.path));
   auto path = req.path.substr(api_prefix.size());

@@ -38,11 +38,13 @@ struct http_request {
   std::string_view header(std::string_view name) const noexcept;
 };
 
-/// A response to send. Content-Length, Date-less framing and Connection are
-/// added by the server; `headers` holds any others (Retry-After, …).
+/// A response to send. Content-Length and Connection are added by the server;
+/// `headers` holds any others (Retry-After, …).
 struct http_response {
   unsigned status = 200;
-  std::string content_type = "application/json";
+  /// Must name text with static storage duration (a literal): responses
+  /// travel between threads and are built on the hot path without allocating.
+  std::string_view content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
 };
@@ -118,7 +120,8 @@ public:
   /// Waits until no request is being handled, or `timeout` passes. Returns
   /// true when drained.
   bool drain(std::chrono::milliseconds timeout);
-  /// Closes every connection and joins the I/O threads. Idempotent.
+  /// Closes every connection and joins the I/O threads. Idempotent. Must not
+  /// be called from one of this server's I/O threads (it would join itself).
   void stop();
 
   /// Requests handed to the handler and not yet answered.

@@ -67,6 +67,15 @@ http_response method_not_allowed_response(std::string_view allow) {
   return res;
 }
 
+http_response healthz_response(const http_request& req, bool healthy) {
+  if (req.verb != method::get && req.verb != method::head)
+    return method_not_allowed_response("GET, HEAD");
+  http_response out;
+  out.status = healthy ? 200 : 503;
+  out.body = healthy ? R"({"status":"ok"})" : R"({"status":"unavailable"})";
+  return out;
+}
+
 http_response to_response(json_reply&& reply) {
   if (reply.failure)
     return error_response(reply.failure);
@@ -113,15 +122,8 @@ void ingest_routes::handle(const http_request& req, responder res) {
     });
     return;
   }
-  if (req.path == "/healthz") {
-    if (req.verb != method::get && req.verb != method::head)
-      return res.send(method_not_allowed_response("GET, HEAD"));
-    http_response out;
-    auto ok = gateway_.healthy();
-    out.status = ok ? 200 : 503;
-    out.body = ok ? R"({"status":"ok"})" : R"({"status":"unavailable"})";
-    return res.send(std::move(out));
-  }
+  if (req.path == "/healthz")
+    return res.send(healthz_response(req, gateway_.healthy()));
   res.send(not_found_response(req.path));
 }
 

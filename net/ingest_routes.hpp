@@ -30,6 +30,10 @@ http_response refusal_response(unsigned status, std::string_view why);
 http_response not_found_response(std::string_view path);
 http_response method_not_allowed_response(std::string_view allow);
 
+/// GET (or HEAD) /healthz, the same on both ports: 200 while storage accepts
+/// writes, 503 otherwise; 405 for other methods.
+http_response healthz_response(const http_request& req, bool healthy);
+
 /// The JSON reply of a gateway call as a response: its status from `kind`, or
 /// the error table's for a refusal.
 http_response to_response(json_reply&& reply);

@@ -1,20 +1,8 @@
 #include "net/url.hpp"
 
+#include "policy/hex.hpp"
+
 namespace sluice::net {
-
-namespace {
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-} // namespace
 
 std::optional<std::string> percent_decode(std::string_view s) {
   std::string out;
@@ -23,8 +11,8 @@ std::optional<std::string> percent_decode(std::string_view s) {
     if (s[i] == '%') {
       if (i + 2 >= s.size())
         return std::nullopt;
-      auto hi = hex_value(s[i + 1]);
-      auto lo = hex_value(s[i + 2]);
+      auto hi = hex::digit_value(s[i + 1]);
+      auto lo = hex::digit_value(s[i + 2]);
       if (hi < 0 || lo < 0)
         return std::nullopt;
       out.push_back(static_cast<char>(hi * 16 + lo));

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "policy/hex.hpp"
 #include "policy/json_writer.hpp"
 
 namespace sluice::store {
@@ -35,39 +36,10 @@ namespace {
 // ---------------------------------------------------------------------------
 // helpers
 
-constexpr char hex_digits[] = "0123456789abcdef";
-
 std::string to_hex(const token_hash& h) {
   std::string out;
-  out.reserve(h.size() * 2);
-  for (auto b : h) {
-    out.push_back(hex_digits[b >> 4]);
-    out.push_back(hex_digits[b & 0xf]);
-  }
+  hex::encode(h, out);
   return out;
-}
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-bool from_hex(std::string_view s, token_hash& out) noexcept {
-  if (s.size() != out.size() * 2)
-    return false;
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    int hi = hex_value(s[2 * i]);
-    int lo = hex_value(s[2 * i + 1]);
-    if (hi < 0 || lo < 0)
-      return false;
-    out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
-  }
-  return true;
 }
 
 /// One parser per thread: decoding happens on many threads (token lookups)
@@ -309,7 +281,7 @@ std::optional<token_record> decode_token(std::string_view json) {
       return read(v, r.description);
     if (k == "hash") {
       std::string_view s;
-      return v.get_string().get(s) == simdjson::SUCCESS && from_hex(s, r.hash);
+      return v.get_string().get(s) == simdjson::SUCCESS && hex::decode(s, r.hash);
     }
     if (k == "hint")
       return read(v, r.hint);
