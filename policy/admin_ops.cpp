@@ -15,6 +15,7 @@ constexpr std::array<row, admin_op_count> table = {{
   {"create_tenant", {.superuser_only = true, .writes = true}},
   {"list_tenants", {.superuser_only = true, .writes = false}},
   {"get_tenant", {.superuser_only = true, .writes = false}},
+  {"patch_tenant", {.superuser_only = true, .writes = true}},
   {"create_system", {.superuser_only = true, .writes = true}},
   {"list_systems", {.superuser_only = true, .writes = false}},
   {"get_system", {.superuser_only = true, .writes = false}},
@@ -23,6 +24,9 @@ constexpr std::array<row, admin_op_count> table = {{
   {"get_token", {.superuser_only = true, .writes = false}},
   {"patch_token", {.superuser_only = true, .writes = true}},
   {"revoke_token", {.superuser_only = true, .writes = true}},
+  {"set_token_security", {.superuser_only = true, .writes = true}},
+  {"token_usage", {.superuser_only = true, .writes = false}},
+  {"system_usage", {.superuser_only = true, .writes = false}},
   {"list_messages", {.superuser_only = true, .writes = false}},
 }};
 static_assert(table[admin_op_count - 1].name == "list_messages");

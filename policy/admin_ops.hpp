@@ -11,6 +11,7 @@ enum class admin_op : std::uint8_t {
   create_tenant,
   list_tenants,
   get_tenant,
+  patch_tenant,
   create_system,
   list_systems,
   get_system,
@@ -19,6 +20,9 @@ enum class admin_op : std::uint8_t {
   get_token,
   patch_token,
   revoke_token,
+  set_token_security,
+  token_usage,
+  system_usage,
   list_messages,
 };
 

@@ -93,6 +93,68 @@ problem check_retention(const tier_caps& caps, int days) {
   return p;
 }
 
+tier_caps effective_caps(const tier_caps& row, const cap_overrides& o) {
+  auto caps = row;
+  if (o.tokens_per_system)
+    caps.tokens_per_system = *o.tokens_per_system;
+  if (o.max_retention_days)
+    caps.max_retention_days = *o.max_retention_days;
+  if (o.steady_rate)
+    caps.steady_rate = *o.steady_rate;
+  if (o.burst_rate)
+    caps.burst_rate = *o.burst_rate;
+  if (o.inline_cap_bytes)
+    caps.inline_cap_bytes = *o.inline_cap_bytes;
+  if (o.sampling)
+    caps.sampling = *o.sampling;
+  if (o.sample_one_in)
+    caps.sample_one_in = *o.sample_one_in;
+  if (o.shadow)
+    caps.shadow = *o.shadow;
+  if (check_retention(caps, caps.default_retention_days)) {
+    // The largest finite value allowed (a ceiling of `never` allows every
+    // value, so it never reaches here).
+    auto allowed = allowed_retentions(caps);
+    int best = allowed.empty() ? retention::values.front() : allowed.front();
+    for (auto v : allowed)
+      if (v != retention::never)
+        best = v;
+    caps.default_retention_days = best;
+  }
+  return caps;
+}
+
+problem check_caps(const tier_caps& caps) {
+  auto bad = [](std::string what) { return make_problem(errc::invalid_argument, std::move(what)); };
+  if (!retention::is_value(caps.max_retention_days))
+    return bad("max-retention-days must be one of 7, 30, 90, 180, 365, 730, 1095, 1825, -1");
+  if (check_retention(caps, caps.default_retention_days))
+    return bad("default-retention-days must be a retention value the tier allows");
+  if (caps.steady_rate == 0 || caps.burst_rate == 0)
+    return bad("steady-rate and burst-rate must be at least 1");
+  if (caps.inline_cap_bytes == 0)
+    return bad("inline-cap-bytes must be at least 1");
+  if (caps.sample_one_in < 2)
+    return bad("sample-one-in must be at least 2");
+  return {};
+}
+
+problem check_overrides(const cap_overrides& o) {
+  auto bad = [](std::string what) { return make_problem(errc::invalid_argument, std::move(what)); };
+  if (o.max_retention_days && !retention::is_value(*o.max_retention_days))
+    return bad("overrides.max_retention_days must be one of 7, 30, 90, 180, 365, 730, 1095, "
+               "1825, -1");
+  if (o.steady_rate && *o.steady_rate == 0)
+    return bad("overrides.steady_rate must be at least 1 message per second");
+  if (o.burst_rate && *o.burst_rate == 0)
+    return bad("overrides.burst_rate must be at least 1 message per second");
+  if (o.inline_cap_bytes && *o.inline_cap_bytes == 0)
+    return bad("overrides.inline_cap_bytes must be at least 1");
+  if (o.sample_one_in && *o.sample_one_in < 2)
+    return bad("overrides.sample_one_in must be at least 2");
+  return {};
+}
+
 problem check_token_cap(const tier_caps& caps, std::uint64_t live_tokens) {
   if (caps.tokens_per_system == 0 || live_tokens < caps.tokens_per_system)
     return {};

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -33,10 +34,58 @@ struct tier_caps {
   std::uint32_t sample_one_in = 10;
   /// Largest single message, in bytes of JSON.
   std::uint64_t inline_cap_bytes = 0;
+  /// Shadow mode of the system's rate limit: counted and reported, never
+  /// enforced (no 429, no sampling).
+  bool shadow = false;
+
+  /// Messages the system's bucket holds when full: burst rate x 10 s.
+  std::uint64_t burst_capacity() const noexcept { return burst_rate * 10; }
 };
 
-/// The built-in tier table (SPEC section 2): free, pro, enterprise.
+/// The built-in tier table (SPEC section 2): free, pro, enterprise. The
+/// running server reads its table from the config (configs/sluice.conf,
+/// sections [tier-free], [tier-pro], [tier-enterprise]), starting from these.
 const tier_caps& default_caps(tier t) noexcept;
+
+/// The tier table in force: one row of caps per tier.
+struct tier_table {
+  std::array<tier_caps, 3> rows{default_caps(tier::free), default_caps(tier::pro),
+                                default_caps(tier::enterprise)};
+
+  const tier_caps& operator[](tier t) const noexcept { return rows[static_cast<std::size_t>(t)]; }
+  tier_caps& operator[](tier t) noexcept { return rows[static_cast<std::size_t>(t)]; }
+};
+
+/// A tenant's negotiated contract: any cap, overridden. Unset fields keep the
+/// tier's value.
+struct cap_overrides {
+  std::optional<std::uint32_t> tokens_per_system;
+  std::optional<int> max_retention_days;
+  std::optional<std::uint64_t> steady_rate;
+  std::optional<std::uint64_t> burst_rate;
+  std::optional<std::uint64_t> inline_cap_bytes;
+  std::optional<bool> sampling;
+  std::optional<std::uint32_t> sample_one_in;
+  std::optional<bool> shadow;
+
+  bool empty() const noexcept {
+    return !tokens_per_system && !max_retention_days && !steady_rate && !burst_rate
+           && !inline_cap_bytes && !sampling && !sample_one_in && !shadow;
+  }
+};
+
+/// The caps of a tenant: its tier's row with its overrides applied. When the
+/// overridden retention ceiling no longer allows the tier's default
+/// retention, the default becomes the largest value allowed.
+tier_caps effective_caps(const tier_caps& tier_row, const cap_overrides& o);
+
+/// Checks a row of caps on its own (a configured tier): a retention ceiling
+/// that is a retention value, a default it allows, rates and caps > 0.
+problem check_caps(const tier_caps& caps);
+
+/// Checks override values on their own (rates > 0, a retention ceiling that
+/// is a retention value, sample_one_in >= 2, …); ok or invalid_argument.
+problem check_overrides(const cap_overrides& o);
 
 /// Retention values the caps allow, ascending (never last when allowed).
 std::vector<int> allowed_retentions(const tier_caps& caps);

@@ -1,0 +1,116 @@
+#include "policy/usage.hpp"
+
+namespace sluice {
+
+namespace {
+
+constexpr std::array<std::string_view, rejection_count> rejection_names = {
+  "unauthorized", "invalid", "too_large", "rate_limited", "storage_error",
+};
+
+std::int64_t minute_of(std::int64_t t_us) noexcept {
+  auto m = t_us / us_per_minute;
+  return t_us % us_per_minute < 0 ? m - 1 : m;
+}
+
+std::size_t index_of(std::int64_t minute) noexcept {
+  auto i = minute % static_cast<std::int64_t>(minutes_kept);
+  return static_cast<std::size_t>(i < 0 ? i + static_cast<std::int64_t>(minutes_kept) : i);
+}
+
+std::uint32_t add32(std::uint32_t a, std::uint64_t b) noexcept {
+  auto s = static_cast<std::uint64_t>(a) + b;
+  return s > UINT32_MAX ? UINT32_MAX : static_cast<std::uint32_t>(s);
+}
+
+} // namespace
+
+std::string_view to_string(rejection r) noexcept {
+  return rejection_names[static_cast<std::size_t>(r)];
+}
+
+std::optional<rejection> parse_rejection(std::string_view s) noexcept {
+  for (std::size_t i = 0; i < rejection_names.size(); ++i)
+    if (rejection_names[i] == s)
+      return static_cast<rejection>(i);
+  return std::nullopt;
+}
+
+std::uint64_t usage_totals::rejected_total() const noexcept {
+  std::uint64_t n = 0;
+  for (auto r : rejected)
+    n += r;
+  return n;
+}
+
+usage_minute& usage_meter::slot(std::int64_t now_us) noexcept {
+  auto minute = minute_of(now_us);
+  auto& s = ring_[index_of(minute)];
+  if (s.minute != minute) // an hour-old slot comes round again: reuse it
+    s = usage_minute{minute};
+  return s;
+}
+
+void usage_meter::accepted(std::int64_t now_us, std::uint64_t requests, std::uint64_t messages,
+                           std::uint64_t duplicates, std::uint64_t bytes) noexcept {
+  totals_.requests += requests;
+  totals_.messages += messages;
+  totals_.duplicates += duplicates;
+  totals_.bytes += bytes;
+  auto& s = slot(now_us);
+  s.requests = add32(s.requests, requests);
+  s.messages = add32(s.messages, messages);
+  s.bytes += bytes;
+}
+
+void usage_meter::rejected(std::int64_t now_us, rejection why, std::uint64_t requests) noexcept {
+  totals_.rejected[static_cast<std::size_t>(why)] += requests;
+  auto& s = slot(now_us);
+  s.rejected = add32(s.rejected, requests);
+}
+
+void usage_meter::sampled(std::int64_t now_us, std::uint64_t requests,
+                          std::uint64_t messages) noexcept {
+  totals_.requests += requests;
+  totals_.sampled_requests += requests;
+  totals_.sampled_messages += messages;
+  auto& s = slot(now_us);
+  s.requests = add32(s.requests, requests);
+  s.sampled = add32(s.sampled, requests);
+}
+
+void usage_meter::shadow_limited(std::int64_t now_us) noexcept {
+  (void)now_us;
+  ++totals_.shadow_limited;
+}
+
+std::vector<usage_minute> usage_meter::last_hour(std::int64_t now_us) const {
+  std::vector<usage_minute> out;
+  out.reserve(minutes_kept);
+  auto current = minute_of(now_us);
+  for (auto m = current - static_cast<std::int64_t>(minutes_kept) + 1; m <= current; ++m) {
+    auto& s = ring_[index_of(m)];
+    out.push_back(s.minute == m ? s : usage_minute{m});
+  }
+  return out;
+}
+
+std::vector<usage_minute> usage_meter::active_minutes(std::int64_t now_us) const {
+  std::vector<usage_minute> out;
+  for (auto& m : last_hour(now_us))
+    if (m.requests || m.messages || m.rejected || m.sampled || m.bytes)
+      out.push_back(m);
+  return out;
+}
+
+void usage_meter::restore(const usage_totals& totals, const std::vector<usage_minute>& minutes,
+                          std::int64_t now_us) noexcept {
+  totals_ = totals;
+  ring_ = {};
+  auto current = minute_of(now_us);
+  for (auto& m : minutes)
+    if (m.minute <= current && m.minute > current - static_cast<std::int64_t>(minutes_kept))
+      ring_[index_of(m.minute)] = m;
+}
+
+} // namespace sluice

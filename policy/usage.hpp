@@ -1,0 +1,82 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace sluice {
+
+/// Why a request was refused, as usage counts it.
+enum class rejection : std::uint8_t {
+  unauthorized,  ///< revoked, expired, … token (a genuine secret)
+  invalid,       ///< malformed JSON or invalid messages
+  too_large,     ///< a message over the inline cap, or a batch over a cap
+  rate_limited,  ///< 429
+  storage_error, ///< 5xx from storage
+};
+inline constexpr std::size_t rejection_count = 5;
+
+std::string_view to_string(rejection r) noexcept;
+std::optional<rejection> parse_rejection(std::string_view s) noexcept;
+
+/// Counters since the token or system was created.
+struct usage_totals {
+  std::uint64_t requests = 0;   ///< acknowledged requests (202), sampled ones too
+  std::uint64_t messages = 0;   ///< messages stored
+  std::uint64_t duplicates = 0; ///< messages acknowledged as duplicates
+  std::uint64_t bytes = 0;      ///< bytes of the messages stored (minified JSON)
+  std::array<std::uint64_t, rejection_count> rejected{};
+  std::uint64_t sampled_requests = 0; ///< acknowledged, dropped by sampling
+  std::uint64_t sampled_messages = 0;
+  std::uint64_t shadow_limited = 0;   ///< a shadowed limit would have refused
+
+  std::uint64_t rejected_total() const noexcept;
+};
+
+/// One minute of usage; `minute` counts minutes since the Unix epoch.
+struct usage_minute {
+  std::int64_t minute = 0;
+  std::uint32_t requests = 0;
+  std::uint32_t messages = 0;
+  std::uint32_t rejected = 0;
+  std::uint32_t sampled = 0; ///< requests dropped by sampling
+  std::uint64_t bytes = 0;
+};
+
+inline constexpr std::int64_t us_per_minute = 60'000'000;
+inline constexpr std::size_t minutes_kept = 60;
+
+/// Usage of one token or system: totals, and a per-minute series for the last
+/// hour in a fixed ring (no allocation as it counts). Time is passed in.
+/// Owned by one actor: not thread-safe.
+class usage_meter {
+public:
+  void accepted(std::int64_t now_us, std::uint64_t requests, std::uint64_t messages,
+                std::uint64_t duplicates, std::uint64_t bytes) noexcept;
+  void rejected(std::int64_t now_us, rejection why, std::uint64_t requests = 1) noexcept;
+  void sampled(std::int64_t now_us, std::uint64_t requests, std::uint64_t messages) noexcept;
+  void shadow_limited(std::int64_t now_us) noexcept;
+
+  const usage_totals& totals() const noexcept { return totals_; }
+
+  /// The 60 minutes up to and including the current one, oldest first, with
+  /// zeros for quiet minutes.
+  std::vector<usage_minute> last_hour(std::int64_t now_us) const;
+
+  /// Only the minutes of the last hour that saw anything (for storage).
+  std::vector<usage_minute> active_minutes(std::int64_t now_us) const;
+
+  /// Starts from what was stored; minutes older than an hour are ignored.
+  void restore(const usage_totals& totals, const std::vector<usage_minute>& minutes,
+               std::int64_t now_us) noexcept;
+
+private:
+  usage_minute& slot(std::int64_t now_us) noexcept;
+
+  usage_totals totals_;
+  std::array<usage_minute, minutes_kept> ring_{};
+};
+
+} // namespace sluice

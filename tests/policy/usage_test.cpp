@@ -1,0 +1,77 @@
+#include <boost/test/unit_test.hpp>
+
+#include "policy/usage.hpp"
+
+using namespace sluice;
+
+namespace {
+constexpr std::int64_t minute = 60'000'000;
+constexpr std::int64_t t0 = 1'800'000'000'000'000; // a minute boundary
+}
+
+BOOST_AUTO_TEST_SUITE(usage)
+
+BOOST_AUTO_TEST_CASE(totals_count_by_outcome_and_reason) {
+  usage_meter m;
+  m.accepted(t0, 1, 10, 2, 1000);
+  m.rejected(t0, rejection::rate_limited);
+  m.rejected(t0, rejection::rate_limited);
+  m.rejected(t0, rejection::invalid);
+  m.sampled(t0, 1, 5);
+  m.shadow_limited(t0);
+  auto& t = m.totals();
+  BOOST_TEST(t.requests == 2u);
+  BOOST_TEST(t.messages == 10u);
+  BOOST_TEST(t.duplicates == 2u);
+  BOOST_TEST(t.bytes == 1000u);
+  BOOST_TEST(t.rejected[static_cast<std::size_t>(rejection::rate_limited)] == 2u);
+  BOOST_TEST(t.rejected_total() == 3u);
+  BOOST_TEST(t.sampled_messages == 5u);
+  BOOST_TEST(t.shadow_limited == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(the_series_covers_the_last_sixty_minutes_oldest_first) {
+  usage_meter m;
+  m.accepted(t0, 1, 1, 0, 10);
+  m.accepted(t0 + 5 * minute + 1, 2, 2, 0, 20);
+  auto series = m.last_hour(t0 + 5 * minute + 2);
+  BOOST_REQUIRE_EQUAL(series.size(), 60u);
+  BOOST_TEST(series.back().minute == (t0 + 5 * minute) / minute);
+  BOOST_TEST(series.back().requests == 2u);
+  BOOST_TEST(series[54].requests == 1u);
+  BOOST_TEST(series[55].requests == 0u);
+  BOOST_TEST(m.active_minutes(t0 + 5 * minute + 2).size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(minutes_older_than_an_hour_fall_out_of_the_series_not_the_totals) {
+  usage_meter m;
+  m.accepted(t0, 1, 1, 0, 10);
+  m.accepted(t0 + 60 * minute, 1, 1, 0, 10); // same ring slot, an hour later
+  auto series = m.last_hour(t0 + 60 * minute);
+  std::uint64_t sum = 0;
+  for (auto& x : series)
+    sum += x.requests;
+  BOOST_TEST(sum == 1u);
+  BOOST_TEST(m.totals().requests == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_restored_meter_keeps_counting_where_it_stopped) {
+  usage_meter m;
+  m.accepted(t0, 3, 3, 0, 30);
+  usage_meter back;
+  back.restore(m.totals(), m.active_minutes(t0), t0 + minute);
+  back.accepted(t0 + minute, 1, 1, 0, 10);
+  BOOST_TEST(back.totals().requests == 4u);
+  auto series = back.last_hour(t0 + minute);
+  BOOST_TEST(series[58].requests == 3u);
+  BOOST_TEST(series[59].requests == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(rejection_names_round_trip) {
+  for (std::size_t i = 0; i < rejection_count; ++i) {
+    auto r = static_cast<rejection>(i);
+    BOOST_TEST(static_cast<int>(*parse_rejection(to_string(r))) == static_cast<int>(r));
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
