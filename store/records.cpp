@@ -102,6 +102,170 @@ bool read_enum(simdjson::dom::element v, E& out, Parse parse) {
   return true;
 }
 
+/// Calls `on_field(key, value)` for each member of an object element.
+template <class F>
+bool for_each_member(simdjson::dom::element v, F&& on_field) {
+  simdjson::dom::object obj;
+  if (v.get_object().get(obj) != simdjson::SUCCESS)
+    return false;
+  for (auto field : obj)
+    if (!on_field(field.key, field.value))
+      return false;
+  return true;
+}
+
+bool read(simdjson::dom::element v, std::uint32_t& out) {
+  std::uint64_t x = 0;
+  if (!read(v, x) || x > UINT32_MAX)
+    return false;
+  out = static_cast<std::uint32_t>(x);
+  return true;
+}
+
+template <class T>
+bool read_opt(simdjson::dom::element v, std::optional<T>& out) {
+  T x{};
+  if (!read(v, x))
+    return false;
+  out = x;
+  return true;
+}
+
+// Overrides: only the fields that are set are stored.
+void write(json_writer& w, const cap_overrides& o) {
+  w.begin_object();
+  if (o.tokens_per_system)
+    w.field("tokens_per_system", static_cast<std::uint64_t>(*o.tokens_per_system));
+  if (o.max_retention_days)
+    w.field("max_retention_days", *o.max_retention_days);
+  if (o.steady_rate)
+    w.field("steady_rate", *o.steady_rate);
+  if (o.burst_rate)
+    w.field("burst_rate", *o.burst_rate);
+  if (o.inline_cap_bytes)
+    w.field("inline_cap_bytes", *o.inline_cap_bytes);
+  if (o.sampling)
+    w.field("sampling", *o.sampling);
+  if (o.sample_one_in)
+    w.field("sample_one_in", static_cast<std::uint64_t>(*o.sample_one_in));
+  if (o.shadow)
+    w.field("shadow", *o.shadow);
+  w.end_object();
+}
+
+bool read(simdjson::dom::element v, cap_overrides& o) {
+  return for_each_member(v, [&](std::string_view k, simdjson::dom::element x) {
+    if (k == "tokens_per_system")
+      return read_opt(x, o.tokens_per_system);
+    if (k == "max_retention_days")
+      return read_opt(x, o.max_retention_days);
+    if (k == "steady_rate")
+      return read_opt(x, o.steady_rate);
+    if (k == "burst_rate")
+      return read_opt(x, o.burst_rate);
+    if (k == "inline_cap_bytes")
+      return read_opt(x, o.inline_cap_bytes);
+    if (k == "sampling")
+      return read_opt(x, o.sampling);
+    if (k == "sample_one_in")
+      return read_opt(x, o.sample_one_in);
+    if (k == "shadow")
+      return read_opt(x, o.shadow);
+    return true;
+  });
+}
+
+// Usage: totals by name; minutes as compact rows
+// [minute, requests, messages, rejected, sampled, bytes].
+void write(json_writer& w, const usage_record& u) {
+  auto& t = u.totals;
+  w.begin_object().key("totals").begin_object()
+    .field("requests", t.requests)
+    .field("messages", t.messages)
+    .field("duplicates", t.duplicates)
+    .field("bytes", t.bytes)
+    .field("sampled_requests", t.sampled_requests)
+    .field("sampled_messages", t.sampled_messages)
+    .field("shadow_limited", t.shadow_limited);
+  w.key("rejected").begin_object();
+  for (std::size_t i = 0; i < rejection_count; ++i)
+    w.field(to_string(static_cast<rejection>(i)), t.rejected[i]);
+  w.end_object().end_object();
+  w.key("minutes").begin_array();
+  for (auto& m : u.minutes) {
+    w.begin_array()
+      .value(m.minute)
+      .value(static_cast<std::uint64_t>(m.requests))
+      .value(static_cast<std::uint64_t>(m.messages))
+      .value(static_cast<std::uint64_t>(m.rejected))
+      .value(static_cast<std::uint64_t>(m.sampled))
+      .value(m.bytes)
+      .end_array();
+  }
+  w.end_array().end_object();
+}
+
+bool read(simdjson::dom::element v, usage_totals& t) {
+  return for_each_member(v, [&](std::string_view k, simdjson::dom::element x) {
+    if (k == "requests")
+      return read(x, t.requests);
+    if (k == "messages")
+      return read(x, t.messages);
+    if (k == "duplicates")
+      return read(x, t.duplicates);
+    if (k == "bytes")
+      return read(x, t.bytes);
+    if (k == "sampled_requests")
+      return read(x, t.sampled_requests);
+    if (k == "sampled_messages")
+      return read(x, t.sampled_messages);
+    if (k == "shadow_limited")
+      return read(x, t.shadow_limited);
+    if (k == "rejected")
+      return for_each_member(x, [&](std::string_view reason, simdjson::dom::element n) {
+        auto r = parse_rejection(reason);
+        return !r || read(n, t.rejected[static_cast<std::size_t>(*r)]);
+      });
+    return true;
+  });
+}
+
+bool read(simdjson::dom::element v, usage_minute& m) {
+  simdjson::dom::array row;
+  if (v.get_array().get(row) != simdjson::SUCCESS || row.size() != 6)
+    return false;
+  std::int64_t minute = 0;
+  std::uint64_t bytes = 0;
+  if (!read(row.at(0).value_unsafe(), minute) || !read(row.at(1).value_unsafe(), m.requests)
+      || !read(row.at(2).value_unsafe(), m.messages) || !read(row.at(3).value_unsafe(), m.rejected)
+      || !read(row.at(4).value_unsafe(), m.sampled) || !read(row.at(5).value_unsafe(), bytes))
+    return false;
+  m.minute = minute;
+  m.bytes = bytes;
+  return true;
+}
+
+bool read(simdjson::dom::element v, usage_record& u) {
+  return for_each_member(v, [&](std::string_view k, simdjson::dom::element x) {
+    if (k == "totals")
+      return read(x, u.totals);
+    if (k == "minutes") {
+      simdjson::dom::array rows;
+      if (x.get_array().get(rows) != simdjson::SUCCESS)
+        return false;
+      u.minutes.clear();
+      for (auto row : rows) {
+        usage_minute m;
+        if (!read(row, m))
+          return false;
+        u.minutes.push_back(m);
+      }
+      return true;
+    }
+    return true;
+  });
+}
+
 /// Parses `json` as an object and calls `on_field(key, value)` for every
 /// member; `on_field` returns false for a malformed known field. Unknown keys
 /// are the callback's business (it ignores them).
@@ -132,7 +296,9 @@ std::string encode(const tenant_record& r) {
       .field("name", r.name)
       .field("tier", to_string(r.tier))
       .field("created_at_us", r.created_at_us)
-      .end_object();
+      .key("overrides");
+  write(w, r.overrides);
+  w.end_object();
   return out;
 }
 
@@ -160,7 +326,9 @@ std::string encode(const system_record& r) {
       .field("name", r.name)
       .field("description", r.description)
       .field("created_at_us", r.created_at_us)
-      .end_object();
+      .key("usage");
+  write(w, r.usage);
+  w.end_object();
   return out;
 }
 
@@ -189,11 +357,15 @@ std::string encode(const token_record& r) {
       .field("expires_at_us", r.expires_at_us)
       .field("revoked_at_us", r.revoked_at_us)
       .field("revoke_reason", r.revoke_reason)
+      .field("rate_limit", r.rate_limit ? r.rate_limit->to_string() : std::string{})
+      .field("rate_limit_shadow", r.rate_limit_shadow)
+      .field("security_reason", r.security_reason)
+      .field("security_changed_at_us", r.security_changed_at_us)
       .field("last_used_at_us", r.last_used_at_us)
       .field("last_ip", r.last_ip)
-      .field("requests", r.requests)
-      .field("messages", r.messages)
-      .end_object();
+      .key("usage");
+  write(w, r.usage);
+  w.end_object();
   return out;
 }
 
@@ -211,6 +383,8 @@ std::optional<tenant_record> decode_tenant(std::string_view json) {
       return read_enum(v, r.tier, parse_tier);
     if (k == "created_at_us")
       return read(v, r.created_at_us);
+    if (k == "overrides")
+      return read(v, r.overrides);
     return true;
   });
   if (!ok)
@@ -255,6 +429,8 @@ std::optional<system_record> decode_system(std::string_view json) {
       return read(v, r.description);
     if (k == "created_at_us")
       return read(v, r.created_at_us);
+    if (k == "usage")
+      return read(v, r.usage);
     return true;
   });
   if (!ok)
@@ -305,10 +481,23 @@ std::optional<token_record> decode_token(std::string_view json) {
       return read(v, r.last_used_at_us);
     if (k == "last_ip")
       return read(v, r.last_ip);
-    if (k == "requests")
-      return read(v, r.requests);
-    if (k == "messages")
-      return read(v, r.messages);
+    if (k == "rate_limit") {
+      std::string_view text;
+      if (v.get_string().get(text) != simdjson::SUCCESS)
+        return false;
+      if (text.empty())
+        return true;
+      r.rate_limit = parse_rate_limit(text);
+      return r.rate_limit.has_value();
+    }
+    if (k == "rate_limit_shadow")
+      return read(v, r.rate_limit_shadow);
+    if (k == "security_reason")
+      return read(v, r.security_reason);
+    if (k == "security_changed_at_us")
+      return read(v, r.security_changed_at_us);
+    if (k == "usage")
+      return read(v, r.usage);
     return true;
   });
   if (!ok)

@@ -6,10 +6,12 @@
 #include <string_view>
 #include <vector>
 
+#include "policy/rate_limit.hpp"
 #include "policy/tiers.hpp"
 #include "policy/token_format.hpp"
 #include "policy/token_hash.hpp"
 #include "policy/token_status.hpp"
+#include "policy/usage.hpp"
 
 namespace sluice::store {
 
@@ -18,11 +20,19 @@ namespace sluice::store {
 /// fields are ignored on decode, missing ones take the defaults below).
 /// Internal ids are the 64-bit values of policy/ids.hpp; 0 means "none".
 
+/// Usage as last flushed by a token's or system's actor: totals and the
+/// minutes of the last hour that saw anything.
+struct usage_record {
+  usage_totals totals;
+  std::vector<usage_minute> minutes;
+};
+
 struct tenant_record {
   std::uint64_t id = 0;
   std::string name;
   sluice::tier tier = sluice::tier::free;
   std::int64_t created_at_us = 0;
+  cap_overrides overrides; ///< the tenant's contract; empty = the tier's caps
 };
 
 /// Roles a user can hold; superusers belong to no tenant (tenant_id 0).
@@ -46,6 +56,7 @@ struct system_record {
   std::string name;
   std::string description;
   std::int64_t created_at_us = 0;
+  usage_record usage;
 };
 
 struct token_record {
@@ -66,11 +77,15 @@ struct token_record {
   std::int64_t expires_at_us = 0; ///< 0 = never
   std::int64_t revoked_at_us = 0;
   std::string revoke_reason;
+  /// The token's own limit, in requests, on top of its system's tier limit.
+  std::optional<sluice::rate_limit> rate_limit;
+  bool rate_limit_shadow = false; ///< counted and reported, never enforced
+  std::string security_reason;      ///< why the security settings last changed
+  std::int64_t security_changed_at_us = 0;
   // Usage as last flushed by the token's actor (live values are in the actor).
   std::int64_t last_used_at_us = 0;
   std::string last_ip;
-  std::uint64_t requests = 0;
-  std::uint64_t messages = 0;
+  usage_record usage;
 };
 
 /// JSON codecs of the records. decode_* return nullopt on malformed input.

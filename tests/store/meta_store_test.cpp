@@ -52,8 +52,8 @@ BOOST_AUTO_TEST_SUITE(meta)
 
 BOOST_FIXTURE_TEST_CASE(tenants_systems_and_tokens_read_back_as_written, temp_dir) {
   meta_store s(options(path));
-  put(s, tenant_record{1, "Acme", tier::pro, 100});
-  put(s, system_record{2, 1, "billing", "prod", 200});
+  put(s, tenant_record{1, "Acme", tier::pro, 100, {}});
+  put(s, system_record{2, 1, "billing", "prod", 200, {}});
   put(s, ingest_token(3, 2, 9));
 
   auto t = s.tenant(1);
@@ -119,7 +119,7 @@ BOOST_FIXTURE_TEST_CASE(lists_page_in_creation_order_after_a_cursor, temp_dir) {
   // Written out of order in one transaction; ids are creation times.
   auto ec = s.write([](meta_writer& w) {
     for (std::uint64_t id : {50, 10, 40, 20, 30})
-      w.put(tenant_record{id, "t" + std::to_string(id), tier::free, 0});
+      w.put(tenant_record{id, "t" + std::to_string(id), tier::free, 0, {}});
   });
   BOOST_REQUIRE(!ec);
   auto page1 = s.tenants(0, 2);
@@ -146,9 +146,9 @@ BOOST_FIXTURE_TEST_CASE(lists_page_in_creation_order_after_a_cursor, temp_dir) {
 
 BOOST_FIXTURE_TEST_CASE(systems_are_listed_per_tenant, temp_dir) {
   meta_store s(options(path));
-  put(s, system_record{5, 1, "a", "", 0});
-  put(s, system_record{6, 2, "b", "", 0});
-  put(s, system_record{7, 1, "c", "", 0});
+  put(s, system_record{5, 1, "a", "", 0, {}});
+  put(s, system_record{6, 2, "b", "", 0, {}});
+  put(s, system_record{7, 1, "c", "", 0, {}});
   auto of1 = s.systems_of(1, 0, 10);
   BOOST_REQUIRE_EQUAL(of1.size(), 2u);
   BOOST_TEST(of1[0].id == 5u);
@@ -161,7 +161,7 @@ BOOST_FIXTURE_TEST_CASE(systems_are_listed_per_tenant, temp_dir) {
 BOOST_FIXTURE_TEST_CASE(the_store_is_empty_until_the_first_user_is_written, temp_dir) {
   meta_store s(options(path));
   BOOST_TEST(s.empty());
-  put(s, tenant_record{1, "Acme", tier::free, 0});
+  put(s, tenant_record{1, "Acme", tier::free, 0, {}});
   BOOST_TEST(s.empty()); // tenants alone are not a first user
   put(s, user_record{2, 0, "root", "", user_role::superuser, true, 0});
   BOOST_TEST(!s.empty());
@@ -172,9 +172,9 @@ BOOST_FIXTURE_TEST_CASE(the_store_is_empty_until_the_first_user_is_written, temp
 
 BOOST_FIXTURE_TEST_CASE(every_kind_of_record_makes_its_id_taken, temp_dir) {
   meta_store s(options(path));
-  put(s, tenant_record{1, "", tier::free, 0});
+  put(s, tenant_record{1, "", tier::free, 0, {}});
   put(s, user_record{2, 1, "", "", user_role::admin, true, 0});
-  put(s, system_record{3, 1, "", "", 0});
+  put(s, system_record{3, 1, "", "", 0, {}});
   put(s, ingest_token(4, 3, 4));
   for (std::uint64_t id : {1, 2, 3, 4})
     BOOST_TEST(s.id_taken(id));
@@ -184,7 +184,7 @@ BOOST_FIXTURE_TEST_CASE(every_kind_of_record_makes_its_id_taken, temp_dir) {
 BOOST_FIXTURE_TEST_CASE(a_failed_write_stores_none_of_its_records, temp_dir) {
   meta_store s(options(path));
   BOOST_CHECK_THROW(s.write([](meta_writer& w) {
-    w.put(tenant_record{1, "a", tier::free, 0});
+    w.put(tenant_record{1, "a", tier::free, 0, {}});
     throw std::runtime_error("caller gave up");
   }),
                     std::runtime_error);
@@ -194,7 +194,7 @@ BOOST_FIXTURE_TEST_CASE(a_failed_write_stores_none_of_its_records, temp_dir) {
 BOOST_FIXTURE_TEST_CASE(records_survive_closing_and_reopening_the_store, temp_dir) {
   {
     meta_store s(options(path));
-    put(s, tenant_record{1, "Acme", tier::enterprise, 0});
+    put(s, tenant_record{1, "Acme", tier::enterprise, 0, {}});
     put(s, user_record{2, 1, "Ada", "a@x", user_role::admin, true, 0});
     put(s, ingest_token(3, 4, 7));
   }
@@ -218,7 +218,7 @@ BOOST_FIXTURE_TEST_CASE(a_full_map_grows_instead_of_failing_the_write, temp_dir)
   auto ec = s.write([&](meta_writer& w) {
     ++calls;
     for (std::uint64_t id = 1; id <= 500; ++id)
-      w.put(system_record{id, 1, "s", big, 0});
+      w.put(system_record{id, 1, "s", big, 0, {}});
   });
   BOOST_REQUIRE_MESSAGE(!ec, ec.message());
   BOOST_TEST(calls > 1); // redone after growth
@@ -234,12 +234,12 @@ BOOST_FIXTURE_TEST_CASE(a_write_beyond_the_maximum_map_size_fails_cleanly, temp_
   std::string big(4000, 'x');
   auto ec = s.write([&](meta_writer& w) {
     for (std::uint64_t id = 1; id <= 500; ++id)
-      w.put(system_record{id, 1, "s", big, 0});
+      w.put(system_record{id, 1, "s", big, 0, {}});
   });
   BOOST_TEST(ec == lmdb_error(MDB_MAP_FULL));
   BOOST_TEST(!s.system(1));
   // The store still works for writes that fit.
-  put(s, system_record{1, 1, "s", "small", 0});
+  put(s, system_record{1, 1, "s", "small", 0, {}});
   BOOST_TEST(s.system(1).has_value());
 }
 

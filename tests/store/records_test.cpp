@@ -29,8 +29,17 @@ token_record sample_token() {
   r.revoke_reason = "";
   r.last_used_at_us = 1'700'000'000'123'456;
   r.last_ip = "2001:db8::1";
-  r.requests = 123456789012ULL;
-  r.messages = 42;
+  r.rate_limit = rate_limit{1000, 3600};
+  r.rate_limit_shadow = true;
+  r.security_reason = "abuse from one client";
+  r.security_changed_at_us = 1'700'000'000'555'000;
+  r.usage.totals.requests = 123456789012ULL;
+  r.usage.totals.messages = 42;
+  r.usage.totals.bytes = 4200;
+  r.usage.totals.rejected[static_cast<std::size_t>(rejection::rate_limited)] = 7;
+  r.usage.totals.sampled_messages = 3;
+  r.usage.minutes = {usage_minute{28'333'333, 5, 50, 1, 0, 5000},
+                     usage_minute{28'333'334, 1, 1, 0, 1, 10}};
   return r;
 }
 
@@ -54,8 +63,26 @@ void check_equal(const token_record& a, const token_record& b) {
   BOOST_TEST(a.revoke_reason == b.revoke_reason);
   BOOST_TEST(a.last_used_at_us == b.last_used_at_us);
   BOOST_TEST(a.last_ip == b.last_ip);
-  BOOST_TEST(a.requests == b.requests);
-  BOOST_TEST(a.messages == b.messages);
+  BOOST_REQUIRE(a.rate_limit.has_value() == b.rate_limit.has_value());
+  if (a.rate_limit)
+    BOOST_TEST(a.rate_limit->to_string() == b.rate_limit->to_string());
+  BOOST_TEST(a.rate_limit_shadow == b.rate_limit_shadow);
+  BOOST_TEST(a.security_reason == b.security_reason);
+  BOOST_TEST(a.security_changed_at_us == b.security_changed_at_us);
+  BOOST_TEST(a.usage.totals.requests == b.usage.totals.requests);
+  BOOST_TEST(a.usage.totals.messages == b.usage.totals.messages);
+  BOOST_TEST(a.usage.totals.bytes == b.usage.totals.bytes);
+  BOOST_TEST(a.usage.totals.rejected == b.usage.totals.rejected, boost::test_tools::per_element());
+  BOOST_TEST(a.usage.totals.sampled_messages == b.usage.totals.sampled_messages);
+  BOOST_REQUIRE_EQUAL(a.usage.minutes.size(), b.usage.minutes.size());
+  for (std::size_t i = 0; i < a.usage.minutes.size(); ++i) {
+    BOOST_TEST(a.usage.minutes[i].minute == b.usage.minutes[i].minute);
+    BOOST_TEST(a.usage.minutes[i].requests == b.usage.minutes[i].requests);
+    BOOST_TEST(a.usage.minutes[i].messages == b.usage.minutes[i].messages);
+    BOOST_TEST(a.usage.minutes[i].rejected == b.usage.minutes[i].rejected);
+    BOOST_TEST(a.usage.minutes[i].sampled == b.usage.minutes[i].sampled);
+    BOOST_TEST(a.usage.minutes[i].bytes == b.usage.minutes[i].bytes);
+  }
 }
 
 } // namespace
@@ -63,13 +90,36 @@ void check_equal(const token_record& a, const token_record& b) {
 BOOST_AUTO_TEST_SUITE(records)
 
 BOOST_AUTO_TEST_CASE(a_tenant_survives_encode_and_decode) {
-  tenant_record t{77, "Acme \"Corp\"", tier::enterprise, 1'700'000'000'000'000};
+  tenant_record t;
+  t.id = 77;
+  t.name = "Acme \"Corp\"";
+  t.tier = tier::enterprise;
+  t.created_at_us = 1'700'000'000'000'000;
   auto back = decode_tenant(encode(t));
   BOOST_REQUIRE(back);
   BOOST_TEST(back->id == 77u);
   BOOST_TEST(back->name == t.name);
   BOOST_TEST((back->tier == tier::enterprise));
   BOOST_TEST(back->created_at_us == t.created_at_us);
+  BOOST_TEST(back->overrides.empty());
+}
+
+BOOST_AUTO_TEST_CASE(tenant_overrides_survive_with_only_the_fields_set) {
+  tenant_record t;
+  t.id = 78;
+  t.tier = tier::pro;
+  t.overrides.max_retention_days = 365;
+  t.overrides.steady_rate = 200;
+  t.overrides.shadow = true;
+  auto json = encode(t);
+  BOOST_TEST(json.find("burst_rate") == std::string::npos);
+  auto back = decode_tenant(json);
+  BOOST_REQUIRE(back);
+  BOOST_TEST(*back->overrides.max_retention_days == 365);
+  BOOST_TEST(*back->overrides.steady_rate == 200u);
+  BOOST_TEST(*back->overrides.shadow);
+  BOOST_TEST(!back->overrides.burst_rate.has_value());
+  BOOST_TEST(!back->overrides.sampling.has_value());
 }
 
 BOOST_AUTO_TEST_CASE(a_user_survives_encode_and_decode) {
@@ -86,7 +136,9 @@ BOOST_AUTO_TEST_CASE(a_user_survives_encode_and_decode) {
 }
 
 BOOST_AUTO_TEST_CASE(a_system_survives_encode_and_decode) {
-  system_record s{9, 77, "billing-api production", "tab\there", 456};
+  system_record s{9, 77, "billing-api production", "tab\there", 456, {}};
+  s.usage.totals.messages = 99;
+  s.usage.minutes = {usage_minute{28'333'333, 1, 99, 0, 0, 990}};
   auto back = decode_system(encode(s));
   BOOST_REQUIRE(back);
   BOOST_TEST(back->id == 9u);
@@ -94,6 +146,9 @@ BOOST_AUTO_TEST_CASE(a_system_survives_encode_and_decode) {
   BOOST_TEST(back->name == s.name);
   BOOST_TEST(back->description == s.description);
   BOOST_TEST(back->created_at_us == 456);
+  BOOST_TEST(back->usage.totals.messages == 99u);
+  BOOST_REQUIRE_EQUAL(back->usage.minutes.size(), 1u);
+  BOOST_TEST(back->usage.minutes[0].bytes == 990u);
 }
 
 BOOST_AUTO_TEST_CASE(a_token_survives_encode_and_decode_with_its_hash_as_hex) {
