@@ -169,6 +169,9 @@ admin_actor_if::behavior_type admin_state::make_behavior() {
     [this](usage_atom, std::uint64_t token_id, token_usage& usage) {
       pending_usage_[token_id] = std::move(usage);
     },
+    [this](sysusage_atom, std::uint64_t system_id, system_usage& usage) {
+      pending_system_usage_[system_id] = std::move(usage);
+    },
     [this](flush_atom) {
       flush_usage();
       return caf::ok_atom::value;
@@ -223,6 +226,7 @@ void admin_state::handle(admin_job_ptr& job) {
     case admin_op::create_tenant: return create_tenant(job, who);
     case admin_op::list_tenants: return list_tenants(job);
     case admin_op::get_tenant: return get_tenant(job);
+    case admin_op::patch_tenant: return patch_tenant(job);
     case admin_op::create_system: return create_system(job);
     case admin_op::list_systems: return list_systems(job);
     case admin_op::get_system: return get_system(job);
@@ -231,6 +235,9 @@ void admin_state::handle(admin_job_ptr& job) {
     case admin_op::get_token: return get_token(job);
     case admin_op::patch_token: return patch_token(job);
     case admin_op::revoke_token: return revoke_token(job);
+    case admin_op::set_token_security: return set_token_security(job);
+    case admin_op::token_usage: return token_usage_of(job);
+    case admin_op::system_usage: return system_usage_of(job);
     case admin_op::list_messages: return list_messages(job);
   }
   fail(job, make_problem(errc::internal, "unhandled operation"));
@@ -249,7 +256,7 @@ std::uint64_t admin_state::fresh_id() {
 
 void admin_state::create_tenant(admin_job_ptr& job, const caller&) {
   std::optional<std::string> name, tier_name;
-  if (auto p = body_.open(job->cmd.body, {"name", "tier"}))
+  if (auto p = body_.open(job->cmd.body, {"name", "tier", "overrides"}))
     return fail(job, std::move(p));
   if (auto p = body_.text("name", name, true, max_name_bytes))
     return fail(job, std::move(p));
@@ -264,9 +271,11 @@ void admin_state::create_tenant(admin_job_ptr& job, const caller&) {
   rec.name = std::move(*name);
   rec.tier = *t;
   rec.created_at_us = now_us();
+  if (auto p = read_overrides(rec.overrides))
+    return fail(job, std::move(p));
   if (auto ec = init.meta->write([&](store::meta_writer& w) { w.put(rec); }))
     return fail(job, store_problem(ec));
-  respond(job, reply_kind::created, [&](json_writer& w) { write_tenant(w, rec); });
+  respond(job, reply_kind::created, [&](json_writer& w) { write_tenant(w, rec, caps_of(rec)); });
 }
 
 void admin_state::list_tenants(admin_job_ptr& job) {
@@ -277,13 +286,126 @@ void admin_state::list_tenants(admin_job_ptr& job) {
   job->complete({{},
                  reply_kind::ok,
                  list_body(
-                   rows, pg.limit, [](json_writer& w, auto& r) { write_tenant(w, r); },
+                   rows, pg.limit, [this](json_writer& w, auto& r) { write_tenant(w, r, caps_of(r)); },
                    [](auto& r) { return format_id(id_kind::tenant, r.id); })});
 }
 
 void admin_state::get_tenant(admin_job_ptr& job) {
   if (auto rec = lookup(job, *init.meta, id_kind::tenant, &store::meta_store::tenant, "tenant"))
-    respond(job, reply_kind::ok, [&](json_writer& w) { write_tenant(w, *rec); });
+    respond(job, reply_kind::ok, [&](json_writer& w) { write_tenant(w, *rec, caps_of(*rec)); });
+}
+
+tier_caps admin_state::caps_of(const store::tenant_record& t) const {
+  return effective_caps(init.tiers[t.tier], t.overrides);
+}
+
+problem admin_state::read_overrides(cap_overrides& o) {
+  bool found = false;
+  if (auto p = body_.descend("overrides",
+                             {"tokens_per_system", "max_retention_days", "steady_rate",
+                              "burst_rate", "inline_cap_bytes", "sampling", "sample_one_in",
+                              "shadow"},
+                             found))
+    return p;
+  if (!found) {
+    body_.ascend();
+    return {};
+  }
+  // Each key: absent keeps the override, null removes it, a value sets it.
+  auto number = [&](std::string_view key, auto& field, std::int64_t min,
+                    std::int64_t max) -> problem {
+    using value_type = typename std::decay_t<decltype(field)>::value_type;
+    auto state = body_.has(key);
+    if (state == admin_body::presence::null)
+      field.reset();
+    if (state != admin_body::presence::value)
+      return {};
+    std::optional<std::int64_t> x;
+    if (auto p = body_.integer(key, x, true, min, max))
+      return p;
+    field = static_cast<value_type>(*x);
+    return {};
+  };
+  auto flag = [&](std::string_view key, std::optional<bool>& field) -> problem {
+    auto state = body_.has(key);
+    if (state == admin_body::presence::null)
+      field.reset();
+    if (state != admin_body::presence::value)
+      return {};
+    return body_.boolean(key, field, true);
+  };
+  constexpr std::int64_t big = 1'000'000'000'000; // far beyond any sane rate or size
+  for (auto p : {number("tokens_per_system", o.tokens_per_system, 0, 1'000'000'000),
+                 number("max_retention_days", o.max_retention_days, -1, 1825),
+                 number("steady_rate", o.steady_rate, 1, big),
+                 number("burst_rate", o.burst_rate, 1, big),
+                 number("inline_cap_bytes", o.inline_cap_bytes, 1, big),
+                 flag("sampling", o.sampling),
+                 number("sample_one_in", o.sample_one_in, 2, 1'000'000),
+                 flag("shadow", o.shadow)}) {
+    if (p) {
+      body_.ascend();
+      return p;
+    }
+  }
+  body_.ascend();
+  return check_overrides(o);
+}
+
+void admin_state::patch_tenant(admin_job_ptr& job) {
+  auto rec = lookup(job, *init.meta, id_kind::tenant, &store::meta_store::tenant, "tenant");
+  if (!rec)
+    return;
+  std::optional<std::string> name, tier_name;
+  if (auto p = body_.open(job->cmd.body, {"name", "tier", "overrides"}))
+    return fail(job, std::move(p));
+  if (auto p = body_.text("name", name, false, max_name_bytes))
+    return fail(job, std::move(p));
+  if (auto p = body_.text("tier", tier_name, false, 32))
+    return fail(job, std::move(p));
+  if (tier_name) {
+    auto t = parse_tier(*tier_name);
+    if (!t)
+      return fail(job, make_problem(errc::invalid_argument,
+                                    "\"tier\" must be one of free, pro, enterprise"));
+    rec->tier = *t;
+  }
+  if (name)
+    rec->name = std::move(*name);
+  if (auto p = read_overrides(rec->overrides))
+    return fail(job, std::move(p));
+  if (auto ec = init.meta->write([&](store::meta_writer& w) { w.put(*rec); }))
+    return fail(job, store_problem(ec));
+
+  // Live system actors take the new terms; the call returns once they all
+  // have (a system spawned from now on reads them from the store).
+  auto terms = terms_of(init.tiers, *rec);
+  std::vector<system_actor_if> live;
+  for (std::uint64_t after = 0;;) {
+    auto page = init.meta->systems_of(rec->id, after, max_page);
+    for (auto& sys : page)
+      if (auto a = init.reg->live_system_actor(sys.id))
+        live.push_back(*a);
+    if (page.size() < max_page)
+      break;
+    after = page.back().id;
+  }
+  auto answer = [job, r = *rec, caps = terms.caps]() mutable {
+    respond(job, reply_kind::ok, [&](json_writer& w) { write_tenant(w, r, caps); });
+  };
+  if (live.empty())
+    return answer();
+  auto remaining = std::make_shared<std::size_t>(live.size());
+  for (auto& a : live)
+    self_->request(a, actor_timeout, update_atom::value, terms)
+      .then([remaining, answer](caf::ok_atom) mutable {
+              if (--*remaining == 0)
+                answer();
+            },
+            [remaining, answer](caf::error&) mutable {
+              if (--*remaining == 0)
+                answer();
+            });
 }
 
 // -- systems -------------------------------------------------------------------
@@ -339,14 +461,39 @@ void admin_state::mint_token(admin_job_ptr& job, const caller& who) {
   auto tenant = init.meta->tenant(system->tenant_id);
   if (!tenant)
     return fail(job, make_problem(errc::internal, "the system's tenant is missing"));
-  auto& caps = default_caps(tenant->tier);
+  auto caps = caps_of(*tenant);
 
   std::optional<std::string> name, description, kind_name, expires_in, expires_at;
   std::optional<std::int64_t> retention;
   std::optional<std::vector<std::string>> scopes;
   if (auto p = body_.open(job->cmd.body, {"name", "description", "kind", "retention_days",
-                                          "scopes", "expires_in", "expires_at"}))
+                                          "scopes", "expires_in", "expires_at", "security"}))
     return fail(job, std::move(p));
+  std::optional<rate_limit> limit;
+  bool limit_shadow = false;
+  {
+    bool found = false;
+    if (auto p = body_.descend("security", {"rate_limit", "rate_limit_shadow"}, found))
+      return fail(job, std::move(p));
+    if (found) {
+      std::optional<std::string> text;
+      std::optional<bool> shadow;
+      auto p = body_.text("rate_limit", text, false, 32);
+      if (!p)
+        p = body_.boolean("rate_limit_shadow", shadow, false);
+      body_.ascend();
+      if (p)
+        return fail(job, std::move(p));
+      if (text) {
+        limit = parse_rate_limit(*text);
+        if (!limit)
+          return fail(job, make_problem(errc::invalid_argument,
+                                        "\"security.rate_limit\" must look like 1000/hour "
+                                        "(N/second, N/minute, N/hour or N/day)"));
+      }
+      limit_shadow = shadow.value_or(false);
+    }
+  }
   for (auto p : {body_.text("name", name, true, max_name_bytes),
                  body_.text("description", description, false, max_description_bytes, true),
                  body_.text("kind", kind_name, false, 16),
@@ -405,6 +552,8 @@ void admin_state::mint_token(admin_job_ptr& job, const caller& who) {
   rec.created_at_us = now;
   rec.created_by = who.public_id;
   rec.expires_at_us = expires;
+  rec.rate_limit = limit;
+  rec.rate_limit_shadow = limit_shadow;
 
   // The cap is taken at the system's actor, so two concurrent mints cannot
   // both get the last slot; it is given back if the write fails.
@@ -485,7 +634,9 @@ void admin_state::patch_token(admin_job_ptr& job) {
       return fail(job, make_problem(errc::invalid_argument,
                                     "only ingest and webhook tokens have a retention"));
     auto tenant = init.meta->tenant(rec->tenant_id);
-    auto& caps = default_caps(tenant ? tenant->tier : tier::free);
+    if (!tenant)
+      return fail(job, make_problem(errc::internal, "the token's tenant is missing"));
+    auto caps = caps_of(*tenant);
     int days = static_cast<int>(*retention);
     if (static_cast<std::int64_t>(days) != *retention)
       days = 0;
@@ -546,6 +697,98 @@ void admin_state::revoke_token(admin_job_ptr& job) {
   self_->request(*live, actor_timeout, update_atom::value, *rec)
     .then([answer, r = *rec](caf::ok_atom) mutable { answer(r); },
           [answer, r = *rec](caf::error&) mutable { answer(r); });
+}
+
+void admin_state::set_token_security(admin_job_ptr& job) {
+  auto rec = lookup(job, *init.meta, id_kind::token, &store::meta_store::token, "token");
+  if (!rec)
+    return;
+  // PUT: the body is the whole of the settings; what it leaves out is unset.
+  // (IP allowlists and time windows are not enforced yet, so they are refused
+  // as unknown fields rather than accepted and ignored.)
+  if (auto p = body_.open(job->cmd.body, {"rate_limit", "rate_limit_shadow", "reason"}))
+    return fail(job, std::move(p));
+  std::optional<std::string> text, reason;
+  std::optional<bool> shadow;
+  for (auto p : {body_.text("rate_limit", text, false, 32),
+                 body_.boolean("rate_limit_shadow", shadow, false),
+                 body_.text("reason", reason, false, max_reason_bytes, true)})
+    if (p)
+      return fail(job, std::move(p));
+  std::optional<rate_limit> limit;
+  if (text) {
+    limit = parse_rate_limit(*text);
+    if (!limit)
+      return fail(job, make_problem(errc::invalid_argument,
+                                    "\"rate_limit\" must look like 1000/hour (N/second, "
+                                    "N/minute, N/hour or N/day)"));
+  }
+  if (rec->status == token_status::revoked)
+    return fail(job, make_problem(errc::conflict, "the token is revoked; it cannot change"));
+  rec->rate_limit = limit;
+  rec->rate_limit_shadow = shadow.value_or(false);
+  rec->security_reason = reason.value_or("");
+  rec->security_changed_at_us = now_us();
+  if (auto ec = init.meta->write([&](store::meta_writer& w) { w.put(*rec); }))
+    return fail(job, store_problem(ec));
+  auto answer = [job, r = *rec]() mutable {
+    respond(job, reply_kind::ok, [&](json_writer& w) { write_token(w, r, nullptr); });
+  };
+  auto live = init.reg->live_token_actor(rec->hash);
+  if (!live)
+    return answer();
+  self_->request(*live, actor_timeout, update_atom::value, *rec)
+    .then([answer](caf::ok_atom) mutable { answer(); },
+          [answer](caf::error&) mutable { answer(); });
+}
+
+void admin_state::token_usage_of(admin_job_ptr& job) {
+  auto rec = lookup(job, *init.meta, id_kind::token, &store::meta_store::token, "token");
+  if (!rec)
+    return;
+  auto answer = [job, id = rec->id](const token_usage& u) mutable {
+    respond(job, reply_kind::ok, [&](json_writer& w) {
+      w.begin_object().field("token_id", format_id(id_kind::token, id));
+      write_usage(w, u.usage, now_us());
+      w.key("last_used_at");
+      if (u.last_used_at_us != 0)
+        w.value(format_rfc3339_us(u.last_used_at_us));
+      else
+        w.null();
+      w.key("last_ip");
+      if (!u.last_ip.empty())
+        w.value(u.last_ip);
+      else
+        w.null();
+      w.end_object();
+    });
+  };
+  token_usage stored{rec->usage, rec->last_used_at_us, rec->last_ip};
+  auto live = init.reg->live_token_actor(rec->hash);
+  if (!live)
+    return answer(stored);
+  self_->request(*live, actor_timeout, caf::get_atom::value)
+    .then([answer](token_usage& u) mutable { answer(u); },
+          [answer, stored](caf::error&) mutable { answer(stored); });
+}
+
+void admin_state::system_usage_of(admin_job_ptr& job) {
+  auto rec = lookup(job, *init.meta, id_kind::system, &store::meta_store::system, "system");
+  if (!rec)
+    return;
+  auto answer = [job, id = rec->id](const store::usage_record& u) mutable {
+    respond(job, reply_kind::ok, [&](json_writer& w) {
+      w.begin_object().field("system_id", format_id(id_kind::system, id));
+      write_usage(w, u, now_us());
+      w.end_object();
+    });
+  };
+  auto live = init.reg->live_system_actor(rec->id);
+  if (!live)
+    return answer(rec->usage);
+  self_->request(*live, actor_timeout, caf::get_atom::value)
+    .then([answer](system_usage& u) mutable { answer(u.usage); },
+          [answer, stored = rec->usage](caf::error&) mutable { answer(stored); });
 }
 
 // -- messages ------------------------------------------------------------------
@@ -622,24 +865,34 @@ void admin_state::list_messages(admin_job_ptr& job) {
 // -- usage ---------------------------------------------------------------------
 
 void admin_state::flush_usage() {
-  if (pending_usage_.empty())
+  if (pending_usage_.empty() && pending_system_usage_.empty())
     return;
   // Read every record first (read transactions), then write them all in one
   // durable transaction.
-  std::vector<store::token_record> records;
-  records.reserve(pending_usage_.size());
-  for (auto& [id, usage] : pending_usage_) {
+  std::vector<store::token_record> tokens;
+  tokens.reserve(pending_usage_.size());
+  for (auto& [id, u] : pending_usage_) {
     auto rec = init.meta->token(id);
     if (!rec)
       continue;
-    rec->requests = usage.requests;
-    rec->messages = usage.messages;
-    rec->last_used_at_us = usage.last_used_at_us;
-    rec->last_ip = usage.last_ip;
-    records.push_back(std::move(*rec));
+    rec->usage = u.usage;
+    rec->last_used_at_us = u.last_used_at_us;
+    rec->last_ip = u.last_ip;
+    tokens.push_back(std::move(*rec));
+  }
+  std::vector<store::system_record> systems;
+  systems.reserve(pending_system_usage_.size());
+  for (auto& [id, u] : pending_system_usage_) {
+    auto rec = init.meta->system(id);
+    if (!rec)
+      continue;
+    rec->usage = u.usage;
+    systems.push_back(std::move(*rec));
   }
   if (auto ec = init.meta->write([&](store::meta_writer& w) {
-        for (auto& r : records)
+        for (auto& r : tokens)
+          w.put(r);
+        for (auto& r : systems)
           w.put(r);
       })) {
     // Kept for the next flush; counters are totals, so nothing is lost.
@@ -647,6 +900,7 @@ void admin_state::flush_usage() {
     return;
   }
   pending_usage_.clear();
+  pending_system_usage_.clear();
 }
 
 } // namespace sluice

@@ -11,6 +11,7 @@
 #include "actors/admin_body.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/registry.hpp"
+#include "policy/tiers.hpp"
 #include "policy/token_hash.hpp"
 #include "store/message_store.hpp"
 #include "store/meta_store.hpp"
@@ -22,6 +23,7 @@ struct admin_init {
   store::message_store* messages = nullptr; ///< owned by the runtime
   registry* reg = nullptr;                  ///< owned by the runtime
   sluice::pepper pepper;
+  sluice::tier_table tiers; ///< the tier table in force (from the config)
   caf::timespan usage_flush_interval = std::chrono::seconds(10);
 };
 
@@ -54,6 +56,7 @@ private:
   void create_tenant(admin_job_ptr& job, const caller& who);
   void list_tenants(admin_job_ptr& job);
   void get_tenant(admin_job_ptr& job);
+  void patch_tenant(admin_job_ptr& job);
   void create_system(admin_job_ptr& job);
   void list_systems(admin_job_ptr& job);
   void get_system(admin_job_ptr& job);
@@ -62,15 +65,24 @@ private:
   void get_token(admin_job_ptr& job);
   void patch_token(admin_job_ptr& job);
   void revoke_token(admin_job_ptr& job);
+  void set_token_security(admin_job_ptr& job);
+  void token_usage_of(admin_job_ptr& job);
+  void system_usage_of(admin_job_ptr& job);
   void list_messages(admin_job_ptr& job);
+
+  /// The caps a tenant's systems enforce: tier row plus overrides.
+  tier_caps caps_of(const store::tenant_record& t) const;
+  /// Reads `overrides` from the body into `o` (absent keeps, null removes).
+  problem read_overrides(cap_overrides& o);
 
   void flush_usage();
   std::uint64_t fresh_id();
 
   admin_actor_if::stateful_pointer<admin_state> self_;
   admin_body body_;
-  /// Usage reported by token actors, written at the next flush.
+  /// Usage reported by token and system actors, written at the next flush.
   std::unordered_map<std::uint64_t, token_usage> pending_usage_;
+  std::unordered_map<std::uint64_t, system_usage> pending_system_usage_;
 };
 
 using admin_actor = admin_actor_if::stateful_base<admin_state>;

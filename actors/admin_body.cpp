@@ -8,7 +8,9 @@ namespace dom = simdjson::dom;
 
 struct admin_body::impl {
   dom::parser parser;
-  dom::object obj;
+  dom::object root; ///< the body
+  dom::object obj;  ///< where reads look: the body, or an object inside it
+  std::string prefix; ///< "" or "<key>." while reading inside an object
   bool empty = true;
 
   /// The value of `key`, or nullopt when absent or null.
@@ -29,6 +31,19 @@ problem field_problem(std::string_view key, std::string_view what) {
                       "\"" + std::string{key} + "\" " + std::string{what});
 }
 
+/// Refuses the first key of `obj` not in `allowed`; `prefix` names where.
+problem check_keys(dom::object obj, const std::string& prefix,
+                   std::initializer_list<std::string_view> allowed) {
+  for (auto field : obj) {
+    bool known = false;
+    for (auto a : allowed)
+      known = known || a == field.key;
+    if (!known)
+      return field_problem(prefix + std::string{field.key}, "is not a field of this call");
+  }
+  return {};
+}
+
 } // namespace
 
 admin_body::admin_body() : impl_(std::make_unique<impl>()) {}
@@ -37,6 +52,7 @@ admin_body::~admin_body() = default;
 
 problem admin_body::open(std::string_view body, std::initializer_list<std::string_view> allowed) {
   impl_->empty = true;
+  impl_->prefix.clear();
   auto first = body.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos)
     return {};
@@ -44,17 +60,41 @@ problem admin_body::open(std::string_view body, std::initializer_list<std::strin
   if (auto err = impl_->parser.parse(body.data(), body.size()).get(root))
     return make_problem(errc::malformed_json,
                         std::string{"the body is not valid JSON: "} + simdjson::error_message(err));
-  if (root.get_object().get(impl_->obj) != simdjson::SUCCESS)
+  if (root.get_object().get(impl_->root) != simdjson::SUCCESS)
     return make_problem(errc::invalid_argument, "the body must be a JSON object");
+  impl_->obj = impl_->root;
+  impl_->prefix.clear();
   impl_->empty = false;
-  for (auto field : impl_->obj) {
-    bool known = false;
-    for (auto a : allowed)
-      known = known || a == field.key;
-    if (!known)
-      return field_problem(field.key, "is not a field of this call");
-  }
-  return {};
+  return check_keys(impl_->obj, "", allowed);
+}
+
+admin_body::presence admin_body::has(std::string_view key) const {
+  if (impl_->empty)
+    return presence::absent;
+  dom::element el;
+  if (impl_->obj.at_key(key).get(el) != simdjson::SUCCESS)
+    return presence::absent;
+  return el.is_null() ? presence::null : presence::value;
+}
+
+problem admin_body::descend(std::string_view key, std::initializer_list<std::string_view> allowed,
+                            bool& found) {
+  found = false;
+  auto el = impl_->find(key);
+  if (!el)
+    return {};
+  dom::object child;
+  if (el->get_object().get(child) != simdjson::SUCCESS)
+    return field_problem(impl_->prefix + std::string{key}, "must be an object");
+  found = true;
+  impl_->obj = child;
+  impl_->prefix = std::string{key} + ".";
+  return check_keys(child, impl_->prefix, allowed);
+}
+
+void admin_body::ascend() {
+  impl_->obj = impl_->root;
+  impl_->prefix.clear();
 }
 
 problem admin_body::text(std::string_view key, std::optional<std::string>& out, bool required,
@@ -62,12 +102,12 @@ problem admin_body::text(std::string_view key, std::optional<std::string>& out, 
   out.reset();
   auto el = impl_->find(key);
   if (!el)
-    return required ? field_problem(key, "is required") : problem{};
+    return required ? field_problem(impl_->prefix + std::string{key}, "is required") : problem{};
   std::string_view s;
   if (el->get_string().get(s) != simdjson::SUCCESS)
-    return field_problem(key, "must be a string");
+    return field_problem(impl_->prefix + std::string{key}, "must be a string");
   if ((s.empty() && !allow_empty) || s.size() > max_len)
-    return field_problem(key, "must be a string of " + std::string{allow_empty ? "0" : "1"}
+    return field_problem(impl_->prefix + std::string{key}, "must be a string of " + std::string{allow_empty ? "0" : "1"}
                                 + " to " + std::to_string(max_len) + " bytes");
   out.emplace(s);
   return {};
@@ -78,11 +118,33 @@ problem admin_body::integer(std::string_view key, std::optional<std::int64_t>& o
   out.reset();
   auto el = impl_->find(key);
   if (!el)
-    return required ? field_problem(key, "is required") : problem{};
+    return required ? field_problem(impl_->prefix + std::string{key}, "is required") : problem{};
   std::int64_t x = 0;
   if (el->get_int64().get(x) != simdjson::SUCCESS)
-    return field_problem(key, "must be an integer");
+    return field_problem(impl_->prefix + std::string{key}, "must be an integer");
   out = x;
+  return {};
+}
+
+problem admin_body::integer(std::string_view key, std::optional<std::int64_t>& out,
+                            bool required, std::int64_t min, std::int64_t max) {
+  if (auto p = integer(key, out, required))
+    return p;
+  if (out && (*out < min || *out > max))
+    return field_problem(impl_->prefix + std::string{key}, "must be an integer from " + std::to_string(min) + " to "
+                                + std::to_string(max));
+  return {};
+}
+
+problem admin_body::boolean(std::string_view key, std::optional<bool>& out, bool required) {
+  out.reset();
+  auto el = impl_->find(key);
+  if (!el)
+    return required ? field_problem(impl_->prefix + std::string{key}, "is required") : problem{};
+  bool b = false;
+  if (el->get_bool().get(b) != simdjson::SUCCESS)
+    return field_problem(impl_->prefix + std::string{key}, "must be true or false");
+  out = b;
   return {};
 }
 
@@ -93,12 +155,12 @@ problem admin_body::strings(std::string_view key, std::optional<std::vector<std:
     return {};
   dom::array arr;
   if (el->get_array().get(arr) != simdjson::SUCCESS)
-    return field_problem(key, "must be an array of strings");
+    return field_problem(impl_->prefix + std::string{key}, "must be an array of strings");
   std::vector<std::string> values;
   for (auto item : arr) {
     std::string_view s;
     if (item.get_string().get(s) != simdjson::SUCCESS)
-      return field_problem(key, "must be an array of strings");
+      return field_problem(impl_->prefix + std::string{key}, "must be an array of strings");
     values.emplace_back(s);
   }
   out = std::move(values);

@@ -26,10 +26,25 @@ public:
   /// Parses `body` (empty counts as {}) and checks every key is in `allowed`.
   problem open(std::string_view body, std::initializer_list<std::string_view> allowed);
 
+  /// Whether a key is absent, null, or has a value (PATCH semantics: absent
+  /// keeps, null removes, a value sets).
+  enum class presence : std::uint8_t { absent, null, value };
+  presence has(std::string_view key) const;
+
+  /// Reads the object under `key` from now on (until ascend()), checking its
+  /// keys against `allowed`; `found` tells whether there is one. One level.
+  problem descend(std::string_view key, std::initializer_list<std::string_view> allowed,
+                  bool& found);
+  void ascend();
+
   /// A string of 1..max_len bytes (0..max_len when `allow_empty`).
   problem text(std::string_view key, std::optional<std::string>& out, bool required,
                std::size_t max_len, bool allow_empty = false);
   problem integer(std::string_view key, std::optional<std::int64_t>& out, bool required);
+  /// An integer in [min, max].
+  problem integer(std::string_view key, std::optional<std::int64_t>& out, bool required,
+                  std::int64_t min, std::int64_t max);
+  problem boolean(std::string_view key, std::optional<bool>& out, bool required);
   problem strings(std::string_view key, std::optional<std::vector<std::string>>& out);
 
 private:

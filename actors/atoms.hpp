@@ -20,5 +20,7 @@ using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using reserve_atom = caf::atom_constant<caf::atom("reserve")>;
 using release_atom = caf::atom_constant<caf::atom("release")>;
 using admin_atom = caf::atom_constant<caf::atom("admin")>;
+using decided_atom = caf::atom_constant<caf::atom("decided")>;
+using sysusage_atom = caf::atom_constant<caf::atom("sysusage")>;
 
 } // namespace sluice

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "net/http_server.hpp"
+#include "policy/tiers.hpp"
 
 namespace sluice {
 
@@ -79,6 +80,13 @@ public:
   // tokens
   caf::timespan token_idle_timeout = defaults::token_idle_timeout;
   caf::timespan usage_flush_interval = defaults::usage_flush_interval;
+
+  // tier-free, tier-pro, tier-enterprise: the tier table, from the built-in
+  // defaults of policy/tiers.cpp. Read it through tiers().
+  sluice::tier_table tier_rows;
+
+  /// The tier table as configured (retention and rates checked at parse).
+  const sluice::tier_table& tiers() const noexcept { return tier_rows; }
 
   /// The server options of each port, from the values above.
   net::server_options ingest_server() const;

@@ -9,6 +9,7 @@
 
 #include "policy/admin_ops.hpp"
 #include "policy/errors.hpp"
+#include "policy/limiters.hpp"
 #include "policy/message.hpp"
 
 namespace sluice {
@@ -27,11 +28,13 @@ struct ingest_command {
   std::int64_t received_at_us = 0;
 };
 
-/// The answer to an ingest request: a refusal, or the counts of a commit.
+/// The answer to an ingest request: a refusal, or the counts of a commit;
+/// and, for every authenticated request, the state of its rate limits.
 struct ingest_reply {
   problem failure;
   std::uint32_t accepted = 0;
   std::uint32_t duplicates = 0;
+  rate_report rate;
 };
 
 /// How a successful JSON reply is meant: net/ picks the status from it.

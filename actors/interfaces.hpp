@@ -15,13 +15,17 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::ingest_job_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::info_job_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::admin_job_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::token_usage)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::system_usage)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::commit_report)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::system_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::system_terms)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::store::token_record)
 
 namespace sluice {
 
-/// One actor per live token: status, retention, counters. The ingest hot path
-/// goes through it (authentication after the secret's lookup, caps) on to
-/// the storage actor.
+/// One actor per live token: status, retention, its own rate limit, usage.
+/// The ingest hot path: authentication (after the secret's lookup), the
+/// token's bucket, on to its system's actor.
 using token_actor_if = caf::typed_actor<
   caf::reacts_to<ingest_atom, ingest_job_ptr>,
   caf::reacts_to<info_atom, info_job_ptr>,
@@ -30,20 +34,33 @@ using token_actor_if = caf::typed_actor<
   /// before has been committed and answered.
   caf::replies_to<update_atom, store::token_record>::with<caf::ok_atom>,
   caf::replies_to<caf::get_atom>::with<token_usage>,
-  /// From storage after a group commit: messages stored and duplicates seen.
-  caf::reacts_to<committed_atom, std::uint32_t, std::uint32_t>,
+  /// From the system actor: its decision on a request this token let through
+  /// (sent when the token holds a reservation for it, or it was refused).
+  caf::reacts_to<decided_atom, system_outcome, std::uint32_t, bool>,
+  /// From storage after a group commit.
+  caf::reacts_to<committed_atom, commit_report>,
   /// Sends its usage to the admin actor now (at shutdown); answered after.
   caf::replies_to<flush_atom>::with<caf::ok_atom>,
   caf::reacts_to<tick_atom>>;
 
-/// One actor per system: its tier caps and how many live tokens it holds, so
-/// that two concurrent mints cannot both take the last slot. (The tier's rate
-/// buckets will live here.)
+/// One actor per system: its tier limit (bucket, sampling, shadow), its caps
+/// (inline cap, tokens per system) and its usage. Every authenticated request
+/// passes through it, so it also writes the rate-limit headers.
 using system_actor_if = caf::typed_actor<
-  /// Takes one token slot when the tier allows: (granted, live tokens after).
+  caf::reacts_to<ingest_atom, ingest_job_ptr>,
+  caf::reacts_to<info_atom, info_job_ptr>,
+  /// Takes one token slot when the caps allow: (granted, live tokens after).
   caf::replies_to<reserve_atom>::with<bool, std::uint64_t>,
   /// Gives a slot back (a revoke, or a mint that failed after its reserve).
-  caf::reacts_to<release_atom>>;
+  caf::reacts_to<release_atom>,
+  /// New terms (the tenant's tier or overrides changed, already durable).
+  caf::replies_to<update_atom, system_terms>::with<caf::ok_atom>,
+  /// Passed on to storage behind every job this actor forwarded before it.
+  caf::replies_to<barrier_atom>::with<caf::ok_atom>,
+  caf::replies_to<caf::get_atom>::with<system_usage>,
+  caf::reacts_to<committed_atom, commit_report>,
+  caf::replies_to<flush_atom>::with<caf::ok_atom>,
+  caf::reacts_to<tick_atom>>;
 
 /// The single writer of the message environments: gathers jobs into groups,
 /// commits each group durably, then answers every job in it.
@@ -57,8 +74,9 @@ using storage_actor_if = caf::typed_actor<
 /// The admin API and the single writer of the metadata environment.
 using admin_actor_if = caf::typed_actor<
   caf::reacts_to<admin_atom, admin_job_ptr>,
-  /// A token actor's counters, persisted with the next usage flush.
+  /// A token's or a system's usage, persisted with the next usage flush.
   caf::reacts_to<usage_atom, std::uint64_t, token_usage>,
+  caf::reacts_to<sysusage_atom, std::uint64_t, system_usage>,
   /// Writes pending usage now (at shutdown, after every token flushed).
   caf::replies_to<flush_atom>::with<caf::ok_atom>,
   /// Periodic usage write.

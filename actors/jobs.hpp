@@ -9,17 +9,50 @@
 #include <utility>
 
 #include "actors/gateway.hpp"
+#include "policy/limiters.hpp"
 #include "policy/message.hpp"
+#include "store/records.hpp"
 
 namespace sluice {
 
-/// Live usage of a token, owned by its actor and flushed to the metadata store
-/// now and then (and when the actor passivates or the server stops).
+/// Usage of a token as its actor hands it out: for the admin API and to be
+/// flushed to the metadata store now and then (and when the actor passivates
+/// or the server stops).
 struct token_usage {
-  std::uint64_t requests = 0;   ///< requests that passed authentication
-  std::uint64_t messages = 0;   ///< messages committed
+  store::usage_record usage; ///< totals, and the active minutes of the last hour
   std::int64_t last_used_at_us = 0;
   std::string last_ip;
+};
+
+/// Usage of a system as its actor hands it out.
+struct system_usage {
+  store::usage_record usage;
+};
+
+/// What a storage commit did for one token or system (storage folds every
+/// job of a group into one report per actor).
+struct commit_report {
+  std::uint32_t requests = 0;   ///< jobs committed
+  std::uint32_t messages = 0;   ///< messages stored
+  std::uint32_t duplicates = 0; ///< messages recognised as duplicates
+  std::uint64_t bytes = 0;      ///< bytes of the messages acknowledged
+  std::uint32_t failed = 0;     ///< jobs whose commit failed
+};
+
+/// What a system actor decided on a request a token let through, told back
+/// to the token so it can settle its reservation and count the outcome.
+enum class system_outcome : std::uint8_t {
+  admitted,     ///< on to storage (counted when committed)
+  sampled,      ///< acknowledged, dropped by sampling
+  rate_limited, ///< 429 from the system's bucket
+  too_large,    ///< 413 from the system's caps
+};
+
+/// The tenant-side terms of a system: what its actor enforces and reports.
+struct system_terms {
+  sluice::tier tier = sluice::tier::free;
+  tier_caps caps;
+  std::string tenant_name;
 };
 
 /// The answer of one request, given exactly once: by the first call, or, when
@@ -78,20 +111,32 @@ struct ingest_job {
   message_source source = message_source::native;
   reply_once<ingest_reply> complete;
 
-  // Set by the token actor once the request is admitted.
+  // Set by the token actor once the token is authenticated.
   std::uint64_t tenant_id = 0;
   std::uint64_t system_id = 0;
   std::uint64_t token_id = 0;
   int retention_days = 0;
-  /// The token actor, told after the commit what was stored.
-  caf::strong_actor_ptr reporter;
+  /// A refusal the token actor decided (invalid body, the token's own rate
+  /// limit); the system actor adds its headers and answers it.
+  problem verdict;
+  /// Room in the token's own bucket is reserved for this request until the
+  /// system actor tells the token its decision.
+  bool token_reserved = false;
+  /// The rate-limit headers, filled in by the token and system actors.
+  rate_report rate;
+  /// The token and system actors, told after the commit what was stored.
+  caf::strong_actor_ptr token_reporter;
+  caf::strong_actor_ptr system_reporter;
 };
 
 using ingest_job_ptr = std::shared_ptr<ingest_job>;
 
-/// A GET /systems/me request; answered by the token actor.
+/// A GET /systems/me request: the token actor fills in the token, the system
+/// actor the rest, and answers.
 struct info_job {
   std::string client_ip;
+  store::token_record token;
+  std::optional<limit_state> token_limit;
   reply_once<json_reply> complete;
 };
 

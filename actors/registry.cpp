@@ -1,7 +1,5 @@
 #include "actors/registry.hpp"
 
-#include <caf/send.hpp>
-
 #include <cstring>
 
 #include "actors/system_actor.hpp"
@@ -40,19 +38,18 @@ std::optional<token_actor_if> registry::token_actor(const token_hash& h) {
   if (!rec)
     return std::nullopt;
   token_init init;
-  if (auto tenant = meta_.tenant(rec->tenant_id)) {
-    init.tier = tenant->tier;
-    init.tenant_name = tenant->name;
+  // Lock order: a token shard, then the systems (never the other way round).
+  if (rec->system_id != 0) {
+    auto system = system_actor(rec->system_id);
+    if (!system)
+      return std::nullopt; // a token of a system that is gone
+    init.system = *system;
   }
-  init.caps = default_caps(init.tier);
-  if (auto system = meta_.system(rec->system_id))
-    init.system_name = system->name;
   init.record = std::move(*rec);
   init.storage = storage_;
   init.admin = admin_;
   init.reg = this;
   init.opts = opts_;
-  init.max_batch_messages = opts_.max_batch_messages;
   auto actor = spawn_token_actor(sys_, std::move(init));
   s.tokens.emplace(h, actor);
   return actor;
@@ -92,6 +89,14 @@ std::size_t registry::live_tokens() const {
   return n;
 }
 
+system_terms terms_of(const tier_table& tiers, const store::tenant_record& tenant) {
+  system_terms t;
+  t.tier = tenant.tier;
+  t.caps = effective_caps(tiers[tenant.tier], tenant.overrides);
+  t.tenant_name = tenant.name;
+  return t;
+}
+
 std::optional<system_actor_if> registry::system_actor(std::uint64_t id) {
   std::lock_guard guard{systems_mtx_};
   if (auto i = systems_.find(id); i != systems_.end())
@@ -99,21 +104,35 @@ std::optional<system_actor_if> registry::system_actor(std::uint64_t id) {
   auto system = meta_.system(id);
   if (!system)
     return std::nullopt;
-  system_init init;
-  init.system_id = id;
   auto tenant = meta_.tenant(system->tenant_id);
-  init.caps = default_caps(tenant ? tenant->tier : tier::free);
+  if (!tenant)
+    return std::nullopt;
+  system_init init;
+  init.terms = terms_of(opts_.tiers, *tenant);
   init.live_tokens = meta_.live_tokens_of_system(id);
-  auto actor = spawn_system_actor(sys_, init);
+  init.record = std::move(*system);
+  init.max_batch_messages = opts_.max_batch_messages;
+  init.storage = storage_;
+  init.admin = admin_;
+  init.usage_flush_interval = opts_.usage_flush_interval;
+  auto actor = spawn_system_actor(sys_, std::move(init));
   systems_.emplace(id, actor);
   return actor;
 }
 
-void registry::stop_systems() {
+std::optional<system_actor_if> registry::live_system_actor(std::uint64_t id) {
   std::lock_guard guard{systems_mtx_};
+  if (auto i = systems_.find(id); i != systems_.end())
+    return i->second;
+  return std::nullopt;
+}
+
+std::vector<system_actor_if> registry::live_system_actors() {
+  std::lock_guard guard{systems_mtx_};
+  std::vector<system_actor_if> out;
   for (auto& [id, actor] : systems_)
-    caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
-  systems_.clear();
+    out.push_back(actor);
+  return out;
 }
 
 } // namespace sluice

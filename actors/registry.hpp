@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "actors/interfaces.hpp"
+#include "policy/tiers.hpp"
 #include "policy/token_hash.hpp"
 #include "store/meta_store.hpp"
 
@@ -20,7 +21,12 @@ struct registry_options {
   caf::timespan token_idle_timeout = std::chrono::minutes(10);
   caf::timespan usage_flush_interval = std::chrono::seconds(10);
   std::size_t max_batch_messages = 1000;
+  sluice::tier_table tiers; ///< the tier table in force (from the config)
 };
+
+/// The terms a tenant's systems enforce: its tier's row of `tiers` with its
+/// overrides applied.
+system_terms terms_of(const tier_table& tiers, const store::tenant_record& tenant);
 
 /// Finds a token's actor from the hash of its secret, spawning it from the
 /// metadata store on first use; likewise a system's actor from its id.
@@ -60,11 +66,15 @@ public:
   /// The actor of system `id`, spawned if needed; nullopt when unknown.
   std::optional<system_actor_if> system_actor(std::uint64_t id);
 
+  /// The actor of system `id`, only if it is live right now. As for tokens,
+  /// the admin actor writes a change to the store before it asks.
+  std::optional<system_actor_if> live_system_actor(std::uint64_t id);
+
   /// Number of live token actors.
   std::size_t live_tokens() const;
 
-  /// Sends every system actor an exit (at shutdown).
-  void stop_systems();
+  /// Every live system actor (for the usage flush and exit at shutdown).
+  std::vector<system_actor_if> live_system_actors();
 
 private:
   struct hash_of_hash {

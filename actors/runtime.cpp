@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <stdexcept>
 
 #include "actors/admin_actor.hpp"
 #include "actors/bootstrap.hpp"
@@ -37,6 +38,9 @@ problem no_token() {
 } // namespace
 
 runtime::runtime(sluice_config& cfg) : cfg_(cfg) {
+  for (auto t : {tier::free, tier::pro, tier::enterprise})
+    if (auto p = check_caps(cfg_.tiers()[t]))
+      throw std::runtime_error("config [tier-" + std::string{to_string(t)} + "]: " + p.message);
   namespace fs = std::filesystem;
   fs::path dir{cfg_.data_dir};
   fs::create_directories(dir);
@@ -83,6 +87,7 @@ void runtime::start() {
   ro.token_idle_timeout = cfg_.token_idle_timeout;
   ro.usage_flush_interval = cfg_.usage_flush_interval;
   ro.max_batch_messages = cfg_.max_batch_messages;
+  ro.tiers = cfg_.tiers();
   registry_ = std::make_unique<registry>(*sys_, *meta_, storage_, ro);
 
   admin_init ai;
@@ -90,6 +95,7 @@ void runtime::start() {
   ai.messages = messages_.get();
   ai.reg = registry_.get();
   ai.pepper = pepper_;
+  ai.tiers = cfg_.tiers();
   ai.usage_flush_interval = cfg_.usage_flush_interval;
   admin_ = spawn_admin_actor(*sys_, std::move(ai));
   registry_->set_admin(admin_);
@@ -120,6 +126,9 @@ void runtime::stop() {
     for (auto& token : registry_->live_token_actors())
       self->request(token, flush_timeout, flush_atom::value)
         .receive([](caf::ok_atom) {}, [](caf::error&) {});
+    for (auto& system : registry_->live_system_actors())
+      self->request(system, flush_timeout, flush_atom::value)
+        .receive([](caf::ok_atom) {}, [](caf::error&) {});
     self->request(admin_, flush_timeout, flush_atom::value)
       .receive([](caf::ok_atom) {}, [](caf::error&) {});
   }
@@ -128,7 +137,8 @@ void runtime::stop() {
   admin_server_->stop();
   for (auto& token : registry_->live_token_actors())
     caf::anon_send_exit(token, caf::exit_reason::user_shutdown);
-  registry_->stop_systems();
+  for (auto& system : registry_->live_system_actors())
+    caf::anon_send_exit(system, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(admin_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(storage_, caf::exit_reason::user_shutdown);
   storage_ = nullptr;

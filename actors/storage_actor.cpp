@@ -82,31 +82,47 @@ void storage_state::commit() {
   outcomes_.assign(pending_.size(), store::job_outcome{});
   init.store->commit_group(writes_, now_us(), outcomes_);
 
-  reports_.clear();
+  token_reports_.clear();
+  system_reports_.clear();
   bool failed = false;
+  auto count = [](std::vector<report>& reports, const caf::strong_actor_ptr& to) -> commit_report& {
+    if (reports.empty() || reports.back().to != to)
+      reports.push_back({to, {}});
+    return reports.back().counts;
+  };
   for (std::size_t i = 0; i < pending_.size(); ++i) {
     auto& job = *pending_[i];
     auto& out = outcomes_[i];
+    auto& t = count(token_reports_, job.token_reporter);
+    auto& s = count(system_reports_, job.system_reporter);
     if (out.ec) {
       if (!failed)
         std::cerr << "storage: commit failed: " << out.ec.message() << std::endl;
       failed = true;
-      job.complete({store_problem(out.ec), 0, 0});
+      ++t.failed;
+      ++s.failed;
+      job.complete({store_problem(out.ec), 0, 0, job.rate});
       continue;
     }
-    job.complete({{}, out.accepted, out.duplicates});
-    // Jobs of one token usually sit next to each other: fold them.
-    if (reports_.empty() || reports_.back().token != job.reporter)
-      reports_.push_back({job.reporter, 0, 0});
-    reports_.back().accepted += out.accepted;
-    reports_.back().duplicates += out.duplicates;
+    std::uint64_t bytes = 0;
+    for (auto& m : job.batch.items)
+      bytes += m.body_size;
+    for (auto* r : {&t, &s}) {
+      ++r->requests;
+      r->messages += out.accepted;
+      r->duplicates += out.duplicates;
+      r->bytes += bytes;
+    }
+    job.complete({{}, out.accepted, out.duplicates, job.rate});
   }
   if (init.healthy)
     init.healthy->store(!failed, std::memory_order_relaxed);
-  for (auto& r : reports_) {
-    if (auto token = caf::actor_cast<token_actor_if>(r.token))
-      self_->send(token, committed_atom::value, r.accepted, r.duplicates);
-  }
+  for (auto& r : token_reports_)
+    if (auto token = caf::actor_cast<token_actor_if>(r.to))
+      self_->send(token, committed_atom::value, r.counts);
+  for (auto& r : system_reports_)
+    if (auto system = caf::actor_cast<system_actor_if>(r.to))
+      self_->send(system, committed_atom::value, r.counts);
   pending_.clear();
   pending_messages_ = 0;
   for (auto& rp : barriers_)

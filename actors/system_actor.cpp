@@ -1,6 +1,11 @@
 #include "actors/system_actor.hpp"
 
+#include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
+
+#include "policy/ids.hpp"
+#include "policy/json_writer.hpp"
+#include "policy/time.hpp"
 
 namespace sluice {
 
@@ -8,20 +13,26 @@ namespace {
 
 system_actor_if::behavior_type system_fn(system_actor_if::stateful_pointer<system_state> self,
                                          system_init init) {
-  self->state.init = init;
+  self->state.init = std::move(init);
   return self->state.make_behavior();
 }
 
 } // namespace
 
 system_actor_if spawn_system_actor(caf::actor_system& sys, system_init init) {
-  return sys.spawn(system_fn, init);
+  return sys.spawn(system_fn, std::move(init));
 }
 
 system_actor_if::behavior_type system_state::make_behavior() {
+  auto now = now_us();
+  limiter_ = system_limiter{init.terms.caps, now};
+  usage_.restore(init.record.usage.totals, init.record.usage.minutes, now);
+  self_->delayed_send(self_, init.usage_flush_interval, tick_atom::value);
   return {
+    [this](ingest_atom, ingest_job_ptr& job) { ingest(job); },
+    [this](info_atom, info_job_ptr& job) { describe(job); },
     [this](reserve_atom) -> caf::result<bool, std::uint64_t> {
-      if (check_token_cap(init.caps, init.live_tokens))
+      if (check_token_cap(init.terms.caps, init.live_tokens))
         return {false, init.live_tokens};
       ++init.live_tokens;
       return {true, init.live_tokens};
@@ -30,7 +41,187 @@ system_actor_if::behavior_type system_state::make_behavior() {
       if (init.live_tokens > 0)
         --init.live_tokens;
     },
+    [this](update_atom, system_terms& terms) {
+      init.terms = std::move(terms);
+      limiter_.reconfigure(init.terms.caps, now_us());
+      return caf::ok_atom::value;
+    },
+    [this](barrier_atom) { return self_->delegate(init.storage, barrier_atom::value); },
+    [this](caf::get_atom) { return snapshot(); },
+    [this](committed_atom, const commit_report& r) {
+      auto now = now_us();
+      if (r.requests > 0)
+        usage_.accepted(now, r.requests, r.messages, r.duplicates, r.bytes);
+      if (r.failed > 0)
+        usage_.rejected(now, rejection::storage_error, r.failed);
+      usage_dirty_ = true;
+    },
+    [this](flush_atom) {
+      flush_usage();
+      return caf::ok_atom::value;
+    },
+    [this](tick_atom) {
+      flush_usage();
+      self_->delayed_send(self_, init.usage_flush_interval, tick_atom::value);
+    },
   };
+}
+
+void system_state::tell_token(const ingest_job& job, system_outcome outcome) {
+  if (!job.token_reserved && outcome == system_outcome::admitted)
+    return; // nothing to settle; storage reports what it commits
+  if (auto token = caf::actor_cast<token_actor_if>(job.token_reporter))
+    self_->send(token, decided_atom::value, outcome,
+                static_cast<std::uint32_t>(job.batch.items.size()), job.token_reserved);
+}
+
+void system_state::ingest(ingest_job_ptr& job) {
+  auto now = now_us();
+  auto& caps = init.terms.caps;
+  auto messages = static_cast<std::uint64_t>(job->batch.items.size());
+  usage_dirty_ = true;
+  auto refuse = [&](problem p, rejection why, system_outcome outcome) {
+    usage_.rejected(now, why);
+    tell_token(*job, outcome);
+    job->complete({std::move(p), 0, 0, job->rate});
+  };
+
+  // Refused by the token actor already (invalid, or the token's own limit):
+  // only the headers are added here, and nothing is taken.
+  if (job->verdict) {
+    job->rate.burst = limiter_.state(now);
+    usage_.rejected(now, job->verdict.code == errc::rate_limited ? rejection::rate_limited
+                                                                 : rejection::invalid);
+    job->complete({std::move(job->verdict), 0, 0, job->rate});
+    return;
+  }
+  if (job->batch.largest_message > caps.inline_cap_bytes) {
+    job->rate.burst = limiter_.state(now);
+    return refuse(make_problem(errc::message_too_large,
+                               "a message of " + std::to_string(job->batch.largest_message)
+                                 + " bytes is over the inline cap of "
+                                 + std::to_string(caps.inline_cap_bytes) + " bytes ("
+                                 + std::string{to_string(init.terms.tier)} + " tier)"),
+                  rejection::too_large, system_outcome::too_large);
+  }
+
+  auto d = limiter_.admit(messages, now);
+  job->rate.burst = d.burst;
+  job->rate.sampled = d.sampled;
+  if (d.shadow_limited)
+    usage_.shadow_limited(now);
+  switch (d.verdict) {
+    case system_verdict::too_large:
+      return refuse(make_problem(errc::batch_too_large,
+                                 "a request of " + std::to_string(messages)
+                                   + " messages can never fit this system's burst capacity of "
+                                   + std::to_string(caps.burst_capacity()) + " messages"),
+                    rejection::too_large, system_outcome::too_large);
+    case system_verdict::reject: {
+      auto p = make_problem(errc::rate_limited,
+                            "this system's tier limit is exhausted: "
+                              + std::to_string(caps.steady_rate) + " messages/s steady, bursts up to "
+                              + std::to_string(caps.burst_capacity()) + " messages");
+      p.retry_after_s = retry_after_seconds(d.wait_us);
+      return refuse(std::move(p), rejection::rate_limited, system_outcome::rate_limited);
+    }
+    case system_verdict::drop_sampled: {
+      // Acknowledged but not stored: what sampling means (SPEC section 2).
+      usage_.sampled(now, 1, messages);
+      tell_token(*job, system_outcome::sampled);
+      auto n = static_cast<std::uint32_t>(messages);
+      job->complete({{}, n, 0, job->rate});
+      return;
+    }
+    case system_verdict::admit:
+      break;
+  }
+  tell_token(*job, system_outcome::admitted);
+  job->system_reporter = caf::actor_cast<caf::strong_actor_ptr>(self_);
+  self_->send(init.storage, write_atom::value, std::move(job));
+}
+
+void system_state::describe(info_job_ptr& job) {
+  auto now = now_us();
+  auto& rec = job->token;
+  auto& caps = init.terms.caps;
+  json_reply reply;
+  json_writer w{reply.body};
+  w.begin_object();
+  w.key("tenant").begin_object()
+    .field("id", format_id(id_kind::tenant, rec.tenant_id))
+    .field("name", init.terms.tenant_name)
+    .field("tier", to_string(init.terms.tier))
+    .end_object();
+  w.key("system").begin_object()
+    .field("id", format_id(id_kind::system, init.record.id))
+    .field("name", init.record.name)
+    .end_object();
+  w.key("token").begin_object()
+    .field("id", format_id(id_kind::token, rec.id))
+    .field("name", rec.name)
+    .field("kind", to_string(rec.kind))
+    .field("hint", rec.hint)
+    .field("status", to_string(rec.status));
+  w.key("expires_at");
+  if (rec.expires_at_us != 0)
+    w.value(format_rfc3339_us(rec.expires_at_us));
+  else
+    w.null();
+  w.key("rate_limit");
+  if (rec.rate_limit)
+    w.value(rec.rate_limit->to_string());
+  else
+    w.null();
+  w.end_object();
+  w.field("retention_days", rec.retention_days);
+  w.field("tier", to_string(init.terms.tier));
+  w.key("scopes").begin_array();
+  for (auto& s : rec.scopes)
+    w.value(s);
+  w.end_array();
+  auto burst = limiter_.state(now);
+  w.key("limits").begin_object()
+    .field("inline_cap_bytes", caps.inline_cap_bytes)
+    .field("max_batch_messages", static_cast<std::uint64_t>(init.max_batch_messages))
+    .field("steady_rate", caps.steady_rate)
+    .field("burst_rate", caps.burst_rate)
+    .field("burst_capacity", caps.burst_capacity())
+    .field("burst_remaining", burst.remaining)
+    .field("sampling", caps.sampling)
+    .field("shadow", caps.shadow);
+  w.key("tokens_per_system");
+  if (caps.tokens_per_system == 0)
+    w.null();
+  else
+    w.value(static_cast<std::uint64_t>(caps.tokens_per_system));
+  w.key("token");
+  if (job->token_limit)
+    w.begin_object()
+      .field("limit", job->token_limit->limit)
+      .field("window_s", job->token_limit->window_s)
+      .field("remaining", job->token_limit->remaining)
+      .field("shadow", rec.rate_limit_shadow)
+      .end_object();
+  else
+    w.null();
+  w.end_object();
+  w.end_object();
+  job->complete(std::move(reply));
+}
+
+system_usage system_state::snapshot() const {
+  system_usage out;
+  out.usage.totals = usage_.totals();
+  out.usage.minutes = usage_.active_minutes(now_us());
+  return out;
+}
+
+void system_state::flush_usage() {
+  if (!usage_dirty_)
+    return;
+  self_->send(init.admin, sysusage_atom::value, init.record.id, snapshot());
+  usage_dirty_ = false;
 }
 
 } // namespace sluice

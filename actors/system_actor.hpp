@@ -4,21 +4,30 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <cstdint>
+#include <string>
 
 #include "actors/interfaces.hpp"
-#include "policy/tiers.hpp"
+#include "policy/limiters.hpp"
+#include "policy/usage.hpp"
 
 namespace sluice {
 
-/// What a system actor starts from.
+/// What a system actor starts from, as the registry read it from the store.
 struct system_init {
-  std::uint64_t system_id = 0;
-  tier_caps caps;
+  store::system_record record;
+  system_terms terms;
   std::uint64_t live_tokens = 0; ///< non-revoked tokens, counted in the store
+  std::size_t max_batch_messages = 1000;
+  storage_actor_if storage;
+  admin_actor_if admin;
+  caf::timespan usage_flush_interval = std::chrono::seconds(10);
 };
 
-/// The state of one system's actor: the tokens-per-system cap is checked and
-/// taken here, one request at a time, so concurrent mints cannot overshoot it.
+/// The state of one system's actor. It owns the system's tier limit (a
+/// bucket in messages, sampling, shadow mode), enforces the inline cap, takes
+/// token slots for mints one at a time (so concurrent mints cannot overshoot
+/// the cap), counts the system's usage, and answers every authenticated ingest
+/// request it does not pass on to storage, with the rate-limit headers.
 struct system_state {
   explicit system_state(system_actor_if::stateful_pointer<system_state> self) : self_(self) {}
 
@@ -29,7 +38,17 @@ struct system_state {
   system_init init;
 
 private:
+  void ingest(ingest_job_ptr& job);
+  void describe(info_job_ptr& job);
+  /// Tells the token what happened to a request it let through.
+  void tell_token(const ingest_job& job, system_outcome outcome);
+  system_usage snapshot() const;
+  void flush_usage();
+
   system_actor_if::stateful_pointer<system_state> self_;
+  system_limiter limiter_;
+  usage_meter usage_;
+  bool usage_dirty_ = false;
 };
 
 using system_actor = system_actor_if::stateful_base<system_state>;

@@ -3,8 +3,6 @@
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 
-#include "policy/ids.hpp"
-#include "policy/json_writer.hpp"
 #include "policy/time.hpp"
 
 namespace sluice {
@@ -24,35 +22,51 @@ token_actor_if spawn_token_actor(caf::actor_system& sys, token_init init) {
 }
 
 token_actor_if::behavior_type token_state::make_behavior() {
+  auto now = now_us();
+  auto& rec = init.record;
   // Usage for this actor's life starts from what was last flushed.
-  usage.requests = init.record.requests;
-  usage.messages = init.record.messages;
-  usage.last_used_at_us = init.record.last_used_at_us;
-  usage.last_ip = init.record.last_ip;
-  last_activity_us = now_us();
+  usage_.restore(rec.usage.totals, rec.usage.minutes, now);
+  last_used_at_us_ = rec.last_used_at_us;
+  last_ip_ = rec.last_ip;
+  limiter_.configure(rec.rate_limit, rec.rate_limit_shadow, now);
+  last_activity_us_ = now;
   self_->delayed_send(self_, init.opts.usage_flush_interval, tick_atom::value);
   return {
     [this](ingest_atom, ingest_job_ptr& job) { ingest(job); },
     [this](info_atom, info_job_ptr& job) { describe(job); },
     [this](update_atom, store::token_record& rec) -> caf::result<caf::ok_atom> {
-      // The admin actor has made `rec` durable. Its usage fields are older than
-      // the live counters in `usage`, which stay as they are.
-      init.record = std::move(rec);
+      apply(std::move(rec));
       if (usable(init.record.status, init.record.expires_at_us, now_us()) == errc::ok)
         return caf::ok_atom::value;
       // From now on every request is refused. Requests let through before are
-      // in the storage actor's mailbox ahead of this barrier (messages between
-      // two actors keep their order), so its answer means they are all
-      // committed and answered: after the revoke returns, nothing more of this
-      // token is acknowledged.
-      return self_->delegate(init.storage, barrier_atom::value);
+      // ahead of this barrier on the same path (token -> system -> storage;
+      // messages between two actors keep their order), so its answer means
+      // they are all committed and answered: after the revoke returns,
+      // nothing more of this token is acknowledged.
+      return self_->delegate(init.system, barrier_atom::value);
     },
-    [this](caf::get_atom) { return usage; },
-    [this](committed_atom, std::uint32_t accepted, std::uint32_t duplicates) {
-      // Duplicates were stored before; only new messages count.
-      (void)duplicates;
-      usage.messages += accepted;
-      usage_dirty = true;
+    [this](caf::get_atom) { return snapshot(); },
+    [this](decided_atom, system_outcome outcome, std::uint32_t messages, bool reserved) {
+      auto now = now_us();
+      if (reserved)
+        limiter_.resolve(outcome == system_outcome::admitted || outcome == system_outcome::sampled,
+                         now);
+      switch (outcome) {
+        case system_outcome::admitted: break; // counted when committed
+        case system_outcome::sampled: usage_.sampled(now, 1, messages); break;
+        case system_outcome::rate_limited: usage_.rejected(now, rejection::rate_limited); break;
+        case system_outcome::too_large: usage_.rejected(now, rejection::too_large); break;
+      }
+      usage_dirty_ = true;
+      drain();
+    },
+    [this](committed_atom, const commit_report& r) {
+      auto now = now_us();
+      if (r.requests > 0)
+        usage_.accepted(now, r.requests, r.messages, r.duplicates, r.bytes);
+      if (r.failed > 0)
+        usage_.rejected(now, rejection::storage_error, r.failed);
+      usage_dirty_ = true;
     },
     [this](flush_atom) {
       flush_usage();
@@ -62,106 +76,137 @@ token_actor_if::behavior_type token_state::make_behavior() {
   };
 }
 
+void token_state::apply(store::token_record rec) {
+  // The admin actor has made `rec` durable. Its usage fields are older than
+  // the live counters here, which stay as they are.
+  init.record = std::move(rec);
+  limiter_.configure(init.record.rate_limit, init.record.rate_limit_shadow, now_us());
+  drain(); // a revoke or a raised limit settles waiting jobs at once
+}
+
 void token_state::ingest(ingest_job_ptr& job) {
   auto now = now_us();
-  last_activity_us = now;
+  last_activity_us_ = now;
   auto& rec = init.record;
-  if (auto e = usable(rec.status, rec.expires_at_us, now); e != errc::ok)
-    return job->complete({make_problem(e), 0, 0});
-  if (rec.kind != token_kind::ingest)
+  if (auto e = usable(rec.status, rec.expires_at_us, now); e != errc::ok) {
+    usage_.rejected(now, rejection::unauthorized);
+    usage_dirty_ = true;
+    return job->complete({make_problem(e), 0, 0, {}});
+  }
+  if (rec.kind != token_kind::ingest) {
+    usage_.rejected(now, rejection::unauthorized);
+    usage_dirty_ = true;
     return job->complete(
-      {make_problem(errc::insufficient_scope, "only ingest (al_) tokens may write messages"), 0, 0});
-  ++usage.requests;
-  usage.last_used_at_us = now;
-  if (usage.last_ip != job->client_ip)
-    usage.last_ip = job->client_ip;
-  usage_dirty = true;
-  if (job->parse_problem)
-    return job->complete({std::move(job->parse_problem), 0, 0});
-  if (job->batch.largest_message > init.caps.inline_cap_bytes)
-    return job->complete(
-      {make_problem(errc::message_too_large,
-                    "a message of " + std::to_string(job->batch.largest_message)
-                      + " bytes is over the " + std::string{to_string(init.tier)}
-                      + " tier's inline cap of " + std::to_string(init.caps.inline_cap_bytes)
-                      + " bytes"),
-       0, 0});
+      {make_problem(errc::insufficient_scope, "only ingest (al_) tokens may write messages"),
+       0, 0, {}});
+  }
+  last_used_at_us_ = now;
+  if (last_ip_ != job->client_ip)
+    last_ip_ = job->client_ip;
+  usage_dirty_ = true;
   job->tenant_id = rec.tenant_id;
   job->system_id = rec.system_id;
   job->token_id = rec.id;
   job->retention_days = rec.retention_days;
-  job->reporter = caf::actor_cast<caf::strong_actor_ptr>(self_);
-  self_->send(init.storage, write_atom::value, std::move(job));
+  job->token_reporter = caf::actor_cast<caf::strong_actor_ptr>(self_);
+  if (job->parse_problem) {
+    // Refused, but authenticated: the system actor adds the rate headers.
+    usage_.rejected(now, rejection::invalid);
+    job->verdict = std::move(job->parse_problem);
+    job->rate.token = limiter_.state(now);
+    self_->send(init.system, ingest_atom::value, std::move(job));
+    return;
+  }
+  // Later arrivals never overtake waiting ones.
+  if (!waiting_.empty() || !gate(job, now))
+    waiting_.push_back(std::move(job));
+}
+
+bool token_state::gate(ingest_job_ptr& job, std::int64_t now) {
+  auto c = limiter_.check(now);
+  switch (c.gate) {
+    case token_gate::wait:
+      return false;
+    case token_gate::reject: {
+      usage_.rejected(now, rejection::rate_limited);
+      auto p = make_problem(errc::rate_limited, "this token's rate limit ("
+                                                  + init.record.rate_limit->to_string()
+                                                  + ") is exhausted");
+      p.retry_after_s = retry_after_seconds(c.wait_us);
+      job->verdict = std::move(p);
+      break;
+    }
+    case token_gate::reserved:
+      job->token_reserved = true;
+      break;
+    case token_gate::pass:
+      if (c.shadow_limited)
+        usage_.shadow_limited(now);
+      break;
+  }
+  if (limiter_.limited())
+    job->rate.token = c.state;
+  self_->send(init.system, ingest_atom::value, std::move(job));
+  return true;
+}
+
+void token_state::drain() {
+  auto now = now_us();
+  while (!waiting_.empty()) {
+    auto& job = waiting_.front();
+    if (usable(init.record.status, init.record.expires_at_us, now) != errc::ok) {
+      usage_.rejected(now, rejection::unauthorized);
+      job->complete({make_problem(usable(init.record.status, init.record.expires_at_us, now)),
+                     0, 0, {}});
+    } else if (!gate(job, now)) {
+      return; // still waiting for a decision
+    }
+    waiting_.pop_front();
+  }
 }
 
 void token_state::describe(info_job_ptr& job) {
   auto now = now_us();
-  last_activity_us = now;
+  last_activity_us_ = now;
   auto& rec = init.record;
   if (auto e = usable(rec.status, rec.expires_at_us, now); e != errc::ok)
     return job->complete({make_problem(e), reply_kind::ok, {}});
-  json_reply reply;
-  json_writer w{reply.body};
-  w.begin_object();
-  w.key("tenant").begin_object()
-    .field("id", format_id(id_kind::tenant, rec.tenant_id))
-    .field("name", init.tenant_name)
-    .field("tier", to_string(init.tier))
-    .end_object();
-  w.key("system").begin_object()
-    .field("id", format_id(id_kind::system, rec.system_id))
-    .field("name", init.system_name)
-    .end_object();
-  w.key("token").begin_object()
-    .field("id", format_id(id_kind::token, rec.id))
-    .field("name", rec.name)
-    .field("kind", to_string(rec.kind))
-    .field("hint", rec.hint)
-    .field("status", to_string(rec.status));
-  w.key("expires_at");
-  if (rec.expires_at_us != 0)
-    w.value(format_rfc3339_us(rec.expires_at_us));
-  else
-    w.null();
-  w.end_object();
-  w.field("retention_days", rec.retention_days);
-  w.field("tier", to_string(init.tier));
-  w.key("scopes").begin_array();
-  for (auto& s : rec.scopes)
-    w.value(s);
-  w.end_array();
-  w.key("limits").begin_object()
-    .field("inline_cap_bytes", init.caps.inline_cap_bytes)
-    .field("max_batch_messages", static_cast<std::uint64_t>(init.max_batch_messages))
-    .field("steady_rate", init.caps.steady_rate)
-    .field("burst_rate", init.caps.burst_rate)
-    .field("tokens_per_system", static_cast<std::uint64_t>(init.caps.tokens_per_system))
-    .end_object();
-  w.end_object();
-  job->complete(std::move(reply));
+  job->token = rec;
+  job->token_limit = limiter_.state(now);
+  self_->send(init.system, info_atom::value, std::move(job));
+}
+
+token_usage token_state::snapshot() const {
+  token_usage out;
+  out.usage.totals = usage_.totals();
+  out.usage.minutes = usage_.active_minutes(now_us());
+  out.last_used_at_us = last_used_at_us_;
+  out.last_ip = last_ip_;
+  return out;
 }
 
 void token_state::flush_usage() {
-  if (!usage_dirty)
+  if (!usage_dirty_)
     return;
-  self_->send(init.admin, usage_atom::value, init.record.id, usage);
-  usage_dirty = false;
+  self_->send(init.admin, usage_atom::value, init.record.id, snapshot());
+  usage_dirty_ = false;
 }
 
 void token_state::tick() {
-  if (passivating) {
+  if (passivating_) {
     // Every message that arrived before this second tick has been handled.
     flush_usage();
     self_->quit();
     return;
   }
   flush_usage();
-  auto idle = std::chrono::microseconds(now_us() - last_activity_us);
-  if (idle >= init.opts.token_idle_timeout) {
+  auto idle = std::chrono::microseconds(now_us() - last_activity_us_);
+  bool settled = waiting_.empty() && limiter_.open_reservations() == 0;
+  if (idle >= init.opts.token_idle_timeout && settled) {
     // Leave the registry first, so no new request finds this actor; then let
     // whatever is already queued drain before quitting.
     init.reg->forget_token(init.record.hash, self_->address());
-    passivating = true;
+    passivating_ = true;
     self_->send(self_, tick_atom::value);
     return;
   }

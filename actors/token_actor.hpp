@@ -3,35 +3,33 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <deque>
 #include <string>
 
 #include "actors/interfaces.hpp"
 #include "actors/registry.hpp"
-#include "policy/tiers.hpp"
+#include "policy/limiters.hpp"
+#include "policy/usage.hpp"
 
 namespace sluice {
 
-/// What a token actor starts from: its record and its tenant's caps, as the
-/// registry read them from the metadata store.
+/// What a token actor starts from: its record as the registry read it from
+/// the metadata store, and where requests go next.
 struct token_init {
   store::token_record record;
-  sluice::tier tier = sluice::tier::free;
-  tier_caps caps;
-  std::string tenant_name;
-  std::string system_name;
-  std::size_t max_batch_messages = 1000;
+  system_actor_if system;
   storage_actor_if storage;
   admin_actor_if admin;
   registry* reg = nullptr; ///< outlives every actor (owned by the runtime)
   registry_options opts;
 };
 
-/// The state of one token's actor. It is the authority on whether its token may
-/// write right now: the admin actor changes the stored record first, then this
-/// actor's copy through update_atom. It owns the live usage counters and writes
-/// them back through the admin actor (the metadata writer) every flush interval,
-/// and passivates itself after the idle timeout (the registry respawns it on
-/// the next use).
+/// The state of one token's actor. It is the authority on whether its token
+/// may write right now: the admin actor changes the stored record first, then
+/// this actor's copy through update_atom. It owns the token's own rate limit
+/// and its usage (written back through the admin actor, the metadata writer,
+/// every flush interval), and passivates itself after the idle timeout (the
+/// registry respawns it on the next use).
 struct token_state {
   explicit token_state(token_actor_if::stateful_pointer<token_state> self) : self_(self) {}
 
@@ -40,18 +38,31 @@ struct token_state {
   static inline const char* name = "sluice.token";
 
   token_init init;
-  token_usage usage;
-  bool usage_dirty = false;
-  std::int64_t last_activity_us = 0;
-  bool passivating = false;
 
 private:
   void ingest(ingest_job_ptr& job);
+  /// The token's own limit: passes the job on to the system actor, refuses
+  /// it, or returns false when it must wait for an open reservation.
+  bool gate(ingest_job_ptr& job, std::int64_t now);
+  /// Lets queued jobs through once reservations were settled.
+  void drain();
   void describe(info_job_ptr& job);
+  void apply(store::token_record rec);
+  token_usage snapshot() const;
   void tick();
   void flush_usage();
 
   token_actor_if::stateful_pointer<token_state> self_;
+  request_limiter limiter_;
+  usage_meter usage_;
+  std::int64_t last_used_at_us_ = 0;
+  std::string last_ip_;
+  bool usage_dirty_ = false;
+  std::int64_t last_activity_us_ = 0;
+  bool passivating_ = false;
+  /// Jobs that fit only if an open reservation is given back: they wait for
+  /// the system actor's decisions, in arrival order.
+  std::deque<ingest_job_ptr> waiting_;
 };
 
 using token_actor = token_actor_if::stateful_base<token_state>;

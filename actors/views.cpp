@@ -26,13 +26,31 @@ void text_or_null(json_writer& w, std::string_view key, const std::string& s) {
 
 } // namespace
 
-void write_tenant(json_writer& w, const store::tenant_record& t) {
-  auto& caps = default_caps(t.tier);
+void write_tenant(json_writer& w, const store::tenant_record& t, const tier_caps& caps) {
   w.begin_object()
     .field("id", format_id(id_kind::tenant, t.id))
     .field("name", t.name)
     .field("tier", to_string(t.tier))
     .field("created_at", format_rfc3339_us(t.created_at_us));
+  auto& o = t.overrides;
+  w.key("overrides").begin_object();
+  if (o.tokens_per_system)
+    w.field("tokens_per_system", static_cast<std::uint64_t>(*o.tokens_per_system));
+  if (o.max_retention_days)
+    w.field("max_retention_days", *o.max_retention_days);
+  if (o.steady_rate)
+    w.field("steady_rate", *o.steady_rate);
+  if (o.burst_rate)
+    w.field("burst_rate", *o.burst_rate);
+  if (o.inline_cap_bytes)
+    w.field("inline_cap_bytes", *o.inline_cap_bytes);
+  if (o.sampling)
+    w.field("sampling", *o.sampling);
+  if (o.sample_one_in)
+    w.field("sample_one_in", static_cast<std::uint64_t>(*o.sample_one_in));
+  if (o.shadow)
+    w.field("shadow", *o.shadow);
+  w.end_object();
   w.key("limits").begin_object();
   w.key("tokens_per_system");
   if (caps.tokens_per_system == 0)
@@ -46,8 +64,11 @@ void write_tenant(json_writer& w, const store::tenant_record& t) {
   w.field("default_retention_days", caps.default_retention_days)
     .field("steady_rate", caps.steady_rate)
     .field("burst_rate", caps.burst_rate)
+    .field("burst_capacity", caps.burst_capacity())
     .field("sampling", caps.sampling)
+    .field("sample_one_in", static_cast<std::uint64_t>(caps.sample_one_in))
     .field("inline_cap_bytes", caps.inline_cap_bytes)
+    .field("shadow", caps.shadow)
     .end_object();
   w.end_object();
 }
@@ -91,12 +112,24 @@ void write_token(json_writer& w, const store::token_record& t, const token_usage
   time_or_null(w, "expires_at", t.expires_at_us);
   time_or_null(w, "revoked_at", t.revoked_at_us);
   text_or_null(w, "revoke_reason", t.revoke_reason);
+  w.key("security").begin_object();
+  w.key("rate_limit");
+  if (t.rate_limit)
+    w.value(t.rate_limit->to_string());
+  else
+    w.null();
+  w.field("rate_limit_shadow", t.rate_limit_shadow);
+  text_or_null(w, "reason", t.security_reason);
+  time_or_null(w, "changed_at", t.security_changed_at_us);
+  w.end_object();
   auto last_used = live ? live->last_used_at_us : t.last_used_at_us;
   time_or_null(w, "last_used_at", last_used);
   text_or_null(w, "last_ip", live ? live->last_ip : t.last_ip);
+  auto& totals = live ? live->usage.totals : t.usage.totals;
   w.key("usage").begin_object()
-    .field("requests", live ? live->requests : t.requests)
-    .field("messages", live ? live->messages : t.messages)
+    .field("requests", totals.requests)
+    .field("messages", totals.messages)
+    .field("rejected", totals.rejected_total())
     .end_object();
   w.end_object();
 }
@@ -120,6 +153,36 @@ void write_message(json_writer& w, const store::stored_message& m) {
                                            : static_cast<std::int64_t>(m.id)));
   w.key("body").raw(m.body);
   w.end_object();
+}
+
+void write_usage(json_writer& w, const store::usage_record& u, std::int64_t now_us) {
+  auto& t = u.totals;
+  w.key("totals").begin_object()
+    .field("requests", t.requests)
+    .field("messages", t.messages)
+    .field("duplicates", t.duplicates)
+    .field("bytes", t.bytes)
+    .field("sampled_requests", t.sampled_requests)
+    .field("sampled_messages", t.sampled_messages)
+    .field("shadow_limited", t.shadow_limited);
+  w.key("rejected").begin_object();
+  for (std::size_t i = 0; i < rejection_count; ++i)
+    w.field(to_string(static_cast<rejection>(i)), t.rejected[i]);
+  w.end_object().end_object();
+  // The stored minutes fill a full hour's grid, quiet minutes as zeros.
+  usage_meter m;
+  m.restore(t, u.minutes, now_us);
+  w.key("series").begin_array();
+  for (auto& minute : m.last_hour(now_us))
+    w.begin_object()
+      .field("minute", format_rfc3339_us(minute.minute * us_per_minute))
+      .field("requests", static_cast<std::uint64_t>(minute.requests))
+      .field("messages", static_cast<std::uint64_t>(minute.messages))
+      .field("bytes", minute.bytes)
+      .field("rejected", static_cast<std::uint64_t>(minute.rejected))
+      .field("sampled", static_cast<std::uint64_t>(minute.sampled))
+      .end_object();
+  w.end_array();
 }
 
 } // namespace sluice

@@ -22,19 +22,23 @@ struct route {
   admin_op op;
 };
 
-constexpr std::array<route, 12> routes = {{
+constexpr std::array<route, 16> routes = {{
   {"/tenants", method::post, admin_op::create_tenant},
   {"/tenants", method::get, admin_op::list_tenants},
   {"/tenants/{id}", method::get, admin_op::get_tenant},
+  {"/tenants/{id}", method::patch, admin_op::patch_tenant},
   {"/tenants/{id}/systems", method::post, admin_op::create_system},
   {"/tenants/{id}/systems", method::get, admin_op::list_systems},
   {"/systems/{id}", method::get, admin_op::get_system},
   {"/systems/{id}/tokens", method::post, admin_op::mint_token},
   {"/systems/{id}/tokens", method::get, admin_op::list_system_tokens},
   {"/systems/{id}/messages", method::get, admin_op::list_messages},
+  {"/systems/{id}/usage", method::get, admin_op::system_usage},
   {"/tokens/{id}", method::get, admin_op::get_token},
   {"/tokens/{id}", method::patch, admin_op::patch_token},
   {"/tokens/{id}/revoke", method::post, admin_op::revoke_token},
+  {"/tokens/{id}/security", method::put, admin_op::set_token_security},
+  {"/tokens/{id}/usage", method::get, admin_op::token_usage},
 }};
 
 constexpr std::string_view api_prefix = "/api/v1";

@@ -9,16 +9,49 @@ namespace sluice::net {
 
 namespace {
 
+/// The rate-limit headers of SPEC section 2: the X-RateLimit trio for the
+/// tightest limit, the IETF draft's RateLimit-Policy naming every limit and
+/// RateLimit naming the tightest, and X-AL-Sampled while sampling.
+void add_rate_headers(http_response& res, const rate_report& rate) {
+  if (!rate.present())
+    return;
+  auto& tight = rate.tightest_state();
+  auto n = [](std::uint64_t x) { return std::to_string(x); };
+  res.headers.emplace_back("X-RateLimit-Limit", n(tight.limit));
+  res.headers.emplace_back("X-RateLimit-Remaining", n(tight.remaining));
+  res.headers.emplace_back("X-RateLimit-Reset", n(tight.reset_s));
+  std::string policy;
+  auto describe = [&](std::string_view name, const limit_state& l) {
+    if (!policy.empty())
+      policy += ", ";
+    policy += "\"";
+    policy += name;
+    policy += "\";q=" + n(l.limit) + ";w=" + n(l.window_s);
+  };
+  if (rate.burst)
+    describe("burst", *rate.burst);
+  if (rate.token)
+    describe("token", *rate.token);
+  res.headers.emplace_back("RateLimit-Policy", std::move(policy));
+  res.headers.emplace_back("RateLimit", "\"" + std::string{rate.tightest()} + "\";r="
+                                          + n(tight.remaining) + ";t=" + n(tight.reset_s));
+  if (rate.sampled)
+    res.headers.emplace_back("X-AL-Sampled", "true");
+}
+
 http_response ingest_response(ingest_reply&& reply) {
-  if (reply.failure)
-    return error_response(reply.failure);
   http_response res;
-  res.status = 202;
-  json_writer w{res.body};
-  w.begin_object()
-    .field("accepted", static_cast<std::uint64_t>(reply.accepted))
-    .field("duplicates", static_cast<std::uint64_t>(reply.duplicates))
-    .end_object();
+  if (reply.failure) {
+    res = error_response(reply.failure);
+  } else {
+    res.status = 202;
+    json_writer w{res.body};
+    w.begin_object()
+      .field("accepted", static_cast<std::uint64_t>(reply.accepted))
+      .field("duplicates", static_cast<std::uint64_t>(reply.duplicates))
+      .end_object();
+  }
+  add_rate_headers(res, reply.rate);
   return res;
 }
 
