@@ -59,6 +59,15 @@ sluice_fixture::minted sluice_fixture::ingest_token(const std::string& tier,
   return mint(last_system_, body);
 }
 
+sluice_fixture::minted sluice_fixture::tenant_token(const std::string& tenant_body,
+                                                    const std::string& token_body) {
+  auto c = admin();
+  auto r = c.post("/api/v1/tenants", tenant_body, bearer(su_));
+  BOOST_REQUIRE_MESSAGE(r.status == 201, "create tenant: " << r.status << " " << r.body);
+  last_system_ = create_system(json{r.body}.str("/id"));
+  return mint(last_system_, token_body);
+}
+
 std::vector<json> sluice_fixture::read_messages(const std::string& system,
                                                 const std::string& query) {
   std::vector<json> out;

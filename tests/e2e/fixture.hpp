@@ -46,7 +46,11 @@ public:
 
   /// A tenant (tier), a system and an ingest token in one go.
   minted ingest_token(const std::string& tier = "pro", const std::string& body = R"({"name":"app"})");
-  /// The system id of the last ingest_token().
+  /// A tenant made from `tenant_body` (JSON of POST /tenants), a system in
+  /// it, and an ingest token minted with `token_body`.
+  minted tenant_token(const std::string& tenant_body, const std::string& token_body);
+
+  /// The system id of the last ingest_token() or tenant_token().
   const std::string& last_system() const { return last_system_; }
 
   /// Every message of `system` read back through the admin API, following

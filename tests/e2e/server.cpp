@@ -92,11 +92,12 @@ sluiced_process::sluiced_process(std::filesystem::path data_dir,
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
+      reader_.join(); // the pipe is closed: the reader is done
       throw std::runtime_error("sluiced exited at start-up:\n" + output());
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  kill();
+  kill(); // also joins the reader
   throw std::runtime_error("sluiced did not start within 20 s:\n" + output());
 }
 

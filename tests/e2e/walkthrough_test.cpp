@@ -8,6 +8,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <tuple>
 
 #include "tests/e2e/fixture.hpp"
 
@@ -120,6 +121,21 @@ BOOST_AUTO_TEST_CASE(the_shipped_config_file_starts_the_server_make_run_starts) 
   auto tok = f.ingest_token("free");
   auto c = f.ingest();
   BOOST_TEST(post_messages(c, tok.secret, R"({"message":"configured"})").status == 202u);
+  // Its tier table is the SPEC's.
+  auto a = f.admin();
+  for (auto [tier, steady, capacity, inline_cap, retention] :
+       {std::tuple{"free", 100, 10'000, 16'384, "[7]"},
+        std::tuple{"pro", 5'000, 500'000, 262'144, "[7,30,90]"},
+        std::tuple{"enterprise", 50'000, 5'000'000, 1'048'576,
+                   "[7,30,90,180,365,730,1095,1825,-1]"}}) {
+    json t{a.post("/api/v1/tenants", std::string{R"({"name":"t","tier":")"} + tier + "\"}",
+                  bearer(f.superuser()))
+             .body};
+    BOOST_TEST(t.num("/limits/steady_rate") == steady, tier);
+    BOOST_TEST(t.num("/limits/burst_capacity") == capacity, tier);
+    BOOST_TEST(t.num("/limits/inline_cap_bytes") == inline_cap, tier);
+    BOOST_TEST(t.raw("/limits/retention_days") == retention, tier);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

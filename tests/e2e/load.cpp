@@ -1,0 +1,59 @@
+#include "tests/e2e/load.hpp"
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace sluice::e2e {
+
+load_result hammer(const sluiced_process& server, const std::string& secret,
+                   const std::string& body, int connections, std::chrono::milliseconds duration) {
+  using clock = std::chrono::steady_clock;
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  std::atomic<bool> stop{false};
+  std::mutex mtx;
+  load_result result;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < connections; ++i) {
+    threads.emplace_back([&] {
+      http_client c{server.ingest_port()};
+      std::map<unsigned, std::uint64_t> statuses;
+      std::uint64_t accepted = 0;
+      ++ready;
+      while (!go)
+        std::this_thread::yield();
+      while (!stop) {
+        auto r = c.post("/messages", body, bearer(secret));
+        ++statuses[r.status];
+        if (r.status == 202) {
+          // {"accepted":n,…}: read n without a JSON parser per answer.
+          auto at = r.body.find("\"accepted\":");
+          if (at != std::string::npos)
+            accepted += std::stoull(r.body.substr(at + 11));
+        }
+      }
+      std::lock_guard guard{mtx};
+      for (auto& [s, n] : statuses)
+        result.statuses[s] += n;
+      result.accepted_messages += accepted;
+    });
+  }
+  while (ready < connections)
+    std::this_thread::yield();
+  // Every client is connected: the clock starts now.
+  auto start = clock::now();
+  go = true;
+  std::this_thread::sleep_for(duration);
+  stop = true;
+  auto stopped = clock::now();
+  for (auto& t : threads)
+    t.join();
+  auto end = clock::now();
+  result.sending_s = std::chrono::duration<double>(stopped - start).count();
+  result.elapsed_s = std::chrono::duration<double>(end - start).count();
+  return result;
+}
+
+} // namespace sluice::e2e

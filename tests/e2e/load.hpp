@@ -1,0 +1,26 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "tests/e2e/fixture.hpp"
+
+namespace sluice::e2e {
+
+/// What a burst of concurrent clients saw.
+struct load_result {
+  std::map<unsigned, std::uint64_t> statuses; ///< count per HTTP status
+  std::uint64_t accepted_messages = 0;        ///< sum of "accepted" over 202s
+  double sending_s = 0;  ///< from the start signal to the stop signal
+  double elapsed_s = 0;  ///< from the start signal until every answer was in
+};
+
+/// `connections` clients, each on its own keep-alive connection, POST `body`
+/// to /messages with `secret` as fast as answers come, for `duration`.
+load_result hammer(const sluiced_process& server, const std::string& secret,
+                   const std::string& body, int connections, std::chrono::milliseconds duration);
+
+} // namespace sluice::e2e
