@@ -3,6 +3,7 @@
 #include <caf/actor_system.hpp>
 
 #include <charconv>
+#include <unordered_set>
 #include <iostream>
 
 #include "actors/store_problem.hpp"
@@ -22,6 +23,8 @@ namespace {
 constexpr std::size_t max_name_bytes = 200;
 constexpr std::size_t max_description_bytes = 2000;
 constexpr std::size_t max_reason_bytes = 1000;
+/// Tokens one bulk mint makes at most (one transaction, one response).
+constexpr std::int64_t max_bulk_mint = 10'000;
 constexpr std::size_t default_page = 100;
 constexpr std::size_t max_page = 1000;
 /// How long the admin actor waits for a token or system actor to answer.
@@ -230,7 +233,8 @@ void admin_state::handle(admin_job_ptr& job) {
     case admin_op::create_system: return create_system(job);
     case admin_op::list_systems: return list_systems(job);
     case admin_op::get_system: return get_system(job);
-    case admin_op::mint_token: return mint_token(job, who);
+    case admin_op::mint_token: return mint_token(job, who, false);
+    case admin_op::mint_tokens: return mint_token(job, who, true);
     case admin_op::list_system_tokens: return list_system_tokens(job);
     case admin_op::get_token: return get_token(job);
     case admin_op::patch_token: return patch_token(job);
@@ -454,7 +458,7 @@ void admin_state::get_system(admin_job_ptr& job) {
 
 // -- tokens --------------------------------------------------------------------
 
-void admin_state::mint_token(admin_job_ptr& job, const caller& who) {
+void admin_state::mint_token(admin_job_ptr& job, const caller& who, bool bulk) {
   auto system = lookup(job, *init.meta, id_kind::system, &store::meta_store::system, "system");
   if (!system)
     return;
@@ -464,10 +468,15 @@ void admin_state::mint_token(admin_job_ptr& job, const caller& who) {
   auto caps = caps_of(*tenant);
 
   std::optional<std::string> name, description, kind_name, expires_in, expires_at;
-  std::optional<std::int64_t> retention;
+  std::optional<std::int64_t> retention, count;
   std::optional<std::vector<std::string>> scopes;
-  if (auto p = body_.open(job->cmd.body, {"name", "description", "kind", "retention_days",
-                                          "scopes", "expires_in", "expires_at", "security"}))
+  std::initializer_list<std::string_view> one = {"name", "description", "kind", "retention_days",
+                                                 "scopes", "expires_in", "expires_at",
+                                                 "security"};
+  std::initializer_list<std::string_view> many = {"count", "name", "description",
+                                                  "retention_days", "expires_in", "expires_at",
+                                                  "security"};
+  if (auto p = body_.open(job->cmd.body, bulk ? many : one))
     return fail(job, std::move(p));
   std::optional<rate_limit> limit;
   bool limit_shadow = false;
@@ -500,6 +509,7 @@ void admin_state::mint_token(admin_job_ptr& job, const caller& who) {
                  body_.text("expires_in", expires_in, false, 8),
                  body_.text("expires_at", expires_at, false, 64),
                  body_.integer("retention_days", retention, false),
+                 body_.integer("count", count, bulk, 1, max_bulk_mint),
                  body_.strings("scopes", scopes)})
     if (p)
       return fail(job, std::move(p));
@@ -556,26 +566,49 @@ void admin_state::mint_token(admin_job_ptr& job, const caller& who) {
   rec.rate_limit_shadow = limit_shadow;
 
   // The cap is taken at the system's actor, so two concurrent mints cannot
-  // both get the last slot; it is given back if the write fails.
+  // both get the last slots; they are given back if the write fails.
+  auto n = static_cast<std::uint32_t>(count.value_or(1));
   auto handle = *sys_actor;
-  self_->request(handle, actor_timeout, reserve_atom::value)
+  self_->request(handle, actor_timeout, reserve_atom::value, n)
     .then(
-      [this, job, rec = std::move(rec), handle, caps](bool granted,
-                                                     std::uint64_t live) mutable {
+      [this, job, rec = std::move(rec), handle, caps, n, bulk](bool granted,
+                                                               std::uint64_t live) mutable {
         if (!granted)
-          return fail(job, check_token_cap(caps, live));
-        auto secret = generate_secret(token_kind::ingest);
-        rec.id = fresh_id();
-        rec.hash = hash_secret(init.pepper, secret);
-        rec.hint = display_hint(secret);
-        if (auto ec = init.meta->write([&](store::meta_writer& w) { w.put(rec); })) {
-          self_->send(handle, release_atom::value);
+          return fail(job, check_token_cap(caps, live + n - 1));
+        // Every token of a bulk mint gets its own id and secret; the batch is
+        // one durable transaction, so it is minted whole or not at all.
+        std::vector<store::token_record> records(n, rec);
+        std::vector<std::string> secrets(n);
+        std::unordered_set<std::uint64_t> ids;
+        for (std::uint32_t i = 0; i < n; ++i) {
+          secrets[i] = generate_secret(token_kind::ingest);
+          do
+            records[i].id = fresh_id();
+          while (!ids.insert(records[i].id).second);
+          records[i].hash = hash_secret(init.pepper, secrets[i]);
+          records[i].hint = display_hint(secrets[i]);
+        }
+        if (auto ec = init.meta->write([&](store::meta_writer& w) {
+              for (auto& r : records)
+                w.put(r);
+            })) {
+          self_->send(handle, release_atom::value, n);
           return fail(job, store_problem(ec));
         }
         respond(job, reply_kind::created, [&](json_writer& w) {
-          w.begin_object().key("token");
-          write_token(w, rec, nullptr);
-          w.field("secret", secret).end_object();
+          if (!bulk) {
+            w.begin_object().key("token");
+            write_token(w, records[0], nullptr);
+            w.field("secret", secrets[0]).end_object();
+            return;
+          }
+          w.begin_object().key("tokens").begin_array();
+          for (std::uint32_t i = 0; i < n; ++i)
+            w.begin_object()
+              .field("id", format_id(id_kind::token, records[i].id))
+              .field("secret", secrets[i])
+              .end_object();
+          w.end_array().end_object();
         });
       },
       [job](caf::error&) mutable {
@@ -688,7 +721,7 @@ void admin_state::revoke_token(admin_job_ptr& job) {
   if (auto ec = init.meta->write([&](store::meta_writer& w) { w.put(*rec); }))
     return fail(job, store_problem(ec));
   if (sys_actor)
-    self_->send(*sys_actor, release_atom::value);
+    self_->send(*sys_actor, release_atom::value, std::uint32_t{1});
   auto live = init.reg->live_token_actor(rec->hash);
   if (!live)
     return answer(*rec);

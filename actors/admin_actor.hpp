@@ -60,7 +60,8 @@ private:
   void create_system(admin_job_ptr& job);
   void list_systems(admin_job_ptr& job);
   void get_system(admin_job_ptr& job);
-  void mint_token(admin_job_ptr& job, const caller& who);
+  /// Mints one token, or `count` of them (bulk: POST …/tokens/bulk).
+  void mint_token(admin_job_ptr& job, const caller& who, bool bulk);
   void list_system_tokens(admin_job_ptr& job);
   void get_token(admin_job_ptr& job);
   void patch_token(admin_job_ptr& job);

@@ -49,10 +49,10 @@ using token_actor_if = caf::typed_actor<
 using system_actor_if = caf::typed_actor<
   caf::reacts_to<ingest_atom, ingest_job_ptr>,
   caf::reacts_to<info_atom, info_job_ptr>,
-  /// Takes one token slot when the caps allow: (granted, live tokens after).
-  caf::replies_to<reserve_atom>::with<bool, std::uint64_t>,
-  /// Gives a slot back (a revoke, or a mint that failed after its reserve).
-  caf::reacts_to<release_atom>,
+  /// Takes n token slots when the caps allow: (granted, live tokens after).
+  caf::replies_to<reserve_atom, std::uint32_t>::with<bool, std::uint64_t>,
+  /// Gives n slots back (a revoke, or a mint that failed after its reserve).
+  caf::reacts_to<release_atom, std::uint32_t>,
   /// New terms (the tenant's tier or overrides changed, already durable).
   caf::replies_to<update_atom, system_terms>::with<caf::ok_atom>,
   /// Passed on to storage behind every job this actor forwarded before it.

@@ -31,15 +31,15 @@ system_actor_if::behavior_type system_state::make_behavior() {
   return {
     [this](ingest_atom, ingest_job_ptr& job) { ingest(job); },
     [this](info_atom, info_job_ptr& job) { describe(job); },
-    [this](reserve_atom) -> caf::result<bool, std::uint64_t> {
-      if (check_token_cap(init.terms.caps, init.live_tokens))
+    [this](reserve_atom, std::uint32_t n) -> caf::result<bool, std::uint64_t> {
+      // All n or none: the cap must still hold after the last one.
+      if (n == 0 || check_token_cap(init.terms.caps, init.live_tokens + n - 1))
         return {false, init.live_tokens};
-      ++init.live_tokens;
+      init.live_tokens += n;
       return {true, init.live_tokens};
     },
-    [this](release_atom) {
-      if (init.live_tokens > 0)
-        --init.live_tokens;
+    [this](release_atom, std::uint32_t n) {
+      init.live_tokens -= std::min<std::uint64_t>(n, init.live_tokens);
     },
     [this](update_atom, system_terms& terms) {
       init.terms = std::move(terms);

@@ -22,7 +22,7 @@ struct route {
   admin_op op;
 };
 
-constexpr std::array<route, 16> routes = {{
+constexpr std::array<route, 17> routes = {{
   {"/tenants", method::post, admin_op::create_tenant},
   {"/tenants", method::get, admin_op::list_tenants},
   {"/tenants/{id}", method::get, admin_op::get_tenant},
@@ -32,6 +32,7 @@ constexpr std::array<route, 16> routes = {{
   {"/systems/{id}", method::get, admin_op::get_system},
   {"/systems/{id}/tokens", method::post, admin_op::mint_token},
   {"/systems/{id}/tokens", method::get, admin_op::list_system_tokens},
+  {"/systems/{id}/tokens/bulk", method::post, admin_op::mint_tokens},
   {"/systems/{id}/messages", method::get, admin_op::list_messages},
   {"/systems/{id}/usage", method::get, admin_op::system_usage},
   {"/tokens/{id}", method::get, admin_op::get_token},

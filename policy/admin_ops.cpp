@@ -20,6 +20,7 @@ constexpr std::array<row, admin_op_count> table = {{
   {"list_systems", {.superuser_only = true, .writes = false}},
   {"get_system", {.superuser_only = true, .writes = false}},
   {"mint_token", {.superuser_only = true, .writes = true}},
+  {"mint_tokens", {.superuser_only = true, .writes = true}},
   {"list_system_tokens", {.superuser_only = true, .writes = false}},
   {"get_token", {.superuser_only = true, .writes = false}},
   {"patch_token", {.superuser_only = true, .writes = true}},

@@ -16,6 +16,7 @@ enum class admin_op : std::uint8_t {
   list_systems,
   get_system,
   mint_token,
+  mint_tokens,
   list_system_tokens,
   get_token,
   patch_token,

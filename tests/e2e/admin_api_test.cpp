@@ -178,6 +178,39 @@ BOOST_AUTO_TEST_CASE(the_tokens_per_system_cap_counts_only_live_tokens) {
                "token_limit_reached");
 }
 
+BOOST_AUTO_TEST_CASE(a_bulk_mint_makes_every_token_or_none) {
+  sluice_fixture f;
+  auto a = f.admin();
+  auto su = bearer(f.superuser());
+  auto system = f.create_system(f.create_tenant("pro"));
+  auto r = a.post("/api/v1/systems/" + system + "/tokens/bulk",
+                  R"({"count":3,"name":"fleet","retention_days":30})", su);
+  BOOST_REQUIRE_EQUAL(r.status, 201u);
+  json j{r.body};
+  BOOST_REQUIRE_EQUAL(j.size("/tokens"), 3u);
+  auto c = f.ingest();
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < 3; ++i) {
+    auto secret = j.str("/tokens/" + std::to_string(i) + "/secret");
+    ids.insert(j.str("/tokens/" + std::to_string(i) + "/id"));
+    BOOST_TEST(post_messages(c, secret, R"({"message":"x"})").status == 202u);
+  }
+  BOOST_TEST(ids.size() == 3u);
+  BOOST_TEST(json{a.get("/api/v1/systems/" + system + "/tokens", su).body}.size("/items") == 3u);
+  // The cap counts the whole batch: free allows 2, so 3 at once are refused
+  // and none is minted.
+  auto free = f.create_system(f.create_tenant("free", "F"));
+  r = a.post("/api/v1/systems/" + free + "/tokens/bulk", R"({"count":3,"name":"fleet"})", su);
+  BOOST_TEST(r.status == 409u);
+  BOOST_TEST(json{a.get("/api/v1/systems/" + free + "/tokens", su).body}.size("/items") == 0u);
+  BOOST_TEST(a.post("/api/v1/systems/" + free + "/tokens/bulk", R"({"count":2,"name":"fleet"})", su).status
+             == 201u);
+  expect_error(a.post("/api/v1/systems/" + system + "/tokens/bulk", R"({"count":10001,"name":"x"})", su),
+               400, "invalid_argument");
+  expect_error(a.post("/api/v1/systems/" + system + "/tokens/bulk", R"({"name":"x"})", su), 400,
+               "invalid_argument");
+}
+
 BOOST_AUTO_TEST_CASE(unsupported_mint_fields_are_refused_not_ignored) {
   sluice_fixture f;
   auto a = f.admin();
