@@ -13,9 +13,9 @@ std::size_t page_round(std::size_t bytes) noexcept {
 }
 
 guarded_env::guarded_env(const std::filesystem::path& dir, std::size_t map_size,
-                         std::size_t max_map_size, unsigned max_dbs)
+                         std::size_t max_map_size, unsigned max_dbs, unsigned extra_flags)
     : max_map_size_(page_round(std::max(map_size, max_map_size))) {
-  env_ = env(dir, page_round(map_size), max_dbs);
+  env_ = env(dir, page_round(map_size), max_dbs, extra_flags);
   // LMDB raises the map to at least the data already in the file, so read the
   // effective size back (single-threaded here: nothing can race).
   map_size_.store(env_.map_size(), std::memory_order_relaxed);

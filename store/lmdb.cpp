@@ -37,7 +37,8 @@ const std::error_category& lmdb_category() noexcept {
 /// takes one, so the default of 126 is too few for many concurrent queries.
 static constexpr unsigned max_readers = 512;
 
-env::env(const std::filesystem::path& dir, std::size_t map_size, unsigned max_dbs) {
+env::env(const std::filesystem::path& dir, std::size_t map_size, unsigned max_dbs,
+         unsigned extra_flags) {
   std::error_code fs_ec;
   std::filesystem::create_directories(dir, fs_ec);
   if (fs_ec)
@@ -60,10 +61,18 @@ env::env(const std::filesystem::path& dir, std::size_t map_size, unsigned max_db
     fail(rc, "mdb_env_set_maxdbs");
   if ((rc = mdb_env_set_maxreaders(env_, max_readers)) != 0)
     fail(rc, "mdb_env_set_maxreaders");
-  // MDB_NOTLS: read transactions are not tied to a thread. No MDB_NOSYNC /
-  // MDB_NOMETASYNC: a commit that returned is on disk.
-  if ((rc = mdb_env_open(env_, dir.c_str(), MDB_NOTLS, 0600)) != 0)
+  // MDB_NOTLS: read transactions are not tied to a thread. Never MDB_NOSYNC.
+  // MDB_NOMETASYNC only where the owner makes commits durable itself (see
+  // message_store_options::deferred_meta_sync); otherwise a commit that
+  // returned is on disk.
+  if ((rc = mdb_env_open(env_, dir.c_str(), MDB_NOTLS | extra_flags, 0600)) != 0)
     fail(rc, "mdb_env_open");
+}
+
+std::error_code env::sync() const noexcept {
+  if (int rc = mdb_env_sync(env_, 1); rc != 0)
+    return lmdb_error(rc);
+  return {};
 }
 
 env::~env() {

@@ -28,9 +28,11 @@ class env {
 public:
   env() = default;
   /// Creates the directory if needed and opens the environment with MDB_NOTLS
-  /// (read transactions may hop threads) and full sync on commit. Throws
+  /// (read transactions may hop threads) plus `extra_flags`; without
+  /// MDB_NOMETASYNC there, every commit is fully synced. Throws
   /// std::system_error on failure.
-  env(const std::filesystem::path& dir, std::size_t map_size, unsigned max_dbs);
+  env(const std::filesystem::path& dir, std::size_t map_size, unsigned max_dbs,
+      unsigned extra_flags = 0);
   ~env();
   env(env&& other) noexcept : env_(std::exchange(other.env_, nullptr)) {}
   env& operator=(env&& other) noexcept;
@@ -42,6 +44,9 @@ public:
 
   /// Current map size in bytes.
   std::size_t map_size() const noexcept;
+  /// Flushes everything committed so far to disk (mdb_env_sync, forced).
+  std::error_code sync() const noexcept;
+
   /// Sets the map size. Only legal while no transaction of this process is
   /// open on the environment: the caller holds the environment's exclusive lock.
   std::error_code set_map_size(std::size_t bytes) noexcept;

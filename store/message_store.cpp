@@ -156,6 +156,12 @@ struct env_slot {
   /// it may be too high, which only costs the append fast path, never
   /// correctness. Entries of closed handles are erased (handles get reused).
   std::unordered_map<MDB_dbi, std::string> last_key;
+
+  /// Writer thread only, with deferred_meta_sync: the last commit here is not
+  /// yet durable (its meta page is written but not flushed); it was made by
+  /// group number `unsynced_group`.
+  bool unsynced = false;
+  std::uint64_t unsynced_group = 0;
 };
 
 struct message_store::impl {
@@ -164,15 +170,21 @@ struct message_store::impl {
   /// Writer thread only: the last id assigned (persisted per env in `info`).
   std::uint64_t last_id = 0;
   std::atomic<std::uint64_t> watermark{0};
+  // Writer thread only, with deferred_meta_sync: the number of the current
+  // (last) group, the highest id it or any earlier group committed, and the
+  // highest id committed before it.
+  std::uint64_t group_seq = 0;
+  std::uint64_t latest_max = 0;
+  std::uint64_t before_latest_max = 0;
 
   explicit impl(const message_store_options& o) : opts(o) {
     slots.resize(retention::values.size());
     for (std::size_t i = 0; i < slots.size(); ++i) {
       auto& s = slots[i];
       s.days = retention::values[i];
-      s.env = std::make_unique<detail::guarded_env>(opts.dir / class_dir_name(s.days),
-                                                    opts.map_size, opts.max_map_size,
-                                                    msg_max_dbs);
+      s.env = std::make_unique<detail::guarded_env>(
+        opts.dir / class_dir_name(s.days), opts.map_size, opts.max_map_size, msg_max_dbs,
+        opts.deferred_meta_sync ? MDB_NOMETASYNC : 0u);
       if (auto ec = reload(s))
         throw std::system_error(ec, "message store: open " + class_dir_name(s.days));
     }
@@ -433,6 +445,7 @@ struct message_store::impl {
   void commit_group(std::span<const write_job> jobs, std::int64_t now_us,
                     std::span<job_outcome> outcomes) {
     const std::size_t n = std::min(jobs.size(), outcomes.size());
+    ++group_seq;
     std::vector<env_work> work(slots.size());
     for (std::size_t i = 0; i < n; ++i) {
       outcomes[i] = job_outcome{};
@@ -465,10 +478,56 @@ struct message_store::impl {
     }
 
     // Every id up to group_max that will ever be visible is committed now,
-    // and later groups only assign greater ids.
-    std::uint64_t wm = watermark.load(std::memory_order_relaxed);
-    if (group_max > wm)
-      watermark.store(group_max, std::memory_order_release);
+    // and later groups only assign greater ids. With deferred sync it becomes
+    // visible once durable (sync_previous / sync).
+    if (opts.deferred_meta_sync) {
+      before_latest_max = latest_max;
+      latest_max = std::max(latest_max, group_max);
+      return;
+    }
+    publish(group_max);
+  }
+
+  void publish(std::uint64_t max_id) noexcept {
+    if (max_id > watermark.load(std::memory_order_relaxed))
+      watermark.store(max_id, std::memory_order_release);
+  }
+
+  /// Syncs every environment whose last commit is not durable and was made by
+  /// a group before `group` (all of them for group_seq + 1).
+  std::error_code sync_before(std::uint64_t group) {
+    std::error_code first;
+    for (auto& s : slots) {
+      if (!s.unsynced || s.unsynced_group >= group)
+        continue;
+      if (auto ec = s.env->get().sync()) {
+        if (!first)
+          first = ec;
+        continue;
+      }
+      s.unsynced = false;
+    }
+    return first;
+  }
+
+  std::error_code sync_previous() {
+    if (!opts.deferred_meta_sync)
+      return {};
+    // An environment the current group committed to was flushed whole by that
+    // commit, so its earlier commits are durable; the rest are synced here.
+    if (auto ec = sync_before(group_seq))
+      return ec;
+    publish(before_latest_max);
+    return {};
+  }
+
+  std::error_code sync() {
+    if (!opts.deferred_meta_sync)
+      return {};
+    if (auto ec = sync_before(group_seq + 1))
+      return ec;
+    publish(latest_max);
+    return {};
   }
 
   template <class FailEnv>
@@ -556,6 +615,10 @@ struct message_store::impl {
           outcomes[i] = staged[i];
         group_max = std::max(group_max, w.max_id);
         w.active = false;
+        if (opts.deferred_meta_sync) {
+          s.unsynced = true;
+          s.unsynced_group = group_seq;
+        }
       }
 
       if (failure) {
@@ -759,6 +822,14 @@ message_store::~message_store() = default;
 void message_store::commit_group(std::span<const write_job> jobs, std::int64_t now_us,
                                  std::span<job_outcome> outcomes) {
   impl_->commit_group(jobs, now_us, outcomes);
+}
+
+std::error_code message_store::sync_previous() {
+  return impl_->sync_previous();
+}
+
+std::error_code message_store::sync() {
+  return impl_->sync();
 }
 
 message_page message_store::query(const message_query& q) const { return impl_->query(q); }

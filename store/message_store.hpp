@@ -20,6 +20,13 @@ struct message_store_options {
   std::size_t map_size = 64ull << 20;        ///< initial map size per environment
   std::size_t max_map_size = 1ull << 40;     ///< growth stops here (then 507)
   std::int64_t dedup_window_us = 86'400'000'000LL; ///< 24 h
+  /// Pipelined durability. Off: every commit_group is on disk when it returns
+  /// (LMDB syncs data and meta page: two flushes per commit). On: commits use
+  /// MDB_NOMETASYNC (one flush, for the data); a commit becomes durable when
+  /// the next commit of its environment flushes the file, or at sync(). The
+  /// caller acknowledges a group only after sync_previous() (at the next
+  /// group) or sync() made it durable, and readers see a group only then.
+  bool deferred_meta_sync = false;
 };
 
 /// One request's messages, all under the same token (hence the same retention
@@ -104,7 +111,16 @@ public:
   void commit_group(std::span<const write_job> jobs, std::int64_t now_us,
                     std::span<job_outcome> outcomes);
 
-  /// Reads back messages (only committed ones, up to the visible watermark).
+  /// With deferred_meta_sync: makes every group before the last commit_group
+  /// durable (the last group's own commits flushed the files of the
+  /// environments it wrote; the others are synced here). Without: nothing to
+  /// do. On error the earlier groups' durability is unknown.
+  std::error_code sync_previous();
+
+  /// Makes every group committed so far durable (syncs what is not yet).
+  std::error_code sync();
+
+  /// Reads back messages (only durable ones, up to the visible watermark).
   /// Throws std::system_error (lmdb_category) when LMDB cannot begin a read
   /// transaction (e.g. MDB_READERS_FULL): a page silently missing an
   /// environment would make the cursor skip messages.
