@@ -15,6 +15,7 @@ using committed_atom = caf::atom_constant<caf::atom("committed")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using write_atom = caf::atom_constant<caf::atom("write")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using sync_atom = caf::atom_constant<caf::atom("sync")>;
 using barrier_atom = caf::atom_constant<caf::atom("barrier")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using reserve_atom = caf::atom_constant<caf::atom("reserve")>;

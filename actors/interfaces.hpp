@@ -67,6 +67,7 @@ using system_actor_if = caf::typed_actor<
 using storage_actor_if = caf::typed_actor<
   caf::reacts_to<write_atom, ingest_job_ptr>,
   caf::reacts_to<flush_atom, std::uint64_t>,
+  caf::reacts_to<sync_atom, std::uint64_t>,
   /// Answered once everything received before it is committed and answered.
   caf::replies_to<barrier_atom>::with<caf::ok_atom>,
   caf::reacts_to<sweep_atom>>;

@@ -57,6 +57,9 @@ runtime::runtime(sluice_config& cfg) : cfg_(cfg) {
   so.map_size = cfg_.map_size;
   so.max_map_size = cfg_.max_map_size;
   so.dedup_window_us = std::chrono::duration_cast<std::chrono::microseconds>(cfg_.dedup_window).count();
+  // One flush per group commit; the storage actor acknowledges a group once
+  // the next commit (or a sync) made it durable.
+  so.deferred_meta_sync = true;
   messages_ = std::make_unique<store::message_store>(so);
 
   if (meta_->empty()) {

@@ -25,9 +25,11 @@ storage_actor_if spawn_storage_actor(caf::actor_system& sys, storage_init init) 
 }
 
 storage_actor_if::behavior_type storage_state::make_behavior() {
-  // On shutdown, whatever is still pending is committed and answered first.
+  // On shutdown, whatever is pending or held is committed, made durable and
+  // answered first.
   self_->set_exit_handler([this](caf::exit_msg& msg) {
     commit();
+    release(init.store->sync());
     self_->quit(msg.reason);
   });
   self_->send(self_, sweep_atom::value);
@@ -37,11 +39,17 @@ storage_actor_if::behavior_type storage_state::make_behavior() {
       if (generation == generation_)
         commit();
     },
+    [this](sync_atom, std::uint64_t generation) {
+      // A later commit (generation moved on) already released what was held;
+      // a group being gathered will release it when it commits.
+      if (generation == generation_ && pending_.empty())
+        release(init.store->sync());
+    },
     [this](barrier_atom) -> caf::result<caf::ok_atom> {
-      if (pending_.empty())
+      if (pending_.empty() && held_.empty())
         return caf::ok_atom::value;
       auto rp = self_->make_response_promise<caf::ok_atom>();
-      barriers_.push_back(rp);
+      (pending_.empty() ? held_barriers_ : barriers_).push_back(rp);
       return rp;
     },
     [this](sweep_atom) { sweep(); },
@@ -69,19 +77,28 @@ void storage_state::write(ingest_job_ptr& job) {
 void storage_state::commit() {
   ++generation_;
   flush_scheduled_ = false;
-  if (pending_.empty()) {
-    for (auto& rp : barriers_)
-      rp.deliver(caf::ok_atom::value);
-    barriers_.clear();
+  if (pending_.empty())
     return;
-  }
   writes_.clear();
   for (auto& job : pending_)
     writes_.push_back(store::write_job{job->retention_days, job->tenant_id, job->system_id,
                                        job->token_id, job->source, &job->batch});
   outcomes_.assign(pending_.size(), store::job_outcome{});
   init.store->commit_group(writes_, now_us(), outcomes_);
+  // This commit flushed the files it wrote, which made the held group
+  // durable there; sync_previous() covers the environments it did not write.
+  release(init.store->sync_previous());
+  held_.swap(pending_);
+  held_outcomes_.swap(outcomes_);
+  held_barriers_.swap(barriers_);
+  pending_messages_ = 0;
+  // Whatever writes arrived meanwhile are ahead of this in the mailbox; if
+  // none did, the sync makes this group durable at once instead of waiting
+  // for a next group that may not come.
+  self_->send(self_, sync_atom::value, generation_);
+}
 
+void storage_state::release(const std::error_code& sync_error) {
   token_reports_.clear();
   system_reports_.clear();
   bool failed = false;
@@ -90,20 +107,21 @@ void storage_state::commit() {
       reports.push_back({to, {}});
     return reports.back().counts;
   };
-  for (std::size_t i = 0; i < pending_.size(); ++i) {
-    auto& job = *pending_[i];
-    auto& out = outcomes_[i];
+  for (std::size_t i = 0; i < held_.size(); ++i) {
+    auto& job = *held_[i];
+    auto ec = held_outcomes_[i].ec ? held_outcomes_[i].ec : sync_error;
     auto& t = count(token_reports_, job.token_reporter);
     auto& s = count(system_reports_, job.system_reporter);
-    if (out.ec) {
+    if (ec) {
       if (!failed)
-        std::cerr << "storage: commit failed: " << out.ec.message() << std::endl;
+        std::cerr << "storage: commit failed: " << ec.message() << std::endl;
       failed = true;
       ++t.failed;
       ++s.failed;
-      job.complete({store_problem(out.ec), 0, 0, job.rate});
+      job.complete({store_problem(ec), 0, 0, job.rate});
       continue;
     }
+    auto& out = held_outcomes_[i];
     std::uint64_t bytes = 0;
     for (auto& m : job.batch.items)
       bytes += m.body_size;
@@ -115,7 +133,7 @@ void storage_state::commit() {
     }
     job.complete({{}, out.accepted, out.duplicates, job.rate});
   }
-  if (init.healthy)
+  if (init.healthy && !held_.empty())
     init.healthy->store(!failed, std::memory_order_relaxed);
   for (auto& r : token_reports_)
     if (auto token = caf::actor_cast<token_actor_if>(r.to))
@@ -123,11 +141,10 @@ void storage_state::commit() {
   for (auto& r : system_reports_)
     if (auto system = caf::actor_cast<system_actor_if>(r.to))
       self_->send(system, committed_atom::value, r.counts);
-  pending_.clear();
-  pending_messages_ = 0;
-  for (auto& rp : barriers_)
+  held_.clear();
+  for (auto& rp : held_barriers_)
     rp.deliver(caf::ok_atom::value);
-  barriers_.clear();
+  held_barriers_.clear();
 }
 
 void storage_state::sweep() {

@@ -32,8 +32,13 @@ struct storage_init {
 
 /// The state of the storage actor: the only writer of the message
 /// environments. It runs detached (its own thread), because a commit blocks
-/// until the data is on disk. Nothing is acknowledged before its commit: every
-/// job of a group is answered only after the group's transactions committed.
+/// until the data is on disk. Nothing is acknowledged before it is durable.
+///
+/// Commits are pipelined (message_store_options::deferred_meta_sync): group N
+/// is committed with one flush for its data; it becomes durable when group
+/// N+1 is committed (its flush covers the whole file) or, when no group
+/// follows at once, by an explicit sync. So the answers of group N are held
+/// until then: one flush per group instead of two, at the same latency.
 struct storage_state {
   explicit storage_state(storage_actor_if::stateful_pointer<storage_state> self) : self_(self) {}
 
@@ -45,15 +50,26 @@ struct storage_state {
 
 private:
   void write(ingest_job_ptr& job);
+  /// Commits the pending group; answers the held one, which is durable then.
   void commit();
+  /// Answers every held job (with `sync_error` when durability failed),
+  /// reports to their token and system actors, and delivers held barriers.
+  void release(const std::error_code& sync_error);
   void sweep();
 
+  using promise = caf::typed_response_promise<caf::ok_atom>;
+
   storage_actor_if::stateful_pointer<storage_state> self_;
+  // The group being gathered.
   std::vector<ingest_job_ptr> pending_;
   std::size_t pending_messages_ = 0;
-  std::uint64_t generation_ = 0; ///< bumps per commit; stale flushes are ignored
+  std::vector<promise> barriers_;
+  std::uint64_t generation_ = 0; ///< bumps per commit; stale flushes/syncs are ignored
   bool flush_scheduled_ = false;
-  std::vector<caf::typed_response_promise<caf::ok_atom>> barriers_;
+  // The group committed last, not yet durable: its answers wait.
+  std::vector<ingest_job_ptr> held_;
+  std::vector<store::job_outcome> held_outcomes_;
+  std::vector<promise> held_barriers_;
   // Reused across commits: no allocation per group in steady state.
   std::vector<store::write_job> writes_;
   std::vector<store::job_outcome> outcomes_;
