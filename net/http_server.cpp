@@ -640,11 +640,11 @@ void connection::dispatch_request() {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: http handler threw on %.*s: %s\n", core_->opts.name.c_str(),
                  static_cast<int>(req_.target.size()), req_.target.data(), e.what());
-    deliver(http_response{500, "text/plain", "internal error\n", {}});
+    deliver(http_response{500, "text/plain", "internal error\n", {}, {}});
   } catch (...) {
     std::fprintf(stderr, "%s: http handler threw on %.*s\n", core_->opts.name.c_str(),
                  static_cast<int>(req_.target.size()), req_.target.data());
-    deliver(http_response{500, "text/plain", "internal error\n", {}});
+    deliver(http_response{500, "text/plain", "internal error\n", {}, {}});
   }
 }
 
@@ -693,7 +693,7 @@ void connection::refuse(unsigned status, std::string_view why) {
   try {
     r = core_->handler->refusal(status, why);
   } catch (...) {
-    r = http_response{status, "text/plain", std::string(why) + "\n", {}};
+    r = http_response{status, "text/plain", std::string(why) + "\n", {}, {}};
   }
   close_after_ = true;
   head_ = false;
@@ -739,6 +739,7 @@ void connection::write_response(http_response&& r) {
     out_ += value;
     out_ += "\r\n";
   }
+  out_ += response_.header_lines;
   if (close_after_)
     out_ += "Connection: close\r\n";
   else if (version_ < 11)

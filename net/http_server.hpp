@@ -47,6 +47,10 @@ struct http_response {
   std::string_view content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  /// Header lines written as they are ("Name: value\r\n" each), for headers
+  /// built on the hot path without one allocation per name and value. The
+  /// producer guarantees them well-formed (no CR or LF inside a line).
+  std::string header_lines;
 };
 
 class connection; // defined in http_server.cpp

@@ -1,5 +1,7 @@
 #include "net/ingest_routes.hpp"
 
+#include <charconv>
+
 #include "net/auth.hpp"
 #include "net/error_table.hpp"
 #include "policy/json_writer.hpp"
@@ -11,32 +13,50 @@ namespace {
 
 /// The rate-limit headers of SPEC section 2: the X-RateLimit trio for the
 /// tightest limit, the IETF draft's RateLimit-Policy naming every limit and
-/// RateLimit naming the tightest, and X-AL-Sampled while sampling.
+/// RateLimit naming the tightest, and X-AL-Sampled while sampling. Written
+/// straight into the response's header block: no allocation per header.
 void add_rate_headers(http_response& res, const rate_report& rate) {
   if (!rate.present())
     return;
+  auto& out = res.header_lines;
+  out.reserve(out.size() + 256);
+  auto number = [&](std::uint64_t x) {
+    char buf[24];
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, x).ptr);
+  };
   auto& tight = rate.tightest_state();
-  auto n = [](std::uint64_t x) { return std::to_string(x); };
-  res.headers.emplace_back("X-RateLimit-Limit", n(tight.limit));
-  res.headers.emplace_back("X-RateLimit-Remaining", n(tight.remaining));
-  res.headers.emplace_back("X-RateLimit-Reset", n(tight.reset_s));
-  std::string policy;
+  out += "X-RateLimit-Limit: ";
+  number(tight.limit);
+  out += "\r\nX-RateLimit-Remaining: ";
+  number(tight.remaining);
+  out += "\r\nX-RateLimit-Reset: ";
+  number(tight.reset_s);
+  out += "\r\nRateLimit-Policy: ";
+  bool first = true;
   auto describe = [&](std::string_view name, const limit_state& l) {
-    if (!policy.empty())
-      policy += ", ";
-    policy += "\"";
-    policy += name;
-    policy += "\";q=" + n(l.limit) + ";w=" + n(l.window_s);
+    if (!first)
+      out += ", ";
+    first = false;
+    out += '"';
+    out += name;
+    out += "\";q=";
+    number(l.limit);
+    out += ";w=";
+    number(l.window_s);
   };
   if (rate.burst)
     describe("burst", *rate.burst);
   if (rate.token)
     describe("token", *rate.token);
-  res.headers.emplace_back("RateLimit-Policy", std::move(policy));
-  res.headers.emplace_back("RateLimit", "\"" + std::string{rate.tightest()} + "\";r="
-                                          + n(tight.remaining) + ";t=" + n(tight.reset_s));
+  out += "\r\nRateLimit: \"";
+  out += rate.tightest();
+  out += "\";r=";
+  number(tight.remaining);
+  out += ";t=";
+  number(tight.reset_s);
+  out += "\r\n";
   if (rate.sampled)
-    res.headers.emplace_back("X-AL-Sampled", "true");
+    out += "X-AL-Sampled: true\r\n";
 }
 
 http_response ingest_response(ingest_reply&& reply) {

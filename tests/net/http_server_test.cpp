@@ -57,7 +57,7 @@ public:
              std::string(req.body) + "\"}";
     r.headers.emplace_back("X-Echo-Headers", std::to_string(req.headers.size()));
     if (req.path == "/empty") {
-      res.send(http_response{204, "application/json", "", {}});
+      res.send(http_response{204, "application/json", "", {}, {}});
     } else if (req.path == "/later" || req.path == "/twice" || req.path == "/hold") {
       std::lock_guard lock(mu_);
       queue_.push_back({std::move(res), std::move(r), req.path == "/hold", req.path == "/twice"});
@@ -69,7 +69,7 @@ public:
 
   http_response refusal(unsigned status, std::string_view why) override {
     ++refusals;
-    return http_response{status, "text/plain", "refused: " + std::string(why), {}};
+    return http_response{status, "text/plain", "refused: " + std::string(why), {}, {}};
   }
 
   /// Lets the worker thread answer the held requests.
@@ -108,7 +108,7 @@ private:
         it = queue_.erase(it);
         lock.unlock();
         j.res.send(std::move(j.r)); // from this foreign thread
-        if (j.twice) j.res.send(http_response{500, "text/plain", "second send ignored", {}});
+        if (j.twice) j.res.send(http_response{500, "text/plain", "second send ignored", {}, {}});
         lock.lock();
       }
     }
@@ -552,7 +552,7 @@ BOOST_AUTO_TEST_CASE(responder_outliving_the_server_is_harmless) {
       std::lock_guard lock(mu);
       kept = std::move(res);
     }
-    http_response refusal(unsigned s, std::string_view) override { return {s, "", "", {}}; }
+    http_response refusal(unsigned s, std::string_view) override { return {s, "", "", {}, {}}; }
     std::mutex mu;
     std::optional<responder> kept;
   } h;
