@@ -1,0 +1,242 @@
+#include "bench/sluice_bench/report.hpp"
+
+#include <cstdio>
+#include <string_view>
+
+namespace sluice::bench {
+
+namespace {
+
+double ms(std::uint64_t ns) { return static_cast<double>(ns) / 1e6; }
+
+/// 1234567 -> "1,234,567".
+std::string grouped(std::uint64_t v) {
+  auto digits = std::to_string(v);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0)
+      out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string json_string(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+std::string fixed(double v, int digits = 3) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+/// Appends `item` to a JSON list or object opened with "[" or "{".
+void list_item(std::string& list, const std::string& item) {
+  if (list.size() > 1)
+    list += ',';
+  list += item;
+}
+
+double per_second(std::uint64_t n, double s) { return s > 0 ? static_cast<double>(n) / s : 0; }
+
+} // namespace
+
+void print_table(const run_report& r) {
+  const auto& o = *r.opt;
+  const auto& l = *r.load;
+  std::printf("sluice-bench  scenario=%s  connections=%u  threads=%u  run=%s\n",
+              std::string{to_string(o.scen)}.c_str(), o.connections, o.threads, r.run_id.c_str());
+  std::printf("%-12s %zu system(s), %zu token(s)%s, %.2f s\n", "setup", r.systems, r.tokens,
+              o.token_file.empty() ? (" (" + o.tier + (o.unlimited ? ", unlimited" : "") + ")").c_str()
+                                   : (" from " + o.token_file).c_str(),
+              r.setup_s);
+  std::printf("%-12s %u message(s) of %zu B, body %zu B, %zu B per request%s\n", "request",
+              o.batch, l.message_bytes, l.body_bytes, l.request_bytes,
+              o.rate > 0 ? (", open loop at " + grouped(static_cast<std::uint64_t>(o.rate)) + " req/s target").c_str()
+                         : ", closed loop");
+  std::printf("%-12s %s requests/s  %s messages/s  (%s answers in %.2f s)\n", "throughput",
+              grouped(static_cast<std::uint64_t>(per_second(l.responses, l.elapsed_s))).c_str(),
+              grouped(static_cast<std::uint64_t>(per_second(l.messages_acked, l.elapsed_s))).c_str(),
+              grouped(l.responses).c_str(), l.elapsed_s);
+  const auto& h = l.latency;
+  std::printf("%-12s p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  mean %.3f ms%s\n",
+              "latency", ms(h.percentile(50)), ms(h.percentile(90)), ms(h.percentile(99)),
+              ms(h.percentile(99.9)), ms(h.max()), h.mean() / 1e6,
+              o.rate > 0 ? " (from the intended send time)" : "");
+  std::string statuses;
+  for (std::size_t s = 1; s < l.statuses.size(); ++s)
+    if (l.statuses[s])
+      statuses += std::to_string(s) + ": " + grouped(l.statuses[s]) + "  ";
+  if (l.statuses[0])
+    statuses += "no answer: " + grouped(l.statuses[0]);
+  std::printf("%-12s %s\n", "statuses", statuses.empty() ? "none" : statuses.c_str());
+  if (l.reconnects || l.sampled || l.partial_acks)
+    std::printf("%-12s reconnects %s, sampled 202s %s, partial 202s %s\n", "notes",
+                grouped(l.reconnects).c_str(), grouped(l.sampled).c_str(),
+                grouped(l.partial_acks).c_str());
+  for (const auto& [what, n] : l.errors)
+    std::printf("%-12s %s x %s\n", "error", what.c_str(), grouped(n).c_str());
+
+  if (o.scen == scenario::mixed) {
+    std::printf("%-12s %10s %10s %10s %10s %10s   expected\n", "token class", "requests", "202",
+                "401", "429", "other");
+    static constexpr const char* expect[] = {"202", "202 or 429", "401", "401"};
+    for (std::size_t c = 0; c < token_class_count; ++c) {
+      const auto& cc = l.by_class[c];
+      std::printf("  %-10s %10s %10s %10s %10s %10s   %s\n",
+                  std::string{to_string(static_cast<token_class>(c))}.c_str(),
+                  grouped(cc.requests).c_str(), grouped(cc.accepted).c_str(),
+                  grouped(cc.unauthorized).c_str(), grouped(cc.rate_limited).c_str(),
+                  grouped(cc.other).c_str(), expect[c]);
+    }
+  }
+  if (r.revoke) {
+    const auto& rv = *r.revoke;
+    std::printf("%-12s %s token(s) revoked during the run; revoke call p50 %.3f  p99 %.3f  max %.3f ms\n",
+                "revoke", grouped(rv.revoked).c_str(), ms(rv.latency.percentile(50)),
+                ms(rv.latency.percentile(99)), ms(rv.latency.max()));
+    std::printf("%-12s sent after revoke %s, accepted after revoke %s  %s\n", "",
+                grouped(l.sent_after_revoke).c_str(), grouped(l.accepted_after_revoke).c_str(),
+                l.accepted_after_revoke == 0 ? "OK" : "FAILED");
+    for (const auto& e : rv.errors)
+      std::printf("%-12s %s\n", "revoke error", e.c_str());
+  }
+  if (r.check && !r.check->error.empty()) {
+    std::printf("%-12s FAILED: %s\n", "check", r.check->error.c_str());
+  } else if (r.check) {
+    const auto& c = *r.check;
+    std::printf("%-12s %s: %s of %s acknowledged messages read back, %s missing, %s extra, %s "
+                "twice (%zu system(s), %s pages, %.2f s)\n",
+                "check", c.ok ? "OK" : "FAILED", grouped(c.found).c_str(),
+                grouped(c.expected).c_str(), grouped(c.missing).c_str(),
+                grouped(c.extra).c_str(), grouped(c.duplicated).c_str(),
+                static_cast<std::size_t>(c.systems), grouped(c.pages).c_str(), c.seconds);
+    if (c.ambiguous || c.other)
+      std::printf("%-12s %s unanswered/sampled message(s), %s of them stored; %s message(s) of "
+                  "other runs ignored\n",
+                  "", grouped(c.ambiguous).c_str(), grouped(c.ambiguous_stored).c_str(),
+                  grouped(c.other).c_str());
+    for (const auto& e : c.examples)
+      std::printf("%-12s %s\n", "", e.c_str());
+  } else {
+    std::printf("%-12s skipped (--no-check)\n", "check");
+  }
+  if (r.failures.empty())
+    std::printf("%-12s PASS\n", "result");
+  for (const auto& f : r.failures)
+    std::printf("%-12s FAIL: %s\n", "result", f.c_str());
+  std::fflush(stdout);
+}
+
+void print_json(const run_report& r) {
+  const auto& o = *r.opt;
+  const auto& l = *r.load;
+  const auto& h = l.latency;
+  std::string j = "{";
+  auto field = [&](std::string_view k, const std::string& v) {
+    if (j.size() > 1)
+      j += ',';
+    j += json_string(k) + ":" + v;
+  };
+  field("scenario", json_string(to_string(o.scen)));
+  field("run_id", json_string(r.run_id));
+  field("connections", std::to_string(o.connections));
+  field("threads", std::to_string(o.threads));
+  field("rate_target", fixed(o.rate, 1));
+  field("batch", std::to_string(o.batch));
+  field("message_bytes", std::to_string(l.message_bytes));
+  field("request_bytes", std::to_string(l.request_bytes));
+  field("systems", std::to_string(r.systems));
+  field("tokens", std::to_string(r.tokens));
+  field("setup_s", fixed(r.setup_s));
+  field("elapsed_s", fixed(l.elapsed_s));
+  field("requests_sent", std::to_string(l.requests_sent));
+  field("responses", std::to_string(l.responses));
+  field("messages_acked", std::to_string(l.messages_acked));
+  field("requests_per_s", fixed(per_second(l.responses, l.elapsed_s), 1));
+  field("messages_per_s", fixed(per_second(l.messages_acked, l.elapsed_s), 1));
+  field("latency_ms", "{\"p50\":" + fixed(ms(h.percentile(50))) + ",\"p90\":"
+                        + fixed(ms(h.percentile(90))) + ",\"p99\":" + fixed(ms(h.percentile(99)))
+                        + ",\"p99_9\":" + fixed(ms(h.percentile(99.9))) + ",\"max\":"
+                        + fixed(ms(h.max())) + ",\"mean\":" + fixed(h.mean() / 1e6) + "}");
+  std::string statuses = "{";
+  for (std::size_t s = 0; s < l.statuses.size(); ++s)
+    if (l.statuses[s])
+      list_item(statuses, json_string(s ? std::to_string(s) : "none") + ":"
+                            + std::to_string(l.statuses[s]));
+  field("statuses", statuses + "}");
+  std::string errors = "{";
+  for (const auto& [what, n] : l.errors)
+    list_item(errors, json_string(what) + ":" + std::to_string(n));
+  field("errors", errors + "}");
+  field("reconnects", std::to_string(l.reconnects));
+  field("sampled", std::to_string(l.sampled));
+  field("partial_acks", std::to_string(l.partial_acks));
+  if (o.scen == scenario::mixed) {
+    std::string classes = "{";
+    for (std::size_t c = 0; c < token_class_count; ++c) {
+      const auto& cc = l.by_class[c];
+      list_item(classes, json_string(to_string(static_cast<token_class>(c))) + ":{"
+                 + "\"requests\":" + std::to_string(cc.requests) + ",\"202\":"
+                 + std::to_string(cc.accepted) + ",\"401\":" + std::to_string(cc.unauthorized)
+                 + ",\"429\":" + std::to_string(cc.rate_limited) + ",\"other\":"
+                 + std::to_string(cc.other) + "}");
+    }
+    field("classes", classes + "}");
+  }
+  if (r.revoke) {
+    const auto& rv = *r.revoke;
+    std::string errs = "[";
+    for (const auto& e : rv.errors)
+      list_item(errs, json_string(e));
+    field("revoke", "{\"revoked\":" + std::to_string(rv.revoked) + ",\"call_ms\":{\"p50\":"
+                      + fixed(ms(rv.latency.percentile(50))) + ",\"p99\":"
+                      + fixed(ms(rv.latency.percentile(99))) + ",\"max\":"
+                      + fixed(ms(rv.latency.max())) + "},\"sent_after_revoke\":"
+                      + std::to_string(l.sent_after_revoke) + ",\"accepted_after_revoke\":"
+                      + std::to_string(l.accepted_after_revoke) + ",\"errors\":" + errs + "]}");
+  }
+  if (r.check) {
+    const auto& c = *r.check;
+    std::string ex = "[";
+    for (const auto& e : c.examples)
+      list_item(ex, json_string(e));
+    field("check", std::string{"{\"ok\":"} + (c.ok ? "true" : "false")
+                     + ",\"expected\":" + std::to_string(c.expected) + ",\"found\":"
+                     + std::to_string(c.found) + ",\"missing\":" + std::to_string(c.missing)
+                     + ",\"extra\":" + std::to_string(c.extra) + ",\"duplicated\":"
+                     + std::to_string(c.duplicated) + ",\"ambiguous\":"
+                     + std::to_string(c.ambiguous) + ",\"ambiguous_stored\":"
+                     + std::to_string(c.ambiguous_stored) + ",\"other_runs\":"
+                     + std::to_string(c.other) + ",\"pages\":" + std::to_string(c.pages)
+                     + ",\"seconds\":" + fixed(c.seconds) + ",\"error\":"
+                     + (c.error.empty() ? std::string{"null"} : json_string(c.error))
+                     + ",\"examples\":" + ex + "]}");
+  } else {
+    field("check", "null");
+  }
+  std::string failures = "[";
+  for (const auto& f : r.failures)
+    list_item(failures, json_string(f));
+  field("failures", failures + "]");
+  field("ok", r.failures.empty() ? "true" : "false");
+  j += "}\n";
+  std::fputs(j.c_str(), stdout);
+  std::fflush(stdout);
+}
+
+} // namespace sluice::bench
