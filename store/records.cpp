@@ -177,32 +177,50 @@ bool read(simdjson::dom::element v, cap_overrides& o) {
 
 // Usage: totals by name; minutes as compact rows
 // [minute, requests, messages, rejected, sampled, bytes].
+bool empty(const usage_record& u) {
+  const auto& t = u.totals;
+  return u.minutes.empty() && t.requests == 0 && t.messages == 0 && t.duplicates == 0
+         && t.bytes == 0 && t.sampled_requests == 0 && t.sampled_messages == 0
+         && t.shadow_limited == 0 && t.rejected_total() == 0;
+}
+
 void write(json_writer& w, const usage_record& u) {
+  // Zero counters are left out, like every default.
   auto& t = u.totals;
-  w.begin_object().key("totals").begin_object()
-    .field("requests", t.requests)
-    .field("messages", t.messages)
-    .field("duplicates", t.duplicates)
-    .field("bytes", t.bytes)
-    .field("sampled_requests", t.sampled_requests)
-    .field("sampled_messages", t.sampled_messages)
-    .field("shadow_limited", t.shadow_limited);
-  w.key("rejected").begin_object();
-  for (std::size_t i = 0; i < rejection_count; ++i)
-    w.field(to_string(static_cast<rejection>(i)), t.rejected[i]);
-  w.end_object().end_object();
-  w.key("minutes").begin_array();
-  for (auto& m : u.minutes) {
-    w.begin_array()
-      .value(m.minute)
-      .value(static_cast<std::uint64_t>(m.requests))
-      .value(static_cast<std::uint64_t>(m.messages))
-      .value(static_cast<std::uint64_t>(m.rejected))
-      .value(static_cast<std::uint64_t>(m.sampled))
-      .value(m.bytes)
-      .end_array();
+  auto number = [&](std::string_view k, std::uint64_t v) {
+    if (v != 0)
+      w.field(k, v);
+  };
+  w.begin_object().key("totals").begin_object();
+  number("requests", t.requests);
+  number("messages", t.messages);
+  number("duplicates", t.duplicates);
+  number("bytes", t.bytes);
+  number("sampled_requests", t.sampled_requests);
+  number("sampled_messages", t.sampled_messages);
+  number("shadow_limited", t.shadow_limited);
+  if (t.rejected_total() != 0) {
+    w.key("rejected").begin_object();
+    for (std::size_t i = 0; i < rejection_count; ++i)
+      number(to_string(static_cast<rejection>(i)), t.rejected[i]);
+    w.end_object();
   }
-  w.end_array().end_object();
+  w.end_object();
+  if (!u.minutes.empty()) {
+    w.key("minutes").begin_array();
+    for (auto& m : u.minutes) {
+      w.begin_array()
+        .value(m.minute)
+        .value(static_cast<std::uint64_t>(m.requests))
+        .value(static_cast<std::uint64_t>(m.messages))
+        .value(static_cast<std::uint64_t>(m.rejected))
+        .value(static_cast<std::uint64_t>(m.sampled))
+        .value(m.bytes)
+        .end_array();
+    }
+    w.end_array();
+  }
+  w.end_object();
 }
 
 bool read(simdjson::dom::element v, usage_totals& t) {
@@ -325,46 +343,59 @@ std::string encode(const system_record& r) {
       .field("tenant_id", r.tenant_id)
       .field("name", r.name)
       .field("description", r.description)
-      .field("created_at_us", r.created_at_us)
-      .key("usage");
-  write(w, r.usage);
+      .field("created_at_us", r.created_at_us);
+  if (!empty(r.usage)) {
+    w.key("usage");
+    write(w, r.usage);
+  }
   w.end_object();
   return out;
 }
 
 std::string encode(const token_record& r) {
+  // Compact: a field at its default is left out (decode fills it back in).
+  // A million tokens is a normal deployment; every byte here is a million.
   std::string out;
   json_writer w(out);
+  auto text = [&](std::string_view k, const std::string& v) {
+    if (!v.empty())
+      w.field(k, v);
+  };
+  auto number = [&](std::string_view k, auto v) {
+    if (v != 0)
+      w.field(k, v);
+  };
   w.begin_object()
       .field("id", r.id)
       .field("kind", to_string(r.kind))
-      .field("tenant_id", r.tenant_id)
-      .field("system_id", r.system_id)
-      .field("user_id", r.user_id)
-      .field("name", r.name)
-      .field("description", r.description)
-      .field("hash", to_hex(r.hash))
-      .field("hint", r.hint)
-      .key("scopes")
-      .begin_array();
+      .field("tenant_id", r.tenant_id);
+  number("system_id", r.system_id);
+  number("user_id", r.user_id);
+  w.field("name", r.name);
+  text("description", r.description);
+  w.field("hash", to_hex(r.hash)).field("hint", r.hint).key("scopes").begin_array();
   for (const auto& s : r.scopes)
     w.value(s);
   w.end_array()
       .field("status", to_string(r.status))
       .field("retention_days", r.retention_days)
-      .field("created_at_us", r.created_at_us)
-      .field("created_by", r.created_by)
-      .field("expires_at_us", r.expires_at_us)
-      .field("revoked_at_us", r.revoked_at_us)
-      .field("revoke_reason", r.revoke_reason)
-      .field("rate_limit", r.rate_limit ? r.rate_limit->to_string() : std::string{})
-      .field("rate_limit_shadow", r.rate_limit_shadow)
-      .field("security_reason", r.security_reason)
-      .field("security_changed_at_us", r.security_changed_at_us)
-      .field("last_used_at_us", r.last_used_at_us)
-      .field("last_ip", r.last_ip)
-      .key("usage");
-  write(w, r.usage);
+      .field("created_at_us", r.created_at_us);
+  text("created_by", r.created_by);
+  number("expires_at_us", r.expires_at_us);
+  number("revoked_at_us", r.revoked_at_us);
+  text("revoke_reason", r.revoke_reason);
+  if (r.rate_limit)
+    w.field("rate_limit", r.rate_limit->to_string());
+  if (r.rate_limit_shadow)
+    w.field("rate_limit_shadow", true);
+  text("security_reason", r.security_reason);
+  number("security_changed_at_us", r.security_changed_at_us);
+  number("last_used_at_us", r.last_used_at_us);
+  text("last_ip", r.last_ip);
+  if (!empty(r.usage)) {
+    w.key("usage");
+    write(w, r.usage);
+  }
   w.end_object();
   return out;
 }

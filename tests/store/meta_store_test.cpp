@@ -114,6 +114,23 @@ BOOST_FIXTURE_TEST_CASE(revoked_tokens_do_not_count_towards_the_system_cap, temp
   BOOST_TEST(s.tokens_of_system(2, 0, 10).size() == 3u); // lists still show all
 }
 
+BOOST_FIXTURE_TEST_CASE(the_live_count_follows_rewrites_and_moves_without_double_counting, temp_dir) {
+  meta_store s(options(path));
+  auto t = ingest_token(20, 5, 8);
+  put(s, t);
+  t.name = "renamed";
+  put(s, t); // a rewrite of a live token: still one
+  BOOST_TEST(s.live_tokens_of_system(5) == 1u);
+  t.system_id = 6;
+  put(s, t); // moved to another system
+  BOOST_TEST(s.live_tokens_of_system(5) == 0u);
+  BOOST_TEST(s.live_tokens_of_system(6) == 1u);
+  t.status = token_status::revoked;
+  put(s, t);
+  put(s, t); // revoking twice takes one off once
+  BOOST_TEST(s.live_tokens_of_system(6) == 0u);
+}
+
 BOOST_FIXTURE_TEST_CASE(lists_page_in_creation_order_after_a_cursor, temp_dir) {
   meta_store s(options(path));
   // Written out of order in one transaction; ids are creation times.

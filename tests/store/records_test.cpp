@@ -161,6 +161,28 @@ BOOST_AUTO_TEST_CASE(a_token_survives_encode_and_decode_with_its_hash_as_hex) {
   check_equal(*back, t);
 }
 
+BOOST_AUTO_TEST_CASE(a_fresh_token_is_stored_compactly_and_comes_back_the_same) {
+  // A million tokens is a normal deployment: defaults are not written.
+  token_record t;
+  t.id = 42;
+  t.tenant_id = 1;
+  t.system_id = 2;
+  t.name = "app";
+  t.hint = "al_…abcd";
+  t.scopes = {"ingest"};
+  t.retention_days = 90;
+  t.created_at_us = 1'700'000'000'000'000;
+  t.created_by = "usr_0Hk3v7N2aQm";
+  auto json = encode(t);
+  for (auto absent : {"usage", "revoke_reason", "expires_at_us", "last_ip", "rate_limit",
+                      "user_id", "description"})
+    BOOST_TEST(json.find(absent) == std::string::npos, absent);
+  BOOST_TEST(json.size() < 320u);
+  auto back = decode_token(json);
+  BOOST_REQUIRE(back);
+  check_equal(*back, t);
+}
+
 BOOST_AUTO_TEST_CASE(fields_added_by_later_versions_are_ignored) {
   auto back = decode_tenant(
       R"({"id":1,"future":{"nested":[1,2,{"x":null}]},"name":"n","tier":"pro","z":true})");
