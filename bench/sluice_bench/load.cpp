@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <optional>
+#include <queue>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -251,6 +252,9 @@ public:
   /// Called on the worker's thread at stop: a pending pacing or reconnect
   /// wait ends at once; a request in flight is answered first.
   void stop() { timer_.cancel(); }
+  /// Open loop: the worker's pacer says this connection's request is due
+  /// (intended at `due`), or, with `go` false, that sending has stopped.
+  void paced(clock_type::time_point due, bool go);
   /// Called at the drain timeout: requests in flight are abandoned.
   void abort() {
     error_code ignored;
@@ -320,6 +324,7 @@ public:
       c->abort();
     deadline_.cancel();
     drain_.cancel();
+    pacer_.cancel();
     io_.restart();
     io_.poll();
   }
@@ -351,6 +356,12 @@ public:
     if (stopping_)
       return;
     stopping_ = true;
+    pacer_.cancel();
+    while (!due_.empty()) {
+      auto c = due_.top().second;
+      due_.pop();
+      c->paced({}, false);
+    }
     for (auto& c : conns_)
       c->stop();
     drain_.expires_after(std::chrono::duration_cast<clock_type::duration>(
@@ -374,6 +385,16 @@ public:
     drain_.cancel();
   }
 
+  /// Open loop: `c` sends its next request at `due`. One pacer timer per
+  /// worker, waking for the earliest due request and releasing every one due
+  /// within the next `pacing_window`: a timer wait per request would cost a
+  /// thread wake-up per request and make the client, not the server, the
+  /// thing measured.
+  void schedule(connection* c, clock_type::time_point due) {
+    due_.push({due, c});
+    arm_pacer();
+  }
+
   void note_error(const char* what, const error_code& ec) {
     std::string key = std::string{what} + ": " + ec.message();
     if (result.errors.size() < 64 || result.errors.count(key))
@@ -389,8 +410,33 @@ public:
   clock_type::time_point last_answer{};
 
 private:
+  static constexpr auto pacing_window = std::chrono::microseconds(500);
+
+  void arm_pacer() {
+    if (pacer_armed_ || due_.empty() || stopping_)
+      return;
+    pacer_armed_ = true;
+    pacer_.expires_at(due_.top().first);
+    pacer_.async_wait([this](error_code ec) {
+      pacer_armed_ = false;
+      if (ec == asio::error::operation_aborted)
+        return; // stop() released every waiting connection
+      auto horizon = clock_type::now() + pacing_window;
+      while (!due_.empty() && due_.top().first <= horizon && !stopping_) {
+        auto [due, c] = due_.top();
+        due_.pop();
+        c->paced(due, true);
+      }
+      arm_pacer();
+    });
+  }
+
   shared_state& s_;
   asio::io_context io_{1};
+  using pending_send = std::pair<clock_type::time_point, connection*>;
+  std::priority_queue<pending_send, std::vector<pending_send>, std::greater<>> due_;
+  timer_type pacer_{io_.get_executor()};
+  bool pacer_armed_ = false;
   timer_type deadline_{io_.get_executor()};
   timer_type drain_{io_.get_executor()};
   std::vector<std::unique_ptr<connection>> conns_;
@@ -453,23 +499,22 @@ void connection::next() {
     double due_s = (index_ + static_cast<double>(paced_++) * o.connections) / o.rate;
     auto due = s_.t0 + std::chrono::duration_cast<clock_type::duration>(
                          std::chrono::duration<double>(due_s));
-    if (due > clock_type::now()) {
-      timer_.expires_at(due);
-      timer_.async_wait(bind_memory(wait_mem_, [this, due](error_code ec) {
-        if (ec == asio::error::operation_aborted || w_.stopping())
-          return go_idle(); // stop() cancelled the wait
-        if (ec)
-          w_.note_error("pacing timer", ec);
-        send(due);
-      }));
-      return;
-    }
+    if (due > clock_type::now())
+      return w_.schedule(this, due);
     // Late (the previous answer took longer than the interval): send now,
     // and count the latency from when it was due, so a slow server is not
     // hidden by the client waiting for it (coordinated omission).
     return send(due);
   }
   send(clock_type::now());
+}
+
+void connection::paced(clock_type::time_point due, bool go) {
+  if (!go || w_.stopping())
+    return go_idle();
+  // Sent a little early (the pacer releases what is due within its window):
+  // count from the actual send, never from before it.
+  send(std::max(due, clock_type::now()));
 }
 
 std::uint32_t connection::pick_token() {
