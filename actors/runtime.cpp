@@ -182,7 +182,7 @@ void runtime::ingest(const ingest_command& cmd, ingest_callback done) {
   problem refusal;
   auto actor = find_token(cmd.secret, refusal);
   if (!actor)
-    return done({std::move(refusal), 0, 0});
+    return done({std::move(refusal), 0, 0, {}});
   // One parser per I/O thread, reused: its buffers grow to the largest body
   // seen and stay. Validation happens here, on the I/O thread, so the token
   // actor only decides; its verdict comes after authentication.
