@@ -684,16 +684,7 @@ void admin_state::patch_token(admin_job_ptr& job) {
     rec->description = std::move(*description);
   if (auto ec = init.meta->write([&](store::meta_writer& w) { w.put(*rec); }))
     return fail(job, store_problem(ec));
-  auto answer = [job, r = *rec]() mutable {
-    respond(job, reply_kind::ok, [&](json_writer& w) { write_token(w, r, nullptr); });
-  };
-  auto live = init.reg->live_token_actor(rec->hash);
-  if (!live)
-    return answer();
-  self_->request(*live, actor_timeout, update_atom::value, *rec)
-    .then([answer](caf::ok_atom) mutable { answer(); },
-          // The actor passivated meanwhile: its successor reads the new record.
-          [answer](caf::error&) mutable { answer(); });
+  apply_to_live_token(job, *rec);
 }
 
 void admin_state::revoke_token(admin_job_ptr& job) {
@@ -705,11 +696,8 @@ void admin_state::revoke_token(admin_job_ptr& job) {
     return fail(job, std::move(p));
   if (auto p = body_.text("reason", reason, false, max_reason_bytes, true))
     return fail(job, std::move(p));
-  auto answer = [job](const store::token_record& r) mutable {
-    respond(job, reply_kind::ok, [&](json_writer& w) { write_token(w, r, nullptr); });
-  };
-  if (rec->status == token_status::revoked)
-    return answer(*rec); // revoking twice changes nothing
+  if (rec->status == token_status::revoked) // revoking twice changes nothing
+    return respond(job, reply_kind::ok, [&](json_writer& w) { write_token(w, *rec, nullptr); });
   // The system's actor is made live before the write, so the live count it
   // reads at start-up includes this token and the release below is right.
   std::optional<system_actor_if> sys_actor;
@@ -722,14 +710,22 @@ void admin_state::revoke_token(admin_job_ptr& job) {
     return fail(job, store_problem(ec));
   if (sys_actor)
     self_->send(*sys_actor, release_atom::value, std::uint32_t{1});
-  auto live = init.reg->live_token_actor(rec->hash);
-  if (!live)
-    return answer(*rec);
   // Returns once the actor refuses the token and everything it let through
   // before is committed and answered.
-  self_->request(*live, actor_timeout, update_atom::value, *rec)
-    .then([answer, r = *rec](caf::ok_atom) mutable { answer(r); },
-          [answer, r = *rec](caf::error&) mutable { answer(r); });
+  apply_to_live_token(job, *rec);
+}
+
+void admin_state::apply_to_live_token(admin_job_ptr& job, const store::token_record& rec) {
+  auto answer = [job, rec]() mutable {
+    respond(job, reply_kind::ok, [&](json_writer& w) { write_token(w, rec, nullptr); });
+  };
+  auto live = init.reg->live_token_actor(rec.hash);
+  if (!live)
+    return answer();
+  self_->request(*live, actor_timeout, update_atom::value, rec)
+    .then([answer](caf::ok_atom) mutable { answer(); },
+          // The actor passivated meanwhile: its successor reads the new record.
+          [answer](caf::error&) mutable { answer(); });
 }
 
 void admin_state::set_token_security(admin_job_ptr& job) {
@@ -764,15 +760,7 @@ void admin_state::set_token_security(admin_job_ptr& job) {
   rec->security_changed_at_us = now_us();
   if (auto ec = init.meta->write([&](store::meta_writer& w) { w.put(*rec); }))
     return fail(job, store_problem(ec));
-  auto answer = [job, r = *rec]() mutable {
-    respond(job, reply_kind::ok, [&](json_writer& w) { write_token(w, r, nullptr); });
-  };
-  auto live = init.reg->live_token_actor(rec->hash);
-  if (!live)
-    return answer();
-  self_->request(*live, actor_timeout, update_atom::value, *rec)
-    .then([answer](caf::ok_atom) mutable { answer(); },
-          [answer](caf::error&) mutable { answer(); });
+  apply_to_live_token(job, *rec);
 }
 
 void admin_state::token_usage_of(admin_job_ptr& job) {

@@ -71,6 +71,10 @@ private:
   void system_usage_of(admin_job_ptr& job);
   void list_messages(admin_job_ptr& job);
 
+  /// After a token's record was written: hands it to the token's live actor
+  /// (if any), then answers with it once the actor applied it.
+  void apply_to_live_token(admin_job_ptr& job, const store::token_record& rec);
+
   /// The caps a tenant's systems enforce: tier row plus overrides.
   tier_caps caps_of(const store::tenant_record& t) const;
   /// Reads `overrides` from the body into `o` (absent keeps, null removes).

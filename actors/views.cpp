@@ -32,25 +32,8 @@ void write_tenant(json_writer& w, const store::tenant_record& t, const tier_caps
     .field("name", t.name)
     .field("tier", to_string(t.tier))
     .field("created_at", format_rfc3339_us(t.created_at_us));
-  auto& o = t.overrides;
-  w.key("overrides").begin_object();
-  if (o.tokens_per_system)
-    w.field("tokens_per_system", static_cast<std::uint64_t>(*o.tokens_per_system));
-  if (o.max_retention_days)
-    w.field("max_retention_days", *o.max_retention_days);
-  if (o.steady_rate)
-    w.field("steady_rate", *o.steady_rate);
-  if (o.burst_rate)
-    w.field("burst_rate", *o.burst_rate);
-  if (o.inline_cap_bytes)
-    w.field("inline_cap_bytes", *o.inline_cap_bytes);
-  if (o.sampling)
-    w.field("sampling", *o.sampling);
-  if (o.sample_one_in)
-    w.field("sample_one_in", static_cast<std::uint64_t>(*o.sample_one_in));
-  if (o.shadow)
-    w.field("shadow", *o.shadow);
-  w.end_object();
+  w.key("overrides");
+  write_json(w, t.overrides);
   w.key("limits").begin_object();
   w.key("tokens_per_system");
   if (caps.tokens_per_system == 0)

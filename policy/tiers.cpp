@@ -3,6 +3,7 @@
 #include <array>
 #include <string>
 
+#include "policy/json_writer.hpp"
 #include "policy/retention.hpp"
 
 namespace sluice {
@@ -122,6 +123,27 @@ tier_caps effective_caps(const tier_caps& row, const cap_overrides& o) {
     caps.default_retention_days = best;
   }
   return caps;
+}
+
+void write_json(json_writer& w, const cap_overrides& o) {
+  w.begin_object();
+  if (o.tokens_per_system)
+    w.field("tokens_per_system", static_cast<std::uint64_t>(*o.tokens_per_system));
+  if (o.max_retention_days)
+    w.field("max_retention_days", *o.max_retention_days);
+  if (o.steady_rate)
+    w.field("steady_rate", *o.steady_rate);
+  if (o.burst_rate)
+    w.field("burst_rate", *o.burst_rate);
+  if (o.inline_cap_bytes)
+    w.field("inline_cap_bytes", *o.inline_cap_bytes);
+  if (o.sampling)
+    w.field("sampling", *o.sampling);
+  if (o.sample_one_in)
+    w.field("sample_one_in", static_cast<std::uint64_t>(*o.sample_one_in));
+  if (o.shadow)
+    w.field("shadow", *o.shadow);
+  w.end_object();
 }
 
 problem check_caps(const tier_caps& caps) {

@@ -83,6 +83,12 @@ tier_caps effective_caps(const tier_caps& tier_row, const cap_overrides& o);
 /// that is a retention value, a default it allows, rates and caps > 0.
 problem check_caps(const tier_caps& caps);
 
+class json_writer;
+
+/// Writes overrides as a JSON object holding only the fields that are set:
+/// the same shape in the metadata store and in the admin API.
+void write_json(json_writer& w, const cap_overrides& o);
+
 /// Checks override values on their own (rates > 0, a retention ceiling that
 /// is a retention value, sample_one_in >= 2, …); ok or invalid_argument.
 problem check_overrides(const cap_overrides& o);

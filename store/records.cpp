@@ -131,28 +131,6 @@ bool read_opt(simdjson::dom::element v, std::optional<T>& out) {
   return true;
 }
 
-// Overrides: only the fields that are set are stored.
-void write(json_writer& w, const cap_overrides& o) {
-  w.begin_object();
-  if (o.tokens_per_system)
-    w.field("tokens_per_system", static_cast<std::uint64_t>(*o.tokens_per_system));
-  if (o.max_retention_days)
-    w.field("max_retention_days", *o.max_retention_days);
-  if (o.steady_rate)
-    w.field("steady_rate", *o.steady_rate);
-  if (o.burst_rate)
-    w.field("burst_rate", *o.burst_rate);
-  if (o.inline_cap_bytes)
-    w.field("inline_cap_bytes", *o.inline_cap_bytes);
-  if (o.sampling)
-    w.field("sampling", *o.sampling);
-  if (o.sample_one_in)
-    w.field("sample_one_in", static_cast<std::uint64_t>(*o.sample_one_in));
-  if (o.shadow)
-    w.field("shadow", *o.shadow);
-  w.end_object();
-}
-
 bool read(simdjson::dom::element v, cap_overrides& o) {
   return for_each_member(v, [&](std::string_view k, simdjson::dom::element x) {
     if (k == "tokens_per_system")
@@ -315,7 +293,7 @@ std::string encode(const tenant_record& r) {
       .field("tier", to_string(r.tier))
       .field("created_at_us", r.created_at_us)
       .key("overrides");
-  write(w, r.overrides);
+  write_json(w, r.overrides);
   w.end_object();
   return out;
 }
