@@ -84,21 +84,25 @@ void token_state::apply(store::token_record rec) {
   drain(); // a revoke or a raised limit settles waiting jobs at once
 }
 
+problem token_state::refusal(std::int64_t now) const {
+  auto& rec = init.record;
+  if (auto e = usable(rec.status, rec.expires_at_us, now); e != errc::ok)
+    return make_problem(e);
+  // Personal and service tokens are genuine but belong to the admin port.
+  if (rec.kind != token_kind::ingest)
+    return make_problem(errc::insufficient_scope,
+                        "only ingest (al_) tokens may use the ingest port");
+  return {};
+}
+
 void token_state::ingest(ingest_job_ptr& job) {
   auto now = now_us();
   last_activity_us_ = now;
   auto& rec = init.record;
-  if (auto e = usable(rec.status, rec.expires_at_us, now); e != errc::ok) {
+  if (auto p = refusal(now)) {
     usage_.rejected(now, rejection::unauthorized);
     usage_dirty_ = true;
-    return job->complete({make_problem(e), 0, 0, {}});
-  }
-  if (rec.kind != token_kind::ingest) {
-    usage_.rejected(now, rejection::unauthorized);
-    usage_dirty_ = true;
-    return job->complete(
-      {make_problem(errc::insufficient_scope, "only ingest (al_) tokens may write messages"),
-       0, 0, {}});
+    return job->complete({std::move(p), 0, 0, {}});
   }
   last_used_at_us_ = now;
   if (last_ip_ != job->client_ip)
@@ -154,10 +158,9 @@ void token_state::drain() {
   auto now = now_us();
   while (!waiting_.empty()) {
     auto& job = waiting_.front();
-    if (usable(init.record.status, init.record.expires_at_us, now) != errc::ok) {
+    if (auto p = refusal(now)) {
       usage_.rejected(now, rejection::unauthorized);
-      job->complete({make_problem(usable(init.record.status, init.record.expires_at_us, now)),
-                     0, 0, {}});
+      job->complete({std::move(p), 0, 0, {}});
     } else if (!gate(job, now)) {
       return; // still waiting for a decision
     }
@@ -168,10 +171,9 @@ void token_state::drain() {
 void token_state::describe(info_job_ptr& job) {
   auto now = now_us();
   last_activity_us_ = now;
-  auto& rec = init.record;
-  if (auto e = usable(rec.status, rec.expires_at_us, now); e != errc::ok)
-    return job->complete({make_problem(e), reply_kind::ok, {}});
-  job->token = rec;
+  if (auto p = refusal(now))
+    return job->complete({std::move(p), reply_kind::ok, {}});
+  job->token = init.record;
   job->token_limit = limiter_.state(now);
   self_->send(init.system, info_atom::value, std::move(job));
 }

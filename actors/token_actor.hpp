@@ -40,6 +40,9 @@ struct token_state {
   token_init init;
 
 private:
+  /// Why this token may not use the ingest port at `now` (status, expiry,
+  /// kind); ok when it may.
+  problem refusal(std::int64_t now) const;
   void ingest(ingest_job_ptr& job);
   /// The token's own limit: passes the job on to the system actor, refuses
   /// it, or returns false when it must wait for an open reservation.

@@ -158,8 +158,9 @@ BOOST_AUTO_TEST_CASE(tokens_of_other_kinds_are_403_where_they_do_not_belong) {
   sluice_fixture f;
   auto tok = f.ingest_token();
   auto c = f.ingest();
-  // A superuser's personal token cannot ingest ...
+  // A superuser's personal token cannot ingest, nor ask which system it is ...
   expect_error(post_messages(c, f.superuser(), R"({"message":"x"})"), 403, "insufficient_scope");
+  expect_error(c.get("/systems/me", bearer(f.superuser())), 403, "insufficient_scope");
   // ... and an ingest token cannot use the admin API: write-only.
   auto a = f.admin();
   expect_error(a.get("/api/v1/tenants", bearer(tok.secret)), 403, "insufficient_scope");
