@@ -3,9 +3,10 @@
 #include <caf/actor_system.hpp>
 
 #include <charconv>
-#include <unordered_set>
 #include <iostream>
+#include <unordered_set>
 
+#include "actors/spawn.hpp"
 #include "actors/store_problem.hpp"
 #include "actors/views.hpp"
 #include "policy/base62.hpp"
@@ -30,11 +31,6 @@ constexpr std::size_t max_page = 1000;
 /// How long the admin actor waits for a token or system actor to answer.
 constexpr auto actor_timeout = std::chrono::seconds(10);
 
-admin_actor_if::behavior_type admin_fn(admin_actor_if::stateful_pointer<admin_state> self,
-                                       admin_init init) {
-  self->state.init = std::move(init);
-  return self->state.make_behavior();
-}
 
 void fail(admin_job_ptr& job, problem p) {
   job->complete({std::move(p), reply_kind::ok, {}});
@@ -157,7 +153,7 @@ std::optional<std::int64_t> preset_us(std::string_view p) {
 } // namespace
 
 admin_actor_if spawn_admin_actor(caf::actor_system& sys, admin_init init) {
-  return sys.spawn<caf::detached>(admin_fn, std::move(init));
+  return spawn_state<admin_actor_if, admin_state, caf::detached>(sys, std::move(init));
 }
 
 admin_actor_if::behavior_type admin_state::make_behavior() {

@@ -5,23 +5,14 @@
 
 #include <iostream>
 
+#include "actors/spawn.hpp"
 #include "actors/store_problem.hpp"
 #include "policy/time.hpp"
 
 namespace sluice {
 
-namespace {
-
-storage_actor_if::behavior_type storage_fn(storage_actor_if::stateful_pointer<storage_state> self,
-                                           storage_init init) {
-  self->state.init = init;
-  return self->state.make_behavior();
-}
-
-} // namespace
-
 storage_actor_if spawn_storage_actor(caf::actor_system& sys, storage_init init) {
-  return sys.spawn<caf::detached>(storage_fn, init);
+  return spawn_state<storage_actor_if, storage_state, caf::detached>(sys, std::move(init));
 }
 
 storage_actor_if::behavior_type storage_state::make_behavior() {

@@ -3,24 +3,15 @@
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 
+#include "actors/spawn.hpp"
 #include "policy/ids.hpp"
 #include "policy/json_writer.hpp"
 #include "policy/time.hpp"
 
 namespace sluice {
 
-namespace {
-
-system_actor_if::behavior_type system_fn(system_actor_if::stateful_pointer<system_state> self,
-                                         system_init init) {
-  self->state.init = std::move(init);
-  return self->state.make_behavior();
-}
-
-} // namespace
-
 system_actor_if spawn_system_actor(caf::actor_system& sys, system_init init) {
-  return sys.spawn(system_fn, std::move(init));
+  return spawn_state<system_actor_if, system_state>(sys, std::move(init));
 }
 
 system_actor_if::behavior_type system_state::make_behavior() {

@@ -3,22 +3,13 @@
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 
+#include "actors/spawn.hpp"
 #include "policy/time.hpp"
 
 namespace sluice {
 
-namespace {
-
-token_actor_if::behavior_type token_fn(token_actor_if::stateful_pointer<token_state> self,
-                                       token_init init) {
-  self->state.init = std::move(init);
-  return self->state.make_behavior();
-}
-
-} // namespace
-
 token_actor_if spawn_token_actor(caf::actor_system& sys, token_init init) {
-  return sys.spawn(token_fn, std::move(init));
+  return spawn_state<token_actor_if, token_state>(sys, std::move(init));
 }
 
 token_actor_if::behavior_type token_state::make_behavior() {
