@@ -11,6 +11,7 @@
 #include "actors/gateway.hpp"
 #include "policy/limiters.hpp"
 #include "policy/message.hpp"
+#include "policy/usage.hpp"
 #include "store/records.hpp"
 
 namespace sluice {
@@ -38,6 +39,15 @@ struct commit_report {
   std::uint64_t bytes = 0;      ///< bytes of the messages acknowledged
   std::uint32_t failed = 0;     ///< jobs whose commit failed
 };
+
+/// Counts what storage committed (and failed to) in a token's or system's
+/// usage.
+inline void count_commit(usage_meter& usage, const commit_report& r, std::int64_t now_us) {
+  if (r.requests > 0)
+    usage.accepted(now_us, r.requests, r.messages, r.duplicates, r.bytes);
+  if (r.failed > 0)
+    usage.rejected(now_us, rejection::storage_error, r.failed);
+}
 
 /// What a system actor decided on a request a token let through, told back
 /// to the token so it can settle its reservation and count the outcome.

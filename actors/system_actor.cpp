@@ -40,11 +40,7 @@ system_actor_if::behavior_type system_state::make_behavior() {
     [this](barrier_atom) { return self_->delegate(init.storage, barrier_atom::value); },
     [this](caf::get_atom) { return snapshot(); },
     [this](committed_atom, const commit_report& r) {
-      auto now = now_us();
-      if (r.requests > 0)
-        usage_.accepted(now, r.requests, r.messages, r.duplicates, r.bytes);
-      if (r.failed > 0)
-        usage_.rejected(now, rejection::storage_error, r.failed);
+      count_commit(usage_, r, now_us());
       usage_dirty_ = true;
     },
     [this](flush_atom) {

@@ -52,11 +52,7 @@ token_actor_if::behavior_type token_state::make_behavior() {
       drain();
     },
     [this](committed_atom, const commit_report& r) {
-      auto now = now_us();
-      if (r.requests > 0)
-        usage_.accepted(now, r.requests, r.messages, r.duplicates, r.bytes);
-      if (r.failed > 0)
-        usage_.rejected(now, rejection::storage_error, r.failed);
+      count_commit(usage_, r, now_us());
       usage_dirty_ = true;
     },
     [this](flush_atom) {
