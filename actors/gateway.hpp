@@ -73,8 +73,7 @@ public:
   virtual void ingest(const ingest_command& cmd, ingest_callback done) = 0;
 
   /// Describes the token presented (GET /systems/me).
-  virtual void whoami(std::string_view secret, std::string_view client_ip,
-                      json_callback done) = 0;
+  virtual void whoami(std::string_view secret, json_callback done) = 0;
 
   /// Runs an admin API call.
   virtual void admin(admin_command&& cmd, json_callback done) = 0;

@@ -49,6 +49,12 @@ inline void count_commit(usage_meter& usage, const commit_report& r, std::int64_
     usage.rejected(now_us, rejection::storage_error, r.failed);
 }
 
+/// Usage as an actor hands it out or stores it: totals, and the minutes of
+/// the last hour that saw anything (the inverse of usage_meter::restore).
+inline store::usage_record usage_snapshot(const usage_meter& usage, std::int64_t now_us) {
+  return {usage.totals(), usage.active_minutes(now_us)};
+}
+
 /// What a system actor decided on a request a token let through, told back
 /// to the token so it can settle its reservation and count the outcome.
 enum class system_outcome : std::uint8_t {
@@ -144,7 +150,6 @@ using ingest_job_ptr = std::shared_ptr<ingest_job>;
 /// A GET /systems/me request: the token actor fills in the token, the system
 /// actor the rest, and answers.
 struct info_job {
-  std::string client_ip;
   store::token_record token;
   std::optional<limit_state> token_limit;
   reply_once<json_reply> complete;

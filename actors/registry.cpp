@@ -80,15 +80,6 @@ std::vector<token_actor_if> registry::live_token_actors() {
   return out;
 }
 
-std::size_t registry::live_tokens() const {
-  std::size_t n = 0;
-  for (auto& s : shards_) {
-    std::lock_guard guard{s.mtx};
-    n += s.tokens.size();
-  }
-  return n;
-}
-
 system_terms terms_of(const tier_table& tiers, const store::tenant_record& tenant) {
   system_terms t;
   t.tier = tenant.tier;

@@ -70,9 +70,6 @@ public:
   /// the admin actor writes a change to the store before it asks.
   std::optional<system_actor_if> live_system_actor(std::uint64_t id);
 
-  /// Number of live token actors.
-  std::size_t live_tokens() const;
-
   /// Every live system actor (for the usage flush and exit at shutdown).
   std::vector<system_actor_if> live_system_actors();
 

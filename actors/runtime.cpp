@@ -195,13 +195,12 @@ void runtime::ingest(const ingest_command& cmd, ingest_callback done) {
   caf::anon_send(*actor, ingest_atom::value, std::move(job));
 }
 
-void runtime::whoami(std::string_view secret, std::string_view client_ip, json_callback done) {
+void runtime::whoami(std::string_view secret, json_callback done) {
   problem refusal;
   auto actor = find_token(secret, refusal);
   if (!actor)
     return done({std::move(refusal), reply_kind::ok, {}});
   auto job = std::make_shared<info_job>();
-  job->client_ip.assign(client_ip);
   job->complete = reply_once<json_reply>{std::move(done)};
   caf::anon_send(*actor, info_atom::value, std::move(job));
 }

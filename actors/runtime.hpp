@@ -54,7 +54,7 @@ public:
 
   // gateway
   void ingest(const ingest_command& cmd, ingest_callback done) override;
-  void whoami(std::string_view secret, std::string_view client_ip, json_callback done) override;
+  void whoami(std::string_view secret, json_callback done) override;
   void admin(admin_command&& cmd, json_callback done) override;
   bool healthy() const override;
 

@@ -198,10 +198,7 @@ void system_state::describe(info_job_ptr& job) {
 }
 
 system_usage system_state::snapshot() const {
-  system_usage out;
-  out.usage.totals = usage_.totals();
-  out.usage.minutes = usage_.active_minutes(now_us());
-  return out;
+  return {usage_snapshot(usage_, now_us())};
 }
 
 void system_state::flush_usage() {

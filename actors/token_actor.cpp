@@ -166,12 +166,7 @@ void token_state::describe(info_job_ptr& job) {
 }
 
 token_usage token_state::snapshot() const {
-  token_usage out;
-  out.usage.totals = usage_.totals();
-  out.usage.minutes = usage_.active_minutes(now_us());
-  out.last_used_at_us = last_used_at_us_;
-  out.last_ip = last_ip_;
-  return out;
+  return {usage_snapshot(usage_, now_us()), last_used_at_us_, last_ip_};
 }
 
 void token_state::flush_usage() {

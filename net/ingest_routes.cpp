@@ -170,7 +170,7 @@ void ingest_routes::handle(const http_request& req, responder res) {
       return res.send(method_not_allowed_response("GET"));
     std::string scratch;
     auto secret = extract_token(req, scratch);
-    gateway_.whoami(secret, req.peer_ip, [res](json_reply&& reply) {
+    gateway_.whoami(secret, [res](json_reply&& reply) {
       res.send(to_response(std::move(reply)));
     });
     return;
