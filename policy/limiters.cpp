@@ -106,8 +106,11 @@ void request_limiter::configure(std::optional<rate_limit> limit, bool shadow,
 }
 
 limit_state request_limiter::snapshot() const {
-  auto free = bucket_.level() - static_cast<double>(pending_);
-  return {limit_->count, limit_->window_s, whole(free), seconds_up(bucket_.full_in_us())};
+  // Reserved room is as good as taken: the request it is held for is the
+  // one being answered (or one before it), so Remaining and Reset count it.
+  auto pending = static_cast<double>(pending_);
+  auto free = bucket_.level() - pending;
+  return {limit_->count, limit_->window_s, whole(free), seconds_up(bucket_.full_in_us(pending))};
 }
 
 std::optional<limit_state> request_limiter::state(std::int64_t now_us) {

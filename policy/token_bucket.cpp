@@ -30,10 +30,11 @@ std::int64_t token_bucket::wait_us(double n) const noexcept {
   return static_cast<std::int64_t>(std::ceil((n - level_) / rate_per_us_));
 }
 
-std::int64_t token_bucket::full_in_us() const noexcept {
-  if (level_ >= capacity_ || rate_per_us_ <= 0)
+std::int64_t token_bucket::full_in_us(double held) const noexcept {
+  auto level = level_ - held;
+  if (level >= capacity_ || rate_per_us_ <= 0)
     return 0;
-  return static_cast<std::int64_t>(std::ceil((capacity_ - level_) / rate_per_us_));
+  return static_cast<std::int64_t>(std::ceil((capacity_ - level) / rate_per_us_));
 }
 
 std::uint32_t retry_after_seconds(std::int64_t wait_us) noexcept {

@@ -32,8 +32,9 @@ public:
   /// flow in but cannot all be held.
   std::int64_t wait_us(double n) const noexcept;
 
-  /// µs until the bucket is full again.
-  std::int64_t full_in_us() const noexcept;
+  /// µs until the bucket is full again once `held` more units (reserved for
+  /// requests not yet settled) have been taken.
+  std::int64_t full_in_us(double held = 0) const noexcept;
 
 private:
   double capacity_ = 0;

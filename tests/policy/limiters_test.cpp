@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include <vector>
+
 #include "policy/limiters.hpp"
 
 using namespace sluice;
@@ -103,6 +105,30 @@ BOOST_AUTO_TEST_CASE(a_request_that_fits_only_if_a_reservation_is_returned_waits
   BOOST_TEST(static_cast<int>(token.check(0).gate) == static_cast<int>(token_gate::reserved));
   token.resolve(true, 0);
   BOOST_TEST(static_cast<int>(token.check(0).gate) == static_cast<int>(token_gate::reject));
+}
+
+BOOST_AUTO_TEST_CASE(reset_counts_the_request_being_answered) {
+  // 3/minute: each request takes a third of the window to flow back in, so
+  // after the first, second and third request the bucket is full again in
+  // 20, 40 and 60 seconds. The state a client reads is taken while the
+  // request still holds its reservation, and after it was settled.
+  request_limiter token;
+  token.configure(rate_limit{3, 60}, false, 0);
+  std::vector<std::uint64_t> on_check, after_settle;
+  for (int i = 0; i < 3; ++i) {
+    auto c = token.check(0);
+    BOOST_REQUIRE(c.gate == token_gate::reserved);
+    on_check.push_back(c.state.reset_s);
+    token.resolve(true, 0);
+    after_settle.push_back(token.state(0)->reset_s);
+  }
+  BOOST_TEST(on_check == (std::vector<std::uint64_t>{20, 40, 60}), boost::test_tools::per_element());
+  BOOST_TEST(after_settle == (std::vector<std::uint64_t>{20, 40, 60}),
+             boost::test_tools::per_element());
+  // Remaining agrees: 2, 1, 0 left, and 20 s later one request flowed back.
+  BOOST_TEST(token.state(0)->remaining == 0u);
+  BOOST_TEST(token.state(20 * s)->remaining == 1u);
+  BOOST_TEST(token.state(20 * s)->reset_s == 40u);
 }
 
 BOOST_AUTO_TEST_CASE(free_tier_samples_for_sixty_seconds_after_hitting_the_cap) {
