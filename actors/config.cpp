@@ -1,6 +1,11 @@
 #include "actors/config.hpp"
 
+#include <caf/config.hpp>
+#include <caf/config_value.hpp>
+
 #include <chrono>
+#include <string_view>
+#include <vector>
 
 namespace sluice {
 
@@ -8,6 +13,57 @@ namespace {
 
 std::chrono::milliseconds to_ms(caf::timespan t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t);
+}
+
+/// The config sections that are Sluice's, in the order configs/sluice.conf
+/// lists them. The actor library's own options live in other sections.
+constexpr std::string_view sluice_sections[] = {
+  "global", "ingest", "admin", "storage", "tokens", "tier-free", "tier-pro", "tier-enterprise",
+};
+
+/// The one option of the actor library that Sluice documents and sets.
+constexpr std::string_view scheduler_threads_key = "max-threads";
+
+/// A value as the config file writes it: durations with a unit, strings
+/// double-quoted (CAF's own rendering).
+std::string render_value(const caf::config_value& v) {
+  if (auto t = caf::get_if<caf::timespan>(&v)) {
+    // CAF renders durations in its largest unit that divides them ("0d");
+    // the config file reads "60s" or "250ms" better.
+    auto ns = t->count();
+    constexpr std::int64_t s = 1'000'000'000;
+    if (ns != 0 && ns % (3600 * s) == 0)
+      return std::to_string(ns / (3600 * s)) + "h";
+    if (ns != 0 && ns % (60 * s) == 0)
+      return std::to_string(ns / (60 * s)) + "min";
+    if (ns % s == 0)
+      return std::to_string(ns / s) + "s";
+    if (ns % 1'000'000 == 0)
+      return std::to_string(ns / 1'000'000) + "ms";
+    return std::to_string(ns / 1'000) + "us";
+  }
+  return caf::to_string(v);
+}
+
+std::string_view sv(caf::string_view s) {
+  return {s.data(), s.size()};
+}
+
+/// Calls `f(section, option)` for each of Sluice's options, section by section.
+template <class F>
+void for_each_sluice_option(const caf::config_option_set& opts, F&& f) {
+  // CAF's own command-line switches share the global section; sluiced
+  // handles those itself (and --config-file has no value to dump).
+  auto cafs_own = [](const caf::config_option& opt) {
+    auto name = sv(opt.long_name());
+    return sv(opt.category()) == "global"
+           && (name == "help" || name == "long-help" || name == "dump-config"
+               || name == "config-file");
+  };
+  for (auto section : sluice_sections)
+    for (auto& opt : opts)
+      if (sv(opt.category()) == section && !cafs_own(opt))
+        f(section, opt);
 }
 
 } // namespace
@@ -104,8 +160,156 @@ net::server_options sluice_config::admin_server() const {
   return o;
 }
 
-std::string sluice_config::help() const {
-  return custom_options_.help_text(false);
+std::string sluice_config::help(bool long_help) const {
+  std::string out =
+    "Options. Each is also a key of the config file (--config-file=FILE, see\n"
+    "configs/sluice.conf): a key of [global] is --<key>=VALUE on the command line,\n"
+    "any other --<section>.<key>=VALUE. Durations take a unit (ms, s, min, h);\n"
+    "sizes are bytes. Defaults in brackets.\n\n"
+    "  --config-file=FILE                        read options from FILE first (the command\n"
+    "                                            line wins); configs/sluice.conf documents each\n";
+  std::string_view current;
+  for_each_sluice_option(custom_options_, [&](std::string_view section, const caf::config_option& opt) {
+    if (section != current) {
+      current = section;
+      out += "\n[";
+      out += section;
+      out += "]\n";
+    }
+    std::string flag = "  --";
+    if (section != "global") {
+      flag += section;
+      flag += '.';
+    }
+    flag += sv(opt.long_name());
+    flag += '=';
+    flag += sv(opt.type_name());
+    if (flag.size() < 44)
+      flag.resize(44, ' ');
+    else
+      flag += "\n" + std::string(44, ' ');
+    out += flag;
+    out += sv(opt.description());
+    if (auto v = opt.get())
+      out += " [" + render_value(*v) + "]";
+    out += '\n';
+  });
+  out += "\n[scheduler]\n";
+  std::string flag = "  --scheduler.max-threads=uint";
+  flag.resize(44, ' ');
+  out += flag + "threads running the token and system actors ["
+         + std::to_string(caf::get_or(content, "scheduler.max-threads", defaults::scheduler_threads))
+         + "]\n";
+  out += "\nOther commands:\n"
+         "  --help, -h                                this list\n"
+         "  --long-help                               this list and the actor library's own options\n"
+         "  --version                                 the version of sluiced\n"
+         "  --dump-config                             the effective configuration in the config-file\n"
+         "                                            format, then exit (touches nothing)\n";
+  if (long_help)
+    out += "\nThe actor library's own options (CAF " + std::to_string(CAF_VERSION / 10000) + "."
+           + std::to_string(CAF_VERSION / 100 % 100) + "." + std::to_string(CAF_VERSION % 100)
+           + "); Sluice sets only scheduler.max-threads:\n\n"
+           + custom_options_.help_text(false);
+  return out;
+}
+
+std::string sluice_config::check_file(const std::string& path) const {
+  auto parsed = parse_config_file(path.c_str());
+  if (!parsed)
+    return "config file " + path + ": " + render(parsed.error());
+  auto is_sluice_section = [](std::string_view name) {
+    for (auto s : sluice_sections)
+      if (s == name)
+        return true;
+    return false;
+  };
+  auto check_one = [&](std::string_view section, const std::string& key,
+                       const caf::config_value& value) -> std::string {
+    auto where = "config file " + path + ": [" + std::string{section} + "] " + key;
+      auto opt = custom_options_.qualified_name_lookup(
+        caf::string_view{section.data(), section.size()}, caf::string_view{key.data(), key.size()});
+    if (!opt)
+      return where + " is not an option of this section";
+    if (opt->check(value))
+      return where + " = " + caf::to_string(value) + " is not a valid "
+             + std::string{sv(opt->type_name())};
+    return {};
+  };
+  for (auto& [name, value] : *parsed) {
+    std::string problem;
+    // CAF reads the keys of [global] (and any before the first header) as
+    // top-level keys; every other section is a dictionary.
+    if (auto section = caf::get_if<caf::settings>(&value)) {
+      if (!is_sluice_section(name))
+        continue;
+      for (auto& [key, v] : *section)
+        if (problem = check_one(name, key, v); !problem.empty())
+          break;
+    } else {
+      problem = check_one("global", name, value);
+    }
+    if (!problem.empty())
+      return problem;
+  }
+  return {};
+}
+
+std::string sluice_config::validate(std::string& option) const {
+  auto fail = [&](std::string o, std::string what) {
+    option = "--" + std::move(o) + "=…";
+    return what;
+  };
+  if (ingest_threads < 1 || ingest_threads > 64)
+    return fail("ingest.threads", "ingest.threads must be 1 to 64, not " + std::to_string(ingest_threads));
+  for (auto [name, value] : {std::pair{"ingest.max-request-bytes", ingest_max_request_bytes},
+                            std::pair{"ingest.max-header-bytes", ingest_max_header_bytes},
+                            std::pair{"ingest.max-connections", ingest_max_connections},
+                            std::pair{"ingest.max-batch-messages", max_batch_messages},
+                            std::pair{"admin.max-request-bytes", admin_max_request_bytes},
+                            std::pair{"admin.max-connections", admin_max_connections},
+                            std::pair{"storage.batch-max-messages", batch_max_messages}})
+    if (value == 0)
+      return fail(name, std::string{name} + " must be at least 1");
+  for (auto [name, value] : {std::pair{"ingest.idle-timeout", ingest_idle_timeout},
+                            std::pair{"ingest.request-timeout", ingest_request_timeout},
+                            std::pair{"admin.idle-timeout", admin_idle_timeout},
+                            std::pair{"admin.request-timeout", admin_request_timeout},
+                            std::pair{"storage.expiry-interval", expiry_interval},
+                            std::pair{"storage.dedup-window", dedup_window},
+                            std::pair{"tokens.idle-timeout", token_idle_timeout},
+                            std::pair{"tokens.usage-flush-interval", usage_flush_interval}})
+    if (value.count() <= 0)
+      return fail(name, std::string{name} + " must be longer than 0");
+  if (batch_latency.count() < 0)
+    return fail("storage.batch-latency", "storage.batch-latency must not be negative");
+  if (map_size > max_map_size)
+    return fail("storage.map-size", "storage.map-size is larger than storage.max-map-size");
+  if (meta_map_size > max_map_size)
+    return fail("storage.meta-map-size", "storage.meta-map-size is larger than storage.max-map-size");
+  return {};
+}
+
+std::string sluice_config::dump() const {
+  std::string out = "; sluiced " + std::string{version} + ": the effective configuration\n";
+  std::string_view current;
+  for_each_sluice_option(custom_options_, [&](std::string_view section, const caf::config_option& opt) {
+    if (section != current) {
+      current = section;
+      out += "\n[";
+      out += section;
+      out += "]\n";
+    }
+    out += sv(opt.long_name());
+    out += '=';
+    if (auto v = opt.get())
+      out += render_value(*v);
+    out += '\n';
+  });
+  out += "\n[scheduler]\n" + std::string{scheduler_threads_key} + "="
+         + std::to_string(caf::get_or(content, "scheduler.max-threads", defaults::scheduler_threads))
+         + "\n";
+  return out;
 }
 
 } // namespace sluice

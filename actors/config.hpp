@@ -11,6 +11,9 @@
 
 namespace sluice {
 
+/// The version sluiced reports (--version), from the project's CMake version.
+inline constexpr const char* version = SLUICE_VERSION;
+
 // Every limit of sluiced: its named default here, its config key in
 // configs/sluice.conf (same name), overridable as --<group>.<key>=… on the
 // command line (the options of the "global" group have no prefix).
@@ -92,8 +95,26 @@ public:
   net::server_options ingest_server() const;
   net::server_options admin_server() const;
 
-  /// Every option with its description, for --help.
-  std::string help() const;
+  /// Sluice's options grouped by config section, each with its description and
+  /// its value in this config (the defaults, before parsing), for --help. With
+  /// `long_help`, the actor library's own options follow.
+  std::string help(bool long_help) const;
+
+  /// Checks a config file the way the command line is checked: every key in a
+  /// section of Sluice's must be an option of that section with a value of
+  /// its type (CAF alone ignores unknown keys and mistyped values silently).
+  /// Sections of the actor library's own (scheduler, logger, …) are left to
+  /// it. Returns what is wrong, in one line; empty when nothing is.
+  std::string check_file(const std::string& path) const;
+
+  /// Checks the values that type-check but make no sense (no I/O thread, a
+  /// zero timeout, an initial map larger than the maximum). Returns what is
+  /// wrong and sets `option` to the option that fixes it; empty when nothing.
+  std::string validate(std::string& option) const;
+
+  /// The effective configuration of Sluice's options in the config-file
+  /// format (a valid --config-file), for --dump-config.
+  std::string dump() const;
 };
 
 } // namespace sluice

@@ -1,19 +1,28 @@
 // sluiced: the Sluice server.
 //
 //   sluiced [--config-file=FILE] [--ingest-port=N] [--admin-port=N] [--admin-host=ADDR]
-//           [--data-dir=DIR] [--bootstrap-token-file=FILE] [--<group>.<key>=VALUE …]
+//           [--data-dir=DIR] [--bootstrap-token-file=FILE] [--<section>.<key>=VALUE …]
 //   sluiced create-superuser [--data-dir=DIR] [--config-file=FILE]
+//   sluiced --help | --long-help | --version | --dump-config [options]
 //
-// Every option has a key in configs/sluice.conf; --help lists them all.
+// Every option has a key in configs/sluice.conf; --help lists them with their
+// defaults. Anything else on the command line is an error (exit status 2); a
+// start-up failure prints one line naming its cause and the option that fixes
+// it (exit status 1).
 
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
 
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "actors/bootstrap.hpp"
 #include "actors/config.hpp"
@@ -26,37 +35,113 @@ namespace {
 constexpr const char* usage_text =
   "usage: sluiced [--config-file=FILE] [--ingest-port=N] [--admin-port=N]\n"
   "               [--admin-host=ADDR] [--data-dir=DIR] [--bootstrap-token-file=FILE]\n"
-  "               [--<group>.<key>=VALUE ...]\n"
-  "       sluiced create-superuser [--data-dir=DIR] [--config-file=FILE]\n\n";
+  "               [--<section>.<key>=VALUE ...]\n"
+  "       sluiced create-superuser [--data-dir=DIR] [--config-file=FILE]\n"
+  "       sluiced --help | --long-help | --version | --dump-config [options]\n";
 
-bool wants_help(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
+/// What the command line asks for.
+enum class action { serve, create_superuser, help, long_help, version, dump_config };
+
+/// The command line, split into what sluiced does and the options CAF parses.
+struct command_line {
+  action act = action::serve;
+  std::vector<std::string> options; ///< "--key=value" arguments, in order
+};
+
+/// A command-line mistake: the message, the usage, exit status 2.
+int usage_error(const std::string& message) {
+  std::cerr << "sluiced: " << message << "\n"
+            << usage_text << "see sluiced --help for every option" << std::endl;
+  return 2;
+}
+
+/// Splits argv. Returns the exit status when the command line is wrong.
+std::optional<int> split(int argc, char** argv, command_line& out) {
+  int i = 1;
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string_view sub{argv[1]};
+    if (sub != "create-superuser")
+      return usage_error("unknown command '" + std::string{sub} + "'");
+    out.act = action::create_superuser;
+    i = 2;
+  }
+  for (; i < argc; ++i) {
     std::string_view a{argv[i]};
-    if (a == "--help" || a == "-h" || a == "-?" || a == "--long-help")
-      return true;
+    if (a == "--help" || a == "-h" || a == "-?")
+      out.act = action::help;
+    else if (a == "--long-help")
+      out.act = action::long_help;
+    else if (a == "--version")
+      out.act = action::version;
+    else if (a == "--dump-config")
+      out.act = action::dump_config;
+    else if (a.size() > 2 && a.substr(0, 2) == "--")
+      out.options.emplace_back(a);
+    else
+      return usage_error("unexpected argument '" + std::string{a} + "'");
   }
-  return false;
+  return std::nullopt;
 }
 
-/// Parses the command line into `cfg`; prints why not and returns false.
-bool parse(sluice::sluice_config& cfg, int argc, char** argv) {
-  if (auto err = cfg.parse(argc, argv)) {
-    std::cerr << "sluiced: " << cfg.render(err) << "\n" << usage_text
-              << "see sluiced --help for every option" << std::endl;
-    return false;
+/// A command-line parse error in words: CAF renders it as
+/// `parser_error(not_an_option, ({"argument" = "--x=1"}))`.
+std::string describe(const caf::error& err, const sluice::sluice_config& cfg) {
+  auto text = cfg.render(err);
+  std::string arg;
+  if (auto at = text.find("\"argument\" = \""); at != std::string::npos) {
+    auto from = at + 16;
+    arg = text.substr(from, text.find('"', from) - from);
   }
-  return true;
+  if (arg.empty())
+    return text;
+  if (text.find("not_an_option") != std::string::npos)
+    return "unknown option '--" + arg + "'";
+  return "bad value in '--" + arg + "'";
 }
 
-int create_superuser_main(int argc, char** argv) {
-  sluice::sluice_config cfg;
-  if (!parse(cfg, argc, argv))
-    return 2;
+/// Reads the options into `cfg`. Returns the exit status when they are wrong:
+/// 2 for a command-line mistake, 1 for a config file that cannot be read.
+std::optional<int> parse(sluice::sluice_config& cfg, const command_line& cl) {
+  // CAF reports a config file it cannot open as one more parse error; it is
+  // a start-up failure instead, so it is checked here first.
+  for (auto& o : cl.options) {
+    std::string_view key = "--config-file=";
+    if (o.compare(0, key.size(), key) != 0)
+      continue;
+    auto file = o.substr(key.size());
+    if (!std::ifstream{file}) {
+      std::cerr << "sluiced: cannot read config file " << file << ": "
+                << std::strerror(errno) << " (--config-file=FILE)" << std::endl;
+      return 1;
+    }
+    if (auto problem = cfg.check_file(file); !problem.empty()) {
+      std::cerr << "sluiced: " << problem << " (see sluiced --help)" << std::endl;
+      return 1;
+    }
+  }
+  std::vector<char*> argv;
+  std::string program = "sluiced";
+  argv.push_back(program.data());
+  for (auto& o : cl.options)
+    argv.push_back(const_cast<char*>(o.c_str()));
+  if (auto err = cfg.parse(static_cast<int>(argv.size()), argv.data()))
+    return usage_error(describe(err, cfg));
+  if (!cfg.remainder.empty())
+    return usage_error("unexpected argument '" + cfg.remainder.front() + "'");
+  std::string option;
+  if (auto problem = cfg.validate(option); !problem.empty()) {
+    std::cerr << "sluiced: " << problem << " (" << option << ")" << std::endl;
+    return 1;
+  }
+  return std::nullopt;
+}
+
+int create_superuser_main(const sluice::sluice_config& cfg) {
   namespace fs = std::filesystem;
   fs::path dir{cfg.data_dir};
   if (!fs::exists(dir / "meta")) {
-    std::cerr << "sluiced: no Sluice data in " << dir << " (start sluiced there first)"
-              << std::endl;
+    std::cerr << "sluiced: no Sluice data in " << dir.string()
+              << " (start sluiced there first, or give --data-dir=DIR)" << std::endl;
     return 1;
   }
   auto pepper = sluice::store::load_or_create_pepper(dir);
@@ -72,10 +157,43 @@ int create_superuser_main(int argc, char** argv) {
   return 0;
 }
 
-int serve(int argc, char** argv) {
-  sluice::sluice_config cfg;
-  if (!parse(cfg, argc, argv))
-    return 2;
+/// A base URL a person can paste: a wildcard address becomes localhost.
+std::string url(const std::string& host, std::uint16_t port) {
+  std::string h = host;
+  if (h.empty() || h == "0.0.0.0" || h == "::")
+    h = "localhost";
+  else if (h.find(':') != std::string::npos)
+    h = "[" + h + "]";
+  return "http://" + h + ":" + std::to_string(port);
+}
+
+/// The lines that end start-up: where Sluice listens, the superuser token on
+/// the first start, and one command to paste next.
+void print_banner(sluice::runtime& rt, const sluice::sluice_config& cfg) {
+  namespace fs = std::filesystem;
+  auto admin = url(cfg.admin_host, rt.admin_port());
+  std::string out = "\nsluiced " + std::string{sluice::version} + " is serving; data in "
+                    + cfg.data_dir + "; Ctrl-C stops it\n";
+  out += "  ingest URL:  " + url(cfg.ingest_host, rt.ingest_port()) + "\n";
+  out += "  admin URL:   " + admin + "   (API description: " + admin
+         + "/api/v1/openapi.json)\n";
+  const auto& file = cfg.bootstrap_token_file;
+  bool saved = !file.empty() && fs::exists(file);
+  if (!rt.first_superuser().empty()) {
+    // Printed once: only its hash is kept.
+    out += "superuser token: " + rt.first_superuser() + "\n";
+    out += saved ? "  shown only this once; saved in " + file + " (mode 0600)\n"
+                 : "  shown only this once and saved nowhere: keep it (`sluiced create-superuser"
+                   " --data-dir=" + cfg.data_dir + "` makes another)\n";
+    rt.forget_first_superuser();
+  }
+  std::string credential = saved ? "$(cat " + file + ")" : "<your alu_ token>";
+  out += "next, in another terminal:\n  curl -s -H \"Authorization: Bearer " + credential + "\" "
+         + admin + "/api/v1/tenants\n";
+  std::cout << out << std::flush;
+}
+
+int serve(sluice::sluice_config& cfg) {
   // Block the stop signals before any thread exists, so that every thread
   // inherits the mask and only sigwait below receives them.
   sigset_t stop_signals;
@@ -88,6 +206,7 @@ int serve(int argc, char** argv) {
 
   sluice::runtime rt{cfg};
   rt.start();
+  print_banner(rt, cfg);
   int sig = 0;
   sigwait(&stop_signals, &sig);
   std::cout << "sluiced: " << (sig == SIGINT ? "SIGINT" : "SIGTERM")
@@ -104,15 +223,36 @@ int main(int argc, char** argv) {
     std::cerr << "sluiced: libsodium failed to initialise" << std::endl;
     return 1;
   }
-  if (wants_help(argc, argv)) {
-    sluice::sluice_config cfg;
-    std::cout << usage_text << cfg.help() << std::endl;
-    return 0;
+  command_line cl;
+  if (auto status = split(argc, argv, cl))
+    return *status;
+  sluice::sluice_config cfg;
+  switch (cl.act) {
+    case action::help:
+    case action::long_help:
+      std::cout << usage_text << "\n" << cfg.help(cl.act == action::long_help) << std::flush;
+      return 0;
+    case action::version:
+      std::cout << "sluiced " << sluice::version << std::endl;
+      return 0;
+    default:
+      break;
   }
+  if (auto status = parse(cfg, cl))
+    return *status;
   try {
-    if (argc > 1 && std::strcmp(argv[1], "create-superuser") == 0)
-      return create_superuser_main(argc - 1, argv + 1);
-    return serve(argc, argv);
+    switch (cl.act) {
+      case action::dump_config:
+        std::cout << cfg.dump() << std::flush;
+        return 0;
+      case action::create_superuser:
+        return create_superuser_main(cfg);
+      default:
+        return serve(cfg);
+    }
+  } catch (const sluice::startup_error& e) {
+    std::cerr << "sluiced: " << e.what() << " (" << e.option() << ")" << std::endl;
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "sluiced: " << e.what() << std::endl;
     return 1;
