@@ -4,9 +4,15 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
+#include <sodium.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <stdexcept>
+#include <system_error>
 
 #include "actors/admin_actor.hpp"
 #include "actors/bootstrap.hpp"
@@ -40,10 +46,86 @@ problem no_token() {
 runtime::runtime(sluice_config& cfg) : cfg_(cfg) {
   for (auto t : {tier::free, tier::pro, tier::enterprise})
     if (auto p = check_caps(cfg_.tiers()[t]))
-      throw std::runtime_error("config [tier-" + std::string{to_string(t)} + "]: " + p.message);
+      throw startup_error("configuration [tier-" + std::string{to_string(t)} + "]: " + p.message,
+                          "--tier-" + std::string{to_string(t)} + ".<key>=VALUE or --config-file=FILE");
+  bind_servers();
+  open_data_dir();
+}
+
+namespace {
+
+/// strerror-style text starts with a capital; a line of ours continues it.
+std::string lowercase_first(std::string s) {
+  if (!s.empty() && s[0] >= 'A' && s[0] <= 'Z')
+    s[0] = static_cast<char>(s[0] - 'A' + 'a');
+  return s;
+}
+
+/// Binds one port, turning a failure into the line an operator can act on.
+std::unique_ptr<net::http_server> bind_server(const net::server_options& o,
+                                              net::request_handler& handler,
+                                              std::string_view option) {
+  try {
+    return std::make_unique<net::http_server>(o, handler);
+  } catch (const std::system_error& e) {
+    auto where = o.host + ":" + std::to_string(o.port);
+    auto code = e.code();
+    // A port in use or one below 1024 without the right is fixed by another
+    // port; anything else (no such address here, a name that does not
+    // resolve) by another host.
+    bool port_problem = code == std::errc::address_in_use || code == std::errc::permission_denied;
+    throw startup_error("cannot bind " + where + ": " + lowercase_first(code.message()),
+                        "--" + std::string{option} + (port_problem ? "-port=N" : "-host=ADDR"));
+  }
+}
+
+} // namespace
+
+void runtime::bind_servers() {
+  ingest_routes_ = std::make_unique<net::ingest_routes>(*this);
+  admin_routes_ = std::make_unique<net::admin_routes>(*this);
+  // Bound before the data directory is touched: a port in use leaves it as
+  // it was. No request is read before start().
+  ingest_server_ = bind_server(cfg_.ingest_server(), *ingest_routes_, "ingest");
+  admin_server_ = bind_server(cfg_.admin_server(), *admin_routes_, "admin");
+}
+
+void runtime::open_data_dir() {
   namespace fs = std::filesystem;
-  fs::path dir{cfg_.data_dir};
-  fs::create_directories(dir);
+  const fs::path dir{cfg_.data_dir};
+  const std::string option = "--data-dir=DIR";
+  std::error_code ec;
+  auto st = fs::status(dir, ec);
+  if (fs::exists(st)) {
+    if (!fs::is_directory(st))
+      throw startup_error("data directory " + dir.string() + " is not a directory", option);
+    if (::access(dir.c_str(), R_OK | W_OK | X_OK) != 0)
+      throw startup_error("data directory " + dir.string() + " is not writable: "
+                            + lowercase_first(std::strerror(errno)),
+                          option);
+  } else {
+    // The directory is made only once it can be: its nearest existing
+    // ancestor must be a directory this process may write.
+    auto ancestor = dir.has_parent_path() ? dir.parent_path() : fs::path{"."};
+    while (!ancestor.empty() && !fs::exists(ancestor, ec) && ancestor.has_parent_path()
+           && ancestor != ancestor.parent_path())
+      ancestor = ancestor.parent_path();
+    if (ancestor.empty())
+      ancestor = ".";
+    if (!fs::is_directory(ancestor, ec))
+      throw startup_error("cannot create data directory " + dir.string() + ": "
+                            + ancestor.string() + " is not a directory",
+                          option);
+    if (::access(ancestor.c_str(), W_OK | X_OK) != 0)
+      throw startup_error("cannot create data directory " + dir.string() + ": "
+                            + lowercase_first(std::strerror(errno)),
+                          option);
+    fs::create_directories(dir, ec);
+    if (ec)
+      throw startup_error("cannot create data directory " + dir.string() + ": "
+                            + lowercase_first(ec.message()),
+                          option);
+  }
   pepper_ = store::load_or_create_pepper(dir);
 
   store::meta_options mo;
@@ -63,12 +145,25 @@ runtime::runtime(sluice_config& cfg) : cfg_(cfg) {
   messages_ = std::make_unique<store::message_store>(so);
 
   if (meta_->empty()) {
-    auto su = create_superuser(*meta_, pepper_, "superuser");
-    // Printed once: only its hash is kept.
-    std::cout << "superuser token: " << su.secret << std::endl;
-    if (!cfg_.bootstrap_token_file.empty())
-      write_secret_file(cfg_.bootstrap_token_file, su.secret);
+    // Shown once, in the start-up banner: only its hash is kept.
+    first_superuser_ = create_superuser(*meta_, pepper_, "superuser").secret;
+    if (!cfg_.bootstrap_token_file.empty()) {
+      try {
+        write_secret_file(cfg_.bootstrap_token_file, first_superuser_);
+      } catch (const std::system_error& e) {
+        // The superuser exists now; its token is still printed, so it is not
+        // lost: say so instead of failing the start.
+        std::cerr << "sluiced: " << e.what() << " (the token is printed below; keep it)"
+                  << std::endl;
+        cfg_.bootstrap_token_file.clear();
+      }
+    }
   }
+}
+
+void runtime::forget_first_superuser() noexcept {
+  sodium_memzero(first_superuser_.data(), first_superuser_.size());
+  first_superuser_.clear();
 }
 
 runtime::~runtime() {
@@ -103,10 +198,6 @@ void runtime::start() {
   admin_ = spawn_admin_actor(*sys_, std::move(ai));
   registry_->set_admin(admin_);
 
-  ingest_routes_ = std::make_unique<net::ingest_routes>(*this);
-  admin_routes_ = std::make_unique<net::admin_routes>(*this);
-  ingest_server_ = std::make_unique<net::http_server>(cfg_.ingest_server(), *ingest_routes_);
-  admin_server_ = std::make_unique<net::http_server>(cfg_.admin_server(), *admin_routes_);
   ingest_server_->start();
   admin_server_->start();
 }
@@ -124,7 +215,8 @@ void runtime::stop() {
               << " s; closing anyway" << std::endl;
   // 2. Usage: every token actor hands its counters to the admin actor, which
   //    then writes them (messages between two actors keep their order).
-  {
+  //    (A start that failed half-way may have no registry or admin actor.)
+  if (registry_ && admin_) {
     caf::scoped_actor self{*sys_};
     for (auto& token : registry_->live_token_actors())
       self->request(token, flush_timeout, flush_atom::value)
@@ -138,12 +230,16 @@ void runtime::stop() {
   // 3. Close the servers, then stop every actor and wait for them.
   ingest_server_->stop();
   admin_server_->stop();
-  for (auto& token : registry_->live_token_actors())
-    caf::anon_send_exit(token, caf::exit_reason::user_shutdown);
-  for (auto& system : registry_->live_system_actors())
-    caf::anon_send_exit(system, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(admin_, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(storage_, caf::exit_reason::user_shutdown);
+  if (registry_) {
+    for (auto& token : registry_->live_token_actors())
+      caf::anon_send_exit(token, caf::exit_reason::user_shutdown);
+    for (auto& system : registry_->live_system_actors())
+      caf::anon_send_exit(system, caf::exit_reason::user_shutdown);
+  }
+  if (admin_)
+    caf::anon_send_exit(admin_, caf::exit_reason::user_shutdown);
+  if (storage_)
+    caf::anon_send_exit(storage_, caf::exit_reason::user_shutdown);
   storage_ = nullptr;
   admin_ = nullptr;
   registry_.reset();

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
+#include <string>
 
 #include "actors/config.hpp"
 #include "actors/gateway.hpp"
@@ -29,6 +31,19 @@ class admin_routes;
 
 class registry;
 
+/// A start-up failure the operator can fix (a port taken, a data directory
+/// that cannot be written, a configuration that makes no sense): `what()` is
+/// the cause in one line, `option()` the option that fixes it.
+class startup_error : public std::runtime_error {
+public:
+  startup_error(const std::string& cause, std::string option)
+    : std::runtime_error(cause), option_(std::move(option)) {}
+  const std::string& option() const noexcept { return option_; }
+
+private:
+  std::string option_;
+};
+
 /// One running Sluice: the stores, the actor system, the two HTTP servers, and
 /// the gateway through which requests reach the actors.
 ///
@@ -37,8 +52,11 @@ class registry;
 /// actors do, so no request is left without an answer.
 class runtime final : public gateway {
 public:
-  /// Opens (or creates) the data directory and its stores; on an empty one,
-  /// creates the first superuser and prints its token. Throws on failure.
+  /// Checks the configuration, binds both ports, then opens (or creates) the
+  /// data directory and its stores; on an empty one, creates the first
+  /// superuser. Everything that can be checked before the data directory is
+  /// touched is checked first, so a failure (startup_error, or another
+  /// exception from the stores) leaves the directory as it was.
   explicit runtime(sluice_config& cfg);
   ~runtime() override;
 
@@ -52,6 +70,11 @@ public:
   std::uint16_t ingest_port() const;
   std::uint16_t admin_port() const;
 
+  /// The secret of the superuser this start created (first start only), for
+  /// the start-up banner; empty otherwise. forget_first_superuser() drops it.
+  const std::string& first_superuser() const noexcept { return first_superuser_; }
+  void forget_first_superuser() noexcept;
+
   // gateway
   void ingest(const ingest_command& cmd, ingest_callback done) override;
   void whoami(std::string_view secret, json_callback done) override;
@@ -59,6 +82,11 @@ public:
   bool healthy() const override;
 
 private:
+  /// Binds the two ports (startup_error naming the option on failure).
+  void bind_servers();
+  /// Checks and creates the data directory, then opens the pepper and stores.
+  void open_data_dir();
+
   /// The token actor for a presented secret, or the refusal to answer with.
   std::optional<token_actor_if> find_token(std::string_view secret, problem& refusal);
 
@@ -75,6 +103,7 @@ private:
   std::unique_ptr<net::admin_routes> admin_routes_;
   std::unique_ptr<net::http_server> ingest_server_;
   std::unique_ptr<net::http_server> admin_server_;
+  std::string first_superuser_;
   bool stopped_ = false;
 };
 
