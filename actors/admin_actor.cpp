@@ -69,13 +69,10 @@ struct page {
   std::uint64_t after = 0;
 };
 
-/// Reads limit/cursor and refuses any query parameter not in `allowed` (or
-/// the universal ones: limit, cursor, api_key).
-problem read_query(const admin_command& cmd, std::initializer_list<std::string_view> allowed,
-                   page& out, std::optional<id_kind> cursor_kind) {
+/// Reads limit and cursor. (Parameters a call does not define never get
+/// here: net/ refuses them for every call alike.)
+problem read_query(const admin_command& cmd, page& out, std::optional<id_kind> cursor_kind) {
   for (auto& [key, value] : cmd.query) {
-    if (key == "api_key")
-      continue;
     if (key == "limit") {
       std::size_t n = 0;
       auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
@@ -94,14 +91,7 @@ problem read_query(const admin_command& cmd, std::initializer_list<std::string_v
       if (!id)
         return make_problem(errc::invalid_argument, "cursor is not one this API gave out");
       out.after = *id;
-      continue;
     }
-    bool known = false;
-    for (auto a : allowed)
-      known = known || a == key;
-    if (!known)
-      return make_problem(errc::invalid_argument,
-                          "\"" + key + "\" is not a query parameter of this call");
   }
   return {};
 }
@@ -280,7 +270,7 @@ void admin_state::create_tenant(admin_job_ptr& job, const caller&) {
 
 void admin_state::list_tenants(admin_job_ptr& job) {
   page pg;
-  if (auto p = read_query(job->cmd, {}, pg, id_kind::tenant))
+  if (auto p = read_query(job->cmd, pg, id_kind::tenant))
     return fail(job, std::move(p));
   auto rows = init.meta->tenants(pg.after, pg.limit + 1);
   job->complete({{},
@@ -437,7 +427,7 @@ void admin_state::list_systems(admin_job_ptr& job) {
   if (!tenant)
     return;
   page pg;
-  if (auto p = read_query(job->cmd, {}, pg, id_kind::system))
+  if (auto p = read_query(job->cmd, pg, id_kind::system))
     return fail(job, std::move(p));
   auto rows = init.meta->systems_of(tenant->id, pg.after, pg.limit + 1);
   job->complete({{},
@@ -617,14 +607,53 @@ void admin_state::list_system_tokens(admin_job_ptr& job) {
   if (!system)
     return;
   page pg;
-  if (auto p = read_query(job->cmd, {}, pg, id_kind::token))
+  if (auto p = read_query(job->cmd, pg, id_kind::token))
     return fail(job, std::move(p));
-  auto rows = init.meta->tokens_of_system(system->id, pg.after, pg.limit + 1);
-  job->complete({{},
-                 reply_kind::ok,
-                 list_body(
-                   rows, pg.limit, [](json_writer& w, auto& r) { write_token(w, r, nullptr); },
-                   [](auto& r) { return format_id(id_kind::token, r.id); })});
+  // The stored usage of a live token lags by up to one flush interval: ask
+  // each live actor on the page, so a list says what GET /tokens/{id} says.
+  struct gathered {
+    std::vector<store::token_record> rows;
+    std::vector<std::optional<token_usage>> live;
+    std::size_t waiting = 0;
+    std::size_t limit = 0;
+  };
+  auto g = std::make_shared<gathered>();
+  g->rows = init.meta->tokens_of_system(system->id, pg.after, pg.limit + 1);
+  g->live.resize(g->rows.size());
+  g->limit = pg.limit;
+  auto finish = [job, g]() mutable {
+    std::size_t i = 0;
+    job->complete({{},
+                   reply_kind::ok,
+                   list_body(
+                     g->rows, g->limit,
+                     [&](json_writer& w, auto& r) {
+                       auto& u = g->live[i++];
+                       write_token(w, r, u ? &*u : nullptr);
+                     },
+                     [](auto& r) { return format_id(id_kind::token, r.id); })});
+  };
+  auto shown = std::min(g->rows.size(), pg.limit);
+  std::vector<std::pair<std::size_t, token_actor_if>> live;
+  for (std::size_t i = 0; i < shown; ++i)
+    if (auto actor = init.reg->live_token_actor(g->rows[i].hash))
+      live.emplace_back(i, *actor);
+  g->waiting = live.size();
+  if (live.empty())
+    return finish();
+  for (auto& [i, actor] : live)
+    self_->request(actor, actor_timeout, caf::get_atom::value)
+      .then(
+        [g, finish, i = i](token_usage& u) mutable {
+          g->live[i] = std::move(u);
+          if (--g->waiting == 0)
+            finish();
+        },
+        // Passivated meanwhile: its usage is in the store now.
+        [g, finish](caf::error&) mutable {
+          if (--g->waiting == 0)
+            finish();
+        });
 }
 
 void admin_state::get_token(admin_job_ptr& job) {
@@ -815,8 +844,7 @@ void admin_state::list_messages(admin_job_ptr& job) {
   if (!system)
     return;
   page pg;
-  if (auto p = read_query(job->cmd, {"since", "until", "token", "level", "source"}, pg,
-                          std::nullopt))
+  if (auto p = read_query(job->cmd, pg, std::nullopt))
     return fail(job, std::move(p));
   store::message_query q;
   q.system_id = system->id;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "net/auth.hpp"
+#include "net/openapi.hpp"
 #include "net/error_table.hpp"
 #include "net/ingest_routes.hpp"
 #include "net/url.hpp"
@@ -15,25 +16,31 @@ namespace sluice::net {
 namespace {
 
 /// One admin route: a path pattern under /api/v1 where "{id}" matches one
-/// segment, and the operation of each method on it.
+/// segment, the operation of a method on it, and the query parameters it
+/// takes besides api_key (separated by spaces). Every parameter not listed is
+/// refused here, so the rule is the same for every call.
 struct route {
   std::string_view pattern;
   method verb;
   admin_op op;
+  std::string_view query = {};
 };
+
+constexpr std::string_view paged = "limit cursor";
 
 constexpr std::array<route, 17> routes = {{
   {"/tenants", method::post, admin_op::create_tenant},
-  {"/tenants", method::get, admin_op::list_tenants},
+  {"/tenants", method::get, admin_op::list_tenants, paged},
   {"/tenants/{id}", method::get, admin_op::get_tenant},
   {"/tenants/{id}", method::patch, admin_op::patch_tenant},
   {"/tenants/{id}/systems", method::post, admin_op::create_system},
-  {"/tenants/{id}/systems", method::get, admin_op::list_systems},
+  {"/tenants/{id}/systems", method::get, admin_op::list_systems, paged},
   {"/systems/{id}", method::get, admin_op::get_system},
   {"/systems/{id}/tokens", method::post, admin_op::mint_token},
-  {"/systems/{id}/tokens", method::get, admin_op::list_system_tokens},
+  {"/systems/{id}/tokens", method::get, admin_op::list_system_tokens, paged},
   {"/systems/{id}/tokens/bulk", method::post, admin_op::mint_tokens},
-  {"/systems/{id}/messages", method::get, admin_op::list_messages},
+  {"/systems/{id}/messages", method::get, admin_op::list_messages,
+   "since until token level source limit cursor"},
   {"/systems/{id}/usage", method::get, admin_op::system_usage},
   {"/tokens/{id}", method::get, admin_op::get_token},
   {"/tokens/{id}", method::patch, admin_op::patch_token},
@@ -43,6 +50,7 @@ constexpr std::array<route, 17> routes = {{
 }};
 
 constexpr std::string_view api_prefix = "/api/v1";
+constexpr std::string_view openapi_path = "/api/v1/openapi.json";
 
 /// Matches `path` against `pattern`; on success the "{id}" segment (if any) is
 /// stored in `id`.
@@ -84,14 +92,35 @@ http_response admin_routes::refusal(unsigned status, std::string_view why) {
   return refusal_response(status, why);
 }
 
+std::vector<route_info> admin_route_list() {
+  std::vector<route_info> out = {
+    {"GET", "/healthz", "", false},
+    {"HEAD", "/healthz", "", false},
+    {"GET", std::string{openapi_path}, "", false},
+  };
+  for (auto& r : routes)
+    out.push_back({method_name(r.verb), std::string{api_prefix} + std::string{r.pattern}, r.query,
+                   true});
+  return out;
+}
+
 void admin_routes::handle(const http_request& req, responder res) {
   if (req.path == "/healthz")
     return res.send(healthz_response(req, gateway_.healthy()));
+  if (req.path == openapi_path) {
+    if (req.verb != method::get)
+      return res.send(method_not_allowed_response("GET"));
+    if (auto bad = unknown_query_param(req.query, ""))
+      return res.send(unknown_query_response(*bad));
+    http_response doc;
+    doc.body.assign(openapi_document());
+    return res.send(std::move(doc));
+  }
   if (req.path.substr(0, api_prefix.size()) != api_prefix)
     return res.send(not_found_response(req.path));
   auto path = req.path.substr(api_prefix.size());
 
-  std::optional<admin_op> op;
+  const route* found = nullptr;
   std::string_view id;
   std::string allow;
   for (auto& r : routes) {
@@ -102,20 +131,26 @@ void admin_routes::handle(const http_request& req, responder res) {
       allow += ", ";
     allow += method_name(r.verb);
     if (r.verb == req.verb) {
-      op = r.op;
+      found = &r;
       id = candidate;
     }
   }
   if (allow.empty())
     return res.send(not_found_response(req.path));
-  if (!op)
+  if (!found)
     return res.send(method_not_allowed_response(allow));
+  if (!req.query.empty()) {
+    std::string allowed{found->query};
+    allowed += allowed.empty() ? "api_key" : " api_key";
+    if (auto bad = unknown_query_param(req.query, allowed))
+      return res.send(unknown_query_response(*bad));
+  }
   if (!req.body.empty() && !is_json_content_type(req.header("content-type")))
     return res.send(error_response(
       make_problem(errc::unsupported_media_type, "the admin API takes application/json")));
 
   admin_command cmd;
-  cmd.op = *op;
+  cmd.op = found->op;
   std::string scratch;
   cmd.secret = std::string{extract_token(req, scratch)};
   cmd.client_ip = std::string{req.peer_ip};

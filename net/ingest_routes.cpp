@@ -4,6 +4,7 @@
 
 #include "net/auth.hpp"
 #include "net/error_table.hpp"
+#include "net/url.hpp"
 #include "policy/json_writer.hpp"
 #include "policy/time.hpp"
 
@@ -75,81 +76,30 @@ http_response ingest_response(ingest_reply&& reply) {
   return res;
 }
 
-char lower(char c) noexcept {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
-}
-
 } // namespace
-
-bool is_json_content_type(std::string_view ct) noexcept {
-  auto semi = ct.find(';');
-  auto type = ct.substr(0, semi);
-  while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
-    type.remove_suffix(1);
-  while (!type.empty() && (type.front() == ' ' || type.front() == '\t'))
-    type.remove_prefix(1);
-  if (type.empty())
-    return true;
-  auto ends_with = [&](std::string_view suffix) {
-    if (type.size() < suffix.size())
-      return false;
-    auto tail = type.substr(type.size() - suffix.size());
-    for (std::size_t i = 0; i < suffix.size(); ++i)
-      if (lower(tail[i]) != suffix[i])
-        return false;
-    return true;
-  };
-  return (type.size() == 16 && ends_with("application/json")) || ends_with("+json");
-}
-
-http_response refusal_response(unsigned status, std::string_view why) {
-  auto code = status == 413 ? errc::request_too_large : errc::invalid_argument;
-  auto res = error_response(make_problem(code, std::string{why}));
-  res.status = status;
-  return res;
-}
-
-http_response not_found_response(std::string_view path) {
-  return error_response(make_problem(errc::not_found, "no such endpoint: " + std::string{path}));
-}
-
-http_response method_not_allowed_response(std::string_view allow) {
-  auto res = error_response(make_problem(
-    errc::method_not_allowed, "this endpoint allows " + std::string{allow} + " only"));
-  res.headers.emplace_back("Allow", std::string{allow});
-  return res;
-}
-
-http_response healthz_response(const http_request& req, bool healthy) {
-  if (req.verb != method::get && req.verb != method::head)
-    return method_not_allowed_response("GET, HEAD");
-  http_response out;
-  out.status = healthy ? 200 : 503;
-  out.body = healthy ? R"({"status":"ok"})" : R"({"status":"unavailable"})";
-  return out;
-}
-
-http_response to_response(json_reply&& reply) {
-  if (reply.failure)
-    return error_response(reply.failure);
-  http_response res;
-  switch (reply.kind) {
-    case reply_kind::ok: res.status = 200; break;
-    case reply_kind::created: res.status = 201; break;
-    case reply_kind::accepted: res.status = 202; break;
-  }
-  res.body = std::move(reply.body);
-  return res;
-}
 
 http_response ingest_routes::refusal(unsigned status, std::string_view why) {
   return refusal_response(status, why);
+}
+
+std::vector<route_info> ingest_route_list() {
+  return {
+    {"POST", "/messages", "", true},
+    {"GET", "/systems/me", "", true},
+    {"GET", "/healthz", "", false},
+    {"HEAD", "/healthz", "", false},
+  };
 }
 
 void ingest_routes::handle(const http_request& req, responder res) {
   if (req.path == "/messages") {
     if (req.verb != method::post)
       return res.send(method_not_allowed_response("POST"));
+    // One rule on both ports: a parameter the endpoint does not define is
+    // refused. Checked only when there is a query (never on the usual path).
+    if (!req.query.empty())
+      if (auto bad = unknown_query_param(req.query, "api_key"))
+        return res.send(unknown_query_response(*bad));
     if (!is_json_content_type(req.header("content-type")))
       return res.send(error_response(make_problem(
         errc::unsupported_media_type, "POST /messages takes application/json")));
@@ -168,6 +118,8 @@ void ingest_routes::handle(const http_request& req, responder res) {
   if (req.path == "/systems/me") {
     if (req.verb != method::get)
       return res.send(method_not_allowed_response("GET"));
+    if (auto bad = unknown_query_param(req.query, "api_key"))
+      return res.send(unknown_query_response(*bad));
     std::string scratch;
     auto secret = extract_token(req, scratch);
     gateway_.whoami(secret, [res](json_reply&& reply) {

@@ -1,7 +1,10 @@
 #pragma once
 
+#include <vector>
+
 #include "actors/gateway.hpp"
 #include "net/http_server.hpp"
+#include "net/responses.hpp"
 
 namespace sluice::net {
 
@@ -19,23 +22,8 @@ private:
   gateway& gateway_;
 };
 
-/// True when a Content-Type names JSON (application/json, any "+json", or
-/// absent: clients that send raw JSON without a type are common).
-bool is_json_content_type(std::string_view content_type) noexcept;
-
-/// The response for a request the server refused before routing it.
-http_response refusal_response(unsigned status, std::string_view why);
-
-/// 404 for an unknown path, 405 (with Allow) for a known path and wrong method.
-http_response not_found_response(std::string_view path);
-http_response method_not_allowed_response(std::string_view allow);
-
-/// GET (or HEAD) /healthz, the same on both ports: 200 while storage accepts
-/// writes, 503 otherwise; 405 for other methods.
-http_response healthz_response(const http_request& req, bool healthy);
-
-/// The JSON reply of a gateway call as a response: its status from `kind`, or
-/// the error table's for a refusal.
-http_response to_response(json_reply&& reply);
+/// Every operation of the ingest port, for the test that holds the OpenAPI
+/// document to what the server serves.
+std::vector<route_info> ingest_route_list();
 
 } // namespace sluice::net

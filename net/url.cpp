@@ -58,4 +58,27 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
   return std::nullopt;
 }
 
+std::optional<std::string> unknown_query_param(std::string_view query, std::string_view allowed) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto part = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (part.empty())
+      continue;
+    auto raw = part.substr(0, part.find('='));
+    auto name = percent_decode(raw);
+    if (!name)
+      return std::string{raw};
+    bool known = false;
+    for (auto rest = allowed; !rest.empty() && !known;) {
+      auto sp = rest.find(' ');
+      known = rest.substr(0, sp) == *name;
+      rest = sp == std::string_view::npos ? std::string_view{} : rest.substr(sp + 1);
+    }
+    if (!known)
+      return name;
+  }
+  return std::nullopt;
+}
+
 } // namespace sluice::net

@@ -18,4 +18,10 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view qu
 /// The decoded value of the first `name` in `query`; nullopt when absent.
 std::optional<std::string> query_param(std::string_view query, std::string_view name);
 
+/// The first parameter of `query` that is not one of `allowed` (names
+/// separated by single spaces), decoded; nullopt when all are. A name that
+/// does not decode is returned as sent. The one rule of both ports: a
+/// parameter an endpoint does not define is refused, never ignored.
+std::optional<std::string> unknown_query_param(std::string_view query, std::string_view allowed);
+
 } // namespace sluice::net

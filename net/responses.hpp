@@ -1,0 +1,43 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "actors/gateway.hpp"
+#include "net/http_server.hpp"
+
+namespace sluice::net {
+
+// Responses and route descriptions both ports share: one place each.
+
+/// One operation a port serves, as its API description must list it.
+struct route_info {
+  std::string_view method;   ///< "GET", "POST", …
+  std::string path;          ///< the full path; "{id}" for a path parameter
+  std::string_view query;    ///< query parameters besides api_key, space-separated
+  bool authenticated = true; ///< takes a token (and so also api_key)
+};
+
+/// True when a Content-Type names JSON (application/json, any "+json", or
+/// absent: clients that send raw JSON without a type are common).
+bool is_json_content_type(std::string_view content_type) noexcept;
+
+/// The response for a request the server refused before routing it.
+http_response refusal_response(unsigned status, std::string_view why);
+
+/// 404 for an unknown path, 405 (with Allow) for a known path and wrong method.
+http_response not_found_response(std::string_view path);
+http_response method_not_allowed_response(std::string_view allow);
+
+/// GET (or HEAD) /healthz, the same on both ports: 200 while storage accepts
+/// writes, 503 otherwise; 405 for other methods.
+http_response healthz_response(const http_request& req, bool healthy);
+
+/// The JSON reply of a gateway call as a response: its status from `kind`, or
+/// the error table's for a refusal.
+http_response to_response(json_reply&& reply);
+
+/// 400 for a query parameter the endpoint does not define.
+http_response unknown_query_response(std::string_view name);
+
+} // namespace sluice::net
