@@ -23,5 +23,6 @@ using release_atom = caf::atom_constant<caf::atom("release")>;
 using admin_atom = caf::atom_constant<caf::atom("admin")>;
 using decided_atom = caf::atom_constant<caf::atom("decided")>;
 using sysusage_atom = caf::atom_constant<caf::atom("sysusage")>;
+using refused_atom = caf::atom_constant<caf::atom("refused")>;
 
 } // namespace sluice

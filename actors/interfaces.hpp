@@ -59,6 +59,10 @@ using system_actor_if = caf::typed_actor<
   caf::replies_to<barrier_atom>::with<caf::ok_atom>,
   caf::replies_to<caf::get_atom>::with<system_usage>,
   caf::reacts_to<committed_atom, commit_report>,
+  /// From a token actor: it refused a request with its genuine secret (the
+  /// token's status, expiry or kind), counted here as `unauthorized` too, so
+  /// a system's usage is the sum of its tokens'.
+  caf::reacts_to<refused_atom>,
   caf::replies_to<flush_atom>::with<caf::ok_atom>,
   caf::reacts_to<tick_atom>>;
 

@@ -43,6 +43,10 @@ system_actor_if::behavior_type system_state::make_behavior() {
       count_commit(usage_, r, now_us());
       usage_dirty_ = true;
     },
+    [this](refused_atom) {
+      usage_.rejected(now_us(), rejection::unauthorized);
+      usage_dirty_ = true;
+    },
     [this](flush_atom) {
       flush_usage();
       return caf::ok_atom::value;

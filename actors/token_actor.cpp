@@ -82,13 +82,19 @@ problem token_state::refusal(std::int64_t now) const {
   return {};
 }
 
+void token_state::count_refusal(std::int64_t now) {
+  usage_.rejected(now, rejection::unauthorized);
+  usage_dirty_ = true;
+  if (init.system) // its system counts every request of its tokens
+    self_->send(init.system, refused_atom::value);
+}
+
 void token_state::ingest(ingest_job_ptr& job) {
   auto now = now_us();
   last_activity_us_ = now;
   auto& rec = init.record;
   if (auto p = refusal(now)) {
-    usage_.rejected(now, rejection::unauthorized);
-    usage_dirty_ = true;
+    count_refusal(now);
     return job->complete({std::move(p), 0, 0, {}});
   }
   last_used_at_us_ = now;
@@ -146,7 +152,7 @@ void token_state::drain() {
   while (!waiting_.empty()) {
     auto& job = waiting_.front();
     if (auto p = refusal(now)) {
-      usage_.rejected(now, rejection::unauthorized);
+      count_refusal(now);
       job->complete({std::move(p), 0, 0, {}});
     } else if (!gate(job, now)) {
       return; // still waiting for a decision

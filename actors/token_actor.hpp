@@ -44,6 +44,9 @@ private:
   /// kind); ok when it may.
   problem refusal(std::int64_t now) const;
   void ingest(ingest_job_ptr& job);
+  /// Counts a request refused for the token's status, expiry or kind, here
+  /// and at its system.
+  void count_refusal(std::int64_t now);
   /// The token's own limit: passes the job on to the system actor, refuses
   /// it, or returns false when it must wait for an open reservation.
   bool gate(ingest_job_ptr& job, std::int64_t now);
