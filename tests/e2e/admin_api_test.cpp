@@ -23,6 +23,50 @@ void expect_error(const http_result& r, unsigned status, const std::string& code
 
 BOOST_AUTO_TEST_SUITE(admin_api)
 
+BOOST_AUTO_TEST_CASE(every_call_refuses_a_query_parameter_it_does_not_define) {
+  sluice_fixture f;
+  auto tok = f.ingest_token();
+  auto a = f.admin();
+  auto su = bearer(f.superuser());
+  auto tenant = json{a.get("/api/v1/systems/" + f.last_system(), su).body}.str("/tenant_id");
+  for (auto target : {std::string{"/api/v1/tenants?foo=bar"}, "/api/v1/tenants/" + tenant + "?foo=bar",
+                      "/api/v1/tokens/" + tok.id + "?foo=bar",
+                      "/api/v1/systems/" + f.last_system() + "/usage?foo=bar",
+                      "/api/v1/tokens/" + tok.id + "/usage?foo=bar",
+                      "/api/v1/systems/" + f.last_system() + "/messages?foo=bar",
+                      std::string{"/healthz?foo=bar"}, std::string{"/api/v1/openapi.json?foo=bar"}}) {
+    auto r = a.get(target, su);
+    expect_error(r, 400, "invalid_argument");
+    BOOST_TEST(json{r.body}.str("/error/message").find("\"foo\"") != std::string::npos, target);
+  }
+  // Paging is defined on lists only.
+  auto r = a.get("/api/v1/tokens/" + tok.id + "/usage?limit=1", su);
+  expect_error(r, 400, "invalid_argument");
+  BOOST_TEST(json{r.body}.str("/error/message").find("\"limit\"") != std::string::npos);
+  // Writes too, and the ingest port alike.
+  expect_error(a.post("/api/v1/tokens/" + tok.id + "/revoke?foo=1", "", su), 400, "invalid_argument");
+  auto c = f.ingest();
+  expect_error(c.post("/messages?foo=1", R"({"message":"x"})", bearer(tok.secret)), 400,
+               "invalid_argument");
+  expect_error(c.get("/systems/me?foo=1", bearer(tok.secret)), 400, "invalid_argument");
+  expect_error(c.get("/healthz?foo=1"), 400, "invalid_argument");
+  // What a call defines is taken: api_key everywhere, paging on lists.
+  BOOST_TEST(a.get("/api/v1/tokens/" + tok.id + "?api_key=" + f.superuser()).status == 200u);
+  BOOST_TEST(a.get("/api/v1/systems/" + f.last_system() + "/messages?limit=5&level=info", su).status
+             == 200u);
+  BOOST_TEST(c.post("/messages?api_key=" + tok.secret, R"({"message":"x"})").status == 202u);
+}
+
+BOOST_AUTO_TEST_CASE(the_api_description_is_served_without_a_token) {
+  sluice_fixture f;
+  auto r = f.admin().get("/api/v1/openapi.json");
+  BOOST_REQUIRE_EQUAL(r.status, 200u);
+  BOOST_TEST(r.header("content-type") == "application/json");
+  json doc{r.body};
+  BOOST_TEST(doc.str("/openapi") == "3.1.0");
+  BOOST_TEST(f.admin().post("/api/v1/openapi.json", "{}").status == 405u);
+}
+
 BOOST_AUTO_TEST_CASE(only_an_authenticated_superuser_gets_in) {
   sluice_fixture f;
   auto a = f.admin();

@@ -84,7 +84,11 @@ sluiced_process::sluiced_process(std::filesystem::path data_dir,
   while (std::chrono::steady_clock::now() < deadline) {
     auto text = output();
     std::smatch m1, m2;
-    if (std::regex_search(text, m1, ingest_re) && std::regex_search(text, m2, admin_re)) {
+    // Up once both ports listen and the banner that ends start-up is out
+    // (its last line is the command to paste next).
+    auto next = text.find("next, in another terminal:\n");
+    bool banner = next != std::string::npos && text.find("/api/v1/tenants\n", next) != std::string::npos;
+    if (banner && std::regex_search(text, m1, ingest_re) && std::regex_search(text, m2, admin_re)) {
       ingest_port_ = static_cast<std::uint16_t>(std::stoi(m1[1]));
       admin_port_ = static_cast<std::uint16_t>(std::stoi(m2[1]));
       return;

@@ -65,6 +65,61 @@ BOOST_AUTO_TEST_CASE(a_revoked_tokens_attempts_count_as_unauthorized) {
     BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"({"message":"x"})").status, 401u);
   json t{a.get("/api/v1/tokens/" + tok.id + "/usage", su).body};
   BOOST_TEST(t.num("/totals/rejected/unauthorized") == 3);
+  // Its system counts every request of its tokens: the totals add up.
+  json s{a.get("/api/v1/systems/" + f.last_system() + "/usage", su).body};
+  BOOST_TEST(s.num("/totals/rejected/unauthorized") == 3);
+}
+
+BOOST_AUTO_TEST_CASE(a_systems_totals_are_the_sum_of_its_tokens) {
+  sluice_fixture f;
+  auto one = f.ingest_token("pro", R"({"name":"one","security":{"rate_limit":"1/hour"}})");
+  auto two = f.mint(f.last_system(), R"({"name":"two"})");
+  auto c = f.ingest();
+  auto a = f.admin();
+  auto su = bearer(f.superuser());
+  BOOST_REQUIRE_EQUAL(post_messages(c, one.secret, R"({"message":"a"})").status, 202u);
+  BOOST_REQUIRE_EQUAL(post_messages(c, one.secret, R"({"message":"b"})").status, 429u);
+  BOOST_REQUIRE_EQUAL(post_messages(c, two.secret, R"([{"message":"c"},{"message":"d"}])").status, 202u);
+  BOOST_REQUIRE_EQUAL(post_messages(c, two.secret, R"({"nope":1})").status, 400u);
+  BOOST_REQUIRE_EQUAL(a.post("/api/v1/tokens/" + two.id + "/revoke", "", su).status, 200u);
+  BOOST_REQUIRE_EQUAL(post_messages(c, two.secret, R"({"message":"e"})").status, 401u);
+  // An unknown token belongs to no system: it is in nobody's usage.
+  BOOST_REQUIRE_EQUAL(post_messages(c, "al_nope", R"({"message":"f"})").status, 401u);
+
+  json t1{a.get("/api/v1/tokens/" + one.id + "/usage", su).body};
+  json t2{a.get("/api/v1/tokens/" + two.id + "/usage", su).body};
+  json s{a.get("/api/v1/systems/" + f.last_system() + "/usage", su).body};
+  for (std::string key : {"/totals/requests", "/totals/messages", "/totals/rejected/unauthorized",
+                          "/totals/rejected/invalid", "/totals/rejected/rate_limited",
+                          "/totals/rejected/too_large", "/totals/rejected/storage_error"})
+    BOOST_TEST(s.num(key) == t1.num(key) + t2.num(key), key);
+  BOOST_TEST(s.num("/totals/requests") == 2);
+  BOOST_TEST(s.num("/totals/rejected/unauthorized") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_token_list_shows_the_same_usage_as_the_token_itself) {
+  sluice_fixture f;
+  auto tok = f.ingest_token();
+  auto idle = f.mint(f.last_system(), R"({"name":"idle"})");
+  auto c = f.ingest();
+  for (int i = 0; i < 2; ++i)
+    BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"({"message":"x"})").status, 202u);
+  auto a = f.admin();
+  auto su = bearer(f.superuser());
+  // Well inside the 10 s usage flush: the list must not show stored zeros.
+  json list{a.get("/api/v1/systems/" + f.last_system() + "/tokens", su).body};
+  json detail{a.get("/api/v1/tokens/" + tok.id, su).body};
+  BOOST_REQUIRE_EQUAL(list.size("/items"), 2u);
+  // Two tokens minted in one millisecond may list either way round.
+  auto used = list.str("/items/0/id") == tok.id ? "/items/0" : "/items/1";
+  auto other = list.str("/items/0/id") == tok.id ? "/items/1" : "/items/0";
+  BOOST_TEST(list.str(std::string{used} + "/id") == tok.id);
+  BOOST_TEST(detail.num("/usage/requests") == 2);
+  BOOST_TEST(list.num(std::string{used} + "/usage/requests") == detail.num("/usage/requests"));
+  BOOST_TEST(list.str(std::string{used} + "/last_used_at") == detail.str("/last_used_at"));
+  BOOST_TEST(list.str(std::string{other} + "/id") == idle.id);
+  BOOST_TEST(list.num(std::string{other} + "/usage/requests") == 0);
+  BOOST_TEST(list.is_null(std::string{other} + "/last_used_at"));
 }
 
 BOOST_AUTO_TEST_CASE(usage_survives_a_restart_with_its_series) {

@@ -1,0 +1,216 @@
+// What a person sees when sluiced starts, or cannot: the command line, the
+// one-line start-up failures, and the banner. Each failure must leave the
+// data directory as it was.
+
+#include <boost/test/unit_test.hpp>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/fixture.hpp"
+
+using namespace sluice::e2e;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct run_result {
+  int status = -1;
+  std::string output; ///< stdout and stderr
+};
+
+/// Runs sluiced with `args` to completion (these invocations all end by
+/// themselves: failures and one-shot commands).
+run_result run_sluiced(const std::vector<std::string>& args) {
+  std::string cmd = "timeout 20 '" + std::string{std::getenv("SLUICED")} + "'";
+  for (auto& a : args)
+    cmd += " '" + a + "'";
+  cmd += " 2>&1";
+  auto* pipe = ::popen(cmd.c_str(), "r");
+  BOOST_REQUIRE(pipe);
+  run_result r;
+  char buf[4096];
+  while (auto n = std::fread(buf, 1, sizeof buf, pipe))
+    r.output.append(buf, n);
+  auto status = ::pclose(pipe);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::size_t lines(const std::string& s) {
+  std::size_t n = 0;
+  for (char c : s)
+    n += c == '\n';
+  return n;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(startup)
+
+BOOST_AUTO_TEST_CASE(a_port_in_use_is_one_line_naming_the_option_and_exit_status_1) {
+  sluice_fixture running;
+  temp_dir tmp;
+  auto dir = tmp.path() / "var";
+  auto ingest = std::to_string(running.server().ingest_port());
+  auto admin = std::to_string(running.server().admin_port());
+
+  auto r = run_sluiced({"--data-dir=" + dir.string(), "--ingest-host=127.0.0.1",
+                        "--ingest-port=" + ingest, "--admin-port=0"});
+  BOOST_TEST(r.status == 1);
+  BOOST_TEST(r.output == "sluiced: cannot bind 127.0.0.1:" + ingest
+                           + ": address already in use (--ingest-port=N)\n");
+  BOOST_TEST(!fs::exists(dir)); // the data directory is as it was: absent
+
+  r = run_sluiced({"--data-dir=" + dir.string(), "--ingest-port=0", "--admin-port=" + admin});
+  BOOST_TEST(r.status == 1);
+  BOOST_TEST(r.output == "sluiced: cannot bind 127.0.0.1:" + admin
+                           + ": address already in use (--admin-port=N)\n");
+  BOOST_TEST(!fs::exists(dir));
+
+  // An existing data directory is left untouched too: no superuser, no pepper.
+  fs::create_directories(dir);
+  r = run_sluiced({"--data-dir=" + dir.string(), "--ingest-port=0", "--admin-port=" + admin});
+  BOOST_TEST(r.status == 1);
+  BOOST_TEST(fs::is_empty(dir));
+  // The server that holds the port is unharmed.
+  BOOST_TEST(running.ingest().get("/healthz").status == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(a_data_directory_that_cannot_be_made_is_one_line) {
+  temp_dir tmp;
+  auto file = tmp.path() / "a-file";
+  std::ofstream{file} << "not a directory";
+  auto r = run_sluiced({"--data-dir=" + (file / "var").string(), "--ingest-port=0",
+                        "--admin-port=0"});
+  BOOST_TEST(r.status == 1);
+  BOOST_TEST(lines(r.output) == 1u);
+  BOOST_TEST(r.output.find("cannot create data directory") != std::string::npos, r.output);
+  BOOST_TEST(r.output.find("(--data-dir=DIR)") != std::string::npos, r.output);
+
+  r = run_sluiced({"--data-dir=" + file.string(), "--ingest-port=0", "--admin-port=0"});
+  BOOST_TEST(r.status == 1);
+  BOOST_TEST(r.output == "sluiced: data directory " + file.string()
+                           + " is not a directory (--data-dir=DIR)\n");
+}
+
+BOOST_AUTO_TEST_CASE(a_bad_configuration_is_one_line_and_touches_nothing) {
+  temp_dir tmp;
+  auto dir = tmp.path() / "var";
+  auto conf = tmp.path() / "bad.conf";
+  std::ofstream{conf} << "[ingest]\nthread=2\n";
+  auto r = run_sluiced({"--config-file=" + conf.string(), "--data-dir=" + dir.string()});
+  BOOST_TEST(r.status == 1);
+  BOOST_TEST(lines(r.output) == 1u);
+  BOOST_TEST(r.output.find("[ingest] thread is not an option") != std::string::npos, r.output);
+
+  std::ofstream{conf, std::ios::trunc} << "[global]\ningest-port=\"eighty\"\n";
+  r = run_sluiced({"--config-file=" + conf.string(), "--data-dir=" + dir.string()});
+  BOOST_TEST(r.status == 1);
+  BOOST_TEST(r.output.find("ingest-port = \"eighty\" is not a valid uint16") != std::string::npos,
+             r.output);
+
+  r = run_sluiced({"--config-file=" + (tmp.path() / "missing.conf").string()});
+  BOOST_TEST(r.status == 1);
+  BOOST_TEST(r.output.find("cannot read config file") != std::string::npos, r.output);
+
+  r = run_sluiced({"--data-dir=" + dir.string(), "--ingest.threads=0"});
+  BOOST_TEST(r.status == 1);
+  BOOST_TEST(r.output.find("(--ingest.threads=") != std::string::npos, r.output);
+
+  r = run_sluiced({"--data-dir=" + dir.string(), "--tier-free.default-retention-days=30",
+                   "--ingest-port=0", "--admin-port=0"});
+  BOOST_TEST(r.status == 1);
+  BOOST_TEST(lines(r.output) == 1u);
+  BOOST_TEST(r.output.find("[tier-free]") != std::string::npos, r.output);
+  BOOST_TEST(!fs::exists(dir));
+}
+
+BOOST_AUTO_TEST_CASE(dump_config_prints_the_configuration_and_creates_nothing) {
+  temp_dir tmp;
+  auto dir = tmp.path() / "var";
+  auto r = run_sluiced({"--dump-config", "--data-dir=" + dir.string(), "--ingest-port=9999",
+                        "--config-file=" + std::string{std::getenv("SLUICE_CONFIG")}});
+  BOOST_TEST(r.status == 0);
+  BOOST_TEST(r.output.find("ingest-port=9999\n") != std::string::npos, r.output);
+  BOOST_TEST(r.output.find("data-dir=\"" + dir.string() + "\"\n") != std::string::npos);
+  BOOST_TEST(r.output.find("[tier-free]\n") != std::string::npos);
+  BOOST_TEST(r.output.find("superuser") == std::string::npos);
+  BOOST_TEST(!fs::exists(dir));
+  // What it prints is a config file sluiced reads back as it is.
+  auto conf = tmp.path() / "dumped.conf";
+  std::ofstream{conf} << r.output;
+  auto again = run_sluiced({"--dump-config", "--config-file=" + conf.string()});
+  BOOST_TEST(again.status == 0, again.output);
+  BOOST_TEST(again.output == r.output);
+}
+
+BOOST_AUTO_TEST_CASE(anything_sluiced_does_not_know_is_a_usage_error) {
+  temp_dir tmp;
+  auto dir = tmp.path() / "var";
+  for (auto args : std::vector<std::vector<std::string>>{
+         {"stats"},
+         {"verify-everything", "--data-dir=" + dir.string()},
+         {"--data-dir=" + dir.string(), "serve"},
+         {"create-superuser", "--data-dir=" + dir.string(), "extra"},
+         {"--no-such-option=1", "--data-dir=" + dir.string()}}) {
+    auto r = run_sluiced(args);
+    BOOST_TEST(r.status == 2, args.front());
+    BOOST_TEST(r.output.find("usage: sluiced") != std::string::npos, r.output);
+  }
+  BOOST_TEST(!fs::exists(dir));
+  BOOST_TEST(!fs::exists("var")); // nor the default one, here
+}
+
+BOOST_AUTO_TEST_CASE(help_lists_sluices_options_with_defaults_and_version_prints_it) {
+  auto r = run_sluiced({"--help"});
+  BOOST_TEST(r.status == 0);
+  BOOST_TEST(r.output.find("--ingest-port=uint16") != std::string::npos);
+  BOOST_TEST(r.output.find("[8080]") != std::string::npos);
+  BOOST_TEST(r.output.find("--storage.dedup-window=timespan") != std::string::npos);
+  BOOST_TEST(r.output.find("[24h]") != std::string::npos);
+  BOOST_TEST(r.output.find("--tier-free.inline-cap-bytes") != std::string::npos);
+  // The actor library's own options are behind --long-help.
+  BOOST_TEST(r.output.find("opencl") == std::string::npos);
+  BOOST_TEST(r.output.find("middleman") == std::string::npos);
+  auto long_help = run_sluiced({"--long-help"});
+  BOOST_TEST(long_help.status == 0);
+  BOOST_TEST(long_help.output.find("middleman") != std::string::npos);
+  auto v = run_sluiced({"--version"});
+  BOOST_TEST(v.status == 0);
+  BOOST_TEST(v.output.rfind("sluiced ", 0) == 0u);
+  BOOST_TEST(lines(v.output) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(the_first_start_ends_with_a_banner_a_person_can_act_on) {
+  sluice_fixture f;
+  auto out = f.server().output();
+  auto admin = "http://127.0.0.1:" + std::to_string(f.server().admin_port());
+  BOOST_TEST(out.find("ingest URL:  http://127.0.0.1:" + std::to_string(f.server().ingest_port()))
+             != std::string::npos, out);
+  BOOST_TEST(out.find("admin URL:   " + admin) != std::string::npos, out);
+  BOOST_TEST(out.find("superuser token: " + f.superuser()) != std::string::npos);
+  auto file = (f.server().data_dir() / "superuser.token").string();
+  BOOST_TEST(out.find("saved in " + file + " (mode 0600)") != std::string::npos, out);
+  auto next = "curl -s -H \"Authorization: Bearer $(cat " + file + ")\" " + admin + "/api/v1/tenants";
+  BOOST_TEST(out.find(next) != std::string::npos, out);
+  // The pasteable command works as printed.
+  auto r = ::system(("bash -c '" + std::string{"set -o pipefail; "} + next
+                     + " | grep -q items' >/dev/null 2>&1")
+                      .c_str());
+  BOOST_TEST(r == 0);
+
+  // Later starts show no token (only its hash was kept), still the URLs.
+  f.restart();
+  out = f.server().output();
+  BOOST_TEST(out.find("superuser token") == std::string::npos, out);
+  BOOST_TEST(out.find("admin URL:") != std::string::npos, out);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
