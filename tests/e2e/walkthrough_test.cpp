@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -76,11 +77,23 @@ BOOST_AUTO_TEST_CASE(the_readme_walkthrough_works_as_written) {
   auto script = walkthrough_block(read_file(readme_path));
 
   sluice_fixture f; // data in <dir>/var, superuser token in var/superuser.token
-  // The README talks to the default ports; this server has its own.
-  auto with_ports = std::regex_replace(
-    std::regex_replace(script, std::regex{"localhost:8080"},
-                       "127.0.0.1:" + std::to_string(f.server().ingest_port())),
-    std::regex{"localhost:8081"}, "127.0.0.1:" + std::to_string(f.server().admin_port()));
+  // The README names the default URLs once, in two variables, and uses the
+  // variables everywhere else; this server has ports of its own.
+  const std::string ingest_line = "INGEST=http://localhost:8080\n";
+  const std::string admin_line = "ADMIN=http://localhost:8081/api/v1\n";
+  for (auto& line : {ingest_line, admin_line}) {
+    auto at = script.find(line);
+    BOOST_REQUIRE_MESSAGE(at != std::string::npos, "the walkthrough sets " << line);
+    BOOST_TEST(script.find(line, at + 1) == std::string::npos);
+  }
+  auto with_ports = script;
+  with_ports.replace(with_ports.find(ingest_line), ingest_line.size(),
+                     "INGEST=http://127.0.0.1:" + std::to_string(f.server().ingest_port()) + "\n");
+  with_ports.replace(with_ports.find(admin_line), admin_line.size(),
+                     "ADMIN=http://127.0.0.1:" + std::to_string(f.server().admin_port())
+                       + "/api/v1\n");
+  BOOST_TEST(with_ports.find("localhost:") == std::string::npos,
+             "the walkthrough names a URL outside its two variables");
   auto path = f.data_dir() / "walkthrough.sh";
   std::ofstream{path} << with_ports;
 
@@ -106,6 +119,10 @@ BOOST_AUTO_TEST_CASE(the_readme_walkthrough_works_as_written) {
     ++at;
   }
   BOOST_TEST(expected >= 8u);
+  // It leaves no secret behind in the directory it ran in.
+  for (auto& entry : std::filesystem::directory_iterator{f.data_dir()})
+    BOOST_TEST((entry.path().filename() == "var" || entry.path().filename() == "walkthrough.sh"),
+               entry.path());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
