@@ -107,7 +107,7 @@ sluice_config::sluice_config() {
     .add(max_map_size, "max-map-size", "maps grow (doubling) up to this many bytes, then 507")
     .add(expiry_interval, "expiry-interval", "how often expired day buckets are dropped")
     .add(dedup_window, "dedup-window", "a message id seen within this window is a duplicate");
-  // The tier table (SPEC section 2): one section per tier.
+  // The tier table (docs/data-model.md): one section per tier.
   for (auto t : {tier::free, tier::pro, tier::enterprise}) {
     auto& row = tier_rows[t];
     opt_group{custom_options_, "tier-" + std::string{to_string(t)}}

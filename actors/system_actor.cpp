@@ -117,7 +117,7 @@ void system_state::ingest(ingest_job_ptr& job) {
       return refuse(std::move(p), rejection::rate_limited, system_outcome::rate_limited);
     }
     case system_verdict::drop_sampled: {
-      // Acknowledged but not stored: what sampling means (SPEC section 2).
+      // Acknowledged but not stored: what sampling means (docs/api.md, rate limits).
       usage_.sampled(now, 1, messages);
       tell_token(*job, system_outcome::sampled);
       auto n = static_cast<std::uint32_t>(messages);

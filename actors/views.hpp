@@ -7,7 +7,7 @@
 
 namespace sluice {
 
-// The public JSON shapes of the admin API (SPEC section 4). A token's view
+// The public JSON shapes of the admin API (docs/api.md). A token's view
 // never holds its secret or its hash.
 
 /// A tenant with its overrides and the limits in force (`caps`: its tier's

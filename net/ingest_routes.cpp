@@ -12,7 +12,7 @@ namespace sluice::net {
 
 namespace {
 
-/// The rate-limit headers of SPEC section 2: the X-RateLimit trio for the
+/// The rate-limit headers (docs/api.md): the X-RateLimit trio for the
 /// tightest limit, the IETF draft's RateLimit-Policy naming every limit and
 /// RateLimit naming the tightest, and X-AL-Sampled while sampling. Written
 /// straight into the response's header block: no allocation per header.

@@ -8,7 +8,7 @@
 
 namespace sluice::net {
 
-/// The ingest port's routes (SPEC section 3): POST /messages, GET /systems/me,
+/// The ingest port's routes (docs/api.md): POST /messages, GET /systems/me,
 /// GET /healthz. Turns each request into a gateway command and each reply into
 /// a response; decides nothing else.
 class ingest_routes final : public request_handler {

@@ -5,7 +5,7 @@
 
 namespace sluice {
 
-/// Every operation of the admin API (SPEC section 4). net/admin_routes.cpp maps
+/// Every operation of the admin API (docs/api.md). net/admin_routes.cpp maps
 /// method + path to one of these; the admin actor executes it.
 enum class admin_op : std::uint8_t {
   create_tenant,

@@ -6,7 +6,7 @@ namespace sluice {
 
 namespace {
 
-/// Seconds of the "burst" window the SPEC names (burst rate for 10 s).
+/// Seconds of the "burst" window the tier table names (burst rate for 10 s).
 constexpr std::uint64_t burst_window_s = 10;
 
 std::uint64_t whole(double x) noexcept {

@@ -10,7 +10,7 @@
 
 namespace sluice {
 
-/// What a client is told of one limit (SPEC section 2, the IETF draft's
+/// What a client is told of one limit (docs/api.md; the IETF draft's
 /// q, w, r and t).
 struct limit_state {
   std::uint64_t limit = 0;     ///< q: messages (burst) or requests (token)

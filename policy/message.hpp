@@ -62,7 +62,7 @@ struct message_batch {
   }
 };
 
-/// Validates native ingest bodies (SPEC section 3): one message object or an
+/// Validates native ingest bodies (docs/api.md): one message object or an
 /// array of up to `max_batch` of them. A batch is all or nothing: when any
 /// message is invalid the result is `invalid_message` with `details` listing
 /// every bad index and why. Every byte is validated, including unknown fields

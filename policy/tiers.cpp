@@ -12,7 +12,7 @@ namespace {
 
 constexpr std::array<std::string_view, 3> tier_names = {"free", "pro", "enterprise"};
 
-// SPEC section 2. Enterprise numbers are "per contract": these are the
+// The tier table of docs/data-model.md. Enterprise numbers are "per contract": these are the
 // defaults a contract starts from, overridable per tenant.
 const std::array<tier_caps, 3> table = {{
   // free

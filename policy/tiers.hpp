@@ -10,7 +10,7 @@
 
 namespace sluice {
 
-/// The commercial tier of a tenant (SPEC section 2).
+/// The commercial tier of a tenant (docs/data-model.md).
 enum class tier : std::uint8_t { free, pro, enterprise };
 
 std::string_view to_string(tier t) noexcept;
@@ -42,7 +42,7 @@ struct tier_caps {
   std::uint64_t burst_capacity() const noexcept { return burst_rate * 10; }
 };
 
-/// The built-in tier table (SPEC section 2): free, pro, enterprise. The
+/// The built-in tier table (docs/data-model.md): free, pro, enterprise. The
 /// running server reads its table from the config (configs/sluice.conf,
 /// sections [tier-free], [tier-pro], [tier-enterprise]), starting from these.
 const tier_caps& default_caps(tier t) noexcept;

@@ -7,7 +7,7 @@
 
 namespace sluice {
 
-/// The four token kinds of SPEC section 1, told apart by their prefix.
+/// The four token kinds (docs/tokens.md), told apart by their prefix.
 enum class token_kind : std::uint8_t {
   ingest,  ///< `al_`: ingest port, bound to one system
   webhook, ///< `alw_`: webhook path, bound to one system

@@ -8,7 +8,7 @@
 
 namespace sluice {
 
-/// Lifecycle of a token (SPEC section 1). `revoked` is final.
+/// Lifecycle of a token (docs/tokens.md). `revoked` is final.
 enum class token_status : std::uint8_t {
   pending_approval, active, disabled, revoked, expired,
 };

@@ -138,7 +138,7 @@ BOOST_AUTO_TEST_CASE(the_shipped_config_file_starts_the_server_make_run_starts) 
   auto tok = f.ingest_token("free");
   auto c = f.ingest();
   BOOST_TEST(post_messages(c, tok.secret, R"({"message":"configured"})").status == 202u);
-  // Its tier table is the SPEC's.
+  // Its tier table is the one docs/data-model.md documents.
   auto a = f.admin();
   for (auto [tier, steady, capacity, inline_cap, retention] :
        {std::tuple{"free", 100, 10'000, 16'384, "[7]"},
