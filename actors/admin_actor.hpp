@@ -5,12 +5,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
-#include "actors/admin_body.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/registry.hpp"
+#include "net/admin/requests.hpp"
 #include "policy/tiers.hpp"
 #include "policy/token_hash.hpp"
 #include "store/message_store.hpp"
@@ -27,11 +28,35 @@ struct admin_init {
   caf::timespan usage_flush_interval = std::chrono::seconds(10);
 };
 
-/// The state of the admin actor: it serves the admin API and is the single
-/// writer of the metadata store. It runs detached (its own thread) because
-/// its writes block until they are on disk. A change to a token is written to
-/// the store first and then applied to the token's live actor (if any); the
-/// call returns only after the actor has applied it.
+/// Who is calling, once authenticated.
+struct admin_caller {
+  std::uint64_t user_id = 0;
+  std::uint64_t token_id = 0;
+  bool superuser = false;
+  std::string public_id; ///< "usr_…", recorded as created_by
+};
+
+/// What an admin call acts on, read from the store before it runs: the
+/// record its path names and the records above it (a token's system and
+/// tenant, a system's tenant). Handlers get it filled in as their operation's
+/// row of policy/admin_ops.cpp says.
+struct admin_context {
+  admin_caller who;
+  std::optional<store::tenant_record> tenant;
+  std::optional<store::system_record> system;
+  std::optional<store::token_record> token;
+};
+
+/// The state of the admin actor: it runs the admin API's operations and is
+/// the single writer of the metadata store. It runs detached (its own thread)
+/// because its writes block until they are on disk.
+///
+/// net/ decodes and validates each call into a typed request (net/admin/);
+/// here a call is authenticated, its target read, authorised, and handed to
+/// the handler of its request type, one file per resource (actors/admin/).
+/// Handlers keep to what needs this actor's state: metadata writes, token
+/// slots at a system's actor, and telling live actors about a change (written
+/// to the store first; the call returns once the actor applied it).
 struct admin_state {
   explicit admin_state(admin_actor_if::stateful_pointer<admin_state> self) : self_(self) {}
 
@@ -41,35 +66,39 @@ struct admin_state {
 
   admin_init init;
 
-  /// Who is calling, once authenticated.
-  struct caller {
-    std::uint64_t user_id = 0;
-    std::uint64_t token_id = 0;
-    bool superuser = false;
-    std::string public_id; ///< "usr_…", recorded as created_by
-  };
-
 private:
   void handle(admin_job_ptr& job);
-  problem authenticate(const admin_command& cmd, caller& out);
+  problem authenticate(const admin_command& cmd, admin_caller& out);
+  /// Reads the records the operation acts on; false after answering 404.
+  bool resolve(admin_job_ptr& job, admin_context& ctx);
 
-  void create_tenant(admin_job_ptr& job, const caller& who);
-  void list_tenants(admin_job_ptr& job);
-  void get_tenant(admin_job_ptr& job);
-  void patch_tenant(admin_job_ptr& job);
-  void create_system(admin_job_ptr& job);
-  void list_systems(admin_job_ptr& job);
-  void get_system(admin_job_ptr& job);
-  /// Mints one token, or `count` of them (bulk: POST …/tokens/bulk).
-  void mint_token(admin_job_ptr& job, const caller& who, bool bulk);
-  void list_system_tokens(admin_job_ptr& job);
-  void get_token(admin_job_ptr& job);
-  void patch_token(admin_job_ptr& job);
-  void revoke_token(admin_job_ptr& job);
-  void set_token_security(admin_job_ptr& job);
-  void token_usage_of(admin_job_ptr& job);
-  void system_usage_of(admin_job_ptr& job);
-  void list_messages(admin_job_ptr& job);
+  // Handlers, one overload per request type (actors/admin/<resource>.cpp).
+  void run(admin_job_ptr& job, const std::monostate&, admin_context& ctx);
+  // tenants.cpp
+  void run(admin_job_ptr& job, const net::create_tenant_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::list_tenants_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::get_tenant_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::patch_tenant_req& req, admin_context& ctx);
+  // systems.cpp
+  void run(admin_job_ptr& job, const net::create_system_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::list_systems_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::get_system_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::system_usage_req& req, admin_context& ctx);
+  // tokens.cpp
+  void run(admin_job_ptr& job, const net::mint_token_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::mint_tokens_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::list_system_tokens_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::get_token_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::patch_token_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::revoke_token_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::set_security_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::token_usage_req& req, admin_context& ctx);
+  // messages.cpp
+  void run(admin_job_ptr& job, const net::list_messages_req& req, admin_context& ctx);
+
+  /// Mints `count` ingest tokens on the context's system (tokens.cpp).
+  void mint(admin_job_ptr& job, const net::mint_token_req& req, std::uint32_t count,
+            admin_context& ctx);
 
   /// After a token's record was written: hands it to the token's live actor
   /// (if any), then answers with it once the actor applied it.
@@ -77,14 +106,11 @@ private:
 
   /// The caps a tenant's systems enforce: tier row plus overrides.
   tier_caps caps_of(const store::tenant_record& t) const;
-  /// Reads `overrides` from the body into `o` (absent keeps, null removes).
-  problem read_overrides(cap_overrides& o);
 
   void flush_usage();
   std::uint64_t fresh_id();
 
   admin_actor_if::stateful_pointer<admin_state> self_;
-  admin_body body_;
   /// Usage reported by token and system actors, written at the next flush.
   std::unordered_map<std::uint64_t, token_usage> pending_usage_;
   std::unordered_map<std::uint64_t, system_usage> pending_system_usage_;

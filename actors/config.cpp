@@ -3,6 +3,7 @@
 #include <caf/config.hpp>
 #include <caf/config_value.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <string_view>
 #include <vector>
@@ -107,24 +108,16 @@ sluice_config::sluice_config() {
     .add(max_map_size, "max-map-size", "maps grow (doubling) up to this many bytes, then 507")
     .add(expiry_interval, "expiry-interval", "how often expired day buckets are dropped")
     .add(dedup_window, "dedup-window", "a message id seen within this window is a duplicate");
-  // The tier table (docs/data-model.md): one section per tier.
+  // The tier table (docs/data-model.md): one section per tier, one option
+  // per cap of policy/tiers.hpp's cap_fields ("steady_rate" -> steady-rate).
   for (auto t : {tier::free, tier::pro, tier::enterprise}) {
     auto& row = tier_rows[t];
-    opt_group{custom_options_, "tier-" + std::string{to_string(t)}}
-      .add(row.tokens_per_system, "tokens-per-system",
-           "tokens per system, not counting revoked ones (0 = unlimited)")
-      .add(row.max_retention_days, "max-retention-days",
-           "largest retention a token may have (-1 = every value, including never)")
-      .add(row.default_retention_days, "default-retention-days",
-           "retention of a token minted without one")
-      .add(row.steady_rate, "steady-rate", "messages per second a system sustains")
-      .add(row.burst_rate, "burst-rate",
-           "messages per second a system may burst for 10 s (bucket = 10 x this)")
-      .add(row.sampling, "sampling", "after the burst cap is hit, sample for 60 s")
-      .add(row.sample_one_in, "sample-one-in",
-           "while sampling, 1 in this many accepted requests is not stored")
-      .add(row.inline_cap_bytes, "inline-cap-bytes", "largest single message, in bytes")
-      .add(row.shadow, "shadow", "count the rate limit but never enforce it");
+    opt_group group{custom_options_, "tier-" + std::string{to_string(t)}};
+    for_each_cap([&](const auto& c) {
+      std::string name{c.key};
+      std::replace(name.begin(), name.end(), '_', '-');
+      group.add(row.*c.cap, name, c.help);
+    });
   }
   opt_group{custom_options_, "tokens"}
     .add(token_idle_timeout, "idle-timeout",

@@ -8,7 +8,7 @@
 #include <string>
 #include <utility>
 
-#include "actors/gateway.hpp"
+#include "net/gateway.hpp"
 #include "policy/limiters.hpp"
 #include "policy/message.hpp"
 #include "policy/usage.hpp"

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "actors/config.hpp"
-#include "actors/gateway.hpp"
+#include "net/gateway.hpp"
 #include "actors/interfaces.hpp"
 #include "policy/token_hash.hpp"
 

@@ -172,20 +172,10 @@ void system_state::describe(info_job_ptr& job) {
     w.value(s);
   w.end_array();
   auto burst = limiter_.state(now);
-  w.key("limits").begin_object()
-    .field("inline_cap_bytes", caps.inline_cap_bytes)
-    .field("max_batch_messages", static_cast<std::uint64_t>(init.max_batch_messages))
-    .field("steady_rate", caps.steady_rate)
-    .field("burst_rate", caps.burst_rate)
-    .field("burst_capacity", caps.burst_capacity())
-    .field("burst_remaining", burst.remaining)
-    .field("sampling", caps.sampling)
-    .field("shadow", caps.shadow);
-  w.key("tokens_per_system");
-  if (caps.tokens_per_system == 0)
-    w.null();
-  else
-    w.value(static_cast<std::uint64_t>(caps.tokens_per_system));
+  w.key("limits").begin_object();
+  write_fields(w, caps);
+  w.field("max_batch_messages", static_cast<std::uint64_t>(init.max_batch_messages))
+    .field("burst_remaining", burst.remaining);
   w.key("token");
   if (job->token_limit)
     w.begin_object()

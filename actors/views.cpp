@@ -35,24 +35,11 @@ void write_tenant(json_writer& w, const store::tenant_record& t, const tier_caps
   w.key("overrides");
   write_json(w, t.overrides);
   w.key("limits").begin_object();
-  w.key("tokens_per_system");
-  if (caps.tokens_per_system == 0)
-    w.null(); // unlimited
-  else
-    w.value(static_cast<std::uint64_t>(caps.tokens_per_system));
+  write_fields(w, caps);
   w.key("retention_days").begin_array();
   for (auto days : allowed_retentions(caps))
     w.value(days);
-  w.end_array();
-  w.field("default_retention_days", caps.default_retention_days)
-    .field("steady_rate", caps.steady_rate)
-    .field("burst_rate", caps.burst_rate)
-    .field("burst_capacity", caps.burst_capacity())
-    .field("sampling", caps.sampling)
-    .field("sample_one_in", static_cast<std::uint64_t>(caps.sample_one_in))
-    .field("inline_cap_bytes", caps.inline_cap_bytes)
-    .field("shadow", caps.shadow)
-    .end_object();
+  w.end_array().end_object();
   w.end_object();
 }
 

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "net/admin/requests.hpp"
 #include "net/auth.hpp"
 #include "net/openapi.hpp"
 #include "net/error_table.hpp"
@@ -16,37 +17,45 @@ namespace sluice::net {
 namespace {
 
 /// One admin route: a path pattern under /api/v1 where "{id}" matches one
-/// segment, the operation of a method on it, and the query parameters it
-/// takes besides api_key (separated by spaces). Every parameter not listed is
-/// refused here, so the rule is the same for every call.
+/// segment, the method, the operation's decoder (net/admin/<resource>.cpp),
+/// and the query parameters it takes besides api_key (separated by spaces).
+/// Every parameter not listed is refused here, so the rule is the same for
+/// every call.
 struct route {
   std::string_view pattern;
   method verb;
   admin_op op;
+  admin_decoder decode;
   std::string_view query = {};
 };
+
+/// A route to the operation of request type `R`.
+template <class R>
+constexpr route to(std::string_view pattern, method verb, std::string_view query = {}) {
+  return {pattern, verb, R::op, &decode_as<R>, query};
+}
 
 constexpr std::string_view paged = "limit cursor";
 
 constexpr std::array<route, 17> routes = {{
-  {"/tenants", method::post, admin_op::create_tenant},
-  {"/tenants", method::get, admin_op::list_tenants, paged},
-  {"/tenants/{id}", method::get, admin_op::get_tenant},
-  {"/tenants/{id}", method::patch, admin_op::patch_tenant},
-  {"/tenants/{id}/systems", method::post, admin_op::create_system},
-  {"/tenants/{id}/systems", method::get, admin_op::list_systems, paged},
-  {"/systems/{id}", method::get, admin_op::get_system},
-  {"/systems/{id}/tokens", method::post, admin_op::mint_token},
-  {"/systems/{id}/tokens", method::get, admin_op::list_system_tokens, paged},
-  {"/systems/{id}/tokens/bulk", method::post, admin_op::mint_tokens},
-  {"/systems/{id}/messages", method::get, admin_op::list_messages,
-   "since until token level source limit cursor"},
-  {"/systems/{id}/usage", method::get, admin_op::system_usage},
-  {"/tokens/{id}", method::get, admin_op::get_token},
-  {"/tokens/{id}", method::patch, admin_op::patch_token},
-  {"/tokens/{id}/revoke", method::post, admin_op::revoke_token},
-  {"/tokens/{id}/security", method::put, admin_op::set_token_security},
-  {"/tokens/{id}/usage", method::get, admin_op::token_usage},
+  to<create_tenant_req>("/tenants", method::post),
+  to<list_tenants_req>("/tenants", method::get, paged),
+  to<get_tenant_req>("/tenants/{id}", method::get),
+  to<patch_tenant_req>("/tenants/{id}", method::patch),
+  to<create_system_req>("/tenants/{id}/systems", method::post),
+  to<list_systems_req>("/tenants/{id}/systems", method::get, paged),
+  to<get_system_req>("/systems/{id}", method::get),
+  to<mint_token_req>("/systems/{id}/tokens", method::post),
+  to<list_system_tokens_req>("/systems/{id}/tokens", method::get, paged),
+  to<mint_tokens_req>("/systems/{id}/tokens/bulk", method::post),
+  to<list_messages_req>("/systems/{id}/messages", method::get,
+                        "since until token level source limit cursor"),
+  to<system_usage_req>("/systems/{id}/usage", method::get),
+  to<get_token_req>("/tokens/{id}", method::get),
+  to<patch_token_req>("/tokens/{id}", method::patch),
+  to<revoke_token_req>("/tokens/{id}/revoke", method::post),
+  to<set_security_req>("/tokens/{id}/security", method::put),
+  to<token_usage_req>("/tokens/{id}/usage", method::get),
 }};
 
 constexpr std::string_view api_prefix = "/api/v1";
@@ -155,9 +164,13 @@ void admin_routes::handle(const http_request& req, responder res) {
   cmd.secret = std::string{extract_token(req, scratch)};
   cmd.client_ip = std::string{req.peer_ip};
   cmd.path_id = std::string{id};
-  cmd.query = parse_query(req.query);
-  cmd.body = std::string{req.body};
   cmd.received_at_us = now_us();
+  // Decoded here, on the I/O thread, with the thread's parser; the admin
+  // actor gets a typed request (or the problem, told after authentication).
+  thread_local json_body json;
+  auto query = parse_query(req.query);
+  admin_input in{id, query, req.body, cmd.received_at_us, json};
+  cmd.decode_problem = found->decode(in, cmd.request);
   gateway_.admin(std::move(cmd), [res](json_reply&& reply) {
     res.send(to_response(std::move(reply)));
   });

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "net/admin/requests.hpp"
 #include "policy/admin_ops.hpp"
 #include "policy/errors.hpp"
 #include "policy/limiters.hpp"
@@ -14,7 +15,8 @@
 
 namespace sluice {
 
-// The boundary between the network layer and the actors. net/ turns an HTTP
+// The boundary between the network layer and the actors, declared by net/
+// and implemented by the actors (actors/runtime.cpp): net/ turns an HTTP
 // request into one of these plain commands and the reply into a response; the
 // actors never see HTTP, and net/ never sees CAF. This header includes neither.
 
@@ -47,14 +49,17 @@ struct json_reply {
   std::string body;
 };
 
-/// An admin API call, owned (it travels to the admin actor).
+/// An admin API call, owned (it travels to the admin actor): who presents
+/// which token, what it asks (decoded by net/admin/), and on what.
 struct admin_command {
   admin_op op = admin_op::list_tenants;
   std::string secret;
   std::string client_ip;
   std::string path_id; ///< the `{id}` of the path, as sent ("ten_…", "tok_…")
-  std::vector<std::pair<std::string, std::string>> query; ///< decoded, in order
-  std::string body;
+  net::admin_request request;
+  /// Why the request did not decode; reported once the caller is known to
+  /// be allowed to make it (a stranger learns nothing from a 400).
+  problem decode_problem;
   std::int64_t received_at_us = 0;
 };
 

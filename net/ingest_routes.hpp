@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "actors/gateway.hpp"
+#include "net/gateway.hpp"
 #include "net/http_server.hpp"
 #include "net/responses.hpp"
 

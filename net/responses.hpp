@@ -3,7 +3,7 @@
 #include <string>
 #include <string_view>
 
-#include "actors/gateway.hpp"
+#include "net/gateway.hpp"
 #include "net/http_server.hpp"
 
 namespace sluice::net {

@@ -32,6 +32,10 @@ inline constexpr std::size_t admin_op_count = static_cast<std::size_t>(admin_op:
 
 std::string_view to_string(admin_op op) noexcept;
 
+/// What an operation acts on: the record its path's `{id}` names (none for
+/// calls on a collection of the whole platform, like GET /tenants).
+enum class admin_target : std::uint8_t { none, tenant, system, token };
+
 /// Who may run an operation. Today every operation is superuser-only; when
 /// users, roles and scoped service tokens arrive, each row gains its scope and
 /// the roles that may use it, and authorisation reads this table unchanged.
@@ -39,6 +43,7 @@ struct admin_permission {
   bool superuser_only = true;
   /// Whether the operation changes state (and so is audited, later).
   bool writes = false;
+  admin_target target = admin_target::none;
 };
 
 /// The permission row of an operation.

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <string>
+#include <type_traits>
 
 #include "policy/json_writer.hpp"
 #include "policy/retention.hpp"
@@ -96,22 +97,10 @@ problem check_retention(const tier_caps& caps, int days) {
 
 tier_caps effective_caps(const tier_caps& row, const cap_overrides& o) {
   auto caps = row;
-  if (o.tokens_per_system)
-    caps.tokens_per_system = *o.tokens_per_system;
-  if (o.max_retention_days)
-    caps.max_retention_days = *o.max_retention_days;
-  if (o.steady_rate)
-    caps.steady_rate = *o.steady_rate;
-  if (o.burst_rate)
-    caps.burst_rate = *o.burst_rate;
-  if (o.inline_cap_bytes)
-    caps.inline_cap_bytes = *o.inline_cap_bytes;
-  if (o.sampling)
-    caps.sampling = *o.sampling;
-  if (o.sample_one_in)
-    caps.sample_one_in = *o.sample_one_in;
-  if (o.shadow)
-    caps.shadow = *o.shadow;
+  for_each_cap([&](const auto& c) {
+    if (c.override_member && o.*c.override_member)
+      caps.*c.cap = *(o.*c.override_member);
+  });
   if (check_retention(caps, caps.default_retention_days)) {
     // The largest finite value allowed (a ceiling of `never` allows every
     // value, so it never reaches here).
@@ -125,25 +114,39 @@ tier_caps effective_caps(const tier_caps& row, const cap_overrides& o) {
   return caps;
 }
 
+namespace {
+
+/// A cap's value as JSON (json_writer takes 64-bit integers and bools).
+template <class T>
+void write_cap(json_writer& w, std::string_view key, T v) {
+  if constexpr (std::is_same_v<T, bool>)
+    w.field(key, v);
+  else if constexpr (std::is_signed_v<T>)
+    w.field(key, static_cast<std::int64_t>(v));
+  else
+    w.field(key, static_cast<std::uint64_t>(v));
+}
+
+} // namespace
+
 void write_json(json_writer& w, const cap_overrides& o) {
   w.begin_object();
-  if (o.tokens_per_system)
-    w.field("tokens_per_system", static_cast<std::uint64_t>(*o.tokens_per_system));
-  if (o.max_retention_days)
-    w.field("max_retention_days", *o.max_retention_days);
-  if (o.steady_rate)
-    w.field("steady_rate", *o.steady_rate);
-  if (o.burst_rate)
-    w.field("burst_rate", *o.burst_rate);
-  if (o.inline_cap_bytes)
-    w.field("inline_cap_bytes", *o.inline_cap_bytes);
-  if (o.sampling)
-    w.field("sampling", *o.sampling);
-  if (o.sample_one_in)
-    w.field("sample_one_in", static_cast<std::uint64_t>(*o.sample_one_in));
-  if (o.shadow)
-    w.field("shadow", *o.shadow);
+  for_each_cap([&](const auto& c) {
+    if (c.override_member && o.*c.override_member)
+      write_cap(w, c.key, *(o.*c.override_member));
+  });
   w.end_object();
+}
+
+void write_fields(json_writer& w, const tier_caps& caps) {
+  for_each_cap([&](const auto& c) {
+    if (c.key == "tokens_per_system" && caps.tokens_per_system == 0) {
+      w.key(c.key).null(); // unlimited
+      return;
+    }
+    write_cap(w, c.key, caps.*c.cap);
+  });
+  w.field("burst_capacity", caps.burst_capacity());
 }
 
 problem check_caps(const tier_caps& caps) {
@@ -166,15 +169,17 @@ problem check_overrides(const cap_overrides& o) {
   if (o.max_retention_days && !retention::is_value(*o.max_retention_days))
     return bad("overrides.max_retention_days must be one of 7, 30, 90, 180, 365, 730, 1095, "
                "1825, -1");
-  if (o.steady_rate && *o.steady_rate == 0)
-    return bad("overrides.steady_rate must be at least 1 message per second");
-  if (o.burst_rate && *o.burst_rate == 0)
-    return bad("overrides.burst_rate must be at least 1 message per second");
-  if (o.inline_cap_bytes && *o.inline_cap_bytes == 0)
-    return bad("overrides.inline_cap_bytes must be at least 1");
-  if (o.sample_one_in && *o.sample_one_in < 2)
-    return bad("overrides.sample_one_in must be at least 2");
-  return {};
+  problem p;
+  for_each_cap([&](const auto& c) {
+    using T = typename std::decay_t<decltype(c)>::value_type;
+    if constexpr (!std::is_same_v<T, bool>) {
+      if (p || !c.override_member || !(o.*c.override_member))
+        return;
+      if (static_cast<std::int64_t>(*(o.*c.override_member)) < c.min)
+        p = bad("overrides." + std::string{c.key} + " must be at least " + std::to_string(c.min));
+    }
+  });
+  return p;
 }
 
 problem check_token_cap(const tier_caps& caps, std::uint64_t live_tokens) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "policy/errors.hpp"
@@ -74,6 +75,57 @@ struct cap_overrides {
   }
 };
 
+/// One cap, described once: its key (in the API and the store; the config
+/// key is the same with '-' for '_'), where it lives in a tier's row and in a
+/// tenant's overrides (null: not overridable), what it means (for --help and
+/// docs), and its least value. Applying overrides, their JSON in the store
+/// and the API, their checks, the tier options of the config and the views of
+/// a tenant's limits all walk `cap_fields`.
+template <class T>
+struct cap_field {
+  using value_type = T;
+  std::string_view key;
+  T tier_caps::*cap;
+  std::optional<T> cap_overrides::*override_member; ///< nullptr: not overridable
+  std::string_view help;
+  std::int64_t min = 0;
+  std::int64_t max = 1; ///< most allowed in an override (bools: 1)
+};
+
+/// Far beyond any sane rate or size, but still a number.
+inline constexpr std::int64_t cap_big = 1'000'000'000'000;
+
+inline constexpr auto cap_fields = std::tuple{
+  cap_field<std::uint32_t>{"tokens_per_system", &tier_caps::tokens_per_system,
+                           &cap_overrides::tokens_per_system,
+                           "tokens per system, not counting revoked ones (0 = unlimited)", 0, 1'000'000'000},
+  cap_field<int>{"max_retention_days", &tier_caps::max_retention_days,
+                 &cap_overrides::max_retention_days,
+                 "largest retention a token may have (-1 = every value, including never)", -1, 1825},
+  cap_field<int>{"default_retention_days", &tier_caps::default_retention_days, nullptr,
+                 "retention of a token minted without one", -1, 1825},
+  cap_field<std::uint64_t>{"steady_rate", &tier_caps::steady_rate, &cap_overrides::steady_rate,
+                           "messages per second a system sustains", 1, cap_big},
+  cap_field<std::uint64_t>{"burst_rate", &tier_caps::burst_rate, &cap_overrides::burst_rate,
+                           "messages per second a system may burst for 10 s (bucket = 10 x this)",
+                           1, cap_big},
+  cap_field<bool>{"sampling", &tier_caps::sampling, &cap_overrides::sampling,
+                  "after the burst cap is hit, sample for 60 s", 0, 1},
+  cap_field<std::uint32_t>{"sample_one_in", &tier_caps::sample_one_in,
+                           &cap_overrides::sample_one_in,
+                           "while sampling, 1 in this many accepted requests is not stored", 2, 1'000'000},
+  cap_field<std::uint64_t>{"inline_cap_bytes", &tier_caps::inline_cap_bytes,
+                           &cap_overrides::inline_cap_bytes, "largest single message, in bytes", 1, cap_big},
+  cap_field<bool>{"shadow", &tier_caps::shadow, &cap_overrides::shadow,
+                  "count the rate limit but never enforce it", 0, 1},
+};
+
+/// Calls `f(cap_field)` for each cap, in the order above.
+template <class F>
+constexpr void for_each_cap(F&& f) {
+  std::apply([&](const auto&... c) { (f(c), ...); }, cap_fields);
+}
+
 /// The caps of a tenant: its tier's row with its overrides applied. When the
 /// overridden retention ceiling no longer allows the tier's default
 /// retention, the default becomes the largest value allowed.
@@ -88,6 +140,11 @@ class json_writer;
 /// Writes overrides as a JSON object holding only the fields that are set:
 /// the same shape in the metadata store and in the admin API.
 void write_json(json_writer& w, const cap_overrides& o);
+
+/// Writes a row of caps as fields of the JSON object being written: every
+/// cap (tokens_per_system null when unlimited) and the bucket's
+/// burst_capacity. The caller opens and closes the object.
+void write_fields(json_writer& w, const tier_caps& caps);
 
 /// Checks override values on their own (rates > 0, a retention ceiling that
 /// is a retention value, sample_one_in >= 2, …); ok or invalid_argument.

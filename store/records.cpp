@@ -133,23 +133,12 @@ bool read_opt(simdjson::dom::element v, std::optional<T>& out) {
 
 bool read(simdjson::dom::element v, cap_overrides& o) {
   return for_each_member(v, [&](std::string_view k, simdjson::dom::element x) {
-    if (k == "tokens_per_system")
-      return read_opt(x, o.tokens_per_system);
-    if (k == "max_retention_days")
-      return read_opt(x, o.max_retention_days);
-    if (k == "steady_rate")
-      return read_opt(x, o.steady_rate);
-    if (k == "burst_rate")
-      return read_opt(x, o.burst_rate);
-    if (k == "inline_cap_bytes")
-      return read_opt(x, o.inline_cap_bytes);
-    if (k == "sampling")
-      return read_opt(x, o.sampling);
-    if (k == "sample_one_in")
-      return read_opt(x, o.sample_one_in);
-    if (k == "shadow")
-      return read_opt(x, o.shadow);
-    return true;
+    bool ok = true;
+    for_each_cap([&](const auto& c) {
+      if (c.override_member && c.key == k)
+        ok = read_opt(x, o.*c.override_member);
+    });
+    return ok;
   });
 }
 

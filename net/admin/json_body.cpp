@@ -1,12 +1,12 @@
-#include "actors/admin_body.hpp"
+#include "net/admin/json_body.hpp"
 
 #include <simdjson.h>
 
-namespace sluice {
+namespace sluice::net {
 
 namespace dom = simdjson::dom;
 
-struct admin_body::impl {
+struct json_body::impl {
   dom::parser parser;
   dom::object root; ///< the body
   dom::object obj;  ///< where reads look: the body, or an object inside it
@@ -33,7 +33,7 @@ problem field_problem(std::string_view key, std::string_view what) {
 
 /// Refuses the first key of `obj` not in `allowed`; `prefix` names where.
 problem check_keys(dom::object obj, const std::string& prefix,
-                   std::initializer_list<std::string_view> allowed) {
+                   std::span<const std::string_view> allowed) {
   for (auto field : obj) {
     bool known = false;
     for (auto a : allowed)
@@ -46,11 +46,11 @@ problem check_keys(dom::object obj, const std::string& prefix,
 
 } // namespace
 
-admin_body::admin_body() : impl_(std::make_unique<impl>()) {}
+json_body::json_body() : impl_(std::make_unique<impl>()) {}
 
-admin_body::~admin_body() = default;
+json_body::~json_body() = default;
 
-problem admin_body::open(std::string_view body, std::initializer_list<std::string_view> allowed) {
+problem json_body::open(std::string_view body, std::span<const std::string_view> allowed) {
   impl_->empty = true;
   impl_->prefix.clear();
   auto first = body.find_first_not_of(" \t\r\n");
@@ -68,7 +68,7 @@ problem admin_body::open(std::string_view body, std::initializer_list<std::strin
   return check_keys(impl_->obj, "", allowed);
 }
 
-admin_body::presence admin_body::has(std::string_view key) const {
+json_body::presence json_body::has(std::string_view key) const {
   if (impl_->empty)
     return presence::absent;
   dom::element el;
@@ -77,8 +77,8 @@ admin_body::presence admin_body::has(std::string_view key) const {
   return el.is_null() ? presence::null : presence::value;
 }
 
-problem admin_body::descend(std::string_view key, std::initializer_list<std::string_view> allowed,
-                            bool& found) {
+problem json_body::descend(std::string_view key, std::span<const std::string_view> allowed,
+                           bool& found) {
   found = false;
   auto el = impl_->find(key);
   if (!el)
@@ -92,12 +92,12 @@ problem admin_body::descend(std::string_view key, std::initializer_list<std::str
   return check_keys(child, impl_->prefix, allowed);
 }
 
-void admin_body::ascend() {
+void json_body::ascend() {
   impl_->obj = impl_->root;
   impl_->prefix.clear();
 }
 
-problem admin_body::text(std::string_view key, std::optional<std::string>& out, bool required,
+problem json_body::text(std::string_view key, std::optional<std::string>& out, bool required,
                          std::size_t max_len, bool allow_empty) {
   out.reset();
   auto el = impl_->find(key);
@@ -113,7 +113,7 @@ problem admin_body::text(std::string_view key, std::optional<std::string>& out, 
   return {};
 }
 
-problem admin_body::integer(std::string_view key, std::optional<std::int64_t>& out,
+problem json_body::integer(std::string_view key, std::optional<std::int64_t>& out,
                             bool required) {
   out.reset();
   auto el = impl_->find(key);
@@ -126,7 +126,7 @@ problem admin_body::integer(std::string_view key, std::optional<std::int64_t>& o
   return {};
 }
 
-problem admin_body::integer(std::string_view key, std::optional<std::int64_t>& out,
+problem json_body::integer(std::string_view key, std::optional<std::int64_t>& out,
                             bool required, std::int64_t min, std::int64_t max) {
   if (auto p = integer(key, out, required))
     return p;
@@ -136,7 +136,7 @@ problem admin_body::integer(std::string_view key, std::optional<std::int64_t>& o
   return {};
 }
 
-problem admin_body::boolean(std::string_view key, std::optional<bool>& out, bool required) {
+problem json_body::boolean(std::string_view key, std::optional<bool>& out, bool required) {
   out.reset();
   auto el = impl_->find(key);
   if (!el)
@@ -148,7 +148,7 @@ problem admin_body::boolean(std::string_view key, std::optional<bool>& out, bool
   return {};
 }
 
-problem admin_body::strings(std::string_view key, std::optional<std::vector<std::string>>& out) {
+problem json_body::strings(std::string_view key, std::optional<std::vector<std::string>>& out) {
   out.reset();
   auto el = impl_->find(key);
   if (!el)
@@ -167,4 +167,4 @@ problem admin_body::strings(std::string_view key, std::optional<std::vector<std:
   return {};
 }
 
-} // namespace sluice
+} // namespace sluice::net

@@ -4,27 +4,31 @@
 #include <initializer_list>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "policy/errors.hpp"
 
-namespace sluice {
+namespace sluice::net {
 
 /// Reads the JSON body of an admin call. Strict on purpose: a field the
 /// operation does not know is refused (400 naming it), so that a setting Sluice
 /// does not enforce yet (an IP allowlist, say) is never silently ignored.
 /// `null` counts as absent. Holds a simdjson parser: one per admin actor.
-class admin_body {
+class json_body {
 public:
-  admin_body();
-  ~admin_body();
-  admin_body(const admin_body&) = delete;
-  admin_body& operator=(const admin_body&) = delete;
+  json_body();
+  ~json_body();
+  json_body(const json_body&) = delete;
+  json_body& operator=(const json_body&) = delete;
 
   /// Parses `body` (empty counts as {}) and checks every key is in `allowed`.
-  problem open(std::string_view body, std::initializer_list<std::string_view> allowed);
+  problem open(std::string_view body, std::initializer_list<std::string_view> allowed) {
+    return open(body, std::span<const std::string_view>{allowed.begin(), allowed.size()});
+  }
+  problem open(std::string_view body, std::span<const std::string_view> allowed);
 
   /// Whether a key is absent, null, or has a value (PATCH semantics: absent
   /// keeps, null removes, a value sets).
@@ -34,7 +38,10 @@ public:
   /// Reads the object under `key` from now on (until ascend()), checking its
   /// keys against `allowed`; `found` tells whether there is one. One level.
   problem descend(std::string_view key, std::initializer_list<std::string_view> allowed,
-                  bool& found);
+                  bool& found) {
+    return descend(key, std::span<const std::string_view>{allowed.begin(), allowed.size()}, found);
+  }
+  problem descend(std::string_view key, std::span<const std::string_view> allowed, bool& found);
   void ascend();
 
   /// A string of 1..max_len bytes (0..max_len when `allow_empty`).
@@ -52,4 +59,4 @@ private:
   std::unique_ptr<impl> impl_;
 };
 
-} // namespace sluice
+} // namespace sluice::net

@@ -1,0 +1,56 @@
+#pragma once
+
+// What every admin handler answers with: private to actors/admin*.
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actors/jobs.hpp"
+#include "policy/json_writer.hpp"
+
+namespace sluice::admin_replies {
+
+/// How long the admin actor waits for a token or system actor to answer.
+inline constexpr auto actor_timeout = std::chrono::seconds(10);
+
+inline void fail(admin_job_ptr& job, problem p) {
+  job->complete({std::move(p), reply_kind::ok, {}});
+}
+
+inline void not_found(admin_job_ptr& job, std::string_view what, std::string_view id) {
+  fail(job, make_problem(errc::not_found, "no " + std::string{what} + " " + std::string{id}));
+}
+
+/// Answers with the JSON that `write` produces.
+template <class Write>
+void respond(admin_job_ptr& job, reply_kind kind, Write&& write) {
+  json_reply reply{{}, kind, {}};
+  json_writer w{reply.body};
+  write(w);
+  job->complete(std::move(reply));
+}
+
+/// Writes `{"items":[…],"next_cursor":…}` for a page of records: `rows` holds
+/// up to limit + 1 (one more tells there is a next page).
+template <class Row, class Write, class Id>
+std::string list_body(std::vector<Row>& rows, std::size_t limit, Write write_row, Id id_of) {
+  std::string body;
+  json_writer w{body};
+  bool more = rows.size() > limit;
+  if (more)
+    rows.resize(limit);
+  w.begin_object().key("items").begin_array();
+  for (auto& r : rows)
+    write_row(w, r);
+  w.end_array().key("next_cursor");
+  if (more && !rows.empty())
+    w.value(id_of(rows.back()));
+  else
+    w.null();
+  w.end_object();
+  return body;
+}
+
+} // namespace sluice::admin_replies
