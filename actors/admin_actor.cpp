@@ -67,7 +67,7 @@ problem admin_state::authenticate(const admin_command& cmd, admin_caller& out) {
     if (!user->active)
       return make_problem(errc::user_inactive);
     out.user_id = user->id;
-    out.superuser = user->role == store::user_role::superuser;
+    out.superuser = user->role == user_role::superuser;
     out.public_id = format_id(id_kind::user, user->id);
   } else {
     out.public_id = format_id(id_kind::token, rec->id);

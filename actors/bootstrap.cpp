@@ -29,7 +29,7 @@ new_superuser create_superuser(store::meta_store& meta, const pepper& p, std::st
   store::user_record user;
   user.id = unused_id(meta);
   user.name = std::string{name};
-  user.role = store::user_role::superuser;
+  user.role = user_role::superuser;
   user.active = true;
   user.created_at_us = now;
 

@@ -1,5 +1,7 @@
 #include "actors/views.hpp"
 
+#include <type_traits>
+
 #include "policy/ids.hpp"
 #include "policy/tiers.hpp"
 #include "policy/time.hpp"
@@ -8,32 +10,95 @@ namespace sluice {
 
 namespace {
 
-void time_or_null(json_writer& w, std::string_view key, std::int64_t t_us) {
-  w.key(key);
-  if (t_us != 0)
-    w.value(format_rfc3339_us(t_us));
+// Values as the admin API shows them (view_as::value).
+void write_shown(json_writer& w, std::uint64_t v) { w.value(v); }
+void write_shown(json_writer& w, std::int64_t v) { w.value(v); }
+void write_shown(json_writer& w, int v) { w.value(v); }
+void write_shown(json_writer& w, bool v) { w.value(v); }
+void write_shown(json_writer& w, const std::string& v) { w.value(v); }
+void write_shown(json_writer& w, const std::vector<std::string>& v) {
+  w.begin_array();
+  for (auto& s : v)
+    w.value(s);
+  w.end_array();
+}
+template <class E>
+  requires std::is_enum_v<E>
+void write_shown(json_writer& w, E v) {
+  w.value(to_string(v));
+}
+void write_shown(json_writer& w, const std::optional<rate_limit>& l) {
+  if (l)
+    w.value(l->to_string());
   else
     w.null();
 }
+void write_shown(json_writer& w, const cap_overrides& o) { write_json(w, o); }
+/// A record's usage summary (the full usage is GET …/usage).
+void write_shown(json_writer& w, const store::usage_record& u) {
+  w.begin_object()
+    .field("requests", u.totals.requests)
+    .field("messages", u.totals.messages)
+    .field("rejected", u.totals.rejected_total())
+    .end_object();
+}
+void write_shown(json_writer&, const token_hash&) = delete; // never shown
 
-void text_or_null(json_writer& w, std::string_view key, const std::string& s) {
-  w.key(key);
-  if (!s.empty())
-    w.value(s);
-  else
-    w.null();
+/// Writes the shown fields of `r` as members of the object being written,
+/// as its description says: hidden ones left out, ids and times formatted
+/// (null when unset), grouped fields inside their group's object.
+template <class R>
+void write_fields(json_writer& w, const R& r) {
+  std::string_view group;
+  for_each_field<R>([&](const auto& f) {
+    using T = typename std::decay_t<decltype(f)>::value_type;
+    if (f.view == view_as::hidden || (f.shown_if && !f.shown_if(r)))
+      return;
+    if (f.group != group) {
+      if (!group.empty())
+        w.end_object();
+      if (!f.group.empty())
+        w.key(f.group).begin_object();
+      group = f.group;
+    }
+    w.key(f.api_key());
+    const auto& v = f.of(r);
+    if constexpr (std::is_same_v<T, std::uint64_t>) {
+      if (f.view == view_as::id) {
+        if (v != 0)
+          w.value(format_id(f.kind, v));
+        else
+          w.null();
+        return;
+      }
+    }
+    if constexpr (std::is_same_v<T, std::int64_t>) {
+      if (f.view == view_as::time) {
+        if (v != 0)
+          w.value(format_rfc3339_us(v));
+        else
+          w.null();
+        return;
+      }
+    }
+    if constexpr (std::is_same_v<T, std::string>) {
+      if (f.view == view_as::text_or_null && v.empty()) {
+        w.null();
+        return;
+      }
+    }
+    if constexpr (!std::is_same_v<T, token_hash>)
+      write_shown(w, v);
+  });
+  if (!group.empty())
+    w.end_object();
 }
 
 } // namespace
 
 void write_tenant(json_writer& w, const store::tenant_record& t, const tier_caps& caps) {
-  w.begin_object()
-    .field("id", format_id(id_kind::tenant, t.id))
-    .field("name", t.name)
-    .field("tier", to_string(t.tier))
-    .field("created_at", format_rfc3339_us(t.created_at_us));
-  w.key("overrides");
-  write_json(w, t.overrides);
+  w.begin_object();
+  write_fields(w, t);
   w.key("limits").begin_object();
   write_fields(w, caps);
   w.key("retention_days").begin_array();
@@ -44,63 +109,31 @@ void write_tenant(json_writer& w, const store::tenant_record& t, const tier_caps
 }
 
 void write_system(json_writer& w, const store::system_record& s) {
-  w.begin_object()
-    .field("id", format_id(id_kind::system, s.id))
-    .field("tenant_id", format_id(id_kind::tenant, s.tenant_id))
-    .field("name", s.name)
-    .field("description", s.description)
-    .field("created_at", format_rfc3339_us(s.created_at_us))
-    .end_object();
+  w.begin_object();
+  write_fields(w, s);
+  w.end_object();
+}
+
+void write_user(json_writer& w, const store::user_record& u) {
+  w.begin_object();
+  write_fields(w, u);
+  w.end_object();
 }
 
 void write_token(json_writer& w, const store::token_record& t, const token_usage* live) {
-  w.begin_object()
-    .field("id", format_id(id_kind::token, t.id))
-    .field("kind", to_string(t.kind))
-    .field("name", t.name)
-    .field("description", t.description);
-  w.key("tenant_id");
-  if (t.tenant_id != 0)
-    w.value(format_id(id_kind::tenant, t.tenant_id));
-  else
-    w.null();
-  w.key("system_id");
-  if (t.system_id != 0)
-    w.value(format_id(id_kind::system, t.system_id));
-  else
-    w.null();
-  w.field("hint", t.hint);
-  w.key("scopes").begin_array();
-  for (auto& s : t.scopes)
-    w.value(s);
-  w.end_array();
-  w.field("status", to_string(t.status));
-  if (t.kind == token_kind::ingest || t.kind == token_kind::webhook)
-    w.field("retention_days", t.retention_days);
-  w.field("created_at", format_rfc3339_us(t.created_at_us));
-  text_or_null(w, "created_by", t.created_by);
-  time_or_null(w, "expires_at", t.expires_at_us);
-  time_or_null(w, "revoked_at", t.revoked_at_us);
-  text_or_null(w, "revoke_reason", t.revoke_reason);
-  w.key("security").begin_object();
-  w.key("rate_limit");
-  if (t.rate_limit)
-    w.value(t.rate_limit->to_string());
-  else
-    w.null();
-  w.field("rate_limit_shadow", t.rate_limit_shadow);
-  text_or_null(w, "reason", t.security_reason);
-  time_or_null(w, "changed_at", t.security_changed_at_us);
-  w.end_object();
-  auto last_used = live ? live->last_used_at_us : t.last_used_at_us;
-  time_or_null(w, "last_used_at", last_used);
-  text_or_null(w, "last_ip", live ? live->last_ip : t.last_ip);
-  auto& totals = live ? live->usage.totals : t.usage.totals;
-  w.key("usage").begin_object()
-    .field("requests", totals.requests)
-    .field("messages", totals.messages)
-    .field("rejected", totals.rejected_total())
-    .end_object();
+  if (!live) {
+    w.begin_object();
+    write_fields(w, t);
+    w.end_object();
+    return;
+  }
+  // The live actor's usage is newer than the stored one.
+  auto shown = t;
+  shown.usage = live->usage;
+  shown.last_used_at_us = live->last_used_at_us;
+  shown.last_ip = live->last_ip;
+  w.begin_object();
+  write_fields(w, shown);
   w.end_object();
 }
 

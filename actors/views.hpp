@@ -7,13 +7,15 @@
 
 namespace sluice {
 
-// The public JSON shapes of the admin API (docs/api.md). A token's view
-// never holds its secret or its hash.
+// The public JSON shapes of the admin API (docs/api.md), written from each
+// record's description (store/records.hpp). A token's view never holds its
+// secret or its hash.
 
 /// A tenant with its overrides and the limits in force (`caps`: its tier's
 /// row with the overrides applied).
 void write_tenant(json_writer& w, const store::tenant_record& t, const tier_caps& caps);
 void write_system(json_writer& w, const store::system_record& s);
+void write_user(json_writer& w, const store::user_record& u);
 /// `live` (when the token's actor is running) overrides the stored usage.
 void write_token(json_writer& w, const store::token_record& t, const token_usage* live);
 void write_message(json_writer& w, const store::stored_message& m);

@@ -15,6 +15,8 @@ struct rate_limit {
 
   /// "1000/hour".
   std::string to_string() const;
+
+  friend bool operator==(const rate_limit&, const rate_limit&) = default;
 };
 
 /// Parses "N/second|minute|hour|day" with 1 <= N <= 10^9; nullopt otherwise.

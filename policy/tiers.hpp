@@ -69,10 +69,9 @@ struct cap_overrides {
   std::optional<std::uint32_t> sample_one_in;
   std::optional<bool> shadow;
 
-  bool empty() const noexcept {
-    return !tokens_per_system && !max_retention_days && !steady_rate && !burst_rate
-           && !inline_cap_bytes && !sampling && !sample_one_in && !shadow;
-  }
+  bool empty() const noexcept { return *this == cap_overrides{}; }
+
+  friend bool operator==(const cap_overrides&, const cap_overrides&) = default;
 };
 
 /// One cap, described once: its key (in the API and the store; the config

@@ -5,31 +5,12 @@
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 #include "policy/hex.hpp"
 #include "policy/json_writer.hpp"
 
 namespace sluice::store {
-
-// ---------------------------------------------------------------------------
-// user_role
-
-namespace {
-constexpr std::array<std::string_view, 4> role_names = {"superuser", "admin", "member",
-                                                        "viewer"};
-} // namespace
-
-std::string_view to_string(user_role r) noexcept {
-  auto i = static_cast<std::size_t>(r);
-  return i < role_names.size() ? role_names[i] : std::string_view{"unknown"};
-}
-
-std::optional<user_role> parse_user_role(std::string_view s) noexcept {
-  for (std::size_t i = 0; i < role_names.size(); ++i)
-    if (role_names[i] == s)
-      return static_cast<user_role>(i);
-  return std::nullopt;
-}
 
 namespace {
 
@@ -255,7 +236,7 @@ bool read(simdjson::dom::element v, usage_record& u) {
 /// member; `on_field` returns false for a malformed known field. Unknown keys
 /// are the callback's business (it ignores them).
 template <class F>
-bool for_each_field(std::string_view json, F&& on_field) {
+bool for_each_json_field(std::string_view json, F&& on_field) {
   simdjson::dom::element doc;
   if (thread_parser().parse(json.data(), json.size()).get(doc) != simdjson::SUCCESS)
     return false;
@@ -268,239 +249,119 @@ bool for_each_field(std::string_view json, F&& on_field) {
   return true;
 }
 
+// ---------------------------------------------------------------------------
+// values the descriptions name, as the store writes them
+
+void write_stored(json_writer& w, std::uint64_t v) { w.value(v); }
+void write_stored(json_writer& w, std::int64_t v) { w.value(v); }
+void write_stored(json_writer& w, int v) { w.value(v); }
+void write_stored(json_writer& w, bool v) { w.value(v); }
+void write_stored(json_writer& w, const std::string& v) { w.value(v); }
+void write_stored(json_writer& w, const std::vector<std::string>& v) {
+  w.begin_array();
+  for (auto& s : v)
+    w.value(s);
+  w.end_array();
+}
+template <class E>
+  requires std::is_enum_v<E>
+void write_stored(json_writer& w, E v) {
+  w.value(to_string(v));
+}
+void write_stored(json_writer& w, const token_hash& h) { w.value(to_hex(h)); }
+void write_stored(json_writer& w, const std::optional<rate_limit>& l) {
+  if (l)
+    w.value(l->to_string());
+  else
+    w.null();
+}
+void write_stored(json_writer& w, const cap_overrides& o) { write_json(w, o); }
+void write_stored(json_writer& w, const usage_record& u) { write(w, u); }
+
+bool read(simdjson::dom::element v, tier& out) { return read_enum(v, out, parse_tier); }
+bool read(simdjson::dom::element v, user_role& out) { return read_enum(v, out, parse_user_role); }
+bool read(simdjson::dom::element v, token_kind& out) {
+  return read_enum(v, out, parse_token_kind);
+}
+bool read(simdjson::dom::element v, token_status& out) {
+  return read_enum(v, out, parse_token_status);
+}
+bool read(simdjson::dom::element v, token_hash& out) {
+  std::string_view s;
+  return v.get_string().get(s) == simdjson::SUCCESS && hex::decode(s, out);
+}
+bool read(simdjson::dom::element v, std::optional<rate_limit>& out) {
+  out.reset();
+  if (v.is_null())
+    return true;
+  std::string_view text;
+  if (v.get_string().get(text) != simdjson::SUCCESS)
+    return false;
+  if (text.empty())
+    return true;
+  out = parse_rate_limit(text);
+  return out.has_value();
+}
+
+/// A compact field at its default is left out of the stored JSON.
+template <class T>
+bool is_default(const T& v) {
+  if constexpr (std::is_same_v<T, usage_record>)
+    return empty(v);
+  else
+    return v == T{};
+}
+
+/// A record as the store keeps it: each described field by its key.
+template <class R>
+std::string encode_record(const R& r) {
+  std::string out;
+  json_writer w{out};
+  w.begin_object();
+  for_each_field<R>([&](const auto& f) {
+    const auto& v = f.of(r);
+    if (f.compact && is_default(v))
+      return;
+    w.key(f.key);
+    write_stored(w, v);
+  });
+  w.end_object();
+  return out;
+}
+
+/// The record in `json`; a described field of the wrong type makes it
+/// malformed, unknown keys are ignored (a later version may add fields).
+template <class R>
+std::optional<R> decode_record(std::string_view json) {
+  R r;
+  bool ok = for_each_json_field(json, [&](std::string_view k, simdjson::dom::element v) {
+    bool good = true;
+    visit_field<R>(k, [&](const auto& f) { good = read(v, f.of(r)); });
+    return good;
+  });
+  if (!ok)
+    return std::nullopt;
+  return r;
+}
+
 } // namespace
 
-// ---------------------------------------------------------------------------
-// encode
-
-std::string encode(const tenant_record& r) {
-  std::string out;
-  json_writer w(out);
-  w.begin_object()
-      .field("id", r.id)
-      .field("name", r.name)
-      .field("tier", to_string(r.tier))
-      .field("created_at_us", r.created_at_us)
-      .key("overrides");
-  write_json(w, r.overrides);
-  w.end_object();
-  return out;
-}
-
-std::string encode(const user_record& r) {
-  std::string out;
-  json_writer w(out);
-  w.begin_object()
-      .field("id", r.id)
-      .field("tenant_id", r.tenant_id)
-      .field("name", r.name)
-      .field("email", r.email)
-      .field("role", to_string(r.role))
-      .field("active", r.active)
-      .field("created_at_us", r.created_at_us)
-      .end_object();
-  return out;
-}
-
-std::string encode(const system_record& r) {
-  std::string out;
-  json_writer w(out);
-  w.begin_object()
-      .field("id", r.id)
-      .field("tenant_id", r.tenant_id)
-      .field("name", r.name)
-      .field("description", r.description)
-      .field("created_at_us", r.created_at_us);
-  if (!empty(r.usage)) {
-    w.key("usage");
-    write(w, r.usage);
-  }
-  w.end_object();
-  return out;
-}
-
-std::string encode(const token_record& r) {
-  // Compact: a field at its default is left out (decode fills it back in).
-  // A million tokens is a normal deployment; every byte here is a million.
-  std::string out;
-  json_writer w(out);
-  auto text = [&](std::string_view k, const std::string& v) {
-    if (!v.empty())
-      w.field(k, v);
-  };
-  auto number = [&](std::string_view k, auto v) {
-    if (v != 0)
-      w.field(k, v);
-  };
-  w.begin_object()
-      .field("id", r.id)
-      .field("kind", to_string(r.kind))
-      .field("tenant_id", r.tenant_id);
-  number("system_id", r.system_id);
-  number("user_id", r.user_id);
-  w.field("name", r.name);
-  text("description", r.description);
-  w.field("hash", to_hex(r.hash)).field("hint", r.hint).key("scopes").begin_array();
-  for (const auto& s : r.scopes)
-    w.value(s);
-  w.end_array()
-      .field("status", to_string(r.status))
-      .field("retention_days", r.retention_days)
-      .field("created_at_us", r.created_at_us);
-  text("created_by", r.created_by);
-  number("expires_at_us", r.expires_at_us);
-  number("revoked_at_us", r.revoked_at_us);
-  text("revoke_reason", r.revoke_reason);
-  if (r.rate_limit)
-    w.field("rate_limit", r.rate_limit->to_string());
-  if (r.rate_limit_shadow)
-    w.field("rate_limit_shadow", true);
-  text("security_reason", r.security_reason);
-  number("security_changed_at_us", r.security_changed_at_us);
-  number("last_used_at_us", r.last_used_at_us);
-  text("last_ip", r.last_ip);
-  if (!empty(r.usage)) {
-    w.key("usage");
-    write(w, r.usage);
-  }
-  w.end_object();
-  return out;
-}
-
-// ---------------------------------------------------------------------------
-// decode
+std::string encode(const tenant_record& r) { return encode_record(r); }
+std::string encode(const user_record& r) { return encode_record(r); }
+std::string encode(const system_record& r) { return encode_record(r); }
+std::string encode(const token_record& r) { return encode_record(r); }
 
 std::optional<tenant_record> decode_tenant(std::string_view json) {
-  tenant_record r;
-  bool ok = for_each_field(json, [&](std::string_view k, simdjson::dom::element v) {
-    if (k == "id")
-      return read(v, r.id);
-    if (k == "name")
-      return read(v, r.name);
-    if (k == "tier")
-      return read_enum(v, r.tier, parse_tier);
-    if (k == "created_at_us")
-      return read(v, r.created_at_us);
-    if (k == "overrides")
-      return read(v, r.overrides);
-    return true;
-  });
-  if (!ok)
-    return std::nullopt;
-  return r;
+  return decode_record<tenant_record>(json);
 }
-
 std::optional<user_record> decode_user(std::string_view json) {
-  user_record r;
-  bool ok = for_each_field(json, [&](std::string_view k, simdjson::dom::element v) {
-    if (k == "id")
-      return read(v, r.id);
-    if (k == "tenant_id")
-      return read(v, r.tenant_id);
-    if (k == "name")
-      return read(v, r.name);
-    if (k == "email")
-      return read(v, r.email);
-    if (k == "role")
-      return read_enum(v, r.role, parse_user_role);
-    if (k == "active")
-      return read(v, r.active);
-    if (k == "created_at_us")
-      return read(v, r.created_at_us);
-    return true;
-  });
-  if (!ok)
-    return std::nullopt;
-  return r;
+  return decode_record<user_record>(json);
 }
-
 std::optional<system_record> decode_system(std::string_view json) {
-  system_record r;
-  bool ok = for_each_field(json, [&](std::string_view k, simdjson::dom::element v) {
-    if (k == "id")
-      return read(v, r.id);
-    if (k == "tenant_id")
-      return read(v, r.tenant_id);
-    if (k == "name")
-      return read(v, r.name);
-    if (k == "description")
-      return read(v, r.description);
-    if (k == "created_at_us")
-      return read(v, r.created_at_us);
-    if (k == "usage")
-      return read(v, r.usage);
-    return true;
-  });
-  if (!ok)
-    return std::nullopt;
-  return r;
+  return decode_record<system_record>(json);
 }
-
 std::optional<token_record> decode_token(std::string_view json) {
-  token_record r;
-  bool ok = for_each_field(json, [&](std::string_view k, simdjson::dom::element v) {
-    if (k == "id")
-      return read(v, r.id);
-    if (k == "kind")
-      return read_enum(v, r.kind, parse_token_kind);
-    if (k == "tenant_id")
-      return read(v, r.tenant_id);
-    if (k == "system_id")
-      return read(v, r.system_id);
-    if (k == "user_id")
-      return read(v, r.user_id);
-    if (k == "name")
-      return read(v, r.name);
-    if (k == "description")
-      return read(v, r.description);
-    if (k == "hash") {
-      std::string_view s;
-      return v.get_string().get(s) == simdjson::SUCCESS && hex::decode(s, r.hash);
-    }
-    if (k == "hint")
-      return read(v, r.hint);
-    if (k == "scopes")
-      return read(v, r.scopes);
-    if (k == "status")
-      return read_enum(v, r.status, parse_token_status);
-    if (k == "retention_days")
-      return read(v, r.retention_days);
-    if (k == "created_at_us")
-      return read(v, r.created_at_us);
-    if (k == "created_by")
-      return read(v, r.created_by);
-    if (k == "expires_at_us")
-      return read(v, r.expires_at_us);
-    if (k == "revoked_at_us")
-      return read(v, r.revoked_at_us);
-    if (k == "revoke_reason")
-      return read(v, r.revoke_reason);
-    if (k == "last_used_at_us")
-      return read(v, r.last_used_at_us);
-    if (k == "last_ip")
-      return read(v, r.last_ip);
-    if (k == "rate_limit") {
-      std::string_view text;
-      if (v.get_string().get(text) != simdjson::SUCCESS)
-        return false;
-      if (text.empty())
-        return true;
-      r.rate_limit = parse_rate_limit(text);
-      return r.rate_limit.has_value();
-    }
-    if (k == "rate_limit_shadow")
-      return read(v, r.rate_limit_shadow);
-    if (k == "security_reason")
-      return read(v, r.security_reason);
-    if (k == "security_changed_at_us")
-      return read(v, r.security_changed_at_us);
-    if (k == "usage")
-      return read(v, r.usage);
-    return true;
-  });
-  if (!ok)
-    return std::nullopt;
-  return r;
+  return decode_record<token_record>(json);
 }
 
 } // namespace sluice::store
