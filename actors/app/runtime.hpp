@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "actors/config.hpp"
+#include "actors/app/config.hpp"
 #include "net/gateway.hpp"
 #include "actors/interfaces.hpp"
 #include "policy/token_hash.hpp"

@@ -24,9 +24,9 @@
 #include <string_view>
 #include <vector>
 
-#include "actors/bootstrap.hpp"
-#include "actors/config.hpp"
-#include "actors/runtime.hpp"
+#include "actors/app/bootstrap.hpp"
+#include "actors/app/config.hpp"
+#include "actors/app/runtime.hpp"
 #include "store/meta_store.hpp"
 #include "store/pepper_file.hpp"
 

@@ -1,4 +1,4 @@
-#include "actors/config.hpp"
+#include "actors/app/config.hpp"
 
 #include <caf/config.hpp>
 #include <caf/config_value.hpp>

@@ -1,4 +1,4 @@
-#include "actors/runtime.hpp"
+#include "actors/app/runtime.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
@@ -15,7 +15,7 @@
 #include <system_error>
 
 #include "actors/admin_actor.hpp"
-#include "actors/bootstrap.hpp"
+#include "actors/app/bootstrap.hpp"
 #include "actors/registry.hpp"
 #include "actors/storage_actor.hpp"
 #include "net/admin_routes.hpp"

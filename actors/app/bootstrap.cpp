@@ -1,4 +1,4 @@
-#include "actors/bootstrap.hpp"
+#include "actors/app/bootstrap.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
