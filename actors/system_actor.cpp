@@ -168,8 +168,8 @@ void system_state::describe(info_job_ptr& job) {
   w.field("retention_days", rec.retention_days);
   w.field("tier", to_string(init.terms.tier));
   w.key("scopes").begin_array();
-  for (auto& s : rec.scopes)
-    w.value(s);
+  for (auto s : rec.scopes.list())
+    w.value(to_string(s));
   w.end_array();
   auto burst = limiter_.state(now);
   w.key("limits").begin_object();

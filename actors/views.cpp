@@ -34,6 +34,27 @@ void write_shown(json_writer& w, const std::optional<rate_limit>& l) {
     w.null();
 }
 void write_shown(json_writer& w, const cap_overrides& o) { write_json(w, o); }
+void write_shown(json_writer& w, const scope_set& scopes) {
+  w.begin_array();
+  for (auto sc : scopes.list())
+    w.value(to_string(sc));
+  w.end_array();
+}
+void write_shown(json_writer& w, const ip_allowlist& l) { write_shown(w, l.to_strings()); }
+/// null when every moment is allowed.
+void write_shown(json_writer& w, const time_restriction& t) {
+  if (t.empty()) {
+    w.null();
+    return;
+  }
+  w.begin_object().key("hours");
+  if (auto h = t.hours(); !h.empty())
+    w.value(h);
+  else
+    w.null();
+  write_shown(w.key("days"), t.days());
+  w.end_object();
+}
 /// A record's usage summary (the full usage is GET …/usage).
 void write_shown(json_writer& w, const store::usage_record& u) {
   w.begin_object()
@@ -72,6 +93,13 @@ void write_fields(json_writer& w, const R& r) {
         return;
       }
     }
+    if constexpr (std::is_same_v<T, std::vector<std::uint64_t>>) {
+      w.begin_array();
+      for (auto id : v)
+        w.value(format_id(f.kind, id));
+      w.end_array();
+      return;
+    }
     if constexpr (std::is_same_v<T, std::int64_t>) {
       if (f.view == view_as::time) {
         if (v != 0)
@@ -87,7 +115,7 @@ void write_fields(json_writer& w, const R& r) {
         return;
       }
     }
-    if constexpr (!std::is_same_v<T, token_hash>)
+    if constexpr (!std::is_same_v<T, token_hash> && !std::is_same_v<T, std::vector<std::uint64_t>>)
       write_shown(w, v);
   });
   if (!group.empty())

@@ -33,6 +33,8 @@ struct usage_totals {
   std::uint64_t shadow_limited = 0;   ///< a shadowed limit would have refused
 
   std::uint64_t rejected_total() const noexcept;
+
+  friend bool operator==(const usage_totals&, const usage_totals&) = default;
 };
 
 /// One minute of usage; `minute` counts minutes since the Unix epoch.
@@ -43,6 +45,8 @@ struct usage_minute {
   std::uint32_t rejected = 0;
   std::uint32_t sampled = 0; ///< requests dropped by sampling
   std::uint64_t bytes = 0;
+
+  friend bool operator==(const usage_minute&, const usage_minute&) = default;
 };
 
 inline constexpr std::int64_t us_per_minute = 60'000'000;

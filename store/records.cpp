@@ -276,6 +276,26 @@ void write_stored(json_writer& w, const std::optional<rate_limit>& l) {
     w.null();
 }
 void write_stored(json_writer& w, const cap_overrides& o) { write_json(w, o); }
+void write_stored(json_writer& w, const scope_set& scopes) {
+  w.begin_array();
+  for (auto sc : scopes.list())
+    w.value(to_string(sc));
+  w.end_array();
+}
+void write_stored(json_writer& w, const std::vector<std::uint64_t>& ids) {
+  w.begin_array();
+  for (auto id : ids)
+    w.value(id);
+  w.end_array();
+}
+void write_stored(json_writer& w, const ip_allowlist& l) { write_stored(w, l.to_strings()); }
+void write_stored(json_writer& w, const time_restriction& t) {
+  w.begin_object();
+  if (auto h = t.hours(); !h.empty())
+    w.field("hours", h);
+  write_stored(w.key("days"), t.days());
+  w.end_object();
+}
 void write_stored(json_writer& w, const usage_record& u) { write(w, u); }
 
 bool read(simdjson::dom::element v, tier& out) { return read_enum(v, out, parse_tier); }
@@ -285,6 +305,75 @@ bool read(simdjson::dom::element v, token_kind& out) {
 }
 bool read(simdjson::dom::element v, token_status& out) {
   return read_enum(v, out, parse_token_status);
+}
+bool read(simdjson::dom::element v, approval_policy& out) {
+  return read_enum(v, out, parse_approval_policy);
+}
+bool read(simdjson::dom::element v, risk& out) { return read_enum(v, out, parse_risk); }
+bool read(simdjson::dom::element v, approval_status& out) {
+  return read_enum(v, out, parse_approval_status);
+}
+bool read(simdjson::dom::element v, scope_set& out) {
+  std::vector<std::string> names;
+  std::string bad;
+  if (!read(v, names))
+    return false;
+  auto parsed = parse_scopes(names, bad);
+  if (!parsed)
+    return false;
+  out = *parsed;
+  return true;
+}
+bool read(simdjson::dom::element v, std::vector<std::uint64_t>& out) {
+  simdjson::dom::array a;
+  if (v.get_array().get(a) != simdjson::SUCCESS)
+    return false;
+  out.clear();
+  for (auto item : a) {
+    std::uint64_t x = 0;
+    if (item.get_uint64().get(x) != simdjson::SUCCESS)
+      return false;
+    out.push_back(x);
+  }
+  return true;
+}
+bool read(simdjson::dom::element v, ip_allowlist& out) {
+  std::vector<std::string> entries;
+  std::string bad;
+  if (!read(v, entries))
+    return false;
+  auto parsed = ip_allowlist::parse(entries, bad, entries.size());
+  if (!parsed)
+    return false;
+  out = std::move(*parsed);
+  return true;
+}
+bool read(simdjson::dom::element v, time_restriction& out) {
+  std::optional<std::string> hours;
+  std::vector<std::string> days;
+  bool ok = for_each_member(v, [&](std::string_view k, simdjson::dom::element x) {
+    if (k == "hours") {
+      std::string h;
+      if (!read(x, h))
+        return false;
+      hours = std::move(h);
+      return true;
+    }
+    if (k == "days")
+      return read(x, days);
+    return true;
+  });
+  if (!ok)
+    return false;
+  std::string error;
+  std::optional<std::string_view> h;
+  if (hours)
+    h = *hours;
+  auto parsed = time_restriction::parse(h, days, error);
+  if (!parsed)
+    return false;
+  out = *parsed;
+  return true;
 }
 bool read(simdjson::dom::element v, token_hash& out) {
   std::string_view s;
@@ -350,6 +439,7 @@ std::string encode(const tenant_record& r) { return encode_record(r); }
 std::string encode(const user_record& r) { return encode_record(r); }
 std::string encode(const system_record& r) { return encode_record(r); }
 std::string encode(const token_record& r) { return encode_record(r); }
+std::string encode(const approval_record& r) { return encode_record(r); }
 
 std::optional<tenant_record> decode_tenant(std::string_view json) {
   return decode_record<tenant_record>(json);
@@ -362,6 +452,26 @@ std::optional<system_record> decode_system(std::string_view json) {
 }
 std::optional<token_record> decode_token(std::string_view json) {
   return decode_record<token_record>(json);
+}
+std::optional<approval_record> decode_approval(std::string_view json) {
+  return decode_record<approval_record>(json);
+}
+
+namespace {
+constexpr std::array<std::string_view, 3> approval_status_names = {"pending", "approved",
+                                                                   "rejected"};
+static_assert(approval_status_names.size() == static_cast<std::size_t>(approval_status::rejected) + 1);
+} // namespace
+
+std::string_view to_string(approval_status s) noexcept {
+  return approval_status_names[static_cast<std::size_t>(s)];
+}
+
+std::optional<approval_status> parse_approval_status(std::string_view s) noexcept {
+  for (std::size_t i = 0; i < approval_status_names.size(); ++i)
+    if (approval_status_names[i] == s)
+      return static_cast<approval_status>(i);
+  return std::nullopt;
 }
 
 } // namespace sluice::store

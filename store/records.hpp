@@ -6,10 +6,12 @@
 #include <string_view>
 #include <vector>
 
+#include "policy/cidr.hpp"
 #include "policy/fields.hpp"
 #include "policy/rate_limit.hpp"
 #include "policy/scopes.hpp"
 #include "policy/tiers.hpp"
+#include "policy/time_window.hpp"
 #include "policy/token_format.hpp"
 #include "policy/token_hash.hpp"
 #include "policy/token_status.hpp"
@@ -31,6 +33,8 @@ namespace sluice::store {
 struct usage_record {
   usage_totals totals;
   std::vector<usage_minute> minutes;
+
+  friend bool operator==(const usage_record&, const usage_record&) = default;
 };
 
 struct tenant_record {
@@ -39,6 +43,8 @@ struct tenant_record {
   sluice::tier tier = sluice::tier::free;
   std::int64_t created_at_us = 0;
   cap_overrides overrides; ///< the tenant's contract; empty = the tier's caps
+  /// Service tokens of at least this risk wait for approval.
+  approval_policy approval = approval_policy::high;
 };
 
 struct user_record {
@@ -70,23 +76,66 @@ struct token_record {
   std::string description;
   token_hash hash{};           ///< keyed hash of the secret; never leaves the store
   std::string hint;            ///< display hint, e.g. "al_…x9Qa"
-  std::vector<std::string> scopes;
+  /// Ingest and webhook tokens: {ingest}; service tokens: theirs; personal
+  /// tokens: none (they act with their user's role).
+  scope_set scopes;
+  /// Service tokens holding `query`: the systems it may read (empty = all of
+  /// its tenant's).
+  std::vector<std::uint64_t> query_systems;
+  bool is_public = false;      ///< client-side: ingest and query only, no management
   token_status status = token_status::active;
   int retention_days = 7;      ///< ingest and webhook tokens
   std::int64_t created_at_us = 0;
-  std::string created_by;      ///< public id of the creator ("usr_…")
+  std::string created_by;      ///< public id of the creator ("usr_…" or "tok_…")
+  std::string reason;          ///< why it was made (required for medium and high risk)
+  std::uint64_t approval_id = 0; ///< the approval it waited (or waits) for
   std::int64_t expires_at_us = 0; ///< 0 = never
+  std::int64_t disabled_at_us = 0;
+  std::string disable_reason;
   std::int64_t revoked_at_us = 0;
   std::string revoke_reason;
+  // Rotation: the secret before the last rotation keeps working until
+  // previous_valid_until_us (its hash stays indexed until the next change).
+  std::int64_t rotated_at_us = 0;
+  token_hash previous_hash{};
+  std::int64_t previous_valid_until_us = 0;
+  // Security settings (PUT …/security), enforced by the token's actor.
+  ip_allowlist allowlist;
   /// The token's own limit, in requests, on top of its system's tier limit.
   std::optional<sluice::rate_limit> rate_limit;
   bool rate_limit_shadow = false; ///< counted and reported, never enforced
+  time_restriction hours;
   std::string security_reason;      ///< why the security settings last changed
   std::int64_t security_changed_at_us = 0;
+  // Break-glass: until then, IP and time restrictions are lifted.
+  std::int64_t emergency_until_us = 0;
+  std::string emergency_reason;
+  std::string emergency_by;         ///< public id of the superuser who opened it
   // Usage as last flushed by the token's actor (live values are in the actor).
   std::int64_t last_used_at_us = 0;
   std::string last_ip;
   usage_record usage;
+};
+
+/// An approval request of a token that waits for one (docs/access-control.md).
+enum class approval_status : std::uint8_t { pending, approved, rejected };
+std::string_view to_string(approval_status s) noexcept;
+std::optional<approval_status> parse_approval_status(std::string_view s) noexcept;
+
+struct approval_record {
+  std::uint64_t id = 0;
+  std::uint64_t tenant_id = 0;
+  std::uint64_t token_id = 0;
+  approval_status status = approval_status::pending;
+  sluice::risk risk = sluice::risk::high;
+  scope_set scopes;
+  std::string reason;               ///< the requester's
+  std::uint64_t requested_by_user = 0;  ///< the requesting person (0: a service token)
+  std::string requested_by;         ///< public id: "usr_…" or "tok_…"
+  std::int64_t requested_at_us = 0;
+  std::string decided_by;           ///< public id of the person who decided
+  std::int64_t decided_at_us = 0;
+  std::string decision_reason;
 };
 
 /// Whether a token holds a retention (ingest and webhook tokens do).
@@ -99,10 +148,12 @@ std::string encode(const tenant_record& r);
 std::string encode(const user_record& r);
 std::string encode(const system_record& r);
 std::string encode(const token_record& r);
+std::string encode(const approval_record& r);
 std::optional<tenant_record> decode_tenant(std::string_view json);
 std::optional<user_record> decode_user(std::string_view json);
 std::optional<system_record> decode_system(std::string_view json);
 std::optional<token_record> decode_token(std::string_view json);
+std::optional<approval_record> decode_approval(std::string_view json);
 
 } // namespace sluice::store
 
@@ -120,6 +171,7 @@ struct description<store::tenant_record> {
     field<R, sluice::tier>{"tier", &R::tier},
     field<R, std::int64_t>{"created_at_us", &R::created_at_us, view_as::time, "created_at"},
     field<R, cap_overrides>{"overrides", &R::overrides},
+    field<R, approval_policy>{"approval", &R::approval},
   };
 };
 
@@ -164,31 +216,77 @@ struct description<store::token_record> {
     field<R, std::uint64_t>{"system_id", &R::system_id, view_as::id, {}, id_kind::system, true},
     field<R, std::uint64_t>{"user_id", &R::user_id, view_as::id, {}, id_kind::user, true},
     field<R, std::string>{"hint", &R::hint},
-    field<R, std::vector<std::string>>{"scopes", &R::scopes},
+    field<R, scope_set>{"scopes", &R::scopes},
+    field<R, std::vector<std::uint64_t>>{"query_systems", &R::query_systems, view_as::id, {},
+                                         id_kind::system, true},
+    field<R, bool>{"public", &R::is_public, view_as::value, {}, {}, true},
     field<R, token_status>{"status", &R::status},
     field<R, int>{"retention_days", &R::retention_days, view_as::value, {}, {}, false, {},
                   &store::has_retention},
     field<R, std::int64_t>{"created_at_us", &R::created_at_us, view_as::time, "created_at"},
     field<R, std::string>{"created_by", &R::created_by, view_as::text_or_null, {}, {}, true},
+    field<R, std::string>{"reason", &R::reason, view_as::text_or_null, {}, {}, true},
+    field<R, std::uint64_t>{"approval_id", &R::approval_id, view_as::id, {}, id_kind::approval,
+                            true},
     field<R, std::int64_t>{"expires_at_us", &R::expires_at_us, view_as::time, "expires_at", {},
                            true},
+    field<R, std::int64_t>{"disabled_at_us", &R::disabled_at_us, view_as::time, "disabled_at",
+                           {}, true},
+    field<R, std::string>{"disable_reason", &R::disable_reason, view_as::text_or_null, {}, {},
+                          true},
     field<R, std::int64_t>{"revoked_at_us", &R::revoked_at_us, view_as::time, "revoked_at", {},
                            true},
     field<R, std::string>{"revoke_reason", &R::revoke_reason, view_as::text_or_null, {}, {}, true},
+    field<R, std::int64_t>{"rotated_at_us", &R::rotated_at_us, view_as::time, "rotated_at", {},
+                           true},
+    field<R, std::int64_t>{"previous_valid_until_us", &R::previous_valid_until_us, view_as::time,
+                           "previous_secret_valid_until", {}, true},
+    field<R, ip_allowlist>{"ip_allowlist", &R::allowlist, view_as::value, {}, {}, true,
+                           "security"},
     field<R, std::optional<sluice::rate_limit>>{"rate_limit", &R::rate_limit, view_as::value, {},
                                                 {}, true, "security"},
     field<R, bool>{"rate_limit_shadow", &R::rate_limit_shadow, view_as::value, {}, {}, true,
                    "security"},
+    field<R, time_restriction>{"time_restriction", &R::hours, view_as::value, {}, {}, true,
+                               "security"},
     field<R, std::string>{"security_reason", &R::security_reason, view_as::text_or_null, "reason",
                           {}, true, "security"},
     field<R, std::int64_t>{"security_changed_at_us", &R::security_changed_at_us, view_as::time,
                            "changed_at", {}, true, "security"},
+    field<R, std::int64_t>{"emergency_until_us", &R::emergency_until_us, view_as::time,
+                           "emergency_until", {}, true, "security"},
+    field<R, std::string>{"emergency_reason", &R::emergency_reason, view_as::text_or_null, {}, {},
+                          true, "security"},
+    field<R, std::string>{"emergency_by", &R::emergency_by, view_as::text_or_null, {}, {}, true,
+                          "security"},
     field<R, std::int64_t>{"last_used_at_us", &R::last_used_at_us, view_as::time,
                            "last_used_at", {}, true},
     field<R, std::string>{"last_ip", &R::last_ip, view_as::text_or_null, {}, {}, true},
     field<R, store::usage_record>{"usage", &R::usage, view_as::value, {}, {}, true},
-    // The keyed hash of the secret: stored (it is what lookups find), never shown.
+    // The keyed hashes of the secrets: stored (they are what lookups find),
+    // never shown.
     field<R, token_hash>{"hash", &R::hash, view_as::hidden},
+    field<R, token_hash>{"previous_hash", &R::previous_hash, view_as::hidden, {}, {}, true},
+  };
+};
+
+template <>
+struct description<store::approval_record> {
+  using R = store::approval_record;
+  static constexpr auto fields = std::tuple{
+    field<R, std::uint64_t>{"id", &R::id, view_as::id, {}, id_kind::approval},
+    field<R, std::uint64_t>{"tenant_id", &R::tenant_id, view_as::id, {}, id_kind::tenant},
+    field<R, std::uint64_t>{"token_id", &R::token_id, view_as::id, {}, id_kind::token},
+    field<R, store::approval_status>{"status", &R::status},
+    field<R, sluice::risk>{"risk", &R::risk},
+    field<R, scope_set>{"scopes", &R::scopes},
+    field<R, std::string>{"reason", &R::reason, view_as::text_or_null},
+    field<R, std::uint64_t>{"requested_by_user", &R::requested_by_user, view_as::hidden},
+    field<R, std::string>{"requested_by", &R::requested_by},
+    field<R, std::int64_t>{"requested_at_us", &R::requested_at_us, view_as::time, "requested_at"},
+    field<R, std::string>{"decided_by", &R::decided_by, view_as::text_or_null},
+    field<R, std::int64_t>{"decided_at_us", &R::decided_at_us, view_as::time, "decided_at"},
+    field<R, std::string>{"decision_reason", &R::decision_reason, view_as::text_or_null},
   };
 };
 

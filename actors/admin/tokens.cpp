@@ -48,7 +48,7 @@ void admin_state::mint(admin_job_ptr& job, const net::mint_token_req& req, std::
   rec.system_id = ctx.system->id;
   rec.name = req.name;
   rec.description = req.description;
-  rec.scopes = {"ingest"};
+  rec.scopes = scope_set{scope::ingest};
   rec.status = token_status::active;
   rec.retention_days = days;
   rec.created_at_us = now_us();
