@@ -7,6 +7,8 @@
 #include <limits>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "store/guarded_env.hpp"
 #include "store/lmdb.hpp"
@@ -15,13 +17,23 @@ namespace sluice::store {
 
 // Layout of the metadata environment (all keys big-endian so that cursors walk
 // them in id order, which is creation order):
-//   tenants, users, systems, tokens   id (8 B)                -> record JSON
+//   tenants, users, systems, tokens,
+//   approvals                         id (8 B)                -> record JSON
 //   token_hashes                      hash (32 B)             -> token id (8 B)
 //   system_tokens                     system id + token id    -> 1 B token_status
 //   tenant_systems                    tenant id + system id   -> empty
 //   system_live                       system id               -> u64 (8 B BE) count
+//   tenant_users                      tenant id + user id     -> empty
+//   user_tokens                       user id + token id      -> empty (personal tokens)
+//   tenant_tokens                     tenant id + token id    -> empty (service tokens)
+//   audit, audit_tenant, audit_token  the audit log's own (store/audit_log.hpp)
 // The indexes are written in the same transaction as their record, so they
-// are always in step with it. `system_live` counts each system's tokens that
+// are always in step with it; so is an audit event with the change it records.
+// `token_hashes` holds a token's current hash and, while a rotation's grace
+// runs (previous_valid_until_us != 0), its previous one: both secrets find it.
+// Superusers have tenant 0 and are indexed in `tenant_users` under 0 like any
+// other user, so users_of(0, …) lists the superusers (the server never asks).
+// `system_live` counts each system's tokens that
 // are not revoked, so a system's actor starts without scanning its tokens
 // (a million of them took a fifth of a second and touched the whole index). `tenant_systems` is not in the original
 // design: without it, listing one tenant's systems would decode every system.
@@ -55,15 +67,53 @@ std::string_view view(const token_hash& h) noexcept {
 struct dbis {
   MDB_dbi tenants = 0, users = 0, systems = 0, tokens = 0;
   MDB_dbi token_hashes = 0, system_tokens = 0, tenant_systems = 0, system_live = 0;
+  MDB_dbi approvals = 0, tenant_users = 0, user_tokens = 0, tenant_tokens = 0;
 };
 
-constexpr unsigned meta_max_dbs = 16;
+// 15 named databases are in use (the audit log's three included); the rest is
+// room for later ones, since a data directory cannot hold more than this
+// allows a process to open.
+constexpr unsigned meta_max_dbs = 32;
+
+/// The owner under which a token is listed in `user_tokens` / `tenant_tokens`,
+/// if any: personal tokens by their user, service tokens by their tenant.
+std::optional<std::uint64_t> personal_owner(const token_record& t) noexcept {
+  if (t.kind == token_kind::user && t.user_id != 0)
+    return t.user_id;
+  return std::nullopt;
+}
+std::optional<std::uint64_t> service_owner(const token_record& t) noexcept {
+  if (t.kind == token_kind::service)
+    return t.tenant_id;
+  return std::nullopt;
+}
+
+/// The hashes that must find a token: its own and, during a rotation's grace,
+/// the previous one (at most two; equal ones collapse to one).
+struct indexed_hashes {
+  std::array<token_hash, 2> h{};
+  std::size_t n = 0;
+
+  explicit indexed_hashes(const token_record& t) noexcept {
+    h[n++] = t.hash;
+    if (t.previous_valid_until_us != 0 && t.previous_hash != t.hash)
+      h[n++] = t.previous_hash;
+  }
+  bool contains(const token_hash& x) const noexcept {
+    for (std::size_t i = 0; i < n; ++i)
+      if (h[i] == x)
+        return true;
+    return false;
+  }
+};
 
 } // namespace
 
 struct meta_store::impl {
   detail::guarded_env env;
   dbis db;
+  /// Its handles are opened with the others in open_dbis; const afterwards.
+  audit_log audit;
   /// Serialises writers (one thread by contract; the lock is cheap insurance).
   std::mutex write_mu;
 
@@ -92,6 +142,11 @@ struct meta_store::impl {
         open("system_tokens", db.system_tokens);
         open("tenant_systems", db.tenant_systems);
         open("system_live", db.system_live);
+        open("approvals", db.approvals);
+        open("tenant_users", db.tenant_users);
+        open("user_tokens", db.user_tokens);
+        open("tenant_tokens", db.tenant_tokens);
+        audit.open(t);
       } catch (const std::system_error& e) {
         if (e.code() != lmdb_error(MDB_MAP_FULL))
           throw;
@@ -126,6 +181,35 @@ struct meta_store::impl {
       return std::nullopt;
     return decode(v);
   }
+
+  /// A page of the records listed under `owner` in the index `index` (keys
+  /// owner + record id), walking from (owner, after + 1) until another owner
+  /// begins. `belongs` re-checks each decoded record against the owner, so an
+  /// index entry that a record has outgrown can never list it.
+  template <class Decode, class Belongs>
+  auto owner_page(MDB_dbi index, MDB_dbi records, std::uint64_t owner, std::uint64_t after,
+                  std::size_t limit, Decode decode, Belongs belongs) const
+      -> std::vector<typename decltype(decode(std::string_view{}))::value_type> {
+    std::vector<typename decltype(decode(std::string_view{}))::value_type> out;
+    if (limit == 0 || after == std::numeric_limits<std::uint64_t>::max())
+      return out;
+    auto [r, ec] = env.begin_read();
+    if (ec)
+      return out;
+    cursor c(r.t, index);
+    std::string_view k, v;
+    auto start = pair_key(owner, after + 1);
+    for (bool ok = c.seek(view(start), k, v); ok && out.size() < limit; ok = c.next(k, v)) {
+      if (k.size() != 16 || get_be64(k.data()) != owner)
+        break;
+      std::string_view json;
+      if (!r.t.get(records, k.substr(8), json))
+        continue;
+      if (auto rec = decode(json); rec && belongs(*rec))
+        out.push_back(std::move(*rec));
+    }
+    return out;
+  }
 };
 
 // ---------------------------------------------------------------------------
@@ -137,12 +221,25 @@ namespace {
 /// every later put becomes a no-op, so `write` sees it after `fill` returns.
 class txn_writer final : public meta_writer {
 public:
-  txn_writer(txn& t, const dbis& db) : t_(t), db_(db) {}
+  txn_writer(txn& t, const dbis& db, const audit_log& audit) : t_(t), db_(db), audit_(audit) {}
 
   std::error_code error() const noexcept { return ec_; }
 
   void put(const tenant_record& r) override { put_record(db_.tenants, r.id, encode(r)); }
-  void put(const user_record& r) override { put_record(db_.users, r.id, encode(r)); }
+
+  void put(const user_record& r) override {
+    if (ec_)
+      return;
+    std::string_view old;
+    auto k = id_key(r.id);
+    if (t_.get(db_.users, view(k), old)) {
+      // A user who moved to another tenant leaves the old tenant's list.
+      if (auto prev = decode_user(old); prev && prev->tenant_id != r.tenant_id)
+        del(db_.tenant_users, view(pair_key(prev->tenant_id, r.id)));
+    }
+    put_record(db_.users, r.id, encode(r));
+    check(t_.put(db_.tenant_users, view(pair_key(r.tenant_id, r.id)), {}));
+  }
 
   void put(const system_record& r) override {
     if (ec_)
@@ -165,19 +262,30 @@ public:
     // The record this one replaces: its indexes move with it, and whether it
     // was counted as live (and under which system) settles the counts.
     std::optional<std::uint64_t> was_live_in;
+    const indexed_hashes now(r);
+    std::optional<std::uint64_t> was_personal_of, was_service_of;
     if (std::string_view old; t_.get(db_.tokens, view(k), old)) {
       if (auto prev = decode_token(old)) {
-        // A rotated secret: the old hash must stop finding the token.
-        if (prev->hash != r.hash)
-          del(db_.token_hashes, view(prev->hash));
+        // Hashes that must stop finding the token: a rotation replaced the
+        // secret, or the previous secret's grace is over. Only the set
+        // difference goes, since the new previous hash is often the old hash.
+        const indexed_hashes before(*prev);
+        for (std::size_t i = 0; i < before.n; ++i)
+          if (!now.contains(before.h[i]))
+            del_hash(before.h[i], r.id);
         if (prev->system_id != r.system_id && prev->system_id != 0)
           del(db_.system_tokens, view(pair_key(prev->system_id, r.id)));
         if (prev->system_id != 0 && prev->status != token_status::revoked)
           was_live_in = prev->system_id;
+        was_personal_of = personal_owner(*prev);
+        was_service_of = service_owner(*prev);
       }
     }
     put_record(db_.tokens, r.id, encode(r));
-    check(t_.put(db_.token_hashes, view(r.hash), view(k)));
+    for (std::size_t i = 0; i < now.n; ++i)
+      check(t_.put(db_.token_hashes, view(now.h[i]), view(k)));
+    move_entry(db_.user_tokens, was_personal_of, personal_owner(r), r.id);
+    move_entry(db_.tenant_tokens, was_service_of, service_owner(r), r.id);
     std::optional<std::uint64_t> is_live_in;
     if (r.system_id != 0) {
       char status = static_cast<char>(r.status);
@@ -193,7 +301,43 @@ public:
     }
   }
 
+  void put(const approval_record& r) override {
+    put_record(db_.approvals, r.id, encode(r));
+  }
+
+  void append(audit_event& e) override {
+    // After an earlier failure the transaction is doomed: appending would
+    // only burn work (and `e` keeps whatever seq it had).
+    if (ec_)
+      return;
+    check(audit_.append(t_, e));
+  }
+
 private:
+  /// Keeps an owner + token id index entry in step: off the old owner's list
+  /// when the owner changed (or the token no longer belongs in the index), on
+  /// the new one's.
+  void move_entry(MDB_dbi dbi, std::optional<std::uint64_t> was,
+                  std::optional<std::uint64_t> is, std::uint64_t id) {
+    if (was && was != is)
+      del(dbi, view(pair_key(*was, id)));
+    if (is)
+      check(t_.put(dbi, view(pair_key(*is, id)), {}));
+  }
+
+  /// Removes hash -> id, but only if the entry is this token's: should two
+  /// records ever have claimed one hash, the other's entry is not ours to drop.
+  void del_hash(const token_hash& h, std::uint64_t id) {
+    if (ec_)
+      return;
+    std::string_view v;
+    if (!t_.get(db_.token_hashes, view(h), v))
+      return;
+    if (v.size() == 8 && get_be64(v.data()) != id)
+      return;
+    del(db_.token_hashes, view(h));
+  }
+
   void add_live(std::uint64_t system_id, std::int64_t delta) {
     if (ec_)
       return;
@@ -227,6 +371,7 @@ private:
 
   txn& t_;
   const dbis& db_;
+  const audit_log& audit_;
   std::error_code ec_;
 };
 
@@ -271,9 +416,15 @@ std::optional<token_record> meta_store::token_by_hash(const token_hash& h) const
   if (!r.t.get(impl_->db.tokens, id, json))
     return std::nullopt;
   auto rec = decode_token(json);
+  if (!rec)
+    return std::nullopt;
   // The index found it by exact key already; the constant-time comparison of
-  // the record's own hash guards against a stale index entry.
-  if (!rec || !hashes_equal(rec->hash, h))
+  // the record's own hashes guards against a stale index entry. The previous
+  // hash counts only while the record says a grace runs (whether it is still
+  // running is the token actor's call); both comparisons always run.
+  const bool current = hashes_equal(rec->hash, h);
+  const bool previous = hashes_equal(rec->previous_hash, h);
+  if (!current && !(previous && rec->previous_valid_until_us != 0))
     return std::nullopt;
   return rec;
 }
@@ -361,6 +512,87 @@ std::uint64_t meta_store::live_tokens_of_system(std::uint64_t system_id) const {
   return n;
 }
 
+std::optional<approval_record> meta_store::approval(std::uint64_t id) const {
+  return impl_->get_record(impl_->db.approvals, id, decode_approval);
+}
+
+std::vector<user_record> meta_store::users_of(std::uint64_t tenant_id, std::uint64_t after,
+                                              std::size_t limit) const {
+  return impl_->owner_page(impl_->db.tenant_users, impl_->db.users, tenant_id, after, limit,
+                           decode_user,
+                           [&](const user_record& u) { return u.tenant_id == tenant_id; });
+}
+
+std::vector<token_record> meta_store::tokens_of_user(std::uint64_t user_id, std::uint64_t after,
+                                                     std::size_t limit) const {
+  return impl_->owner_page(impl_->db.user_tokens, impl_->db.tokens, user_id, after, limit,
+                           decode_token,
+                           [&](const token_record& t) { return personal_owner(t) == user_id; });
+}
+
+std::vector<token_record> meta_store::service_tokens_of(std::uint64_t tenant_id,
+                                                        std::uint64_t after,
+                                                        std::size_t limit) const {
+  return impl_->owner_page(impl_->db.tenant_tokens, impl_->db.tokens, tenant_id, after, limit,
+                           decode_token,
+                           [&](const token_record& t) { return service_owner(t) == tenant_id; });
+}
+
+std::vector<approval_record> meta_store::approvals(std::uint64_t tenant_id,
+                                                   std::optional<approval_status> status,
+                                                   std::uint64_t after,
+                                                   std::size_t limit) const {
+  // No index: approvals are few (one per high-risk service token) and a
+  // filtered scan in id order keeps the paging of the other lists.
+  std::vector<approval_record> out;
+  if (limit == 0 || after == std::numeric_limits<std::uint64_t>::max())
+    return out;
+  auto [r, ec] = impl_->env.begin_read();
+  if (ec)
+    return out;
+  cursor c(r.t, impl_->db.approvals);
+  std::string_view k, v;
+  auto start = id_key(after + 1);
+  for (bool ok = c.seek(view(start), k, v); ok && out.size() < limit; ok = c.next(k, v)) {
+    auto rec = decode_approval(v);
+    if (!rec)
+      continue;
+    if (tenant_id != 0 && rec->tenant_id != tenant_id)
+      continue;
+    if (status && rec->status != *status)
+      continue;
+    out.push_back(std::move(*rec));
+  }
+  return out;
+}
+
+audit_page meta_store::audit(const audit_query& q) const {
+  auto [r, ec] = impl_->env.begin_read();
+  if (ec)
+    return {};
+  return impl_->audit.query(r.t, q);
+}
+
+std::optional<audit_event> meta_store::audit_event_at(std::uint64_t seq) const {
+  auto [r, ec] = impl_->env.begin_read();
+  if (ec)
+    return std::nullopt;
+  return impl_->audit.get(r.t, seq);
+}
+
+audit_verdict meta_store::verify_audit() const {
+  auto [r, ec] = impl_->env.begin_read();
+  if (ec) {
+    // Not a verdict on the chain, but never "whole" when nothing was checked
+    // for a reason other than an empty log.
+    audit_verdict v;
+    v.whole = false;
+    v.why = "the metadata store could not be read: " + ec.message();
+    return v;
+  }
+  return impl_->audit.verify(r.t);
+}
+
 bool meta_store::id_taken(std::uint64_t id) const {
   auto [r, ec] = impl_->env.begin_read();
   if (ec)
@@ -368,7 +600,7 @@ bool meta_store::id_taken(std::uint64_t id) const {
   auto k = id_key(id);
   std::string_view v;
   const auto& db = impl_->db;
-  for (MDB_dbi dbi : {db.tenants, db.users, db.systems, db.tokens})
+  for (MDB_dbi dbi : {db.tenants, db.users, db.systems, db.tokens, db.approvals})
     if (r.t.get(dbi, view(k), v))
       return true;
   return false;
@@ -380,7 +612,9 @@ std::error_code meta_store::write(const std::function<void(meta_writer&)>& fill)
     auto [t, ec] = txn::begin(impl_->env.get(), false);
     if (ec)
       return ec;
-    txn_writer w(t, impl_->db);
+    // An audit append in `fill` is part of `t` like every put, so a retry
+    // after growth redoes it from the same head: no event is appended twice.
+    txn_writer w(t, impl_->db, impl_->audit);
     fill(w);
     ec = w.error();
     if (!ec)

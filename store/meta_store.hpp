@@ -8,6 +8,7 @@
 #include <system_error>
 #include <vector>
 
+#include "store/audit_log.hpp"
 #include "store/records.hpp"
 
 namespace sluice::store {
@@ -27,13 +28,20 @@ public:
   virtual void put(const tenant_record& r) = 0;
   virtual void put(const user_record& r) = 0;
   virtual void put(const system_record& r) = 0;
-  /// Writes the token and keeps its indexes (hash -> id, system -> tokens with
-  /// their status) in step with it.
+  /// Writes the token and keeps its indexes in step with it: hash -> id for
+  /// its hash and, while a rotation's grace runs (previous_valid_until_us >
+  /// 0), its previous hash; system -> tokens with their status; user ->
+  /// tokens (personal tokens); tenant -> tokens (service tokens).
   virtual void put(const token_record& r) = 0;
+  virtual void put(const approval_record& r) = 0;
+  /// Appends an audit event in this same transaction (no change without its
+  /// event, no event without its change): sets its seq and hashes.
+  virtual void append(audit_event& e) = 0;
 };
 
-/// The metadata environment: tenants, users, systems, tokens and the index from
-/// secret hash to token. Reads may run on any thread at any time; writes come
+/// The metadata environment: tenants, users, systems, tokens, approvals, the
+/// indexes (secret hash to token, tenant to users/systems/service tokens,
+/// system to tokens, user to tokens) and the audit log. Reads may run on any thread at any time; writes come
 /// from one thread at a time (the admin actor) and each `write` is one durable
 /// transaction. When the map is full it grows (doubling, up to max_map_size)
 /// and the transaction is retried, instead of failing the write.
@@ -63,6 +71,27 @@ public:
                                              std::size_t limit) const;
   /// Tokens of the system that are not revoked (the tier's tokens cap counts these).
   std::uint64_t live_tokens_of_system(std::uint64_t system_id) const;
+
+  std::optional<approval_record> approval(std::uint64_t id) const;
+
+  /// Pages in id order, like the lists above.
+  std::vector<user_record> users_of(std::uint64_t tenant_id, std::uint64_t after,
+                                    std::size_t limit) const;
+  /// Personal tokens of a user.
+  std::vector<token_record> tokens_of_user(std::uint64_t user_id, std::uint64_t after,
+                                           std::size_t limit) const;
+  /// Service tokens of a tenant.
+  std::vector<token_record> service_tokens_of(std::uint64_t tenant_id, std::uint64_t after,
+                                              std::size_t limit) const;
+  /// Approvals, optionally of one tenant (0 = all) and one status.
+  std::vector<approval_record> approvals(std::uint64_t tenant_id,
+                                         std::optional<approval_status> status,
+                                         std::uint64_t after, std::size_t limit) const;
+
+  /// The audit log: a page of events, one event, and a walk of the chain.
+  audit_page audit(const audit_query& q) const;
+  std::optional<audit_event> audit_event_at(std::uint64_t seq) const;
+  audit_verdict verify_audit() const;
 
   /// True when any record of any kind has this id (ids must be unique).
   bool id_taken(std::uint64_t id) const;

@@ -1,6 +1,8 @@
 #include <boost/test/unit_test.hpp>
 
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "store/lmdb.hpp"
 #include "store/meta_store.hpp"
@@ -38,6 +40,62 @@ token_record ingest_token(std::uint64_t id, std::uint64_t system_id, std::uint8_
   t.status = status;
   return t;
 }
+
+token_record personal_token(std::uint64_t id, std::uint64_t user_id, std::uint8_t seed) {
+  token_record t;
+  t.id = id;
+  t.kind = token_kind::user;
+  t.tenant_id = 1;
+  t.user_id = user_id;
+  t.hash = hash_of(seed);
+  return t;
+}
+
+token_record service_token(std::uint64_t id, std::uint64_t tenant_id, std::uint8_t seed) {
+  token_record t;
+  t.id = id;
+  t.kind = token_kind::service;
+  t.tenant_id = tenant_id;
+  t.hash = hash_of(seed);
+  return t;
+}
+
+approval_record approval_of(std::uint64_t id, std::uint64_t tenant_id, approval_status status) {
+  approval_record a;
+  a.id = id;
+  a.tenant_id = tenant_id;
+  a.token_id = id + 1000;
+  a.status = status;
+  a.requested_by = "usr_x";
+  return a;
+}
+
+audit_event event(std::string action, std::uint64_t tenant_id = 0, std::uint64_t token_id = 0) {
+  audit_event e;
+  e.at_us = 1'000'000;
+  e.actor_kind = "sluiced";
+  e.action = std::move(action);
+  e.tenant_id = tenant_id;
+  e.token_id = token_id;
+  return e;
+}
+
+template <class R>
+std::vector<std::uint64_t> ids(const std::vector<R>& records) {
+  std::vector<std::uint64_t> out;
+  for (const auto& r : records)
+    out.push_back(r.id);
+  return out;
+}
+
+std::vector<std::uint64_t> seqs(const audit_page& p) {
+  std::vector<std::uint64_t> out;
+  for (const auto& e : p.items)
+    out.push_back(e.seq);
+  return out;
+}
+
+using id_list = std::vector<std::uint64_t>;
 
 /// Writes one record in its own transaction.
 template <class R>
@@ -258,6 +316,376 @@ BOOST_FIXTURE_TEST_CASE(a_write_beyond_the_maximum_map_size_fails_cleanly, temp_
   // The store still works for writes that fit.
   put(s, system_record{1, 1, "s", "small", 0, {}});
   BOOST_TEST(s.system(1).has_value());
+}
+
+// ---------------------------------------------------------------------------
+// rotation grace
+
+BOOST_FIXTURE_TEST_CASE(a_rotated_token_is_found_by_both_secrets_until_its_grace_is_cleared,
+                        temp_dir) {
+  meta_store s(options(path));
+  auto t = ingest_token(3, 2, 9);
+  put(s, t);
+  // Rotation: the old hash becomes the previous one, with a grace.
+  t.previous_hash = t.hash;
+  t.previous_valid_until_us = 5'000'000;
+  t.hash = hash_of(50);
+  put(s, t);
+  auto by_new = s.token_by_hash(hash_of(50));
+  auto by_old = s.token_by_hash(hash_of(9));
+  BOOST_REQUIRE(by_new);
+  BOOST_REQUIRE(by_old);
+  BOOST_TEST(by_new->id == 3u);
+  BOOST_TEST(by_old->id == 3u);
+  BOOST_TEST(by_old->previous_valid_until_us == 5'000'000);
+
+  // A later write that ends the grace takes the old hash out of the index.
+  t.previous_valid_until_us = 0;
+  put(s, t);
+  BOOST_TEST(!s.token_by_hash(hash_of(9)));
+  BOOST_REQUIRE(s.token_by_hash(hash_of(50)));
+  // The record keeps previous_hash, but without a grace it finds nothing.
+  BOOST_TEST((s.token(3)->previous_hash == hash_of(9)));
+}
+
+BOOST_FIXTURE_TEST_CASE(an_unrelated_rewrite_during_the_grace_keeps_both_secrets, temp_dir) {
+  meta_store s(options(path));
+  auto t = ingest_token(3, 2, 9);
+  t.previous_hash = hash_of(8);
+  t.previous_valid_until_us = 5'000'000;
+  put(s, t);
+  t.name = "renamed";
+  put(s, t);
+  BOOST_TEST(s.token_by_hash(hash_of(9)).has_value());
+  BOOST_TEST(s.token_by_hash(hash_of(8)).has_value());
+}
+
+BOOST_FIXTURE_TEST_CASE(rotating_twice_leaves_only_the_latest_previous_secret, temp_dir) {
+  meta_store s(options(path));
+  auto t = ingest_token(3, 2, 10); // secret A
+  put(s, t);
+  t.previous_hash = t.hash; // A -> B
+  t.previous_valid_until_us = 5'000'000;
+  t.hash = hash_of(20);
+  put(s, t);
+  t.previous_hash = t.hash; // B -> C, within A's grace
+  t.previous_valid_until_us = 6'000'000;
+  t.hash = hash_of(30);
+  put(s, t);
+  BOOST_TEST(!s.token_by_hash(hash_of(10)));
+  BOOST_REQUIRE(s.token_by_hash(hash_of(20)));
+  BOOST_REQUIRE(s.token_by_hash(hash_of(30)));
+  BOOST_TEST(s.token_by_hash(hash_of(20))->id == 3u);
+}
+
+// ---------------------------------------------------------------------------
+// users, personal tokens, service tokens, approvals
+
+BOOST_FIXTURE_TEST_CASE(users_are_listed_per_tenant_in_creation_order_with_paging, temp_dir) {
+  meta_store s(options(path));
+  auto ec = s.write([](meta_writer& w) {
+    for (std::uint64_t id : {14, 11, 13, 12, 15})
+      w.put(user_record{id, id % 2 == 0 ? 2u : 1u, "u", "", user_role::member, true, 0});
+    w.put(user_record{1, 0, "root", "", user_role::superuser, true, 0});
+  });
+  BOOST_REQUIRE_MESSAGE(!ec, ec.message());
+  BOOST_TEST(ids(s.users_of(1, 0, 10)) == (id_list{11, 13, 15}), boost::test_tools::per_element());
+  BOOST_TEST(ids(s.users_of(1, 0, 2)) == (id_list{11, 13}), boost::test_tools::per_element());
+  BOOST_TEST(ids(s.users_of(1, 13, 2)) == (id_list{15}), boost::test_tools::per_element());
+  BOOST_TEST(s.users_of(1, 15, 2).empty());
+  BOOST_TEST(ids(s.users_of(2, 0, 10)) == (id_list{12, 14}), boost::test_tools::per_element());
+  BOOST_TEST(s.users_of(3, 0, 10).empty());
+  BOOST_TEST(s.users_of(1, 0, 0).empty());
+  // Superusers (tenant 0) are listed under 0 and under no tenant.
+  BOOST_TEST(ids(s.users_of(0, 0, 10)) == (id_list{1}), boost::test_tools::per_element());
+}
+
+BOOST_FIXTURE_TEST_CASE(a_user_moved_to_another_tenant_leaves_the_old_list, temp_dir) {
+  meta_store s(options(path));
+  put(s, user_record{11, 1, "a", "", user_role::member, true, 0});
+  put(s, user_record{12, 1, "b", "", user_role::member, true, 0});
+  put(s, user_record{13, 2, "c", "", user_role::member, true, 0});
+  put(s, user_record{12, 2, "b", "", user_role::admin, true, 0});
+  BOOST_TEST(ids(s.users_of(1, 0, 10)) == (id_list{11}), boost::test_tools::per_element());
+  // Listed by id (creation), not by when the user arrived.
+  BOOST_TEST(ids(s.users_of(2, 0, 10)) == (id_list{12, 13}), boost::test_tools::per_element());
+  BOOST_TEST((s.users_of(2, 0, 10)[0].role == user_role::admin));
+  // A rewrite in place keeps one entry.
+  put(s, user_record{12, 2, "b2", "", user_role::admin, true, 0});
+  BOOST_TEST(s.users_of(2, 0, 10).size() == 2u);
+}
+
+BOOST_FIXTURE_TEST_CASE(personal_and_service_tokens_are_listed_per_owner_with_paging, temp_dir) {
+  meta_store s(options(path));
+  auto ec = s.write([](meta_writer& w) {
+    w.put(personal_token(23, 7, 1));
+    w.put(service_token(22, 1, 2));
+    w.put(personal_token(21, 7, 3));
+    w.put(personal_token(25, 8, 4));
+    w.put(service_token(24, 1, 5));
+    w.put(service_token(26, 2, 6));
+    w.put(ingest_token(27, 9, 7)); // tenant 1, but neither personal nor service
+  });
+  BOOST_REQUIRE_MESSAGE(!ec, ec.message());
+  BOOST_TEST(ids(s.tokens_of_user(7, 0, 10)) == (id_list{21, 23}), boost::test_tools::per_element());
+  BOOST_TEST(ids(s.tokens_of_user(7, 0, 1)) == (id_list{21}), boost::test_tools::per_element());
+  BOOST_TEST(ids(s.tokens_of_user(7, 21, 1)) == (id_list{23}), boost::test_tools::per_element());
+  BOOST_TEST(s.tokens_of_user(7, 23, 1).empty());
+  BOOST_TEST(ids(s.tokens_of_user(8, 0, 10)) == (id_list{25}), boost::test_tools::per_element());
+  BOOST_TEST(s.tokens_of_user(9, 0, 10).empty());
+
+  BOOST_TEST(ids(s.service_tokens_of(1, 0, 10)) == (id_list{22, 24}),
+             boost::test_tools::per_element());
+  BOOST_TEST(ids(s.service_tokens_of(1, 22, 10)) == (id_list{24}),
+             boost::test_tools::per_element());
+  BOOST_TEST(ids(s.service_tokens_of(2, 0, 10)) == (id_list{26}), boost::test_tools::per_element());
+  BOOST_TEST(s.service_tokens_of(3, 0, 10).empty());
+
+  // Revoked tokens stay listed; lists show every status.
+  auto revoked = personal_token(21, 7, 3);
+  revoked.status = token_status::revoked;
+  put(s, revoked);
+  BOOST_TEST(s.tokens_of_user(7, 0, 10).size() == 2u);
+}
+
+BOOST_FIXTURE_TEST_CASE(approvals_filter_by_tenant_and_status_and_page, temp_dir) {
+  meta_store s(options(path));
+  auto ec = s.write([](meta_writer& w) {
+    w.put(approval_of(35, 1, approval_status::approved));
+    w.put(approval_of(31, 1, approval_status::pending));
+    w.put(approval_of(32, 2, approval_status::pending));
+    w.put(approval_of(34, 1, approval_status::pending));
+    w.put(approval_of(33, 2, approval_status::rejected));
+  });
+  BOOST_REQUIRE_MESSAGE(!ec, ec.message());
+  auto a = s.approval(33);
+  BOOST_REQUIRE(a);
+  BOOST_TEST(a->tenant_id == 2u);
+  BOOST_TEST((a->status == approval_status::rejected));
+  BOOST_TEST(a->token_id == 1033u);
+  BOOST_TEST(!s.approval(36));
+
+  BOOST_TEST(ids(s.approvals(0, std::nullopt, 0, 10)) == (id_list{31, 32, 33, 34, 35}),
+             boost::test_tools::per_element());
+  BOOST_TEST(ids(s.approvals(1, std::nullopt, 0, 10)) == (id_list{31, 34, 35}),
+             boost::test_tools::per_element());
+  BOOST_TEST(ids(s.approvals(0, approval_status::pending, 0, 10)) == (id_list{31, 32, 34}),
+             boost::test_tools::per_element());
+  BOOST_TEST(ids(s.approvals(1, approval_status::pending, 0, 10)) == (id_list{31, 34}),
+             boost::test_tools::per_element());
+  BOOST_TEST(ids(s.approvals(2, approval_status::approved, 0, 10)).empty());
+  // Paging counts matches only, and resumes after the last one returned.
+  BOOST_TEST(ids(s.approvals(0, approval_status::pending, 0, 2)) == (id_list{31, 32}),
+             boost::test_tools::per_element());
+  BOOST_TEST(ids(s.approvals(0, approval_status::pending, 32, 2)) == (id_list{34}),
+             boost::test_tools::per_element());
+  BOOST_TEST(s.approvals(0, approval_status::pending, 34, 2).empty());
+
+  // A decision rewrites the record in place.
+  auto decided = approval_of(31, 1, approval_status::approved);
+  decided.decided_by = "usr_y";
+  put(s, decided);
+  BOOST_TEST(ids(s.approvals(1, approval_status::pending, 0, 10)) == (id_list{34}),
+             boost::test_tools::per_element());
+  BOOST_TEST(s.approval(31)->decided_by == "usr_y");
+
+  BOOST_TEST(s.id_taken(33));
+  BOOST_TEST(!s.id_taken(36));
+}
+
+// ---------------------------------------------------------------------------
+// audit log
+
+BOOST_FIXTURE_TEST_CASE(an_audit_event_is_stored_with_its_change_and_never_without_it, temp_dir) {
+  meta_store s(options(path));
+  // Committed together.
+  auto e1 = event("tenant.create", 1);
+  auto ec = s.write([&](meta_writer& w) {
+    w.put(tenant_record{1, "Acme", tier::free, 0, {}});
+    w.append(e1);
+  });
+  BOOST_REQUIRE_MESSAGE(!ec, ec.message());
+  BOOST_TEST(e1.seq == 1u);
+  BOOST_TEST(s.tenant(1).has_value());
+  auto stored = s.audit_event_at(1);
+  BOOST_REQUIRE(stored);
+  BOOST_TEST(stored->action == "tenant.create");
+  BOOST_TEST((stored->hash == e1.hash));
+
+  // An event the log refuses (its `before` is not JSON) fails the write: the
+  // change it was to record is not stored either.
+  auto bad = event("tenant.update", 2);
+  bad.before_json = "{not json";
+  ec = s.write([&](meta_writer& w) {
+    w.put(tenant_record{2, "Beta", tier::free, 0, {}});
+    w.append(bad);
+  });
+  BOOST_TEST(ec == std::make_error_code(std::errc::invalid_argument));
+  BOOST_TEST(!s.tenant(2));
+  BOOST_TEST(!s.audit_event_at(2));
+
+  // A fill that gives up after appending leaves neither.
+  auto e3 = event("tenant.create", 3);
+  BOOST_CHECK_THROW(s.write([&](meta_writer& w) {
+    w.append(e3);
+    w.put(tenant_record{3, "Gamma", tier::free, 0, {}});
+    throw std::runtime_error("caller gave up");
+  }),
+                    std::runtime_error);
+  BOOST_TEST(!s.tenant(3));
+  BOOST_TEST(!s.audit_event_at(2));
+
+  auto v = s.verify_audit();
+  BOOST_TEST(v.whole);
+  BOOST_TEST(v.checked == 1u);
+  BOOST_TEST((v.head == e1.hash));
+}
+
+BOOST_FIXTURE_TEST_CASE(a_write_that_cannot_fit_the_maximum_map_stores_no_event, temp_dir) {
+  meta_options o = options(path);
+  o.map_size = 64 << 10;
+  o.max_map_size = 256 << 10;
+  meta_store s(o);
+  std::string big(4000, 'x');
+  auto ec = s.write([&](meta_writer& w) {
+    auto e = event("system.create", 1);
+    w.append(e);
+    for (std::uint64_t id = 1; id <= 500; ++id)
+      w.put(system_record{id, 1, "s", big, 0, {}});
+  });
+  BOOST_TEST(ec == lmdb_error(MDB_MAP_FULL));
+  BOOST_TEST(!s.audit_event_at(1));
+  BOOST_TEST(s.verify_audit().checked == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(events_appended_across_writes_chain_and_verify_whole, temp_dir) {
+  std::vector<audit_event> written;
+  {
+    meta_store s(options(path));
+    for (std::uint64_t i = 1; i <= 3; ++i) {
+      auto e = event("token.create", 1, 100 + i);
+      auto ec = s.write([&](meta_writer& w) {
+        w.put(ingest_token(100 + i, 2, static_cast<std::uint8_t>(i)));
+        w.append(e);
+      });
+      BOOST_REQUIRE_MESSAGE(!ec, ec.message());
+      written.push_back(e);
+    }
+    // Two events in one write chain to each other as well.
+    auto a = event("token.revoke", 1, 101);
+    auto b = event("token.revoke", 1, 102);
+    auto ec = s.write([&](meta_writer& w) {
+      w.append(a);
+      w.append(b);
+    });
+    BOOST_REQUIRE_MESSAGE(!ec, ec.message());
+    written.push_back(a);
+    written.push_back(b);
+  }
+  meta_store s(options(path)); // and across a reopen
+  auto c = event("token.create", 1, 106);
+  BOOST_REQUIRE(!s.write([&](meta_writer& w) { w.append(c); }));
+  written.push_back(c);
+
+  for (std::size_t i = 0; i < written.size(); ++i) {
+    BOOST_TEST(written[i].seq == i + 1);
+    if (i > 0)
+      BOOST_TEST((written[i].prev_hash == written[i - 1].hash));
+    auto stored = s.audit_event_at(i + 1);
+    BOOST_REQUIRE(stored);
+    BOOST_TEST((stored->hash == written[i].hash));
+  }
+  BOOST_TEST((written[0].prev_hash == audit_digest{}));
+  auto v = s.verify_audit();
+  BOOST_TEST(v.whole);
+  BOOST_TEST(v.checked == written.size());
+  BOOST_TEST((v.head == written.back().hash));
+  BOOST_TEST(!s.audit_event_at(written.size() + 1));
+}
+
+BOOST_FIXTURE_TEST_CASE(the_audit_log_filters_by_tenant_and_token_and_pages, temp_dir) {
+  meta_store s(options(path));
+  auto ec = s.write([](meta_writer& w) {
+    auto e1 = event("token.create", 1, 50); // seq 1
+    auto e2 = event("token.create", 2, 60); // seq 2
+    auto e3 = event("token.revoke", 1, 50); // seq 3
+    auto e4 = event("tenant.update", 1);    // seq 4
+    auto e5 = event("token.create", 1, 51); // seq 5
+    for (auto* e : {&e1, &e2, &e3, &e4, &e5})
+      w.append(*e);
+  });
+  BOOST_REQUIRE_MESSAGE(!ec, ec.message());
+
+  audit_query q;
+  BOOST_TEST(seqs(s.audit(q)) == (id_list{1, 2, 3, 4, 5}), boost::test_tools::per_element());
+  q.tenant_id = 1;
+  BOOST_TEST(seqs(s.audit(q)) == (id_list{1, 3, 4, 5}), boost::test_tools::per_element());
+  q.tenant_id = 0;
+  q.token_id = 50;
+  BOOST_TEST(seqs(s.audit(q)) == (id_list{1, 3}), boost::test_tools::per_element());
+  q.token_id = 60;
+  BOOST_TEST(seqs(s.audit(q)) == (id_list{2}), boost::test_tools::per_element());
+
+  // Pages of two within tenant 1, following next_cursor.
+  audit_query p;
+  p.tenant_id = 1;
+  p.limit = 2;
+  auto page1 = s.audit(p);
+  BOOST_TEST(seqs(page1) == (id_list{1, 3}), boost::test_tools::per_element());
+  BOOST_REQUIRE(page1.next_cursor);
+  BOOST_TEST(*page1.next_cursor == 3u);
+  p.after_seq = *page1.next_cursor;
+  auto page2 = s.audit(p);
+  BOOST_TEST(seqs(page2) == (id_list{4, 5}), boost::test_tools::per_element());
+  BOOST_TEST(!page2.next_cursor); // nothing after it
+}
+
+BOOST_FIXTURE_TEST_CASE(map_growth_redoes_audit_appends_without_duplicating_them, temp_dir) {
+  meta_options o = options(path);
+  o.map_size = 64 << 10; // 64 KiB: a few records fill it
+  meta_store s(o);
+  const auto before = s.map_size();
+  const std::string big(1000, 'x');
+  // Built once, outside the fill: a redone fill appends the same objects again
+  // and each must come out with the seq of the only attempt that counted.
+  std::vector<audit_event> events;
+  for (std::uint64_t id = 1; id <= 200; ++id) {
+    auto e = event("system.create", 1);
+    e.system_id = id;
+    e.reason = big;
+    events.push_back(std::move(e));
+  }
+  int calls = 0;
+  auto ec = s.write([&](meta_writer& w) {
+    ++calls;
+    for (std::uint64_t id = 1; id <= 200; ++id) {
+      w.put(system_record{id, 1, "s", big, 0, {}});
+      w.append(events[id - 1]);
+    }
+  });
+  BOOST_REQUIRE_MESSAGE(!ec, ec.message());
+  BOOST_TEST(calls > 1); // redone after growth
+  BOOST_TEST(s.map_size() > before);
+  BOOST_TEST(s.systems_of(1, 0, 1000).size() == 200u);
+
+  auto v = s.verify_audit();
+  BOOST_TEST(v.whole);
+  BOOST_TEST(v.checked == 200u);
+  BOOST_TEST(!s.audit_event_at(201));
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    BOOST_TEST(events[i].seq == i + 1);
+    auto stored = s.audit_event_at(i + 1);
+    BOOST_REQUIRE(stored);
+    BOOST_TEST(stored->system_id == i + 1);
+    BOOST_TEST((stored->hash == events[i].hash));
+  }
+
+  // The next write continues the chain from where the grown one ended.
+  auto next = event("system.update", 1);
+  BOOST_REQUIRE(!s.write([&](meta_writer& w) { w.append(next); }));
+  BOOST_TEST(next.seq == 201u);
+  BOOST_TEST((next.prev_hash == events.back().hash));
+  BOOST_TEST(s.verify_audit().whole);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
