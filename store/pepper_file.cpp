@@ -68,6 +68,16 @@ void fsync_dir(const std::filesystem::path& dir) {
 
 } // namespace
 
+pepper load_pepper(const std::filesystem::path& data_dir) {
+  const auto file = data_dir / "pepper";
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec))
+    throw std::runtime_error("pepper file " + file.string()
+                             + " is missing, but the data directory holds tokens: every token's "
+                               "hash is keyed by it; restore it from your backup");
+  return read_existing(file);
+}
+
 pepper load_or_create_pepper(const std::filesystem::path& data_dir) {
   const auto file = data_dir / "pepper";
   std::error_code ec;

@@ -12,4 +12,9 @@ namespace sluice::store {
 /// with a different pepper would make every stored hash unmatchable.
 pepper load_or_create_pepper(const std::filesystem::path& data_dir);
 
+/// Loads `<data_dir>/pepper`, which must exist: a data directory that holds
+/// tokens without its pepper is refused (std::runtime_error saying so), never
+/// given a new one that would silently make every token unusable.
+pepper load_pepper(const std::filesystem::path& data_dir);
+
 } // namespace sluice::store
