@@ -44,41 +44,8 @@ admin_actor_if::behavior_type admin_state::make_behavior() {
   };
 }
 
-problem admin_state::authenticate(const admin_command& cmd, admin_caller& out) {
-  if (cmd.secret.empty())
-    return make_problem(errc::invalid_token,
-                        "no API token presented: send Authorization: Bearer <alu_… token>");
-  auto kind = check_secret_format(cmd.secret);
-  if (!kind)
-    return make_problem(errc::invalid_token);
-  auto rec = init.meta->token_by_hash(hash_secret(init.pepper, cmd.secret));
-  if (!rec)
-    return make_problem(errc::invalid_token);
-  if (*kind == token_kind::ingest || *kind == token_kind::webhook)
-    return make_problem(errc::insufficient_scope,
-                        "ingest and webhook tokens cannot use the admin API");
-  if (auto e = usable(rec->status, rec->expires_at_us, now_us()); e != errc::ok)
-    return make_problem(e);
-  out.token_id = rec->id;
-  if (*kind == token_kind::user) {
-    auto user = init.meta->user(rec->user_id);
-    if (!user)
-      return make_problem(errc::invalid_token);
-    if (!user->active)
-      return make_problem(errc::user_inactive);
-    out.user_id = user->id;
-    out.superuser = user->role == user_role::superuser;
-    out.public_id = format_id(id_kind::user, user->id);
-  } else {
-    out.public_id = format_id(id_kind::token, rec->id);
-  }
-  return {};
-}
-
 bool admin_state::resolve(admin_job_ptr& job, admin_context& ctx) {
   auto target = permission_of(job->cmd.op).target;
-  if (target == admin_target::none)
-    return true;
   auto& id_text = job->cmd.path_id;
   // An id that does not parse names nothing, like one that is not stored.
   auto lookup = [&](id_kind kind, auto get, auto& out, std::string_view what) {
@@ -89,6 +56,8 @@ bool admin_state::resolve(admin_job_ptr& job, admin_context& ctx) {
       not_found(job, what, id_text);
     return out.has_value();
   };
+  // The tenant the target belongs to (0: the platform's, like a superuser).
+  std::uint64_t tenant = 0;
   switch (target) {
     case admin_target::none:
       return true;
@@ -97,17 +66,31 @@ bool admin_state::resolve(admin_job_ptr& job, admin_context& ctx) {
     case admin_target::system:
       if (!lookup(id_kind::system, &store::meta_store::system, ctx.system, "system"))
         return false;
-      ctx.tenant = init.meta->tenant(ctx.system->tenant_id);
+      tenant = ctx.system->tenant_id;
       break;
     case admin_target::token:
       if (!lookup(id_kind::token, &store::meta_store::token, ctx.token, "token"))
         return false;
       if (ctx.token->system_id != 0)
         ctx.system = init.meta->system(ctx.token->system_id);
-      if (ctx.token->tenant_id != 0)
-        ctx.tenant = init.meta->tenant(ctx.token->tenant_id);
-      return true;
+      if (ctx.token->user_id != 0)
+        ctx.user = init.meta->user(ctx.token->user_id);
+      tenant = ctx.token->tenant_id;
+      break;
+    case admin_target::user:
+      if (!lookup(id_kind::user, &store::meta_store::user, ctx.user, "user"))
+        return false;
+      tenant = ctx.user->tenant_id;
+      break;
+    case admin_target::approval:
+      if (!lookup(id_kind::approval, &store::meta_store::approval, ctx.approval, "approval"))
+        return false;
+      tenant = ctx.approval->tenant_id;
+      break;
   }
+  if (tenant == 0)
+    return true;
+  ctx.tenant = init.meta->tenant(tenant);
   if (!ctx.tenant) {
     fail(job, make_problem(errc::internal, "the record's tenant is missing"));
     return false;
@@ -115,21 +98,63 @@ bool admin_state::resolve(admin_job_ptr& job, admin_context& ctx) {
   return true;
 }
 
+authz_target admin_state::target_of(const admin_context& ctx) {
+  authz_target t;
+  if (ctx.tenant)
+    t.tenant_id = ctx.tenant->id;
+  if (ctx.system)
+    t.system_id = ctx.system->id;
+  if (ctx.user)
+    t.user_id = ctx.user->id;
+  if (ctx.token) {
+    t.token = ctx.token->kind;
+    t.token_scopes = ctx.token->scopes;
+  }
+  if (ctx.approval) {
+    t.requested_by_user = ctx.approval->requested_by_user;
+    if (t.requested_by_user == 0)
+      t.requested_by_token = parse_id(id_kind::token, ctx.approval->requested_by).value_or(0);
+  }
+  return t;
+}
+
 void admin_state::handle(admin_job_ptr& job) {
   admin_context ctx;
-  if (auto p = authenticate(job->cmd, ctx.who))
-    return fail(job, std::move(p));
-  auto op = job->cmd.op;
-  if (permission_of(op).superuser_only && !ctx.who.superuser)
-    return fail(job, make_problem(errc::insufficient_scope,
-                                  "only a superuser may " + std::string{to_string(op)}));
+  ctx.who = std::move(job->who);
+  ctx.client_ip = job->cmd.client_ip;
   if (!resolve(job, ctx))
     return;
+  // One table decides who may do what (policy/admin_ops.cpp, policy/authz.cpp).
+  if (auto p = authorize(job->cmd.op, ctx.who, target_of(ctx)))
+    return fail(job, std::move(p));
   // A request that did not decode is refused only now: a caller who may not
   // make it learns nothing about what a valid one looks like.
   if (job->cmd.decode_problem)
     return fail(job, std::move(job->cmd.decode_problem));
   std::visit([&](const auto& req) { run(job, req, ctx); }, job->cmd.request);
+}
+
+store::audit_event admin_state::event(const admin_context& ctx, std::string_view action,
+                                      std::string reason) const {
+  store::audit_event e;
+  e.at_us = now_us();
+  e.actor_kind = ctx.who.kind == token_kind::user ? "user" : "service";
+  e.actor_user_id = ctx.who.user_id;
+  e.actor_token_id = ctx.who.token_id;
+  e.client_ip = ctx.client_ip;
+  e.action = std::string{action};
+  if (ctx.tenant)
+    e.tenant_id = ctx.tenant->id;
+  if (ctx.system)
+    e.system_id = ctx.system->id;
+  if (ctx.token)
+    e.token_id = ctx.token->id;
+  if (ctx.user)
+    e.user_id = ctx.user->id;
+  if (ctx.approval)
+    e.approval_id = ctx.approval->id;
+  e.reason = std::move(reason);
+  return e;
 }
 
 void admin_state::run(admin_job_ptr& job, const std::monostate&, admin_context&) {

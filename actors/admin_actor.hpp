@@ -28,23 +28,19 @@ struct admin_init {
   caf::timespan usage_flush_interval = std::chrono::seconds(10);
 };
 
-/// Who is calling, once authenticated.
-struct admin_caller {
-  std::uint64_t user_id = 0;
-  std::uint64_t token_id = 0;
-  bool superuser = false;
-  std::string public_id; ///< "usr_…", recorded as created_by
-};
-
-/// What an admin call acts on, read from the store before it runs: the
-/// record its path names and the records above it (a token's system and
-/// tenant, a system's tenant). Handlers get it filled in as their operation's
-/// row of policy/admin_ops.cpp says.
+/// A call on its way through the admin actor: who makes it (as its token's
+/// actor authenticated it) and what it acts on, read from the store before
+/// it runs: the record its path names and the records above it (a token's
+/// system and tenant, a system's tenant, a user's tenant). Handlers get it
+/// filled in as their operation's row of policy/admin_ops.cpp says.
 struct admin_context {
-  admin_caller who;
+  principal who;
+  std::string client_ip;
   std::optional<store::tenant_record> tenant;
   std::optional<store::system_record> system;
   std::optional<store::token_record> token;
+  std::optional<store::user_record> user;
+  std::optional<store::approval_record> approval;
 };
 
 /// The state of the admin actor: it runs the admin API's operations and is
@@ -68,9 +64,10 @@ struct admin_state {
 
 private:
   void handle(admin_job_ptr& job);
-  problem authenticate(const admin_command& cmd, admin_caller& out);
   /// Reads the records the operation acts on; false after answering 404.
   bool resolve(admin_job_ptr& job, admin_context& ctx);
+  /// What authorisation looks at, from the records resolve() read.
+  static authz_target target_of(const admin_context& ctx);
 
   // Handlers, one overload per request type (actors/admin/<resource>.cpp).
   void run(admin_job_ptr& job, const std::monostate&, admin_context& ctx);
@@ -79,30 +76,78 @@ private:
   void run(admin_job_ptr& job, const net::list_tenants_req& req, admin_context& ctx);
   void run(admin_job_ptr& job, const net::get_tenant_req& req, admin_context& ctx);
   void run(admin_job_ptr& job, const net::patch_tenant_req& req, admin_context& ctx);
+  // users.cpp
+  void run(admin_job_ptr& job, const net::create_user_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::list_users_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::get_user_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::patch_user_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::mint_personal_token_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::list_personal_tokens_req& req, admin_context& ctx);
   // systems.cpp
   void run(admin_job_ptr& job, const net::create_system_req& req, admin_context& ctx);
   void run(admin_job_ptr& job, const net::list_systems_req& req, admin_context& ctx);
   void run(admin_job_ptr& job, const net::get_system_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::patch_system_req& req, admin_context& ctx);
   void run(admin_job_ptr& job, const net::system_usage_req& req, admin_context& ctx);
-  // tokens.cpp
+  // tokens.cpp: minting and lists
   void run(admin_job_ptr& job, const net::mint_token_req& req, admin_context& ctx);
   void run(admin_job_ptr& job, const net::mint_tokens_req& req, admin_context& ctx);
   void run(admin_job_ptr& job, const net::list_system_tokens_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::mint_service_token_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::list_service_tokens_req& req, admin_context& ctx);
   void run(admin_job_ptr& job, const net::get_token_req& req, admin_context& ctx);
-  void run(admin_job_ptr& job, const net::patch_token_req& req, admin_context& ctx);
-  void run(admin_job_ptr& job, const net::revoke_token_req& req, admin_context& ctx);
-  void run(admin_job_ptr& job, const net::set_security_req& req, admin_context& ctx);
   void run(admin_job_ptr& job, const net::token_usage_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::token_history_req& req, admin_context& ctx);
+  // token_changes.cpp: changes to one token
+  void run(admin_job_ptr& job, const net::patch_token_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::set_security_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::rotate_token_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::disable_token_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::enable_token_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::revoke_token_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::start_emergency_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::end_emergency_req& req, admin_context& ctx);
+  // approvals.cpp
+  void run(admin_job_ptr& job, const net::list_approvals_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::get_approval_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::approve_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::reject_req& req, admin_context& ctx);
+  // audit.cpp: the audit log and the caller
+  void run(admin_job_ptr& job, const net::list_audit_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::whoami_req& req, admin_context& ctx);
   // messages.cpp
   void run(admin_job_ptr& job, const net::list_messages_req& req, admin_context& ctx);
+
+  /// Answers a page of tokens, each with its live usage (tokens.cpp).
+  void list_tokens(admin_job_ptr& job, std::vector<store::token_record> rows, std::size_t limit);
+  /// Answers a page of audit events (audit.cpp).
+  void write_events(admin_job_ptr& job, const store::audit_page& page);
 
   /// Mints `count` ingest tokens on the context's system (tokens.cpp).
   void mint(admin_job_ptr& job, const net::mint_token_req& req, std::uint32_t count,
             admin_context& ctx);
 
+  /// Writes a token changed by `action` with its audit event (before: the
+  /// context's token), hands it to the token's live actor (if any), and
+  /// answers with it once the actor applied it (token_changes.cpp).
+  void change_token(admin_job_ptr& job, admin_context& ctx, store::token_record rec,
+                    std::string_view action, std::string reason);
+
   /// After a token's record was written: hands it to the token's live actor
-  /// (if any), then answers with it once the actor applied it.
-  void apply_to_live_token(admin_job_ptr& job, const store::token_record& rec);
+  /// (if any), then answers with it (and its live usage) once the actor
+  /// applied it. `secret`, when given, is answered beside it (a rotation).
+  void apply_to_live_token(admin_job_ptr& job, const store::token_record& rec,
+                           std::string secret = {});
+
+  /// After an approval was decided: the token's live actor (a pending token
+  /// may have one, refusing) takes the token's new state; then answers with
+  /// the approval (approvals.cpp).
+  void notify_then_answer(admin_job_ptr& job, const store::token_record& token,
+                          const store::approval_record& approval);
+
+  /// An audit event of `action` by the caller, naming the context's records.
+  store::audit_event event(const admin_context& ctx, std::string_view action,
+                           std::string reason = {}) const;
 
   /// The caps a tenant's systems enforce: tier row plus overrides.
   tier_caps caps_of(const store::tenant_record& t) const;

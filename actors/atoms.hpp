@@ -24,5 +24,6 @@ using admin_atom = caf::atom_constant<caf::atom("admin")>;
 using decided_atom = caf::atom_constant<caf::atom("decided")>;
 using sysusage_atom = caf::atom_constant<caf::atom("sysusage")>;
 using refused_atom = caf::atom_constant<caf::atom("refused")>;
+using user_atom = caf::atom_constant<caf::atom("user")>;
 
 } // namespace sluice

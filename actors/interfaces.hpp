@@ -20,15 +20,21 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::commit_report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::system_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::system_terms)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::store::token_record)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::store::user_record)
 
 namespace sluice {
 
-/// One actor per live token: status, retention, its own rate limit, usage.
-/// The ingest hot path: authentication (after the secret's lookup), the
-/// token's bucket, on to its system's actor.
+/// One actor per live token, of every kind: status, restrictions (IP, hours,
+/// break-glass), its own rate limit, usage. Every request presenting a
+/// token's secret passes through it: ingest requests on to its system's
+/// actor, admin calls (personal and service tokens) on to the admin actor
+/// with the caller's principal.
 using token_actor_if = caf::typed_actor<
   caf::reacts_to<ingest_atom, ingest_job_ptr>,
   caf::reacts_to<info_atom, info_job_ptr>,
+  caf::reacts_to<admin_atom, admin_job_ptr>,
+  /// A personal token's user changed (role, active), already durable.
+  caf::replies_to<user_atom, store::user_record>::with<caf::ok_atom>,
   /// A changed record from the admin actor (already durable). Answered once it
   /// is in force: for a revoke, also once every request the token let through
   /// before has been committed and answered.

@@ -9,7 +9,9 @@
 #include <utility>
 
 #include "net/gateway.hpp"
+#include "policy/authz.hpp"
 #include "policy/limiters.hpp"
+#include "policy/token_hash.hpp"
 #include "policy/message.hpp"
 #include "policy/usage.hpp"
 #include "store/records.hpp"
@@ -121,6 +123,7 @@ private:
 /// never used by two actors at once.
 struct ingest_job {
   // Set by the gateway, on the I/O thread.
+  token_hash presented{}; ///< the hash of the secret presented (current or rotated-out)
   message_batch batch;
   problem parse_problem;  ///< validation result, reported after authentication
   std::string client_ip;
@@ -150,6 +153,8 @@ using ingest_job_ptr = std::shared_ptr<ingest_job>;
 /// A GET /systems/me request: the token actor fills in the token, the system
 /// actor the rest, and answers.
 struct info_job {
+  token_hash presented{};
+  std::string client_ip;
   store::token_record token;
   std::optional<limit_state> token_limit;
   reply_once<json_reply> complete;
@@ -157,9 +162,12 @@ struct info_job {
 
 using info_job_ptr = std::shared_ptr<info_job>;
 
-/// An admin API call on its way to the admin actor.
+/// An admin API call on its way: gateway -> the caller's token actor (which
+/// authenticates it and fills in `who`) -> the admin actor.
 struct admin_job {
   admin_command cmd;
+  token_hash presented{};
+  principal who;
   reply_once<json_reply> complete;
 };
 

@@ -1,5 +1,6 @@
 #include "actors/registry.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "actors/system_actor.hpp"
@@ -37,46 +38,72 @@ std::optional<token_actor_if> registry::token_actor(const token_hash& h) {
   auto rec = meta_.token_by_hash(h);
   if (!rec)
     return std::nullopt;
+  std::lock_guard ids{ids_mtx_};
+  if (auto i = by_id_.find(rec->id); i != by_id_.end()) {
+    // Live already, reached by another of its secrets (a rotation).
+    s.tokens.emplace(h, i->second);
+    return i->second;
+  }
   token_init init;
-  // Lock order: a token shard, then the systems (never the other way round).
   if (rec->system_id != 0) {
     auto system = system_actor(rec->system_id);
     if (!system)
       return std::nullopt; // a token of a system that is gone
     init.system = *system;
   }
+  // A personal token acts with its user's role and only while the user is
+  // active; the admin actor tells the live actor when either changes.
+  if (rec->kind == token_kind::user) {
+    init.user = meta_.user(rec->user_id);
+    if (!init.user)
+      return std::nullopt;
+  }
   init.record = std::move(*rec);
   init.storage = storage_;
   init.admin = admin_;
   init.reg = this;
   init.opts = opts_;
+  auto id = init.record.id;
   auto actor = spawn_token_actor(sys_, std::move(init));
+  by_id_.emplace(id, actor);
   s.tokens.emplace(h, actor);
   return actor;
 }
 
-std::optional<token_actor_if> registry::live_token_actor(const token_hash& h) {
-  auto& s = shard_of(h);
-  std::lock_guard guard{s.mtx};
-  if (auto i = s.tokens.find(h); i != s.tokens.end())
+std::optional<token_actor_if> registry::live_token_actor(std::uint64_t id) {
+  std::lock_guard guard{ids_mtx_};
+  if (auto i = by_id_.find(id); i != by_id_.end())
     return i->second;
   return std::nullopt;
 }
 
-void registry::forget_token(const token_hash& h, const caf::actor_addr& who) {
-  auto& s = shard_of(h);
-  std::lock_guard guard{s.mtx};
-  if (auto i = s.tokens.find(h); i != s.tokens.end() && i->second.address() == who)
-    s.tokens.erase(i);
+void registry::forget_token(std::uint64_t id, const std::vector<token_hash>& hashes,
+                            const caf::actor_addr& who) {
+  // Shards in ascending order, then the id map (the lock order).
+  std::vector<shard*> shards;
+  for (auto& h : hashes)
+    shards.push_back(&shard_of(h));
+  std::sort(shards.begin(), shards.end());
+  shards.erase(std::unique(shards.begin(), shards.end()), shards.end());
+  std::vector<std::unique_lock<std::mutex>> locks;
+  for (auto* s : shards)
+    locks.emplace_back(s->mtx);
+  for (auto& h : hashes) {
+    auto& s = shard_of(h);
+    if (auto i = s.tokens.find(h); i != s.tokens.end() && i->second.address() == who)
+      s.tokens.erase(i);
+  }
+  std::lock_guard ids{ids_mtx_};
+  if (auto i = by_id_.find(id); i != by_id_.end() && i->second.address() == who)
+    by_id_.erase(i);
 }
 
 std::vector<token_actor_if> registry::live_token_actors() {
+  std::lock_guard guard{ids_mtx_};
   std::vector<token_actor_if> out;
-  for (auto& s : shards_) {
-    std::lock_guard guard{s.mtx};
-    for (auto& [h, actor] : s.tokens)
-      out.push_back(actor);
-  }
+  out.reserve(by_id_.size());
+  for (auto& [id, actor] : by_id_)
+    out.push_back(actor);
   return out;
 }
 

@@ -31,13 +31,18 @@ system_terms terms_of(const tier_table& tiers, const store::tenant_record& tenan
 /// Finds a token's actor from the hash of its secret, spawning it from the
 /// metadata store on first use; likewise a system's actor from its id.
 ///
-/// Thread-safe: the ingest I/O threads call it directly (no actor hop on the
-/// hot path). Tokens are split over shards, each with its own mutex, so there
-/// is no global lock: a lookup of a live token takes one shard lock for a hash
-/// map probe. A miss reads the store and spawns under that shard's lock, which
-/// is what makes updates safe: the admin actor writes a change to the store
-/// *before* it asks live_token_actor() for the actor to notify, so a spawn either
-/// read the new record or was registered in time to be notified.
+/// One actor per token, however many secrets lead to it (a rotated secret
+/// keeps working through its grace): hashes map to actors in shards, each with
+/// its own mutex, and token ids map to the same actors.
+///
+/// Thread-safe: the I/O threads call it directly (no actor hop on the hot
+/// path). A lookup of a live token takes one shard lock for a hash map probe.
+/// A miss reads the store, then under the id map's lock finds the token's
+/// actor or spawns it, which is what makes updates safe: the admin actor
+/// writes a change to the store *before* it asks live_token_actor() for the
+/// actor to notify, so a spawn either read the new record or was registered
+/// in time to be notified. Lock order: a hash shard (ascending when several),
+/// then the id map, then the systems.
 class registry {
 public:
   registry(caf::actor_system& sys, store::meta_store& meta, storage_actor_if storage,
@@ -53,12 +58,14 @@ public:
   /// nullopt when no token has this hash.
   std::optional<token_actor_if> token_actor(const token_hash& h);
 
-  /// The actor of the token, only if it is live right now.
-  std::optional<token_actor_if> live_token_actor(const token_hash& h);
+  /// The actor of token `id`, only if it is live right now.
+  std::optional<token_actor_if> live_token_actor(std::uint64_t id);
 
-  /// Called by a token actor that passivates: forgets it, unless the entry
-  /// already points to a newer actor.
-  void forget_token(const token_hash& h, const caf::actor_addr& who);
+  /// Called by a token actor that passivates: forgets it under its id and
+  /// every hash it was reached by, unless an entry already points to a newer
+  /// actor.
+  void forget_token(std::uint64_t id, const std::vector<token_hash>& hashes,
+                    const caf::actor_addr& who);
 
   /// Every live token actor (for the usage flush at shutdown).
   std::vector<token_actor_if> live_token_actors();
@@ -87,6 +94,8 @@ private:
 
   caf::actor_system& sys_;
   store::meta_store& meta_;
+  std::mutex ids_mtx_;
+  std::unordered_map<std::uint64_t, token_actor_if> by_id_;
   storage_actor_if storage_;
   admin_actor_if admin_;
   registry_options opts_;

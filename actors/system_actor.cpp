@@ -24,7 +24,7 @@ system_actor_if::behavior_type system_state::make_behavior() {
     [this](info_atom, info_job_ptr& job) { describe(job); },
     [this](reserve_atom, std::uint32_t n) -> caf::result<bool, std::uint64_t> {
       // All n or none: the cap must still hold after the last one.
-      if (n == 0 || check_token_cap(init.terms.caps, init.live_tokens + n - 1))
+      if (n == 0 || check_token_cap(init.terms.caps, init.live_tokens, n))
         return {false, init.live_tokens};
       init.live_tokens += n;
       return {true, init.live_tokens};

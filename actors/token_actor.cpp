@@ -25,15 +25,24 @@ token_actor_if::behavior_type token_state::make_behavior() {
   return {
     [this](ingest_atom, ingest_job_ptr& job) { ingest(job); },
     [this](info_atom, info_job_ptr& job) { describe(job); },
+    [this](admin_atom, admin_job_ptr& job) { admin(job); },
+    [this](user_atom, store::user_record& user) {
+      // Deactivated: refused from the very next request; reactivated: works
+      // again (unless the token itself was revoked meanwhile).
+      init.user = std::move(user);
+      drain();
+      return caf::ok_atom::value;
+    },
     [this](update_atom, store::token_record& rec) -> caf::result<caf::ok_atom> {
       apply(std::move(rec));
-      if (usable(init.record.status, init.record.expires_at_us, now_us()) == errc::ok)
+      if (!init.system)
         return caf::ok_atom::value;
-      // From now on every request is refused. Requests let through before are
-      // ahead of this barrier on the same path (token -> system -> storage;
-      // messages between two actors keep their order), so its answer means
-      // they are all committed and answered: after the revoke returns,
-      // nothing more of this token is acknowledged.
+      // From now on every request is judged by the new record. Requests let
+      // through before are ahead of this barrier on the same path (token ->
+      // system -> storage; messages between two actors keep their order), so
+      // its answer means they are all committed and answered: after a revoke,
+      // a rotation or a new restriction returns, nothing the old record let
+      // in is still on its way.
       return self_->delegate(init.system, barrier_atom::value);
     },
     [this](caf::get_atom) { return snapshot(); },
@@ -71,15 +80,42 @@ void token_state::apply(store::token_record rec) {
   drain(); // a revoke or a raised limit settles waiting jobs at once
 }
 
-problem token_state::refusal(std::int64_t now) const {
+problem token_state::refusal(std::int64_t now, const token_hash& presented,
+                             std::string_view client_ip, door d) const {
   auto& rec = init.record;
   if (auto e = usable(rec.status, rec.expires_at_us, now); e != errc::ok)
     return make_problem(e);
-  // Personal and service tokens are genuine but belong to the admin port.
-  if (rec.kind != token_kind::ingest)
+  // A rotated-out secret works until its grace ends; then it is no secret of
+  // this token any more.
+  if (!hashes_equal(presented, rec.hash)
+      && (rec.previous_valid_until_us == 0 || now >= rec.previous_valid_until_us
+          || !hashes_equal(presented, rec.previous_hash)))
+    return make_problem(errc::invalid_token);
+  if (rec.kind == token_kind::user && !(init.user && init.user->active))
+    return make_problem(errc::user_inactive);
+  bool ingests = rec.kind == token_kind::ingest;
+  if (d == door::ingest && !ingests)
     return make_problem(errc::insufficient_scope,
                         "only ingest (al_) tokens may use the ingest port");
+  if (d == door::admin && (ingests || rec.kind == token_kind::webhook))
+    return make_problem(errc::insufficient_scope,
+                        "ingest and webhook tokens cannot use the admin API");
+  // Break-glass lifts the IP and time restrictions for its window only.
+  if (now < rec.emergency_until_us)
+    return {};
+  if (!rec.allowlist.empty() && !rec.allowlist.allows(client_ip))
+    return make_problem(errc::ip_not_allowed,
+                        "this token may not be used from " + std::string{client_ip});
+  if (!rec.hours.empty() && !rec.hours.allows(now))
+    return make_problem(errc::outside_allowed_hours);
   return {};
+}
+
+void token_state::seen(const token_hash& presented) {
+  for (auto& h : hashes_)
+    if (h == presented)
+      return;
+  hashes_.push_back(presented);
 }
 
 void token_state::count_refusal(std::int64_t now) {
@@ -92,8 +128,9 @@ void token_state::count_refusal(std::int64_t now) {
 void token_state::ingest(ingest_job_ptr& job) {
   auto now = now_us();
   last_activity_us_ = now;
+  seen(job->presented);
   auto& rec = init.record;
-  if (auto p = refusal(now)) {
+  if (auto p = refusal(now, job->presented, job->client_ip, door::ingest)) {
     count_refusal(now);
     return job->complete({std::move(p), 0, 0, {}});
   }
@@ -151,7 +188,7 @@ void token_state::drain() {
   auto now = now_us();
   while (!waiting_.empty()) {
     auto& job = waiting_.front();
-    if (auto p = refusal(now)) {
+    if (auto p = refusal(now, job->presented, job->client_ip, door::ingest)) {
       count_refusal(now);
       job->complete({std::move(p), 0, 0, {}});
     } else if (!gate(job, now)) {
@@ -164,11 +201,48 @@ void token_state::drain() {
 void token_state::describe(info_job_ptr& job) {
   auto now = now_us();
   last_activity_us_ = now;
-  if (auto p = refusal(now))
+  seen(job->presented);
+  if (auto p = refusal(now, job->presented, job->client_ip, door::ingest))
     return job->complete({std::move(p), reply_kind::ok, {}});
   job->token = init.record;
   job->token_limit = limiter_.state(now);
   self_->send(init.system, info_atom::value, std::move(job));
+}
+
+void token_state::admin(admin_job_ptr& job) {
+  auto now = now_us();
+  last_activity_us_ = now;
+  seen(job->presented);
+  auto& rec = init.record;
+  if (auto p = refusal(now, job->presented, job->cmd.client_ip, door::admin)) {
+    count_refusal(now);
+    return job->complete({std::move(p), reply_kind::ok, {}});
+  }
+  // The token's own limit, in requests. No system decides after this one,
+  // so room is taken at once (a reservation settled on the spot).
+  auto c = limiter_.check(now);
+  if (c.gate == token_gate::reserved)
+    limiter_.resolve(true, now);
+  if (c.gate == token_gate::reject || c.gate == token_gate::wait) {
+    usage_.rejected(now, rejection::rate_limited);
+    usage_dirty_ = true;
+    auto p = make_problem(errc::rate_limited,
+                          "this token's rate limit (" + rec.rate_limit->to_string()
+                            + ") is exhausted");
+    p.retry_after_s = retry_after_seconds(c.wait_us);
+    return job->complete({std::move(p), reply_kind::ok, {}});
+  }
+  if (c.shadow_limited)
+    usage_.shadow_limited(now);
+  usage_.accepted(now, 1, 0, 0, 0);
+  last_used_at_us_ = now;
+  if (last_ip_ != job->cmd.client_ip)
+    last_ip_ = job->cmd.client_ip;
+  usage_dirty_ = true;
+  job->who = rec.kind == token_kind::user
+               ? person(rec.id, init.user->id, init.user->tenant_id, init.user->role)
+               : service(rec.id, rec.tenant_id, rec.scopes, rec.is_public, rec.query_systems);
+  self_->send(init.admin, admin_atom::value, std::move(job));
 }
 
 token_usage token_state::snapshot() const {
@@ -195,7 +269,7 @@ void token_state::tick() {
   if (idle >= init.opts.token_idle_timeout && settled) {
     // Leave the registry first, so no new request finds this actor; then let
     // whatever is already queued drain before quitting.
-    init.reg->forget_token(init.record.hash, self_->address());
+    init.reg->forget_token(init.record.id, hashes_, self_->address());
     passivating_ = true;
     self_->send(self_, tick_atom::value);
     return;

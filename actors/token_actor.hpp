@@ -4,7 +4,9 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <deque>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "actors/interfaces.hpp"
 #include "actors/registry.hpp"
@@ -17,7 +19,9 @@ namespace sluice {
 /// the metadata store, and where requests go next.
 struct token_init {
   store::token_record record;
-  system_actor_if system;
+  /// Personal tokens: the user they act for (its role, whether it is active).
+  std::optional<store::user_record> user;
+  system_actor_if system; ///< ingest tokens: the system they write to
   storage_actor_if storage;
   admin_actor_if admin;
   registry* reg = nullptr; ///< outlives every actor (owned by the runtime)
@@ -25,11 +29,16 @@ struct token_init {
 };
 
 /// The state of one token's actor. It is the authority on whether its token
-/// may write right now: the admin actor changes the stored record first, then
-/// this actor's copy through update_atom. It owns the token's own rate limit
-/// and its usage (written back through the admin actor, the metadata writer,
-/// every flush interval), and passivates itself after the idle timeout (the
-/// registry respawns it on the next use).
+/// may be used right now: the admin actor changes the stored record first,
+/// then this actor's copy through update_atom (and a personal token's user
+/// through user_atom). It checks, in order: status and expiry, which secret
+/// was presented (a rotated-out one only during its grace), the user, the
+/// port (ingest tokens ingest, personal and service tokens administer), the
+/// IP allowlist and the allowed hours (both lifted during break-glass), then
+/// the token's own rate limit. It owns the token's usage (written back
+/// through the admin actor, the metadata writer, every flush interval), and
+/// passivates itself after the idle timeout (the registry respawns it on the
+/// next use).
 struct token_state {
   explicit token_state(token_actor_if::stateful_pointer<token_state> self) : self_(self) {}
 
@@ -40,10 +49,17 @@ struct token_state {
   token_init init;
 
 private:
-  /// Why this token may not use the ingest port at `now` (status, expiry,
-  /// kind); ok when it may.
-  problem refusal(std::int64_t now) const;
+  /// Which port a request came to.
+  enum class door : std::uint8_t { ingest, admin };
+  /// Why this token may not be used at `now` through `d` with the secret
+  /// whose hash is `presented` from `client_ip`; ok when it may.
+  problem refusal(std::int64_t now, const token_hash& presented, std::string_view client_ip,
+                  door d) const;
+  /// Remembers a hash this actor was reached by (the registry forgets them
+  /// all when it passivates).
+  void seen(const token_hash& presented);
   void ingest(ingest_job_ptr& job);
+  void admin(admin_job_ptr& job);
   /// Counts a request refused for the token's status, expiry or kind, here
   /// and at its system.
   void count_refusal(std::int64_t now);
@@ -69,6 +85,8 @@ private:
   /// Jobs that fit only if an open reservation is given back: they wait for
   /// the system actor's decisions, in arrival order.
   std::deque<ingest_job_ptr> waiting_;
+  /// Every hash this actor was reached by (one, or two around a rotation).
+  std::vector<token_hash> hashes_;
 };
 
 using token_actor = token_actor_if::stateful_base<token_state>;

@@ -2,6 +2,7 @@
 
 #include <type_traits>
 
+#include "policy/hex.hpp"
 #include "policy/ids.hpp"
 #include "policy/tiers.hpp"
 #include "policy/time.hpp"
@@ -68,12 +69,19 @@ void write_shown(json_writer&, const token_hash&) = delete; // never shown
 /// Writes the shown fields of `r` as members of the object being written,
 /// as its description says: hidden ones left out, ids and times formatted
 /// (null when unset), grouped fields inside their group's object.
+/// What audit events leave out: it changes with every request, not with a
+/// state change.
+bool usage_field(std::string_view key) {
+  return key == "usage" || key == "last_used_at_us" || key == "last_ip";
+}
+
 template <class R>
-void write_fields(json_writer& w, const R& r) {
+void write_fields(json_writer& w, const R& r, bool for_audit = false) {
   std::string_view group;
   for_each_field<R>([&](const auto& f) {
     using T = typename std::decay_t<decltype(f)>::value_type;
-    if (f.view == view_as::hidden || (f.shown_if && !f.shown_if(r)))
+    if (f.view == view_as::hidden || (f.shown_if && !f.shown_if(r))
+        || (for_audit && usage_field(f.key)))
       return;
     if (f.group != group) {
       if (!group.empty())
@@ -148,22 +156,128 @@ void write_user(json_writer& w, const store::user_record& u) {
   w.end_object();
 }
 
-void write_token(json_writer& w, const store::token_record& t, const token_usage* live) {
-  if (!live) {
-    w.begin_object();
-    write_fields(w, t);
-    w.end_object();
-    return;
-  }
-  // The live actor's usage is newer than the stored one.
+namespace {
+
+/// A token as it is now: past its expiry it shows as expired, and a
+/// break-glass window that ended by itself shows as none.
+store::token_record as_now(const store::token_record& t) {
   auto shown = t;
-  shown.usage = live->usage;
-  shown.last_used_at_us = live->last_used_at_us;
-  shown.last_ip = live->last_ip;
+  auto now = now_us();
+  if (usable(t.status, t.expires_at_us, now) == errc::token_expired)
+    shown.status = token_status::expired;
+  if (t.emergency_until_us != 0 && t.emergency_until_us <= now) {
+    shown.emergency_until_us = 0;
+    shown.emergency_reason.clear();
+    shown.emergency_by.clear();
+  }
+  return shown;
+}
+
+/// The risk a token carries: its scopes', or a personal token's nothing of
+/// its own (it acts with its user's role).
+void write_risk(json_writer& w, const store::token_record& t) {
+  w.field("risk", to_string(t.scopes.risk()));
+}
+
+} // namespace
+
+void write_token(json_writer& w, const store::token_record& t, const token_usage* live) {
+  auto shown = as_now(t);
+  if (live) {
+    // The live actor's usage is newer than the stored one.
+    shown.usage = live->usage;
+    shown.last_used_at_us = live->last_used_at_us;
+    shown.last_ip = live->last_ip;
+  }
   w.begin_object();
   write_fields(w, shown);
+  write_risk(w, shown);
   w.end_object();
 }
+
+void write_approval(json_writer& w, const store::approval_record& a) {
+  w.begin_object();
+  write_fields(w, a);
+  w.end_object();
+}
+
+void write_event(json_writer& w, const store::audit_event& e) {
+  std::string hex;
+  w.begin_object()
+    .field("id", format_id(id_kind::event, e.seq))
+    .field("at", format_rfc3339_us(e.at_us));
+  w.key("actor").begin_object().field("kind", e.actor_kind);
+  w.key("user_id");
+  e.actor_user_id ? w.value(format_id(id_kind::user, e.actor_user_id)) : w.null();
+  w.key("token_id");
+  e.actor_token_id ? w.value(format_id(id_kind::token, e.actor_token_id)) : w.null();
+  w.end_object();
+  w.key("client_ip");
+  e.client_ip.empty() ? w.null() : w.value(e.client_ip);
+  w.field("action", e.action);
+  auto id = [&](std::string_view key, id_kind kind, std::uint64_t v) {
+    w.key(key);
+    v ? w.value(format_id(kind, v)) : w.null();
+  };
+  id("tenant_id", id_kind::tenant, e.tenant_id);
+  id("system_id", id_kind::system, e.system_id);
+  id("token_id", id_kind::token, e.token_id);
+  id("user_id", id_kind::user, e.user_id);
+  id("approval_id", id_kind::approval, e.approval_id);
+  w.key("reason");
+  e.reason.empty() ? w.null() : w.value(e.reason);
+  w.key("before");
+  e.before_json.empty() ? w.null() : w.raw(e.before_json);
+  w.key("after");
+  e.after_json.empty() ? w.null() : w.raw(e.after_json);
+  hex::encode(e.hash, hex);
+  w.field("hash", hex);
+  hex.clear();
+  hex::encode(e.prev_hash, hex);
+  w.field("prev_hash", hex);
+  w.end_object();
+}
+
+void write_principal(json_writer& w, const principal& p) {
+  w.begin_object().field("kind", to_string(p.kind));
+  w.key("token_id").value(format_id(id_kind::token, p.token_id));
+  w.key("user_id");
+  p.user_id ? w.value(format_id(id_kind::user, p.user_id)) : w.null();
+  w.key("tenant_id");
+  p.tenant_id ? w.value(format_id(id_kind::tenant, p.tenant_id)) : w.null();
+  w.key("role");
+  p.kind == token_kind::user ? w.value(to_string(p.role)) : w.null();
+  w.field("superuser", p.superuser);
+  w.key("scopes");
+  write_shown(w, p.superuser ? scope_set{scope::admin}.effective() : p.scopes);
+  w.field("risk", to_string(p.scopes.risk()));
+  w.field("public", p.is_public);
+  w.key("query_systems").begin_array();
+  for (auto id : p.query_systems)
+    w.value(format_id(id_kind::system, id));
+  w.end_array();
+  w.end_object();
+}
+
+namespace {
+
+template <class R>
+std::string audit_json(const R& r) {
+  std::string out;
+  json_writer w{out};
+  w.begin_object();
+  write_fields(w, r, true);
+  w.end_object();
+  return out;
+}
+
+} // namespace
+
+std::string audit_view(const store::tenant_record& r) { return audit_json(r); }
+std::string audit_view(const store::user_record& r) { return audit_json(r); }
+std::string audit_view(const store::system_record& r) { return audit_json(r); }
+std::string audit_view(const store::token_record& r) { return audit_json(r); }
+std::string audit_view(const store::approval_record& r) { return audit_json(r); }
 
 void write_message(json_writer& w, const store::stored_message& m) {
   w.begin_object()

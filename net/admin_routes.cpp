@@ -37,26 +37,56 @@ constexpr route to(std::string_view pattern, method verb, std::string_view query
 
 constexpr std::string_view paged = "limit cursor";
 
-constexpr std::array<route, 17> routes = {{
+constexpr auto routes = std::to_array<route>({
+  // tenants
   to<create_tenant_req>("/tenants", method::post),
   to<list_tenants_req>("/tenants", method::get, paged),
   to<get_tenant_req>("/tenants/{id}", method::get),
   to<patch_tenant_req>("/tenants/{id}", method::patch),
+  // users
+  to<create_user_req>("/tenants/{id}/users", method::post),
+  to<list_users_req>("/tenants/{id}/users", method::get, paged),
+  to<get_user_req>("/users/{id}", method::get),
+  to<patch_user_req>("/users/{id}", method::patch),
+  to<mint_personal_token_req>("/users/{id}/tokens", method::post),
+  to<list_personal_tokens_req>("/users/{id}/tokens", method::get, paged),
+  // systems
   to<create_system_req>("/tenants/{id}/systems", method::post),
   to<list_systems_req>("/tenants/{id}/systems", method::get, paged),
   to<get_system_req>("/systems/{id}", method::get),
+  to<patch_system_req>("/systems/{id}", method::patch),
+  to<system_usage_req>("/systems/{id}/usage", method::get),
+  to<list_messages_req>("/systems/{id}/messages", method::get,
+                        "since until token level source limit cursor"),
+  // tokens: of a system, of a tenant (service tokens), and one token
   to<mint_token_req>("/systems/{id}/tokens", method::post),
   to<list_system_tokens_req>("/systems/{id}/tokens", method::get, paged),
   to<mint_tokens_req>("/systems/{id}/tokens/bulk", method::post),
-  to<list_messages_req>("/systems/{id}/messages", method::get,
-                        "since until token level source limit cursor"),
-  to<system_usage_req>("/systems/{id}/usage", method::get),
+  to<mint_service_token_req>("/tenants/{id}/tokens", method::post),
+  to<list_service_tokens_req>("/tenants/{id}/tokens", method::get, paged),
   to<get_token_req>("/tokens/{id}", method::get),
   to<patch_token_req>("/tokens/{id}", method::patch),
-  to<revoke_token_req>("/tokens/{id}/revoke", method::post),
   to<set_security_req>("/tokens/{id}/security", method::put),
+  to<rotate_token_req>("/tokens/{id}/rotate", method::post),
+  to<disable_token_req>("/tokens/{id}/disable", method::post),
+  to<enable_token_req>("/tokens/{id}/enable", method::post),
+  to<revoke_token_req>("/tokens/{id}/revoke", method::post),
+  to<start_emergency_req>("/tokens/{id}/emergency-access", method::post),
+  to<end_emergency_req>("/tokens/{id}/emergency-access", method::del),
+  to<token_history_req>("/tokens/{id}/history", method::get, paged),
   to<token_usage_req>("/tokens/{id}/usage", method::get),
-}};
+  // approvals
+  to<list_approvals_req>("/approvals", method::get, "status tenant limit cursor"),
+  to<get_approval_req>("/approvals/{id}", method::get),
+  to<approve_req>("/approvals/{id}/approve", method::post),
+  to<reject_req>("/approvals/{id}/reject", method::post),
+  // the audit log and the caller
+  to<list_audit_req>("/audit", method::get,
+                     "tenant system token actor action since until limit cursor"),
+  to<whoami_req>("/me", method::get),
+});
+static_assert(routes.size() == admin_op_count, "one route per admin operation");
+
 
 constexpr std::string_view api_prefix = "/api/v1";
 constexpr std::string_view openapi_path = "/api/v1/openapi.json";
@@ -162,7 +192,8 @@ void admin_routes::handle(const http_request& req, responder res) {
   cmd.op = found->op;
   std::string scratch;
   cmd.secret = std::string{extract_token(req, scratch)};
-  cmd.client_ip = std::string{req.peer_ip};
+  std::string address;
+  cmd.client_ip = std::string{client_address(req, trusted_, address)};
   cmd.path_id = std::string{id};
   cmd.received_at_us = now_us();
   // Decoded here, on the I/O thread, with the thread's parser; the admin

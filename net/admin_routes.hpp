@@ -5,6 +5,7 @@
 #include "net/gateway.hpp"
 #include "net/http_server.hpp"
 #include "net/responses.hpp"
+#include "policy/cidr.hpp"
 
 namespace sluice::net {
 
@@ -14,13 +15,16 @@ namespace sluice::net {
 /// description of both ports, built into the binary from docs/openapi.json).
 class admin_routes final : public request_handler {
 public:
-  explicit admin_routes(gateway& g) noexcept : gateway_(g) {}
+  /// `trusted_proxies`: whose X-Forwarded-For names the client (outlives this).
+  admin_routes(gateway& g, const ip_allowlist& trusted_proxies) noexcept
+    : gateway_(g), trusted_(trusted_proxies) {}
 
   void handle(const http_request& req, responder res) override;
   http_response refusal(unsigned status, std::string_view why) override;
 
 private:
   gateway& gateway_;
+  const ip_allowlist& trusted_;
 };
 
 /// Every operation of the admin port, for the test that holds the OpenAPI

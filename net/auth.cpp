@@ -44,4 +44,20 @@ std::string_view extract_token(const http_request& req, std::string& scratch) {
   return {};
 }
 
+std::string_view client_address(const http_request& req, const ip_allowlist& trusted,
+                                std::string& scratch) {
+  if (trusted.empty())
+    return req.peer_ip;
+  // Every X-Forwarded-For header, in order, as one list (RFC 9110 5.3).
+  std::string xff;
+  for (auto& h : req.headers)
+    if (h.name.size() == 15 && iequals_prefix(h.name, "x-forwarded-for")) {
+      if (!xff.empty())
+        xff += ", ";
+      xff += h.value;
+    }
+  scratch = client_ip(req.peer_ip, xff, trusted);
+  return scratch;
+}
+
 } // namespace sluice::net

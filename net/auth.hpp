@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "net/http_server.hpp"
+#include "policy/cidr.hpp"
 
 namespace sluice::net {
 
@@ -12,5 +13,12 @@ namespace sluice::net {
 /// the returned view may point into). Empty when none is presented. Nothing is
 /// checked here: format and lookup are the gateway's business.
 std::string_view extract_token(const http_request& req, std::string& scratch);
+
+/// The client's address: the socket's peer, unless the peer is one of the
+/// `trusted` proxies; then what their X-Forwarded-For headers say (see
+/// policy/cidr.hpp client_ip). The view points into the request or into
+/// `scratch`. With no trusted proxies (the default) it is the peer, at no cost.
+std::string_view client_address(const http_request& req, const ip_allowlist& trusted,
+                                std::string& scratch);
 
 } // namespace sluice::net

@@ -24,6 +24,7 @@ constexpr std::array<row, static_cast<std::size_t>(errc::internal) + 1> table = 
   {errc::token_pending, 401},
   {errc::user_inactive, 401},
   {errc::insufficient_scope, 403},
+  {errc::forbidden, 403},
   {errc::ip_not_allowed, 403},
   {errc::outside_allowed_hours, 403},
   {errc::malformed_json, 400},

@@ -77,8 +77,9 @@ public:
   /// Authenticates, validates and stores a batch; answers after the commit.
   virtual void ingest(const ingest_command& cmd, ingest_callback done) = 0;
 
-  /// Describes the token presented (GET /systems/me).
-  virtual void whoami(std::string_view secret, json_callback done) = 0;
+  /// Describes the token presented (GET /systems/me) from `client_ip`.
+  virtual void whoami(std::string_view secret, std::string_view client_ip,
+                      json_callback done) = 0;
 
   /// Runs an admin API call.
   virtual void admin(admin_command&& cmd, json_callback done) = 0;

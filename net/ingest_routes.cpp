@@ -103,12 +103,12 @@ void ingest_routes::handle(const http_request& req, responder res) {
     if (!is_json_content_type(req.header("content-type")))
       return res.send(error_response(make_problem(
         errc::unsupported_media_type, "POST /messages takes application/json")));
-    std::string scratch;
+    std::string scratch, address;
     ingest_command cmd;
     cmd.secret = extract_token(req, scratch);
     cmd.body = req.body;
     cmd.source = message_source::native;
-    cmd.client_ip = req.peer_ip;
+    cmd.client_ip = client_address(req, trusted_, address);
     cmd.received_at_us = now_us();
     gateway_.ingest(cmd, [res](ingest_reply&& reply) {
       res.send(ingest_response(std::move(reply)));
@@ -120,9 +120,9 @@ void ingest_routes::handle(const http_request& req, responder res) {
       return res.send(method_not_allowed_response("GET"));
     if (auto bad = unknown_query_param(req.query, "api_key"))
       return res.send(unknown_query_response(*bad));
-    std::string scratch;
+    std::string scratch, address;
     auto secret = extract_token(req, scratch);
-    gateway_.whoami(secret, [res](json_reply&& reply) {
+    gateway_.whoami(secret, client_address(req, trusted_, address), [res](json_reply&& reply) {
       res.send(to_response(std::move(reply)));
     });
     return;

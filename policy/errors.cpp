@@ -22,6 +22,7 @@ constexpr std::array<code_info, code_count> infos = {{
   {"token_pending", "the API token is waiting for approval"},
   {"user_inactive", "the user owning this token is deactivated"},
   {"insufficient_scope", "the token does not allow this operation"},
+  {"forbidden", "this caller may not do this"},
   {"ip_not_allowed", "the client address is not in the token's allowlist"},
   {"outside_allowed_hours", "the token may not be used at this time"},
   {"malformed_json", "the request body is not valid JSON"},

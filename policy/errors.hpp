@@ -21,7 +21,8 @@ enum class errc : std::uint8_t {
   token_pending,       ///< genuine secret still waiting for approval
   user_inactive,       ///< genuine personal token of a deactivated user
   // Authorisation (403).
-  insufficient_scope,
+  insufficient_scope,  ///< the caller's role or scopes do not allow it
+  forbidden,           ///< allowed in general, not to this caller (four eyes, own account)
   ip_not_allowed,
   outside_allowed_hours,
   // Request shape.

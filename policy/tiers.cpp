@@ -182,14 +182,16 @@ problem check_overrides(const cap_overrides& o) {
   return p;
 }
 
-problem check_token_cap(const tier_caps& caps, std::uint64_t live_tokens) {
-  if (caps.tokens_per_system == 0 || live_tokens < caps.tokens_per_system)
+problem check_token_cap(const tier_caps& caps, std::uint64_t live_tokens, std::uint64_t more) {
+  if (caps.tokens_per_system == 0 || live_tokens + more <= caps.tokens_per_system)
     return {};
   return make_problem(errc::token_limit_reached,
                       "this system already has " + std::to_string(live_tokens)
-                        + " active tokens, the most its tier allows ("
+                        + " active tokens and its tier allows "
                         + std::to_string(caps.tokens_per_system)
-                        + "); revoke one or raise the tenant's tier");
+                        + (more > 1 ? ", so " + std::to_string(more) + " more cannot be minted"
+                                    : std::string{})
+                        + "; revoke one or raise the tenant's tier");
 }
 
 } // namespace sluice

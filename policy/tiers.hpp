@@ -156,7 +156,7 @@ std::vector<int> allowed_retentions(const tier_caps& caps);
 /// `retention_not_allowed` problem naming the allowed values.
 problem check_retention(const tier_caps& caps, int days);
 
-/// ok when a system holding `live_tokens` (non-revoked) may get one more.
-problem check_token_cap(const tier_caps& caps, std::uint64_t live_tokens);
+/// ok when a system holding `live_tokens` (non-revoked) may get `more` more.
+problem check_token_cap(const tier_caps& caps, std::uint64_t live_tokens, std::uint64_t more = 1);
 
 } // namespace sluice

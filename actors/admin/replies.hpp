@@ -3,12 +3,17 @@
 // What every admin handler answers with: private to actors/admin*.
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
 #include "actors/jobs.hpp"
 #include "policy/json_writer.hpp"
+#include "policy/token_hash.hpp"
+#include "store/records.hpp"
 
 namespace sluice::admin_replies {
 
@@ -54,3 +59,14 @@ std::string list_body(std::vector<Row>& rows, std::size_t limit, Write write_row
 }
 
 } // namespace sluice::admin_replies
+
+namespace sluice {
+
+/// `n` copies of `rec`, each with a fresh id (from `fresh_id`, unique among
+/// them) and a fresh secret of its kind (its hash and hint set); the secrets
+/// in the same order (tokens.cpp).
+std::pair<std::vector<store::token_record>, std::vector<std::string>>
+mint_secrets(const store::token_record& rec, std::uint32_t n, const pepper& p,
+             const std::function<std::uint64_t()>& fresh_id);
+
+} // namespace sluice

@@ -17,9 +17,32 @@ void admin_state::run(admin_job_ptr& job, const net::create_system_req& req, adm
   rec.name = req.name;
   rec.description = req.description;
   rec.created_at_us = now_us();
-  if (auto ec = init.meta->write([&](store::meta_writer& w) { w.put(rec); }))
+  auto ev = event(ctx, "system.create");
+  ev.system_id = rec.id;
+  ev.after_json = audit_view(rec);
+  if (auto ec = init.meta->write([&](store::meta_writer& w) {
+        w.put(rec);
+        w.append(ev);
+      }))
     return fail(job, store_problem(ec));
   respond(job, reply_kind::created, [&](json_writer& w) { write_system(w, rec); });
+}
+
+void admin_state::run(admin_job_ptr& job, const net::patch_system_req& req, admin_context& ctx) {
+  auto rec = *ctx.system;
+  if (req.name)
+    rec.name = *req.name;
+  if (req.description)
+    rec.description = *req.description;
+  auto ev = event(ctx, "system.update");
+  ev.before_json = audit_view(*ctx.system);
+  ev.after_json = audit_view(rec);
+  if (auto ec = init.meta->write([&](store::meta_writer& w) {
+        w.put(rec);
+        w.append(ev);
+      }))
+    return fail(job, store_problem(ec));
+  respond(job, reply_kind::ok, [&](json_writer& w) { write_system(w, rec); });
 }
 
 void admin_state::run(admin_job_ptr& job, const net::list_systems_req& req, admin_context& ctx) {

@@ -15,14 +15,21 @@ tier_caps admin_state::caps_of(const store::tenant_record& t) const {
   return effective_caps(init.tiers[t.tier], t.overrides);
 }
 
-void admin_state::run(admin_job_ptr& job, const net::create_tenant_req& req, admin_context&) {
+void admin_state::run(admin_job_ptr& job, const net::create_tenant_req& req, admin_context& ctx) {
   store::tenant_record rec;
   rec.id = fresh_id();
   rec.name = req.name;
   rec.tier = req.tier;
   rec.created_at_us = now_us();
   rec.overrides = req.overrides.applied_to({});
-  if (auto ec = init.meta->write([&](store::meta_writer& w) { w.put(rec); }))
+  rec.approval = req.approval;
+  auto ev = event(ctx, "tenant.create");
+  ev.tenant_id = rec.id;
+  ev.after_json = audit_view(rec);
+  if (auto ec = init.meta->write([&](store::meta_writer& w) {
+        w.put(rec);
+        w.append(ev);
+      }))
     return fail(job, store_problem(ec));
   respond(job, reply_kind::created, [&](json_writer& w) { write_tenant(w, rec, caps_of(rec)); });
 }
@@ -48,10 +55,18 @@ void admin_state::run(admin_job_ptr& job, const net::patch_tenant_req& req, admi
     rec.name = *req.name;
   if (req.tier)
     rec.tier = *req.tier;
+  if (req.approval)
+    rec.approval = *req.approval;
   rec.overrides = req.overrides.applied_to(rec.overrides);
   if (auto p = check_overrides(rec.overrides))
     return fail(job, std::move(p));
-  if (auto ec = init.meta->write([&](store::meta_writer& w) { w.put(rec); }))
+  auto ev = event(ctx, "tenant.update");
+  ev.before_json = audit_view(*ctx.tenant);
+  ev.after_json = audit_view(rec);
+  if (auto ec = init.meta->write([&](store::meta_writer& w) {
+        w.put(rec);
+        w.append(ev);
+      }))
     return fail(job, store_problem(ec));
 
   // Live system actors take the new terms; the call returns once they all

@@ -1,6 +1,5 @@
-// Tokens of a system: mint (one or in bulk), list, read, edit, revoke, set
-// their security, and their usage. A change to a token is written to the
-// store first, then applied to its live actor; the call returns after that.
+// Minting tokens of every kind, token lists, and reading one token (its
+// record, usage and history). Changes to a token are in token_changes.cpp.
 
 #include <unordered_set>
 
@@ -17,11 +16,60 @@ using namespace admin_replies;
 
 namespace {
 
-problem revoked_conflict() {
-  return make_problem(errc::conflict, "the token is revoked; it cannot change");
+/// A new token's record from what every mint request has in common.
+store::token_record new_token(token_kind kind, const principal& who, std::string name,
+                              std::string description, std::int64_t expires_at_us,
+                              std::string reason, const net::security_request& security) {
+  store::token_record rec;
+  rec.kind = kind;
+  rec.name = std::move(name);
+  rec.description = std::move(description);
+  rec.status = token_status::active;
+  rec.created_at_us = now_us();
+  rec.created_by = who.public_id();
+  rec.expires_at_us = expires_at_us;
+  rec.reason = std::move(reason);
+  rec.allowlist = security.allowlist;
+  rec.rate_limit = security.limit;
+  rec.rate_limit_shadow = security.limit_shadow;
+  rec.hours = security.hours;
+  return rec;
+}
+
+/// Medium and high risk need a reason at creation (400 naming it).
+problem check_reason(risk r, const std::string& reason) {
+  if (needs_reason(r) && reason.empty())
+    return make_problem(errc::invalid_argument,
+                        "\"reason\" is required for a token of " + std::string{to_string(r)}
+                          + " risk");
+  return {};
+}
+
+/// {"token": {…}, "secret": "…"}: the only time the secret is shown.
+void write_minted(json_writer& w, const store::token_record& rec, const std::string& secret) {
+  w.begin_object().key("token");
+  write_token(w, rec, nullptr);
+  w.field("secret", secret).end_object();
 }
 
 } // namespace
+
+std::pair<std::vector<store::token_record>, std::vector<std::string>>
+mint_secrets(const store::token_record& rec, std::uint32_t n, const pepper& p,
+             const std::function<std::uint64_t()>& fresh_id) {
+  std::vector<store::token_record> records(n, rec);
+  std::vector<std::string> secrets(n);
+  std::unordered_set<std::uint64_t> ids;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    secrets[i] = generate_secret(rec.kind);
+    do
+      records[i].id = fresh_id();
+    while (!ids.insert(records[i].id).second);
+    records[i].hash = hash_secret(p, secrets[i]);
+    records[i].hint = display_hint(secrets[i]);
+  }
+  return {std::move(records), std::move(secrets)};
+}
 
 void admin_state::run(admin_job_ptr& job, const net::mint_token_req& req, admin_context& ctx) {
   mint(job, req, 1, ctx);
@@ -42,57 +90,44 @@ void admin_state::mint(admin_job_ptr& job, const net::mint_token_req& req, std::
   if (!sys_actor)
     return fail(job, make_problem(errc::internal, "the system's actor could not start"));
 
-  store::token_record rec;
-  rec.kind = token_kind::ingest;
+  auto rec = new_token(token_kind::ingest, ctx.who, req.name, req.description, req.expires_at_us,
+                       req.reason, req.security);
   rec.tenant_id = ctx.tenant->id;
   rec.system_id = ctx.system->id;
-  rec.name = req.name;
-  rec.description = req.description;
   rec.scopes = scope_set{scope::ingest};
-  rec.status = token_status::active;
+  rec.is_public = req.is_public;
   rec.retention_days = days;
-  rec.created_at_us = now_us();
-  rec.created_by = ctx.who.public_id;
-  rec.expires_at_us = req.expires_at_us;
-  rec.rate_limit = req.security.limit;
-  rec.rate_limit_shadow = req.security.limit_shadow;
 
   // The cap is taken at the system's actor, so two concurrent mints cannot
   // both get the last slots; they are given back if the write fails.
   auto handle = *sys_actor;
   self_->request(handle, actor_timeout, reserve_atom::value, n)
     .then(
-      [this, job, rec = std::move(rec), handle, caps, n, bulk](bool granted,
-                                                               std::uint64_t live) mutable {
+      [this, job, ctx, rec = std::move(rec), handle, caps, n, bulk](
+        bool granted, std::uint64_t live) mutable {
         if (!granted)
-          return fail(job, check_token_cap(caps, live + n - 1));
+          return fail(job, check_token_cap(caps, live, n));
         // Every token of a bulk mint gets its own id and secret; the batch is
         // one durable transaction, so it is minted whole or not at all.
-        std::vector<store::token_record> records(n, rec);
-        std::vector<std::string> secrets(n);
-        std::unordered_set<std::uint64_t> ids;
-        for (std::uint32_t i = 0; i < n; ++i) {
-          secrets[i] = generate_secret(token_kind::ingest);
-          do
-            records[i].id = fresh_id();
-          while (!ids.insert(records[i].id).second);
-          records[i].hash = hash_secret(init.pepper, secrets[i]);
-          records[i].hint = display_hint(secrets[i]);
+        auto [records, secrets] = mint_secrets(rec, n, init.pepper, [this] { return fresh_id(); });
+        std::vector<store::audit_event> events;
+        for (auto& r : records) {
+          auto& ev = events.emplace_back(event(ctx, "token.create", r.reason));
+          ev.token_id = r.id;
+          ev.after_json = audit_view(r);
         }
         if (auto ec = init.meta->write([&](store::meta_writer& w) {
-              for (auto& r : records)
-                w.put(r);
+              for (std::size_t i = 0; i < records.size(); ++i) {
+                w.put(records[i]);
+                w.append(events[i]);
+              }
             })) {
           self_->send(handle, release_atom::value, n);
           return fail(job, store_problem(ec));
         }
         respond(job, reply_kind::created, [&](json_writer& w) {
-          if (!bulk) {
-            w.begin_object().key("token");
-            write_token(w, records[0], nullptr);
-            w.field("secret", secrets[0]).end_object();
-            return;
-          }
+          if (!bulk)
+            return write_minted(w, records[0], secrets[0]);
           w.begin_object().key("tokens").begin_array();
           for (std::uint32_t i = 0; i < n; ++i)
             w.begin_object()
@@ -107,8 +142,77 @@ void admin_state::mint(admin_job_ptr& job, const net::mint_token_req& req, std::
       });
 }
 
+void admin_state::run(admin_job_ptr& job, const net::mint_service_token_req& req,
+                      admin_context& ctx) {
+  // No escalation: a caller hands out only scopes it holds.
+  if (auto p = check_no_escalation(ctx.who, req.scopes))
+    return fail(job, std::move(p));
+  auto r = req.scopes.risk();
+  if (auto p = check_reason(r, req.reason))
+    return fail(job, std::move(p));
+  for (auto id : req.query_systems) {
+    auto sys = init.meta->system(id);
+    if (!sys || sys->tenant_id != ctx.tenant->id)
+      return fail(job, make_problem(errc::invalid_argument,
+                                    "\"query_systems\" names " + format_id(id_kind::system, id)
+                                      + ", which is not a system of this tenant"));
+  }
+  auto rec = new_token(token_kind::service, ctx.who, req.name, req.description,
+                       req.expires_at_us, req.reason, req.security);
+  rec.tenant_id = ctx.tenant->id;
+  rec.scopes = req.scopes;
+  rec.query_systems = req.query_systems;
+  rec.is_public = req.is_public;
+  auto [records, secrets] = mint_secrets(rec, 1, init.pepper, [this] { return fresh_id(); });
+  auto& token = records[0];
+
+  // High risk (per the tenant's rule) waits for a second person's approval;
+  // its secret is shown now, once, like any other.
+  std::optional<store::approval_record> approval;
+  if (needs_approval(r, ctx.tenant->approval)) {
+    token.status = token_status::pending_approval;
+    approval.emplace();
+    approval->id = fresh_id();
+    approval->tenant_id = ctx.tenant->id;
+    approval->token_id = token.id;
+    approval->risk = r;
+    approval->scopes = token.scopes;
+    approval->reason = req.reason;
+    approval->requested_by_user = ctx.who.kind == token_kind::user ? ctx.who.user_id : 0;
+    approval->requested_by = ctx.who.public_id();
+    approval->requested_at_us = token.created_at_us;
+    token.approval_id = approval->id;
+  }
+  auto ev = event(ctx, "token.create", req.reason);
+  ev.token_id = token.id;
+  ev.after_json = audit_view(token);
+  if (approval)
+    ev.approval_id = approval->id;
+  if (auto ec = init.meta->write([&](store::meta_writer& w) {
+        w.put(token);
+        if (approval)
+          w.put(*approval);
+        w.append(ev);
+      }))
+    return fail(job, store_problem(ec));
+  respond(job, approval ? reply_kind::accepted : reply_kind::created,
+          [&](json_writer& w) { write_minted(w, token, secrets[0]); });
+}
+
 void admin_state::run(admin_job_ptr& job, const net::list_system_tokens_req& req,
                       admin_context& ctx) {
+  list_tokens(job, init.meta->tokens_of_system(ctx.system->id, req.page.after, req.page.limit + 1),
+              req.page.limit);
+}
+
+void admin_state::run(admin_job_ptr& job, const net::list_service_tokens_req& req,
+                      admin_context& ctx) {
+  list_tokens(job, init.meta->service_tokens_of(ctx.tenant->id, req.page.after, req.page.limit + 1),
+              req.page.limit);
+}
+
+void admin_state::list_tokens(admin_job_ptr& job, std::vector<store::token_record> rows,
+                              std::size_t limit) {
   // The stored usage of a live token lags by up to one flush interval: ask
   // each live actor on the page, so a list says what GET /tokens/{id} says.
   struct gathered {
@@ -118,9 +222,9 @@ void admin_state::run(admin_job_ptr& job, const net::list_system_tokens_req& req
     std::size_t limit = 0;
   };
   auto g = std::make_shared<gathered>();
-  g->rows = init.meta->tokens_of_system(ctx.system->id, req.page.after, req.page.limit + 1);
+  g->rows = std::move(rows);
   g->live.resize(g->rows.size());
-  g->limit = req.page.limit;
+  g->limit = limit;
   auto finish = [job, g]() mutable {
     std::size_t i = 0;
     job->complete({{},
@@ -133,10 +237,10 @@ void admin_state::run(admin_job_ptr& job, const net::list_system_tokens_req& req
                      },
                      [](auto& r) { return format_id(id_kind::token, r.id); })});
   };
-  auto shown = std::min(g->rows.size(), req.page.limit);
+  auto shown = std::min(g->rows.size(), limit);
   std::vector<std::pair<std::size_t, token_actor_if>> live;
   for (std::size_t i = 0; i < shown; ++i)
-    if (auto actor = init.reg->live_token_actor(g->rows[i].hash))
+    if (auto actor = init.reg->live_token_actor(g->rows[i].id))
       live.emplace_back(i, *actor);
   g->waiting = live.size();
   if (live.empty())
@@ -161,84 +265,13 @@ void admin_state::run(admin_job_ptr& job, const net::get_token_req&, admin_conte
   auto answer = [job](const store::token_record& r, const token_usage* live) mutable {
     respond(job, reply_kind::ok, [&](json_writer& w) { write_token(w, r, live); });
   };
-  auto live = init.reg->live_token_actor(rec.hash);
+  auto live = init.reg->live_token_actor(rec.id);
   if (!live)
     return answer(rec, nullptr);
   // Usage in the store lags by up to one flush interval: ask the actor.
   self_->request(*live, actor_timeout, caf::get_atom::value)
     .then([answer, r = rec](token_usage& usage) mutable { answer(r, &usage); },
           [answer, r = rec](caf::error&) mutable { answer(r, nullptr); });
-}
-
-void admin_state::run(admin_job_ptr& job, const net::patch_token_req& req, admin_context& ctx) {
-  auto rec = *ctx.token;
-  if (rec.status == token_status::revoked)
-    return fail(job, revoked_conflict());
-  if (req.retention_days) {
-    if (rec.kind != token_kind::ingest && rec.kind != token_kind::webhook)
-      return fail(job, make_problem(errc::invalid_argument,
-                                    "only ingest and webhook tokens have a retention"));
-    if (!ctx.tenant)
-      return fail(job, make_problem(errc::internal, "the token's tenant is missing"));
-    if (auto p = check_retention(caps_of(*ctx.tenant), *req.retention_days))
-      return fail(job, std::move(p));
-    // Applies to messages ingested from now on; stored ones keep theirs.
-    rec.retention_days = *req.retention_days;
-  }
-  if (req.name)
-    rec.name = *req.name;
-  if (req.description)
-    rec.description = *req.description;
-  if (auto ec = init.meta->write([&](store::meta_writer& w) { w.put(rec); }))
-    return fail(job, store_problem(ec));
-  apply_to_live_token(job, rec);
-}
-
-void admin_state::run(admin_job_ptr& job, const net::revoke_token_req& req, admin_context& ctx) {
-  auto rec = *ctx.token;
-  if (rec.status == token_status::revoked) // revoking twice changes nothing
-    return respond(job, reply_kind::ok, [&](json_writer& w) { write_token(w, rec, nullptr); });
-  // The system's actor is made live before the write, so the live count it
-  // reads at start-up includes this token and the release below is right.
-  std::optional<system_actor_if> sys_actor;
-  if (rec.system_id != 0)
-    sys_actor = init.reg->system_actor(rec.system_id);
-  rec.status = token_status::revoked;
-  rec.revoked_at_us = now_us();
-  rec.revoke_reason = req.reason;
-  if (auto ec = init.meta->write([&](store::meta_writer& w) { w.put(rec); }))
-    return fail(job, store_problem(ec));
-  if (sys_actor)
-    self_->send(*sys_actor, release_atom::value, std::uint32_t{1});
-  // Returns once the actor refuses the token and everything it let through
-  // before is committed and answered.
-  apply_to_live_token(job, rec);
-}
-
-void admin_state::apply_to_live_token(admin_job_ptr& job, const store::token_record& rec) {
-  auto answer = [job, rec]() mutable {
-    respond(job, reply_kind::ok, [&](json_writer& w) { write_token(w, rec, nullptr); });
-  };
-  auto live = init.reg->live_token_actor(rec.hash);
-  if (!live)
-    return answer();
-  self_->request(*live, actor_timeout, update_atom::value, rec)
-    .then([answer](caf::ok_atom) mutable { answer(); },
-          // The actor passivated meanwhile: its successor reads the new record.
-          [answer](caf::error&) mutable { answer(); });
-}
-
-void admin_state::run(admin_job_ptr& job, const net::set_security_req& req, admin_context& ctx) {
-  auto rec = *ctx.token;
-  if (rec.status == token_status::revoked)
-    return fail(job, revoked_conflict());
-  rec.rate_limit = req.security.limit;
-  rec.rate_limit_shadow = req.security.limit_shadow;
-  rec.security_reason = req.reason;
-  rec.security_changed_at_us = now_us();
-  if (auto ec = init.meta->write([&](store::meta_writer& w) { w.put(rec); }))
-    return fail(job, store_problem(ec));
-  apply_to_live_token(job, rec);
 }
 
 void admin_state::run(admin_job_ptr& job, const net::token_usage_req&, admin_context& ctx) {
@@ -261,12 +294,20 @@ void admin_state::run(admin_job_ptr& job, const net::token_usage_req&, admin_con
     });
   };
   token_usage stored{rec.usage, rec.last_used_at_us, rec.last_ip};
-  auto live = init.reg->live_token_actor(rec.hash);
+  auto live = init.reg->live_token_actor(rec.id);
   if (!live)
     return answer(stored);
   self_->request(*live, actor_timeout, caf::get_atom::value)
     .then([answer](token_usage& u) mutable { answer(u); },
           [answer, stored](caf::error&) mutable { answer(stored); });
+}
+
+void admin_state::run(admin_job_ptr& job, const net::token_history_req& req, admin_context& ctx) {
+  store::audit_query q;
+  q.token_id = ctx.token->id;
+  q.after_seq = req.page.after;
+  q.limit = req.page.limit;
+  write_events(job, init.meta->audit(q));
 }
 
 } // namespace sluice

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <system_error>
 
+#include "actors/views.hpp"
 #include "policy/ids.hpp"
 #include "policy/time.hpp"
 #include "policy/token_format.hpp"
@@ -46,9 +47,18 @@ new_superuser create_superuser(store::meta_store& meta, const pepper& p, std::st
   token.created_at_us = now;
   token.created_by = "sluiced";
 
+  // Made by sluiced itself (first start, or `sluiced create-superuser`).
+  store::audit_event ev;
+  ev.at_us = now;
+  ev.actor_kind = "sluiced";
+  ev.action = "superuser.create";
+  ev.user_id = user.id;
+  ev.token_id = token.id;
+  ev.after_json = audit_view(user);
   if (auto ec = meta.write([&](store::meta_writer& w) {
         w.put(user);
         w.put(token);
+        w.append(ev);
       }))
     throw std::system_error(ec, "cannot store the superuser");
   out.user_id = user.id;

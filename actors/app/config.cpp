@@ -70,6 +70,9 @@ void for_each_sluice_option(const caf::config_option_set& opts, F&& f) {
 } // namespace
 
 sluice_config::sluice_config() {
+  // Read a config file only when --config-file names one: CAF would read
+  // ./caf-application.ini silently otherwise.
+  config_file_path.clear();
   // The CAF scheduler runs the token, system and admin actors; the storage
   // and admin actors have threads of their own. On two cores one scheduler
   // thread beside the I/O thread measured best (see README, Benchmarks).
@@ -82,7 +85,10 @@ sluice_config::sluice_config() {
     .add(admin_port, "admin-port", "admin port (0 picks a free one)")
     .add(data_dir, "data-dir", "directory holding the LMDB environments and the pepper")
     .add(bootstrap_token_file, "bootstrap-token-file",
-         "file (mode 0600) receiving the first superuser token at first start");
+         "file (mode 0600) receiving the first superuser token at first start")
+    .add(trusted_proxies_text, "trusted-proxies",
+         "proxies (IP addresses or CIDR ranges, comma-separated) whose X-Forwarded-For names "
+         "the client; empty: none, the socket's peer is the client");
   opt_group{custom_options_, "ingest"}
     .add(ingest_threads, "threads", "I/O threads of the ingest port")
     .add(ingest_max_request_bytes, "max-request-bytes",
@@ -112,11 +118,13 @@ sluice_config::sluice_config() {
   // per cap of policy/tiers.hpp's cap_fields ("steady_rate" -> steady-rate).
   for (auto t : {tier::free, tier::pro, tier::enterprise}) {
     auto& row = tier_rows[t];
-    opt_group group{custom_options_, "tier-" + std::string{to_string(t)}};
+    // The adder keeps a view of its category: the string must outlive it.
+    std::string section = "tier-" + std::string{to_string(t)};
+    opt_group group{custom_options_, section};
     for_each_cap([&](const auto& c) {
       std::string name{c.key};
       std::replace(name.begin(), name.end(), '_', '-');
-      group.add(row.*c.cap, name, c.help);
+      group.add(row.*c.cap, name, c.help); // copied into the option
     });
   }
   opt_group{custom_options_, "tokens"}
@@ -248,11 +256,32 @@ std::string sluice_config::check_file(const std::string& path) const {
   return {};
 }
 
-std::string sluice_config::validate(std::string& option) const {
+std::string sluice_config::validate(std::string& option) {
   auto fail = [&](std::string o, std::string what) {
     option = "--" + std::move(o) + "=…";
     return what;
   };
+  {
+    std::vector<std::string> entries;
+    std::string_view rest = trusted_proxies_text;
+    while (!rest.empty()) {
+      auto comma = rest.find(',');
+      auto item = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+      while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
+        item.remove_prefix(1);
+      while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
+        item.remove_suffix(1);
+      if (!item.empty())
+        entries.emplace_back(item);
+    }
+    std::string bad;
+    auto parsed = ip_allowlist::parse(entries, bad, 1000);
+    if (!parsed)
+      return fail("trusted-proxies", "trusted-proxies has \"" + bad
+                                       + "\", which is not an IP address or CIDR range");
+    trusted_proxies = std::move(*parsed);
+  }
   if (ingest_threads < 1 || ingest_threads > 64)
     return fail("ingest.threads", "ingest.threads must be 1 to 64, not " + std::to_string(ingest_threads));
   for (auto [name, value] : {std::pair{"ingest.max-request-bytes", ingest_max_request_bytes},

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "net/http_server.hpp"
+#include "policy/cidr.hpp"
 #include "policy/tiers.hpp"
 
 namespace sluice {
@@ -55,6 +56,11 @@ public:
   std::uint16_t admin_port = defaults::admin_port;
   std::string data_dir = defaults::data_dir;
   std::string bootstrap_token_file;
+  /// Proxies whose X-Forwarded-For is believed: CIDRs, comma-separated.
+  std::string trusted_proxies_text;
+
+  /// trusted_proxies_text parsed (by validate()).
+  ip_allowlist trusted_proxies;
 
   // ingest
   unsigned ingest_threads = defaults::ingest_threads;
@@ -110,7 +116,7 @@ public:
   /// Checks the values that type-check but make no sense (no I/O thread, a
   /// zero timeout, an initial map larger than the maximum). Returns what is
   /// wrong and sets `option` to the option that fixes it; empty when nothing.
-  std::string validate(std::string& option) const;
+  std::string validate(std::string& option);
 
   /// The effective configuration of Sluice's options in the config-file
   /// format (a valid --config-file), for --dump-config.

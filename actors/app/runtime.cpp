@@ -82,8 +82,8 @@ std::unique_ptr<net::http_server> bind_server(const net::server_options& o,
 } // namespace
 
 void runtime::bind_servers() {
-  ingest_routes_ = std::make_unique<net::ingest_routes>(*this);
-  admin_routes_ = std::make_unique<net::admin_routes>(*this);
+  ingest_routes_ = std::make_unique<net::ingest_routes>(*this, cfg_.trusted_proxies);
+  admin_routes_ = std::make_unique<net::admin_routes>(*this, cfg_.trusted_proxies);
   // Bound before the data directory is touched: a port in use leaves it as
   // it was. No request is read before start().
   ingest_server_ = bind_server(cfg_.ingest_server(), *ingest_routes_, "ingest");
@@ -126,7 +126,11 @@ void runtime::open_data_dir() {
                             + lowercase_first(ec.message()),
                           option);
   }
-  pepper_ = store::load_or_create_pepper(dir);
+  // The pepper is made at the first start, before anything else; a data
+  // directory with metadata and no pepper lost it, and a new one would
+  // silently turn every token away.
+  pepper_ = fs::exists(dir / "meta" / "data.mdb") ? store::load_pepper(dir)
+                                                   : store::load_or_create_pepper(dir);
 
   store::meta_options mo;
   mo.dir = dir / "meta";
@@ -258,7 +262,8 @@ bool runtime::healthy() const {
   return healthy_.load(std::memory_order_relaxed);
 }
 
-std::optional<token_actor_if> runtime::find_token(std::string_view secret, problem& refusal) {
+std::optional<token_actor_if> runtime::find_token(std::string_view secret, token_hash& hash,
+                                                  problem& refusal) {
   if (secret.empty()) {
     refusal = no_token();
     return std::nullopt;
@@ -268,7 +273,8 @@ std::optional<token_actor_if> runtime::find_token(std::string_view secret, probl
     refusal = make_problem(errc::invalid_token);
     return std::nullopt;
   }
-  auto actor = registry_->token_actor(hash_secret(pepper_, secret));
+  hash = hash_secret(pepper_, secret);
+  auto actor = registry_->token_actor(hash);
   if (!actor)
     refusal = make_problem(errc::invalid_token);
   return actor;
@@ -276,14 +282,14 @@ std::optional<token_actor_if> runtime::find_token(std::string_view secret, probl
 
 void runtime::ingest(const ingest_command& cmd, ingest_callback done) {
   problem refusal;
-  auto actor = find_token(cmd.secret, refusal);
+  auto job = std::make_shared<ingest_job>();
+  auto actor = find_token(cmd.secret, job->presented, refusal);
   if (!actor)
     return done({std::move(refusal), 0, 0, {}});
   // One parser per I/O thread, reused: its buffers grow to the largest body
   // seen and stay. Validation happens here, on the I/O thread, so the token
   // actor only decides; its verdict comes after authentication.
   thread_local message_parser parser;
-  auto job = std::make_shared<ingest_job>();
   job->parse_problem = parser.parse(cmd.body, cfg_.max_batch_messages, job->batch);
   job->client_ip.assign(cmd.client_ip);
   job->source = cmd.source;
@@ -291,21 +297,29 @@ void runtime::ingest(const ingest_command& cmd, ingest_callback done) {
   caf::anon_send(*actor, ingest_atom::value, std::move(job));
 }
 
-void runtime::whoami(std::string_view secret, json_callback done) {
+void runtime::whoami(std::string_view secret, std::string_view client_ip, json_callback done) {
   problem refusal;
-  auto actor = find_token(secret, refusal);
+  auto job = std::make_shared<info_job>();
+  auto actor = find_token(secret, job->presented, refusal);
   if (!actor)
     return done({std::move(refusal), reply_kind::ok, {}});
-  auto job = std::make_shared<info_job>();
+  job->client_ip.assign(client_ip);
   job->complete = reply_once<json_reply>{std::move(done)};
   caf::anon_send(*actor, info_atom::value, std::move(job));
 }
 
 void runtime::admin(admin_command&& cmd, json_callback done) {
+  // Every admin call passes through its token's actor, which authenticates
+  // it (status, restrictions, rate limit) and hands it to the admin actor
+  // with the caller's principal.
+  problem refusal;
   auto job = std::make_shared<admin_job>();
+  auto actor = find_token(cmd.secret, job->presented, refusal);
+  if (!actor)
+    return done({std::move(refusal), reply_kind::ok, {}});
   job->cmd = std::move(cmd);
   job->complete = reply_once<json_reply>{std::move(done)};
-  caf::anon_send(admin_, admin_atom::value, std::move(job));
+  caf::anon_send(*actor, admin_atom::value, std::move(job));
 }
 
 } // namespace sluice

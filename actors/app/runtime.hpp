@@ -77,7 +77,7 @@ public:
 
   // gateway
   void ingest(const ingest_command& cmd, ingest_callback done) override;
-  void whoami(std::string_view secret, json_callback done) override;
+  void whoami(std::string_view secret, std::string_view client_ip, json_callback done) override;
   void admin(admin_command&& cmd, json_callback done) override;
   bool healthy() const override;
 
@@ -88,7 +88,10 @@ private:
   void open_data_dir();
 
   /// The token actor for a presented secret, or the refusal to answer with.
-  std::optional<token_actor_if> find_token(std::string_view secret, problem& refusal);
+  /// Sets `hash` to the secret's keyed hash on the way (the token actor
+  /// tells a current secret from a rotated-out one by it).
+  std::optional<token_actor_if> find_token(std::string_view secret, token_hash& hash,
+                                           problem& refusal);
 
   sluice_config& cfg_;
   sluice::pepper pepper_;

@@ -38,28 +38,96 @@ std::optional<std::string_view> query_value(const admin_input& in, std::string_v
   return std::nullopt;
 }
 
-problem read_security(json_body& json, security_request& out) {
-  bool found = false;
-  if (auto p = json.descend("security", {"rate_limit", "rate_limit_shadow"}, found))
-    return p;
-  if (!found)
-    return {};
+/// The keys of a security object.
+constexpr std::string_view security_keys[] = {"ip_allowlist", "rate_limit", "rate_limit_shadow",
+                                              "time_restriction"};
+
+problem read_security_fields(json_body& json, security_request& out, std::string_view prefix) {
+  auto where = [&](std::string_view key) { return "\"" + std::string{prefix} + std::string{key} + "\""; };
+  std::optional<std::vector<std::string>> allow;
   std::optional<std::string> text;
   std::optional<bool> shadow;
-  auto p = json.text("rate_limit", text, false, 32);
-  if (!p)
-    p = json.boolean("rate_limit_shadow", shadow, false);
-  json.ascend();
-  if (p)
-    return p;
+  for (auto p : {json.strings("ip_allowlist", allow), json.text("rate_limit", text, false, 32),
+                 json.boolean("rate_limit_shadow", shadow, false)})
+    if (p)
+      return p;
+  if (allow) {
+    std::string bad;
+    auto parsed = ip_allowlist::parse(*allow, bad);
+    if (!parsed)
+      return make_problem(errc::invalid_argument,
+                          bad.empty() ? where("ip_allowlist") + " has more than 100 entries"
+                                      : where("ip_allowlist") + " has \"" + bad
+                                          + "\", which is not an IP address or CIDR range");
+    out.allowlist = std::move(*parsed);
+  }
   if (text) {
     out.limit = parse_rate_limit(*text);
     if (!out.limit)
       return make_problem(errc::invalid_argument,
-                          "\"security.rate_limit\" must look like 1000/hour (N/second, N/minute, "
-                          "N/hour or N/day)");
+                          where("rate_limit")
+                            + " must look like 1000/hour (N/second, N/minute, N/hour or N/day)");
   }
   out.limit_shadow = shadow.value_or(false);
+  bool found = false;
+  if (auto p = json.descend("time_restriction", {"hours", "days"}, found))
+    return p;
+  if (found) {
+    std::optional<std::string> hours;
+    std::optional<std::vector<std::string>> days;
+    auto p = json.text("hours", hours, false, 16);
+    if (!p)
+      p = json.strings("days", days);
+    json.ascend();
+    if (p)
+      return p;
+    std::string error;
+    std::optional<std::string_view> h;
+    if (hours)
+      h = *hours;
+    auto parsed = time_restriction::parse(h, days.value_or(std::vector<std::string>{}), error);
+    if (!parsed)
+      return make_problem(errc::invalid_argument, std::string{prefix} + "time_restriction: " + error);
+    out.hours = *parsed;
+  }
+  return {};
+}
+
+problem read_security(json_body& json, security_request& out) {
+  bool found = false;
+  if (auto p = json.descend("security", security_keys, found))
+    return p;
+  if (!found)
+    return {};
+  auto p = read_security_fields(json, out, "security.");
+  json.ascend();
+  return p;
+}
+
+problem read_reason(json_body& json, std::string& out, bool required) {
+  std::optional<std::string> reason;
+  if (auto p = json.text("reason", reason, required, max_reason_bytes))
+    return p;
+  out = reason.value_or("");
+  return {};
+}
+
+problem read_ids(json_body& json, std::string_view key, id_kind kind,
+                 std::vector<std::uint64_t>& out) {
+  std::optional<std::vector<std::string>> texts;
+  if (auto p = json.strings(key, texts))
+    return p;
+  out.clear();
+  if (!texts)
+    return {};
+  for (auto& t : *texts) {
+    auto id = parse_id(kind, t);
+    if (!id)
+      return make_problem(errc::invalid_argument, "\"" + std::string{key} + "\" has \"" + t
+                                                    + "\", which is not a "
+                                                    + std::string{id_prefix(kind)} + "… id");
+    out.push_back(*id);
+  }
   return {};
 }
 

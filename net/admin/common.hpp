@@ -10,8 +10,10 @@
 
 #include "net/admin/json_body.hpp"
 #include "policy/errors.hpp"
+#include "policy/cidr.hpp"
 #include "policy/ids.hpp"
 #include "policy/rate_limit.hpp"
+#include "policy/time_window.hpp"
 
 namespace sluice::net {
 
@@ -51,12 +53,26 @@ std::optional<std::string_view> query_value(const admin_input& in, std::string_v
 /// The security settings of a token as a request gives them (mint and PUT
 /// …/security). PUT replaces: what is not given is unset.
 struct security_request {
+  ip_allowlist allowlist;
   std::optional<rate_limit> limit;
   bool limit_shadow = false;
+  time_restriction hours;
 };
 
 /// Reads the "security" object of a mint body (absent: nothing set).
 problem read_security(json_body& json, security_request& out);
+
+/// Reads the security settings from the object being read (the body of PUT
+/// …/security, or the "security" object of a mint body once descended).
+/// `prefix` names where, in messages ("security.").
+problem read_security_fields(json_body& json, security_request& out, std::string_view prefix);
+
+/// A reason of 1..max_reason_bytes, required or not (`"reason" is required`).
+problem read_reason(json_body& json, std::string& out, bool required);
+
+/// Reads a list of ids of `kind` ("sys_…") under `key`.
+problem read_ids(json_body& json, std::string_view key, id_kind kind,
+                 std::vector<std::uint64_t>& out);
 
 /// Reads expires_in (a preset: 1w, 1m, 3m, 6m, 1y) or expires_at (RFC 3339,
 /// in the future) into µs since the epoch; 0 when neither is given.

@@ -10,7 +10,9 @@ struct json_body::impl {
   dom::parser parser;
   dom::object root; ///< the body
   dom::object obj;  ///< where reads look: the body, or an object inside it
-  std::string prefix; ///< "" or "<key>." while reading inside an object
+  std::string prefix; ///< "" or "<key>." (…) while reading inside an object
+  /// The objects descended from, innermost last, with their prefixes.
+  std::vector<std::pair<dom::object, std::string>> outer;
   bool empty = true;
 
   /// The value of `key`, or nullopt when absent or null.
@@ -53,6 +55,7 @@ json_body::~json_body() = default;
 problem json_body::open(std::string_view body, std::span<const std::string_view> allowed) {
   impl_->empty = true;
   impl_->prefix.clear();
+  impl_->outer.clear();
   auto first = body.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos)
     return {};
@@ -87,14 +90,18 @@ problem json_body::descend(std::string_view key, std::span<const std::string_vie
   if (el->get_object().get(child) != simdjson::SUCCESS)
     return field_problem(impl_->prefix + std::string{key}, "must be an object");
   found = true;
+  impl_->outer.emplace_back(impl_->obj, impl_->prefix);
   impl_->obj = child;
-  impl_->prefix = std::string{key} + ".";
+  impl_->prefix += std::string{key} + ".";
   return check_keys(child, impl_->prefix, allowed);
 }
 
 void json_body::ascend() {
-  impl_->obj = impl_->root;
-  impl_->prefix.clear();
+  if (impl_->outer.empty())
+    return;
+  impl_->obj = impl_->outer.back().first;
+  impl_->prefix = std::move(impl_->outer.back().second);
+  impl_->outer.pop_back();
 }
 
 problem json_body::text(std::string_view key, std::optional<std::string>& out, bool required,

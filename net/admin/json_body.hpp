@@ -35,8 +35,9 @@ public:
   enum class presence : std::uint8_t { absent, null, value };
   presence has(std::string_view key) const;
 
-  /// Reads the object under `key` from now on (until ascend()), checking its
-  /// keys against `allowed`; `found` tells whether there is one. One level.
+  /// Reads the object under `key` from now on (until ascend(), which goes
+  /// back one level; objects nest), checking its
+  /// keys against `allowed`; `found` tells whether there is one.
   problem descend(std::string_view key, std::initializer_list<std::string_view> allowed,
                   bool& found) {
     return descend(key, std::span<const std::string_view>{allowed.begin(), allowed.size()}, found);

@@ -23,6 +23,16 @@ problem decode(const admin_input&, get_system_req&) {
   return {};
 }
 
+problem decode(const admin_input& in, patch_system_req& out) {
+  if (auto p = in.json.open(in.body, {"name", "description"}))
+    return p;
+  for (auto p : {in.json.text("name", out.name, false, max_name_bytes),
+                 in.json.text("description", out.description, false, max_description_bytes, true)})
+    if (p)
+      return p;
+  return {};
+}
+
 problem decode(const admin_input&, system_usage_req&) {
   return {};
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "net/admin/common.hpp"
@@ -25,6 +26,12 @@ struct get_system_req {
   static constexpr admin_op op = admin_op::get_system;
 };
 
+struct patch_system_req {
+  static constexpr admin_op op = admin_op::patch_system;
+  std::optional<std::string> name;
+  std::optional<std::string> description;
+};
+
 struct system_usage_req {
   static constexpr admin_op op = admin_op::system_usage;
 };
@@ -32,6 +39,7 @@ struct system_usage_req {
 problem decode(const admin_input& in, create_system_req& out);
 problem decode(const admin_input& in, list_systems_req& out);
 problem decode(const admin_input& in, get_system_req& out);
+problem decode(const admin_input& in, patch_system_req& out);
 problem decode(const admin_input& in, system_usage_req& out);
 
 } // namespace sluice::net

@@ -60,6 +60,18 @@ problem read_tier(json_body& json, std::optional<sluice::tier>& out) {
   return {};
 }
 
+problem read_approval(json_body& json, std::optional<approval_policy>& out) {
+  std::optional<std::string> name;
+  if (auto p = json.text("approval", name, false, 16))
+    return p;
+  if (!name)
+    return {};
+  out = parse_approval_policy(*name);
+  if (!out)
+    return make_problem(errc::invalid_argument, "\"approval\" must be one of high, medium, none");
+  return {};
+}
+
 } // namespace
 
 cap_overrides overrides_change::applied_to(cap_overrides o) const {
@@ -75,16 +87,18 @@ cap_overrides overrides_change::applied_to(cap_overrides o) const {
 }
 
 problem decode(const admin_input& in, create_tenant_req& out) {
-  if (auto p = in.json.open(in.body, {"name", "tier", "overrides"}))
+  if (auto p = in.json.open(in.body, {"name", "tier", "overrides", "approval"}))
     return p;
   std::optional<std::string> name;
   std::optional<sluice::tier> t;
+  std::optional<approval_policy> approval;
   for (auto p : {in.json.text("name", name, true, max_name_bytes), read_tier(in.json, t),
-                 read_overrides(in.json, out.overrides)})
+                 read_overrides(in.json, out.overrides), read_approval(in.json, approval)})
     if (p)
       return p;
   out.name = std::move(*name);
   out.tier = t.value_or(sluice::tier::free);
+  out.approval = approval.value_or(approval_policy::high);
   return {};
 }
 
@@ -97,10 +111,10 @@ problem decode(const admin_input&, get_tenant_req&) {
 }
 
 problem decode(const admin_input& in, patch_tenant_req& out) {
-  if (auto p = in.json.open(in.body, {"name", "tier", "overrides"}))
+  if (auto p = in.json.open(in.body, {"name", "tier", "overrides", "approval"}))
     return p;
   for (auto p : {in.json.text("name", out.name, false, max_name_bytes), read_tier(in.json, out.tier),
-                 read_overrides(in.json, out.overrides)})
+                 read_overrides(in.json, out.overrides), read_approval(in.json, out.approval)})
     if (p)
       return p;
   return {};

@@ -7,6 +7,7 @@
 
 #include "net/admin/common.hpp"
 #include "policy/admin_ops.hpp"
+#include "policy/scopes.hpp"
 #include "policy/tiers.hpp"
 
 namespace sluice::net {
@@ -28,6 +29,7 @@ struct create_tenant_req {
   std::string name;
   sluice::tier tier = sluice::tier::free;
   overrides_change overrides;
+  approval_policy approval = approval_policy::high;
 };
 
 struct list_tenants_req {
@@ -44,6 +46,7 @@ struct patch_tenant_req {
   std::optional<std::string> name;
   std::optional<sluice::tier> tier;
   overrides_change overrides;
+  std::optional<approval_policy> approval;
 };
 
 problem decode(const admin_input& in, create_tenant_req& out);

@@ -59,7 +59,7 @@ BOOST_AUTO_TEST_CASE(a_revoked_tokens_attempts_count_as_unauthorized) {
   auto tok = f.ingest_token();
   auto a = f.admin();
   auto su = bearer(f.superuser());
-  BOOST_REQUIRE_EQUAL(a.post("/api/v1/tokens/" + tok.id + "/revoke", "", su).status, 200u);
+  BOOST_REQUIRE_EQUAL(a.post("/api/v1/tokens/" + tok.id + "/revoke", R"({"reason":"no longer needed"})", su).status, 200u);
   auto c = f.ingest();
   for (int i = 0; i < 3; ++i)
     BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"({"message":"x"})").status, 401u);
@@ -81,7 +81,7 @@ BOOST_AUTO_TEST_CASE(a_systems_totals_are_the_sum_of_its_tokens) {
   BOOST_REQUIRE_EQUAL(post_messages(c, one.secret, R"({"message":"b"})").status, 429u);
   BOOST_REQUIRE_EQUAL(post_messages(c, two.secret, R"([{"message":"c"},{"message":"d"}])").status, 202u);
   BOOST_REQUIRE_EQUAL(post_messages(c, two.secret, R"({"nope":1})").status, 400u);
-  BOOST_REQUIRE_EQUAL(a.post("/api/v1/tokens/" + two.id + "/revoke", "", su).status, 200u);
+  BOOST_REQUIRE_EQUAL(a.post("/api/v1/tokens/" + two.id + "/revoke", R"({"reason":"no longer needed"})", su).status, 200u);
   BOOST_REQUIRE_EQUAL(post_messages(c, two.secret, R"({"message":"e"})").status, 401u);
   // An unknown token belongs to no system: it is in nobody's usage.
   BOOST_REQUIRE_EQUAL(post_messages(c, "al_nope", R"({"message":"f"})").status, 401u);

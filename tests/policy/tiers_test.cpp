@@ -53,6 +53,11 @@ BOOST_AUTO_TEST_CASE(token_cap_counts_live_tokens_and_enterprise_is_unlimited) {
   BOOST_TEST(!check_token_cap(default_caps(tier::pro), 49));
   BOOST_TEST(static_cast<bool>(check_token_cap(default_caps(tier::pro), 50)));
   BOOST_TEST(!check_token_cap(default_caps(tier::enterprise), 1'000'000));
+  // A bulk mint fits whole or not at all, and the refusal counts right.
+  BOOST_TEST(!check_token_cap(default_caps(tier::pro), 47, 3));
+  auto bulk = check_token_cap(default_caps(tier::pro), 48, 3);
+  BOOST_TEST(bulk.message.find("already has 48 active tokens") != std::string::npos, bulk.message);
+  BOOST_TEST(bulk.message.find("3 more") != std::string::npos, bulk.message);
 }
 
 BOOST_AUTO_TEST_CASE(inline_caps_follow_the_spec) {

@@ -1,0 +1,125 @@
+#include "policy/authz.hpp"
+
+#include <algorithm>
+
+#include "policy/ids.hpp"
+
+namespace sluice {
+
+std::string principal::public_id() const {
+  return kind == token_kind::user ? format_id(id_kind::user, user_id)
+                                  : format_id(id_kind::token, token_id);
+}
+
+principal person(std::uint64_t token_id, std::uint64_t user_id, std::uint64_t tenant_id,
+                 user_role role) {
+  principal p;
+  p.kind = token_kind::user;
+  p.token_id = token_id;
+  p.user_id = user_id;
+  p.tenant_id = tenant_id;
+  p.role = role;
+  p.superuser = role == user_role::superuser;
+  p.scopes = scopes_of_role(role).effective();
+  return p;
+}
+
+principal service(std::uint64_t token_id, std::uint64_t tenant_id, scope_set scopes,
+                  bool is_public, std::vector<std::uint64_t> query_systems) {
+  principal p;
+  p.kind = token_kind::service;
+  p.token_id = token_id;
+  p.tenant_id = tenant_id;
+  p.scopes = scopes.effective();
+  p.is_public = is_public;
+  p.query_systems = std::move(query_systems);
+  return p;
+}
+
+namespace {
+
+problem missing(scope s) {
+  return make_problem(errc::insufficient_scope,
+                      "this call needs the \"" + std::string{to_string(s)} + "\" scope");
+}
+
+problem not_visible() {
+  return make_problem(errc::not_found, "no such object");
+}
+
+} // namespace
+
+problem authorize(admin_op op, const principal& who, const authz_target& what) {
+  const auto& row = permission_of(op);
+  // Four eyes, for superusers too: whoever asked for a token cannot be the
+  // one who lets it in.
+  if (row.rule == admin_rule::decide
+      && ((what.requested_by_user != 0 && what.requested_by_user == who.user_id)
+          || (what.requested_by_token != 0 && what.requested_by_token == who.token_id)))
+    return make_problem(errc::forbidden,
+                        "you asked for this approval; another admin must decide it");
+  if (who.superuser)
+    return {};
+  // A public (client-side) token reaches the query API and nothing else.
+  if (who.is_public && row.scope != scope::query && op != admin_op::whoami)
+    return make_problem(errc::insufficient_scope,
+                        "a public token cannot use the management API");
+  // Outside its tenant a caller learns nothing, not even that the target
+  // exists. (Targets of tenant 0 belong to the platform: superusers only.)
+  if (row.target != admin_target::none && what.tenant_id != who.tenant_id)
+    return not_visible();
+  switch (row.rule) {
+    case admin_rule::superuser:
+      return make_problem(errc::insufficient_scope,
+                          "only a superuser may " + std::string{to_string(op)});
+    case admin_rule::member:
+    case admin_rule::anyone:
+      if (row.scope && !who.scopes.contains(*row.scope))
+        return missing(*row.scope);
+      return {};
+    case admin_rule::scope:
+      if (!who.scopes.contains(*row.scope))
+        return missing(*row.scope);
+      if (op == admin_op::list_messages && !who.query_systems.empty()
+          && std::find(who.query_systems.begin(), who.query_systems.end(), what.system_id)
+               == who.query_systems.end())
+        return make_problem(errc::insufficient_scope,
+                            "this token may query only the systems listed in its query_systems");
+      return {};
+    case admin_rule::token:
+      if (what.token == token_kind::user) {
+        // A person manages their own tokens; others need the users scope.
+        if (who.kind == token_kind::user && who.user_id == what.user_id)
+          return {};
+        auto needed = row.writes ? scope::users_write : scope::users_read;
+        return who.scopes.contains(needed) ? problem{} : missing(needed);
+      }
+      if (!who.scopes.contains(*row.scope))
+        return missing(*row.scope);
+      if (what.token == token_kind::service && row.writes)
+        return check_no_escalation(who, what.token_scopes);
+      return {};
+    case admin_rule::user:
+      if (who.kind == token_kind::user && who.user_id == what.user_id)
+        return {};
+      return who.scopes.contains(*row.scope) ? problem{} : missing(*row.scope);
+    case admin_rule::decide:
+      if (who.kind != token_kind::user || who.role != user_role::admin)
+        return make_problem(errc::insufficient_scope,
+                            "approvals are decided by a person: a tenant admin or a superuser");
+      return {};
+  }
+  return {};
+}
+
+problem check_no_escalation(const principal& who, scope_set wanted) {
+  if (who.superuser)
+    return {};
+  auto lacking = who.scopes.missing(wanted.effective());
+  if (lacking.empty())
+    return {};
+  return make_problem(errc::insufficient_scope,
+                      "you may hand out only scopes you hold; you lack " + lacking.names());
+}
+
+} // namespace sluice
