@@ -68,6 +68,36 @@ sluice_fixture::minted sluice_fixture::tenant_token(const std::string& tenant_bo
   return mint(last_system_, token_body);
 }
 
+sluice_fixture::person sluice_fixture::create_user(const std::string& tenant,
+                                                   const std::string& role,
+                                                   const std::string& name) {
+  static int serial = 0;
+  auto c = admin();
+  auto r = c.post("/api/v1/tenants/" + tenant + "/users",
+                  R"({"name":")" + name + R"(","email":"u)" + std::to_string(++serial)
+                    + R"(@example.com","role":")" + role + "\"}",
+                  bearer(su_));
+  BOOST_REQUIRE_MESSAGE(r.status == 201, "create user: " << r.status << " " << r.body);
+  person p;
+  p.id = json{r.body}.str("/id");
+  r = c.post("/api/v1/users/" + p.id + "/tokens", R"({"name":"laptop"})", bearer(su_));
+  BOOST_REQUIRE_MESSAGE(r.status == 201, "personal token: " << r.status << " " << r.body);
+  json j{r.body};
+  p.token = j.str("/secret");
+  p.token_id = j.str("/token/id");
+  return p;
+}
+
+sluice_fixture::minted sluice_fixture::service_token(const std::string& tenant,
+                                                     const std::string& body,
+                                                     const std::string& caller, unsigned status) {
+  auto c = admin();
+  auto r = c.post("/api/v1/tenants/" + tenant + "/tokens", body, bearer(caller));
+  BOOST_REQUIRE_MESSAGE(r.status == status, "service token: " << r.status << " " << r.body);
+  json j{r.body};
+  return {j.str("/token/id"), j.str("/secret")};
+}
+
 std::vector<json> sluice_fixture::read_messages(const std::string& system,
                                                 const std::string& query) {
   std::vector<json> out;

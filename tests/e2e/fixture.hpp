@@ -50,6 +50,21 @@ public:
   /// it, and an ingest token minted with `token_body`.
   minted tenant_token(const std::string& tenant_body, const std::string& token_body);
 
+  /// A user of `tenant` with `role` and a personal (alu_) token of it, made by
+  /// the superuser.
+  struct person {
+    std::string id;     ///< usr_…
+    std::string token;  ///< the personal token's secret
+    std::string token_id;
+  };
+  person create_user(const std::string& tenant, const std::string& role,
+                     const std::string& name = "someone");
+
+  /// POST /tenants/{id}/tokens with `body` as `caller`; expects `status`
+  /// (201, or 202 when it waits for approval).
+  minted service_token(const std::string& tenant, const std::string& body,
+                       const std::string& caller, unsigned status = 201);
+
   /// The system id of the last ingest_token() or tenant_token().
   const std::string& last_system() const { return last_system_; }
 
