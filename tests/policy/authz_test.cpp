@@ -1,0 +1,172 @@
+#include <boost/test/unit_test.hpp>
+
+#include "policy/authz.hpp"
+
+using namespace sluice;
+
+namespace {
+
+constexpr std::uint64_t acme = 1;
+constexpr std::uint64_t beta = 2;
+
+principal user_of(user_role role, std::uint64_t tenant = acme, std::uint64_t user_id = 10) {
+  return person(100 + user_id, user_id, role == user_role::superuser ? 0 : tenant, role);
+}
+
+principal svc(scope_set scopes, bool is_public = false, std::vector<std::uint64_t> systems = {}) {
+  return service(500, acme, scopes, is_public, std::move(systems));
+}
+
+authz_target in(std::uint64_t tenant) {
+  authz_target t;
+  t.tenant_id = tenant;
+  return t;
+}
+
+errc verdict(admin_op op, const principal& who, const authz_target& what) {
+  return authorize(op, who, what).code;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(authz)
+
+BOOST_AUTO_TEST_CASE(every_operation_has_a_row_and_write_operations_are_marked) {
+  for (std::size_t i = 0; i < admin_op_count; ++i) {
+    auto op = static_cast<admin_op>(i);
+    const auto& row = permission_of(op);
+    BOOST_TEST(!to_string(op).empty());
+    // Rules that name a scope have one.
+    if (row.rule == admin_rule::scope || row.rule == admin_rule::token
+        || row.rule == admin_rule::user)
+      BOOST_TEST(row.scope.has_value(), to_string(op));
+  }
+  BOOST_TEST(permission_of(admin_op::revoke_token).writes);
+  BOOST_TEST(!permission_of(admin_op::list_audit).writes);
+}
+
+BOOST_AUTO_TEST_CASE(another_tenants_objects_are_not_found_not_forbidden) {
+  for (auto role : {user_role::admin, user_role::member, user_role::viewer})
+    BOOST_TEST((verdict(admin_op::get_system, user_of(role, beta), in(acme)) == errc::not_found));
+  BOOST_TEST((verdict(admin_op::get_tenant, svc(scope_set{scope::admin}), in(beta))
+              == errc::not_found));
+  // A superuser sees every tenant.
+  BOOST_TEST((verdict(admin_op::get_system, user_of(user_role::superuser), in(acme)) == errc::ok));
+  // Platform objects (a superuser's records) are nobody else's.
+  BOOST_TEST((verdict(admin_op::get_user, user_of(user_role::admin), in(0)) == errc::not_found));
+}
+
+BOOST_AUTO_TEST_CASE(roles_read_manage_and_administer_their_tenant) {
+  auto viewer = user_of(user_role::viewer);
+  auto member = user_of(user_role::member);
+  auto admin = user_of(user_role::admin);
+  auto t = in(acme);
+  BOOST_TEST((verdict(admin_op::list_systems, viewer, t) == errc::ok));
+  BOOST_TEST((verdict(admin_op::list_messages, viewer, t) == errc::ok));
+  BOOST_TEST((verdict(admin_op::create_system, viewer, t) == errc::insufficient_scope));
+  BOOST_TEST((verdict(admin_op::mint_token, viewer, t) == errc::insufficient_scope));
+  BOOST_TEST((verdict(admin_op::mint_token, member, t) == errc::ok));
+  BOOST_TEST((verdict(admin_op::create_system, member, t) == errc::ok));
+  BOOST_TEST((verdict(admin_op::create_user, member, t) == errc::insufficient_scope));
+  BOOST_TEST((verdict(admin_op::list_audit, member, in(0)) == errc::insufficient_scope));
+  BOOST_TEST((verdict(admin_op::create_user, admin, t) == errc::ok));
+  BOOST_TEST((verdict(admin_op::list_audit, admin, in(0)) == errc::ok));
+  // Platform operations and break-glass are the superuser's alone.
+  BOOST_TEST((verdict(admin_op::create_tenant, admin, in(0)) == errc::insufficient_scope));
+  BOOST_TEST((verdict(admin_op::patch_tenant, admin, t) == errc::insufficient_scope));
+  BOOST_TEST((verdict(admin_op::start_emergency, admin, t) == errc::insufficient_scope));
+  BOOST_TEST((verdict(admin_op::start_emergency, user_of(user_role::superuser), t) == errc::ok));
+}
+
+BOOST_AUTO_TEST_CASE(a_refusal_names_the_scope_that_is_missing) {
+  auto p = authorize(admin_op::create_user, svc(scope_set{scope::users_read}), in(acme));
+  BOOST_TEST((p.code == errc::insufficient_scope));
+  BOOST_TEST(p.message.find("users:write") != std::string::npos, p.message);
+}
+
+BOOST_AUTO_TEST_CASE(service_tokens_do_what_their_scopes_say_and_admin_implies_the_rest) {
+  auto t = in(acme);
+  BOOST_TEST((verdict(admin_op::list_systems, svc(scope_set{scope::systems_read}), t) == errc::ok));
+  BOOST_TEST((verdict(admin_op::create_system, svc(scope_set{scope::systems_read}), t)
+              == errc::insufficient_scope));
+  BOOST_TEST((verdict(admin_op::create_user, svc(scope_set{scope::admin}), t) == errc::ok));
+  BOOST_TEST((verdict(admin_op::list_audit, svc(scope_set{scope::admin}), in(0)) == errc::ok));
+  // …but a service token is not a person: it decides no approval.
+  authz_target approval = in(acme);
+  approval.requested_by_user = 77;
+  BOOST_TEST((verdict(admin_op::approve, svc(scope_set{scope::admin}), approval)
+              == errc::insufficient_scope));
+}
+
+BOOST_AUTO_TEST_CASE(nobody_hands_out_or_touches_more_than_it_holds) {
+  auto member = user_of(user_role::member); // holds tokens:write, not admin
+  auto wanted = scope_set{scope::admin};
+  BOOST_TEST((check_no_escalation(member, wanted).code == errc::insufficient_scope));
+  BOOST_TEST((check_no_escalation(member, scope_set{scope::systems_read}).code == errc::ok));
+  BOOST_TEST((check_no_escalation(user_of(user_role::admin), wanted).code == errc::ok));
+  // Changing an admin-scoped service token is escalation too.
+  authz_target token = in(acme);
+  token.token = token_kind::service;
+  token.token_scopes = wanted;
+  BOOST_TEST((verdict(admin_op::revoke_token, member, token) == errc::insufficient_scope));
+  BOOST_TEST((verdict(admin_op::get_token, member, token) == errc::ok)); // reading is not
+}
+
+BOOST_AUTO_TEST_CASE(a_person_manages_its_own_personal_tokens_others_need_the_users_scopes) {
+  authz_target mine = in(acme);
+  mine.token = token_kind::user;
+  mine.user_id = 10;
+  auto viewer = user_of(user_role::viewer, acme, 10);
+  BOOST_TEST((verdict(admin_op::revoke_token, viewer, mine) == errc::ok));
+  BOOST_TEST((verdict(admin_op::rotate_token, viewer, mine) == errc::ok));
+  auto other = user_of(user_role::member, acme, 11);
+  BOOST_TEST((verdict(admin_op::revoke_token, other, mine) == errc::insufficient_scope));
+  BOOST_TEST((verdict(admin_op::get_token, other, mine) == errc::ok)); // every role holds users:read
+  BOOST_TEST((verdict(admin_op::get_token, svc(scope_set{scope::tokens_read}), mine)
+              == errc::insufficient_scope)); // a token's records are users' business
+  BOOST_TEST((verdict(admin_op::revoke_token, user_of(user_role::admin, acme, 12), mine)
+              == errc::ok));
+  authz_target user = in(acme);
+  user.user_id = 10;
+  BOOST_TEST((verdict(admin_op::mint_personal_token, viewer, user) == errc::ok));
+  BOOST_TEST((verdict(admin_op::mint_personal_token, other, user) == errc::insufficient_scope));
+}
+
+BOOST_AUTO_TEST_CASE(approvals_need_four_eyes_even_a_superusers) {
+  authz_target approval = in(acme);
+  approval.requested_by_user = 10;
+  BOOST_TEST((verdict(admin_op::approve, user_of(user_role::admin, acme, 10), approval)
+              == errc::forbidden));
+  BOOST_TEST((verdict(admin_op::approve, user_of(user_role::admin, acme, 11), approval) == errc::ok));
+  BOOST_TEST((verdict(admin_op::reject, user_of(user_role::member, acme, 11), approval)
+              == errc::insufficient_scope));
+  auto su = user_of(user_role::superuser, 0, 10);
+  BOOST_TEST((verdict(admin_op::approve, su, approval) == errc::forbidden));
+  auto other_su = user_of(user_role::superuser, 0, 12);
+  BOOST_TEST((verdict(admin_op::approve, other_su, approval) == errc::ok));
+  // Asked by a service token: that token cannot decide (it is no person anyway).
+  authz_target by_token = in(acme);
+  by_token.requested_by_token = 500;
+  BOOST_TEST((verdict(admin_op::approve, svc(scope_set{scope::admin}), by_token) == errc::forbidden));
+}
+
+BOOST_AUTO_TEST_CASE(a_public_token_reaches_the_query_api_only) {
+  auto pub = svc(scope_set{scope::query}, true);
+  auto t = in(acme);
+  BOOST_TEST((verdict(admin_op::list_messages, pub, t) == errc::ok));
+  BOOST_TEST((verdict(admin_op::whoami, pub, in(0)) == errc::ok));
+  BOOST_TEST((verdict(admin_op::get_system, pub, t) == errc::insufficient_scope));
+  BOOST_TEST((verdict(admin_op::get_tenant, pub, t) == errc::insufficient_scope));
+}
+
+BOOST_AUTO_TEST_CASE(query_can_be_limited_to_listed_systems) {
+  auto limited = svc(scope_set{scope::query}, false, {7});
+  authz_target seven = in(acme), eight = in(acme);
+  seven.system_id = 7;
+  eight.system_id = 8;
+  BOOST_TEST((verdict(admin_op::list_messages, limited, seven) == errc::ok));
+  BOOST_TEST((verdict(admin_op::list_messages, limited, eight) == errc::insufficient_scope));
+  BOOST_TEST((verdict(admin_op::list_messages, svc(scope_set{scope::query}), eight) == errc::ok));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
