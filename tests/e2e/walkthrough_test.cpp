@@ -24,11 +24,13 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-/// The shell block between the walkthrough markers of the README.
-std::string walkthrough_block(const std::string& readme) {
-  auto start = readme.find("<!-- walkthrough:start -->");
-  auto end = readme.find("<!-- walkthrough:end -->");
-  BOOST_REQUIRE(start != std::string::npos && end != std::string::npos);
+/// The shell block between the markers `<!-- name:start -->` and
+/// `<!-- name:end -->` of a document.
+std::string walkthrough_block(const std::string& readme, const std::string& name) {
+  auto start = readme.find("<!-- " + name + ":start -->");
+  auto end = readme.find("<!-- " + name + ":end -->");
+  BOOST_REQUIRE_MESSAGE(start != std::string::npos && end != std::string::npos,
+                        "no " << name << " block");
   auto block = readme.substr(start, end - start);
   auto open = block.find("```sh\n");
   auto close = block.rfind("```");
@@ -67,14 +69,13 @@ std::string run(const std::string& cmd) {
   return out;
 }
 
-} // namespace
-
-BOOST_AUTO_TEST_SUITE(walkthrough)
-
-BOOST_AUTO_TEST_CASE(the_readme_walkthrough_works_as_written) {
+/// Runs the block `name` of the README against a fresh sluiced, as written
+/// but for its two base URLs, and checks every "#>" line, in order; returns
+/// how many there were.
+std::size_t run_walkthrough(const std::string& name) {
   const char* readme_path = std::getenv("SLUICE_README");
   BOOST_REQUIRE_MESSAGE(readme_path, "set SLUICE_README (ctest does)");
-  auto script = walkthrough_block(read_file(readme_path));
+  auto script = walkthrough_block(read_file(readme_path), name);
 
   sluice_fixture f; // data in <dir>/var, superuser token in var/superuser.token
   // The README names the default URLs once, in two variables, and uses the
@@ -118,11 +119,23 @@ BOOST_AUTO_TEST_CASE(the_readme_walkthrough_works_as_written) {
                                                 << "\" but the commands printed:\n" << out);
     ++at;
   }
-  BOOST_TEST(expected >= 8u);
   // It leaves no secret behind in the directory it ran in.
   for (auto& entry : std::filesystem::directory_iterator{f.data_dir()})
     BOOST_TEST((entry.path().filename() == "var" || entry.path().filename() == "walkthrough.sh"),
                entry.path());
+  return expected;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(walkthrough)
+
+BOOST_AUTO_TEST_CASE(the_readme_walkthrough_works_as_written) {
+  BOOST_TEST(run_walkthrough("walkthrough") >= 8u);
+}
+
+BOOST_AUTO_TEST_CASE(the_readme_access_control_walkthrough_works_as_written) {
+  BOOST_TEST(run_walkthrough("walkthrough-access") >= 15u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
