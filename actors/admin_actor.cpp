@@ -104,16 +104,17 @@ authz_target admin_state::target_of(const admin_context& ctx) {
     t.tenant_id = ctx.tenant->id;
   if (ctx.system)
     t.system_id = ctx.system->id;
-  if (ctx.user)
+  if (ctx.user) {
     t.user_id = ctx.user->id;
+    t.role = ctx.user->role;
+  }
   if (ctx.token) {
     t.token = ctx.token->kind;
     t.token_scopes = ctx.token->scopes;
   }
   if (ctx.approval) {
     t.requested_by_user = ctx.approval->requested_by_user;
-    if (t.requested_by_user == 0)
-      t.requested_by_token = parse_id(id_kind::token, ctx.approval->requested_by).value_or(0);
+    t.requested_by_token = parse_id(id_kind::token, ctx.approval->requested_by).value_or(0);
   }
   return t;
 }

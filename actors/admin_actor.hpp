@@ -145,6 +145,10 @@ private:
   void notify_then_answer(admin_job_ptr& job, const store::token_record& token,
                           const store::approval_record& approval);
 
+  /// The person behind a caller: its user, or the user who (directly or
+  /// through other service tokens) made the service token; 0 when none.
+  std::uint64_t person_behind(const principal& who) const;
+
   /// An audit event of `action` by the caller, naming the context's records.
   store::audit_event event(const admin_context& ctx, std::string_view action,
                            std::string reason = {}) const;

@@ -83,16 +83,24 @@ void token_state::apply(store::token_record rec) {
 problem token_state::refusal(std::int64_t now, const token_hash& presented,
                              std::string_view client_ip, door d) const {
   auto& rec = init.record;
-  if (auto e = usable(rec.status, rec.expires_at_us, now); e != errc::ok)
-    return make_problem(e);
   // A rotated-out secret works until its grace ends; then it is no secret of
-  // this token any more.
+  // this token any more, and says nothing about the token.
   if (!hashes_equal(presented, rec.hash)
       && (rec.previous_valid_until_us == 0 || now >= rec.previous_valid_until_us
           || !hashes_equal(presented, rec.previous_hash)))
     return make_problem(errc::invalid_token);
+  if (auto e = usable(rec.status, rec.expires_at_us, now); e != errc::ok)
+    return make_problem(e);
   if (rec.kind == token_kind::user && !(init.user && init.user->active))
     return make_problem(errc::user_inactive);
+  // Break-glass lifts the IP and time restrictions for its window only.
+  if (now >= rec.emergency_until_us) {
+    if (!rec.allowlist.empty() && !rec.allowlist.allows(client_ip))
+      return make_problem(errc::ip_not_allowed,
+                          "this token may not be used from " + std::string{client_ip});
+    if (!rec.hours.empty() && !rec.hours.allows(now))
+      return make_problem(errc::outside_allowed_hours);
+  }
   bool ingests = rec.kind == token_kind::ingest;
   if (d == door::ingest && !ingests)
     return make_problem(errc::insufficient_scope,
@@ -100,14 +108,6 @@ problem token_state::refusal(std::int64_t now, const token_hash& presented,
   if (d == door::admin && (ingests || rec.kind == token_kind::webhook))
     return make_problem(errc::insufficient_scope,
                         "ingest and webhook tokens cannot use the admin API");
-  // Break-glass lifts the IP and time restrictions for its window only.
-  if (now < rec.emergency_until_us)
-    return {};
-  if (!rec.allowlist.empty() && !rec.allowlist.allows(client_ip))
-    return make_problem(errc::ip_not_allowed,
-                        "this token may not be used from " + std::string{client_ip});
-  if (!rec.hours.empty() && !rec.hours.allows(now))
-    return make_problem(errc::outside_allowed_hours);
   return {};
 }
 

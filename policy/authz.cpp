@@ -60,14 +60,14 @@ problem authorize(admin_op op, const principal& who, const authz_target& what) {
                         "you asked for this approval; another admin must decide it");
   if (who.superuser)
     return {};
-  // A public (client-side) token reaches the query API and nothing else.
-  if (who.is_public && row.scope != scope::query && op != admin_op::whoami)
-    return make_problem(errc::insufficient_scope,
-                        "a public token cannot use the management API");
   // Outside its tenant a caller learns nothing, not even that the target
   // exists. (Targets of tenant 0 belong to the platform: superusers only.)
   if (row.target != admin_target::none && what.tenant_id != who.tenant_id)
     return not_visible();
+  // A public (client-side) token reaches the query API and nothing else.
+  if (who.is_public && row.scope != scope::query && op != admin_op::whoami)
+    return make_problem(errc::insufficient_scope,
+                        "a public token cannot use the management API");
   switch (row.rule) {
     case admin_rule::superuser:
       return make_problem(errc::insufficient_scope,
@@ -80,6 +80,9 @@ problem authorize(admin_op op, const principal& who, const authz_target& what) {
     case admin_rule::scope:
       if (!who.scopes.contains(*row.scope))
         return missing(*row.scope);
+      // Changing a user is handing out what its role may do.
+      if (op == admin_op::patch_user)
+        return check_no_escalation(who, scopes_of_role(what.role));
       if (op == admin_op::list_messages && !who.query_systems.empty()
           && std::find(who.query_systems.begin(), who.query_systems.end(), what.system_id)
                == who.query_systems.end())
@@ -88,11 +91,14 @@ problem authorize(admin_op op, const principal& who, const authz_target& what) {
       return {};
     case admin_rule::token:
       if (what.token == token_kind::user) {
-        // A person manages their own tokens; others need the users scope.
+        // A person manages their own tokens; others need the users scope,
+        // and to change one, everything its user's role may do.
         if (who.kind == token_kind::user && who.user_id == what.user_id)
           return {};
         auto needed = row.writes ? scope::users_write : scope::users_read;
-        return who.scopes.contains(needed) ? problem{} : missing(needed);
+        if (!who.scopes.contains(needed))
+          return missing(needed);
+        return row.writes ? check_no_escalation(who, scopes_of_role(what.role)) : problem{};
       }
       if (!who.scopes.contains(*row.scope))
         return missing(*row.scope);
@@ -102,7 +108,11 @@ problem authorize(admin_op op, const principal& who, const authz_target& what) {
     case admin_rule::user:
       if (who.kind == token_kind::user && who.user_id == what.user_id)
         return {};
-      return who.scopes.contains(*row.scope) ? problem{} : missing(*row.scope);
+      if (!who.scopes.contains(*row.scope))
+        return missing(*row.scope);
+      // A personal token of someone else acts with their role: minting one
+      // hands out that role.
+      return row.writes ? check_no_escalation(who, scopes_of_role(what.role)) : problem{};
     case admin_rule::decide:
       if (who.kind != token_kind::user || who.role != user_role::admin)
         return make_problem(errc::insufficient_scope,

@@ -47,10 +47,14 @@ struct authz_target {
   std::uint64_t system_id = 0;
   /// User operations: the user; token operations on a personal token: its user.
   std::uint64_t user_id = 0;
+  /// That user's role (changing the user, or a token acting with its role,
+  /// needs everything the role may do: no escalation).
+  sluice::user_role role = sluice::user_role::viewer;
   /// Token operations: the token's kind and scopes (no escalation).
   std::optional<token_kind> token;
   scope_set token_scopes;
-  /// Approvals: the person who asked (0: a service token asked).
+  /// Approvals: the person who asked (also when they asked through a
+  /// service token they made), and the token that asked.
   std::uint64_t requested_by_user = 0;
   std::uint64_t requested_by_token = 0;
 };

@@ -102,6 +102,9 @@ void admin_state::run(admin_job_ptr& job, const net::rotate_token_req& req, admi
   auto rec = *ctx.token;
   if (rec.status == token_status::revoked)
     return fail(job, revoked_conflict());
+  if (usable(rec.status, rec.expires_at_us, now_us()) == errc::token_expired)
+    return fail(job, make_problem(errc::conflict,
+                                  "the token has expired; a new secret for it would never work"));
   // A new secret for the same token; the old one works for the grace (one
   // previous secret at most: a second rotation ends the first one's grace).
   auto now = now_us();
@@ -166,14 +169,33 @@ void admin_state::run(admin_job_ptr& job, const net::revoke_token_req& req, admi
   std::optional<system_actor_if> sys_actor;
   if (rec.system_id != 0)
     sys_actor = init.reg->system_actor(rec.system_id);
+  auto now = now_us();
+  // A token revoked while it waits for approval needs no decision any more:
+  // its request is closed as rejected, in the same transaction.
+  std::optional<store::approval_record> closed;
+  if (rec.status == token_status::pending_approval && rec.approval_id != 0) {
+    closed = init.meta->approval(rec.approval_id);
+    if (closed && closed->status == store::approval_status::pending) {
+      closed->status = store::approval_status::rejected;
+      closed->decided_by = ctx.who.public_id();
+      closed->decided_at_us = now;
+      closed->decision_reason = "the token was revoked: " + req.reason;
+    } else {
+      closed.reset();
+    }
+  }
   rec.status = token_status::revoked;
-  rec.revoked_at_us = now_us();
+  rec.revoked_at_us = now;
   rec.revoke_reason = req.reason;
   auto ev = event(ctx, "token.revoke", req.reason);
   ev.before_json = audit_view(*ctx.token);
   ev.after_json = audit_view(rec);
+  if (closed)
+    ev.approval_id = closed->id;
   if (auto ec = init.meta->write([&](store::meta_writer& w) {
         w.put(rec);
+        if (closed)
+          w.put(*closed);
         w.append(ev);
       }))
     return fail(job, store_problem(ec));

@@ -178,7 +178,9 @@ void admin_state::run(admin_job_ptr& job, const net::mint_service_token_req& req
     approval->risk = r;
     approval->scopes = token.scopes;
     approval->reason = req.reason;
-    approval->requested_by_user = ctx.who.kind == token_kind::user ? ctx.who.user_id : 0;
+    // The person asking, also through a service token they made: four eyes
+    // compare people, not credentials.
+    approval->requested_by_user = person_behind(ctx.who);
     approval->requested_by = ctx.who.public_id();
     approval->requested_at_us = token.created_at_us;
     token.approval_id = approval->id;
@@ -197,6 +199,27 @@ void admin_state::run(admin_job_ptr& job, const net::mint_service_token_req& req
     return fail(job, store_problem(ec));
   respond(job, approval ? reply_kind::accepted : reply_kind::created,
           [&](json_writer& w) { write_minted(w, token, secrets[0]); });
+}
+
+std::uint64_t admin_state::person_behind(const principal& who) const {
+  if (who.kind == token_kind::user)
+    return who.user_id;
+  // A service token was made by a person or by another service token: follow
+  // created_by up to the person (a few hops at most; a loop cannot form, as
+  // a token is made before anything it makes).
+  auto token_id = who.token_id;
+  for (int hop = 0; hop < 16; ++hop) {
+    auto rec = init.meta->token(token_id);
+    if (!rec)
+      return 0;
+    if (auto user = parse_id(id_kind::user, rec->created_by))
+      return *user;
+    auto maker = parse_id(id_kind::token, rec->created_by);
+    if (!maker)
+      return 0;
+    token_id = *maker;
+  }
+  return 0;
 }
 
 void admin_state::run(admin_job_ptr& job, const net::list_system_tokens_req& req,

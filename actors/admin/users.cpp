@@ -13,6 +13,9 @@ namespace sluice {
 using namespace admin_replies;
 
 void admin_state::run(admin_job_ptr& job, const net::create_user_req& req, admin_context& ctx) {
+  // Making a user hands out what its role may do.
+  if (auto p = check_no_escalation(ctx.who, scopes_of_role(req.role)))
+    return fail(job, std::move(p));
   // An e-mail names one user of a tenant.
   for (std::uint64_t after = 0;;) {
     auto page = init.meta->users_of(ctx.tenant->id, after, net::max_page);
@@ -63,6 +66,14 @@ void admin_state::run(admin_job_ptr& job, const net::patch_user_req& req, admin_
     return fail(job, make_problem(errc::forbidden,
                                   "you cannot change your own role or deactivate yourself; "
                                   "ask another admin"));
+  // A superuser is no tenant's user: its role is not a tenant role.
+  if (req.role && rec.role == user_role::superuser)
+    return fail(job, make_problem(errc::conflict,
+                                  "a superuser keeps its role; make or deactivate superusers "
+                                  "instead (sluiced create-superuser)"));
+  if (req.role)
+    if (auto p = check_no_escalation(ctx.who, scopes_of_role(*req.role)))
+      return fail(job, std::move(p));
   if (req.name)
     rec.name = *req.name;
   if (req.role)

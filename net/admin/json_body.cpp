@@ -93,7 +93,12 @@ problem json_body::descend(std::string_view key, std::span<const std::string_vie
   impl_->outer.emplace_back(impl_->obj, impl_->prefix);
   impl_->obj = child;
   impl_->prefix += std::string{key} + ".";
-  return check_keys(child, impl_->prefix, allowed);
+  auto p = check_keys(child, impl_->prefix, allowed);
+  if (p) { // refused: the caller reads no further, so step back out now
+    ascend();
+    found = false;
+  }
+  return p;
 }
 
 void json_body::ascend() {
