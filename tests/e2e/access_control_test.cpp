@@ -6,6 +6,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <thread>
 
@@ -171,6 +173,31 @@ BOOST_AUTO_TEST_CASE(a_personal_token_acts_with_its_users_role_and_the_audit_log
                403, "forbidden");
 }
 
+BOOST_AUTO_TEST_CASE(a_superuser_stays_a_superuser) {
+  sluice_fixture f;
+  auto a = f.admin();
+  // A second superuser, made the documented way while the server runs.
+  std::string cmd = std::string{std::getenv("SLUICED")} + " create-superuser --data-dir='"
+                    + f.server().data_dir().string() + "'";
+  auto* pipe = ::popen(cmd.c_str(), "r");
+  BOOST_REQUIRE(pipe);
+  char line[256] = {};
+  BOOST_REQUIRE(std::fgets(line, sizeof line, pipe));
+  ::pclose(pipe);
+  std::string out{line};
+  BOOST_REQUIRE(out.rfind("superuser token: alu_", 0) == 0u);
+  auto second = out.substr(17, out.find_last_not_of("\n") - 16);
+  json me{a.get("/api/v1/me", bearer(second)).body};
+  BOOST_TEST(me.boolean("/superuser"));
+  // It cannot be made a tenant role it has no tenant for; nor can one demote itself.
+  expect_error(a.request("PATCH", "/api/v1/users/" + me.str("/user_id"), R"({"role":"admin"})",
+                         bearer(f.superuser())),
+               409, "conflict");
+  expect_error(a.request("PATCH", "/api/v1/users/" + me.str("/user_id"), R"({"role":"admin"})",
+                         bearer(second)),
+               403, "forbidden");
+}
+
 BOOST_AUTO_TEST_CASE(ingest_and_admin_tokens_stay_on_their_own_port) {
   sluice_fixture f;
   auto ingest = f.ingest_token();
@@ -258,6 +285,45 @@ BOOST_AUTO_TEST_CASE(a_high_risk_token_waits_for_a_second_admin) {
   expect_error(a.post("/api/v1/approvals/" + approval + "/reject", R"({"reason":"late"})",
                       bearer(bob.token)),
                409, "conflict");
+}
+
+BOOST_AUTO_TEST_CASE(revoking_a_waiting_token_closes_its_approval) {
+  sluice_fixture f;
+  auto tenant = f.create_tenant("pro");
+  auto alice = f.create_user(tenant, "admin");
+  auto pending = f.service_token(
+    tenant, R"({"name":"w","scopes":["users:write"],"reason":"HR sync"})", alice.token, 202);
+  auto a = f.admin();
+  BOOST_REQUIRE_EQUAL(a.post("/api/v1/tokens/" + pending.id + "/revoke",
+                             R"({"reason":"not needed after all"})", bearer(alice.token))
+                        .status,
+                      200u);
+  json left{a.get("/api/v1/approvals?status=pending", bearer(f.superuser())).body};
+  BOOST_TEST(left.size("/items") == 0u);
+  json closed{a.get("/api/v1/approvals?status=rejected", bearer(f.superuser())).body};
+  BOOST_REQUIRE_EQUAL(closed.size("/items"), 1u);
+  BOOST_TEST(closed.str("/items/0/decision_reason").find("not needed after all") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(four_eyes_compare_people_not_their_credentials) {
+  sluice_fixture f;
+  auto tenant = f.create_tenant("pro");
+  auto alice = f.create_user(tenant, "admin");
+  auto bob = f.create_user(tenant, "admin");
+  // Alice's own admin service token asks; Alice may not decide it with her
+  // personal token either.
+  auto bot = f.service_token(tenant, R"({"name":"bot","scopes":["admin"],"reason":"automation"})",
+                             alice.token, 202);
+  auto a = f.admin();
+  auto approval = json{a.get("/api/v1/tokens/" + bot.id, bearer(alice.token)).body}.str("/approval_id");
+  BOOST_REQUIRE_EQUAL(a.post("/api/v1/approvals/" + approval + "/approve", "{}", bearer(bob.token)).status,
+                      200u);
+  auto asked = f.service_token(tenant, R"({"name":"w","scopes":["tokens:write"],"reason":"rotation"})",
+                               bot.secret, 202);
+  auto second = json{a.get("/api/v1/tokens/" + asked.id, bearer(alice.token)).body}.str("/approval_id");
+  expect_error(a.post("/api/v1/approvals/" + second + "/approve", "{}", bearer(alice.token)), 403,
+               "forbidden");
+  BOOST_TEST(a.post("/api/v1/approvals/" + second + "/approve", "{}", bearer(bob.token)).status == 200u);
 }
 
 BOOST_AUTO_TEST_CASE(a_rejection_revokes_the_token) {
