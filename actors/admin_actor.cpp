@@ -44,6 +44,18 @@ admin_actor_if::behavior_type admin_state::make_behavior() {
   };
 }
 
+std::string_view admin_state::target_name(admin_target t) {
+  switch (t) {
+    case admin_target::tenant: return "tenant";
+    case admin_target::system: return "system";
+    case admin_target::token: return "token";
+    case admin_target::user: return "user";
+    case admin_target::approval: return "approval";
+    case admin_target::none: break;
+  }
+  return "object";
+}
+
 bool admin_state::resolve(admin_job_ptr& job, admin_context& ctx) {
   auto target = permission_of(job->cmd.op).target;
   auto& id_text = job->cmd.path_id;
@@ -62,14 +74,14 @@ bool admin_state::resolve(admin_job_ptr& job, admin_context& ctx) {
     case admin_target::none:
       return true;
     case admin_target::tenant:
-      return lookup(id_kind::tenant, &store::meta_store::tenant, ctx.tenant, "tenant");
+      return lookup(id_kind::tenant, &store::meta_store::tenant, ctx.tenant, target_name(target));
     case admin_target::system:
-      if (!lookup(id_kind::system, &store::meta_store::system, ctx.system, "system"))
+      if (!lookup(id_kind::system, &store::meta_store::system, ctx.system, target_name(target)))
         return false;
       tenant = ctx.system->tenant_id;
       break;
     case admin_target::token:
-      if (!lookup(id_kind::token, &store::meta_store::token, ctx.token, "token"))
+      if (!lookup(id_kind::token, &store::meta_store::token, ctx.token, target_name(target)))
         return false;
       if (ctx.token->system_id != 0)
         ctx.system = init.meta->system(ctx.token->system_id);
@@ -78,12 +90,13 @@ bool admin_state::resolve(admin_job_ptr& job, admin_context& ctx) {
       tenant = ctx.token->tenant_id;
       break;
     case admin_target::user:
-      if (!lookup(id_kind::user, &store::meta_store::user, ctx.user, "user"))
+      if (!lookup(id_kind::user, &store::meta_store::user, ctx.user, target_name(target)))
         return false;
       tenant = ctx.user->tenant_id;
       break;
     case admin_target::approval:
-      if (!lookup(id_kind::approval, &store::meta_store::approval, ctx.approval, "approval"))
+      if (!lookup(id_kind::approval, &store::meta_store::approval, ctx.approval,
+                  target_name(target)))
         return false;
       tenant = ctx.approval->tenant_id;
       break;
@@ -98,7 +111,7 @@ bool admin_state::resolve(admin_job_ptr& job, admin_context& ctx) {
   return true;
 }
 
-authz_target admin_state::target_of(const admin_context& ctx) {
+authz_target admin_state::target_of(const admin_context& ctx) const {
   authz_target t;
   if (ctx.tenant)
     t.tenant_id = ctx.tenant->id;
@@ -115,6 +128,17 @@ authz_target admin_state::target_of(const admin_context& ctx) {
   if (ctx.approval) {
     t.requested_by_user = ctx.approval->requested_by_user;
     t.requested_by_token = parse_id(id_kind::token, ctx.approval->requested_by).value_or(0);
+    // Who was handed the decider's secret (by minting or rotating it).
+    if (auto own = init.meta->token(ctx.who.token_id)) {
+      if (auto user = parse_id(id_kind::user, own->issued_to))
+        t.decider_secret_from = *user;
+      else if (auto maker = parse_id(id_kind::token, own->issued_to)) {
+        principal via;
+        via.kind = token_kind::service;
+        via.token_id = *maker;
+        t.decider_secret_from = person_behind(via);
+      }
+    }
   }
   return t;
 }
@@ -126,8 +150,13 @@ void admin_state::handle(admin_job_ptr& job) {
   if (!resolve(job, ctx))
     return;
   // One table decides who may do what (policy/admin_ops.cpp, policy/authz.cpp).
-  if (auto p = authorize(job->cmd.op, ctx.who, target_of(ctx)))
+  if (auto p = authorize(job->cmd.op, ctx.who, target_of(ctx))) {
+    // Another tenant's record is answered word for word like one that does
+    // not exist: the caller learns nothing from the message either.
+    if (p.code == errc::not_found)
+      return not_found(job, target_name(permission_of(job->cmd.op).target), job->cmd.path_id);
     return fail(job, std::move(p));
+  }
   // A request that did not decode is refused only now: a caller who may not
   // make it learns nothing about what a valid one looks like.
   if (job->cmd.decode_problem)

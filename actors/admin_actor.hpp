@@ -66,8 +66,11 @@ private:
   void handle(admin_job_ptr& job);
   /// Reads the records the operation acts on; false after answering 404.
   bool resolve(admin_job_ptr& job, admin_context& ctx);
-  /// What authorisation looks at, from the records resolve() read.
-  static authz_target target_of(const admin_context& ctx);
+  /// What authorisation looks at, from the records resolve() read (and, for
+  /// a decision, who received the secret the decider presents).
+  authz_target target_of(const admin_context& ctx) const;
+  /// "tenant", "token", …: how a 404 names what was not found.
+  static std::string_view target_name(admin_target t);
 
   // Handlers, one overload per request type (actors/admin/<resource>.cpp).
   void run(admin_job_ptr& job, const std::monostate&, admin_context& ctx);

@@ -58,8 +58,16 @@ problem authorize(admin_op op, const principal& who, const authz_target& what) {
           || (what.requested_by_token != 0 && what.requested_by_token == who.token_id)))
     return make_problem(errc::forbidden,
                         "you asked for this approval; another admin must decide it");
+  // …nor one holding a secret the requester handed out (made or rotated).
+  auto handed_by_requester = [&] {
+    return what.requested_by_user != 0 && what.decider_secret_from == what.requested_by_user;
+  };
+  auto handed = [] {
+    return make_problem(errc::forbidden, "the secret you present was handed out by the one who "
+                                         "asked; rotate it yourself first, then decide");
+  };
   if (who.superuser)
-    return {};
+    return row.rule == admin_rule::decide && handed_by_requester() ? handed() : problem{};
   // Outside its tenant a caller learns nothing, not even that the target
   // exists. (Targets of tenant 0 belong to the platform: superusers only.)
   if (row.target != admin_target::none && what.tenant_id != who.tenant_id)
@@ -69,9 +77,11 @@ problem authorize(admin_op op, const principal& who, const authz_target& what) {
     return make_problem(errc::insufficient_scope,
                         "a public token cannot use the management API");
   switch (row.rule) {
-    case admin_rule::superuser:
-      return make_problem(errc::insufficient_scope,
-                          "only a superuser may " + std::string{to_string(op)});
+    case admin_rule::superuser: {
+      std::string what_op{to_string(op)}; // "list_tenants" -> "list tenants"
+      std::replace(what_op.begin(), what_op.end(), '_', ' ');
+      return make_problem(errc::insufficient_scope, "only a superuser may " + what_op);
+    }
     case admin_rule::member:
     case admin_rule::anyone:
       if (row.scope && !who.scopes.contains(*row.scope))
@@ -91,9 +101,12 @@ problem authorize(admin_op op, const principal& who, const authz_target& what) {
       return {};
     case admin_rule::token:
       if (what.token == token_kind::user) {
-        // A person manages their own tokens; others need the users scope,
-        // and to change one, everything its user's role may do.
-        if (who.kind == token_kind::user && who.user_id == what.user_id)
+        // A person manages their own tokens (but lifts no restriction an
+        // admin put on them: security and enable are the admins'); others
+        // need the users scope, and to change one, everything its user's
+        // role may do.
+        bool lifts = op == admin_op::set_token_security || op == admin_op::enable_token;
+        if (who.kind == token_kind::user && who.user_id == what.user_id && !lifts)
           return {};
         auto needed = row.writes ? scope::users_write : scope::users_read;
         if (!who.scopes.contains(needed))
@@ -117,7 +130,7 @@ problem authorize(admin_op op, const principal& who, const authz_target& what) {
       if (who.kind != token_kind::user || who.role != user_role::admin)
         return make_problem(errc::insufficient_scope,
                             "approvals are decided by a person: a tenant admin or a superuser");
-      return {};
+      return handed_by_requester() ? handed() : problem{};
   }
   return {};
 }

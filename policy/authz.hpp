@@ -57,6 +57,10 @@ struct authz_target {
   /// service token they made), and the token that asked.
   std::uint64_t requested_by_user = 0;
   std::uint64_t requested_by_token = 0;
+  /// Decisions: the person who was handed the secret the decider presents
+  /// (0: none known). A decider holding a secret the requester handed out
+  /// could be the requester.
+  std::uint64_t decider_secret_from = 0;
 };
 
 /// The verdict on one call: ok, or the refusal to answer with (404 outside

@@ -16,7 +16,7 @@ namespace sluice::store {
 /// A BLAKE2b-256 digest of the chain.
 using audit_digest = std::array<std::uint8_t, 32>;
 
-/// One state change, as the audit log keeps it (docs/audit.md). Append-only
+/// One state change, as the audit log keeps it (docs/access-control.md). Append-only
 /// and hash-chained: `hash` = BLAKE2b-256 (unkeyed, so anyone can verify) of
 /// the event's canonical encoding, which includes `prev_hash`, the hash of the
 /// event before it (all zeros for the first). No secret, hash of a secret or

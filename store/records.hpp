@@ -87,6 +87,9 @@ struct token_record {
   int retention_days = 7;      ///< ingest and webhook tokens
   std::int64_t created_at_us = 0;
   std::string created_by;      ///< public id of the creator ("usr_…" or "tok_…")
+  /// Public id of whoever received the current secret: the creator, or the
+  /// last to rotate it (four eyes ask who could hold it).
+  std::string issued_to;
   std::string reason;          ///< why it was made (required for medium and high risk)
   std::uint64_t approval_id = 0; ///< the approval it waited (or waits) for
   std::int64_t expires_at_us = 0; ///< 0 = never
@@ -225,6 +228,8 @@ struct description<store::token_record> {
                   &store::has_retention},
     field<R, std::int64_t>{"created_at_us", &R::created_at_us, view_as::time, "created_at"},
     field<R, std::string>{"created_by", &R::created_by, view_as::text_or_null, {}, {}, true},
+    field<R, std::string>{"issued_to", &R::issued_to, view_as::text_or_null, "secret_issued_to", {},
+                          true},
     field<R, std::string>{"reason", &R::reason, view_as::text_or_null, {}, {}, true},
     field<R, std::uint64_t>{"approval_id", &R::approval_id, view_as::id, {}, id_kind::approval,
                             true},

@@ -119,6 +119,7 @@ void admin_state::run(admin_job_ptr& job, const net::rotate_token_req& req, admi
     next.previous_valid_until_us = 0;
   }
   next.rotated_at_us = now;
+  next.issued_to = ctx.who.public_id();
   auto ev = event(ctx, "token.rotate", req.reason);
   ev.before_json = audit_view(*ctx.token);
   ev.after_json = audit_view(next);
@@ -219,6 +220,8 @@ void admin_state::run(admin_job_ptr& job, const net::start_emergency_req& req,
 
 void admin_state::run(admin_job_ptr& job, const net::end_emergency_req& req, admin_context& ctx) {
   auto rec = *ctx.token;
+  if (rec.status == token_status::revoked)
+    return fail(job, revoked_conflict());
   if (rec.emergency_until_us <= now_us())
     return fail(job, make_problem(errc::conflict, "the token has no emergency access open"));
   rec.emergency_until_us = 0;

@@ -27,6 +27,7 @@ store::token_record new_token(token_kind kind, const principal& who, std::string
   rec.status = token_status::active;
   rec.created_at_us = now_us();
   rec.created_by = who.public_id();
+  rec.issued_to = rec.created_by;
   rec.expires_at_us = expires_at_us;
   rec.reason = std::move(reason);
   rec.allowlist = security.allowlist;

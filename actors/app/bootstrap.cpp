@@ -46,6 +46,7 @@ new_superuser create_superuser(store::meta_store& meta, const pepper& p, std::st
   token.status = token_status::active;
   token.created_at_us = now;
   token.created_by = "sluiced";
+  token.issued_to = "sluiced";
 
   // Made by sluiced itself (first start, or `sluiced create-superuser`).
   store::audit_event ev;

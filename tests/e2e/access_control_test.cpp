@@ -326,6 +326,58 @@ BOOST_AUTO_TEST_CASE(four_eyes_compare_people_not_their_credentials) {
   BOOST_TEST(a.post("/api/v1/approvals/" + second + "/approve", "{}", bearer(bob.token)).status == 200u);
 }
 
+BOOST_AUTO_TEST_CASE(a_decider_holding_a_secret_the_requester_handed_out_must_rotate_it_first) {
+  sluice_fixture f;
+  auto tenant = f.create_tenant("pro");
+  auto alice = f.create_user(tenant, "admin");
+  auto a = f.admin();
+  // Alice makes Bob and hands him his first secret: she knows it.
+  auto r = a.post("/api/v1/tenants/" + tenant + "/users",
+                  R"({"name":"Bob","email":"bob@example.com","role":"admin"})", bearer(alice.token));
+  BOOST_REQUIRE_EQUAL(r.status, 201u);
+  auto bob_id = json{r.body}.str("/id");
+  r = a.post("/api/v1/users/" + bob_id + "/tokens", R"({"name":"bob"})", bearer(alice.token));
+  BOOST_REQUIRE_EQUAL(r.status, 201u);
+  auto bob_token = json{r.body}.str("/secret");
+  auto bob_token_id = json{r.body}.str("/token/id");
+  BOOST_TEST(json{r.body}.str("/token/secret_issued_to") == alice.id);
+  auto pending = f.service_token(tenant, R"({"name":"w","scopes":["tokens:write"],"reason":"x"})",
+                                 alice.token, 202);
+  auto approval = json{a.get("/api/v1/tokens/" + pending.id, bearer(alice.token)).body}.str("/approval_id");
+  r = a.post("/api/v1/approvals/" + approval + "/approve", "{}", bearer(bob_token));
+  expect_error(r, 403, "forbidden");
+  BOOST_TEST(json{r.body}.str("/error/message").find("rotate") != std::string::npos);
+  // Bob rotates his own secret: now only he knows it.
+  r = a.post("/api/v1/tokens/" + bob_token_id + "/rotate", "{}", bearer(bob_token));
+  BOOST_REQUIRE_EQUAL(r.status, 200u);
+  BOOST_TEST(a.post("/api/v1/approvals/" + approval + "/approve", "{}",
+                    bearer(json{r.body}.str("/secret")))
+               .status
+             == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(a_person_cannot_lift_restrictions_an_admin_put_on_its_tokens) {
+  sluice_fixture f;
+  auto tenant = f.create_tenant("pro");
+  auto member = f.create_user(tenant, "member");
+  auto admin = f.create_user(tenant, "admin");
+  auto a = f.admin();
+  auto path = "/api/v1/tokens/" + member.token_id;
+  BOOST_REQUIRE_EQUAL(a.request("PUT", path + "/security",
+                                R"({"ip_allowlist":["127.0.0.1"],"reason":"office only"})",
+                                bearer(admin.token))
+                        .status,
+                      200u);
+  expect_error(a.request("PUT", path + "/security", R"({"reason":"I travel"})", bearer(member.token)),
+               403, "insufficient_scope");
+  // Its own token it may still rename, disable and revoke.
+  BOOST_TEST(a.request("PATCH", path, R"({"name":"work laptop"})", bearer(member.token)).status == 200u);
+  BOOST_TEST(a.post(path + "/disable", R"({"reason":"on leave"})", bearer(member.token)).status == 200u);
+  expect_error(a.post(path + "/enable", R"({"reason":"back"})", bearer(member.token)), 401,
+               "token_disabled");
+  BOOST_TEST(a.post(path + "/enable", R"({"reason":"back"})", bearer(admin.token)).status == 200u);
+}
+
 BOOST_AUTO_TEST_CASE(a_rejection_revokes_the_token) {
   sluice_fixture f;
   auto tenant = tenant_of(f, R"({"name":"Acme","tier":"pro","approval":"medium"})");
