@@ -69,13 +69,20 @@ std::string run(const std::string& cmd) {
   return out;
 }
 
-/// Runs the block `name` of the README against a fresh sluiced, as written
-/// but for its two base URLs, and checks every "#>" line, in order; returns
-/// how many there were.
-std::size_t run_walkthrough(const std::string& name) {
+/// A document of the repository, by its path from the top (the README's
+/// folder).
+std::string document(const std::string& relative) {
   const char* readme_path = std::getenv("SLUICE_README");
   BOOST_REQUIRE_MESSAGE(readme_path, "set SLUICE_README (ctest does)");
-  auto script = walkthrough_block(read_file(readme_path), name);
+  auto top = std::filesystem::path{readme_path}.parent_path();
+  return (top / relative).string();
+}
+
+/// Runs the block `name` of a document against a fresh sluiced, as written
+/// but for its two base URLs, and checks every "#>" line, in order; returns
+/// how many there were.
+std::size_t run_walkthrough(const std::string& file, const std::string& name) {
+  auto script = walkthrough_block(read_file(document(file)), name);
 
   sluice_fixture f; // data in <dir>/var, superuser token in var/superuser.token
   // The README names the default URLs once, in two variables, and uses the
@@ -131,11 +138,15 @@ std::size_t run_walkthrough(const std::string& name) {
 BOOST_AUTO_TEST_SUITE(walkthrough)
 
 BOOST_AUTO_TEST_CASE(the_readme_walkthrough_works_as_written) {
-  BOOST_TEST(run_walkthrough("walkthrough") >= 8u);
+  BOOST_TEST(run_walkthrough("README.md", "walkthrough") >= 8u);
 }
 
 BOOST_AUTO_TEST_CASE(the_readme_access_control_walkthrough_works_as_written) {
-  BOOST_TEST(run_walkthrough("walkthrough-access") >= 15u);
+  BOOST_TEST(run_walkthrough("README.md", "walkthrough-access") >= 15u);
+}
+
+BOOST_AUTO_TEST_CASE(the_access_control_guides_walkthrough_works_as_written) {
+  BOOST_TEST(run_walkthrough("docs/access-control.md", "access-control-walkthrough") >= 15u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
