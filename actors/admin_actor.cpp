@@ -129,15 +129,14 @@ authz_target admin_state::target_of(const admin_context& ctx) const {
     t.requested_by_user = ctx.approval->requested_by_user;
     t.requested_by_token = parse_id(id_kind::token, ctx.approval->requested_by).value_or(0);
     // Who was handed the decider's secret (by minting or rotating it).
-    if (auto own = init.meta->token(ctx.who.token_id)) {
-      if (auto user = parse_id(id_kind::user, own->issued_to))
-        t.decider_secret_from = *user;
-      else if (auto maker = parse_id(id_kind::token, own->issued_to)) {
-        principal via;
-        via.kind = token_kind::service;
-        via.token_id = *maker;
-        t.decider_secret_from = person_behind(via);
-      }
+    auto holder = holder_of(ctx.who);
+    if (auto user = parse_id(id_kind::user, holder))
+      t.decider_secret_from = *user;
+    else if (auto maker = parse_id(id_kind::token, holder)) {
+      principal via;
+      via.kind = token_kind::service;
+      via.token_id = *maker;
+      t.decider_secret_from = person_behind(via);
     }
   }
   return t;
@@ -162,6 +161,21 @@ void admin_state::handle(admin_job_ptr& job) {
   if (job->cmd.decode_problem)
     return fail(job, std::move(job->cmd.decode_problem));
   std::visit([&](const auto& req) { run(job, req, ctx); }, job->cmd.request);
+}
+
+std::string admin_state::holder_of(const principal& who) const {
+  auto own = init.meta->token(who.token_id);
+  // Issued to nobody else (older records, or the first superuser's token,
+  // which sluiced handed to whoever runs it): the caller holds it.
+  if (!own || own->issued_to.empty() || own->issued_to == "sluiced")
+    return who.public_id();
+  // A secret a superuser handed out (onboarding a tenant's first users) is
+  // its recipient's: superusers are the platform's trusted operators, and
+  // every first secret comes from one. (docs/access-control.md, Limits.)
+  if (auto user_id = parse_id(id_kind::user, own->issued_to))
+    if (auto user = init.meta->user(*user_id); user && user->role == user_role::superuser)
+      return who.public_id();
+  return own->issued_to;
 }
 
 store::audit_event admin_state::event(const admin_context& ctx, std::string_view action,

@@ -148,6 +148,13 @@ private:
   void notify_then_answer(admin_job_ptr& job, const store::token_record& token,
                           const store::approval_record& approval);
 
+  /// Who holds the secret the caller presents: whoever it was issued to
+  /// (a usr_ or tok_ id), or the caller itself when no one else was. A new
+  /// secret the caller receives (a mint, a rotation) is issued to the same
+  /// holder: presenting someone's secret does not make its owner the holder
+  /// of what it receives.
+  std::string holder_of(const principal& who) const;
+
   /// The person behind a caller: its user, or the user who (directly or
   /// through other service tokens) made the service token; 0 when none.
   std::uint64_t person_behind(const principal& who) const;

@@ -64,7 +64,8 @@ problem authorize(admin_op op, const principal& who, const authz_target& what) {
   };
   auto handed = [] {
     return make_problem(errc::forbidden, "the secret you present was handed out by the one who "
-                                         "asked; rotate it yourself first, then decide");
+                                         "asked (who could use it); decide with a secret someone "
+                                         "else handed you");
   };
   if (who.superuser)
     return row.rule == admin_rule::decide && handed_by_requester() ? handed() : problem{};
@@ -80,6 +81,8 @@ problem authorize(admin_op op, const principal& who, const authz_target& what) {
     case admin_rule::superuser: {
       std::string what_op{to_string(op)}; // "list_tenants" -> "list tenants"
       std::replace(what_op.begin(), what_op.end(), '_', ' ');
+      if (what_op.ends_with(" emergency"))
+        what_op += " access";
       return make_problem(errc::insufficient_scope, "only a superuser may " + what_op);
     }
     case admin_rule::member:

@@ -102,7 +102,7 @@ void admin_state::run(admin_job_ptr& job, const net::rotate_token_req& req, admi
   auto rec = *ctx.token;
   if (rec.status == token_status::revoked)
     return fail(job, revoked_conflict());
-  if (usable(rec.status, rec.expires_at_us, now_us()) == errc::token_expired)
+  if (rec.expires_at_us != 0 && rec.expires_at_us <= now_us())
     return fail(job, make_problem(errc::conflict,
                                   "the token has expired; a new secret for it would never work"));
   // A new secret for the same token; the old one works for the grace (one
@@ -119,7 +119,7 @@ void admin_state::run(admin_job_ptr& job, const net::rotate_token_req& req, admi
     next.previous_valid_until_us = 0;
   }
   next.rotated_at_us = now;
-  next.issued_to = ctx.who.public_id();
+  next.issued_to = holder_of(ctx.who);
   auto ev = event(ctx, "token.rotate", req.reason);
   ev.before_json = audit_view(*ctx.token);
   ev.after_json = audit_view(next);

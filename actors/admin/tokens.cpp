@@ -16,8 +16,10 @@ using namespace admin_replies;
 
 namespace {
 
-/// A new token's record from what every mint request has in common.
-store::token_record new_token(token_kind kind, const principal& who, std::string name,
+/// A new token's record from what every mint request has in common;
+/// `holder` receives its secret.
+store::token_record new_token(token_kind kind, const principal& who, std::string holder,
+                              std::string name,
                               std::string description, std::int64_t expires_at_us,
                               std::string reason, const net::security_request& security) {
   store::token_record rec;
@@ -27,7 +29,7 @@ store::token_record new_token(token_kind kind, const principal& who, std::string
   rec.status = token_status::active;
   rec.created_at_us = now_us();
   rec.created_by = who.public_id();
-  rec.issued_to = rec.created_by;
+  rec.issued_to = std::move(holder);
   rec.expires_at_us = expires_at_us;
   rec.reason = std::move(reason);
   rec.allowlist = security.allowlist;
@@ -91,8 +93,8 @@ void admin_state::mint(admin_job_ptr& job, const net::mint_token_req& req, std::
   if (!sys_actor)
     return fail(job, make_problem(errc::internal, "the system's actor could not start"));
 
-  auto rec = new_token(token_kind::ingest, ctx.who, req.name, req.description, req.expires_at_us,
-                       req.reason, req.security);
+  auto rec = new_token(token_kind::ingest, ctx.who, holder_of(ctx.who), req.name, req.description,
+                       req.expires_at_us, req.reason, req.security);
   rec.tenant_id = ctx.tenant->id;
   rec.system_id = ctx.system->id;
   rec.scopes = scope_set{scope::ingest};
@@ -158,8 +160,8 @@ void admin_state::run(admin_job_ptr& job, const net::mint_service_token_req& req
                                     "\"query_systems\" names " + format_id(id_kind::system, id)
                                       + ", which is not a system of this tenant"));
   }
-  auto rec = new_token(token_kind::service, ctx.who, req.name, req.description,
-                       req.expires_at_us, req.reason, req.security);
+  auto rec = new_token(token_kind::service, ctx.who, holder_of(ctx.who), req.name,
+                       req.description, req.expires_at_us, req.reason, req.security);
   rec.tenant_id = ctx.tenant->id;
   rec.scopes = req.scopes;
   rec.query_systems = req.query_systems;

@@ -134,7 +134,7 @@ void admin_state::run(admin_job_ptr& job, const net::mint_personal_token_req& re
   rec.status = token_status::active;
   rec.created_at_us = now_us();
   rec.created_by = ctx.who.public_id();
-  rec.issued_to = rec.created_by;
+  rec.issued_to = holder_of(ctx.who);
   rec.expires_at_us = req.expires_at_us;
   rec.reason = req.reason;
   rec.allowlist = req.security.allowlist;
