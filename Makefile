@@ -26,8 +26,10 @@ PACKAGES := build-essential cmake pkg-config ccache \
             libcaf-dev libboost-dev libboost-test-dev libboost-system-dev \
             liblmdb-dev libsimdjson-dev libsodium-dev \
             curl jq
-# Only the tests need these: Node.js runs the npm clients (the OpenAPI linter).
-TEST_PACKAGES := nodejs npm
+# Only the tests need Node.js (it runs the npm clients: the OpenAPI linter).
+# A machine may have it from elsewhere than Debian (whose npm then conflicts):
+# Debian's packages are installed only when there is no `npm` at all.
+NODE_PACKAGES := nodejs npm
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The build's own output goes here; make run shows it only when it fails.
@@ -54,7 +56,10 @@ deps:
 	$(call install_missing,$(PACKAGES))
 
 test-deps: deps
-	$(call install_missing,$(TEST_PACKAGES))
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Debian packages: $(NODE_PACKAGES)"; \
+	  $(SUDO) apt-get update -qq >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(NODE_PACKAGES) >/dev/null; }
 
 $(BUILD_DIR)/CMakeCache.txt: CMakeLists.txt
 	@mkdir -p $(BUILD_DIR)
