@@ -25,8 +25,10 @@ JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 PACKAGES := build-essential cmake pkg-config ccache \
             libcaf-dev libboost-dev libboost-test-dev libboost-system-dev \
             liblmdb-dev libsimdjson-dev libsodium-dev \
-            curl jq
-# Only the tests need Node.js (it runs the npm clients: the OpenAPI linter).
+            libprotobuf-dev protobuf-compiler zlib1g-dev \
+            curl jq prometheus
+# Only the tests need Node.js (it runs the npm clients: the OpenAPI linter, the
+# OpenTelemetry and Langfuse SDKs).
 # A machine may have it from elsewhere than Debian (whose npm then conflicts):
 # Debian's packages are installed only when there is no `npm` at all.
 NODE_PACKAGES := nodejs npm

@@ -128,6 +128,9 @@ struct ingest_job {
   problem parse_problem;  ///< validation result, reported after authentication
   std::string client_ip;
   message_source source = message_source::native;
+  ingest_door door = ingest_door::ingest;
+  bool partial = false; ///< drop messages over the inline cap one by one (see ingest_command)
+  bool probe = false;   ///< authenticate and report the limits, store nothing
   reply_once<ingest_reply> complete;
 
   // Set by the token actor once the token is authenticated.
@@ -143,9 +146,20 @@ struct ingest_job {
   bool token_reserved = false;
   /// The rate-limit headers, filled in by the token and system actors.
   rate_report rate;
+  /// Partial requests: indexes (as decoded) of the messages the system actor
+  /// left out for being over the inline cap, and why; answered with the rest.
+  std::vector<std::uint32_t> dropped;
+  std::string dropped_reason;
   /// The token and system actors, told after the commit what was stored.
   caf::strong_actor_ptr token_reporter;
   caf::strong_actor_ptr system_reporter;
+
+  /// The reply of a request that was let in: its counts, its rate limits,
+  /// and what a partial request left out.
+  ingest_reply answer(std::uint32_t accepted, std::uint32_t duplicates) {
+    ingest_reply r{{}, accepted, duplicates, rate, std::move(dropped), std::move(dropped_reason)};
+    return r;
+  }
 };
 
 using ingest_job_ptr = std::shared_ptr<ingest_job>;

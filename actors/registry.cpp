@@ -133,6 +133,7 @@ std::optional<system_actor_if> registry::system_actor(std::uint64_t id) {
   init.storage = storage_;
   init.admin = admin_;
   init.usage_flush_interval = opts_.usage_flush_interval;
+  init.metrics = opts_.metrics;
   auto actor = spawn_system_actor(sys_, std::move(init));
   systems_.emplace(id, actor);
   return actor;
@@ -143,6 +144,16 @@ std::optional<system_actor_if> registry::live_system_actor(std::uint64_t id) {
   if (auto i = systems_.find(id); i != systems_.end())
     return i->second;
   return std::nullopt;
+}
+
+std::size_t registry::live_token_count() const {
+  std::lock_guard guard{ids_mtx_};
+  return by_id_.size();
+}
+
+std::size_t registry::live_system_count() const {
+  std::lock_guard guard{systems_mtx_};
+  return systems_.size();
 }
 
 std::vector<system_actor_if> registry::live_system_actors() {

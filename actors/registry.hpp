@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "actors/interfaces.hpp"
+#include "policy/metrics.hpp"
 #include "policy/tiers.hpp"
 #include "policy/token_hash.hpp"
 #include "store/meta_store.hpp"
@@ -22,6 +23,9 @@ struct registry_options {
   caf::timespan usage_flush_interval = std::chrono::seconds(10);
   std::size_t max_batch_messages = 1000;
   sluice::tier_table tiers; ///< the tier table in force (from the config)
+  /// Where the actors count refusals, sampling and shadow hits (owned by the
+  /// runtime, outlives every actor); null counts nothing.
+  gateway_metrics* metrics = nullptr;
 };
 
 /// The terms a tenant's systems enforce: its tier's row of `tiers` with its
@@ -80,6 +84,11 @@ public:
   /// Every live system actor (for the usage flush and exit at shutdown).
   std::vector<system_actor_if> live_system_actors();
 
+  /// How many token and system actors are live (for metrics: one lock and
+  /// a size each, no walk).
+  std::size_t live_token_count() const;
+  std::size_t live_system_count() const;
+
 private:
   struct hash_of_hash {
     std::size_t operator()(const token_hash& h) const noexcept;
@@ -94,7 +103,7 @@ private:
 
   caf::actor_system& sys_;
   store::meta_store& meta_;
-  std::mutex ids_mtx_;
+  mutable std::mutex ids_mtx_;
   std::unordered_map<std::uint64_t, token_actor_if> by_id_;
   storage_actor_if storage_;
   admin_actor_if admin_;

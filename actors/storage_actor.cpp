@@ -3,6 +3,7 @@
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 
+#include <chrono>
 #include <iostream>
 
 #include "actors/spawn.hpp"
@@ -75,7 +76,12 @@ void storage_state::commit() {
     writes_.push_back(store::write_job{job->retention_days, job->tenant_id, job->system_id,
                                        job->token_id, job->source, &job->batch});
   outcomes_.assign(pending_.size(), store::job_outcome{});
+  auto started = std::chrono::steady_clock::now();
   init.store->commit_group(writes_, now_us(), outcomes_);
+  if (init.metrics)
+    init.metrics->group_committed(
+      pending_messages_,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   // This commit flushed the files it wrote, which made the held group
   // durable there; sync_previous() covers the environments it did not write.
   release(init.store->sync_previous());
@@ -98,18 +104,18 @@ void storage_state::release(const std::error_code& sync_error) {
       reports.push_back({to, {}});
     return reports.back().counts;
   };
+  // Two passes: the token and system actors hear what was stored before any
+  // client hears its answer, so a client that reads its usage right after
+  // a 202 finds the request counted (its read reaches the actors after the
+  // report, mailboxes keep order).
   for (std::size_t i = 0; i < held_.size(); ++i) {
     auto& job = *held_[i];
     auto ec = held_outcomes_[i].ec ? held_outcomes_[i].ec : sync_error;
     auto& t = count(token_reports_, job.token_reporter);
     auto& s = count(system_reports_, job.system_reporter);
     if (ec) {
-      if (!failed)
-        std::cerr << "storage: commit failed: " << ec.message() << std::endl;
-      failed = true;
       ++t.failed;
       ++s.failed;
-      job.complete({store_problem(ec), 0, 0, job.rate});
       continue;
     }
     auto& out = held_outcomes_[i];
@@ -122,16 +128,32 @@ void storage_state::release(const std::error_code& sync_error) {
       r->duplicates += out.duplicates;
       r->bytes += bytes;
     }
-    job.complete({{}, out.accepted, out.duplicates, job.rate});
+    if (init.metrics)
+      init.metrics->accepted(job.source, out.accepted, out.duplicates, bytes);
   }
-  if (init.healthy && !held_.empty())
-    init.healthy->store(!failed, std::memory_order_relaxed);
   for (auto& r : token_reports_)
     if (auto token = caf::actor_cast<token_actor_if>(r.to))
       self_->send(token, committed_atom::value, r.counts);
   for (auto& r : system_reports_)
     if (auto system = caf::actor_cast<system_actor_if>(r.to))
       self_->send(system, committed_atom::value, r.counts);
+  for (std::size_t i = 0; i < held_.size(); ++i) {
+    auto& job = *held_[i];
+    auto& out = held_outcomes_[i];
+    auto ec = out.ec ? out.ec : sync_error;
+    if (ec) {
+      if (!failed)
+        std::cerr << "storage: commit failed: " << ec.message() << std::endl;
+      failed = true;
+      if (init.metrics)
+        init.metrics->rejected(rejection::storage_error);
+      job.complete({store_problem(ec), 0, 0, job.rate});
+      continue;
+    }
+    job.complete(job.answer(out.accepted, out.duplicates));
+  }
+  if (init.healthy && !held_.empty())
+    init.healthy->store(!failed, std::memory_order_relaxed);
   held_.clear();
   for (auto& rp : held_barriers_)
     rp.deliver(caf::ok_atom::value);

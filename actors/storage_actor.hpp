@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "actors/interfaces.hpp"
+#include "policy/metrics.hpp"
 #include "store/message_store.hpp"
 
 namespace sluice {
@@ -28,6 +29,9 @@ struct storage_init {
   store::message_store* store = nullptr; ///< owned by the runtime, outlives the actor
   storage_options opts;
   std::atomic<bool>* healthy = nullptr;  ///< false after a failed commit, for /healthz
+  /// Group sizes and latencies, accepted messages, storage errors (owned by
+  /// the runtime, outlives the actor); null counts nothing.
+  gateway_metrics* metrics = nullptr;
 };
 
 /// The state of the storage actor: the only writer of the message

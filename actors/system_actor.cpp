@@ -1,5 +1,7 @@
 #include "actors/system_actor.hpp"
 
+#include <algorithm>
+
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 
@@ -73,6 +75,8 @@ void system_state::ingest(ingest_job_ptr& job) {
   usage_dirty_ = true;
   auto refuse = [&](problem p, rejection why, system_outcome outcome) {
     usage_.rejected(now, why);
+    if (init.metrics) // decided here; the token only mirrors it in its usage
+      init.metrics->rejected(why);
     tell_token(*job, outcome);
     job->complete({std::move(p), 0, 0, job->rate});
   };
@@ -81,11 +85,20 @@ void system_state::ingest(ingest_job_ptr& job) {
   // only the headers are added here, and nothing is taken.
   if (job->verdict) {
     job->rate.burst = limiter_.state(now);
-    usage_.rejected(now, job->verdict.code == errc::rate_limited ? rejection::rate_limited
-                                                                 : rejection::invalid);
+    usage_.rejected(now, job->verdict.code == errc::rate_limited     ? rejection::rate_limited
+                         : job->verdict.code == errc::batch_too_large ? rejection::too_large
+                                                                      : rejection::invalid);
     job->complete({std::move(job->verdict), 0, 0, job->rate});
     return;
   }
+  if (job->probe) {
+    // A handshake: answered with the limits, takes nothing from the bucket.
+    job->rate.burst = limiter_.state(now);
+    job->complete(job->answer(0, 0));
+    return;
+  }
+  if (job->partial && job->batch.largest_message > caps.inline_cap_bytes)
+    drop_oversized(*job, caps.inline_cap_bytes);
   if (job->batch.largest_message > caps.inline_cap_bytes) {
     job->rate.burst = limiter_.state(now);
     return refuse(make_problem(errc::message_too_large,
@@ -99,8 +112,11 @@ void system_state::ingest(ingest_job_ptr& job) {
   auto d = limiter_.admit(messages, now);
   job->rate.burst = d.burst;
   job->rate.sampled = d.sampled;
-  if (d.shadow_limited)
+  if (d.shadow_limited) {
     usage_.shadow_limited(now);
+    if (init.metrics)
+      init.metrics->shadow_limited(shadow_limit::system);
+  }
   switch (d.verdict) {
     case system_verdict::too_large:
       return refuse(make_problem(errc::batch_too_large,
@@ -119,9 +135,11 @@ void system_state::ingest(ingest_job_ptr& job) {
     case system_verdict::drop_sampled: {
       // Acknowledged but not stored: what sampling means (docs/api.md, rate limits).
       usage_.sampled(now, 1, messages);
+      if (init.metrics)
+        init.metrics->sampled(messages);
       tell_token(*job, system_outcome::sampled);
       auto n = static_cast<std::uint32_t>(messages);
-      job->complete({{}, n, 0, job->rate});
+      job->complete(job->answer(n, 0));
       return;
     }
     case system_verdict::admit:
@@ -130,6 +148,27 @@ void system_state::ingest(ingest_job_ptr& job) {
   tell_token(*job, system_outcome::admitted);
   job->system_reporter = caf::actor_cast<caf::strong_actor_ptr>(self_);
   self_->send(init.storage, write_atom::value, std::move(job));
+}
+
+void system_state::drop_oversized(ingest_job& job, std::uint64_t cap) {
+  // Partial doors (OTLP, Langfuse) store what fits and report the rest.
+  auto& items = job.batch.items;
+  std::size_t kept = 0;
+  std::uint64_t largest = 0;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (items[i].body_size > cap) {
+      job.dropped.push_back(static_cast<std::uint32_t>(i));
+      continue;
+    }
+    largest = std::max<std::uint64_t>(largest, items[i].body_size);
+    items[kept++] = items[i];
+  }
+  items.resize(kept);
+  job.batch.largest_message = largest;
+  // The request itself is accepted: usage counts requests, and the records
+  // left out are reported in the response.
+  job.dropped_reason = "a record is over the inline cap of " + std::to_string(cap) + " bytes ("
+                       + std::string{to_string(init.terms.tier)} + " tier)";
 }
 
 void system_state::describe(info_job_ptr& job) {

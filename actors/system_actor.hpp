@@ -8,6 +8,7 @@
 
 #include "actors/interfaces.hpp"
 #include "policy/limiters.hpp"
+#include "policy/metrics.hpp"
 #include "policy/usage.hpp"
 
 namespace sluice {
@@ -21,6 +22,7 @@ struct system_init {
   storage_actor_if storage;
   admin_actor_if admin;
   caf::timespan usage_flush_interval = std::chrono::seconds(10);
+  gateway_metrics* metrics = nullptr; ///< owned by the runtime; null counts nothing
 };
 
 /// The state of one system's actor. It owns the system's tier limit (a
@@ -40,6 +42,9 @@ struct system_state {
 private:
   void ingest(ingest_job_ptr& job);
   void describe(info_job_ptr& job);
+  /// Leaves out of a partial request the messages over `cap`, remembering
+  /// their indexes for the reply.
+  void drop_oversized(ingest_job& job, std::uint64_t cap);
   /// Tells the token what happened to a request it let through.
   void tell_token(const ingest_job& job, system_outcome outcome);
   system_usage snapshot() const;

@@ -104,11 +104,21 @@ problem token_state::refusal(std::int64_t now, const token_hash& presented,
   bool ingests = rec.kind == token_kind::ingest;
   if (d == door::ingest && !ingests)
     return make_problem(errc::insufficient_scope,
-                        "only ingest (al_) tokens may use the ingest port");
+                        rec.kind == token_kind::webhook
+                          ? "a webhook (alw_) token is used in the path of POST /webhooks/{token}"
+                          : "only ingest (al_) tokens may use the ingest port");
+  if (d == door::webhook && rec.kind != token_kind::webhook)
+    return make_problem(errc::insufficient_scope,
+                        "only webhook (alw_) tokens may receive webhooks; mint one with "
+                        "\"kind\":\"webhook\"");
   if (d == door::admin && (ingests || rec.kind == token_kind::webhook))
     return make_problem(errc::insufficient_scope,
                         "ingest and webhook tokens cannot use the admin API");
   return {};
+}
+
+token_state::door token_state::door_of(const ingest_job& job) noexcept {
+  return job.door == ingest_door::webhook ? door::webhook : door::ingest;
 }
 
 void token_state::seen(const token_hash& presented) {
@@ -120,6 +130,7 @@ void token_state::seen(const token_hash& presented) {
 
 void token_state::count_refusal(std::int64_t now) {
   usage_.rejected(now, rejection::unauthorized);
+  count_metric(rejection::unauthorized);
   usage_dirty_ = true;
   if (init.system) // its system counts every request of its tokens
     self_->send(init.system, refused_atom::value);
@@ -130,7 +141,7 @@ void token_state::ingest(ingest_job_ptr& job) {
   last_activity_us_ = now;
   seen(job->presented);
   auto& rec = init.record;
-  if (auto p = refusal(now, job->presented, job->client_ip, door::ingest)) {
+  if (auto p = refusal(now, job->presented, job->client_ip, door_of(*job))) {
     count_refusal(now);
     return job->complete({std::move(p), 0, 0, {}});
   }
@@ -143,9 +154,18 @@ void token_state::ingest(ingest_job_ptr& job) {
   job->token_id = rec.id;
   job->retention_days = rec.retention_days;
   job->token_reporter = caf::actor_cast<caf::strong_actor_ptr>(self_);
+  if (job->probe) {
+    // A handshake: authenticated, nothing to store; the system adds its limits.
+    job->rate.token = limiter_.state(now);
+    self_->send(init.system, ingest_atom::value, std::move(job));
+    return;
+  }
   if (job->parse_problem) {
     // Refused, but authenticated: the system actor adds the rate headers.
-    usage_.rejected(now, rejection::invalid);
+    auto why = job->parse_problem.code == errc::batch_too_large ? rejection::too_large
+                                                                 : rejection::invalid;
+    usage_.rejected(now, why);
+    count_metric(why);
     job->verdict = std::move(job->parse_problem);
     job->rate.token = limiter_.state(now);
     self_->send(init.system, ingest_atom::value, std::move(job));
@@ -163,6 +183,7 @@ bool token_state::gate(ingest_job_ptr& job, std::int64_t now) {
       return false;
     case token_gate::reject: {
       usage_.rejected(now, rejection::rate_limited);
+      count_metric(rejection::rate_limited);
       auto p = make_problem(errc::rate_limited, "this token's rate limit ("
                                                   + init.record.rate_limit->to_string()
                                                   + ") is exhausted");
@@ -174,8 +195,10 @@ bool token_state::gate(ingest_job_ptr& job, std::int64_t now) {
       job->token_reserved = true;
       break;
     case token_gate::pass:
-      if (c.shadow_limited)
+      if (c.shadow_limited) {
         usage_.shadow_limited(now);
+        count_shadow();
+      }
       break;
   }
   if (limiter_.limited())
@@ -188,7 +211,7 @@ void token_state::drain() {
   auto now = now_us();
   while (!waiting_.empty()) {
     auto& job = waiting_.front();
-    if (auto p = refusal(now, job->presented, job->client_ip, door::ingest)) {
+    if (auto p = refusal(now, job->presented, job->client_ip, door_of(*job))) {
       count_refusal(now);
       job->complete({std::move(p), 0, 0, {}});
     } else if (!gate(job, now)) {
@@ -225,6 +248,7 @@ void token_state::admin(admin_job_ptr& job) {
     limiter_.resolve(true, now);
   if (c.gate == token_gate::reject || c.gate == token_gate::wait) {
     usage_.rejected(now, rejection::rate_limited);
+    count_metric(rejection::rate_limited);
     usage_dirty_ = true;
     auto p = make_problem(errc::rate_limited,
                           "this token's rate limit (" + rec.rate_limit->to_string()
@@ -232,8 +256,10 @@ void token_state::admin(admin_job_ptr& job) {
     p.retry_after_s = retry_after_seconds(c.wait_us);
     return job->complete({std::move(p), reply_kind::ok, {}});
   }
-  if (c.shadow_limited)
+  if (c.shadow_limited) {
     usage_.shadow_limited(now);
+    count_shadow();
+  }
   usage_.accepted(now, 1, 0, 0, 0);
   last_used_at_us_ = now;
   if (last_ip_ != job->cmd.client_ip)
@@ -243,6 +269,16 @@ void token_state::admin(admin_job_ptr& job) {
                ? person(rec.id, init.user->id, init.user->tenant_id, init.user->role)
                : service(rec.id, rec.tenant_id, rec.scopes, rec.is_public, rec.query_systems);
   self_->send(init.admin, admin_atom::value, std::move(job));
+}
+
+void token_state::count_metric(rejection why) const noexcept {
+  if (auto* m = init.opts.metrics)
+    m->rejected(why);
+}
+
+void token_state::count_shadow() const noexcept {
+  if (auto* m = init.opts.metrics)
+    m->shadow_limited(shadow_limit::token);
 }
 
 token_usage token_state::snapshot() const {

@@ -49,12 +49,13 @@ struct token_state {
   token_init init;
 
 private:
-  /// Which port a request came to.
-  enum class door : std::uint8_t { ingest, admin };
+  /// Which door a request came through: each admits its kinds of token.
+  enum class door : std::uint8_t { ingest, webhook, admin };
   /// Why this token may not be used at `now` through `d` with the secret
   /// whose hash is `presented` from `client_ip`; ok when it may.
   problem refusal(std::int64_t now, const token_hash& presented, std::string_view client_ip,
                   door d) const;
+  static door door_of(const ingest_job& job) noexcept;
   /// Remembers a hash this actor was reached by (the registry forgets them
   /// all when it passivates).
   void seen(const token_hash& presented);
@@ -63,6 +64,11 @@ private:
   /// Counts a request refused for the token's status, expiry or kind, here
   /// and at its system.
   void count_refusal(std::int64_t now);
+  /// The global metrics (policy/metrics.hpp) of what this actor decides
+  /// itself; what its system decides (and reports back through decided_atom)
+  /// is counted there, so each request is counted once.
+  void count_metric(rejection why) const noexcept;
+  void count_shadow() const noexcept;
   /// The token's own limit: passes the job on to the system actor, refuses
   /// it, or returns false when it must wait for an open reservation.
   bool gate(ingest_job_ptr& job, std::int64_t now);

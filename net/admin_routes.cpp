@@ -6,6 +6,7 @@
 
 #include "net/admin/requests.hpp"
 #include "net/auth.hpp"
+#include "net/doors.hpp"
 #include "net/openapi.hpp"
 #include "net/error_table.hpp"
 #include "net/ingest_routes.hpp"
@@ -90,6 +91,7 @@ static_assert(routes.size() == admin_op_count, "one route per admin operation");
 
 constexpr std::string_view api_prefix = "/api/v1";
 constexpr std::string_view openapi_path = "/api/v1/openapi.json";
+constexpr std::string_view metrics_path = "/metrics";
 
 /// Matches `path` against `pattern`; on success the "{id}" segment (if any) is
 /// stored in `id`.
@@ -136,6 +138,7 @@ std::vector<route_info> admin_route_list() {
     {"GET", "/healthz", "", false},
     {"HEAD", "/healthz", "", false},
     {"GET", std::string{openapi_path}, "", false},
+    {"GET", std::string{metrics_path}, "", false},
   };
   for (auto& r : routes)
     out.push_back({method_name(r.verb), std::string{api_prefix} + std::string{r.pattern}, r.query,
@@ -144,9 +147,11 @@ std::vector<route_info> admin_route_list() {
 }
 
 void admin_routes::handle(const http_request& req, responder res) {
-  if (req.path == "/healthz")
+  // The same classification the metrics count by (net/doors.hpp).
+  auto door = admin_door_of(req.path);
+  if (door == http_door::health)
     return res.send(healthz_response(req, gateway_.healthy()));
-  if (req.path == openapi_path) {
+  if (door == http_door::openapi) {
     if (req.verb != method::get)
       return res.send(method_not_allowed_response("GET"));
     if (auto bad = unknown_query_param(req.query, ""))
@@ -154,6 +159,19 @@ void admin_routes::handle(const http_request& req, responder res) {
     http_response doc;
     doc.body.assign(openapi_document());
     return res.send(std::move(doc));
+  }
+  if (door == http_door::metrics && metrics_) {
+    // No token: Prometheus scrapes it. What it shows is counts and sizes
+    // labelled from fixed enumerations (policy/metrics.hpp), nothing of a
+    // tenant or a secret; the admin port itself is private by default.
+    if (req.verb != method::get)
+      return res.send(method_not_allowed_response("GET"));
+    if (auto bad = unknown_query_param(req.query, ""))
+      return res.send(unknown_query_response(*bad));
+    http_response scrape;
+    scrape.content_type = metrics_content_type;
+    scrape.body = metrics_->render();
+    return res.send(std::move(scrape));
   }
   if (req.path.substr(0, api_prefix.size()) != api_prefix)
     return res.send(not_found_response(req.path));

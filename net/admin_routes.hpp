@@ -6,18 +6,23 @@
 #include "net/http_server.hpp"
 #include "net/responses.hpp"
 #include "policy/cidr.hpp"
+#include "policy/metrics.hpp"
 
 namespace sluice::net {
 
 /// The admin port's routes: matches method and path to an admin operation,
 /// packs it as an admin_command for the gateway, and turns the reply into a
-/// response. Also answers GET /healthz and GET /api/v1/openapi.json (the API
-/// description of both ports, built into the binary from docs/openapi.json).
+/// response. Also answers GET /healthz, GET /api/v1/openapi.json (the API
+/// description of both ports, built into the binary from docs/openapi.json)
+/// and GET /metrics (Prometheus, no token: the admin port listens on loopback
+/// by default, and the metrics carry no secret and no tenant's data).
 class admin_routes final : public request_handler {
 public:
   /// `trusted_proxies`: whose X-Forwarded-For names the client (outlives this).
-  admin_routes(gateway& g, const ip_allowlist& trusted_proxies) noexcept
-    : gateway_(g), trusted_(trusted_proxies) {}
+  /// `metrics`: what GET /metrics renders (outlives this); null: no /metrics.
+  admin_routes(gateway& g, const ip_allowlist& trusted_proxies,
+               const gateway_metrics* metrics = nullptr) noexcept
+    : gateway_(g), trusted_(trusted_proxies), metrics_(metrics) {}
 
   void handle(const http_request& req, responder res) override;
   http_response refusal(unsigned status, std::string_view why) override;
@@ -25,6 +30,7 @@ public:
 private:
   gateway& gateway_;
   const ip_allowlist& trusted_;
+  const gateway_metrics* metrics_;
 };
 
 /// Every operation of the admin port, for the test that holds the OpenAPI

@@ -44,6 +44,44 @@ std::string_view extract_token(const http_request& req, std::string& scratch) {
   return {};
 }
 
+std::string_view extract_token_or_basic(const http_request& req, std::string& scratch) {
+  auto auth = trim(req.header("authorization"));
+  if (!iequals_prefix(auth, "basic "))
+    return extract_token(req, scratch);
+  // base64("public:secret"); the secret is after the first ':'.
+  auto encoded = trim(auth.substr(6));
+  scratch.clear();
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (char c : encoded) {
+    int v;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '+')
+      v = 62;
+    else if (c == '/')
+      v = 63;
+    else if (c == '=')
+      break;
+    else
+      return {};
+    acc = (acc << 6) | static_cast<std::uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      scratch.push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  auto colon = scratch.find(':');
+  if (colon == std::string::npos)
+    return {};
+  return std::string_view{scratch}.substr(colon + 1);
+}
+
 std::string_view client_address(const http_request& req, const ip_allowlist& trusted,
                                 std::string& scratch) {
   if (trusted.empty())

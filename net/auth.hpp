@@ -14,6 +14,11 @@ namespace sluice::net {
 /// checked here: format and lookup are the gateway's business.
 std::string_view extract_token(const http_request& req, std::string& scratch);
 
+/// Like extract_token, and also HTTP Basic with the token as the password
+/// (the user name, a Langfuse "public key", is ignored): how the Langfuse
+/// SDKs authenticate.
+std::string_view extract_token_or_basic(const http_request& req, std::string& scratch);
+
 /// The client's address: the socket's peer, unless the peer is one of the
 /// `trusted` proxies; then what their X-Forwarded-For headers say (see
 /// policy/cidr.hpp client_ip). The view points into the request or into

@@ -20,14 +20,31 @@ namespace sluice {
 // request into one of these plain commands and the reply into a response; the
 // actors never see HTTP, and net/ never sees CAF. This header includes neither.
 
+/// Which door of the ingest port a request came through: each admits one
+/// kind of token (ingest: al_ for native, OTLP and Langfuse; webhook: alw_).
+enum class ingest_door : std::uint8_t { ingest, webhook };
+
 /// An ingest request. The views are borrowed from the connection and valid only
 /// during the gateway call, which copies or parses what it keeps.
 struct ingest_command {
   std::string_view secret;      ///< as presented; empty when none was
-  std::string_view body;
+  std::string_view body;        ///< native: the JSON the gateway validates
   message_source source = message_source::native;
+  ingest_door door = ingest_door::ingest;
   std::string_view client_ip;
   std::int64_t received_at_us = 0;
+  /// Decoded by net/ already (OTLP, Langfuse, webhooks): the gateway takes
+  /// these messages (moving them out) instead of validating `body`.
+  message_batch* decoded = nullptr;
+  /// Why the body did not decode (reported once the token is authenticated).
+  problem decode_problem;
+  /// Records the door drops one by one instead of refusing the request:
+  /// a message over the tenant's inline cap is left out and reported (OTLP
+  /// partial success, Langfuse per-event errors), the rest stored.
+  bool partial = false;
+  /// Authenticate only, store nothing (webhook validation handshakes): the
+  /// reply carries the rate limits.
+  bool probe = false;
 };
 
 /// The answer to an ingest request: a refusal, or the counts of a commit;
@@ -37,6 +54,10 @@ struct ingest_reply {
   std::uint32_t accepted = 0;
   std::uint32_t duplicates = 0;
   rate_report rate;
+  /// Partial requests: the indexes (into the decoded batch) of the messages
+  /// left out for being over the inline cap, and why.
+  std::vector<std::uint32_t> dropped;
+  std::string dropped_reason;
 };
 
 /// How a successful JSON reply is meant: net/ picks the status from it.

@@ -412,6 +412,7 @@ private:
   bool close_after_ = false;    ///< the response being written is the last
   bool head_ = false;
   bool broken_ = false;         ///< a partial interim response went out
+  http_door door_ = http_door::other; ///< of the current request, for metrics
   phase phase_ = phase::reading;
   /// True while the handler owes this connection an answer. exchange(false)
   /// decides which send counts and who decrements core_->in_flight.
@@ -629,6 +630,7 @@ void connection::dispatch_request() {
   req_.peer_ip = peer_ip_;
   req_.keep_alive = parser_->keep_alive();
   head_ = req_.verb == method::head;
+  door_ = core_->opts.door_of ? core_->opts.door_of(req_.path) : http_door::other;
 
   phase_ = phase::handling;
   awaiting_.store(true, std::memory_order_release);
@@ -697,6 +699,7 @@ void connection::refuse(unsigned status, std::string_view why) {
   }
   close_after_ = true;
   head_ = false;
+  door_ = http_door::other; // never routed: its path may not even be known
   write_response(std::move(r));
 }
 
@@ -704,6 +707,9 @@ void connection::write_response(http_response&& r) {
   response_ = std::move(r);
   if (response_.status < 100 || response_.status > 999) response_.status = 500;
   const unsigned status = response_.status;
+  // The one place every response of this port passes (handler answers,
+  // refusals before routing, a throwing handler's 500): counted here, once.
+  if (auto* m = core_->opts.metrics) m->request(core_->opts.metrics_port, door_, status);
   // 1xx, 204 and 304 never carry a body; 1xx and 204 carry no Content-Length
   // (RFC 9110 8.6). A 304's Content-Length would describe the representation
   // it stands for, which we do not know: omit it too.
@@ -955,6 +961,10 @@ const server_options& http_server::options() const noexcept { return impl_->core
 
 std::size_t http_server::in_flight() const noexcept {
   return impl_->core->in_flight.load(std::memory_order_acquire);
+}
+
+std::size_t http_server::open_connections() const noexcept {
+  return impl_->core->open.load(std::memory_order_relaxed);
 }
 
 void http_server::start() {

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "policy/metrics.hpp"
+
 namespace sluice::net {
 
 /// HTTP methods the routers tell apart.
@@ -98,6 +100,13 @@ struct server_options {
   std::size_t max_connections = default_max_connections;
   std::chrono::milliseconds idle_timeout = default_idle_timeout;
   std::chrono::milliseconds request_timeout = default_request_timeout;
+  /// Where every response written is counted (port, door, status), or null.
+  /// Owned by the caller; outlives the server.
+  gateway_metrics* metrics = nullptr;
+  http_port metrics_port = http_port::ingest;
+  /// The door a request path leads to, for that count (the routes' own
+  /// classification, see net/doors.hpp); null counts every request as "other".
+  http_door (*door_of)(std::string_view path) noexcept = nullptr;
 };
 
 /// An HTTP/1.1 server on Asio/Beast: one acceptor, `threads` I/O threads each
@@ -130,6 +139,8 @@ public:
 
   /// Requests handed to the handler and not yet answered.
   std::size_t in_flight() const noexcept;
+  /// Accepted connections not yet closed.
+  std::size_t open_connections() const noexcept;
 
 private:
   struct impl;

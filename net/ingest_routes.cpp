@@ -2,9 +2,18 @@
 
 #include <charconv>
 
+#include <algorithm>
+#include <memory>
+
+#include <boost/beast/core/string.hpp>
+
 #include "net/auth.hpp"
+#include "net/decompress.hpp"
+#include "net/doors.hpp"
 #include "net/error_table.hpp"
+#include "net/langfuse.hpp"
 #include "net/url.hpp"
+#include "net/webhook.hpp"
 #include "policy/json_writer.hpp"
 #include "policy/time.hpp"
 
@@ -85,51 +94,278 @@ http_response ingest_routes::refusal(unsigned status, std::string_view why) {
 std::vector<route_info> ingest_route_list() {
   return {
     {"POST", "/messages", "", true},
+    {"POST", "/otlp/v1/logs", "", true},
+    {"POST", "/otlp/v1/traces", "", true},
+    {"POST", "/api/public/ingestion", "", true},
+    // The token is in the path: no header, no api_key.
+    {"POST", "/webhooks/{token}", "", false},
+    {"OPTIONS", "/webhooks/{token}", "", false},
     {"GET", "/systems/me", "", true},
     {"GET", "/healthz", "", false},
     {"HEAD", "/healthz", "", false},
   };
 }
 
+namespace {
+
+constexpr std::string_view webhook_prefix = "/webhooks/";
+
+/// The body as the door reads it: as sent, or inflated (Content-Encoding
+/// gzip or deflate) into `scratch` under the same size cap.
+problem body_of(const http_request& req, std::size_t max_bytes, std::string& scratch,
+                std::string_view& out) {
+  auto coding = parse_content_coding(req.header("content-encoding"));
+  if (coding == content_coding::identity) {
+    out = req.body;
+    return {};
+  }
+  if (coding == content_coding::unsupported)
+    return make_problem(errc::unsupported_media_type,
+                        "Content-Encoding must be gzip, deflate or identity");
+  if (auto p = inflate_body(coding, req.body, max_bytes, scratch))
+    return p;
+  out = scratch;
+  return {};
+}
+
+/// The answer to a request refused before it reached the gateway.
+void refuse(responder& res, problem p) {
+  res.send(error_response(p));
+}
+
+} // namespace
+
 void ingest_routes::handle(const http_request& req, responder res) {
-  if (req.path == "/messages") {
-    if (req.verb != method::post)
-      return res.send(method_not_allowed_response("POST"));
-    // One rule on both ports: a parameter the endpoint does not define is
-    // refused. Checked only when there is a query (never on the usual path).
-    if (!req.query.empty())
+  // One classification of paths (net/doors.hpp) routes the request and
+  // labels its count in the metrics.
+  switch (ingest_door_of(req.path)) {
+    case http_door::native:
+      return native(req, std::move(res));
+    case http_door::otlp_logs:
+      return otlp(req, std::move(res), otlp::signal::logs);
+    case http_door::otlp_traces:
+      return otlp(req, std::move(res), otlp::signal::traces);
+    case http_door::langfuse:
+      return langfuse(req, std::move(res));
+    case http_door::webhook:
+      return webhook(req, std::move(res));
+    case http_door::whoami: {
+      if (req.verb != method::get)
+        return res.send(method_not_allowed_response("GET"));
       if (auto bad = unknown_query_param(req.query, "api_key"))
         return res.send(unknown_query_response(*bad));
-    if (!is_json_content_type(req.header("content-type")))
-      return res.send(error_response(make_problem(
-        errc::unsupported_media_type, "POST /messages takes application/json")));
-    std::string scratch, address;
-    ingest_command cmd;
-    cmd.secret = extract_token(req, scratch);
-    cmd.body = req.body;
-    cmd.source = message_source::native;
-    cmd.client_ip = client_address(req, trusted_, address);
-    cmd.received_at_us = now_us();
-    gateway_.ingest(cmd, [res](ingest_reply&& reply) {
-      res.send(ingest_response(std::move(reply)));
-    });
-    return;
+      std::string scratch, address;
+      auto secret = extract_token(req, scratch);
+      gateway_.whoami(secret, client_address(req, trusted_, address), [res](json_reply&& reply) {
+        res.send(to_response(std::move(reply)));
+      });
+      return;
+    }
+    case http_door::health:
+      return res.send(healthz_response(req, gateway_.healthy()));
+    default:
+      return res.send(not_found_response(req.path));
   }
-  if (req.path == "/systems/me") {
-    if (req.verb != method::get)
-      return res.send(method_not_allowed_response("GET"));
-    if (auto bad = unknown_query_param(req.query, "api_key"))
+}
+
+bool ingest_routes::common_checks(const http_request& req, responder& res) {
+  if (req.verb != method::post) {
+    res.send(method_not_allowed_response("POST"));
+    return false;
+  }
+  // One rule on both ports: a parameter the endpoint does not define is
+  // refused. Checked only when there is a query (never on the usual path).
+  if (!req.query.empty())
+    if (auto bad = unknown_query_param(req.query, "api_key")) {
+      res.send(unknown_query_response(*bad));
+      return false;
+    }
+  return true;
+}
+
+void ingest_routes::native(const http_request& req, responder res) {
+  if (!common_checks(req, res))
+    return;
+  if (!is_json_content_type(req.header("content-type")))
+    return refuse(res, make_problem(errc::unsupported_media_type,
+                                    "POST /messages takes application/json"));
+  thread_local std::string inflated;
+  std::string_view body;
+  if (auto p = body_of(req, max_body_, inflated, body))
+    return refuse(res, std::move(p));
+  std::string scratch, address;
+  ingest_command cmd;
+  cmd.secret = extract_token(req, scratch);
+  cmd.body = body;
+  cmd.source = message_source::native;
+  cmd.client_ip = client_address(req, trusted_, address);
+  cmd.received_at_us = now_us();
+  gateway_.ingest(cmd, [res](ingest_reply&& reply) {
+    res.send(ingest_response(std::move(reply)));
+  });
+}
+
+void ingest_routes::otlp(const http_request& req, responder res, otlp::signal signal) {
+  if (!common_checks(req, res))
+    return;
+  // OTLP/HTTP: binary protobuf or JSON, and the answer in the same.
+  auto type = req.header("content-type");
+  otlp::encoding encoding;
+  if (is_content_type(type, "application/x-protobuf"))
+    encoding = otlp::encoding::protobuf;
+  else if (is_json_content_type(type))
+    encoding = otlp::encoding::json;
+  else
+    return refuse(res, make_problem(errc::unsupported_media_type,
+                                    "OTLP/HTTP takes application/x-protobuf or application/json"));
+  thread_local std::string inflated;
+  std::string_view body;
+  if (auto p = body_of(req, max_body_, inflated, body))
+    return refuse(res, std::move(p));
+  thread_local otlp::decoded decoded;
+  std::string scratch, address;
+  ingest_command cmd;
+  cmd.secret = extract_token(req, scratch);
+  cmd.source = signal == otlp::signal::logs ? message_source::otlp_logs : message_source::otlp_traces;
+  cmd.client_ip = client_address(req, trusted_, address);
+  cmd.received_at_us = now_us();
+  cmd.decode_problem = otlp::decode(signal, encoding, body, max_records_, decoded);
+  cmd.decoded = &decoded.batch;
+  cmd.partial = true;
+  // What the decoder rejected is part of the answer, after the commit.
+  auto rejected = decoded.rejected;
+  auto first_error = std::move(decoded.first_error);
+  gateway_.ingest(cmd, [res, signal, encoding, rejected,
+                        first_error = std::move(first_error)](ingest_reply&& reply) {
+    if (reply.failure) {
+      auto r = error_response(reply.failure);
+      add_rate_headers(r, reply.rate);
+      return res.send(std::move(r));
+    }
+    auto all_rejected = rejected + reply.dropped.size();
+    std::string_view why = first_error.empty() ? std::string_view{reply.dropped_reason} : first_error;
+    http_response r;
+    r.status = 200;
+    r.content_type = encoding == otlp::encoding::protobuf ? "application/x-protobuf" : "application/json";
+    r.body = otlp::encode_response(signal, encoding, all_rejected, all_rejected ? why : "");
+    add_rate_headers(r, reply.rate);
+    res.send(std::move(r));
+  });
+}
+
+void ingest_routes::langfuse(const http_request& req, responder res) {
+  if (!common_checks(req, res))
+    return;
+  if (!is_json_content_type(req.header("content-type")))
+    return refuse(res, make_problem(errc::unsupported_media_type,
+                                    "the Langfuse ingestion API takes application/json"));
+  thread_local std::string inflated;
+  std::string_view body;
+  if (auto p = body_of(req, max_body_, inflated, body))
+    return refuse(res, std::move(p));
+  thread_local langfuse_batch decoded;
+  std::string scratch, address;
+  ingest_command cmd;
+  cmd.secret = extract_token_or_basic(req, scratch);
+  cmd.source = message_source::langfuse;
+  cmd.client_ip = client_address(req, trusted_, address);
+  cmd.received_at_us = now_us();
+  cmd.decode_problem = decode_langfuse(body, max_records_, decoded);
+  cmd.decoded = &decoded.batch;
+  cmd.partial = true;
+  // The ids and refusals answer per event after the commit.
+  auto answer = std::make_shared<langfuse_batch>();
+  answer->ids = std::move(decoded.ids);
+  answer->refused = std::move(decoded.refused);
+  gateway_.ingest(cmd, [res, answer](ingest_reply&& reply) {
+    if (reply.failure) {
+      auto r = error_response(reply.failure);
+      add_rate_headers(r, reply.rate);
+      return res.send(std::move(r));
+    }
+    // Always 207 for a well-formed batch: one entry per event.
+    http_response r;
+    r.status = 207;
+    r.body = langfuse_response(*answer, reply.dropped, 413, reply.dropped_reason);
+    add_rate_headers(r, reply.rate);
+    res.send(std::move(r));
+  });
+}
+
+void ingest_routes::webhook(const http_request& req, responder res) {
+  auto secret = req.path.substr(webhook_prefix.size());
+  if (secret.empty() || secret.find('/') != std::string_view::npos)
+    return res.send(not_found_response(req.path));
+  if (req.verb != method::post && req.verb != method::options)
+    return res.send(method_not_allowed_response("POST, OPTIONS"));
+  if (!req.query.empty())
+    if (auto bad = unknown_query_param(req.query, ""))
       return res.send(unknown_query_response(*bad));
-    std::string scratch, address;
-    auto secret = extract_token(req, scratch);
-    gateway_.whoami(secret, client_address(req, trusted_, address), [res](json_reply&& reply) {
-      res.send(to_response(std::move(reply)));
+  std::string address;
+  ingest_command cmd;
+  cmd.secret = secret;
+  cmd.source = message_source::webhook;
+  cmd.door = ingest_door::webhook;
+  cmd.client_ip = client_address(req, trusted_, address);
+  cmd.received_at_us = now_us();
+
+  if (req.verb == method::options) {
+    // CloudEvents abuse protection: the sender asks whether it may deliver
+    // here; granted (with the rate the token allows) for a usable token.
+    auto origin = std::string{req.header("webhook-request-origin")};
+    if (origin.empty())
+      return refuse(res, make_problem(errc::invalid_argument,
+                                      "a CloudEvents validation request names its "
+                                      "WebHook-Request-Origin"));
+    cmd.probe = true;
+    gateway_.ingest(cmd, [res, origin = std::move(origin)](ingest_reply&& reply) {
+      if (reply.failure)
+        return res.send(error_response(reply.failure));
+      http_response r;
+      r.status = 200;
+      r.headers.emplace_back("Allow", "POST");
+      r.headers.emplace_back("WebHook-Allowed-Origin", origin);
+      // The token's own limit per minute; without one, any rate ("*").
+      std::string rate = "*";
+      if (reply.rate.token && reply.rate.token->window_s > 0)
+        rate = std::to_string(std::max<std::uint64_t>(
+          1, reply.rate.token->limit * 60 / reply.rate.token->window_s));
+      r.headers.emplace_back("WebHook-Allowed-Rate", rate);
+      res.send(std::move(r));
     });
     return;
   }
-  if (req.path == "/healthz")
-    return res.send(healthz_response(req, gateway_.healthy()));
-  res.send(not_found_response(req.path));
+  if (!is_json_content_type(req.header("content-type")))
+    return refuse(res, make_problem(errc::unsupported_media_type, "a webhook delivers JSON"));
+  thread_local std::string inflated;
+  std::string_view body;
+  if (auto p = body_of(req, max_body_, inflated, body))
+    return refuse(res, std::move(p));
+
+  if (boost::beast::iequals(req.header("aeg-event-type"), "SubscriptionValidation")) {
+    // Azure Event Grid proves the endpoint is ours: echo its code, store nothing.
+    auto code = event_grid_validation_code(body);
+    if (!code)
+      return refuse(res, make_problem(errc::invalid_argument,
+                                      "a SubscriptionValidation event carries data.validationCode"));
+    cmd.probe = true;
+    gateway_.ingest(cmd, [res, code = std::move(*code)](ingest_reply&& reply) {
+      if (reply.failure)
+        return res.send(error_response(reply.failure));
+      http_response r;
+      r.status = 200;
+      json_writer w{r.body};
+      w.begin_object().field("validationResponse", code).end_object();
+      res.send(std::move(r));
+    });
+    return;
+  }
+  thread_local message_batch decoded;
+  cmd.decode_problem = decode_webhook(body, max_records_, decoded);
+  cmd.decoded = &decoded;
+  gateway_.ingest(cmd, [res](ingest_reply&& reply) {
+    res.send(ingest_response(std::move(reply)));
+  });
 }
 
 } // namespace sluice::net

@@ -4,26 +4,43 @@
 
 #include "net/gateway.hpp"
 #include "net/http_server.hpp"
+#include "net/otlp/otlp.hpp"
 #include "net/responses.hpp"
 #include "policy/cidr.hpp"
 
 namespace sluice::net {
 
-/// The ingest port's routes (docs/api.md): POST /messages, GET /systems/me,
-/// GET /healthz. Turns each request into a gateway command and each reply into
-/// a response; decides nothing else.
+/// The ingest port's routes (docs/api.md): its doors (POST /messages, OTLP/HTTP
+/// logs and traces, the Langfuse ingestion API, webhooks), GET /systems/me
+/// and GET /healthz. Turns each request into a gateway command (decoding the
+/// body of the doors with formats of their own) and each reply into a
+/// response in the door's own shape; decides nothing else.
 class ingest_routes final : public request_handler {
 public:
-  /// `trusted_proxies`: whose X-Forwarded-For names the client (outlives this).
-  ingest_routes(gateway& g, const ip_allowlist& trusted_proxies) noexcept
-    : gateway_(g), trusted_(trusted_proxies) {}
+  /// `trusted_proxies`: whose X-Forwarded-For names the client (outlives
+  /// this); `max_body`: the largest body once decompressed; `max_records`:
+  /// the most messages one request of a decoding door may hold.
+  ingest_routes(gateway& g, const ip_allowlist& trusted_proxies, std::size_t max_body,
+                std::size_t max_records) noexcept
+    : gateway_(g), trusted_(trusted_proxies), max_body_(max_body), max_records_(max_records) {}
 
   void handle(const http_request& req, responder res) override;
   http_response refusal(unsigned status, std::string_view why) override;
 
 private:
+  // One handler per door.
+  void native(const http_request& req, responder res);
+  void otlp(const http_request& req, responder res, otlp::signal signal);
+  void langfuse(const http_request& req, responder res);
+  void webhook(const http_request& req, responder res);
+  /// POST only, and no query parameter but api_key; answers and returns
+  /// false otherwise.
+  bool common_checks(const http_request& req, responder& res);
+
   gateway& gateway_;
   const ip_allowlist& trusted_;
+  std::size_t max_body_;
+  std::size_t max_records_;
 };
 
 /// Every operation of the ingest port, for the test that holds the OpenAPI

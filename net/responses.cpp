@@ -1,5 +1,7 @@
 #include "net/responses.hpp"
 
+#include <boost/beast/core/string.hpp>
+
 #include "net/error_table.hpp"
 #include "net/url.hpp"
 
@@ -32,6 +34,15 @@ bool is_json_content_type(std::string_view ct) noexcept {
     return true;
   };
   return (type.size() == 16 && ends_with("application/json")) || ends_with("+json");
+}
+
+bool is_content_type(std::string_view ct, std::string_view type) noexcept {
+  auto media = ct.substr(0, ct.find(';'));
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t'))
+    media.remove_suffix(1);
+  while (!media.empty() && (media.front() == ' ' || media.front() == '\t'))
+    media.remove_prefix(1);
+  return boost::beast::iequals(media, type);
 }
 
 http_response refusal_response(unsigned status, std::string_view why) {

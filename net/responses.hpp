@@ -22,6 +22,10 @@ struct route_info {
 /// absent: clients that send raw JSON without a type are common).
 bool is_json_content_type(std::string_view content_type) noexcept;
 
+/// True when a Content-Type names the media type `type` (case-insensitive,
+/// parameters after ';' ignored).
+bool is_content_type(std::string_view content_type, std::string_view type) noexcept;
+
 /// The response for a request the server refused before routing it.
 http_response refusal_response(unsigned status, std::string_view why);
 

@@ -60,6 +60,25 @@ struct message_batch {
     items.clear();
     largest_message = 0;
   }
+
+  /// Appends one message whose body is `json` (valid, minified JSON), with
+  /// its dedup id (empty: none), event time and level; for the doors that
+  /// decode their own formats (OTLP, Langfuse, webhooks).
+  void add(std::string_view json, std::string_view id = {},
+           std::int64_t event_time_us = no_event_time, message_level level = message_level::none) {
+    parsed_message m;
+    m.body_offset = static_cast<std::uint32_t>(bytes.size());
+    m.body_size = static_cast<std::uint32_t>(json.size());
+    bytes.append(json);
+    m.id_offset = static_cast<std::uint32_t>(bytes.size());
+    m.id_size = static_cast<std::uint32_t>(id.size());
+    bytes.append(id);
+    m.event_time_us = event_time_us;
+    m.level = level;
+    items.push_back(m);
+    if (json.size() > largest_message)
+      largest_message = json.size();
+  }
 };
 
 /// Validates native ingest bodies (docs/api.md): one message object or an

@@ -34,6 +34,17 @@ std::error_code guarded_env::grow() {
   return {};
 }
 
+std::size_t guarded_env::used_bytes() const {
+  // Shared lock: both calls read the meta pages inside the map, which grow()
+  // may remap meanwhile.
+  std::shared_lock lock(mu_);
+  MDB_envinfo info{};
+  MDB_stat st{};
+  if (mdb_env_info(env_.get(), &info) != 0 || mdb_env_stat(env_.get(), &st) != 0)
+    return 0;
+  return (static_cast<std::size_t>(info.me_last_pgno) + 1) * st.ms_psize;
+}
+
 std::pair<guarded_env::reader, std::error_code> guarded_env::begin_read() const {
   reader r{std::shared_lock(mu_), txn{}};
   auto [t, ec] = txn::begin(env_, true);

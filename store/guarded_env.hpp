@@ -38,6 +38,11 @@ public:
   /// (mdb_env_info would race with a concurrent resize).
   std::size_t map_size() const noexcept { return map_size_.load(std::memory_order_relaxed); }
 
+  /// Bytes of the map in use: up to the highest page the last commit used
+  /// (pages freed below it are reused before the map grows). Any thread;
+  /// briefly takes the shared lock. 0 when LMDB cannot tell.
+  std::size_t used_bytes() const;
+
   /// Doubles the map (capped at the maximum). MDB_MAP_FULL when it is already
   /// at the maximum. Takes the exclusive lock; the caller has no transaction
   /// open on this environment and holds no lock on it.

@@ -852,4 +852,9 @@ std::size_t message_store::map_size(int retention_days) const {
   return i ? impl_->slots[*i].env->map_size() : 0;
 }
 
+std::size_t message_store::used_bytes(int retention_days) const {
+  auto i = retention::class_index(retention_days);
+  return i ? impl_->slots[*i].env->used_bytes() : 0;
+}
+
 } // namespace sluice::store

@@ -135,6 +135,8 @@ public:
   /// Sum of map sizes of all environments, and of the given class alone.
   std::size_t map_size() const;
   std::size_t map_size(int retention_days) const;
+  /// Bytes in use of the given class's environment (for metrics; any thread).
+  std::size_t used_bytes(int retention_days) const;
 
 private:
   struct impl;

@@ -630,4 +630,6 @@ std::error_code meta_store::write(const std::function<void(meta_writer&)>& fill)
 
 std::size_t meta_store::map_size() const { return impl_->env.map_size(); }
 
+std::size_t meta_store::used_bytes() const { return impl_->env.used_bytes(); }
+
 } // namespace sluice::store

@@ -102,6 +102,8 @@ public:
 
   /// Current map size, for metrics and tests.
   std::size_t map_size() const;
+  /// Bytes of the map in use, for metrics (any thread).
+  std::size_t used_bytes() const;
 
 private:
   struct impl;

@@ -93,7 +93,7 @@ void admin_state::mint(admin_job_ptr& job, const net::mint_token_req& req, std::
   if (!sys_actor)
     return fail(job, make_problem(errc::internal, "the system's actor could not start"));
 
-  auto rec = new_token(token_kind::ingest, ctx.who, holder_of(ctx.who), req.name, req.description,
+  auto rec = new_token(req.kind, ctx.who, holder_of(ctx.who), req.name, req.description,
                        req.expires_at_us, req.reason, req.security);
   rec.tenant_id = ctx.tenant->id;
   rec.system_id = ctx.system->id;

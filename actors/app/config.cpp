@@ -98,7 +98,10 @@ sluice_config::sluice_config() {
     .add(ingest_idle_timeout, "idle-timeout", "close a keep-alive connection idle this long")
     .add(ingest_request_timeout, "request-timeout",
          "longest time to receive one request or send one response")
-    .add(max_batch_messages, "max-batch-messages", "messages in one POST /messages at most");
+    .add(max_batch_messages, "max-batch-messages", "messages in one POST /messages at most")
+    .add(max_otlp_records, "max-records",
+         "records (OTLP log records or spans, Langfuse events, webhook events) in one request "
+         "at most");
   opt_group{custom_options_, "admin"}
     .add(admin_max_request_bytes, "max-request-bytes", "largest admin request body in bytes")
     .add(admin_max_connections, "max-connections", "open admin connections at most")
@@ -288,6 +291,7 @@ std::string sluice_config::validate(std::string& option) {
                             std::pair{"ingest.max-header-bytes", ingest_max_header_bytes},
                             std::pair{"ingest.max-connections", ingest_max_connections},
                             std::pair{"ingest.max-batch-messages", max_batch_messages},
+                            std::pair{"ingest.max-records", max_otlp_records},
                             std::pair{"admin.max-request-bytes", admin_max_request_bytes},
                             std::pair{"admin.max-connections", admin_max_connections},
                             std::pair{"storage.batch-max-messages", batch_max_messages}})

@@ -27,6 +27,10 @@ inline const char* const data_dir = "./var";
 
 inline constexpr unsigned ingest_threads = 1;
 inline constexpr std::size_t max_batch_messages = 1000;
+/// Records (log records, spans, Langfuse events, webhook events) one request
+/// of a decoding door may hold: OpenTelemetry exporters batch up to 512 by
+/// default and a collector up to 8192.
+inline constexpr std::size_t max_otlp_records = 10'000;
 inline constexpr std::size_t admin_max_request_bytes = 1ull << 20;
 inline constexpr std::size_t admin_max_connections = 256;
 
@@ -70,6 +74,7 @@ public:
   caf::timespan ingest_idle_timeout = net::default_idle_timeout;
   caf::timespan ingest_request_timeout = net::default_request_timeout;
   std::size_t max_batch_messages = defaults::max_batch_messages;
+  std::size_t max_otlp_records = defaults::max_otlp_records;
 
   // admin
   std::size_t admin_max_request_bytes = defaults::admin_max_request_bytes;

@@ -19,8 +19,10 @@
 #include "actors/registry.hpp"
 #include "actors/storage_actor.hpp"
 #include "net/admin_routes.hpp"
+#include "net/doors.hpp"
 #include "net/http_server.hpp"
 #include "net/ingest_routes.hpp"
+#include "policy/time.hpp"
 #include "policy/token_format.hpp"
 #include "store/message_store.hpp"
 #include "store/meta_store.hpp"
@@ -43,7 +45,9 @@ problem no_token() {
 
 } // namespace
 
-runtime::runtime(sluice_config& cfg) : cfg_(cfg) {
+runtime::runtime(sluice_config& cfg) : cfg_(cfg), metrics_(now_us() / 1'000'000) {
+  // Registered before anything can scrape; it looks at what exists by then.
+  metrics_.on_scrape([this] { refresh_metrics(); });
   for (auto t : {tier::free, tier::pro, tier::enterprise})
     if (auto p = check_caps(cfg_.tiers()[t]))
       throw startup_error("configuration [tier-" + std::string{to_string(t)} + "]: " + p.message,
@@ -82,12 +86,39 @@ std::unique_ptr<net::http_server> bind_server(const net::server_options& o,
 } // namespace
 
 void runtime::bind_servers() {
-  ingest_routes_ = std::make_unique<net::ingest_routes>(*this, cfg_.trusted_proxies);
-  admin_routes_ = std::make_unique<net::admin_routes>(*this, cfg_.trusted_proxies);
+  ingest_routes_ = std::make_unique<net::ingest_routes>(
+    *this, cfg_.trusted_proxies, cfg_.ingest_max_request_bytes, cfg_.max_otlp_records);
+  admin_routes_ = std::make_unique<net::admin_routes>(*this, cfg_.trusted_proxies, &metrics_);
+  // Each server counts the responses it writes, by the door of their path.
+  auto ingest_options = cfg_.ingest_server();
+  ingest_options.metrics = &metrics_;
+  ingest_options.metrics_port = http_port::ingest;
+  ingest_options.door_of = &net::ingest_door_of;
+  auto admin_options = cfg_.admin_server();
+  admin_options.metrics = &metrics_;
+  admin_options.metrics_port = http_port::admin;
+  admin_options.door_of = &net::admin_door_of;
   // Bound before the data directory is touched: a port in use leaves it as
   // it was. No request is read before start().
-  ingest_server_ = bind_server(cfg_.ingest_server(), *ingest_routes_, "ingest");
-  admin_server_ = bind_server(cfg_.admin_server(), *admin_routes_, "admin");
+  ingest_server_ = bind_server(ingest_options, *ingest_routes_, "ingest");
+  admin_server_ = bind_server(admin_options, *admin_routes_, "admin");
+}
+
+void runtime::refresh_metrics() {
+  // Each owner answers from what it keeps anyway (a map size under a lock,
+  // an atomic): nothing here walks tokens, systems or messages.
+  if (registry_)
+    metrics_.set_live_actors(registry_->live_token_count(), registry_->live_system_count());
+  if (ingest_server_)
+    metrics_.set_open_connections(http_port::ingest, ingest_server_->open_connections());
+  if (admin_server_)
+    metrics_.set_open_connections(http_port::admin, admin_server_->open_connections());
+  if (messages_)
+    for (std::size_t i = 0; i < retention::values.size(); ++i)
+      metrics_.set_storage(i, messages_->map_size(retention::values[i]),
+                           messages_->used_bytes(retention::values[i]));
+  if (meta_)
+    metrics_.set_storage(meta_env_index, meta_->map_size(), meta_->used_bytes());
 }
 
 void runtime::open_data_dir() {
@@ -183,6 +214,7 @@ void runtime::start() {
   si.opts.batch_max_messages = cfg_.batch_max_messages;
   si.opts.expiry_interval = cfg_.expiry_interval;
   si.healthy = &healthy_;
+  si.metrics = &metrics_;
   storage_ = spawn_storage_actor(*sys_, si);
 
   registry_options ro;
@@ -190,6 +222,7 @@ void runtime::start() {
   ro.usage_flush_interval = cfg_.usage_flush_interval;
   ro.max_batch_messages = cfg_.max_batch_messages;
   ro.tiers = cfg_.tiers();
+  ro.metrics = &metrics_;
   registry_ = std::make_unique<registry>(*sys_, *meta_, storage_, ro);
 
   admin_init ai;
@@ -286,13 +319,22 @@ void runtime::ingest(const ingest_command& cmd, ingest_callback done) {
   auto actor = find_token(cmd.secret, job->presented, refusal);
   if (!actor)
     return done({std::move(refusal), 0, 0, {}});
-  // One parser per I/O thread, reused: its buffers grow to the largest body
-  // seen and stay. Validation happens here, on the I/O thread, so the token
-  // actor only decides; its verdict comes after authentication.
-  thread_local message_parser parser;
-  job->parse_problem = parser.parse(cmd.body, cfg_.max_batch_messages, job->batch);
+  if (cmd.decoded) {
+    // Decoded by its door in net/ (OTLP, Langfuse, webhooks).
+    job->batch = std::move(*cmd.decoded);
+    job->parse_problem = cmd.decode_problem;
+  } else if (!cmd.probe) {
+    // One parser per I/O thread, reused: its buffers grow to the largest body
+    // seen and stay. Validation happens here, on the I/O thread, so the token
+    // actor only decides; its verdict comes after authentication.
+    thread_local message_parser parser;
+    job->parse_problem = parser.parse(cmd.body, cfg_.max_batch_messages, job->batch);
+  }
   job->client_ip.assign(cmd.client_ip);
   job->source = cmd.source;
+  job->door = cmd.door;
+  job->partial = cmd.partial;
+  job->probe = cmd.probe;
   job->complete = reply_once<ingest_reply>{std::move(done)};
   caf::anon_send(*actor, ingest_atom::value, std::move(job));
 }

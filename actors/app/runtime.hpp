@@ -10,6 +10,7 @@
 #include "actors/app/config.hpp"
 #include "net/gateway.hpp"
 #include "actors/interfaces.hpp"
+#include "policy/metrics.hpp"
 #include "policy/token_hash.hpp"
 
 namespace caf {
@@ -86,6 +87,9 @@ private:
   void bind_servers();
   /// Checks and creates the data directory, then opens the pepper and stores.
   void open_data_dir();
+  /// Reads what GET /metrics shows as gauges (sizes, live actors,
+  /// connections) from their owners; runs on the scraping thread.
+  void refresh_metrics();
 
   /// The token actor for a presented secret, or the refusal to answer with.
   /// Sets `hash` to the secret's keyed hash on the way (the token actor
@@ -94,6 +98,9 @@ private:
                                            problem& refusal);
 
   sluice_config& cfg_;
+  /// Every metric of this process (GET /metrics on the admin port). Made
+  /// first and dropped last: the servers and actors count into it.
+  gateway_metrics metrics_;
   sluice::pepper pepper_;
   std::unique_ptr<store::meta_store> meta_;
   std::unique_ptr<store::message_store> messages_;

@@ -33,14 +33,13 @@ problem read_mint(const admin_input& in, mint_token_req& out) {
     if (p)
       return p;
   out.is_public = is_public.value_or(false);
-  if (kind && *kind != "ingest")
+  if (kind && *kind != "ingest" && *kind != "webhook")
     return make_problem(errc::invalid_argument,
-                        *kind == "webhook"
-                          ? "webhook tokens are not available yet; mint an ingest token"
-                          : "\"kind\" of a system token must be \"ingest\"");
+                        "\"kind\" of a system token must be \"ingest\" or \"webhook\"");
+  out.kind = kind && *kind == "webhook" ? token_kind::webhook : token_kind::ingest;
   if (scopes && (scopes->size() != 1 || scopes->front() != "ingest"))
     return make_problem(errc::invalid_argument,
-                        "an ingest token holds the \"ingest\" scope and no other");
+                        "an ingest or webhook token holds the \"ingest\" scope and no other");
   out.name = std::move(*name);
   out.description = description.value_or("");
   out.retention_days = as_days(retention);

@@ -21,7 +21,7 @@ struct mint_token_req {
   static constexpr admin_op op = admin_op::mint_token;
   std::string name;
   std::string description;
-  token_kind kind = token_kind::ingest;
+  token_kind kind = token_kind::ingest; ///< ingest (al_) or webhook (alw_)
   std::optional<int> retention_days; ///< absent: the tier's default
   std::int64_t expires_at_us = 0;    ///< 0 = never
   std::string reason;

@@ -34,13 +34,24 @@ struct http_client::impl {
       connect();
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
     req.set(http::field::host, "127.0.0.1");
-    for (auto& [k, v] : headers)
+    bool chunked = false;
+    for (auto& [k, v] : headers) {
+      // A chunked body is the serializer's to frame: it writes the body as
+      // one chunk and no Content-Length (what OpenTelemetry's exporters send).
+      if (boost::beast::iequals(k, "transfer-encoding") && boost::beast::iequals(v, "chunked")) {
+        chunked = true;
+        continue;
+      }
       req.set(k, v);
+    }
     if (!body.empty() || method == "POST" || method == "PATCH" || method == "PUT") {
       if (!content_type.empty())
         req.set(http::field::content_type, content_type);
       req.body() = std::string{body};
-      req.prepare_payload();
+      if (chunked)
+        req.chunked(true);
+      else
+        req.prepare_payload();
     }
     stream.expires_after(std::chrono::seconds(60));
     http::write(stream, req);

@@ -1,0 +1,72 @@
+#include "net/webhook.hpp"
+
+#include <simdjson.h>
+
+#include "policy/time.hpp"
+
+namespace sluice::net {
+
+namespace {
+
+namespace dom = simdjson::dom;
+
+simdjson::dom::parser& thread_parser() {
+  thread_local simdjson::dom::parser parser;
+  return parser;
+}
+
+/// One delivered event as a message: its id (CloudEvents "id", Event Grid
+/// "id") for dedup, its time ("time", or Event Grid's "eventTime").
+void add_event(dom::element ev, message_batch& out) {
+  std::string_view id;
+  std::int64_t at = no_event_time;
+  if (dom::object o; ev.get_object().get(o) == simdjson::SUCCESS) {
+    if (o["id"].get_string().get(id) != simdjson::SUCCESS || id.size() > max_message_id_bytes)
+      id = {};
+    std::string_view t;
+    if (o["time"].get_string().get(t) == simdjson::SUCCESS
+        || o["eventTime"].get_string().get(t) == simdjson::SUCCESS)
+      if (auto parsed = parse_rfc3339_us(t))
+        at = *parsed;
+  }
+  out.add(simdjson::minify(ev), id, at);
+}
+
+} // namespace
+
+problem decode_webhook(std::string_view body, std::size_t max_messages, message_batch& out) {
+  out.clear();
+  dom::element root;
+  if (auto err = thread_parser().parse(body.data(), body.size()).get(root))
+    return make_problem(errc::malformed_json,
+                        std::string{"the body is not valid JSON: "} + simdjson::error_message(err));
+  dom::array events;
+  if (root.get_array().get(events) != simdjson::SUCCESS) {
+    add_event(root, out);
+    return {};
+  }
+  if (events.size() > max_messages)
+    return make_problem(errc::batch_too_large, "a delivery holds at most "
+                                                 + std::to_string(max_messages) + " events");
+  for (auto ev : events)
+    add_event(ev, out);
+  return {};
+}
+
+std::optional<std::string> event_grid_validation_code(std::string_view body) {
+  dom::element root;
+  if (thread_parser().parse(body.data(), body.size()).get(root) != simdjson::SUCCESS)
+    return std::nullopt;
+  dom::element first = root;
+  if (dom::array a; root.get_array().get(a) == simdjson::SUCCESS) {
+    if (a.size() == 0)
+      return std::nullopt;
+    first = a.at(0).value_unsafe();
+  }
+  std::string_view code;
+  if (first["data"]["validationCode"].get_string().get(code) != simdjson::SUCCESS)
+    return std::nullopt;
+  return std::string{code};
+}
+
+} // namespace sluice::net

@@ -1,0 +1,311 @@
+// The ingest doors other than POST /messages, with requests made by hand the
+// way their clients make them: OTLP/HTTP (JSON here; protobuf and the real
+// OpenTelemetry exporters are in clients_test.cpp), the Langfuse ingestion
+// API, webhooks; compressed and chunked bodies and their caps.
+
+#include <boost/test/unit_test.hpp>
+
+#include <zlib.h>
+
+#include <string>
+
+#include "tests/e2e/fixture.hpp"
+
+using namespace sluice::e2e;
+
+namespace {
+
+void expect_error(const http_result& r, unsigned status, const std::string& code) {
+  BOOST_TEST_CONTEXT(r.body) {
+    BOOST_TEST(r.status == status);
+    if (r.status == status)
+      BOOST_TEST(json{r.body}.str("/error/code") == code);
+  }
+}
+
+std::string gzip(const std::string& data) {
+  z_stream z{};
+  deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&z, data.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+/// An OTLP/JSON logs request as the OpenTelemetry JS exporter writes one:
+/// hex ids, int64 as strings, integer enums, lowerCamelCase keys.
+std::string otlp_logs(const std::string& records) {
+  return R"({"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"checkout"}}]},
+    "scopeLogs":[{"scope":{"name":"checkout-logger","version":"1.2.0"},"logRecords":[)" + records + "]}]}]}";
+}
+
+std::string log_record(const std::string& body, int severity = 9) {
+  return R"({"timeUnixNano":"1733000000123456789","observedTimeUnixNano":"1733000000200000000","severityNumber":)"
+         + std::to_string(severity) + R"(,"severityText":"INFO","body":{"stringValue":")" + body
+         + R"("},"attributes":[{"key":"user.id","value":{"intValue":"42"}},{"key":"retry","value":{"boolValue":true}}],
+         "traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","unknownField":{"x":1}})";
+}
+
+http_result post_otlp(http_client& c, const std::string& path, const std::string& secret,
+                      const std::string& body, header_list extra = {}) {
+  extra.emplace_back("Authorization", "Bearer " + secret);
+  return c.request("POST", path, body, extra, "application/json");
+}
+
+std::string basic(const std::string& secret) {
+  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  auto in = "pk-lf-anything:" + secret;
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char ch : in) {
+    acc = (acc << 8) | ch;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(alphabet[(acc >> bits) & 63]);
+    }
+  }
+  if (bits > 0)
+    out.push_back(alphabet[(acc << (6 - bits)) & 63]);
+  while (out.size() % 4)
+    out.push_back('=');
+  return "Basic " + out;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(otlp_door)
+
+BOOST_AUTO_TEST_CASE(each_log_record_is_one_message_that_can_be_found_again) {
+  sluice_fixture f;
+  auto tok = f.ingest_token();
+  auto c = f.ingest();
+  auto r = post_otlp(c, "/otlp/v1/logs", tok.secret,
+                     otlp_logs(log_record("payment declined", 17) + "," + log_record("retrying")));
+  BOOST_REQUIRE_MESSAGE(r.status == 200u, r.body);
+  BOOST_TEST(r.header("content-type") == "application/json");
+  BOOST_TEST(json{r.body}.raw("") == "{}"); // nothing rejected: no partialSuccess
+  BOOST_TEST(!r.header("x-ratelimit-limit").empty());
+  auto stored = f.read_messages(f.last_system());
+  BOOST_REQUIRE_EQUAL(stored.size(), 2u);
+  auto& m = stored[0];
+  BOOST_TEST(m.str("/source") == "otlp_logs");
+  BOOST_TEST(m.str("/level") == "error"); // severityNumber 17
+  BOOST_TEST(m.str("/timestamp") == "2024-11-30T20:53:20.123456Z");
+  BOOST_TEST(m.str("/body/message") == "payment declined");
+  BOOST_TEST(m.str("/body/resource/service.name") == "checkout");
+  BOOST_TEST(m.str("/body/scope/name") == "checkout-logger");
+  BOOST_TEST(m.str("/body/trace_id") == "5b8efff798038103d269b633813fc60c");
+  BOOST_TEST(m.str("/body/span_id") == "eee19b7ec3c1b174");
+  BOOST_TEST(m.num("/body/attributes/user.id") == 42);
+  BOOST_TEST(m.boolean("/body/attributes/retry"));
+  BOOST_TEST(stored[1].str("/level") == "info");
+}
+
+BOOST_AUTO_TEST_CASE(spans_are_stored_one_message_each) {
+  sluice_fixture f;
+  auto tok = f.ingest_token();
+  auto c = f.ingest();
+  auto body = R"({"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"api"}}]},
+    "scopeSpans":[{"scope":{"name":"http"},"spans":[
+      {"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"GET /orders","kind":2,
+       "startTimeUnixNano":"1733000000000000000","endTimeUnixNano":"1733000000250000000",
+       "attributes":[{"key":"http.status_code","value":{"intValue":500}}],
+       "events":[{"timeUnixNano":"1733000000100000000","name":"retry"}],
+       "status":{"code":2,"message":"upstream failed"}}]}]}]})";
+  auto r = post_otlp(c, "/otlp/v1/traces", tok.secret, body);
+  BOOST_REQUIRE_MESSAGE(r.status == 200u, r.body);
+  auto stored = f.read_messages(f.last_system());
+  BOOST_REQUIRE_EQUAL(stored.size(), 1u);
+  auto& s = stored[0];
+  BOOST_TEST(s.str("/source") == "otlp_traces");
+  BOOST_TEST(s.str("/level") == "error");
+  BOOST_TEST(s.str("/body/name") == "GET /orders");
+  BOOST_TEST(s.str("/body/kind") == "server");
+  BOOST_TEST(s.num("/body/duration_ms") == 250);
+  BOOST_TEST(s.str("/body/status/code") == "error");
+  BOOST_TEST(s.str("/body/events/0/name") == "retry");
+  BOOST_TEST(s.str("/body/resource/service.name") == "api");
+}
+
+BOOST_AUTO_TEST_CASE(records_that_cannot_be_stored_are_reported_and_the_rest_stored) {
+  sluice_fixture f;
+  auto tok = f.ingest_token("free"); // inline cap 16 KiB
+  auto c = f.ingest();
+  std::string big(20'000, 'x');
+  auto r = post_otlp(c, "/otlp/v1/logs", tok.secret,
+                     otlp_logs(log_record("small") + "," + log_record(big) + ","
+                               + R"({"body":{"stringValue":"bad id"},"traceId":"abc"})"));
+  BOOST_REQUIRE_MESSAGE(r.status == 200u, r.body);
+  json j{r.body};
+  BOOST_TEST(j.num("/partialSuccess/rejectedLogRecords") == 2);
+  BOOST_TEST(!j.str("/partialSuccess/errorMessage").empty());
+  auto stored = f.read_messages(f.last_system());
+  BOOST_REQUIRE_EQUAL(stored.size(), 1u);
+  BOOST_TEST(stored[0].str("/body/message") == "small");
+}
+
+BOOST_AUTO_TEST_CASE(an_empty_request_succeeds_and_bad_ones_are_refused_plainly) {
+  sluice_fixture f;
+  auto tok = f.ingest_token();
+  auto c = f.ingest();
+  auto r = post_otlp(c, "/otlp/v1/logs", tok.secret, "{}");
+  BOOST_TEST(r.status == 200u);
+  r = post_otlp(c, "/otlp/v1/traces", tok.secret, R"({"resourceSpans":[]})");
+  BOOST_TEST(r.status == 200u);
+  expect_error(post_otlp(c, "/otlp/v1/logs", tok.secret, "{\"resourceLogs\":"), 400, "malformed_json");
+  expect_error(c.request("POST", "/otlp/v1/logs", "x", bearer(tok.secret), "text/plain"), 415,
+               "unsupported_media_type");
+  expect_error(c.request("POST", "/otlp/v1/logs", "\x0a\x02garbage", bearer(tok.secret),
+                         "application/x-protobuf"),
+               400, "invalid_argument");
+  expect_error(post_otlp(c, "/otlp/v1/logs", "al_nope", "{}"), 401, "invalid_token");
+  BOOST_TEST(c.get("/otlp/v1/logs", bearer(tok.secret)).status == 405u);
+  BOOST_TEST(f.read_messages(f.last_system()).empty());
+}
+
+BOOST_AUTO_TEST_CASE(throttling_is_429_with_retry_after_which_exporters_retry_on) {
+  sluice_fixture f;
+  auto tok = f.tenant_token(R"({"name":"t","tier":"pro","overrides":{"steady_rate":1,"burst_rate":1}})",
+                            R"({"name":"app"})");
+  auto c = f.ingest();
+  std::string records;
+  for (int i = 0; i < 11; ++i)
+    records += std::string{i ? "," : ""} + log_record("r" + std::to_string(i));
+  // Rate limits count records, like a native batch: 11 never fit a bucket of 10.
+  expect_error(post_otlp(c, "/otlp/v1/logs", tok.secret, otlp_logs(records)), 413, "batch_too_large");
+  records.clear();
+  for (int i = 0; i < 10; ++i)
+    records += std::string{i ? "," : ""} + log_record("r" + std::to_string(i));
+  BOOST_REQUIRE_EQUAL(post_otlp(c, "/otlp/v1/logs", tok.secret, otlp_logs(records)).status, 200u);
+  auto r = post_otlp(c, "/otlp/v1/logs", tok.secret, otlp_logs(log_record("one more")));
+  expect_error(r, 429, "rate_limited");
+  BOOST_TEST(!r.header("retry-after").empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(bodies)
+
+BOOST_AUTO_TEST_CASE(gzip_and_chunked_bodies_are_read_under_the_same_caps) {
+  sluice_fixture f{{"--ingest.max-request-bytes=1000000"}};
+  auto tok = f.ingest_token();
+  auto c = f.ingest();
+  auto body = otlp_logs(log_record("compressed"));
+  auto r = post_otlp(c, "/otlp/v1/logs", tok.secret, gzip(body),
+                     {{"Content-Encoding", "gzip"}, {"Transfer-Encoding", "chunked"}});
+  BOOST_REQUIRE_MESSAGE(r.status == 200u, r.body);
+  // Native messages too.
+  r = c.request("POST", "/messages", gzip(R"({"message":"zipped"})"),
+                {{"Authorization", "Bearer " + tok.secret}, {"Content-Encoding", "gzip"}},
+                "application/json");
+  BOOST_TEST(r.status == 202u);
+  BOOST_TEST(f.read_messages(f.last_system()).size() == 2u);
+  // A bomb: 20 MB of zeros in a few kilobytes is stopped at the cap, nothing stored.
+  std::string zeros(20'000'000, '0');
+  auto bomb = gzip(R"({"message":")" + zeros + "\"}");
+  BOOST_TEST(bomb.size() < 100'000u);
+  expect_error(c.request("POST", "/messages", bomb,
+                         {{"Authorization", "Bearer " + tok.secret}, {"Content-Encoding", "gzip"}},
+                         "application/json"),
+               413, "request_too_large");
+  expect_error(c.request("POST", "/messages", "not gzip",
+                         {{"Authorization", "Bearer " + tok.secret}, {"Content-Encoding", "gzip"}},
+                         "application/json"),
+               400, "invalid_argument");
+  expect_error(c.request("POST", "/messages", "{}",
+                         {{"Authorization", "Bearer " + tok.secret}, {"Content-Encoding", "br"}},
+                         "application/json"),
+               415, "unsupported_media_type");
+  BOOST_TEST(f.read_messages(f.last_system()).size() == 2u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(langfuse_door)
+
+BOOST_AUTO_TEST_CASE(a_batch_answers_207_with_one_entry_per_event_and_dedups_by_event_id) {
+  sluice_fixture f;
+  auto tok = f.ingest_token();
+  auto c = f.ingest();
+  auto batch = R"({"batch":[
+    {"id":"ev-1","type":"trace-create","timestamp":"2024-12-01T10:00:00.000Z","body":{"id":"tr-1","name":"checkout"}},
+    {"id":"ev-2","type":"generation-create","timestamp":"2024-12-01T10:00:01.000Z","body":{"id":"gen-1","traceId":"tr-1","name":"llm","model":"gpt-4o","level":"ERROR"}},
+    {"id":"ev-3","type":"no-such-type","timestamp":"2024-12-01T10:00:02.000Z","body":{}}
+  ],"metadata":{"sdk_name":"js","sdk_version":"3.38.4"}})";
+  auto r = c.request("POST", "/api/public/ingestion", batch, {{"Authorization", basic(tok.secret)}},
+                     "application/json");
+  BOOST_REQUIRE_MESSAGE(r.status == 207u, r.body);
+  json j{r.body};
+  BOOST_REQUIRE_EQUAL(j.size("/successes"), 2u);
+  BOOST_TEST(j.str("/successes/0/id") == "ev-1");
+  BOOST_TEST(j.num("/successes/0/status") == 201);
+  BOOST_REQUIRE_EQUAL(j.size("/errors"), 1u);
+  BOOST_TEST(j.str("/errors/0/id") == "ev-3");
+  BOOST_TEST(j.num("/errors/0/status") == 400);
+  auto stored = f.read_messages(f.last_system());
+  BOOST_REQUIRE_EQUAL(stored.size(), 2u);
+  BOOST_TEST(stored[0].str("/source") == "langfuse");
+  BOOST_TEST(stored[0].str("/body/type") == "trace-create");
+  BOOST_TEST(stored[1].str("/body/body/model") == "gpt-4o");
+  BOOST_TEST(stored[1].str("/level") == "error");
+  // The same events again (an SDK retry): successes, nothing stored twice. Bearer works too.
+  r = c.request("POST", "/api/public/ingestion", batch, bearer(tok.secret), "application/json");
+  BOOST_TEST(r.status == 207u);
+  BOOST_TEST(json{r.body}.size("/successes") == 2u);
+  BOOST_TEST(f.read_messages(f.last_system()).size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_body_that_is_no_batch_is_400_and_a_bad_token_401) {
+  sluice_fixture f;
+  auto tok = f.ingest_token();
+  auto c = f.ingest();
+  for (auto body : {R"([1,2])", R"({"events":[]})", R"({"batch":{}})"})
+    expect_error(c.request("POST", "/api/public/ingestion", body, bearer(tok.secret),
+                           "application/json"),
+                 400, "invalid_argument");
+  expect_error(c.request("POST", "/api/public/ingestion", R"({"batch":[]})",
+                         {{"Authorization", basic("al_nope")}}, "application/json"),
+               401, "invalid_token");
+  std::string huge = R"({"batch":[{"id":"x","type":"sdk-log","body":{"log":")" + std::string(3'600'000, 'a')
+                     + R"("}}]})";
+  expect_error(c.request("POST", "/api/public/ingestion", huge, bearer(tok.secret), "application/json"),
+               413, "request_too_large");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(webhook_door)
+
+BOOST_AUTO_TEST_CASE(any_json_is_stored_one_message_per_array_element) {
+  sluice_fixture f;
+  auto tenant = f.create_tenant("pro");
+  auto system = f.create_system(tenant);
+  auto hook = f.mint(system, R"({"name":"github","kind":"webhook"})");
+  BOOST_TEST(hook.secret.rfind("alw_", 0) == 0u);
+  auto c = f.ingest();
+  auto r = c.post("/webhooks/" + hook.secret, R"([{"action":"opened","id":"d-1"},42,"text"])");
+  BOOST_REQUIRE_MESSAGE(r.status == 202u, r.body);
+  BOOST_TEST(json{r.body}.num("/accepted") == 3);
+  r = c.post("/webhooks/" + hook.secret, R"({"action":"closed","id":"d-1"})");
+  BOOST_TEST(json{r.body}.num("/duplicates") == 1); // a redelivery of d-1
+  auto stored = f.read_messages(system);
+  BOOST_REQUIRE_EQUAL(stored.size(), 3u);
+  BOOST_TEST(stored[0].str("/source") == "webhook");
+  BOOST_TEST(stored[0].str("/body/action") == "opened");
+  BOOST_TEST(stored[1].raw("/body") == "42");
+  // Only webhook tokens in the path, and only there.
+  auto ingest = f.mint(system, R"({"name":"app"})");
+  expect_error(c.post("/webhooks/" + ingest.secret, "{}"), 403, "insufficient_scope");
+  expect_error(post_messages(c, hook.secret, R"({"message":"x"})"), 403, "insufficient_scope");
+  expect_error(c.post("/webhooks/alw_nope", "{}"), 401, "invalid_token");
+  expect_error(c.post("/webhooks/" + hook.secret + "?x=1", "{}"), 400, "invalid_argument");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
