@@ -136,12 +136,15 @@ std::optional<std::string> read_messages_page(admin_client& c, std::string_view 
     od::object obj;
     if (item.get_object().get(obj))
       fail("GET " + target + " (an item is not an object)", r);
-    std::string_view bseq;
-    od::object body;
-    if (!obj["body"].get_object().get(body) && !body["bseq"].get_string().get(bseq))
-      on_bseq(bseq);
-    else
-      on_bseq({});
+    // "source" comes before "body" in an item, so On-Demand reads on forward.
+    std::string_view source, bseq;
+    od::object body, attributes;
+    bool otlp = !obj["source"].get_string().get(source) && source == "otlp_logs";
+    bool found = !obj["body"].get_object().get(body)
+                 && (otlp ? !body["attributes"].get_object().get(attributes)
+                              && !attributes["bseq"].get_string().get(bseq)
+                          : !body["bseq"].get_string().get(bseq));
+    on_bseq(found ? bseq : std::string_view{});
   }
   od::value next;
   if (doc["next_cursor"].get(next))

@@ -51,8 +51,10 @@ std::optional<std::vector<minted_token>> mint_bulk(admin_client& c, std::string_
 void revoke_token(admin_client& c, std::string_view token_id);
 
 /// One page of GET /systems/{id}/messages (limit 1000): calls `on_bseq` with
-/// the "bseq" of each message's body (empty when it has none) and returns the
-/// next cursor, nullopt on the last page.
+/// the bseq of each message (empty when it has none) and returns the next
+/// cursor, nullopt on the last page. The bseq is body.bseq for a native
+/// message, body.attributes.bseq for an OTLP log record (source otlp_logs),
+/// which keeps its attributes there.
 std::optional<std::string> read_messages_page(admin_client& c, std::string_view system_id,
                                               const std::optional<std::string>& cursor,
                                               const std::function<void(std::string_view)>& on_bseq);

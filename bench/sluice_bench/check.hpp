@@ -32,7 +32,8 @@ struct check_result {
 /// Reads back every system of `set` through the admin API and compares the
 /// bseq values of this run with the acknowledged ones, per system: the same
 /// set, none missing, none extra, none twice. Ambiguous requests (no answer,
-/// sampled) may be either way.
+/// sampled, partly rejected) may be either way. An OTLP log record is one
+/// stored message whose bseq is an attribute (see read_messages_page).
 check_result check_messages(const bench_options& o, const token_set& set,
                             const std::string& run_id, const load_result& load);
 

@@ -18,6 +18,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "bench/sluice_bench/otlp_logs.hpp"
+
 namespace sluice::bench {
 
 namespace asio = boost::asio;
@@ -112,14 +114,17 @@ with_memory<Handler> bind_memory(handler_memory& m, Handler h) {
 
 /// The bits of a response the client needs, parsed without storing any
 /// field: the status, X-AL-Sampled, and the start of the body (where
-/// "accepted" is). One is constructed in place per response (a Beast parser
-/// is single-use); that costs no allocation.
+/// "accepted" is, or an OTLP partialSuccess). One is constructed in place per
+/// response (a Beast parser is single-use); that costs no allocation.
 class response_sink final : public http::basic_parser<false> {
 public:
   int status = 0;
   bool sampled = false;
   std::array<char, 256> body{};
   std::size_t body_len = 0;
+  bool truncated = false; ///< the body was longer than `body`
+
+  std::string_view body_text() const noexcept { return {body.data(), body_len}; }
 
   /// "accepted" of a 202 body, or -1 when the body has none.
   long accepted() const noexcept {
@@ -163,71 +168,103 @@ private:
 
   void keep(beast::string_view s) noexcept {
     auto n = std::min(s.size(), body.size() - body_len);
+    if (n < s.size())
+      truncated = true;
     std::memcpy(body.data() + body_len, s.data(), n);
     body_len += n;
   }
 };
 
-/// The layout of one request: where the token and the request-number digits
-/// of each message sit in the pre-built bytes.
+/// The layout of one request: where the token and the sequence digits of
+/// each message sit in the pre-built bytes.
 struct request_layout {
   std::string bytes;          ///< with conn digits 000000 and req digits 0…0
   std::size_t token_at = 0;   ///< offset of the secret
   std::size_t token_len = 0;
-  std::size_t conn_at = 0;    ///< offset of the first message's conn digits
-  std::size_t req_at = 0;     ///< offset of the first message's req digits
-  std::size_t stride = 0;     ///< distance between two messages' digits
+  /// Offset of each message's conn digits; its req digits follow them after
+  /// "-r". Its msg digits are fixed per position and written once.
+  std::vector<std::size_t> seq_at;
   std::size_t body_bytes = 0;
   std::size_t message_bytes = 0;
 };
 
+/// The native message with the bseq of message `msg` of a request:
+/// {"message":"sluice-bench","level":"info","bseq":"<run>-c…-r…-m…","pad":"xx…"}
+std::string native_message(const bench_options& o, const std::string& run_id, std::uint32_t msg) {
+  std::string out = "{\"message\":\"sluice-bench\",\"level\":\"info\",\"bseq\":\""
+                    + format_bseq(run_id, seq_key(0, 0, msg)) + "\"";
+  const std::string pad_open = ",\"pad\":\"";
+  std::size_t fixed = out.size() + pad_open.size() + 2; // + "\"}"
+  if (o.message_bytes > fixed)
+    out += pad_open + std::string(o.message_bytes - fixed, 'x') + "\"";
+  out += "}";
+  return out;
+}
+
 request_layout make_layout(const bench_options& o, const std::string& run_id,
                            std::string_view first_secret) {
-  // {"message":"sluice-bench","level":"info","bseq":"<run>-c…-r…-m…","pad":"xx…"}
-  const std::string head = "{\"message\":\"sluice-bench\",\"level\":\"info\",\"bseq\":\"";
-  std::string msg = head + format_bseq(run_id, 0) + "\"";
-  const std::string pad_open = ",\"pad\":\"";
-  std::size_t fixed = msg.size() + pad_open.size() + 2; // + "\"}"
-  if (o.message_bytes > fixed)
-    msg += pad_open + std::string(o.message_bytes - fixed, 'x') + "\"";
-  msg += "}";
-
   request_layout l;
-  l.message_bytes = msg.size();
   std::string body;
   const unsigned n = o.batch;
-  if (o.scen == scenario::batch) {
-    body.reserve(n * (msg.size() + 1) + 1);
+  if (is_otlp(o.scen)) {
+    otlp_logs_spec spec;
+    spec.encoding = o.scen == scenario::otlp_proto ? otlp_encoding::protobuf : otlp_encoding::json;
+    spec.run_id = run_id;
+    spec.records = n;
+    spec.text_bytes = o.message_bytes;
+    // One time for the whole run: exporters stamp each record, but the time
+    // only orders and labels what is stored, and a fixed one keeps every
+    // record the same size.
+    spec.time_ns = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                std::chrono::system_clock::now().time_since_epoch())
+                                                .count());
+    body = otlp_logs_body(spec);
+    // The size one more record adds, framing included.
+    spec.records = 2;
+    auto two = otlp_logs_body(spec).size();
+    spec.records = 1;
+    l.message_bytes = two - otlp_logs_body(spec).size();
+  } else if (o.scen == scenario::batch) {
     body += '[';
     for (unsigned i = 0; i < n; ++i) {
       if (i)
         body += ',';
-      std::size_t at = body.size();
+      auto msg = native_message(o, run_id, i);
+      l.message_bytes = msg.size();
       body += msg;
-      // The message number is fixed per position: write it once here.
-      write_fixed(body.data() + at + head.size() + run_id_chars + 2 + conn_digits + 2 + req_digits
-                    + 2,
-                  i, msg_digits);
     }
     body += ']';
-    l.stride = msg.size() + 1;
   } else {
-    body = msg;
-    l.stride = msg.size();
+    body = native_message(o, run_id, 0);
+    l.message_bytes = body.size();
   }
   l.body_bytes = body.size();
 
-  std::string headers = "POST /messages HTTP/1.1\r\nHost: " + o.ingest.host + ":"
-                        + std::to_string(o.ingest.port)
-                        + "\r\nContent-Type: application/json\r\nAuthorization: Bearer ";
+  std::string_view target = is_otlp(o.scen) ? "/otlp/v1/logs" : "/messages";
+  std::string_view type = o.scen == scenario::otlp_proto ? "application/x-protobuf"
+                                                          : "application/json";
+  std::string headers = "POST " + std::string{target} + " HTTP/1.1\r\nHost: " + o.ingest.host
+                        + ":" + std::to_string(o.ingest.port) + "\r\nContent-Type: "
+                        + std::string{type} + "\r\nAuthorization: Bearer ";
   l.token_at = headers.size();
   l.token_len = first_secret.size();
   headers += first_secret;
   headers += "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
-  std::size_t body_at = headers.size() + (o.scen == scenario::batch ? 1 : 0);
-  l.conn_at = body_at + head.size() + run_id_chars + 2;
-  l.req_at = l.conn_at + conn_digits + 2;
   l.bytes = headers + body;
+
+  // Find each message's bseq rather than compute where it is: one way for
+  // every encoding. Each is unique and they come in order, so the search
+  // resumes after the previous one.
+  l.seq_at.reserve(n);
+  std::size_t from = headers.size();
+  for (unsigned i = 0; i < n; ++i) {
+    auto bseq = format_bseq(run_id, seq_key(0, 0, i));
+    auto at = l.bytes.find(bseq, from);
+    if (at == std::string::npos)
+      throw std::logic_error("the request template lacks the bseq of message " + std::to_string(i));
+    l.seq_at.push_back(at + run_id_chars + 2);
+    from = at + bseq.size();
+  }
   return l;
 }
 
@@ -450,10 +487,9 @@ connection::connection(worker& w, std::uint32_t index)
     index_(index),
     rng_(0x9E3779B97F4A7C15ull * (std::uint64_t{index} + 1)), last_token_(UINT32_MAX) {
   const auto& l = s_.layout;
-  const auto& o = *s_.plan.opt;
   req_ = l.bytes;
-  for (unsigned i = 0; i < o.batch; ++i)
-    write_fixed(req_.data() + l.conn_at + i * l.stride, index_, conn_digits);
+  for (auto at : l.seq_at)
+    write_fixed(req_.data() + at, index_, conn_digits);
   token_cursor_ = index_ % s_.plan.tokens->minted;
   buf_.reserve(16 * 1024);
 }
@@ -534,7 +570,6 @@ std::uint32_t connection::pick_token() {
 }
 
 void connection::send(clock_type::time_point started) {
-  const auto& o = *s_.plan.opt;
   const auto& l = s_.layout;
   auto& r = w_.result;
   auto tok = pick_token();
@@ -545,8 +580,8 @@ void connection::send(clock_type::time_point started) {
   cur_req_ = next_req_++;
   char digits[req_digits];
   write_fixed(digits, cur_req_, req_digits);
-  for (unsigned i = 0; i < o.batch; ++i)
-    std::memcpy(req_.data() + l.req_at + i * l.stride, digits, req_digits);
+  for (auto at : l.seq_at)
+    std::memcpy(req_.data() + at + conn_digits + 2, digits, req_digits);
   cur_token_ = tok;
   cur_start_ = started;
   failed_ = false;
@@ -600,11 +635,31 @@ void connection::complete() {
   ++r.statuses[status];
   auto& cc = r.by_class[static_cast<std::size_t>(s_.plan.tokens->tokens[cur_token_].cls)];
   ++cc.requests;
-  if (status == 202) {
+  // OTLP/HTTP answers a successful export 200, with an
+  // ExportLogsServiceResponse that is empty unless records were rejected.
+  const bool otlp = is_otlp(o.scen);
+  if (status == (otlp ? 200u : 202u)) {
     ++cc.accepted;
     if (cur_after_revoke_)
       ++r.accepted_after_revoke;
-    long accepted = p.accepted();
+    long accepted = otlp ? static_cast<long>(o.batch) : p.accepted();
+    if (otlp) {
+      auto partial = read_otlp_response(
+        o.scen == scenario::otlp_proto ? otlp_encoding::protobuf : otlp_encoding::json,
+        p.body_text(), p.truncated);
+      if (partial.present) {
+        ++r.otlp_partial;
+        if (partial.rejected > 0)
+          r.otlp_rejected += static_cast<std::uint64_t>(partial.rejected);
+        if (r.otlp_first_error.empty())
+          r.otlp_first_error = partial.message.empty() ? "(no errorMessage)" : partial.message;
+        // Which records were rejected is not said: the request is ambiguous
+        // unless none were.
+        accepted = partial.rejected < 0
+                     ? -1
+                     : std::max(0L, static_cast<long>(o.batch) - partial.rejected);
+      }
+    }
     if (accepted > 0)
       r.messages_acked += static_cast<std::uint64_t>(accepted);
     sent_request sr{seq_key(index_, cur_req_, 0), cur_token_, o.batch};
@@ -736,6 +791,10 @@ load_result load_driver::wait() {
     out.reconnects += r.reconnects;
     out.sampled += r.sampled;
     out.partial_acks += r.partial_acks;
+    out.otlp_partial += r.otlp_partial;
+    out.otlp_rejected += r.otlp_rejected;
+    if (out.otlp_first_error.empty())
+      out.otlp_first_error = r.otlp_first_error;
     out.sent_after_revoke += r.sent_after_revoke;
     out.accepted_after_revoke += r.accepted_after_revoke;
     for (std::size_t c = 0; c < token_class_count; ++c) {

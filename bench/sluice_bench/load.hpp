@@ -26,7 +26,7 @@ struct sent_request {
 /// Answers per token class (mixed scenario: what each kind of token got).
 struct class_counts {
   std::uint64_t requests = 0;
-  std::uint64_t accepted = 0;     ///< 202
+  std::uint64_t accepted = 0;     ///< 202 (200 for OTLP)
   std::uint64_t unauthorized = 0; ///< 401
   std::uint64_t rate_limited = 0; ///< 429
   std::uint64_t other = 0;        ///< anything else, including no answer
@@ -38,11 +38,18 @@ struct load_result {
   std::vector<std::uint64_t> statuses = std::vector<std::uint64_t>(600, 0); ///< [0] = no answer
   std::uint64_t requests_sent = 0;
   std::uint64_t responses = 0;
-  std::uint64_t messages_acked = 0; ///< sum of "accepted" over the 202s
+  /// Sum of "accepted" over the 202s; OTLP: the records of the 200s, less
+  /// those a partialSuccess rejected.
+  std::uint64_t messages_acked = 0;
   std::uint64_t bytes_sent = 0;
   std::uint64_t reconnects = 0;
   std::uint64_t sampled = 0;      ///< 202 with X-AL-Sampled: true (maybe not stored)
   std::uint64_t partial_acks = 0; ///< 202 whose "accepted" differs from the messages sent
+  /// OTLP: 200s carrying a partialSuccess (the run fails on any), the
+  /// records they said were rejected, and the first one's errorMessage.
+  std::uint64_t otlp_partial = 0;
+  std::uint64_t otlp_rejected = 0;
+  std::string otlp_first_error;
   /// Revoke scenario: requests sent after their token's revoke call returned,
   /// and how many of those still got a 202 (the invariant: none).
   std::uint64_t sent_after_revoke = 0;
@@ -54,7 +61,7 @@ struct load_result {
   double elapsed_s = 0;   ///< from the start to the last answer
   std::size_t request_bytes = 0; ///< one request, headers and body
   std::size_t body_bytes = 0;    ///< one request's body
-  std::size_t message_bytes = 0; ///< one message object
+  std::size_t message_bytes = 0; ///< one message object; OTLP: one log record as encoded
 };
 
 /// What the load phase drives.

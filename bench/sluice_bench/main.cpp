@@ -118,9 +118,16 @@ int run(const bench_options& o) {
     report.failures.push_back("could not read the messages back: " + check.error);
   else if (o.check && !check.ok)
     report.failures.push_back("the messages read back differ from the acknowledged ones");
-  if (o.check && (o.scen == scenario::single || o.scen == scenario::batch)
+  if (o.check && (o.scen == scenario::single || o.scen == scenario::batch || is_otlp(o.scen))
       && load.acked.empty())
     report.failures.push_back("nothing was acknowledged, so the check proves nothing");
+  // Sluice sends a partialSuccess only when it rejected records, and the
+  // bench sends none it should reject.
+  if (load.otlp_partial > 0)
+    report.failures.push_back(std::to_string(load.otlp_partial)
+                              + " OTLP export(s) answered with a partialSuccess ("
+                              + std::to_string(load.otlp_rejected)
+                              + " record(s) rejected); the first said: " + load.otlp_first_error);
   if (load.accepted_after_revoke > 0)
     report.failures.push_back(std::to_string(load.accepted_after_revoke)
                               + " request(s) accepted after their token's revoke call returned");

@@ -32,15 +32,20 @@ Setup (through the admin API; skipped with --token-file)
   --setup-only                  stop after the setup
 
 Load
-  --scenario=single|batch|mixed|revoke   (single)
+  --scenario=single|batch|mixed|revoke|otlp-json|otlp-proto   (single)
+                                otlp-json, otlp-proto: POST /otlp/v1/logs, one
+                                ExportLogsServiceRequest of --batch log records, each
+                                with its bseq in the string attribute "bseq"
   --connections=C               keep-alive connections, one request in flight each (64)
   --threads=N                   client I/O threads (1)
   --duration=SECONDS            how long to send (10)
   --requests=N                  stop after N requests instead
   --rate=R                      open loop: R requests/s in total (latency from the
                                 intended send time); 0 = closed loop (0)
-  --batch=B                     messages per request in the batch scenario (1000)
-  --message-bytes=M             size of each message object (200)
+  --batch=B                     messages per request in the batch scenario (1000);
+                                log records per request in otlp-* (100)
+  --message-bytes=M             size of each message object (200); in otlp-*, the
+                                length of each record's body text (150)
   --invalid-share=X             mixed: share of requests with unknown tokens (0.05)
   --revoked-share=X             mixed: share of tokens revoked at setup (0.05)
   --limited-share=X             mixed: share of tokens minted with --limited-rate (0.05)
@@ -112,6 +117,8 @@ std::string_view to_string(scenario s) noexcept {
     case scenario::batch: return "batch";
     case scenario::mixed: return "mixed";
     case scenario::revoke: return "revoke";
+    case scenario::otlp_json: return "otlp-json";
+    case scenario::otlp_proto: return "otlp-proto";
   }
   return "?";
 }
@@ -119,6 +126,7 @@ std::string_view to_string(scenario s) noexcept {
 bench_options parse_options(int argc, char** argv) {
   bench_options o;
   bool have_duration = false;
+  bool have_batch = false, have_message_bytes = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "-h" || arg == "--help") {
@@ -175,15 +183,20 @@ bench_options parse_options(int argc, char** argv) {
       else if (value == "batch") o.scen = scenario::batch;
       else if (value == "mixed") o.scen = scenario::mixed;
       else if (value == "revoke") o.scen = scenario::revoke;
-      else usage_error("--scenario is one of single, batch, mixed, revoke");
+      else if (value == "otlp-json") o.scen = scenario::otlp_json;
+      else if (value == "otlp-proto") o.scen = scenario::otlp_proto;
+      else usage_error("--scenario is one of single, batch, mixed, revoke, otlp-json, otlp-proto");
     }
     else if (name == "connections") o.connections = number<unsigned>(name, value);
     else if (name == "threads") o.threads = number<unsigned>(name, value);
     else if (name == "duration") { o.duration_s = real(name, value); have_duration = true; }
     else if (name == "requests") o.requests = number<std::uint64_t>(name, value);
     else if (name == "rate") o.rate = real(name, value);
-    else if (name == "batch") o.batch = number<unsigned>(name, value);
-    else if (name == "message-bytes") o.message_bytes = number<unsigned>(name, value);
+    else if (name == "batch") { o.batch = number<unsigned>(name, value); have_batch = true; }
+    else if (name == "message-bytes") {
+      o.message_bytes = number<unsigned>(name, value);
+      have_message_bytes = true;
+    }
     else if (name == "invalid-share") o.invalid_share = share(name, value);
     else if (name == "revoked-share") o.revoked_share = share(name, value);
     else if (name == "limited-share") o.limited_share = share(name, value);
@@ -204,7 +217,14 @@ bench_options parse_options(int argc, char** argv) {
     usage_error("--setup-connections must be at least 1");
   if (o.batch == 0 || o.batch >= (1u << 14))
     usage_error("--batch must be between 1 and 16383");
-  if (o.scen != scenario::batch)
+  // An SDK's batch processor exports at most 512 records at a time by
+  // default, and a log line is short: the OTLP scenarios default to 100
+  // records with a 150-byte text each, the size of the native single message.
+  if (is_otlp(o.scen) && !have_batch)
+    o.batch = 100;
+  if (is_otlp(o.scen) && !have_message_bytes)
+    o.message_bytes = 150;
+  if (o.scen != scenario::batch && !is_otlp(o.scen))
     o.batch = 1; // single, mixed and revoke send one message per POST
   if (o.requests > 0 && have_duration)
     usage_error("--duration and --requests exclude each other");

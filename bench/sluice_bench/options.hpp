@@ -7,7 +7,13 @@
 namespace sluice::bench {
 
 /// What the load phase does (see --help).
-enum class scenario : std::uint8_t { single, batch, mixed, revoke };
+enum class scenario : std::uint8_t { single, batch, mixed, revoke, otlp_json, otlp_proto };
+
+/// The OTLP/HTTP logs scenarios: one ExportLogsServiceRequest of --batch
+/// log records per POST /otlp/v1/logs.
+constexpr bool is_otlp(scenario s) noexcept {
+  return s == scenario::otlp_json || s == scenario::otlp_proto;
+}
 
 /// A host and port as given on the command line ("127.0.0.1:8080").
 struct endpoint_spec {
@@ -40,8 +46,8 @@ struct bench_options {
   double duration_s = 10;
   std::uint64_t requests = 0; ///< when set, stop after this many instead of duration_s
   double rate = 0;            ///< requests/s over all connections; 0 = closed loop
-  unsigned batch = 1000;
-  unsigned message_bytes = 200;
+  unsigned batch = 1000;        ///< otlp-*: records per request, 100 unless given
+  unsigned message_bytes = 200; ///< otlp-*: length of a record's body text, 150 unless given
   double invalid_share = 0.05;
   double revoked_share = 0.05;
   double limited_share = 0.05;

@@ -64,14 +64,24 @@ void print_table(const run_report& r) {
               o.token_file.empty() ? (" (" + o.tier + (o.unlimited ? ", unlimited" : "") + ")").c_str()
                                    : (" from " + o.token_file).c_str(),
               r.setup_s);
-  std::printf("%-12s %u message(s) of %zu B, body %zu B, %zu B per request%s\n", "request",
-              o.batch, l.message_bytes, l.body_bytes, l.request_bytes,
+  const bool otlp = is_otlp(o.scen);
+  // An OTLP log record is stored as one message: records/s is messages/s.
+  const char* unit = otlp ? "record" : "message";
+  std::string what = otlp ? std::string{"OTLP/HTTP "}
+                              + (o.scen == scenario::otlp_proto ? "protobuf" : "JSON")
+                              + " export, " + std::to_string(o.batch) + " log record(s) of "
+                              + std::to_string(l.message_bytes) + " B (text "
+                              + std::to_string(o.message_bytes) + " B)"
+                          : std::to_string(o.batch) + " message(s) of "
+                              + std::to_string(l.message_bytes) + " B";
+  std::printf("%-12s %s, body %zu B, %zu B per request%s\n", "request", what.c_str(),
+              l.body_bytes, l.request_bytes,
               o.rate > 0 ? (", open loop at " + grouped(static_cast<std::uint64_t>(o.rate)) + " req/s target").c_str()
                          : ", closed loop");
-  std::printf("%-12s %s requests/s  %s messages/s  (%s answers in %.2f s)\n", "throughput",
+  std::printf("%-12s %s requests/s  %s %ss/s  (%s answers in %.2f s)\n", "throughput",
               grouped(static_cast<std::uint64_t>(per_second(l.responses, l.elapsed_s))).c_str(),
               grouped(static_cast<std::uint64_t>(per_second(l.messages_acked, l.elapsed_s))).c_str(),
-              grouped(l.responses).c_str(), l.elapsed_s);
+              unit, grouped(l.responses).c_str(), l.elapsed_s);
   const auto& h = l.latency;
   std::printf("%-12s p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  mean %.3f ms%s\n",
               "latency", ms(h.percentile(50)), ms(h.percentile(90)), ms(h.percentile(99)),
@@ -85,11 +95,15 @@ void print_table(const run_report& r) {
     statuses += "no answer: " + grouped(l.statuses[0]);
   std::printf("%-12s %s\n", "statuses", statuses.empty() ? "none" : statuses.c_str());
   if (l.reconnects || l.sampled || l.partial_acks)
-    std::printf("%-12s reconnects %s, sampled 202s %s, partial 202s %s\n", "notes",
-                grouped(l.reconnects).c_str(), grouped(l.sampled).c_str(),
-                grouped(l.partial_acks).c_str());
-  for (const auto& [what, n] : l.errors)
-    std::printf("%-12s %s x %s\n", "error", what.c_str(), grouped(n).c_str());
+    std::printf("%-12s reconnects %s, sampled %ss %s, partial %ss %s\n", "notes",
+                grouped(l.reconnects).c_str(), otlp ? "200" : "202", grouped(l.sampled).c_str(),
+                otlp ? "200" : "202", grouped(l.partial_acks).c_str());
+  if (l.otlp_partial)
+    std::printf("%-12s %s export(s) answered with a partialSuccess, %s record(s) rejected; first: %s\n",
+                "partial", grouped(l.otlp_partial).c_str(), grouped(l.otlp_rejected).c_str(),
+                l.otlp_first_error.c_str());
+  for (const auto& [name, n] : l.errors)
+    std::printf("%-12s %s x %s\n", "error", name.c_str(), grouped(n).c_str());
 
   if (o.scen == scenario::mixed) {
     std::printf("%-12s %10s %10s %10s %10s %10s   expected\n", "token class", "requests", "202",
@@ -126,7 +140,7 @@ void print_table(const run_report& r) {
                 grouped(c.extra).c_str(), grouped(c.duplicated).c_str(),
                 static_cast<std::size_t>(c.systems), grouped(c.pages).c_str(), c.seconds);
     if (c.ambiguous || c.other)
-      std::printf("%-12s %s unanswered/sampled message(s), %s of them stored; %s message(s) of "
+      std::printf("%-12s %s unanswered/sampled/partly accepted message(s), %s of them stored; %s message(s) of "
                   "other runs ignored\n",
                   "", grouped(c.ambiguous).c_str(), grouped(c.ambiguous_stored).c_str(),
                   grouped(c.other).c_str());
@@ -169,6 +183,16 @@ void print_json(const run_report& r) {
   field("messages_acked", std::to_string(l.messages_acked));
   field("requests_per_s", fixed(per_second(l.responses, l.elapsed_s), 1));
   field("messages_per_s", fixed(per_second(l.messages_acked, l.elapsed_s), 1));
+  if (is_otlp(o.scen)) {
+    // The same figure under the name OTLP uses: one stored message per record.
+    field("records_per_s", fixed(per_second(l.messages_acked, l.elapsed_s), 1));
+    field("text_bytes", std::to_string(o.message_bytes));
+    field("otlp_partial", "{\"exports\":" + std::to_string(l.otlp_partial)
+                            + ",\"rejected_records\":" + std::to_string(l.otlp_rejected)
+                            + ",\"first_error\":"
+                            + (l.otlp_partial ? json_string(l.otlp_first_error) : std::string{"null"})
+                            + "}");
+  }
   field("latency_ms", "{\"p50\":" + fixed(ms(h.percentile(50))) + ",\"p90\":"
                         + fixed(ms(h.percentile(90))) + ",\"p99\":" + fixed(ms(h.percentile(99)))
                         + ",\"p99_9\":" + fixed(ms(h.percentile(99.9))) + ",\"max\":"
