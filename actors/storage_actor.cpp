@@ -147,7 +147,7 @@ void storage_state::release(const std::error_code& sync_error) {
       failed = true;
       if (init.metrics)
         init.metrics->rejected(rejection::storage_error);
-      job.complete({store_problem(ec), 0, 0, job.rate});
+      job.complete(ingest_reply::refused(store_problem(ec), job.rate));
       continue;
     }
     job.complete(job.answer(out.accepted, out.duplicates));

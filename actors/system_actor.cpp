@@ -71,24 +71,21 @@ void system_state::tell_token(const ingest_job& job, system_outcome outcome) {
 void system_state::ingest(ingest_job_ptr& job) {
   auto now = now_us();
   auto& caps = init.terms.caps;
-  auto messages = static_cast<std::uint64_t>(job->batch.items.size());
   usage_dirty_ = true;
   auto refuse = [&](problem p, rejection why, system_outcome outcome) {
     usage_.rejected(now, why);
     if (init.metrics) // decided here; the token only mirrors it in its usage
       init.metrics->rejected(why);
     tell_token(*job, outcome);
-    job->complete({std::move(p), 0, 0, job->rate});
+    job->complete(ingest_reply::refused(std::move(p), job->rate));
   };
 
   // Refused by the token actor already (invalid, or the token's own limit):
   // only the headers are added here, and nothing is taken.
   if (job->verdict) {
     job->rate.burst = limiter_.state(now);
-    usage_.rejected(now, job->verdict.code == errc::rate_limited     ? rejection::rate_limited
-                         : job->verdict.code == errc::batch_too_large ? rejection::too_large
-                                                                      : rejection::invalid);
-    job->complete({std::move(job->verdict), 0, 0, job->rate});
+    usage_.rejected(now, rejection_of(job->verdict.code));
+    job->complete(ingest_reply::refused(std::move(job->verdict), job->rate));
     return;
   }
   if (job->probe) {
@@ -99,6 +96,8 @@ void system_state::ingest(ingest_job_ptr& job) {
   }
   if (job->partial && job->batch.largest_message > caps.inline_cap_bytes)
     drop_oversized(*job, caps.inline_cap_bytes);
+  // Counted after the drop: records left out take nothing from the bucket.
+  auto messages = static_cast<std::uint64_t>(job->batch.items.size());
   if (job->batch.largest_message > caps.inline_cap_bytes) {
     job->rate.burst = limiter_.state(now);
     return refuse(make_problem(errc::message_too_large,

@@ -143,7 +143,7 @@ void token_state::ingest(ingest_job_ptr& job) {
   auto& rec = init.record;
   if (auto p = refusal(now, job->presented, job->client_ip, door_of(*job))) {
     count_refusal(now);
-    return job->complete({std::move(p), 0, 0, {}});
+    return job->complete(ingest_reply::refused(std::move(p)));
   }
   last_used_at_us_ = now;
   if (last_ip_ != job->client_ip)
@@ -162,8 +162,7 @@ void token_state::ingest(ingest_job_ptr& job) {
   }
   if (job->parse_problem) {
     // Refused, but authenticated: the system actor adds the rate headers.
-    auto why = job->parse_problem.code == errc::batch_too_large ? rejection::too_large
-                                                                 : rejection::invalid;
+    auto why = rejection_of(job->parse_problem.code);
     usage_.rejected(now, why);
     count_metric(why);
     job->verdict = std::move(job->parse_problem);
@@ -213,7 +212,7 @@ void token_state::drain() {
     auto& job = waiting_.front();
     if (auto p = refusal(now, job->presented, job->client_ip, door_of(*job))) {
       count_refusal(now);
-      job->complete({std::move(p), 0, 0, {}});
+      job->complete(ingest_reply::refused(std::move(p)));
     } else if (!gate(job, now)) {
       return; // still waiting for a decision
     }

@@ -1,6 +1,7 @@
 #include "net/error_table.hpp"
 
 #include <array>
+#include <cstdint>
 #include <string>
 
 #include "policy/json_writer.hpp"
@@ -12,37 +13,40 @@ namespace {
 struct row {
   errc code;
   unsigned status;
+  /// The gRPC status code (google.rpc.Code) OTLP/HTTP puts in the Status body
+  /// of an error to a protobuf request; the HTTP status decides retries.
+  std::uint8_t grpc;
 };
 
 // Indexed by errc; every code appears once, in the enum's order.
 constexpr std::array<row, static_cast<std::size_t>(errc::internal) + 1> table = {{
-  {errc::ok, 200},
-  {errc::invalid_token, 401},
-  {errc::token_revoked, 401},
-  {errc::token_expired, 401},
-  {errc::token_disabled, 401},
-  {errc::token_pending, 401},
-  {errc::user_inactive, 401},
-  {errc::insufficient_scope, 403},
-  {errc::forbidden, 403},
-  {errc::ip_not_allowed, 403},
-  {errc::outside_allowed_hours, 403},
-  {errc::malformed_json, 400},
-  {errc::invalid_message, 400},
-  {errc::invalid_argument, 400},
-  {errc::retention_not_allowed, 400},
-  {errc::not_found, 404},
-  {errc::method_not_allowed, 405},
-  {errc::message_too_large, 413},
-  {errc::request_too_large, 413},
-  {errc::batch_too_large, 413},
-  {errc::unsupported_media_type, 415},
-  {errc::token_limit_reached, 409},
-  {errc::conflict, 409},
-  {errc::rate_limited, 429},
-  {errc::storage_busy, 503},
-  {errc::storage_full, 507},
-  {errc::internal, 500},
+  {errc::ok, 200, 0},
+  {errc::invalid_token, 401, 16},
+  {errc::token_revoked, 401, 16},
+  {errc::token_expired, 401, 16},
+  {errc::token_disabled, 401, 16},
+  {errc::token_pending, 401, 16},
+  {errc::user_inactive, 401, 16},
+  {errc::insufficient_scope, 403, 7},
+  {errc::forbidden, 403, 7},
+  {errc::ip_not_allowed, 403, 7},
+  {errc::outside_allowed_hours, 403, 7},
+  {errc::malformed_json, 400, 3},
+  {errc::invalid_message, 400, 3},
+  {errc::invalid_argument, 400, 3},
+  {errc::retention_not_allowed, 400, 3},
+  {errc::not_found, 404, 5},
+  {errc::method_not_allowed, 405, 12},
+  {errc::message_too_large, 413, 8},
+  {errc::request_too_large, 413, 8},
+  {errc::batch_too_large, 413, 8},
+  {errc::unsupported_media_type, 415, 3},
+  {errc::token_limit_reached, 409, 9},
+  {errc::conflict, 409, 10},
+  {errc::rate_limited, 429, 8},
+  {errc::storage_busy, 503, 14},
+  {errc::storage_full, 507, 8},
+  {errc::internal, 500, 13},
 }};
 
 constexpr bool table_in_order() {
@@ -58,6 +62,11 @@ static_assert(table_in_order(), "the status table must list every errc in order"
 unsigned http_status(errc code) noexcept {
   auto i = static_cast<std::size_t>(code);
   return i < table.size() ? table[i].status : 500;
+}
+
+unsigned grpc_status(errc code) noexcept {
+  auto i = static_cast<std::size_t>(code);
+  return i < table.size() ? table[i].grpc : 13;
 }
 
 http_response error_response(const problem& p) {

@@ -8,6 +8,11 @@ namespace sluice::net {
 /// The HTTP status of a domain error: the one table mapping errc to HTTP.
 unsigned http_status(errc code) noexcept;
 
+/// The gRPC status code of a domain error (google.rpc.Code: 3 invalid
+/// argument, 7 permission denied, 8 resource exhausted, 16 unauthenticated, …),
+/// from the same table; OTLP/HTTP error bodies carry it.
+unsigned grpc_status(errc code) noexcept;
+
 /// The response for a refusal: `{"error":{"code","message","details"?}}` with
 /// its status, `WWW-Authenticate: Bearer` on 401 and `Retry-After` when set.
 http_response error_response(const problem& p);

@@ -58,6 +58,14 @@ struct ingest_reply {
   /// left out for being over the inline cap, and why.
   std::vector<std::uint32_t> dropped;
   std::string dropped_reason;
+
+  /// A refusal: nothing accepted, with the rate headers known so far.
+  static ingest_reply refused(problem why, const rate_report& rate = {}) {
+    ingest_reply r;
+    r.failure = std::move(why);
+    r.rate = rate;
+    return r;
+  }
 };
 
 /// How a successful JSON reply is meant: net/ picks the status from it.

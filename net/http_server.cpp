@@ -722,7 +722,8 @@ void connection::write_response(http_response&& r) {
   out_ += ' ';
   out_ += reason_phrase(status);
   out_ += "\r\n";
-  if (!no_body_status && !response_.body.empty() && !response_.content_type.empty() &&
+  if (!no_body_status && (!response_.body.empty() || response_.typed_when_empty) &&
+      !response_.content_type.empty() &&
       safe_header_text(response_.content_type)) {
     out_ += "Content-Type: ";
     out_ += response_.content_type;

@@ -53,6 +53,9 @@ struct http_response {
   /// built on the hot path without one allocation per name and value. The
   /// producer guarantees them well-formed (no CR or LF inside a line).
   std::string header_lines;
+  /// Content-Type is sent only with a body, unless this is set (OTLP/HTTP
+  /// answers an empty protobuf message with its type).
+  bool typed_when_empty = false;
 };
 
 class connection; // defined in http_server.cpp

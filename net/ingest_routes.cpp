@@ -133,6 +133,23 @@ void refuse(responder& res, problem p) {
   res.send(error_response(p));
 }
 
+/// An OTLP/HTTP refusal in the request's encoding. JSON requests get Sluice's
+/// JSON error like every other door; protobuf requests get what the OTLP
+/// specification requires, a google.rpc.Status whose message starts with
+/// Sluice's error code. Status and headers (Retry-After, rate limits) are the
+/// same either way: exporters decide on retries by the HTTP status.
+http_response otlp_error(const problem& p, otlp::encoding e) {
+  auto r = error_response(p);
+  if (e == otlp::encoding::protobuf) {
+    auto text = std::string{code_name(p.code)} + ": "
+                + (p.message.empty() ? sluice_category().message(static_cast<int>(p.code))
+                                     : p.message);
+    r.body = otlp::encode_status(grpc_status(p.code), text);
+    r.content_type = "application/x-protobuf";
+  }
+  return r;
+}
+
 } // namespace
 
 void ingest_routes::handle(const http_request& req, responder res) {
@@ -221,7 +238,7 @@ void ingest_routes::otlp(const http_request& req, responder res, otlp::signal si
   thread_local std::string inflated;
   std::string_view body;
   if (auto p = body_of(req, max_body_, inflated, body))
-    return refuse(res, std::move(p));
+    return res.send(otlp_error(p, encoding));
   thread_local otlp::decoded decoded;
   std::string scratch, address;
   ingest_command cmd;
@@ -238,7 +255,7 @@ void ingest_routes::otlp(const http_request& req, responder res, otlp::signal si
   gateway_.ingest(cmd, [res, signal, encoding, rejected,
                         first_error = std::move(first_error)](ingest_reply&& reply) {
     if (reply.failure) {
-      auto r = error_response(reply.failure);
+      auto r = otlp_error(reply.failure, encoding);
       add_rate_headers(r, reply.rate);
       return res.send(std::move(r));
     }
@@ -247,6 +264,7 @@ void ingest_routes::otlp(const http_request& req, responder res, otlp::signal si
     http_response r;
     r.status = 200;
     r.content_type = encoding == otlp::encoding::protobuf ? "application/x-protobuf" : "application/json";
+    r.typed_when_empty = true; // OTLP: the answer names its encoding, even when empty
     r.body = otlp::encode_response(signal, encoding, all_rejected, all_rejected ? why : "");
     add_rate_headers(r, reply.rate);
     res.send(std::move(r));
@@ -323,7 +341,7 @@ void ingest_routes::webhook(const http_request& req, responder res) {
         return res.send(error_response(reply.failure));
       http_response r;
       r.status = 200;
-      r.headers.emplace_back("Allow", "POST");
+      r.headers.emplace_back("Allow", "POST, OPTIONS");
       r.headers.emplace_back("WebHook-Allowed-Origin", origin);
       // The token's own limit per minute; without one, any rate ("*").
       std::string rate = "*";

@@ -25,6 +25,25 @@ std::uint32_t add32(std::uint32_t a, std::uint64_t b) noexcept {
 
 } // namespace
 
+rejection rejection_of(errc code) noexcept {
+  switch (code) {
+    case errc::message_too_large:
+    case errc::request_too_large:
+    case errc::batch_too_large: return rejection::too_large;
+    case errc::rate_limited: return rejection::rate_limited;
+    case errc::invalid_token:
+    case errc::token_revoked:
+    case errc::token_expired:
+    case errc::token_disabled:
+    case errc::token_pending:
+    case errc::user_inactive: return rejection::unauthorized;
+    case errc::storage_busy:
+    case errc::storage_full:
+    case errc::internal: return rejection::storage_error;
+    default: return rejection::invalid;
+  }
+}
+
 std::string_view to_string(rejection r) noexcept {
   return rejection_names[static_cast<std::size_t>(r)];
 }

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "policy/errors.hpp"
+
 namespace sluice {
 
 /// Why a request was refused, as usage counts it.
@@ -17,6 +19,11 @@ enum class rejection : std::uint8_t {
   storage_error, ///< 5xx from storage
 };
 inline constexpr std::size_t rejection_count = 5;
+
+/// How usage counts a refused ingest request with this error: the three
+/// size caps are too_large, rate_limited is itself, the token errors are
+/// unauthorized, storage errors storage_error, anything else invalid.
+rejection rejection_of(errc code) noexcept;
 
 std::string_view to_string(rejection r) noexcept;
 std::optional<rejection> parse_rejection(std::string_view s) noexcept;

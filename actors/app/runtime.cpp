@@ -318,7 +318,7 @@ void runtime::ingest(const ingest_command& cmd, ingest_callback done) {
   auto job = std::make_shared<ingest_job>();
   auto actor = find_token(cmd.secret, job->presented, refusal);
   if (!actor)
-    return done({std::move(refusal), 0, 0, {}});
+    return done(ingest_reply::refused(std::move(refusal)));
   if (cmd.decoded) {
     // Decoded by its door in net/ (OTLP, Langfuse, webhooks).
     job->batch = std::move(*cmd.decoded);

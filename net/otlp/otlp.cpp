@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "google/rpc/status.pb.h"
 #include "net/otlp/json_reader.hpp"
 #include "net/otlp/protobuf_reader.hpp"
 #include "net/otlp/record.hpp"
@@ -83,6 +84,14 @@ std::string encode_response(signal s, encoding e, std::uint64_t rejected,
     response.SerializeToString(&out);
   }
   return out;
+}
+
+std::string encode_status(unsigned grpc_code, std::string_view message) {
+  std::string scratch;
+  google::rpc::Status status;
+  status.set_code(static_cast<std::int32_t>(grpc_code));
+  status.set_message(std::string{valid_utf8(message, scratch)});
+  return status.SerializeAsString();
 }
 
 } // namespace sluice::net::otlp

@@ -67,4 +67,8 @@ problem decode(signal s, encoding e, std::string_view body, std::size_t max_reco
 std::string encode_response(signal s, encoding e, std::uint64_t rejected,
                             std::string_view error_message);
 
+/// The body of an error answer to a protobuf request: a serialized
+/// google.rpc.Status with `grpc_code` and `message` (made valid UTF-8).
+std::string encode_status(unsigned grpc_code, std::string_view message);
+
 } // namespace sluice::net::otlp

@@ -9,6 +9,8 @@
 
 #include <string>
 
+#include "google/rpc/status.pb.h"
+#include "opentelemetry/proto/collector/logs/v1/logs_service.pb.h"
 #include "tests/e2e/fixture.hpp"
 
 using namespace sluice::e2e;
@@ -151,6 +153,27 @@ BOOST_AUTO_TEST_CASE(records_that_cannot_be_stored_are_reported_and_the_rest_sto
   BOOST_TEST(stored[0].str("/body/message") == "small");
 }
 
+BOOST_AUTO_TEST_CASE(records_left_out_take_nothing_from_the_rate_limit) {
+  sluice_fixture f;
+  // A bucket of 10 messages and a 1 KiB inline cap.
+  auto tok = f.tenant_token(
+    R"({"name":"t","tier":"pro","overrides":{"steady_rate":1,"burst_rate":1,"inline_cap_bytes":1024}})",
+    R"({"name":"app"})");
+  auto c = f.ingest();
+  std::string records = log_record(std::string(2'000, 'x'));
+  for (int i = 0; i < 9; ++i)
+    records += "," + log_record("r" + std::to_string(i));
+  auto r = post_otlp(c, "/otlp/v1/logs", tok.secret, otlp_logs(records));
+  BOOST_REQUIRE_MESSAGE(r.status == 200u, r.body);
+  BOOST_TEST(json{r.body}.num("/partialSuccess/rejectedLogRecords") == 1);
+  // Nine were stored, so one message is left in the bucket, and only one.
+  r = post_otlp(c, "/otlp/v1/logs", tok.secret, otlp_logs(log_record("the tenth")));
+  BOOST_TEST(r.status == 200u, r.body);
+  expect_error(post_otlp(c, "/otlp/v1/logs", tok.secret, otlp_logs(log_record("eleventh"))), 429,
+               "rate_limited");
+  BOOST_TEST(f.read_messages(f.last_system()).size() == 10u);
+}
+
 BOOST_AUTO_TEST_CASE(an_empty_request_succeeds_and_bad_ones_are_refused_plainly) {
   sluice_fixture f;
   auto tok = f.ingest_token();
@@ -162,12 +185,50 @@ BOOST_AUTO_TEST_CASE(an_empty_request_succeeds_and_bad_ones_are_refused_plainly)
   expect_error(post_otlp(c, "/otlp/v1/logs", tok.secret, "{\"resourceLogs\":"), 400, "malformed_json");
   expect_error(c.request("POST", "/otlp/v1/logs", "x", bearer(tok.secret), "text/plain"), 415,
                "unsupported_media_type");
-  expect_error(c.request("POST", "/otlp/v1/logs", "\x0a\x02garbage", bearer(tok.secret),
-                         "application/x-protobuf"),
-               400, "invalid_argument");
   expect_error(post_otlp(c, "/otlp/v1/logs", "al_nope", "{}"), 401, "invalid_token");
   BOOST_TEST(c.get("/otlp/v1/logs", bearer(tok.secret)).status == 405u);
   BOOST_TEST(f.read_messages(f.last_system()).empty());
+}
+
+BOOST_AUTO_TEST_CASE(protobuf_requests_are_answered_in_protobuf_errors_included) {
+  sluice_fixture f;
+  auto tok = f.tenant_token(R"({"name":"t","tier":"pro","overrides":{"steady_rate":1,"burst_rate":1}})",
+                            R"({"name":"app"})");
+  auto c = f.ingest();
+  auto post = [&](const std::string& secret, const std::string& body) {
+    return c.request("POST", "/otlp/v1/logs", body, bearer(secret), "application/x-protobuf");
+  };
+  // The OTLP specification: errors are a google.rpc.Status in the request's encoding.
+  auto expect_status = [](const http_result& r, unsigned http, int grpc, const std::string& code) {
+    BOOST_TEST_CONTEXT(r.status << " " << r.body) {
+      BOOST_TEST(r.status == http);
+      BOOST_TEST(r.header("content-type") == "application/x-protobuf");
+      google::rpc::Status status;
+      BOOST_REQUIRE(status.ParseFromString(r.body));
+      BOOST_TEST(status.code() == grpc);
+      BOOST_TEST(status.message().rfind(code + ": ", 0) == 0u, status.message());
+    }
+  };
+  expect_status(post("al_nope", ""), 401, 16, "invalid_token");
+  expect_status(post(tok.secret, "\x0a\x02garbage"), 400, 3, "invalid_argument");
+
+  opentelemetry::proto::collector::logs::v1::ExportLogsServiceRequest request;
+  auto* records = request.add_resource_logs()->add_scope_logs();
+  for (int i = 0; i < 10; ++i)
+    records->add_log_records()->mutable_body()->set_string_value("r" + std::to_string(i));
+  auto r = post(tok.secret, request.SerializeAsString());
+  // Nothing rejected: the empty ExportLogsServiceResponse, typed as protobuf.
+  BOOST_TEST(r.status == 200u);
+  BOOST_TEST(r.body.empty());
+  BOOST_TEST(r.header("content-type") == "application/x-protobuf");
+  opentelemetry::proto::collector::logs::v1::ExportLogsServiceResponse response;
+  BOOST_TEST(response.ParseFromString(r.body));
+  BOOST_TEST(!response.has_partial_success());
+
+  r = post(tok.secret, request.SerializeAsString());
+  expect_status(r, 429, 8, "rate_limited");
+  BOOST_TEST(!r.header("retry-after").empty());
+  BOOST_TEST(f.read_messages(f.last_system()).size() == 10u);
 }
 
 BOOST_AUTO_TEST_CASE(throttling_is_429_with_retry_after_which_exporters_retry_on) {

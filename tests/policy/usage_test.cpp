@@ -74,4 +74,17 @@ BOOST_AUTO_TEST_CASE(rejection_names_round_trip) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(every_size_cap_counts_as_too_large_whichever_door_hit_it) {
+  // The native batch cap, a Langfuse batch over 3.5 MB or an OTLP request too
+  // large to store at once, and a message over the inline cap: one reason.
+  for (auto code : {errc::batch_too_large, errc::request_too_large, errc::message_too_large})
+    BOOST_TEST(to_string(rejection_of(code)) == "too_large");
+  BOOST_TEST(to_string(rejection_of(errc::rate_limited)) == "rate_limited");
+  BOOST_TEST(to_string(rejection_of(errc::token_revoked)) == "unauthorized");
+  BOOST_TEST(to_string(rejection_of(errc::storage_full)) == "storage_error");
+  for (auto code : {errc::malformed_json, errc::invalid_message, errc::invalid_argument,
+                    errc::unsupported_media_type})
+    BOOST_TEST(to_string(rejection_of(code)) == "invalid");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
