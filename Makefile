@@ -26,7 +26,10 @@ PACKAGES := build-essential cmake pkg-config ccache \
             libcaf-dev libboost-dev libboost-test-dev libboost-system-dev \
             liblmdb-dev libsimdjson-dev libsodium-dev \
             libprotobuf-dev protobuf-compiler zlib1g-dev \
-            curl jq prometheus
+            curl jq
+# Only the tests need these: promtool (from Debian's prometheus package)
+# checks the /metrics exposition.
+TEST_PACKAGES := prometheus
 # Only the tests need Node.js (it runs the npm clients: the OpenAPI linter, the
 # OpenTelemetry and Langfuse SDKs).
 # A machine may have it from elsewhere than Debian (whose npm then conflicts):
@@ -58,6 +61,7 @@ deps:
 	$(call install_missing,$(PACKAGES))
 
 test-deps: deps
+	$(call install_missing,$(TEST_PACKAGES))
 	@command -v npm >/dev/null 2>&1 || { \
 	  echo "installing Debian packages: $(NODE_PACKAGES)"; \
 	  $(SUDO) apt-get update -qq >/dev/null && \

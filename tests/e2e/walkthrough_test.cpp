@@ -145,6 +145,10 @@ BOOST_AUTO_TEST_CASE(the_readme_access_control_walkthrough_works_as_written) {
   BOOST_TEST(run_walkthrough("README.md", "walkthrough-access") >= 15u);
 }
 
+BOOST_AUTO_TEST_CASE(the_readme_ingest_doors_walkthrough_works_as_written) {
+  BOOST_TEST(run_walkthrough("README.md", "walkthrough-doors") >= 10u);
+}
+
 BOOST_AUTO_TEST_CASE(the_access_control_guides_walkthrough_works_as_written) {
   BOOST_TEST(run_walkthrough("docs/access-control.md", "access-control-walkthrough") >= 15u);
 }
