@@ -341,7 +341,7 @@ void ingest_routes::webhook(const http_request& req, responder res) {
         return res.send(error_response(reply.failure));
       http_response r;
       r.status = 200;
-      r.headers.emplace_back("Allow", "POST, OPTIONS");
+      r.headers.emplace_back("Allow", "POST"); // CloudEvents: the method deliveries use
       r.headers.emplace_back("WebHook-Allowed-Origin", origin);
       // The token's own limit per minute; without one, any rate ("*").
       std::string rate = "*";
