@@ -57,6 +57,8 @@
 #include <system_error>
 #include <thread>
 
+#include "net/auth.hpp"
+
 namespace sluice::net {
 
 namespace asio = boost::asio;
@@ -640,12 +642,13 @@ void connection::dispatch_request() {
   try {
     core_->handler->handle(req_, responder(shared_from_this()));
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s: http handler threw on %.*s: %s\n", core_->opts.name.c_str(),
-                 static_cast<int>(req_.target.size()), req_.target.data(), e.what());
+    // The path only, without secrets: a query may hold ?api_key=, a webhook path its token.
+    std::fprintf(stderr, "%s: http handler threw on %s: %s\n", core_->opts.name.c_str(),
+                 path_without_secrets(req_.path).c_str(), e.what());
     deliver(http_response{500, "text/plain", "internal error\n", {}, {}});
   } catch (...) {
-    std::fprintf(stderr, "%s: http handler threw on %.*s\n", core_->opts.name.c_str(),
-                 static_cast<int>(req_.target.size()), req_.target.data());
+    std::fprintf(stderr, "%s: http handler threw on %s\n", core_->opts.name.c_str(),
+                 path_without_secrets(req_.path).c_str());
     deliver(http_response{500, "text/plain", "internal error\n", {}, {}});
   }
 }

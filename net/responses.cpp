@@ -2,6 +2,7 @@
 
 #include <boost/beast/core/string.hpp>
 
+#include "net/auth.hpp"
 #include "net/error_table.hpp"
 #include "net/url.hpp"
 
@@ -53,7 +54,8 @@ http_response refusal_response(unsigned status, std::string_view why) {
 }
 
 http_response not_found_response(std::string_view path) {
-  return error_response(make_problem(errc::not_found, "no such endpoint: " + std::string{path}));
+  return error_response(
+    make_problem(errc::not_found, "no such endpoint: " + path_without_secrets(path)));
 }
 
 http_response method_not_allowed_response(std::string_view allow) {

@@ -92,6 +92,13 @@ std::optional<token_kind> check_secret_format(std::string_view secret) noexcept 
   return std::nullopt;
 }
 
+bool looks_like_secret(std::string_view s) noexcept {
+  for (const auto& k : kinds)
+    if (s.starts_with(k.prefix))
+      return true;
+  return false;
+}
+
 std::string display_hint(std::string_view secret) {
   for (auto& k : kinds) {
     if (secret.substr(0, k.prefix.size()) == k.prefix && secret.size() >= k.prefix.size() + 4) {

@@ -34,6 +34,10 @@ std::string generate_secret(token_kind k);
 /// secret that fails is refused as `invalid_token` without touching storage.
 std::optional<token_kind> check_secret_format(std::string_view secret) noexcept;
 
+/// True when `s` starts with a token prefix (al_, alw_, als_, alu_): a
+/// secret, or a piece of one, that must not be echoed or logged.
+bool looks_like_secret(std::string_view s) noexcept;
+
 /// What lists show instead of the secret: the prefix and the last 4 characters,
 /// e.g. "al_…x9Qa".
 std::string display_hint(std::string_view secret);

@@ -369,4 +369,50 @@ BOOST_AUTO_TEST_CASE(any_json_is_stored_one_message_per_array_element) {
   expect_error(c.post("/webhooks/" + hook.secret + "?x=1", "{}"), 400, "invalid_argument");
 }
 
+BOOST_AUTO_TEST_CASE(the_token_in_the_path_never_comes_back_in_an_error_a_metric_or_a_log) {
+  sluice_fixture f;
+  auto tenant = f.create_tenant("free"); // 16 KiB inline cap
+  auto system = f.create_system(tenant);
+  auto hook = f.mint(system, R"({"name":"github","kind":"webhook"})");
+  auto c = f.ingest();
+  auto path = "/webhooks/" + hook.secret;
+  std::vector<http_result> answers{
+    c.post(path, R"({"id":"d-1"})"),
+    c.post(path, "{not json"),
+    c.request("POST", path, "x", {}, "text/plain"),
+    c.post(path, R"({"m":")" + std::string(20'000, 'x') + R"("})"),
+    c.post(path, R"({"id":"v"})", {{"aeg-event-type", "SubscriptionValidation"}}),
+    c.request("OPTIONS", path),
+    c.get(path),
+    c.post(path + "?verbose=1", "{}"),
+    c.post(path + "/extra", "{}"),
+    c.post("/webhook/" + hook.secret, "{}"), // a mistyped route
+    c.post(path.substr(0, path.size() - 3) + "abc", "{}"), // a damaged token
+  };
+  std::vector<unsigned> statuses;
+  for (auto& r : answers) {
+    statuses.push_back(r.status);
+    BOOST_TEST(r.body.find(hook.secret.substr(4, 20)) == std::string::npos, r.body);
+    for (auto& [name, value] : r.headers)
+      BOOST_TEST(value.find(hook.secret.substr(4, 20)) == std::string::npos, name);
+  }
+  BOOST_TEST(statuses == (std::vector<unsigned>{202, 400, 415, 413, 400, 400, 405, 400, 404, 404, 401}),
+             boost::test_tools::per_element());
+  BOOST_TEST(json{answers[9].body}.str("/error/message") == "no such endpoint: /webhook/{token}");
+
+  auto scrape = f.admin().get("/metrics");
+  BOOST_REQUIRE_EQUAL(scrape.status, 200u);
+  BOOST_TEST(scrape.body.find("sluice_http_requests_total{port=\"ingest\",door=\"webhook\"")
+             != std::string::npos);
+  auto audit = f.admin().get("/api/v1/audit?limit=500", bearer(f.superuser()));
+  BOOST_REQUIRE_EQUAL(audit.status, 200u);
+  for (auto* text : {&scrape.body, &audit.body})
+    BOOST_TEST(text->find(hook.secret.substr(4, 20)) == std::string::npos);
+  // The log is complete once the server has stopped.
+  BOOST_TEST(f.server().terminate() == 0);
+  auto log = f.server().output();
+  BOOST_TEST(log.find("sluiced") != std::string::npos); // it did print something
+  BOOST_TEST(log.find(hook.secret.substr(4, 20)) == std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -67,4 +67,14 @@ BOOST_AUTO_TEST_CASE(kind_names_round_trip) {
   BOOST_TEST(!parse_token_kind("admin").has_value());
 }
 
+BOOST_AUTO_TEST_CASE(anything_starting_like_a_token_is_treated_as_a_secret) {
+  for (auto kind : {token_kind::ingest, token_kind::webhook, token_kind::service, token_kind::user}) {
+    auto secret = generate_secret(kind);
+    BOOST_TEST(looks_like_secret(secret));
+    BOOST_TEST(looks_like_secret(secret.substr(0, 10))); // a piece of one, too
+  }
+  for (auto s : {"messages", "webhooks", "alpha", "al", "tok_7Hq", "", "AL_x"})
+    BOOST_TEST(!looks_like_secret(s), s);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
