@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "net/json_parser.hpp"
 #include "policy/json_writer.hpp"
 #include "policy/time.hpp"
 
@@ -12,11 +13,6 @@ namespace sluice::net {
 namespace {
 
 namespace dom = simdjson::dom;
-
-simdjson::dom::parser& thread_parser() {
-  thread_local simdjson::dom::parser parser;
-  return parser;
-}
 
 /// A Langfuse level (DEBUG, DEFAULT, WARNING, ERROR) as a message level.
 message_level level_of(dom::object body) {
@@ -50,7 +46,7 @@ problem decode_langfuse(std::string_view body, std::size_t max_events, langfuse_
   if (body.size() > langfuse_max_body_bytes)
     return make_problem(errc::request_too_large, "a Langfuse batch is at most 3.5 MB");
   dom::element root;
-  if (auto err = thread_parser().parse(body.data(), body.size()).get(root))
+  if (auto err = thread_json_parser().parse(body.data(), body.size()).get(root))
     return make_problem(errc::malformed_json,
                         std::string{"the body is not valid JSON: "} + simdjson::error_message(err));
   dom::object obj;

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include "net/json_parser.hpp"
 #include "policy/time.hpp"
 
 namespace sluice::net {
@@ -9,11 +10,6 @@ namespace sluice::net {
 namespace {
 
 namespace dom = simdjson::dom;
-
-simdjson::dom::parser& thread_parser() {
-  thread_local simdjson::dom::parser parser;
-  return parser;
-}
 
 /// One delivered event as a message: its id (CloudEvents "id", Event Grid
 /// "id") for dedup, its time ("time", or Event Grid's "eventTime").
@@ -37,7 +33,7 @@ void add_event(dom::element ev, message_batch& out) {
 problem decode_webhook(std::string_view body, std::size_t max_messages, message_batch& out) {
   out.clear();
   dom::element root;
-  if (auto err = thread_parser().parse(body.data(), body.size()).get(root))
+  if (auto err = thread_json_parser().parse(body.data(), body.size()).get(root))
     return make_problem(errc::malformed_json,
                         std::string{"the body is not valid JSON: "} + simdjson::error_message(err));
   dom::array events;
@@ -55,7 +51,7 @@ problem decode_webhook(std::string_view body, std::size_t max_messages, message_
 
 std::optional<std::string> event_grid_validation_code(std::string_view body) {
   dom::element root;
-  if (thread_parser().parse(body.data(), body.size()).get(root) != simdjson::SUCCESS)
+  if (thread_json_parser().parse(body.data(), body.size()).get(root) != simdjson::SUCCESS)
     return std::nullopt;
   dom::element first = root;
   if (dom::array a; root.get_array().get(a) == simdjson::SUCCESS) {

@@ -1,5 +1,7 @@
 #include "policy/cidr.hpp"
 
+#include "policy/hex.hpp"
+
 namespace sluice {
 
 namespace {
@@ -12,16 +14,6 @@ constexpr std::uint8_t mapped_prefix_bits = 96;
 
 constexpr bool is_digit(char c) noexcept {
   return c >= '0' && c <= '9';
-}
-
-constexpr int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
 }
 
 // Exactly four decimal octets separated by dots. A leading zero is refused:
@@ -75,7 +67,7 @@ bool parse_v6(std::string_view s, std::array<std::uint8_t, 16>& out) noexcept {
       return false;
     unsigned value = 0;
     for (auto c : segment) {
-      auto h = hex_value(c);
+      auto h = hex::digit_value(c);
       if (h < 0)
         return false;
       value = value << 4 | static_cast<unsigned>(h);

@@ -5,6 +5,7 @@
 #include <array>
 #include <limits>
 
+#include "policy/hex.hpp"
 #include "policy/time.hpp"
 
 namespace sluice::net::otlp {
@@ -20,16 +21,6 @@ constexpr std::array<std::string_view, 6> kind_names = {
   "unspecified", "internal", "server", "client", "producer", "consumer",
 };
 constexpr std::array<std::string_view, 3> status_names = {"unset", "ok", "error"};
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
 /// 0-63 for a base64 digit of either alphabet, -1 otherwise.
 int base64_value(char c) noexcept {
@@ -140,7 +131,7 @@ bool parse_hex_id(std::string_view hex, std::size_t bytes, hex_id& out) noexcept
   if (bytes > 16 || hex.size() != 2 * bytes)
     return false;
   for (std::size_t i = 0; i < hex.size(); ++i) {
-    int v = hex_value(hex[i]);
+    int v = hex::digit_value(hex[i]);
     if (v < 0)
       return false;
     out.digits[i] = hex_digits[v]; // stored lower-case, whatever the sender used
