@@ -6,7 +6,6 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <thread>
@@ -16,14 +15,6 @@
 using namespace sluice::e2e;
 
 namespace {
-
-void expect_error(const http_result& r, unsigned status, const std::string& code) {
-  BOOST_TEST_CONTEXT(r.body) {
-    BOOST_TEST(r.status == status);
-    if (r.status == status)
-      BOOST_TEST(json{r.body}.str("/error/code") == code);
-  }
-}
 
 std::string tenant_of(sluice_fixture& f, const std::string& body) {
   auto r = f.admin().post("/api/v1/tenants", body, bearer(f.superuser()));
@@ -179,12 +170,8 @@ BOOST_AUTO_TEST_CASE(a_superuser_stays_a_superuser) {
   // A second superuser, made the documented way while the server runs.
   std::string cmd = std::string{std::getenv("SLUICED")} + " create-superuser --data-dir='"
                     + f.server().data_dir().string() + "'";
-  auto* pipe = ::popen(cmd.c_str(), "r");
-  BOOST_REQUIRE(pipe);
-  char line[256] = {};
-  BOOST_REQUIRE(std::fgets(line, sizeof line, pipe));
-  ::pclose(pipe);
-  std::string out{line};
+  auto printed = run_shell(cmd).output;
+  auto out = printed.substr(0, printed.find('\n'));
   BOOST_REQUIRE(out.rfind("superuser token: alu_", 0) == 0u);
   auto second = out.substr(17, out.find_last_not_of("\n") - 16);
   json me{a.get("/api/v1/me", bearer(second)).body};

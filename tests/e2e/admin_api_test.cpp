@@ -3,23 +3,12 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include <cstdio>
+#include <cstdlib>
 #include <set>
 
 #include "tests/e2e/fixture.hpp"
 
 using namespace sluice::e2e;
-
-namespace {
-
-void expect_error(const http_result& r, unsigned status, const std::string& code) {
-  BOOST_TEST_CONTEXT(r.body) {
-    BOOST_TEST(r.status == status);
-    BOOST_TEST(json{r.body}.str("/error/code") == code);
-  }
-}
-
-} // namespace
 
 BOOST_AUTO_TEST_SUITE(admin_api)
 
@@ -342,13 +331,8 @@ BOOST_AUTO_TEST_CASE(create_superuser_prints_another_working_token) {
   sluice_fixture f;
   std::string cmd = std::string{std::getenv("SLUICED")} + " create-superuser --data-dir="
                     + f.server().data_dir().string();
-  auto* pipe = ::popen(cmd.c_str(), "r");
-  BOOST_REQUIRE(pipe);
-  char buf[512] = {};
-  std::string out;
-  while (auto n = std::fread(buf, 1, sizeof buf, pipe))
-    out.append(buf, n);
-  BOOST_REQUIRE_EQUAL(::pclose(pipe), 0);
+  auto [status, out] = run_shell(cmd);
+  BOOST_REQUIRE_EQUAL(status, 0);
   auto pos = out.find("superuser token: alu_");
   BOOST_REQUIRE(pos != std::string::npos);
   auto token = out.substr(pos + 17, 4 + 43 + 6);

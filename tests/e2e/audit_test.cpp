@@ -4,9 +4,6 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include <sys/wait.h>
-
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -21,23 +18,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct run_result {
-  int status = -1;
-  std::string output;
-};
-
-run_result verify_audit(const fs::path& data_dir) {
-  std::string cmd = std::string{std::getenv("SLUICED")} + " verify-audit --data-dir='"
-                    + data_dir.string() + "' 2>&1";
-  auto* pipe = ::popen(cmd.c_str(), "r");
-  BOOST_REQUIRE(pipe);
-  run_result r;
-  char buf[4096];
-  while (auto n = std::fread(buf, 1, sizeof buf, pipe))
-    r.output.append(buf, n);
-  auto status = ::pclose(pipe);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+shell_result verify_audit(const fs::path& data_dir) {
+  return run_shell(std::string{std::getenv("SLUICED")} + " verify-audit --data-dir='"
+                   + data_dir.string() + "' 2>&1");
 }
 
 /// Every event of the log, oldest first, following the cursor.

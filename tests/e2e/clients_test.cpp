@@ -63,14 +63,8 @@ std::vector<json> run_client(const std::string& script, const std::vector<std::s
   for (auto& a : args)
     cmd += " " + quoted(a);
   cmd += " 2>" + quoted(err_path.string());
-  auto* pipe = ::popen(cmd.c_str(), "r");
-  BOOST_REQUIRE(pipe);
-  std::string out;
-  char buf[4096];
-  while (auto n = std::fread(buf, 1, sizeof buf, pipe))
-    out.append(buf, n);
-  auto status = ::pclose(pipe);
-  BOOST_REQUIRE_MESSAGE(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+  auto [status, out] = run_shell(cmd);
+  BOOST_REQUIRE_MESSAGE(status == 0,
                         "node " << script << " failed (status " << status << "):\n"
                                 << out << read_file(err_path));
   std::vector<json> lines;
@@ -109,27 +103,6 @@ std::string azure_time(std::chrono::seconds ago, std::string& stored) {
   std::snprintf(frac, sizeof frac, ".%06lld", static_cast<long long>(ticks % 1'000'000));
   stored = std::string{date} + frac + "Z";
   return std::string{date} + frac + "3Z";
-}
-
-std::string basic_auth(const std::string& user, const std::string& password) {
-  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  auto in = user + ":" + password;
-  std::string out;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char ch : in) {
-    acc = (acc << 8) | ch;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(alphabet[(acc >> bits) & 63]);
-    }
-  }
-  if (bits > 0)
-    out.push_back(alphabet[(acc << (6 - bits)) & 63]);
-  while (out.size() % 4)
-    out.push_back('=');
-  return "Basic " + out;
 }
 
 /// What the OpenTelemetry logs script sends (tests/node/otel-logs.mjs), read

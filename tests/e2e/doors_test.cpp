@@ -17,14 +17,6 @@ using namespace sluice::e2e;
 
 namespace {
 
-void expect_error(const http_result& r, unsigned status, const std::string& code) {
-  BOOST_TEST_CONTEXT(r.body) {
-    BOOST_TEST(r.status == status);
-    if (r.status == status)
-      BOOST_TEST(json{r.body}.str("/error/code") == code);
-  }
-}
-
 std::string gzip(const std::string& data) {
   z_stream z{};
   deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
@@ -57,27 +49,6 @@ http_result post_otlp(http_client& c, const std::string& path, const std::string
                       const std::string& body, header_list extra = {}) {
   extra.emplace_back("Authorization", "Bearer " + secret);
   return c.request("POST", path, body, extra, "application/json");
-}
-
-std::string basic(const std::string& secret) {
-  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  auto in = "pk-lf-anything:" + secret;
-  std::string out;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char ch : in) {
-    acc = (acc << 8) | ch;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(alphabet[(acc >> bits) & 63]);
-    }
-  }
-  if (bits > 0)
-    out.push_back(alphabet[(acc << (6 - bits)) & 63]);
-  while (out.size() % 4)
-    out.push_back('=');
-  return "Basic " + out;
 }
 
 } // namespace
@@ -300,7 +271,7 @@ BOOST_AUTO_TEST_CASE(a_batch_answers_207_with_one_entry_per_event_and_dedups_by_
     {"id":"ev-2","type":"generation-create","timestamp":"2024-12-01T10:00:01.000Z","body":{"id":"gen-1","traceId":"tr-1","name":"llm","model":"gpt-4o","level":"ERROR"}},
     {"id":"ev-3","type":"no-such-type","timestamp":"2024-12-01T10:00:02.000Z","body":{}}
   ],"metadata":{"sdk_name":"js","sdk_version":"3.38.4"}})";
-  auto r = c.request("POST", "/api/public/ingestion", batch, {{"Authorization", basic(tok.secret)}},
+  auto r = c.request("POST", "/api/public/ingestion", batch, {{"Authorization", basic_auth("pk-lf-anything", tok.secret)}},
                      "application/json");
   BOOST_REQUIRE_MESSAGE(r.status == 207u, r.body);
   json j{r.body};
@@ -332,7 +303,7 @@ BOOST_AUTO_TEST_CASE(a_body_that_is_no_batch_is_400_and_a_bad_token_401) {
                            "application/json"),
                  400, "invalid_argument");
   expect_error(c.request("POST", "/api/public/ingestion", R"({"batch":[]})",
-                         {{"Authorization", basic("al_nope")}}, "application/json"),
+                         {{"Authorization", basic_auth("pk-lf-anything", "al_nope")}}, "application/json"),
                401, "invalid_token");
   std::string huge = R"({"batch":[{"id":"x","type":"sdk-log","body":{"log":")" + std::string(3'600'000, 'a')
                      + R"("}}]})";

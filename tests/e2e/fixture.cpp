@@ -2,6 +2,11 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <sys/wait.h>
+
+#include <cstdint>
+#include <cstdio>
+
 namespace sluice::e2e {
 
 sluice_fixture::sluice_fixture(std::vector<std::string> args) {
@@ -125,6 +130,47 @@ std::vector<json> sluice_fixture::read_messages(const std::string& system,
 
 http_result post_messages(http_client& c, const std::string& secret, const std::string& body) {
   return c.post("/messages", body, bearer(secret));
+}
+
+void expect_error(const http_result& r, unsigned status, const std::string& code) {
+  BOOST_TEST_CONTEXT(r.body) {
+    BOOST_TEST(r.status == status);
+    if (r.status == status)
+      BOOST_TEST(json{r.body}.str("/error/code") == code);
+  }
+}
+
+std::string basic_auth(const std::string& user, const std::string& password) {
+  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  auto in = user + ":" + password;
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char ch : in) {
+    acc = (acc << 8) | ch;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(alphabet[(acc >> bits) & 63]);
+    }
+  }
+  if (bits > 0)
+    out.push_back(alphabet[(acc << (6 - bits)) & 63]);
+  while (out.size() % 4)
+    out.push_back('=');
+  return "Basic " + out;
+}
+
+shell_result run_shell(const std::string& command) {
+  auto* pipe = ::popen(command.c_str(), "r");
+  BOOST_REQUIRE_MESSAGE(pipe, "cannot run " << command);
+  shell_result r;
+  char buf[4096];
+  while (auto n = std::fread(buf, 1, sizeof buf, pipe))
+    r.output.append(buf, n);
+  auto status = ::pclose(pipe);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
 }
 
 } // namespace sluice::e2e

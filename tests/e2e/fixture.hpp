@@ -84,4 +84,21 @@ private:
 /// POSTs `body` to /messages with `secret` as bearer token.
 http_result post_messages(http_client& c, const std::string& secret, const std::string& body);
 
+/// Asserts the status of a refusal and, when it matches, its error code
+/// (/error/code of the JSON body); the body is the context of both checks.
+void expect_error(const http_result& r, unsigned status, const std::string& code);
+
+/// `Basic <base64(user:password)>`, an HTTP Basic Authorization value.
+std::string basic_auth(const std::string& user, const std::string& password);
+
+/// What a shell command printed and how it ended.
+struct shell_result {
+  int status = -1;     ///< the exit status, or -1 when it did not exit (a signal)
+  std::string output;  ///< its stdout (redirect stderr in the command to have that too)
+};
+
+/// Runs `command` with /bin/sh (popen) to completion and collects its stdout.
+/// Fails the test (BOOST_REQUIRE) when it cannot be started.
+shell_result run_shell(const std::string& command);
+
 } // namespace sluice::e2e

@@ -10,13 +10,12 @@ using namespace sluice::e2e;
 
 namespace {
 
-/// Asserts status and error code of a refusal, and the documented body shape.
-void expect_error(const http_result& r, unsigned status, const std::string& code) {
+/// Asserts status and error code of a refusal (expect_error), and the
+/// documented body shape: a message goes with the code.
+void expect_refusal(const http_result& r, unsigned status, const std::string& code) {
+  expect_error(r, status, code);
   BOOST_TEST_CONTEXT(r.body) {
-    BOOST_TEST(r.status == status);
-    json j{r.body};
-    BOOST_TEST(j.str("/error/code") == code);
-    BOOST_TEST(!j.str("/error/message").empty());
+    BOOST_TEST(!json{r.body}.str("/error/message").empty());
   }
 }
 
@@ -73,7 +72,7 @@ BOOST_AUTO_TEST_CASE(no_malformed_or_unknown_token_is_401_invalid_token) {
                   post_messages(c, typo, R"({"message":"x"})"),
                   post_messages(c, unknown, R"({"message":"x"})"),
                   post_messages(c, "al_short", R"({"message":"x"})")}) {
-    expect_error(r, 401, "invalid_token");
+    expect_refusal(r, 401, "invalid_token");
     BOOST_TEST(r.header("www-authenticate").rfind("Bearer", 0) == 0u);
   }
   BOOST_TEST(f.read_messages(f.last_system()).empty());
@@ -83,10 +82,10 @@ BOOST_AUTO_TEST_CASE(invalid_json_or_messages_are_400_and_store_nothing) {
   sluice_fixture f;
   auto tok = f.ingest_token();
   auto c = f.ingest();
-  expect_error(post_messages(c, tok.secret, R"({"message":"x")"), 400, "malformed_json");
-  expect_error(post_messages(c, tok.secret, R"({"message":"x"} trailing)"), 400, "malformed_json");
+  expect_refusal(post_messages(c, tok.secret, R"({"message":"x")"), 400, "malformed_json");
+  expect_refusal(post_messages(c, tok.secret, R"({"message":"x"} trailing)"), 400, "malformed_json");
   auto r = post_messages(c, tok.secret, R"([{"message":"ok"},{"level":"info"},{"message":""}])");
-  expect_error(r, 400, "invalid_message");
+  expect_refusal(r, 400, "invalid_message");
   json j{r.body};
   BOOST_TEST(j.size("/error/details") == 2u);
   BOOST_TEST(j.num("/error/details/0/index") == 1);
@@ -102,15 +101,15 @@ BOOST_AUTO_TEST_CASE(a_body_that_is_not_json_is_415) {
   auto c = f.ingest();
   auto r = c.request("POST", "/messages", "message=x", bearer(tok.secret),
                      "application/x-www-form-urlencoded");
-  expect_error(r, 415, "unsupported_media_type");
+  expect_refusal(r, 415, "unsupported_media_type");
 }
 
 BOOST_AUTO_TEST_CASE(unknown_paths_are_404_and_wrong_methods_405_with_allow) {
   sluice_fixture f;
   auto c = f.ingest();
-  expect_error(c.get("/nope"), 404, "not_found");
+  expect_refusal(c.get("/nope"), 404, "not_found");
   auto r = c.get("/messages");
-  expect_error(r, 405, "method_not_allowed");
+  expect_refusal(r, 405, "method_not_allowed");
   BOOST_TEST(r.header("allow") == "POST");
 }
 
@@ -118,7 +117,7 @@ BOOST_AUTO_TEST_CASE(a_request_over_the_configured_cap_is_413) {
   sluice_fixture f{{"--ingest.max-request-bytes=65536"}};
   auto tok = f.ingest_token("enterprise");
   auto c = f.ingest();
-  expect_error(post_messages(c, tok.secret, message_of(70'000)), 413, "request_too_large");
+  expect_refusal(post_messages(c, tok.secret, message_of(70'000)), 413, "request_too_large");
   auto c2 = f.ingest(); // the server closes a connection after a 413 of this kind
   BOOST_TEST(post_messages(c2, tok.secret, message_of(60'000)).status == 202u);
 }
@@ -128,7 +127,7 @@ BOOST_AUTO_TEST_CASE(a_message_over_the_tier_inline_cap_is_413) {
   auto tok = f.ingest_token("free", R"({"name":"app"})");
   auto c = f.ingest();
   auto r = post_messages(c, tok.secret, message_of(17 * 1024));
-  expect_error(r, 413, "message_too_large");
+  expect_refusal(r, 413, "message_too_large");
   BOOST_TEST(json{r.body}.str("/error/message").find("16384") != std::string::npos);
   BOOST_TEST(post_messages(c, tok.secret, message_of(15 * 1024)).status == 202u);
   // Pro allows 256 KiB.
@@ -144,7 +143,7 @@ BOOST_AUTO_TEST_CASE(more_than_1000_messages_in_a_request_is_413) {
   for (int i = 0; i < 1001; ++i)
     batch += std::string{i ? "," : ""} + R"({"message":"m"})";
   batch += "]";
-  expect_error(post_messages(c, tok.secret, batch), 413, "batch_too_large");
+  expect_refusal(post_messages(c, tok.secret, batch), 413, "batch_too_large");
   batch = "[";
   for (int i = 0; i < 1000; ++i)
     batch += std::string{i ? "," : ""} + R"({"message":"m"})";
@@ -159,13 +158,13 @@ BOOST_AUTO_TEST_CASE(tokens_of_other_kinds_are_403_where_they_do_not_belong) {
   auto tok = f.ingest_token();
   auto c = f.ingest();
   // A superuser's personal token cannot ingest, nor ask which system it is ...
-  expect_error(post_messages(c, f.superuser(), R"({"message":"x"})"), 403, "insufficient_scope");
-  expect_error(c.get("/systems/me", bearer(f.superuser())), 403, "insufficient_scope");
+  expect_refusal(post_messages(c, f.superuser(), R"({"message":"x"})"), 403, "insufficient_scope");
+  expect_refusal(c.get("/systems/me", bearer(f.superuser())), 403, "insufficient_scope");
   // ... and an ingest token cannot use the admin API: write-only.
   auto a = f.admin();
-  expect_error(a.get("/api/v1/tenants", bearer(tok.secret)), 403, "insufficient_scope");
-  expect_error(a.get("/api/v1/systems/" + f.last_system() + "/messages", bearer(tok.secret)), 403,
-               "insufficient_scope");
+  expect_refusal(a.get("/api/v1/tenants", bearer(tok.secret)), 403, "insufficient_scope");
+  expect_refusal(a.get("/api/v1/systems/" + f.last_system() + "/messages", bearer(tok.secret)), 403,
+                 "insufficient_scope");
 }
 
 BOOST_AUTO_TEST_CASE(systems_me_describes_the_token) {
@@ -182,7 +181,7 @@ BOOST_AUTO_TEST_CASE(systems_me_describes_the_token) {
   BOOST_TEST(j.raw("/scopes") == R"(["ingest"])");
   BOOST_TEST(j.num("/limits/inline_cap_bytes") == 256 * 1024);
   BOOST_TEST(r.body.find(tok.secret) == std::string::npos);
-  expect_error(c.get("/systems/me"), 401, "invalid_token");
+  expect_refusal(c.get("/systems/me"), 401, "invalid_token");
 }
 
 BOOST_AUTO_TEST_CASE(healthz_answers_on_both_ports) {
@@ -215,7 +214,7 @@ BOOST_AUTO_TEST_CASE(a_full_store_is_507_keeps_what_was_acknowledged_and_recover
       break;
     acked += 50;
   }
-  expect_error(last, 507, "storage_full");
+  expect_refusal(last, 507, "storage_full");
   BOOST_TEST(acked > 0u);
   BOOST_TEST(c.get("/healthz").status == 503u);
   BOOST_TEST(f.read_messages(f.last_system()).size() == acked);

@@ -5,10 +5,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include <sys/wait.h>
-
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -215,15 +212,8 @@ BOOST_AUTO_TEST_CASE(promtool_finds_no_problem_in_a_real_scrape) {
   // Lint problems (exit 3) and parse errors (exit 1) are printed; any output
   // at all is a problem.
   std::string cmd = tool + " check metrics < '" + file.string() + "' 2>&1";
-  auto* pipe = ::popen(cmd.c_str(), "r");
-  BOOST_REQUIRE(pipe);
-  std::string out;
-  char buf[512];
-  while (auto n = std::fread(buf, 1, sizeof buf, pipe))
-    out.append(buf, n);
-  int status = ::pclose(pipe);
-  BOOST_TEST(WIFEXITED(status));
-  BOOST_TEST(WEXITSTATUS(status) == 0, "promtool exit " << WEXITSTATUS(status) << ":\n" << out);
+  auto [status, out] = run_shell(cmd);
+  BOOST_TEST(status == 0, "promtool exit " << status << ":\n" << out);
   BOOST_TEST(out.empty(), "promtool says:\n" << out << "\nabout:\n" << body);
 }
 

@@ -4,9 +4,6 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include <sys/wait.h>
-
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -20,27 +17,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct run_result {
-  int status = -1;
-  std::string output; ///< stdout and stderr
-};
-
 /// Runs sluiced with `args` to completion (these invocations all end by
-/// themselves: failures and one-shot commands).
-run_result run_sluiced(const std::vector<std::string>& args) {
+/// themselves: failures and one-shot commands); the output is stdout and stderr.
+shell_result run_sluiced(const std::vector<std::string>& args) {
   std::string cmd = "timeout 20 '" + std::string{std::getenv("SLUICED")} + "'";
   for (auto& a : args)
     cmd += " '" + a + "'";
   cmd += " 2>&1";
-  auto* pipe = ::popen(cmd.c_str(), "r");
-  BOOST_REQUIRE(pipe);
-  run_result r;
-  char buf[4096];
-  while (auto n = std::fread(buf, 1, sizeof buf, pipe))
-    r.output.append(buf, n);
-  auto status = ::pclose(pipe);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return run_shell(cmd);
 }
 
 std::size_t lines(const std::string& s) {

@@ -3,7 +3,6 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -66,13 +65,7 @@ std::regex expectation(const std::string& line) {
 }
 
 std::string run(const std::string& cmd) {
-  auto* pipe = ::popen(cmd.c_str(), "r");
-  BOOST_REQUIRE(pipe);
-  std::string out;
-  char buf[4096];
-  while (auto n = std::fread(buf, 1, sizeof buf, pipe))
-    out.append(buf, n);
-  auto status = ::pclose(pipe);
+  auto [status, out] = run_shell(cmd);
   BOOST_REQUIRE_MESSAGE(status == 0, "the walkthrough failed (" << status << "):\n" << out);
   return out;
 }
