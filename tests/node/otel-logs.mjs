@@ -6,38 +6,18 @@
 // (or SLUICE_BASE_URL, SLUICE_TOKEN, OTLP_ENCODING, OTLP_COMPRESSION). Prints
 // one JSON line telling what it sent (the trace context and time it gave the
 // records) and exits non-zero when the export failed.
-import { diag, DiagConsoleLogger, DiagLogLevel, context, trace, TraceFlags } from "@opentelemetry/api";
+import { context, trace, TraceFlags } from "@opentelemetry/api";
 import { SeverityNumber } from "@opentelemetry/api-logs";
 import { LoggerProvider, BatchLogRecordProcessor } from "@opentelemetry/sdk-logs";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { OTLPLogExporter as JsonExporter } from "@opentelemetry/exporter-logs-otlp-http";
 import { OTLPLogExporter as ProtoExporter } from "@opentelemetry/exporter-logs-otlp-proto";
+import { parseArgs, recordingExporter, finish } from "./otel-common.mjs";
 
-const [base = process.env.SLUICE_BASE_URL, token = process.env.SLUICE_TOKEN,
-       encoding = process.env.OTLP_ENCODING ?? "json",
-       compression = process.env.OTLP_COMPRESSION ?? "none"] = process.argv.slice(2);
-if (!base || !token || !["json", "proto"].includes(encoding) || !["gzip", "none"].includes(compression)) {
-  console.error("usage: node otel-logs.mjs <base-url> <token> <json|proto> <gzip|none>");
-  process.exit(2);
-}
-diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.WARN);
-
-const Exporter = encoding === "proto" ? ProtoExporter : JsonExporter;
-const exporter = new Exporter({
-  url: `${base}/otlp/v1/logs`,
-  headers: { Authorization: `Bearer ${token}` },
-  compression,
-  timeoutMillis: 10000,
-});
-// Every export's result, as the processor sees it.
+const args = parseArgs("otel-logs.mjs");
 const failures = [];
-const exportBatch = exporter.export.bind(exporter);
-exporter.export = (records, done) =>
-  exportBatch(records, (result) => {
-    if (result.code !== 0)
-      failures.push(result.error ?? new Error("export failed"));
-    done(result);
-  });
+const exporter = recordingExporter({ json: JsonExporter, proto: ProtoExporter }, "/otlp/v1/logs", args,
+                                   failures);
 
 const provider = new LoggerProvider({
   resource: resourceFromAttributes({ "service.name": "checkout", "deployment.environment": "e2e" }),
@@ -73,18 +53,7 @@ logger.emit({
   attributes: { "payment.retry": false },
 });
 
-try {
-  await provider.forceFlush();
-} catch (e) {
-  failures.push(e);
-}
-await provider.shutdown();
-
-if (failures.length > 0) {
-  for (const f of failures.flat())
-    console.error("export failed:", f?.message ?? String(f));
-  process.exit(1);
-}
+await finish(provider, failures);
 // The time as sluiced stores it: RFC 3339 to the microsecond.
 console.log(JSON.stringify({
   records: 3,
