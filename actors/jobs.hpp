@@ -2,6 +2,7 @@
 
 #include <caf/actor_control_block.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -118,6 +119,33 @@ private:
   bool answered_ = false;
 };
 
+/// The bytes of one ingest request in the server's backlog (requests let in
+/// and not yet answered; see runtime::ingest). Taken when the request is let
+/// in, given back when its job is destroyed: after its answer, by whichever
+/// actor held it last. The counter outlives every job (the runtime owns it
+/// and stops the actors first).
+class backlog_ticket {
+public:
+  backlog_ticket() = default;
+  backlog_ticket(const backlog_ticket&) = delete;
+  backlog_ticket& operator=(const backlog_ticket&) = delete;
+  ~backlog_ticket() {
+    if (backlog_)
+      backlog_->fetch_sub(bytes_, std::memory_order_relaxed);
+  }
+
+  /// Adds `bytes` to `backlog` until destruction; once per ticket.
+  void take(std::atomic<std::uint64_t>& backlog, std::uint64_t bytes) noexcept {
+    backlog.fetch_add(bytes, std::memory_order_relaxed);
+    backlog_ = &backlog;
+    bytes_ = bytes;
+  }
+
+private:
+  std::atomic<std::uint64_t>* backlog_ = nullptr;
+  std::uint64_t bytes_ = 0;
+};
+
 /// One ingest request on its way: net -> gateway -> token actor -> storage
 /// actor -> callback. Shared (CAF messages must be copyable) but handed along,
 /// never used by two actors at once.
@@ -132,6 +160,7 @@ struct ingest_job {
   bool partial = false; ///< drop messages over the inline cap one by one (see ingest_command)
   bool probe = false;   ///< authenticate and report the limits, store nothing
   reply_once<ingest_reply> complete;
+  backlog_ticket backlog;
 
   // Set by the token actor once the token is authenticated.
   std::uint64_t tenant_id = 0;

@@ -457,6 +457,10 @@ gateway_metrics::gateway_metrics(std::int64_t start_time_s)
       connections_(registry_.add_gauge("sluice_open_connections",
                                        "TCP connections open now, by port.",
                                        {{"port", strings(port_names)}})),
+      backlog_(registry_.add_gauge(
+        "sluice_ingest_backlog_bytes",
+        "Bytes of ingest requests let in and not yet answered; new ones get 503 beyond "
+        "storage.max-pending-bytes.")),
       start_time_(registry_.add_gauge("sluice_process_start_time_seconds",
                                       "When this process started, in seconds since the Unix "
                                       "epoch.")) {
@@ -479,6 +483,10 @@ void gateway_metrics::set_live_actors(std::uint64_t tokens, std::uint64_t system
 
 void gateway_metrics::set_open_connections(http_port p, std::uint64_t n) noexcept {
   connections_.set(static_cast<std::size_t>(p), static_cast<std::int64_t>(n));
+}
+
+void gateway_metrics::set_backlog(std::uint64_t bytes) noexcept {
+  backlog_.set(static_cast<std::int64_t>(bytes));
 }
 
 void gateway_metrics::set_storage(std::size_t env_index, std::uint64_t map_size_bytes,

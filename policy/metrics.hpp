@@ -290,6 +290,7 @@ public:
   // Read at scrape time (from a refresher, see on_scrape).
   void set_live_actors(std::uint64_t tokens, std::uint64_t systems) noexcept;
   void set_open_connections(http_port p, std::uint64_t n) noexcept;
+  void set_backlog(std::uint64_t bytes) noexcept;
   void set_storage(std::size_t env_index, std::uint64_t map_size_bytes,
                    std::uint64_t used_bytes) noexcept;
 
@@ -326,6 +327,7 @@ private:
   gauge& live_tokens_;
   gauge& live_systems_;
   gauge& connections_;
+  gauge& backlog_;
   gauge& start_time_;
 };
 

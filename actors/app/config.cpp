@@ -112,6 +112,9 @@ sluice_config::sluice_config() {
          "longest a group commit waits for more writes (0: commit once the queue is drained)")
     .add(batch_max_messages, "batch-max-messages",
          "messages that close a group commit at once")
+    .add(max_pending_bytes, "max-pending-bytes",
+         "bytes of ingest requests waiting to be committed beyond which new ones get 503 "
+         "storage_busy with Retry-After")
     .add(map_size, "map-size", "initial LMDB map size of each message environment, bytes")
     .add(meta_map_size, "meta-map-size", "initial LMDB map size of the metadata environment")
     .add(max_map_size, "max-map-size", "maps grow (doubling) up to this many bytes, then 507")
@@ -294,7 +297,8 @@ std::string sluice_config::validate(std::string& option) {
                             std::pair{"ingest.max-records", max_otlp_records},
                             std::pair{"admin.max-request-bytes", admin_max_request_bytes},
                             std::pair{"admin.max-connections", admin_max_connections},
-                            std::pair{"storage.batch-max-messages", batch_max_messages}})
+                            std::pair{"storage.batch-max-messages", batch_max_messages},
+                            std::pair{"storage.max-pending-bytes", max_pending_bytes}})
     if (value == 0)
       return fail(name, std::string{name} + " must be at least 1");
   for (auto [name, value] : {std::pair{"ingest.idle-timeout", ingest_idle_timeout},

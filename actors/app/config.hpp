@@ -36,6 +36,10 @@ inline constexpr std::size_t admin_max_connections = 256;
 
 inline constexpr std::chrono::milliseconds batch_latency{0};
 inline constexpr std::size_t batch_max_messages = 20'000;
+/// Bytes of ingest requests let in and not yet answered (waiting for their
+/// turn or their commit) beyond which new ones get 503 with Retry-After: a
+/// disk that falls behind slows clients down instead of filling memory.
+inline constexpr std::size_t max_pending_bytes = 256ull << 20;
 inline constexpr std::size_t map_size = 64ull << 20;
 inline constexpr std::size_t meta_map_size = 64ull << 20;
 inline constexpr std::size_t max_map_size = 1ull << 40;
@@ -85,6 +89,7 @@ public:
   // storage
   caf::timespan batch_latency = defaults::batch_latency;
   std::size_t batch_max_messages = defaults::batch_max_messages;
+  std::size_t max_pending_bytes = defaults::max_pending_bytes;
   std::size_t map_size = defaults::map_size;
   std::size_t meta_map_size = defaults::meta_map_size;
   std::size_t max_map_size = defaults::max_map_size;

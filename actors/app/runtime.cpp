@@ -113,6 +113,7 @@ void runtime::refresh_metrics() {
     metrics_.set_open_connections(http_port::ingest, ingest_server_->open_connections());
   if (admin_server_)
     metrics_.set_open_connections(http_port::admin, admin_server_->open_connections());
+  metrics_.set_backlog(backlog_bytes_.load(std::memory_order_relaxed));
   if (messages_)
     for (std::size_t i = 0; i < retention::values.size(); ++i)
       metrics_.set_storage(i, messages_->map_size(retention::values[i]),
@@ -319,6 +320,20 @@ void runtime::ingest(const ingest_command& cmd, ingest_callback done) {
   auto actor = find_token(cmd.secret, job->presented, refusal);
   if (!actor)
     return done(ingest_reply::refused(std::move(refusal)));
+  // Saturation: when storage has fallen this far behind, new requests are
+  // refused at once (503, retry in a second) rather than queued. One request
+  // is always let in, however large, when nothing else waits.
+  auto bytes = static_cast<std::uint64_t>(cmd.decoded ? cmd.decoded->bytes.size() : cmd.body.size());
+  auto backlog = backlog_bytes_.load(std::memory_order_relaxed);
+  if (!cmd.probe && backlog > 0 && backlog + bytes > cfg_.max_pending_bytes) {
+    metrics_.rejected(rejection::storage_error);
+    auto p = make_problem(errc::storage_busy,
+                          "storage is saturated: " + std::to_string(backlog)
+                            + " bytes of requests wait to be committed; retry");
+    p.retry_after_s = 1;
+    return done(ingest_reply::refused(std::move(p)));
+  }
+  job->backlog.take(backlog_bytes_, bytes);
   if (cmd.decoded) {
     // Decoded by its door in net/ (OTLP, Langfuse, webhooks).
     job->batch = std::move(*cmd.decoded);

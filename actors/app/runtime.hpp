@@ -101,6 +101,10 @@ private:
   /// Every metric of this process (GET /metrics on the admin port). Made
   /// first and dropped last: the servers and actors count into it.
   gateway_metrics metrics_;
+  /// Bytes of ingest requests let in and not yet answered (backlog_ticket).
+  /// Before the actor system: jobs still in mailboxes give theirs back when
+  /// the system is torn down.
+  std::atomic<std::uint64_t> backlog_bytes_{0};
   sluice::pepper pepper_;
   std::unique_ptr<store::meta_store> meta_;
   std::unique_ptr<store::message_store> messages_;

@@ -3,6 +3,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
+#include <thread>
+
 #include "policy/token_format.hpp"
 #include "tests/e2e/fixture.hpp"
 
@@ -226,6 +229,40 @@ BOOST_AUTO_TEST_CASE(a_full_store_is_507_keeps_what_was_acknowledged_and_recover
   BOOST_TEST(post_messages(c2, tok.secret, batch).status == 202u);
   BOOST_TEST(c2.get("/healthz").status == 200u);
   BOOST_TEST(f.read_messages(f.last_system()).size() == acked + 50);
+}
+
+BOOST_AUTO_TEST_CASE(saturated_storage_answers_503_with_retry_after_and_stores_nothing) {
+  // Commits wait 800 ms for company, and one byte of backlog is the limit:
+  // the first request is let in and waits for its commit; any other arriving
+  // meanwhile finds storage saturated.
+  sluice_fixture f{{"--storage.batch-latency=800ms", "--storage.max-pending-bytes=1"}};
+  auto tok = f.ingest_token();
+  http_result first;
+  std::thread waiting([&] {
+    auto c = f.ingest();
+    first = post_messages(c, tok.secret, R"({"message":"first"})");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto c = f.ingest();
+  auto r = post_messages(c, tok.secret, R"({"message":"second"})");
+  expect_refusal(r, 503, "storage_busy");
+  BOOST_TEST(r.header("retry-after") == "1");
+  // OTLP exporters retry on it, so the OTLP door answers the same way.
+  r = c.request("POST", "/otlp/v1/logs",
+                R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"x"}}]}]}]})",
+                bearer(tok.secret));
+  BOOST_TEST(r.status == 503u);
+  BOOST_TEST(r.header("retry-after") == "1");
+  auto scrape = f.admin().get("/metrics").body;
+  BOOST_TEST(scrape.find("sluice_ingest_backlog_bytes ") != std::string::npos);
+  waiting.join();
+  BOOST_TEST(first.status == 202u, first.body);
+  // Committed and answered: the backlog is empty again.
+  BOOST_TEST(post_messages(c, tok.secret, R"({"message":"third"})").status == 202u);
+  auto stored = f.read_messages(f.last_system());
+  BOOST_REQUIRE_EQUAL(stored.size(), 2u);
+  BOOST_TEST(stored[0].str("/body/message") == "first");
+  BOOST_TEST(stored[1].str("/body/message") == "third");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
