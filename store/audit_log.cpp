@@ -16,28 +16,6 @@ namespace sluice::store {
 
 namespace {
 
-using key8 = std::array<char, 8>;
-using key16 = std::array<char, 16>;
-
-key8 seq_key(std::uint64_t seq) noexcept {
-  key8 k;
-  put_be64(k.data(), seq);
-  return k;
-}
-key16 index_key(std::uint64_t id, std::uint64_t seq) noexcept {
-  key16 k;
-  put_be64(k.data(), id);
-  put_be64(k.data() + 8, seq);
-  return k;
-}
-template <std::size_t N>
-std::string_view view(const std::array<char, N>& k) noexcept {
-  return {k.data(), N};
-}
-std::string_view view(const audit_digest& d) noexcept {
-  return {reinterpret_cast<const char*>(d.data()), d.size()};
-}
-
 constexpr std::size_t digest_size = std::tuple_size_v<audit_digest>;
 static_assert(digest_size == crypto_generichash_BYTES);
 
@@ -375,20 +353,20 @@ std::error_code audit_log::append(txn& t, audit_event& e) const {
   // From here a failure may leave part of the event in `t`: the caller aborts
   // the transaction, as it must anyway, since the change being recorded may
   // not commit without its event.
-  if (auto ec = t.put(events_, view(seq_key(e.seq)), value, MDB_APPEND))
+  if (auto ec = t.put(events_, view(be_key(e.seq)), value, MDB_APPEND))
     return ec;
   if (e.tenant_id != 0)
-    if (auto ec = t.put(by_tenant_, view(index_key(e.tenant_id, e.seq)), {}))
+    if (auto ec = t.put(by_tenant_, view(be_key(e.tenant_id, e.seq)), {}))
       return ec;
   if (e.token_id != 0)
-    if (auto ec = t.put(by_token_, view(index_key(e.token_id, e.seq)), {}))
+    if (auto ec = t.put(by_token_, view(be_key(e.token_id, e.seq)), {}))
       return ec;
   return {};
 }
 
 std::optional<audit_event> audit_log::get(const txn& t, std::uint64_t seq) const {
   std::string_view stored;
-  if (!t.get(events_, view(seq_key(seq)), stored))
+  if (!t.get(events_, view(be_key(seq)), stored))
     return std::nullopt;
   auto e = decode_audit_value(stored);
   // A value whose content names another seq is not that event (verify says why).
@@ -452,7 +430,7 @@ audit_page audit_log::query(const txn& t, const audit_query& q) const {
     // The token index is the narrower of the two when both are given.
     const std::uint64_t id = q.token_id != 0 ? q.token_id : q.tenant_id;
     cursor c(t, q.token_id != 0 ? by_token_ : by_tenant_);
-    auto start = index_key(id, from);
+    auto start = be_key(id, from);
     for (bool ok = c.seek(view(start), k, v); ok; ok = c.next(k, v)) {
       if (k.size() != 16)
         continue;
@@ -463,7 +441,7 @@ audit_page audit_log::query(const txn& t, const audit_query& q) const {
     }
   } else {
     cursor c(t, events_);
-    auto start = seq_key(from);
+    auto start = be_key(from);
     for (bool ok = c.seek(view(start), k, v); ok; ok = c.next(k, v)) {
       if (k.size() != 8)
         continue;

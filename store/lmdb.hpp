@@ -2,6 +2,7 @@
 
 #include <lmdb.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -120,5 +121,20 @@ private:
 /// big-endian integers sort numerically (and append in order).
 void put_be64(char* out, std::uint64_t x) noexcept;
 std::uint64_t get_be64(const char* in) noexcept;
+
+/// Keys of one or two big-endian ids: a record's id, or an index entry (an
+/// owner's id, then the item's), so a cursor walks both in id order.
+using key8 = std::array<char, 8>;
+using key16 = std::array<char, 16>;
+key8 be_key(std::uint64_t id) noexcept;
+key16 be_key(std::uint64_t owner, std::uint64_t id) noexcept;
+
+/// The bytes of a key or of a fixed-size binary value (a hash, a digest), as
+/// LMDB takes them; borrowed from `a`.
+template <class Byte, std::size_t N>
+  requires(sizeof(Byte) == 1)
+std::string_view view(const std::array<Byte, N>& a) noexcept {
+  return {reinterpret_cast<const char*>(a.data()), N};
+}
 
 } // namespace sluice::store

@@ -94,14 +94,6 @@ std::optional<header> read_header(std::string_view v) noexcept {
   };
 }
 
-using key16 = std::array<char, 16>;
-key16 message_key(std::uint64_t system_id, std::uint64_t id) noexcept {
-  key16 k;
-  put_be64(k.data(), system_id);
-  put_be64(k.data() + 8, id);
-  return k;
-}
-std::string_view view(const key16& k) noexcept { return {k.data(), k.size()}; }
 
 std::string bucket_name(char kind, std::int64_t day) {
   return kind + std::to_string(day);
@@ -388,7 +380,7 @@ struct message_store::impl {
 
       // Append fast path: only when the key is known to be above every key
       // in the bucket (MDB_APPEND of a smaller key fails with MDB_KEYEXIST).
-      auto key = message_key(job.system_id, id);
+      auto key = be_key(job.system_id, id);
       auto lk = s.last_key.find(mdbi);
       if (lk == s.last_key.end()) {
         cursor c(w.w, mdbi);
@@ -657,7 +649,7 @@ struct message_store::impl {
     auto [t, ec] = txn::begin(s.env->get(), true);
     if (ec)
       throw std::system_error(ec, "message store: read txn");
-    auto start = message_key(q.system_id, lo);
+    auto start = be_key(q.system_id, lo);
     std::size_t examined = 0;
     for (MDB_dbi dbi : dbis) {
       cursor c(t, dbi);

@@ -40,28 +40,6 @@ namespace sluice::store {
 
 namespace {
 
-using key8 = std::array<char, 8>;
-using key16 = std::array<char, 16>;
-
-key8 id_key(std::uint64_t id) noexcept {
-  key8 k;
-  put_be64(k.data(), id);
-  return k;
-}
-key16 pair_key(std::uint64_t a, std::uint64_t b) noexcept {
-  key16 k;
-  put_be64(k.data(), a);
-  put_be64(k.data() + 8, b);
-  return k;
-}
-template <std::size_t N>
-std::string_view view(const std::array<char, N>& k) noexcept {
-  return {k.data(), N};
-}
-std::string_view view(const token_hash& h) noexcept {
-  return {reinterpret_cast<const char*>(h.data()), h.size()};
-}
-
 /// The named databases, opened once at construction and never closed before
 /// the store is: their handles are plain integers shared by every thread.
 struct dbis {
@@ -176,7 +154,7 @@ struct meta_store::impl {
     if (ec)
       return std::nullopt;
     std::string_view v;
-    auto k = id_key(id);
+    auto k = be_key(id);
     if (!r.t.get(dbi, view(k), v))
       return std::nullopt;
     return decode(v);
@@ -198,7 +176,7 @@ struct meta_store::impl {
       return out;
     cursor c(r.t, index);
     std::string_view k, v;
-    auto start = pair_key(owner, after + 1);
+    auto start = be_key(owner, after + 1);
     for (bool ok = c.seek(view(start), k, v); ok && out.size() < limit; ok = c.next(k, v)) {
       if (k.size() != 16 || get_be64(k.data()) != owner)
         break;
@@ -231,34 +209,34 @@ public:
     if (ec_)
       return;
     std::string_view old;
-    auto k = id_key(r.id);
+    auto k = be_key(r.id);
     if (t_.get(db_.users, view(k), old)) {
       // A user who moved to another tenant leaves the old tenant's list.
       if (auto prev = decode_user(old); prev && prev->tenant_id != r.tenant_id)
-        del(db_.tenant_users, view(pair_key(prev->tenant_id, r.id)));
+        del(db_.tenant_users, view(be_key(prev->tenant_id, r.id)));
     }
     put_record(db_.users, r.id, encode(r));
-    check(t_.put(db_.tenant_users, view(pair_key(r.tenant_id, r.id)), {}));
+    check(t_.put(db_.tenant_users, view(be_key(r.tenant_id, r.id)), {}));
   }
 
   void put(const system_record& r) override {
     if (ec_)
       return;
     std::string_view old;
-    auto k = id_key(r.id);
+    auto k = be_key(r.id);
     if (t_.get(db_.systems, view(k), old)) {
       // A system that moved to another tenant leaves its old index entry.
       if (auto prev = decode_system(old); prev && prev->tenant_id != r.tenant_id)
-        del(db_.tenant_systems, view(pair_key(prev->tenant_id, r.id)));
+        del(db_.tenant_systems, view(be_key(prev->tenant_id, r.id)));
     }
     put_record(db_.systems, r.id, encode(r));
-    check(t_.put(db_.tenant_systems, view(pair_key(r.tenant_id, r.id)), {}));
+    check(t_.put(db_.tenant_systems, view(be_key(r.tenant_id, r.id)), {}));
   }
 
   void put(const token_record& r) override {
     if (ec_)
       return;
-    auto k = id_key(r.id);
+    auto k = be_key(r.id);
     // The record this one replaces: its indexes move with it, and whether it
     // was counted as live (and under which system) settles the counts.
     std::optional<std::uint64_t> was_live_in;
@@ -274,7 +252,7 @@ public:
           if (!now.contains(before.h[i]))
             del_hash(before.h[i], r.id);
         if (prev->system_id != r.system_id && prev->system_id != 0)
-          del(db_.system_tokens, view(pair_key(prev->system_id, r.id)));
+          del(db_.system_tokens, view(be_key(prev->system_id, r.id)));
         if (prev->system_id != 0 && prev->status != token_status::revoked)
           was_live_in = prev->system_id;
         was_personal_of = personal_owner(*prev);
@@ -289,7 +267,7 @@ public:
     std::optional<std::uint64_t> is_live_in;
     if (r.system_id != 0) {
       char status = static_cast<char>(r.status);
-      check(t_.put(db_.system_tokens, view(pair_key(r.system_id, r.id)), {&status, 1}));
+      check(t_.put(db_.system_tokens, view(be_key(r.system_id, r.id)), {&status, 1}));
       if (r.status != token_status::revoked)
         is_live_in = r.system_id;
     }
@@ -320,9 +298,9 @@ private:
   void move_entry(MDB_dbi dbi, std::optional<std::uint64_t> was,
                   std::optional<std::uint64_t> is, std::uint64_t id) {
     if (was && was != is)
-      del(dbi, view(pair_key(*was, id)));
+      del(dbi, view(be_key(*was, id)));
     if (is)
-      check(t_.put(dbi, view(pair_key(*is, id)), {}));
+      check(t_.put(dbi, view(be_key(*is, id)), {}));
   }
 
   /// Removes hash -> id, but only if the entry is this token's: should two
@@ -341,7 +319,7 @@ private:
   void add_live(std::uint64_t system_id, std::int64_t delta) {
     if (ec_)
       return;
-    auto k = id_key(system_id);
+    auto k = be_key(system_id);
     std::uint64_t n = 0;
     if (std::string_view v; t_.get(db_.system_live, view(k), v) && v.size() == 8)
       n = get_be64(v.data());
@@ -354,7 +332,7 @@ private:
   void put_record(MDB_dbi dbi, std::uint64_t id, const std::string& json) {
     if (ec_)
       return;
-    auto k = id_key(id);
+    auto k = be_key(id);
     check(t_.put(dbi, view(k), json));
   }
   void del(MDB_dbi dbi, std::string_view key) {
@@ -438,7 +416,7 @@ std::vector<tenant_record> meta_store::tenants(std::uint64_t after, std::size_t 
     return out;
   cursor c(r.t, impl_->db.tenants);
   std::string_view k, v;
-  auto start = id_key(after + 1);
+  auto start = be_key(after + 1);
   for (bool ok = c.seek(view(start), k, v); ok && out.size() < limit; ok = c.next(k, v))
     if (auto rec = decode_tenant(v))
       out.push_back(std::move(*rec));
@@ -455,7 +433,7 @@ std::vector<system_record> meta_store::systems_of(std::uint64_t tenant_id, std::
     return out;
   cursor c(r.t, impl_->db.tenant_systems);
   std::string_view k, v;
-  auto start = pair_key(tenant_id, after + 1);
+  auto start = be_key(tenant_id, after + 1);
   for (bool ok = c.seek(view(start), k, v); ok && out.size() < limit; ok = c.next(k, v)) {
     if (k.size() != 16 || get_be64(k.data()) != tenant_id)
       break;
@@ -479,7 +457,7 @@ std::vector<token_record> meta_store::tokens_of_system(std::uint64_t system_id,
     return out;
   cursor c(r.t, impl_->db.system_tokens);
   std::string_view k, v;
-  auto start = pair_key(system_id, after + 1);
+  auto start = be_key(system_id, after + 1);
   for (bool ok = c.seek(view(start), k, v); ok && out.size() < limit; ok = c.next(k, v)) {
     if (k.size() != 16 || get_be64(k.data()) != system_id)
       break;
@@ -496,12 +474,12 @@ std::uint64_t meta_store::live_tokens_of_system(std::uint64_t system_id) const {
   auto [r, ec] = impl_->env.begin_read();
   if (ec)
     return 0;
-  if (std::string_view v; r.t.get(impl_->db.system_live, view(id_key(system_id)), v) && v.size() == 8)
+  if (std::string_view v; r.t.get(impl_->db.system_live, view(be_key(system_id)), v) && v.size() == 8)
     return get_be64(v.data());
   // No count (a data directory from before the count existed): scan.
   cursor c(r.t, impl_->db.system_tokens);
   std::string_view k, v;
-  auto start = pair_key(system_id, 0);
+  auto start = be_key(system_id, 0);
   std::uint64_t n = 0;
   for (bool ok = c.seek(view(start), k, v); ok; ok = c.next(k, v)) {
     if (k.size() != 16 || get_be64(k.data()) != system_id)
@@ -552,7 +530,7 @@ std::vector<approval_record> meta_store::approvals(std::uint64_t tenant_id,
     return out;
   cursor c(r.t, impl_->db.approvals);
   std::string_view k, v;
-  auto start = id_key(after + 1);
+  auto start = be_key(after + 1);
   for (bool ok = c.seek(view(start), k, v); ok && out.size() < limit; ok = c.next(k, v)) {
     auto rec = decode_approval(v);
     if (!rec)
@@ -597,7 +575,7 @@ bool meta_store::id_taken(std::uint64_t id) const {
   auto [r, ec] = impl_->env.begin_read();
   if (ec)
     return true; // when in doubt, make the caller pick another id
-  auto k = id_key(id);
+  auto k = be_key(id);
   std::string_view v;
   const auto& db = impl_->db;
   for (MDB_dbi dbi : {db.tenants, db.users, db.systems, db.tokens, db.approvals})
