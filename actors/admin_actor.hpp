@@ -142,11 +142,11 @@ private:
   void apply_to_live_token(admin_job_ptr& job, const store::token_record& rec,
                            std::string secret = {});
 
-  /// After an approval was decided: the token's live actor (a pending token
-  /// may have one, refusing) takes the token's new state; then answers with
-  /// the approval (approvals.cpp).
-  void notify_then_answer(admin_job_ptr& job, const store::token_record& token,
-                          const store::approval_record& approval);
+  /// Approves or rejects the context's approval (a rejection revokes its
+  /// token), writes both with their audit event, lets the token's live actor
+  /// take the change, then answers with the approval (approvals.cpp).
+  void decide(admin_job_ptr& job, admin_context& ctx, store::approval_status outcome,
+              const std::string& reason);
 
   /// Who holds the secret the caller presents: whoever it was issued to
   /// (a usr_ or tok_ id), or the caller itself when no one else was. A new

@@ -50,45 +50,35 @@ problem decidable(const store::approval_record& a, const std::optional<store::to
 } // namespace
 
 void admin_state::run(admin_job_ptr& job, const net::approve_req& req, admin_context& ctx) {
-  ctx.token = init.meta->token(ctx.approval->token_id);
-  if (auto p = decidable(*ctx.approval, ctx.token))
-    return fail(job, std::move(p));
-  auto now = now_us();
-  auto approval = *ctx.approval;
-  approval.status = store::approval_status::approved;
-  approval.decided_by = ctx.who.public_id();
-  approval.decided_at_us = now;
-  approval.decision_reason = req.reason;
-  auto token = *ctx.token;
-  token.status = token_status::active;
-  auto ev = event(ctx, "approval.approve", req.reason);
-  ev.before_json = audit_view(*ctx.approval);
-  ev.after_json = audit_view(approval);
-  if (auto ec = init.meta->write([&](store::meta_writer& w) {
-        w.put(approval);
-        w.put(token);
-        w.append(ev);
-      }))
-    return fail(job, store_problem(ec));
-  notify_then_answer(job, token, approval);
+  decide(job, ctx, store::approval_status::approved, req.reason);
 }
 
 void admin_state::run(admin_job_ptr& job, const net::reject_req& req, admin_context& ctx) {
+  decide(job, ctx, store::approval_status::rejected, req.reason);
+}
+
+void admin_state::decide(admin_job_ptr& job, admin_context& ctx,
+                         store::approval_status outcome, const std::string& reason) {
   ctx.token = init.meta->token(ctx.approval->token_id);
   if (auto p = decidable(*ctx.approval, ctx.token))
     return fail(job, std::move(p));
   auto now = now_us();
   auto approval = *ctx.approval;
-  approval.status = store::approval_status::rejected;
+  approval.status = outcome;
   approval.decided_by = ctx.who.public_id();
   approval.decided_at_us = now;
-  approval.decision_reason = req.reason;
-  // A rejected token is revoked: it never worked and never will.
+  approval.decision_reason = reason;
   auto token = *ctx.token;
-  token.status = token_status::revoked;
-  token.revoked_at_us = now;
-  token.revoke_reason = "approval rejected: " + req.reason;
-  auto ev = event(ctx, "approval.reject", req.reason);
+  bool approved = outcome == store::approval_status::approved;
+  if (approved) {
+    token.status = token_status::active;
+  } else {
+    // A rejected token is revoked: it never worked and never will.
+    token.status = token_status::revoked;
+    token.revoked_at_us = now;
+    token.revoke_reason = "approval rejected: " + reason;
+  }
+  auto ev = event(ctx, approved ? "approval.approve" : "approval.reject", reason);
   ev.before_json = audit_view(*ctx.approval);
   ev.after_json = audit_view(approval);
   if (auto ec = init.meta->write([&](store::meta_writer& w) {
@@ -97,20 +87,16 @@ void admin_state::run(admin_job_ptr& job, const net::reject_req& req, admin_cont
         w.append(ev);
       }))
     return fail(job, store_problem(ec));
-  notify_then_answer(job, token, approval);
-}
 
-void admin_state::notify_then_answer(admin_job_ptr& job, const store::token_record& token,
-                                     const store::approval_record& approval) {
+  // The token's live actor (a pending token may have one, refusing) takes
+  // its new state before the answer.
   auto answer = [job, approval]() mutable {
     respond(job, reply_kind::ok, [&](json_writer& w) { write_approval(w, approval); });
   };
-  auto live = init.reg->live_token_actor(token.id);
-  if (!live)
-    return answer();
-  self_->request(*live, actor_timeout, update_atom::value, token)
-    .then([answer](caf::ok_atom) mutable { answer(); },
-          [answer](caf::error&) mutable { answer(); });
+  std::vector<token_actor_if> live;
+  if (auto a = init.reg->live_token_actor(token.id))
+    live.push_back(*a);
+  tell_all_then(self_, live, std::move(answer), update_atom::value, token);
 }
 
 } // namespace sluice

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <string_view>
@@ -26,6 +27,25 @@ inline void fail(admin_job_ptr& job, problem p) {
 
 inline void not_found(admin_job_ptr& job, std::string_view what, std::string_view id) {
   fail(job, make_problem(errc::not_found, "no " + std::string{what} + " " + std::string{id}));
+}
+
+/// Sends `msg...` (a change, answered with ok) to each of the live `actors`
+/// and calls `then` once every one has answered or failed to within
+/// actor_timeout (one passivated meanwhile reads the change from the store);
+/// at once when there are none. `then` runs once, on `self`'s thread.
+template <class Self, class Actor, class Then, class... Ts>
+void tell_all_then(Self self, const std::vector<Actor>& actors, Then then, const Ts&... msg) {
+  if (actors.empty())
+    return then();
+  auto remaining = std::make_shared<std::size_t>(actors.size());
+  auto one_done = [remaining, then]() mutable {
+    if (--*remaining == 0)
+      then();
+  };
+  for (auto& a : actors)
+    self->request(a, actor_timeout, msg...)
+      .then([one_done](caf::ok_atom) mutable { one_done(); },
+            [one_done](caf::error&) mutable { one_done(); });
 }
 
 /// Answers with the JSON that `write` produces.

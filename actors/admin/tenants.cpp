@@ -85,20 +85,7 @@ void admin_state::run(admin_job_ptr& job, const net::patch_tenant_req& req, admi
   auto answer = [job, rec, caps = terms.caps]() mutable {
     respond(job, reply_kind::ok, [&](json_writer& w) { write_tenant(w, rec, caps); });
   };
-  if (live.empty())
-    return answer();
-  auto remaining = std::make_shared<std::size_t>(live.size());
-  for (auto& a : live)
-    self_->request(a, actor_timeout, update_atom::value, terms)
-      .then(
-        [remaining, answer](caf::ok_atom) mutable {
-          if (--*remaining == 0)
-            answer();
-        },
-        [remaining, answer](caf::error&) mutable {
-          if (--*remaining == 0)
-            answer();
-        });
+  tell_all_then(self_, live, std::move(answer), update_atom::value, terms);
 }
 
 } // namespace sluice

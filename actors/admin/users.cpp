@@ -104,20 +104,7 @@ void admin_state::run(admin_job_ptr& job, const net::patch_user_req& req, admin_
   auto answer = [job, rec]() mutable {
     respond(job, reply_kind::ok, [&](json_writer& w) { write_user(w, rec); });
   };
-  if (live.empty())
-    return answer();
-  auto remaining = std::make_shared<std::size_t>(live.size());
-  for (auto& a : live)
-    self_->request(a, actor_timeout, user_atom::value, rec)
-      .then(
-        [remaining, answer](caf::ok_atom) mutable {
-          if (--*remaining == 0)
-            answer();
-        },
-        [remaining, answer](caf::error&) mutable {
-          if (--*remaining == 0)
-            answer();
-        });
+  tell_all_then(self_, live, std::move(answer), user_atom::value, rec);
 }
 
 void admin_state::run(admin_job_ptr& job, const net::mint_personal_token_req& req,
