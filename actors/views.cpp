@@ -2,6 +2,7 @@
 
 #include <type_traits>
 
+#include "policy/field_json.hpp"
 #include "policy/hex.hpp"
 #include "policy/ids.hpp"
 #include "policy/tiers.hpp"
@@ -11,37 +12,12 @@ namespace sluice {
 
 namespace {
 
-// Values as the admin API shows them (view_as::value).
-void write_shown(json_writer& w, std::uint64_t v) { w.value(v); }
-void write_shown(json_writer& w, std::int64_t v) { w.value(v); }
-void write_shown(json_writer& w, int v) { w.value(v); }
-void write_shown(json_writer& w, bool v) { w.value(v); }
-void write_shown(json_writer& w, const std::string& v) { w.value(v); }
-void write_shown(json_writer& w, const std::vector<std::string>& v) {
-  w.begin_array();
-  for (auto& s : v)
-    w.value(s);
-  w.end_array();
+// Values as the admin API shows them (view_as::value): as the store writes
+// them (policy/field_json.hpp), but for the overloads below.
+template <class T>
+void write_shown(json_writer& w, const T& v) {
+  write_field_value(w, v);
 }
-template <class E>
-  requires std::is_enum_v<E>
-void write_shown(json_writer& w, E v) {
-  w.value(to_string(v));
-}
-void write_shown(json_writer& w, const std::optional<rate_limit>& l) {
-  if (l)
-    w.value(l->to_string());
-  else
-    w.null();
-}
-void write_shown(json_writer& w, const cap_overrides& o) { write_json(w, o); }
-void write_shown(json_writer& w, const scope_set& scopes) {
-  w.begin_array();
-  for (auto sc : scopes.list())
-    w.value(to_string(sc));
-  w.end_array();
-}
-void write_shown(json_writer& w, const ip_allowlist& l) { write_shown(w, l.to_strings()); }
 /// null when every moment is allowed.
 void write_shown(json_writer& w, const time_restriction& t) {
   if (t.empty()) {

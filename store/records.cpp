@@ -7,6 +7,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "policy/field_json.hpp"
 #include "policy/hex.hpp"
 #include "policy/json_writer.hpp"
 
@@ -252,43 +253,19 @@ bool for_each_json_field(std::string_view json, F&& on_field) {
 // ---------------------------------------------------------------------------
 // values the descriptions name, as the store writes them
 
-void write_stored(json_writer& w, std::uint64_t v) { w.value(v); }
-void write_stored(json_writer& w, std::int64_t v) { w.value(v); }
-void write_stored(json_writer& w, int v) { w.value(v); }
-void write_stored(json_writer& w, bool v) { w.value(v); }
-void write_stored(json_writer& w, const std::string& v) { w.value(v); }
-void write_stored(json_writer& w, const std::vector<std::string>& v) {
-  w.begin_array();
-  for (auto& s : v)
-    w.value(s);
-  w.end_array();
-}
-template <class E>
-  requires std::is_enum_v<E>
-void write_stored(json_writer& w, E v) {
-  w.value(to_string(v));
+// The values the admin API shows the same way (policy/field_json.hpp), and
+// the overloads below for those only the store writes, or writes its own way.
+template <class T>
+void write_stored(json_writer& w, const T& v) {
+  write_field_value(w, v);
 }
 void write_stored(json_writer& w, const token_hash& h) { w.value(to_hex(h)); }
-void write_stored(json_writer& w, const std::optional<rate_limit>& l) {
-  if (l)
-    w.value(l->to_string());
-  else
-    w.null();
-}
-void write_stored(json_writer& w, const cap_overrides& o) { write_json(w, o); }
-void write_stored(json_writer& w, const scope_set& scopes) {
-  w.begin_array();
-  for (auto sc : scopes.list())
-    w.value(to_string(sc));
-  w.end_array();
-}
 void write_stored(json_writer& w, const std::vector<std::uint64_t>& ids) {
   w.begin_array();
   for (auto id : ids)
     w.value(id);
   w.end_array();
 }
-void write_stored(json_writer& w, const ip_allowlist& l) { write_stored(w, l.to_strings()); }
 void write_stored(json_writer& w, const time_restriction& t) {
   w.begin_object();
   if (auto h = t.hours(); !h.empty())
