@@ -11,6 +11,7 @@
 
 #include "policy/hex.hpp"
 #include "policy/json_writer.hpp"
+#include "store/json_fields.hpp"
 
 namespace sluice::store {
 
@@ -40,12 +41,6 @@ audit_digest digest_of(std::string_view bytes) noexcept {
   return out;
 }
 
-/// One parser per thread: events are decoded on whichever thread serves a
-/// query, and a parser reuses its buffers between documents.
-simdjson::dom::parser& thread_parser() {
-  thread_local simdjson::dom::parser parser;
-  return parser;
-}
 
 // ---------------------------------------------------------------------------
 // raw member text
@@ -134,23 +129,6 @@ bool raw_before_after(std::string_view json, std::string_view& before, std::stri
 /// verbatim, whitespace included, for the hash to be recomputable.
 std::string raw_to_field(std::string_view raw) {
   return raw == "null" ? std::string{} : std::string(raw);
-}
-
-// ---------------------------------------------------------------------------
-// field readers: a wrong type makes the whole event malformed
-
-bool read(simdjson::dom::element v, std::uint64_t& out) {
-  return v.get_uint64().get(out) == simdjson::SUCCESS;
-}
-bool read(simdjson::dom::element v, std::int64_t& out) {
-  return v.get_int64().get(out) == simdjson::SUCCESS;
-}
-bool read(simdjson::dom::element v, std::string& out) {
-  std::string_view s;
-  if (v.get_string().get(s) != simdjson::SUCCESS)
-    return false;
-  out.assign(s);
-  return true;
 }
 
 // ---------------------------------------------------------------------------
