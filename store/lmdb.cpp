@@ -226,19 +226,6 @@ bool cursor::next(std::string_view& k, std::string_view& v) noexcept {
 // ---------------------------------------------------------------------------
 // big-endian keys
 
-key8 be_key(std::uint64_t id) noexcept {
-  key8 k;
-  put_be64(k.data(), id);
-  return k;
-}
-
-key16 be_key(std::uint64_t owner, std::uint64_t id) noexcept {
-  key16 k;
-  put_be64(k.data(), owner);
-  put_be64(k.data() + 8, id);
-  return k;
-}
-
 void put_be64(char* out, std::uint64_t x) noexcept {
   for (int i = 7; i >= 0; --i) {
     out[i] = static_cast<char>(x & 0xffu);

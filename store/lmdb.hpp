@@ -126,8 +126,17 @@ std::uint64_t get_be64(const char* in) noexcept;
 /// owner's id, then the item's), so a cursor walks both in id order.
 using key8 = std::array<char, 8>;
 using key16 = std::array<char, 16>;
-key8 be_key(std::uint64_t id) noexcept;
-key16 be_key(std::uint64_t owner, std::uint64_t id) noexcept;
+inline key8 be_key(std::uint64_t id) noexcept {
+  key8 k;
+  put_be64(k.data(), id);
+  return k;
+}
+inline key16 be_key(std::uint64_t owner, std::uint64_t id) noexcept {
+  key16 k;
+  put_be64(k.data(), owner);
+  put_be64(k.data() + 8, id);
+  return k;
+}
 
 /// The bytes of a key or of a fixed-size binary value (a hash, a digest), as
 /// LMDB takes them; borrowed from `a`.
