@@ -393,8 +393,7 @@ std::string storage_env_name(std::size_t index) {
   if (index >= retention::values.size())
     return "meta";
   auto days = retention::values[index];
-  // The names of the environments' directories under <data-dir>/messages.
-  return days == retention::never ? std::string{"rnever"} : "r" + std::to_string(days);
+  return retention::class_name(days);
 }
 
 gateway_metrics::gateway_metrics(std::int64_t start_time_s)

@@ -16,6 +16,10 @@ std::optional<std::size_t> class_index(int days) noexcept {
   return static_cast<std::size_t>(i - values.begin());
 }
 
+std::string class_name(int days) {
+  return days == never ? std::string{"rnever"} : "r" + std::to_string(days);
+}
+
 std::int64_t day_of(std::int64_t t_us) noexcept {
   // Floor division: times before the epoch belong to negative days.
   auto d = t_us / us_per_day;

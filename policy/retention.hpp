@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace sluice::retention {
 
@@ -20,6 +21,10 @@ bool is_value(int days) noexcept;
 
 /// Index of `days` in `values`; nullopt when it is not one.
 std::optional<std::size_t> class_index(int days) noexcept;
+
+/// The name of a storage class ("r7", …, "rnever"): its environment's
+/// directory under <data-dir>/messages, and its label in the metrics.
+std::string class_name(int days);
 
 /// UTC day number (days since 1970-01-01) of a time in microseconds.
 std::int64_t day_of(std::int64_t t_us) noexcept;

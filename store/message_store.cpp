@@ -110,10 +110,6 @@ std::optional<std::pair<char, std::int64_t>> parse_bucket_name(std::string_view 
   return std::pair{s[0], day};
 }
 
-std::string class_dir_name(int days) {
-  return days == retention::never ? std::string("rnever") : "r" + std::to_string(days);
-}
-
 std::int64_t sat_sub(std::int64_t a, std::int64_t b) noexcept {
   std::int64_t r = 0;
   if (__builtin_sub_overflow(a, b, &r))
@@ -175,10 +171,10 @@ struct message_store::impl {
       auto& s = slots[i];
       s.days = retention::values[i];
       s.env = std::make_unique<detail::guarded_env>(
-        opts.dir / class_dir_name(s.days), opts.map_size, opts.max_map_size, msg_max_dbs,
+        opts.dir / retention::class_name(s.days), opts.map_size, opts.max_map_size, msg_max_dbs,
         opts.deferred_meta_sync ? MDB_NOMETASYNC : 0u);
       if (auto ec = reload(s))
-        throw std::system_error(ec, "message store: open " + class_dir_name(s.days));
+        throw std::system_error(ec, "message store: open " + retention::class_name(s.days));
     }
     watermark.store(last_id, std::memory_order_release);
   }

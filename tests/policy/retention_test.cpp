@@ -49,4 +49,10 @@ BOOST_AUTO_TEST_CASE(dedup_buckets_age_out_after_the_window) {
   BOOST_TEST(retention::bucket_older_than(day, window, newest + window + 1));
 }
 
+BOOST_AUTO_TEST_CASE(each_storage_class_is_named_after_its_days) {
+  BOOST_TEST(retention::class_name(7) == "r7");
+  BOOST_TEST(retention::class_name(1825) == "r1825");
+  BOOST_TEST(retention::class_name(retention::never) == "rnever");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
