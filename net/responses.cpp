@@ -90,11 +90,8 @@ http_response to_response(json_reply&& reply) {
 }
 
 http_response unknown_query_response(std::string_view name) {
-  // Appended rather than `"\"" + std::string{name}`: GCC 12 warns falsely
-  // (-Wrestrict, its bug 105329) on a literal prepended to a string.
-  std::string message{"\""};
-  message.append(name).append("\" is not a query parameter of this call");
-  return error_response(make_problem(errc::invalid_argument, std::move(message)));
+  return error_response(make_problem(
+    errc::invalid_argument, "\"" + std::string{name} + "\" is not a query parameter of this call"));
 }
 
 } // namespace sluice::net
