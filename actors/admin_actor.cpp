@@ -2,10 +2,9 @@
 
 #include <caf/actor_system.hpp>
 
-#include <iostream>
-
 #include "actors/admin/replies.hpp"
 #include "actors/spawn.hpp"
+#include "net/log.hpp"
 #include "policy/ids.hpp"
 #include "policy/time.hpp"
 #include "policy/token_format.hpp"
@@ -248,7 +247,7 @@ void admin_state::flush_usage() {
           w.put(r);
       })) {
     // Kept for the next flush; counters are totals, so nothing is lost.
-    std::cerr << "admin: usage flush failed: " << ec.message() << std::endl;
+    log::error("admin: usage flush failed", {{"error", ec.message()}});
     return;
   }
   pending_usage_.clear();

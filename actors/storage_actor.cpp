@@ -4,10 +4,10 @@
 #include <caf/actor_system.hpp>
 
 #include <chrono>
-#include <iostream>
 
 #include "actors/spawn.hpp"
 #include "actors/store_problem.hpp"
+#include "net/log.hpp"
 #include "policy/time.hpp"
 
 namespace sluice {
@@ -143,7 +143,7 @@ void storage_state::release(const std::error_code& sync_error) {
     auto ec = out.ec ? out.ec : sync_error;
     if (ec) {
       if (!failed)
-        std::cerr << "storage: commit failed: " << ec.message() << std::endl;
+        log::error("storage: commit failed", {{"error", ec.message()}});
       failed = true;
       if (init.metrics)
         init.metrics->rejected(rejection::storage_error);
@@ -163,8 +163,8 @@ void storage_state::release(const std::error_code& sync_error) {
 void storage_state::sweep() {
   auto dropped = init.store->sweep(now_us());
   if (dropped.message_buckets_dropped > 0)
-    std::cout << "expiry: dropped " << dropped.message_buckets_dropped
-              << " expired day bucket(s)" << std::endl;
+    log::info("expiry: dropped expired day buckets",
+              {{"buckets", dropped.message_buckets_dropped}});
   self_->delayed_send(self_, init.opts.expiry_interval, sweep_atom::value);
 }
 

@@ -19,7 +19,7 @@ std::chrono::milliseconds to_ms(caf::timespan t) {
 /// The config sections that are Sluice's, in the order configs/sluice.conf
 /// lists them. The actor library's own options live in other sections.
 constexpr std::string_view sluice_sections[] = {
-  "global", "ingest", "admin", "storage", "tokens", "tier-free", "tier-pro", "tier-enterprise",
+  "global", "ingest", "admin", "storage", "tokens", "log", "tier-free", "tier-pro", "tier-enterprise",
 };
 
 /// The one option of the actor library that Sluice documents and sets.
@@ -138,6 +138,11 @@ sluice_config::sluice_config() {
          "a token actor unused this long is passivated (respawned on next use)")
     .add(usage_flush_interval, "usage-flush-interval",
          "how often live token usage is written to the metadata store");
+  opt_group{custom_options_, "log"}
+    .add(log_level, "level", "lines written at least this severe: error, warn, info or debug")
+    .add(log_format, "format", "text (key=value lines) or json (one object per line)")
+    .add(log_access, "access", "one line per answered request (method, path, status, bytes, "
+                               "duration, token id, client)");
 }
 
 net::server_options sluice_config::ingest_server() const {
@@ -311,6 +316,16 @@ std::string sluice_config::validate(std::string& option) {
                             std::pair{"tokens.usage-flush-interval", usage_flush_interval}})
     if (value.count() <= 0)
       return fail(name, std::string{name} + " must be longer than 0");
+  if (auto l = log::parse_level(log_level))
+    log_options.threshold = *l;
+  else
+    return fail("log.level", "log.level must be error, warn, info or debug, not \"" + log_level
+                               + "\"");
+  if (auto f = log::parse_format(log_format))
+    log_options.format = *f;
+  else
+    return fail("log.format", "log.format must be text or json, not \"" + log_format + "\"");
+  log_options.access = log_access;
   if (batch_latency.count() < 0)
     return fail("storage.batch-latency", "storage.batch-latency must not be negative");
   if (map_size > max_map_size)

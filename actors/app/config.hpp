@@ -7,6 +7,7 @@
 #include <string>
 
 #include "net/http_server.hpp"
+#include "net/log.hpp"
 #include "policy/cidr.hpp"
 #include "policy/tiers.hpp"
 
@@ -99,6 +100,15 @@ public:
   // tokens
   caf::timespan token_idle_timeout = defaults::token_idle_timeout;
   caf::timespan usage_flush_interval = defaults::usage_flush_interval;
+
+  // log (defaults in net/log.hpp)
+  std::string log_level{log::to_string(log::default_level)};
+  std::string log_format{log::to_string(log::default_format)};
+  bool log_access = log::default_access;
+
+  /// log_level, log_format and log_access parsed (by validate()); main hands
+  /// them to the logger.
+  log::options log_options;
 
   // tier-free, tier-pro, tier-enterprise: the tier table, from the built-in
   // defaults of policy/tiers.cpp. Read it through tiers().

@@ -10,6 +10,12 @@
 // defaults. Anything else on the command line is an error (exit status 2); a
 // start-up failure prints one line naming its cause and the option that fixes
 // it (exit status 1).
+//
+// What this file prints with std::cout and std::cerr is program output for
+// the person at the terminal (usage, --help, --version, --dump-config, the
+// start-up banner, a start-up failure, the subcommands' results): text, not
+// log lines, whatever log.format says. Everything the running server reports
+// goes through the logger (net/log.hpp).
 
 #include <pthread.h>
 #include <signal.h>
@@ -28,6 +34,7 @@
 #include "actors/app/bootstrap.hpp"
 #include "actors/app/config.hpp"
 #include "actors/app/runtime.hpp"
+#include "net/log.hpp"
 #include "policy/hex.hpp"
 #include "policy/ids.hpp"
 #include "store/audit_log.hpp"
@@ -240,12 +247,16 @@ int serve(sluice::sluice_config& cfg) {
   sluice::runtime rt{cfg};
   rt.start();
   print_banner(rt, cfg);
+  sluice::log::info("started", {{"version", sluice::version},
+                                {"ingest", url(cfg.ingest_host, rt.ingest_port())},
+                                {"admin", url(cfg.admin_host, rt.admin_port())},
+                                {"data_dir", cfg.data_dir}});
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  std::cout << "sluiced: " << (sig == SIGINT ? "SIGINT" : "SIGTERM")
-            << ": finishing requests in flight" << std::endl;
+  sluice::log::info("stopping: finishing requests in flight",
+                    {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
   rt.stop();
-  std::cout << "sluiced: stopped" << std::endl;
+  sluice::log::info("stopped");
   return 0;
 }
 
@@ -273,6 +284,7 @@ int main(int argc, char** argv) {
   }
   if (auto status = parse(cfg, cl))
     return *status;
+  sluice::log::configure(cfg.log_options);
   try {
     switch (cl.act) {
       case action::dump_config:

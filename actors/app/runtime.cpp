@@ -10,7 +10,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <iostream>
 #include <stdexcept>
 #include <system_error>
 
@@ -22,6 +21,7 @@
 #include "net/doors.hpp"
 #include "net/http_server.hpp"
 #include "net/ingest_routes.hpp"
+#include "net/log.hpp"
 #include "policy/time.hpp"
 #include "policy/token_format.hpp"
 #include "store/message_store.hpp"
@@ -189,8 +189,8 @@ void runtime::open_data_dir() {
       } catch (const std::system_error& e) {
         // The superuser exists now; its token is still printed, so it is not
         // lost: say so instead of failing the start.
-        std::cerr << "sluiced: " << e.what() << " (the token is printed below; keep it)"
-                  << std::endl;
+        log::warn("bootstrap token file not written; the token is printed in the banner: keep it",
+                  {{"error", e.what()}});
         cfg_.bootstrap_token_file.clear();
       }
     }
@@ -249,8 +249,8 @@ void runtime::stop() {
   ingest_server_->stop_accepting();
   admin_server_->stop_accepting();
   if (!ingest_server_->drain(drain_timeout) || !admin_server_->drain(drain_timeout))
-    std::cerr << "shutdown: requests still in flight after " << drain_timeout.count()
-              << " s; closing anyway" << std::endl;
+    log::warn("shutdown: requests still in flight; closing anyway",
+              {{"waited_s", drain_timeout.count()}});
   // 2. Usage: every token actor hands its counters to the admin actor, which
   //    then writes them (messages between two actors keep their order).
   //    (A start that failed half-way may have no registry or admin actor.)
