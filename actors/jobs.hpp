@@ -78,18 +78,22 @@ struct system_terms {
 /// nobody answered before it is destroyed (the job died in the mailbox of an
 /// actor that quit), with storage_busy then. So no client ever waits for a
 /// reply that cannot come. Move-only; a moved-from one answers nothing.
+/// Once the token actor has authenticated the request it marks the answer
+/// with the token's id (whoever answers later), for the access log.
 template <class Reply>
 class reply_once {
 public:
   reply_once() = default;
   explicit reply_once(std::function<void(Reply&&)> done) : done_(std::move(done)) {}
   reply_once(reply_once&& other) noexcept
-    : done_(std::move(other.done_)), answered_(std::exchange(other.answered_, true)) {}
+    : done_(std::move(other.done_)), answered_(std::exchange(other.answered_, true)),
+      token_id_(other.token_id_) {}
   reply_once& operator=(reply_once&& other) noexcept {
     if (this != &other) {
       settle();
       done_ = std::move(other.done_);
       answered_ = std::exchange(other.answered_, true);
+      token_id_ = other.token_id_;
     }
     return *this;
   }
@@ -102,8 +106,12 @@ public:
     if (answered_ || !done_)
       return;
     answered_ = true;
+    reply.token_id = token_id_;
     done_(std::move(reply));
   }
+
+  /// Marks the answer as one to a request authenticated by token `id`.
+  void authenticated(std::uint64_t id) noexcept { token_id_ = id; }
 
 private:
   void settle() {
@@ -117,6 +125,7 @@ private:
 
   std::function<void(Reply&&)> done_;
   bool answered_ = false;
+  std::uint64_t token_id_ = 0; ///< 0 until the token is authenticated
 };
 
 /// The bytes of one ingest request in the server's backlog (requests let in

@@ -145,6 +145,7 @@ void token_state::ingest(ingest_job_ptr& job) {
     count_refusal(now);
     return job->complete(ingest_reply::refused(std::move(p)));
   }
+  job->complete.authenticated(rec.id);
   last_used_at_us_ = now;
   if (last_ip_ != job->client_ip)
     last_ip_ = job->client_ip;
@@ -226,6 +227,7 @@ void token_state::describe(info_job_ptr& job) {
   seen(job->presented);
   if (auto p = refusal(now, job->presented, job->client_ip, door::ingest))
     return job->complete({std::move(p), reply_kind::ok, {}});
+  job->complete.authenticated(init.record.id);
   job->token = init.record;
   job->token_limit = limiter_.state(now);
   self_->send(init.system, info_atom::value, std::move(job));
@@ -240,6 +242,7 @@ void token_state::admin(admin_job_ptr& job) {
     count_refusal(now);
     return job->complete({std::move(p), reply_kind::ok, {}});
   }
+  job->complete.authenticated(rec.id);
   // The token's own limit, in requests. No system decides after this one,
   // so room is taken at once (a reservation settled on the spot).
   auto c = limiter_.check(now);

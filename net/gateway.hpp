@@ -58,6 +58,9 @@ struct ingest_reply {
   /// left out for being over the inline cap, and why.
   std::vector<std::uint32_t> dropped;
   std::string dropped_reason;
+  /// The id of the token that authenticated the request, for the access log
+  /// (net/log.hpp); 0 when none did. Never sent to the client.
+  std::uint64_t token_id = 0;
 
   /// A refusal: nothing accepted, with the rate headers known so far.
   static ingest_reply refused(problem why, const rate_report& rate = {}) {
@@ -76,6 +79,9 @@ struct json_reply {
   problem failure;
   reply_kind kind = reply_kind::ok;
   std::string body;
+  /// The id of the token that authenticated the call, for the access log;
+  /// 0 when none did. Never sent to the client.
+  std::uint64_t token_id = 0;
 };
 
 /// An admin API call, owned (it travels to the admin actor): who presents

@@ -56,6 +56,9 @@ struct http_response {
   /// Content-Type is sent only with a body, unless this is set (OTLP/HTTP
   /// answers an empty protobuf message with its type).
   bool typed_when_empty = false;
+  /// The id of the token that authenticated the request (the gateway's
+  /// reply.token_id), for the access log; 0 when none did. Not sent.
+  std::uint64_t token_id = 0;
 };
 
 class connection; // defined in http_server.cpp

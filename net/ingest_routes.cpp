@@ -82,6 +82,7 @@ http_response ingest_response(ingest_reply&& reply) {
       .end_object();
   }
   add_rate_headers(res, reply.rate);
+  res.token_id = reply.token_id;
   return res;
 }
 
@@ -257,7 +258,7 @@ void ingest_routes::otlp(const http_request& req, responder res, otlp::signal si
     if (reply.failure) {
       auto r = otlp_error(reply.failure, encoding);
       add_rate_headers(r, reply.rate);
-      return res.send(std::move(r));
+      return res.send(with_token(std::move(r), reply));
     }
     auto all_rejected = rejected + reply.dropped.size();
     std::string_view why = first_error.empty() ? std::string_view{reply.dropped_reason} : first_error;
@@ -267,7 +268,7 @@ void ingest_routes::otlp(const http_request& req, responder res, otlp::signal si
     r.typed_when_empty = true; // OTLP: the answer names its encoding, even when empty
     r.body = otlp::encode_response(signal, encoding, all_rejected, all_rejected ? why : "");
     add_rate_headers(r, reply.rate);
-    res.send(std::move(r));
+    res.send(with_token(std::move(r), reply));
   });
 }
 
@@ -299,14 +300,14 @@ void ingest_routes::langfuse(const http_request& req, responder res) {
     if (reply.failure) {
       auto r = error_response(reply.failure);
       add_rate_headers(r, reply.rate);
-      return res.send(std::move(r));
+      return res.send(with_token(std::move(r), reply));
     }
     // Always 207 for a well-formed batch: one entry per event.
     http_response r;
     r.status = 207;
     r.body = langfuse_response(*answer, reply.dropped, 413, reply.dropped_reason);
     add_rate_headers(r, reply.rate);
-    res.send(std::move(r));
+    res.send(with_token(std::move(r), reply));
   });
 }
 
@@ -338,7 +339,7 @@ void ingest_routes::webhook(const http_request& req, responder res) {
     cmd.probe = true;
     gateway_.ingest(cmd, [res, origin = std::move(origin)](ingest_reply&& reply) {
       if (reply.failure)
-        return res.send(error_response(reply.failure));
+        return res.send(with_token(error_response(reply.failure), reply));
       http_response r;
       r.status = 200;
       r.headers.emplace_back("Allow", "POST"); // CloudEvents: the method deliveries use
@@ -349,7 +350,7 @@ void ingest_routes::webhook(const http_request& req, responder res) {
         rate = std::to_string(std::max<std::uint64_t>(
           1, reply.rate.token->limit * 60 / reply.rate.token->window_s));
       r.headers.emplace_back("WebHook-Allowed-Rate", rate);
-      res.send(std::move(r));
+      res.send(with_token(std::move(r), reply));
     });
     return;
   }
@@ -369,12 +370,12 @@ void ingest_routes::webhook(const http_request& req, responder res) {
     cmd.probe = true;
     gateway_.ingest(cmd, [res, code = std::move(*code)](ingest_reply&& reply) {
       if (reply.failure)
-        return res.send(error_response(reply.failure));
+        return res.send(with_token(error_response(reply.failure), reply));
       http_response r;
       r.status = 200;
       json_writer w{r.body};
       w.begin_object().field("validationResponse", code).end_object();
-      res.send(std::move(r));
+      res.send(with_token(std::move(r), reply));
     });
     return;
   }

@@ -78,8 +78,9 @@ http_response healthz_response(const http_request& req, bool healthy) {
 
 http_response to_response(json_reply&& reply) {
   if (reply.failure)
-    return error_response(reply.failure);
+    return with_token(error_response(reply.failure), reply);
   http_response res;
+  res.token_id = reply.token_id;
   switch (reply.kind) {
     case reply_kind::ok: res.status = 200; break;
     case reply_kind::created: res.status = 201; break;

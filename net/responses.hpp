@@ -41,6 +41,15 @@ http_response healthz_response(const http_request& req, bool healthy);
 /// the error table's for a refusal.
 http_response to_response(json_reply&& reply);
 
+/// `r`, marked with the token that the gateway call of `reply` authenticated
+/// (its token_id), so that the access log names it. Every response built
+/// from a gateway reply goes through this, or through to_response.
+template <class Reply>
+http_response with_token(http_response&& r, const Reply& reply) {
+  r.token_id = reply.token_id;
+  return std::move(r);
+}
+
 /// 400 for a query parameter the endpoint does not define.
 http_response unknown_query_response(std::string_view name);
 
