@@ -256,7 +256,9 @@ int set_output(int fd) noexcept {
   return output_fd.exchange(fd);
 }
 
-void write(level l, std::string_view msg, fields f) {
+namespace {
+
+void build(level l, std::string_view msg, fields f) {
   auto& b = local();
   b.line.clear();
   bool json = static_cast<format>(current_format.load(std::memory_order_relaxed)) == format::json;
@@ -291,15 +293,30 @@ void write(level l, std::string_view msg, fields f) {
     }
     b.line.push_back('\n');
   }
-  emit(b.line);
 }
 
-void access(const access_record& r) {
+} // namespace
+
+void write(level l, std::string_view msg, fields f) noexcept {
+  try {
+    build(l, msg, f);
+  } catch (...) {
+    return; // nothing to report it with
+  }
+  emit(local().line);
+}
+
+void access(const access_record& r) noexcept {
   if (!access_enabled())
     return;
   auto duration_us = static_cast<std::int64_t>(r.duration.count());
   if (r.token_id != 0) {
-    auto token = format_id(id_kind::token, r.token_id);
+    std::string token;
+    try {
+      token = format_id(id_kind::token, r.token_id);
+    } catch (...) {
+      return; // out of memory: the line is lost, the request is not
+    }
     write(level::info, "request",
           {{"server", r.server}, {"method", r.method}, {"path", r.path}, {"status", r.status},
            {"bytes", r.bytes}, {"duration_us", duration_us}, {"token", token},

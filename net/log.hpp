@@ -127,22 +127,23 @@ using fields = std::initializer_list<field>;
 
 /// Writes one line at level `l`, whatever the threshold (the functions below
 /// check it first). The fields keep their order; the names ts, level and msg
-/// are the line's own, so fields do not use them.
-void write(level l, std::string_view msg, fields f = {});
+/// are the line's own, so fields do not use them. Never throws: a line that
+/// cannot be built (out of memory) or written is lost, the caller goes on.
+void write(level l, std::string_view msg, fields f = {}) noexcept;
 
-inline void error(std::string_view msg, fields f = {}) {
+inline void error(std::string_view msg, fields f = {}) noexcept {
   if (enabled(level::error))
     write(level::error, msg, f);
 }
-inline void warn(std::string_view msg, fields f = {}) {
+inline void warn(std::string_view msg, fields f = {}) noexcept {
   if (enabled(level::warn))
     write(level::warn, msg, f);
 }
-inline void info(std::string_view msg, fields f = {}) {
+inline void info(std::string_view msg, fields f = {}) noexcept {
   if (enabled(level::info))
     write(level::info, msg, f);
 }
-inline void debug(std::string_view msg, fields f = {}) {
+inline void debug(std::string_view msg, fields f = {}) noexcept {
   if (enabled(level::debug))
     write(level::debug, msg, f);
 }
@@ -168,7 +169,7 @@ inline bool access_enabled() noexcept {
 /// "request", level info, fields server, method, path, status, bytes,
 /// duration_us, token (the public id "tok_…", only when authenticated) and
 /// client.
-void access(const access_record& r);
+void access(const access_record& r) noexcept;
 
 /// `s` with anything shaped like a token secret replaced by "{token}":
 /// every word (a run of [A-Za-z0-9_]) that starts with a token prefix

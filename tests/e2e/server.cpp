@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -47,15 +48,17 @@ sluiced_process::sluiced_process(std::filesystem::path data_dir,
     "--bootstrap-token-file=" + (data_dir_ / "superuser.token").string(),
   };
   args.insert(args.end(), extra_args.begin(), extra_args.end());
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
+  // stdout and stderr each through a pipe of its own: error_output() is the
+  // log alone, output() both.
+  int pipe_fds[2], err_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0 || ::pipe2(err_fds, O_CLOEXEC) != 0)
     throw std::runtime_error("pipe failed");
   pid_ = ::fork();
   if (pid_ < 0)
     throw std::runtime_error("fork failed");
   if (pid_ == 0) {
     ::dup2(pipe_fds[1], 1);
-    ::dup2(pipe_fds[1], 2);
+    ::dup2(err_fds[1], 2);
     std::vector<char*> argv;
     for (auto& a : args)
       argv.push_back(a.data());
@@ -64,18 +67,36 @@ sluiced_process::sluiced_process(std::filesystem::path data_dir,
     ::_exit(127);
   }
   ::close(pipe_fds[1]);
+  ::close(err_fds[1]);
   out_fd_ = pipe_fds[0];
+  err_fd_ = err_fds[0];
 
   // Collect output in the background: the process must never block on a full
   // pipe, and a failing test prints what the server said.
   reader_ = std::thread{[this] {
     char buf[4096];
-    for (;;) {
-      auto n = ::read(out_fd_, buf, sizeof buf);
-      if (n <= 0)
+    pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
+    int open = 2;
+    while (open > 0) {
+      if (::poll(fds, 2, -1) < 0) {
+        if (errno == EINTR)
+          continue;
         return;
-      std::lock_guard guard{out_mtx_};
-      out_.append(buf, static_cast<std::size_t>(n));
+      }
+      for (auto& p : fds) {
+        if (p.fd < 0 || !(p.revents & (POLLIN | POLLHUP | POLLERR)))
+          continue;
+        auto n = ::read(p.fd, buf, sizeof buf);
+        if (n <= 0) {
+          p.fd = -1; // closed: poll ignores it from now on
+          --open;
+          continue;
+        }
+        std::lock_guard guard{out_mtx_};
+        out_.append(buf, static_cast<std::size_t>(n));
+        if (&p == &fds[1])
+          err_.append(buf, static_cast<std::size_t>(n));
+      }
     }
   }};
   static const std::regex ingest_re{R"(ingest listening on [^\s:]+:(\d+))"};
@@ -112,6 +133,8 @@ sluiced_process::~sluiced_process() {
     reader_.join();
   if (out_fd_ >= 0)
     ::close(out_fd_);
+  if (err_fd_ >= 0)
+    ::close(err_fd_);
 }
 
 std::string sluiced_process::superuser_token() const {
@@ -147,6 +170,11 @@ void sluiced_process::kill() {
 std::string sluiced_process::output() const {
   std::lock_guard guard{out_mtx_};
   return out_;
+}
+
+std::string sluiced_process::error_output() const {
+  std::lock_guard guard{out_mtx_};
+  return err_;
 }
 
 } // namespace sluice::e2e

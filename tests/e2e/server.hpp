@@ -49,8 +49,11 @@ public:
   void kill();
   bool running() const noexcept { return pid_ > 0; }
 
-  /// Everything the process printed so far (stdout and stderr).
+  /// Everything the process printed so far (stdout and stderr; the order
+  /// between the two streams is the order the reader saw them in).
   std::string output() const;
+  /// What the process wrote to stderr so far: its log lines.
+  std::string error_output() const;
 
 private:
   int wait_exit();
@@ -58,10 +61,12 @@ private:
   std::filesystem::path data_dir_;
   pid_t pid_ = -1;
   int out_fd_ = -1;
+  int err_fd_ = -1;
   std::uint16_t ingest_port_ = 0;
   std::uint16_t admin_port_ = 0;
   mutable std::mutex out_mtx_;
   std::string out_;
+  std::string err_;
   std::thread reader_;
 };
 
