@@ -102,6 +102,18 @@ std::size_t utf8_sequence(std::string_view s) noexcept {
 void escape(std::string_view s, std::string& out) {
   static constexpr char hex[] = "0123456789abcdef";
   while (!s.empty()) {
+    // A run of plain printable ASCII goes in at once.
+    std::size_t run = 0;
+    while (run < s.size()) {
+      auto c = static_cast<unsigned char>(s[run]);
+      if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+        break;
+      ++run;
+    }
+    out.append(s.substr(0, run));
+    s.remove_prefix(run);
+    if (s.empty())
+      break;
     auto c = static_cast<unsigned char>(s[0]);
     if (c >= 0x80) {
       auto n = utf8_sequence(s);
@@ -335,40 +347,48 @@ std::string redact(std::string_view s) {
 }
 
 void redact(std::string_view s, std::string& out) {
+  // Copies runs of clean text at once; s[copied, i) is still to be copied.
   out.reserve(out.size() + s.size());
-  std::size_t i = 0;
+  std::size_t i = 0, copied = 0;
+  auto replace = [&](std::size_t from, std::size_t to) {
+    out.append(s.substr(copied, from - copied));
+    out.append(redacted);
+    copied = to;
+  };
+  // Every prefix starts with "al": nothing else is worth a closer look.
+  auto may_start = [&](std::size_t j, std::size_t end) {
+    return j + 1 < end && s[j] == 'a' && s[j + 1] == 'l';
+  };
   while (i < s.size()) {
     if (!is_word(s[i])) {
-      out.push_back(s[i++]);
+      ++i;
       continue;
     }
-    // A word: s[i, end).
-    auto end = i;
+    auto end = i; // the word is s[i, end)
     while (end < s.size() && is_word(s[end]))
       ++end;
-    auto word = s.substr(i, end - i);
-    if (prefix_length(word) != 0) {
-      out.append(redacted);
+    if (may_start(i, end) && prefix_length(s.substr(i, end - i)) != 0) {
+      replace(i, end);
     } else {
       // Inside the word, a prefix followed by enough base62 characters.
-      std::size_t j = 0;
-      while (j < word.size()) {
-        auto p = prefix_length(word.substr(j));
-        if (p != 0) {
-          auto k = j + p;
-          while (k < word.size() && is_base62(word[k]))
-            ++k;
-          if (k - (j + p) >= min_embedded_chars) {
-            out.append(redacted);
-            j = k;
-            continue;
-          }
+      for (auto j = i + 1; j < end; ++j) {
+        if (!may_start(j, end))
+          continue;
+        auto p = prefix_length(s.substr(j, end - j));
+        if (p == 0)
+          continue;
+        auto k = j + p;
+        while (k < end && is_base62(s[k]))
+          ++k;
+        if (k - (j + p) >= min_embedded_chars) {
+          replace(j, k);
+          j = k - 1;
         }
-        out.push_back(word[j++]);
       }
     }
     i = end;
   }
+  out.append(s.substr(copied));
 }
 
 } // namespace sluice::log
