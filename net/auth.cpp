@@ -29,19 +29,7 @@ std::string_view trim(std::string_view s) noexcept {
 } // namespace
 
 std::string path_without_secrets(std::string_view path) {
-  std::string out;
-  out.reserve(path.size());
-  while (!path.empty()) {
-    auto slash = path.find('/', 1);
-    auto segment = path.substr(0, slash); // with its leading '/', if any
-    auto name = segment.starts_with('/') ? segment.substr(1) : segment;
-    if (looks_like_secret(name))
-      out.append(segment.starts_with('/') ? "/{token}" : "{token}");
-    else
-      out.append(segment);
-    path.remove_prefix(segment.size());
-  }
-  return out;
+  return redact_secrets(path);
 }
 
 std::string_view extract_token(const http_request& req, std::string& scratch) {

@@ -19,10 +19,11 @@ std::string_view extract_token(const http_request& req, std::string& scratch);
 /// SDKs authenticate.
 std::string_view extract_token_or_basic(const http_request& req, std::string& scratch);
 
-/// `path` as it may be echoed in an error or written to a log: each segment
-/// that looks like a token (policy/token_format.hpp looks_like_secret) is
-/// replaced by "{token}". A webhook token travels in the path; a client that
-/// mistypes the route must not get its secret back in a 404 either.
+/// `path` as it may be echoed in an error or written to a log: anything shaped
+/// like a token secret replaced by "{token}" (the one rule,
+/// policy/token_format.hpp redact_secrets, which the logger applies too). A
+/// webhook token travels in the path; a client that mistypes the route must
+/// not get its secret back in a 404 either.
 std::string path_without_secrets(std::string_view path);
 
 /// The client's address: the socket's peer, unless the peer is one of the

@@ -29,26 +29,6 @@ std::mutex write_mutex;
 constexpr std::string_view level_names[] = {"error", "warn", "info", "debug"};
 constexpr std::string_view format_names[] = {"text", "json"};
 
-bool is_word(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-bool is_base62(char c) noexcept {
-  return is_word(c) && c != '_';
-}
-
-/// Base62 characters after a token prefix inside a word from which on it is
-/// taken for a secret (a whole secret has 49; a piece of one is still one).
-constexpr std::size_t min_embedded_chars = 16;
-
-/// The length of the token prefix `s` starts with ("al_", "alw_", …), or 0.
-std::size_t prefix_length(std::string_view s) noexcept {
-  if (!looks_like_secret(s))
-    return 0;
-  // Every prefix ends at its first underscore (policy/token_format.cpp).
-  return s.find('_') + 1;
-}
-
 /// Appends `s` cut to max_value_bytes, at a character boundary.
 void append_cut(std::string_view s, std::string& out) {
   if (s.size() <= max_value_bytes) {
@@ -173,7 +153,7 @@ buffers& local() {
 /// and it needs it.
 void put_text(std::string_view s, bool quote_if_needed, bool json, buffers& b) {
   b.value.clear();
-  redact(s, b.value);
+  redact_secrets(s, b.value);
   std::string_view v = b.value;
   std::string cut;
   if (v.size() > max_value_bytes) {
@@ -338,57 +318,6 @@ void access(const access_record& r) noexcept {
           {{"server", r.server}, {"method", r.method}, {"path", r.path}, {"status", r.status},
            {"bytes", r.bytes}, {"duration_us", duration_us}, {"client", r.client}});
   }
-}
-
-std::string redact(std::string_view s) {
-  std::string out;
-  redact(s, out);
-  return out;
-}
-
-void redact(std::string_view s, std::string& out) {
-  // Copies runs of clean text at once; s[copied, i) is still to be copied.
-  out.reserve(out.size() + s.size());
-  std::size_t i = 0, copied = 0;
-  auto replace = [&](std::size_t from, std::size_t to) {
-    out.append(s.substr(copied, from - copied));
-    out.append(redacted);
-    copied = to;
-  };
-  // Every prefix starts with "al": nothing else is worth a closer look.
-  auto may_start = [&](std::size_t j, std::size_t end) {
-    return j + 1 < end && s[j] == 'a' && s[j + 1] == 'l';
-  };
-  while (i < s.size()) {
-    if (!is_word(s[i])) {
-      ++i;
-      continue;
-    }
-    auto end = i; // the word is s[i, end)
-    while (end < s.size() && is_word(s[end]))
-      ++end;
-    if (may_start(i, end) && prefix_length(s.substr(i, end - i)) != 0) {
-      replace(i, end);
-    } else {
-      // Inside the word, a prefix followed by enough base62 characters.
-      for (auto j = i + 1; j < end; ++j) {
-        if (!may_start(j, end))
-          continue;
-        auto p = prefix_length(s.substr(j, end - j));
-        if (p == 0)
-          continue;
-        auto k = j + p;
-        while (k < end && is_base62(s[k]))
-          ++k;
-        if (k - (j + p) >= min_embedded_chars) {
-          replace(j, k);
-          j = k - 1;
-        }
-      }
-    }
-    i = end;
-  }
-  out.append(s.substr(copied));
 }
 
 } // namespace sluice::log

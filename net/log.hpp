@@ -14,8 +14,9 @@ namespace sluice::log {
 // The one logger of sluiced. Every log line goes through here: one line per
 // event, written to stderr with one write(2) (lines of different threads never
 // interleave), as text or as JSON (one object per line). Whatever is written
-// (the message and every field) first passes through redact(): a call site
-// cannot leak a token secret by forgetting to scrub it.
+// (the message and every field, names included) first passes through the one
+// redaction rule, policy/token_format.hpp redact_secrets(): a call site cannot
+// leak a token secret by forgetting to scrub it.
 //
 // Cheap when off: the level check is one relaxed atomic load, inline, before
 // anything is formatted. Fields are views and numbers, built without
@@ -42,9 +43,6 @@ inline constexpr bool default_access = false;
 /// Longest value (message or field) written; longer ones are cut and end in
 /// "…" (an exception text or a path must not make a line unbounded).
 inline constexpr std::size_t max_value_bytes = 4096;
-
-/// What replaces anything shaped like a token secret.
-inline constexpr std::string_view redacted = "{token}";
 
 /// "error", "warn", "info", "debug".
 std::string_view to_string(level l) noexcept;
@@ -170,13 +168,5 @@ inline bool access_enabled() noexcept {
 /// duration_us, token (the public id "tok_…", only when authenticated) and
 /// client.
 void access(const access_record& r) noexcept;
-
-/// `s` with anything shaped like a token secret replaced by "{token}":
-/// every word (a run of [A-Za-z0-9_]) that starts with a token prefix
-/// (policy/token_format.hpp looks_like_secret), and inside a longer word a
-/// token prefix followed by 16 or more word characters. Applied by the logger
-/// to everything it writes.
-std::string redact(std::string_view s);
-void redact(std::string_view s, std::string& out);
 
 } // namespace sluice::log

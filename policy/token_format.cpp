@@ -26,6 +26,29 @@ constexpr std::array<kind_info, 4> kinds = {{
   {token_kind::service, "als_", "service"},
   {token_kind::user, "alu_", "user"},
 }};
+// redact_secrets looks closer only where "al" starts a prefix: every one must.
+static_assert([] {
+  for (const auto& k : kinds)
+    if (!k.prefix.starts_with("al"))
+      return false;
+  return true;
+}());
+
+bool is_word(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+bool is_base62(char c) noexcept {
+  return is_word(c) && c != '_';
+}
+
+/// The length of the token prefix `s` starts with ("al_", "alw_", …), or 0.
+std::size_t prefix_length(std::string_view s) noexcept {
+  for (const auto& k : kinds)
+    if (s.starts_with(k.prefix))
+      return k.prefix.size();
+  return 0;
+}
 
 std::uint32_t crc32_of(std::string_view s) noexcept {
   boost::crc_32_type crc;
@@ -109,6 +132,58 @@ std::string display_hint(std::string_view secret) {
     }
   }
   return "\u2026";
+}
+
+std::string redact_secrets(std::string_view s) {
+  std::string out;
+  redact_secrets(s, out);
+  return out;
+}
+
+void redact_secrets(std::string_view s, std::string& out) {
+  // Copies runs of clean text at once; s[copied, i) is still to be copied.
+  out.reserve(out.size() + s.size());
+  std::size_t i = 0, copied = 0;
+  auto replace = [&](std::size_t from, std::size_t to) {
+    out.append(s.substr(copied, from - copied));
+    out.append(redacted_secret);
+    copied = to;
+  };
+  // Every prefix starts with "al" (checked above): nothing else is worth a
+  // closer look.
+  auto may_start = [&](std::size_t j, std::size_t end) {
+    return j + 1 < end && s[j] == 'a' && s[j + 1] == 'l';
+  };
+  while (i < s.size()) {
+    if (!is_word(s[i])) {
+      ++i;
+      continue;
+    }
+    auto end = i; // the word is s[i, end)
+    while (end < s.size() && is_word(s[end]))
+      ++end;
+    if (may_start(i, end) && prefix_length(s.substr(i, end - i)) != 0) {
+      replace(i, end);
+    } else {
+      // Inside the word, a prefix followed by enough base62 characters.
+      for (auto j = i + 1; j < end; ++j) {
+        if (!may_start(j, end))
+          continue;
+        auto p = prefix_length(s.substr(j, end - j));
+        if (p == 0)
+          continue;
+        auto k = j + p;
+        while (k < end && is_base62(s[k]))
+          ++k;
+        if (k - (j + p) >= min_embedded_secret_chars) {
+          replace(j, k);
+          j = k - 1;
+        }
+      }
+    }
+    i = end;
+  }
+  out.append(s.substr(copied));
 }
 
 } // namespace sluice

@@ -38,6 +38,19 @@ std::optional<token_kind> check_secret_format(std::string_view secret) noexcept;
 /// secret, or a piece of one, that must not be echoed or logged.
 bool looks_like_secret(std::string_view s) noexcept;
 
+/// What replaces a secret in text that is echoed or logged.
+inline constexpr std::string_view redacted_secret = "{token}";
+
+/// The one redaction rule: `s` with anything shaped like a token secret
+/// replaced by "{token}". Shaped like one: a word (a run of [A-Za-z0-9_])
+/// that looks_like_secret, and, inside a longer word, a token prefix followed
+/// by `min_embedded_secret_chars` or more base62 characters (a secret glued
+/// to other text, e.g. percent-encoded after "%2F"). The logger applies it to
+/// everything it writes; errors that echo a path apply it too.
+std::string redact_secrets(std::string_view s);
+void redact_secrets(std::string_view s, std::string& out);
+inline constexpr std::size_t min_embedded_secret_chars = 16;
+
 /// What lists show instead of the secret: the prefix and the last 4 characters,
 /// e.g. "al_…x9Qa".
 std::string display_hint(std::string_view secret);

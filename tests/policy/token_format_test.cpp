@@ -77,4 +77,25 @@ BOOST_AUTO_TEST_CASE(anything_starting_like_a_token_is_treated_as_a_secret) {
     BOOST_TEST(!looks_like_secret(s), s);
 }
 
+BOOST_AUTO_TEST_CASE(redaction_replaces_every_secret_shaped_word_and_nothing_else) {
+  auto hook = generate_secret(token_kind::webhook);
+  auto user = generate_secret(token_kind::user);
+  BOOST_TEST(redact_secrets("Bearer " + user) == "Bearer {token}");
+  BOOST_TEST(redact_secrets("/webhooks/" + hook + "/x?api_key=" + user + "&a=1")
+             == "/webhooks/{token}/x?api_key={token}&a=1");
+  BOOST_TEST(redact_secrets("\"" + hook + "\",") == "\"{token}\",");
+  BOOST_TEST(redact_secrets(hook.substr(0, 12)) == "{token}"); // a piece of one
+  // Glued to other text: percent-encoded, or after a letter.
+  BOOST_TEST(redact_secrets("/webhooks%2F" + hook) == "/webhooks%2F{token}");
+  BOOST_TEST(redact_secrets("x" + user + ".json") == "x{token}.json");
+  BOOST_TEST(redact_secrets("al_") == "{token}");
+  // Words that merely contain "al_" and the like are left alone.
+  for (std::string_view s : {"internal_error", "total_bytes_written_in_the_last_hour", "normal_x",
+                             "tok_0000000000a", "al", "salw", "als", "/tokens/tok_1/rotate", ""})
+    BOOST_TEST(redact_secrets(s) == s);
+  std::string out = "kept ";
+  redact_secrets("and " + hook, out);
+  BOOST_TEST(out == "kept and {token}");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
