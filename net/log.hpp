@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -12,8 +13,9 @@
 namespace sluice::log {
 
 // The one logger of sluiced. Every log line goes through here: one line per
-// event, written to stderr with one write(2) (lines of different threads never
-// interleave), as text or as JSON (one object per line). Whatever is written
+// event, written to stderr whole, with one write(2) under a lock (a short
+// write is continued before the lock is let go), so lines of different
+// threads never interleave; as text or as JSON (one object per line). Whatever is written
 // (the message and every field, names included) first passes through the one
 // redaction rule, policy/token_format.hpp redact_secrets(): a call site cannot
 // leak a token secret by forgetting to scrub it.
@@ -25,8 +27,8 @@ namespace sluice::log {
 // when the level is off).
 //
 // Program output is not logging: --help, --version, --dump-config, usage and
-// start-up errors, the start-up banner and the output of sluiced's
-// subcommands are printed by actors/app/main.cpp as they are.
+// start-up errors, the start-up lines ("ingest listening on …") and banner,
+// and the output of sluiced's subcommands are printed as plain text.
 
 /// Severity, most severe first: a threshold of `info` writes error, warn and
 /// info lines.
