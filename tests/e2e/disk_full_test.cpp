@@ -84,6 +84,35 @@ std::string batch_of(int first, int n, std::size_t bytes) {
   return out + "]";
 }
 
+/// The other doors' bodies: `n` records of about `bytes` each. Large enough
+/// (n = 200: ~200 KB) that no page LMDB freed earlier can hold them.
+std::string otlp_logs_of(int n, std::size_t bytes) {
+  std::string records;
+  for (int i = 0; i < n; ++i)
+    records += std::string{i ? "," : ""} + R"({"timeUnixNano":"1733000000123456789","body":{"stringValue":")"
+               + std::string(bytes, 'o') + R"("}})";
+  return R"({"resourceLogs":[{"resource":{},"scopeLogs":[{"scope":{},"logRecords":[)" + records
+         + "]}]}]}";
+}
+
+std::string langfuse_of(int n, std::size_t bytes) {
+  std::string events;
+  for (int i = 0; i < n; ++i)
+    events += std::string{i ? "," : ""} + R"({"id":"ev-)" + std::to_string(i)
+              + R"(","type":"trace-create","timestamp":"2024-12-01T10:00:00.000Z","body":{"id":"tr-)"
+              + std::to_string(i) + R"(","name":")" + std::string(bytes, 'l') + R"("}})";
+  return R"({"batch":[)" + events + "]}";
+}
+
+/// A 507 as every door answers it: the JSON error and Retry-After.
+void expect_full(const http_result& r, const std::string& door) {
+  BOOST_TEST_CONTEXT(door) {
+    expect_error(r, 507, "storage_full");
+    BOOST_TEST(r.header("retry-after") == "30");
+    BOOST_TEST(r.header("content-type") == "application/json");
+  }
+}
+
 /// Every stored message's id, with how often it was read back.
 std::map<std::string, int> stored_ids(sluice_fixture& f) {
   std::map<std::string, int> out;
@@ -149,6 +178,8 @@ BOOST_AUTO_TEST_CASE(a_full_disk_is_507_with_retry_after_keeps_every_ack_and_rec
                    {"--storage.ready-min-free-disk-bytes=1048576",
                     "--storage.ready-check-interval=50ms"}};
   auto tok = f.ingest_token("enterprise");
+  // Minted now: minting is a metadata write, which a full disk refuses too.
+  auto hook = f.mint(f.last_system(), R"({"name":"hook","kind":"webhook"})");
   auto c = f.ingest();
   BOOST_TEST(c.get("/readyz").status == 200u);
 
@@ -178,6 +209,12 @@ BOOST_AUTO_TEST_CASE(a_full_disk_is_507_with_retry_after_keeps_every_ack_and_rec
   BOOST_TEST(last.header("retry-after") == "30");
   BOOST_TEST(last.header("content-type") == "application/json");
   BOOST_TEST(unready_before_refusal, "readiness turned 503 before the first 507");
+  // The other doors answer the same.
+  expect_full(c.request("POST", "/otlp/v1/logs", otlp_logs_of(200, 1000), bearer(tok.secret)),
+              "otlp");
+  expect_full(c.request("POST", "/api/public/ingestion", langfuse_of(200, 1000), bearer(tok.secret)),
+              "langfuse");
+  expect_full(c.post("/webhooks/" + hook.secret, batch_of(2'000'000, 200, 1000)), "webhook");
 
   // Not ready now, yet alive; and every acknowledged message is there, once.
   auto ready = c.get("/readyz");
