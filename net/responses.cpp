@@ -5,6 +5,7 @@
 #include "net/auth.hpp"
 #include "net/error_table.hpp"
 #include "net/url.hpp"
+#include "policy/json_writer.hpp"
 
 namespace sluice::net {
 
@@ -65,14 +66,27 @@ http_response method_not_allowed_response(std::string_view allow) {
   return res;
 }
 
-http_response healthz_response(const http_request& req, bool healthy) {
+http_response health_response(const http_request& req, const gateway& gw) {
   if (req.verb != method::get && req.verb != method::head)
     return method_not_allowed_response("GET, HEAD");
   if (auto bad = unknown_query_param(req.query, ""))
     return unknown_query_response(*bad);
   http_response out;
-  out.status = healthy ? 200 : 503;
-  out.body = healthy ? R"({"status":"ok"})" : R"({"status":"unavailable"})";
+  if (req.path != "/readyz") {
+    out.body = R"({"status":"ok"})";
+    return out;
+  }
+  auto r = gw.ready();
+  if (r.ready()) {
+    out.body = R"({"status":"ready"})";
+    return out;
+  }
+  out.status = 503;
+  json_writer w{out.body};
+  w.begin_object().field("status", "not_ready").key("failing").begin_array();
+  for (auto& f : r.failures)
+    w.begin_object().field("check", f.check).field("message", f.message).end_object();
+  w.end_array().end_object();
   return out;
 }
 

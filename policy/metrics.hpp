@@ -207,7 +207,7 @@ std::string_view to_string(http_port p) noexcept;
 enum class http_door : std::uint8_t {
   native, otlp_logs, otlp_traces, langfuse, webhook, ///< ingest doors
   whoami,  ///< GET /systems/me
-  health,  ///< /healthz (either port)
+  health,  ///< /healthz and /readyz (either port)
   admin,   ///< /api/v1/… admin calls
   openapi, ///< GET /api/v1/openapi.json
   metrics, ///< GET /metrics
