@@ -9,14 +9,6 @@
 
 namespace sluice::net {
 
-namespace {
-
-char lower(char c) noexcept {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
-}
-
-} // namespace
-
 bool is_json_content_type(std::string_view ct) noexcept {
   auto semi = ct.find(';');
   auto type = ct.substr(0, semi);
@@ -27,13 +19,8 @@ bool is_json_content_type(std::string_view ct) noexcept {
   if (type.empty())
     return true;
   auto ends_with = [&](std::string_view suffix) {
-    if (type.size() < suffix.size())
-      return false;
-    auto tail = type.substr(type.size() - suffix.size());
-    for (std::size_t i = 0; i < suffix.size(); ++i)
-      if (lower(tail[i]) != suffix[i])
-        return false;
-    return true;
+    return type.size() >= suffix.size() &&
+           boost::beast::iequals(type.substr(type.size() - suffix.size()), suffix);
   };
   return (type.size() == 16 && ends_with("application/json")) || ends_with("+json");
 }
@@ -48,7 +35,10 @@ bool is_content_type(std::string_view ct, std::string_view type) noexcept {
 }
 
 http_response refusal_response(unsigned status, std::string_view why) {
-  auto code = status == 413 ? errc::request_too_large : errc::invalid_argument;
+  auto code = status == 413   ? errc::request_too_large
+              : status == 414 ? errc::uri_too_long
+              : status == 431 ? errc::header_too_large
+                              : errc::invalid_argument;
   auto res = error_response(make_problem(code, std::string{why}));
   res.status = status;
   return res;
