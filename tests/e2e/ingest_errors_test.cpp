@@ -230,7 +230,7 @@ BOOST_AUTO_TEST_CASE(a_full_store_is_507_keeps_what_was_acknowledged_and_recover
   // The operator raises the limit and restarts: writes succeed again, health
   // comes back, and everything acknowledged before is still there.
   f.restart({"--storage.map-size=1048576", "--storage.meta-map-size=1048576",
-             "--storage.max-map-size=67108864"});
+             "--storage.max-map-size=67108864", "--storage.ready-min-free-disk-bytes=1048576"});
   auto c2 = f.ingest();
   BOOST_TEST(post_messages(c2, tok.secret, batch).status == 202u);
   BOOST_TEST(c2.get("/readyz").status == 200u);
