@@ -18,6 +18,7 @@ using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using sync_atom = caf::atom_constant<caf::atom("sync")>;
 using barrier_atom = caf::atom_constant<caf::atom("barrier")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
+using probe_atom = caf::atom_constant<caf::atom("probe")>;
 using reserve_atom = caf::atom_constant<caf::atom("reserve")>;
 using release_atom = caf::atom_constant<caf::atom("release")>;
 using admin_atom = caf::atom_constant<caf::atom("admin")>;

@@ -80,7 +80,9 @@ using storage_actor_if = caf::typed_actor<
   caf::reacts_to<sync_atom, std::uint64_t>,
   /// Answered once everything received before it is committed and answered.
   caf::replies_to<barrier_atom>::with<caf::ok_atom>,
-  caf::reacts_to<sweep_atom>>;
+  caf::reacts_to<sweep_atom>,
+  /// After a failed commit: tries a write while no traffic does.
+  caf::reacts_to<probe_atom>>;
 
 /// The admin API and the single writer of the metadata environment.
 using admin_actor_if = caf::typed_actor<

@@ -45,6 +45,10 @@ storage_actor_if::behavior_type storage_state::make_behavior() {
       return rp;
     },
     [this](sweep_atom) { sweep(); },
+    [this](probe_atom) {
+      probe_scheduled_ = false;
+      probe();
+    },
   };
 }
 
@@ -152,12 +156,44 @@ void storage_state::release(const std::error_code& sync_error) {
     }
     job.complete(job.answer(out.accepted, out.duplicates));
   }
-  if (init.healthy && !held_.empty())
-    init.healthy->store(!failed, std::memory_order_relaxed);
+  if (!held_.empty()) {
+    if (init.healthy)
+      init.healthy->store(!failed, std::memory_order_relaxed);
+    failing_ = failed;
+    // Without traffic no commit would ever clear the failure, and a load
+    // balancer that reads /readyz sends none: a probe write finds out.
+    if (failed)
+      schedule_probe();
+  }
   held_.clear();
   for (auto& rp : held_barriers_)
     rp.deliver(caf::ok_atom::value);
   held_barriers_.clear();
+}
+
+void storage_state::schedule_probe() {
+  if (probe_scheduled_)
+    return;
+  probe_scheduled_ = true;
+  self_->delayed_send(self_, init.opts.probe_interval, probe_atom::value);
+}
+
+void storage_state::probe() {
+  if (!failing_)
+    return; // a commit succeeded meanwhile
+  if (!pending_.empty() || !held_.empty()) {
+    // Groups are under way: their outcome will tell. Look again later.
+    schedule_probe();
+    return;
+  }
+  if (auto ec = init.store->probe()) {
+    schedule_probe();
+    return;
+  }
+  failing_ = false;
+  if (init.healthy)
+    init.healthy->store(true, std::memory_order_relaxed);
+  log::info("storage: writes succeed again");
 }
 
 void storage_state::sweep() {

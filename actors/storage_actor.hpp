@@ -23,12 +23,17 @@ struct storage_options {
   /// A group closes at once when it holds this many messages.
   std::size_t batch_max_messages = 20'000;
   caf::timespan expiry_interval = std::chrono::hours(1);
+  /// After a failed commit, how often a probe write checks whether storage
+  /// takes writes again while no group does (storage.ready-check-interval).
+  caf::timespan probe_interval = std::chrono::seconds(1);
 };
 
 struct storage_init {
   store::message_store* store = nullptr; ///< owned by the runtime, outlives the actor
   storage_options opts;
-  std::atomic<bool>* healthy = nullptr;  ///< false after a failed commit, for /healthz
+  /// False from a failed commit until a commit or a probe succeeds (GET
+  /// /readyz); owned by the runtime, outlives the actor.
+  std::atomic<bool>* healthy = nullptr;
   /// Group sizes and latencies, accepted messages, storage errors (owned by
   /// the runtime, outlives the actor); null counts nothing.
   gateway_metrics* metrics = nullptr;
@@ -60,6 +65,10 @@ private:
   /// reports to their token and system actors, and delivers held barriers.
   void release(const std::error_code& sync_error);
   void sweep();
+  /// Runs a probe write when nothing else is being written; schedules the
+  /// next one while storage still fails.
+  void probe();
+  void schedule_probe();
 
   using promise = caf::typed_response_promise<caf::ok_atom>;
 
@@ -70,6 +79,9 @@ private:
   std::vector<promise> barriers_;
   std::uint64_t generation_ = 0; ///< bumps per commit; stale flushes/syncs are ignored
   bool flush_scheduled_ = false;
+  bool probe_scheduled_ = false;
+  /// The last commit (or probe) failed: no write has succeeded since.
+  bool failing_ = false;
   // The group committed last, not yet durable: its answers wait.
   std::vector<ingest_job_ptr> held_;
   std::vector<store::job_outcome> held_outcomes_;

@@ -137,6 +137,8 @@ std::vector<route_info> admin_route_list() {
   std::vector<route_info> out = {
     {"GET", "/healthz", "", false},
     {"HEAD", "/healthz", "", false},
+    {"GET", "/readyz", "", false},
+    {"HEAD", "/readyz", "", false},
     {"GET", std::string{openapi_path}, "", false},
     {"GET", std::string{metrics_path}, "", false},
   };
@@ -150,7 +152,7 @@ void admin_routes::handle(const http_request& req, responder res) {
   // The same classification the metrics count by (net/doors.hpp).
   auto door = admin_door_of(req.path);
   if (door == http_door::health)
-    return res.send(healthz_response(req, gateway_.healthy()));
+    return res.send(health_response(req, gateway_));
   if (door == http_door::openapi) {
     if (req.verb != method::get)
       return res.send(method_not_allowed_response("GET"));

@@ -1,5 +1,7 @@
 #include "net/auth.hpp"
 
+#include <boost/beast/core/string.hpp>
+
 #include "net/url.hpp"
 #include "policy/token_format.hpp"
 
@@ -8,14 +10,7 @@ namespace sluice::net {
 namespace {
 
 bool iequals_prefix(std::string_view s, std::string_view prefix) noexcept {
-  if (s.size() < prefix.size())
-    return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    auto a = s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i];
-    if (a != prefix[i])
-      return false;
-  }
-  return true;
+  return s.size() >= prefix.size() && boost::beast::iequals(s.substr(0, prefix.size()), prefix);
 }
 
 std::string_view trim(std::string_view s) noexcept {

@@ -28,7 +28,7 @@ inline http_door ingest_door_of(std::string_view path) noexcept {
     return http_door::webhook;
   if (path == "/systems/me")
     return http_door::whoami;
-  if (path == "/healthz")
+  if (path == "/healthz" || path == "/readyz")
     return http_door::health;
   return http_door::other;
 }
@@ -37,7 +37,7 @@ inline http_door ingest_door_of(std::string_view path) noexcept {
 inline http_door admin_door_of(std::string_view path) noexcept {
   if (path == "/metrics")
     return http_door::metrics;
-  if (path == "/healthz")
+  if (path == "/healthz" || path == "/readyz")
     return http_door::health;
   if (path == "/api/v1/openapi.json")
     return http_door::openapi;

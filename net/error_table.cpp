@@ -39,6 +39,8 @@ constexpr std::array<row, static_cast<std::size_t>(errc::internal) + 1> table = 
   {errc::method_not_allowed, 405, 12},
   {errc::message_too_large, 413, 8},
   {errc::request_too_large, 413, 8},
+  {errc::uri_too_long, 414, 3},
+  {errc::header_too_large, 431, 8},
   {errc::batch_too_large, 413, 8},
   {errc::unsupported_media_type, 415, 3},
   {errc::token_limit_reached, 409, 9},

@@ -12,6 +12,7 @@
 #include "policy/errors.hpp"
 #include "policy/limiters.hpp"
 #include "policy/message.hpp"
+#include "policy/readiness.hpp"
 
 namespace sluice {
 
@@ -119,8 +120,9 @@ public:
   /// Runs an admin API call.
   virtual void admin(admin_command&& cmd, json_callback done) = 0;
 
-  /// True while storage accepts writes (GET /healthz).
-  virtual bool healthy() const = 0;
+  /// Whether storage accepts writes and has room to go on (GET /readyz).
+  /// Cheap: answered from figures refreshed at most once per interval.
+  virtual readiness ready() const = 0;
 };
 
 } // namespace sluice

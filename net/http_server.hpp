@@ -61,7 +61,7 @@ struct http_response {
   std::uint64_t token_id = 0;
 };
 
-class connection; // defined in http_server.cpp
+class connection; // defined in server_core.hpp (internal to the server)
 
 /// Sends the one response of one request. Copyable (it can ride in a
 /// std::function) and callable from any thread: the send is posted onto the
@@ -85,7 +85,10 @@ public:
   /// Called on the connection's thread. May answer now or later, once.
   virtual void handle(const http_request& req, responder res) = 0;
   /// The response for a request the server refused before routing it
-  /// (unparseable, header or body over the limits): status 400 or 413.
+  /// (net/request_parser.hpp): 400 (not valid HTTP/1.1, or framing that
+  /// could smuggle a second request), 413 (body over the limit), 414
+  /// (request line over the header limit) or 431 (header over it). The
+  /// connection is closed after it.
   virtual http_response refusal(unsigned status, std::string_view why) = 0;
 };
 

@@ -104,6 +104,8 @@ std::vector<route_info> ingest_route_list() {
     {"GET", "/systems/me", "", true},
     {"GET", "/healthz", "", false},
     {"HEAD", "/healthz", "", false},
+    {"GET", "/readyz", "", false},
+    {"HEAD", "/readyz", "", false},
   };
 }
 
@@ -180,7 +182,7 @@ void ingest_routes::handle(const http_request& req, responder res) {
       return;
     }
     case http_door::health:
-      return res.send(healthz_response(req, gateway_.healthy()));
+      return res.send(health_response(req, gateway_));
     default:
       return res.send(not_found_response(req.path));
   }

@@ -5,16 +5,9 @@
 #include "net/auth.hpp"
 #include "net/error_table.hpp"
 #include "net/url.hpp"
+#include "policy/json_writer.hpp"
 
 namespace sluice::net {
-
-namespace {
-
-char lower(char c) noexcept {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
-}
-
-} // namespace
 
 bool is_json_content_type(std::string_view ct) noexcept {
   auto semi = ct.find(';');
@@ -26,13 +19,8 @@ bool is_json_content_type(std::string_view ct) noexcept {
   if (type.empty())
     return true;
   auto ends_with = [&](std::string_view suffix) {
-    if (type.size() < suffix.size())
-      return false;
-    auto tail = type.substr(type.size() - suffix.size());
-    for (std::size_t i = 0; i < suffix.size(); ++i)
-      if (lower(tail[i]) != suffix[i])
-        return false;
-    return true;
+    return type.size() >= suffix.size() &&
+           boost::beast::iequals(type.substr(type.size() - suffix.size()), suffix);
   };
   return (type.size() == 16 && ends_with("application/json")) || ends_with("+json");
 }
@@ -47,7 +35,10 @@ bool is_content_type(std::string_view ct, std::string_view type) noexcept {
 }
 
 http_response refusal_response(unsigned status, std::string_view why) {
-  auto code = status == 413 ? errc::request_too_large : errc::invalid_argument;
+  auto code = status == 413   ? errc::request_too_large
+              : status == 414 ? errc::uri_too_long
+              : status == 431 ? errc::header_too_large
+                              : errc::invalid_argument;
   auto res = error_response(make_problem(code, std::string{why}));
   res.status = status;
   return res;
@@ -65,14 +56,27 @@ http_response method_not_allowed_response(std::string_view allow) {
   return res;
 }
 
-http_response healthz_response(const http_request& req, bool healthy) {
+http_response health_response(const http_request& req, const gateway& gw) {
   if (req.verb != method::get && req.verb != method::head)
     return method_not_allowed_response("GET, HEAD");
   if (auto bad = unknown_query_param(req.query, ""))
     return unknown_query_response(*bad);
   http_response out;
-  out.status = healthy ? 200 : 503;
-  out.body = healthy ? R"({"status":"ok"})" : R"({"status":"unavailable"})";
+  if (req.path != "/readyz") {
+    out.body = R"({"status":"ok"})";
+    return out;
+  }
+  auto r = gw.ready();
+  if (r.ready()) {
+    out.body = R"({"status":"ready"})";
+    return out;
+  }
+  out.status = 503;
+  json_writer w{out.body};
+  w.begin_object().field("status", "not_ready").key("failing").begin_array();
+  for (auto& f : r.failures)
+    w.begin_object().field("check", f.check).field("message", f.message).end_object();
+  w.end_array().end_object();
   return out;
 }
 

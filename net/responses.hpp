@@ -33,9 +33,11 @@ http_response refusal_response(unsigned status, std::string_view why);
 http_response not_found_response(std::string_view path);
 http_response method_not_allowed_response(std::string_view allow);
 
-/// GET (or HEAD) /healthz, the same on both ports: 200 while storage accepts
-/// writes, 503 otherwise; 405 for other methods.
-http_response healthz_response(const http_request& req, bool healthy);
+/// GET (or HEAD) /healthz and /readyz, the same on both ports (their door is
+/// `health`): liveness, 200 whenever the process answers; readiness, 200
+/// while storage accepts writes and has room, 503 naming every failing check
+/// otherwise (`ready` is asked only for /readyz). 405 for other methods.
+http_response health_response(const http_request& req, const gateway& gw);
 
 /// The JSON reply of a gateway call as a response: its status from `kind`, or
 /// the error table's for a refusal.

@@ -33,6 +33,8 @@ constexpr std::array<code_info, code_count> infos = {{
   {"method_not_allowed", "method not allowed on this resource"},
   {"message_too_large", "a message is larger than the tier's inline cap"},
   {"request_too_large", "the request body is larger than allowed"},
+  {"uri_too_long", "the request line is longer than allowed"},
+  {"header_too_large", "the request header is larger than allowed"},
   {"batch_too_large", "the request holds more messages than allowed"},
   {"unsupported_media_type", "unsupported content type"},
   {"token_limit_reached", "the system has as many tokens as its tier allows"},

@@ -34,6 +34,8 @@ enum class errc : std::uint8_t {
   method_not_allowed,  ///< 405
   message_too_large,   ///< 413: one message over the tier's inline cap
   request_too_large,   ///< 413: request body over the configured request cap
+  uri_too_long,        ///< 414: request line over the header limit
+  header_too_large,    ///< 431: request header block over its limit
   batch_too_large,     ///< 413: more messages in one request than allowed
   unsupported_media_type, ///< 415
   token_limit_reached, ///< 409: tokens-per-system cap of the tier

@@ -207,7 +207,7 @@ std::string_view to_string(http_port p) noexcept;
 enum class http_door : std::uint8_t {
   native, otlp_logs, otlp_traces, langfuse, webhook, ///< ingest doors
   whoami,  ///< GET /systems/me
-  health,  ///< /healthz (either port)
+  health,  ///< /healthz and /readyz (either port)
   admin,   ///< /api/v1/… admin calls
   openapi, ///< GET /api/v1/openapi.json
   metrics, ///< GET /metrics
@@ -219,8 +219,8 @@ std::string_view to_string(http_door d) noexcept;
 http_door door_of(message_source s) noexcept;
 
 /// The status codes counted one by one; any other is counted as "other".
-inline constexpr std::array<unsigned, 16> counted_statuses = {
-  200, 201, 202, 207, 400, 401, 403, 404, 405, 409, 413, 415, 429, 500, 503, 507,
+inline constexpr std::array<unsigned, 18> counted_statuses = {
+  200, 201, 202, 207, 400, 401, 403, 404, 405, 409, 413, 414, 415, 429, 431, 500, 503, 507,
 };
 /// Index of `status` in counted_statuses, or counted_statuses.size() ("other").
 constexpr std::size_t status_index(unsigned status) noexcept {

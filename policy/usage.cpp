@@ -29,6 +29,8 @@ rejection rejection_of(errc code) noexcept {
   switch (code) {
     case errc::message_too_large:
     case errc::request_too_large:
+    case errc::uri_too_long:
+    case errc::header_too_large:
     case errc::batch_too_large: return rejection::too_large;
     case errc::rate_limited: return rejection::rate_limited;
     case errc::invalid_token:

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "store/disk_space.hpp"
+
 namespace sluice::store {
 
 namespace {
@@ -22,6 +24,18 @@ public:
     return {rc, *this};
   }
 };
+
+/// A failed write of `env` as the caller should see it: LMDB's EIO for a
+/// short write becomes ENOSPC when the environment's file system is full
+/// (store/disk_space.hpp).
+std::error_code write_failure(MDB_env* env, int rc) noexcept {
+  if (rc != EIO || env == nullptr)
+    return lmdb_error(rc);
+  const char* dir = nullptr;
+  if (mdb_env_get_path(env, &dir) != 0 || dir == nullptr)
+    return lmdb_error(rc);
+  return write_error(lmdb_error(rc), dir);
+}
 
 } // namespace
 
@@ -71,7 +85,7 @@ env::env(const std::filesystem::path& dir, std::size_t map_size, unsigned max_db
 
 std::error_code env::sync() const noexcept {
   if (int rc = mdb_env_sync(env_, 1); rc != 0)
-    return lmdb_error(rc);
+    return write_failure(env_, rc);
   return {};
 }
 
@@ -122,8 +136,9 @@ std::error_code txn::commit() noexcept {
   if (txn_ == nullptr)
     return lmdb_error(EINVAL);
   // mdb_txn_commit frees the transaction even when it fails.
+  MDB_env* e = mdb_txn_env(txn_);
   int rc = mdb_txn_commit(std::exchange(txn_, nullptr));
-  return rc == 0 ? std::error_code{} : lmdb_error(rc);
+  return rc == 0 ? std::error_code{} : write_failure(e, rc);
 }
 
 void txn::abort() noexcept {

@@ -46,6 +46,7 @@ public:
   /// Current map size in bytes.
   std::size_t map_size() const noexcept;
   /// Flushes everything committed so far to disk (mdb_env_sync, forced).
+  /// A full file system is ENOSPC, also when LMDB says EIO (store/disk_space.hpp).
   std::error_code sync() const noexcept;
 
   /// Sets the map size. Only legal while no transaction of this process is
@@ -80,6 +81,8 @@ public:
   explicit operator bool() const noexcept { return txn_ != nullptr; }
 
   /// Commits (durably for write transactions); the txn is ended either way.
+  /// A commit that failed for want of room is ENOSPC, also when LMDB
+  /// reported its short write as EIO (store/disk_space.hpp).
   std::error_code commit() noexcept;
   void abort() noexcept;
 

@@ -518,6 +518,35 @@ struct message_store::impl {
     return {};
   }
 
+  /// Rewrites every environment's last id (a write of a few pages, the
+  /// same data) and makes it durable: whether storage takes writes again.
+  std::error_code probe() {
+    char buf[8];
+    put_be64(buf, last_id);
+    for (auto& s : slots) {
+      for (;;) {
+        auto [t, ec] = txn::begin(s.env->get(), false);
+        if (ec)
+          return ec;
+        ec = t.put(s.info, last_id_key, {buf, 8});
+        if (!ec)
+          ec = t.commit();
+        if (!ec)
+          break;
+        t.abort();
+        if (ec != lmdb_error(MDB_MAP_FULL))
+          return ec;
+        if (auto gec = s.env->grow())
+          return gec;
+      }
+      if (opts.deferred_meta_sync) {
+        s.unsynced = true;
+        s.unsynced_group = group_seq;
+      }
+    }
+    return sync();
+  }
+
   template <class FailEnv>
   void run_passes(std::span<const write_job> jobs, std::size_t n, std::int64_t now_us,
                   std::span<job_outcome> outcomes, std::vector<env_work>& work,
@@ -818,6 +847,10 @@ std::error_code message_store::sync_previous() {
 
 std::error_code message_store::sync() {
   return impl_->sync();
+}
+
+std::error_code message_store::probe() {
+  return impl_->probe();
 }
 
 message_page message_store::query(const message_query& q) const { return impl_->query(q); }

@@ -120,6 +120,13 @@ public:
   /// Makes every group committed so far durable (syncs what is not yet).
   std::error_code sync();
 
+  /// Whether storage takes writes (after a failed commit, with no traffic
+  /// to tell): rewrites each environment's own bookkeeping, unchanged, in a
+  /// write transaction, and syncs. Error: the first failure (ENOSPC for a
+  /// full disk, as commit_group reports it). Writer thread only, between
+  /// groups (nothing committed and not yet synced is lost by it: it syncs).
+  std::error_code probe();
+
   /// Reads back messages (only durable ones, up to the visible watermark).
   /// Throws std::system_error (lmdb_category) when LMDB cannot begin a read
   /// transaction (e.g. MDB_READERS_FULL): a page silently missing an

@@ -119,7 +119,15 @@ sluice_config::sluice_config() {
     .add(meta_map_size, "meta-map-size", "initial LMDB map size of the metadata environment")
     .add(max_map_size, "max-map-size", "maps grow (doubling) up to this many bytes, then 507")
     .add(expiry_interval, "expiry-interval", "how often expired day buckets are dropped")
-    .add(dedup_window, "dedup-window", "a message id seen within this window is a duplicate");
+    .add(dedup_window, "dedup-window", "a message id seen within this window is a duplicate")
+    .add(ready_min_free_disk_bytes, "ready-min-free-disk-bytes",
+         "GET /readyz answers 503 when the data directory's file system has fewer free bytes")
+    .add(ready_max_map_percent, "ready-max-map-percent",
+         "GET /readyz answers 503 when an environment uses more than this percentage of "
+         "max-map-size")
+    .add(ready_check_interval, "ready-check-interval",
+         "how often readiness looks at disk and maps again, and a failed storage probes "
+         "whether it takes writes again");
   // The tier table (docs/data-model.md): one section per tier, one option
   // per cap of policy/tiers.hpp's cap_fields ("steady_rate" -> steady-rate).
   for (auto t : {tier::free, tier::pro, tier::enterprise}) {
@@ -312,6 +320,7 @@ std::string sluice_config::validate(std::string& option) {
                             std::pair{"admin.request-timeout", admin_request_timeout},
                             std::pair{"storage.expiry-interval", expiry_interval},
                             std::pair{"storage.dedup-window", dedup_window},
+                            std::pair{"storage.ready-check-interval", ready_check_interval},
                             std::pair{"tokens.idle-timeout", token_idle_timeout},
                             std::pair{"tokens.usage-flush-interval", usage_flush_interval}})
     if (value.count() <= 0)
@@ -328,6 +337,10 @@ std::string sluice_config::validate(std::string& option) {
   log_options.access = log_access;
   if (batch_latency.count() < 0)
     return fail("storage.batch-latency", "storage.batch-latency must not be negative");
+  if (ready_max_map_percent < 1 || ready_max_map_percent > 100)
+    return fail("storage.ready-max-map-percent",
+                "storage.ready-max-map-percent must be 1 to 100, not "
+                  + std::to_string(ready_max_map_percent));
   if (map_size > max_map_size)
     return fail("storage.map-size", "storage.map-size is larger than storage.max-map-size");
   if (meta_map_size > max_map_size)

@@ -46,6 +46,16 @@ inline constexpr std::size_t meta_map_size = 64ull << 20;
 inline constexpr std::size_t max_map_size = 1ull << 40;
 inline constexpr std::chrono::seconds expiry_interval{3600};
 inline constexpr std::chrono::hours dedup_window{24};
+/// Readiness (GET /readyz): fewer free bytes than this on the data
+/// directory's file system is not ready. Twice max_pending_bytes, so that
+/// what was let in before a load balancer reacts still fits.
+inline constexpr std::size_t ready_min_free_disk_bytes = 512ull << 20;
+/// Readiness: an environment using more than this percentage of
+/// max_map_size is not ready.
+inline constexpr unsigned ready_max_map_percent = 90;
+/// How often readiness looks at the disk and the maps again, and how often
+/// a failed storage probes whether it takes writes again.
+inline constexpr std::chrono::seconds ready_check_interval{1};
 
 inline constexpr std::chrono::minutes token_idle_timeout{10};
 inline constexpr std::chrono::seconds usage_flush_interval{10};
@@ -96,6 +106,9 @@ public:
   std::size_t max_map_size = defaults::max_map_size;
   caf::timespan expiry_interval = defaults::expiry_interval;
   caf::timespan dedup_window = defaults::dedup_window;
+  std::size_t ready_min_free_disk_bytes = defaults::ready_min_free_disk_bytes;
+  unsigned ready_max_map_percent = defaults::ready_max_map_percent;
+  caf::timespan ready_check_interval = defaults::ready_check_interval;
 
   // tokens
   caf::timespan token_idle_timeout = defaults::token_idle_timeout;

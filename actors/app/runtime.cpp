@@ -24,6 +24,7 @@
 #include "net/log.hpp"
 #include "policy/time.hpp"
 #include "policy/token_format.hpp"
+#include "store/disk_space.hpp"
 #include "store/message_store.hpp"
 #include "store/meta_store.hpp"
 #include "store/pepper_file.hpp"
@@ -214,6 +215,7 @@ void runtime::start() {
   si.opts.batch_latency = cfg_.batch_latency;
   si.opts.batch_max_messages = cfg_.batch_max_messages;
   si.opts.expiry_interval = cfg_.expiry_interval;
+  si.opts.probe_interval = cfg_.ready_check_interval;
   si.healthy = &healthy_;
   si.metrics = &metrics_;
   storage_ = spawn_storage_actor(*sys_, si);
@@ -292,8 +294,34 @@ std::uint16_t runtime::admin_port() const {
   return admin_server_ ? admin_server_->port() : 0;
 }
 
-bool runtime::healthy() const {
-  return healthy_.load(std::memory_order_relaxed);
+readiness runtime::ready() const {
+  storage_figures f;
+  {
+    std::lock_guard lock(ready_mu_);
+    auto now = std::chrono::steady_clock::now();
+    if (!ready_gathered_ || now - ready_at_ >= cfg_.ready_check_interval) {
+      // A few map sizes under shared locks and one statvfs: no transaction.
+      ready_figures_.envs.clear();
+      if (messages_)
+        for (auto days : retention::values)
+          ready_figures_.envs.push_back({retention::class_name(days), messages_->used_bytes(days)});
+      if (meta_)
+        ready_figures_.envs.push_back({"meta", meta_->used_bytes()});
+      ready_figures_.max_map_bytes = cfg_.max_map_size;
+      ready_figures_.free_disk_bytes.reset();
+      if (auto space = store::disk_space_of(cfg_.data_dir))
+        ready_figures_.free_disk_bytes = space->free_bytes;
+      ready_at_ = now;
+      ready_gathered_ = true;
+    }
+    f = ready_figures_;
+  }
+  // Read fresh: a failed commit is known the moment it happens.
+  f.last_commit_failed = !healthy_.load(std::memory_order_relaxed);
+  readiness_limits limits;
+  limits.min_free_disk_bytes = cfg_.ready_min_free_disk_bytes;
+  limits.max_map_percent = cfg_.ready_max_map_percent;
+  return assess_readiness(f, limits);
 }
 
 std::optional<token_actor_if> runtime::find_token(std::string_view secret, token_hash& hash,

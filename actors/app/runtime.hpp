@@ -1,8 +1,10 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -80,7 +82,7 @@ public:
   void ingest(const ingest_command& cmd, ingest_callback done) override;
   void whoami(std::string_view secret, std::string_view client_ip, json_callback done) override;
   void admin(admin_command&& cmd, json_callback done) override;
-  bool healthy() const override;
+  readiness ready() const override;
 
 private:
   /// Binds the two ports (startup_error naming the option on failure).
@@ -112,7 +114,16 @@ private:
   std::unique_ptr<registry> registry_;
   storage_actor_if storage_;
   admin_actor_if admin_;
+  /// False from a failed group commit until a commit or probe succeeds
+  /// (written by the storage actor).
   std::atomic<bool> healthy_{true};
+  /// The figures readiness looks at besides healthy_ (map use, free disk),
+  /// gathered at most once per storage.ready-check-interval by whichever
+  /// request asks first; under ready_mu_.
+  mutable std::mutex ready_mu_;
+  mutable storage_figures ready_figures_;
+  mutable std::chrono::steady_clock::time_point ready_at_{};
+  mutable bool ready_gathered_ = false;
   std::unique_ptr<net::ingest_routes> ingest_routes_;
   std::unique_ptr<net::admin_routes> admin_routes_;
   std::unique_ptr<net::http_server> ingest_server_;

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "bench/sluice_bench/otlp_logs.hpp"
+#include "net/handler_memory.hpp"
 
 namespace sluice::bench {
 
@@ -39,78 +40,12 @@ using boost::system::error_code;
 
 namespace {
 
-/// Storage for one pending handler at a time. Asio 1.74 recycles at most one
-/// block per thread for all handlers, which thrashes with two operations
-/// pending per connection; with one of these per operation chain (write,
-/// read, timer) a request costs no heap allocation. A second handler at once,
-/// or a bigger one, falls back to operator new.
-class handler_memory {
-public:
-  handler_memory() = default;
-  handler_memory(const handler_memory&) = delete;
-  handler_memory& operator=(const handler_memory&) = delete;
-
-  void* allocate(std::size_t size) {
-    if (!in_use_ && size <= sizeof storage_) {
-      in_use_ = true;
-      return &storage_;
-    }
-    return ::operator new(size);
-  }
-  void deallocate(void* p) noexcept {
-    if (p == &storage_)
-      in_use_ = false;
-    else
-      ::operator delete(p);
-  }
-
-private:
-  alignas(std::max_align_t) unsigned char storage_[1024];
-  bool in_use_ = false;
-};
-
-/// The allocator Asio finds through a handler's get_allocator().
-template <class T>
-class handler_allocator {
-public:
-  using value_type = T;
-  explicit handler_allocator(handler_memory& m) noexcept : mem_(&m) {}
-  template <class U>
-  handler_allocator(const handler_allocator<U>& other) noexcept : mem_(other.mem_) {}
-  T* allocate(std::size_t n) const { return static_cast<T*>(mem_->allocate(sizeof(T) * n)); }
-  void deallocate(T* p, std::size_t) const noexcept { mem_->deallocate(p); }
-  template <class U>
-  bool operator==(const handler_allocator<U>& other) const noexcept { return mem_ == other.mem_; }
-  template <class U>
-  bool operator!=(const handler_allocator<U>& other) const noexcept { return mem_ != other.mem_; }
-
-private:
-  template <class>
-  friend class handler_allocator;
-  handler_memory* mem_;
-};
-
-/// `h`, with its operation state allocated from `m`.
-template <class Handler>
-class with_memory {
-public:
-  using allocator_type = handler_allocator<Handler>;
-  with_memory(handler_memory& m, Handler h) : mem_(&m), handler_(std::move(h)) {}
-  allocator_type get_allocator() const noexcept { return allocator_type{*mem_}; }
-  template <class... Args>
-  void operator()(Args&&... args) {
-    handler_(std::forward<Args>(args)...);
-  }
-
-private:
-  handler_memory* mem_;
-  Handler handler_;
-};
-
-template <class Handler>
-with_memory<Handler> bind_memory(handler_memory& m, Handler h) {
-  return {m, std::move(h)};
-}
+/// Storage for one pending handler at a time (net/handler_memory.hpp): one
+/// per operation chain of a connection (write, read, timer), so a request
+/// costs no heap allocation. A second handler at once, or a bigger one,
+/// falls back to operator new.
+using handler_memory = sluice::net::handler_memory<1, 1024>;
+using sluice::net::bind_memory;
 
 /// The bits of a response the client needs, parsed without storing any
 /// field: the status, X-AL-Sampled, and the start of the body (where

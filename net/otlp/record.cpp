@@ -1,5 +1,6 @@
 #include "net/otlp/record.hpp"
 
+#include <boost/beast/core/string.hpp>
 #include <simdjson.h>
 
 #include <array>
@@ -35,19 +36,6 @@ int base64_value(char c) noexcept {
   if (c == '/' || c == '_')
     return 63;
   return -1;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size())
-    return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char c = a[i];
-    if (c >= 'A' && c <= 'Z')
-      c = static_cast<char>(c - 'A' + 'a');
-    if (c != b[i])
-      return false;
-  }
-  return true;
 }
 
 /// Nanoseconds to the microseconds stored as event time; 0 means unknown.
@@ -211,15 +199,15 @@ message_level log_level(std::int64_t severity_number, std::string_view severity_
     };
     return by_range[(severity_number - 1) / 4];
   }
-  if (iequals(severity_text, "trace") || iequals(severity_text, "debug"))
+  if (boost::beast::iequals(severity_text, "trace") || boost::beast::iequals(severity_text, "debug"))
     return message_level::debug;
-  if (iequals(severity_text, "info"))
+  if (boost::beast::iequals(severity_text, "info"))
     return message_level::info;
-  if (iequals(severity_text, "warn") || iequals(severity_text, "warning"))
+  if (boost::beast::iequals(severity_text, "warn") || boost::beast::iequals(severity_text, "warning"))
     return message_level::warn;
-  if (iequals(severity_text, "error"))
+  if (boost::beast::iequals(severity_text, "error"))
     return message_level::error;
-  if (iequals(severity_text, "fatal"))
+  if (boost::beast::iequals(severity_text, "fatal"))
     return message_level::fatal;
   return message_level::none;
 }

@@ -9,7 +9,11 @@
 
 namespace sluice::e2e {
 
-sluice_fixture::sluice_fixture(std::vector<std::string> args) {
+sluice_fixture::sluice_fixture(std::vector<std::string> args)
+  : sluice_fixture(std::filesystem::path{}, std::move(args)) {}
+
+sluice_fixture::sluice_fixture(std::filesystem::path data_dir, std::vector<std::string> args)
+  : data_path_(data_dir.empty() ? dir_.path() / "var" : std::move(data_dir)) {
   start(std::move(args));
   su_ = server_->superuser_token();
   BOOST_REQUIRE_MESSAGE(su_.rfind("alu_", 0) == 0, "no superuser token in the bootstrap file");
@@ -18,7 +22,7 @@ sluice_fixture::sluice_fixture(std::vector<std::string> args) {
 }
 
 void sluice_fixture::start(std::vector<std::string> args) {
-  server_ = std::make_unique<sluiced_process>(dir_.path() / "var", std::move(args));
+  server_ = std::make_unique<sluiced_process>(data_path_, std::move(args));
 }
 
 void sluice_fixture::restart(std::vector<std::string> args) {

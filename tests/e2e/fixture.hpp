@@ -16,6 +16,9 @@ namespace sluice::e2e {
 class sluice_fixture {
 public:
   explicit sluice_fixture(std::vector<std::string> args = {});
+  /// The same on a data directory of the test's choosing (e.g. on a file
+  /// system it mounted), which it removes itself.
+  sluice_fixture(std::filesystem::path data_dir, std::vector<std::string> args);
 
   /// Stops the server cleanly (SIGTERM, expecting exit code 0) and starts it
   /// again on the same data directory.
@@ -76,6 +79,7 @@ private:
   void start(std::vector<std::string> args);
 
   temp_dir dir_;
+  std::filesystem::path data_path_; ///< the server's --data-dir
   std::unique_ptr<sluiced_process> server_;
   std::string su_;
   std::string last_system_;

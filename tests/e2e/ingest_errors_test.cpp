@@ -218,16 +218,22 @@ BOOST_AUTO_TEST_CASE(a_full_store_is_507_keeps_what_was_acknowledged_and_recover
     acked += 50;
   }
   expect_refusal(last, 507, "storage_full");
+  BOOST_TEST(last.header("retry-after") == "30");
   BOOST_TEST(acked > 0u);
-  BOOST_TEST(c.get("/healthz").status == 503u);
+  // Not ready (the commit failed, the map is at its limit), yet alive.
+  auto ready = c.get("/readyz");
+  BOOST_TEST(ready.status == 503u);
+  BOOST_TEST(ready.body.find(R"("check":"commit")") != std::string::npos, ready.body);
+  BOOST_TEST(ready.body.find(R"("check":"map")") != std::string::npos, ready.body);
+  BOOST_TEST(c.get("/healthz").status == 200u);
   BOOST_TEST(f.read_messages(f.last_system()).size() == acked);
   // The operator raises the limit and restarts: writes succeed again, health
   // comes back, and everything acknowledged before is still there.
   f.restart({"--storage.map-size=1048576", "--storage.meta-map-size=1048576",
-             "--storage.max-map-size=67108864"});
+             "--storage.max-map-size=67108864", "--storage.ready-min-free-disk-bytes=1048576"});
   auto c2 = f.ingest();
   BOOST_TEST(post_messages(c2, tok.secret, batch).status == 202u);
-  BOOST_TEST(c2.get("/healthz").status == 200u);
+  BOOST_TEST(c2.get("/readyz").status == 200u);
   BOOST_TEST(f.read_messages(f.last_system()).size() == acked + 50);
 }
 

@@ -124,6 +124,7 @@ private:
 
 struct response {
   unsigned status = 0;
+  std::string status_line;
   std::map<std::string, std::string> headers; // lower-case names
   std::string body;
   bool has(const std::string& name) const { return headers.count(name) != 0; }
@@ -161,6 +162,7 @@ public:
     const std::string status_line = head_text.substr(0, pos);
     BOOST_REQUIRE_MESSAGE(status_line.rfind("HTTP/1.1 ", 0) == 0, "status line: " + status_line);
     r.status = static_cast<unsigned>(std::stoul(status_line.substr(9, 3)));
+    r.status_line = status_line;
     while (pos != std::string::npos) {
       const std::size_t next = head_text.find("\r\n", pos + 2);
       const std::string line = head_text.substr(pos + 2, next == std::string::npos
@@ -356,15 +358,84 @@ BOOST_AUTO_TEST_CASE(body_over_the_limit_gets_413_and_close) {
     BOOST_TEST(r.get("connection") == "close");
     BOOST_TEST(c.closed_by_server());
   }
+  BOOST_TEST(f.handler.refusals.load() == 2);
+}
+
+BOOST_AUTO_TEST_CASE(oversized_head_gets_431_or_414_and_close) {
+  fixture f;
   {
     // Header over max_header_bytes.
     client c(f.server.port());
     c.write(get("/", "X-Big: " + std::string(4000, 'h') + "\r\n"));
     const auto r = c.read_response();
-    BOOST_TEST(r.status == 413u);
+    BOOST_TEST(r.status == 431u);
+    BOOST_TEST(r.status_line == "HTTP/1.1 431 Request Header Fields Too Large");
+    BOOST_TEST(r.get("connection") == "close");
     BOOST_TEST(c.closed_by_server());
   }
-  BOOST_TEST(f.handler.refusals.load() == 3);
+  {
+    // The request line alone over it.
+    client c(f.server.port());
+    c.write(get("/" + std::string(4000, 'u')));
+    const auto r = c.read_response();
+    BOOST_TEST(r.status == 414u);
+    BOOST_TEST(r.status_line == "HTTP/1.1 414 URI Too Long");
+    BOOST_TEST(c.closed_by_server());
+  }
+  BOOST_TEST(f.handler.refusals.load() == 2);
+}
+
+BOOST_AUTO_TEST_CASE(smuggled_request_behind_a_transfer_coding_is_never_served) {
+  // RFC 9112 6.3: a final transfer coding other than chunked is answered 400
+  // and the connection closed; what follows is not read as a request.
+  fixture f;
+  for (const std::string te : {"gzip", "chunked, gzip", "identity"}) {
+    BOOST_TEST_CONTEXT(te) {
+      client c(f.server.port());
+      c.write("POST /smuggle HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: " + te +
+              "\r\n\r\nGET /second HTTP/1.1\r\nHost: t\r\n\r\n");
+      const auto r = c.read_response();
+      BOOST_TEST(r.status == 400u);
+      BOOST_TEST(r.body.find("Transfer-Encoding") != std::string::npos);
+      BOOST_TEST(r.get("connection") == "close");
+      BOOST_TEST(c.closed_by_server()); // and no second response
+    }
+  }
+  for (const std::string h : {"Transfer-Encoding: chunked\r\nContent-Length: 3\r\n",
+                              "Content-Length: 3\r\nContent-Length: 4\r\n"}) {
+    BOOST_TEST_CONTEXT(h) {
+      client c(f.server.port());
+      c.write("POST /x HTTP/1.1\r\nHost: t\r\n" + h + "\r\n3\r\nabc\r\n0\r\n\r\n");
+      BOOST_TEST(c.read_response().status == 400u);
+      BOOST_TEST(c.closed_by_server());
+    }
+  }
+  BOOST_TEST(f.handler.refusals.load() == 5);
+}
+
+BOOST_AUTO_TEST_CASE(request_timeout_runs_from_the_first_byte) {
+  auto o = test_options();
+  o.request_timeout = 300ms;
+  o.idle_timeout = 20s;
+  fixture f(o);
+  client c(f.server.port());
+  const auto t0 = std::chrono::steady_clock::now();
+  // One byte every 50 ms: the request line never completes in time.
+  bool closed = false;
+  for (const char ch : std::string("GET /slowly/trickled/request HTTP/1.1\r\nHost: t\r\n\r\n")) {
+    try {
+      c.write(std::string(1, ch));
+    } catch (const std::exception&) {
+      closed = true;
+      break;
+    }
+    if (c.readable_within(50ms)) break;
+  }
+  if (!closed) closed = c.closed_by_server();
+  BOOST_TEST(closed);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  BOOST_TEST(took < 2s);
+  BOOST_TEST(took >= 250ms);
 }
 
 BOOST_AUTO_TEST_CASE(garbage_gets_400_and_close) {

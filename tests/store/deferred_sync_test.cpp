@@ -77,6 +77,25 @@ BOOST_AUTO_TEST_CASE(a_group_is_visible_only_once_the_next_group_made_it_durable
   BOOST_TEST(visible(s, 7) == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(a_probe_write_makes_what_was_committed_durable_and_changes_no_message) {
+  temp_dir dir;
+  auto a = one("a");
+  {
+    message_store s{deferred(dir)};
+    commit(s, a, 30, t0);
+    BOOST_TEST(visible(s, 7) == 0u);
+    BOOST_REQUIRE(!s.probe()); // a write in every environment, then a sync
+    BOOST_TEST(visible(s, 7) == 1u);
+  }
+  // Reopened: the message is there once, and new ids still go up.
+  message_store s{deferred(dir)};
+  BOOST_TEST(visible(s, 7) == 1u);
+  auto b = one("b");
+  commit(s, b, 30, t0 + 1);
+  BOOST_REQUIRE(!s.sync());
+  BOOST_TEST(visible(s, 7) == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(an_environment_the_next_group_did_not_touch_is_synced_explicitly) {
   temp_dir dir;
   message_store s{deferred(dir)};

@@ -1,0 +1,480 @@
+// One HTTP/1.1 connection: its state machine, on Boost.Asio / Beast 1.74.
+//
+//   reading ──complete──▶ handling ──answer──▶ writing ──▶ reading (keep-alive)
+//      │  ╰─refused─▶ writing (Connection: close) ──▶ lingering ──▶ closed
+//      ╰─ peer gone, timeout, error ──▶ closed
+//
+// The hot path: in steady state a keep-alive request costs no heap
+// allocation here. The request is parsed into buffers the reader reuses
+// (net/request_parser), the response is serialized by hand into a reused
+// string and sent with one gather write (head + body), and the socket
+// operations allocate from the connection's handler_memory. What remains,
+// measured: ~1 small allocation per request inside Beast's per-operation
+// timer wait, which its internal handler type gives no way to redirect.
+//
+// Timeouts (Beast's basic_stream, one expiry for reads and writes): between
+// requests, with no byte of the next one received, the idle timeout; from
+// the first byte of a request to its complete arrival, one request timeout
+// for the whole (a request trickled byte by byte is cut off there); each
+// response write, the request timeout again.
+
+#include "net/server_core.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/basic_stream.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/http/status.hpp>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstdio>
+#include <exception>
+
+#include "net/auth.hpp"
+#include "net/handler_memory.hpp"
+#include "net/request_parser.hpp"
+
+namespace sluice::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+// ---------------------------------------------------------------------------
+// connection: what every stream type shares
+
+connection::~connection() {
+  // Only reached after close() (the registry holds a reference until then).
+  // A handler that dropped every responder without answering still owes an
+  // answer: count it as answered so in_flight() does not stay up forever.
+  if (awaiting_.exchange(false, std::memory_order_acq_rel))
+    core_->in_flight.fetch_sub(1, std::memory_order_release);
+}
+
+void connection::deliver(http_response&& r) {
+  // Only the first send for the current request counts. (The responder does
+  // not carry a request number, so a late duplicate send for request N that
+  // arrives while request N+1 is with the handler would be taken as N+1's
+  // answer; the gateway sends exactly once.)
+  if (!awaiting_.exchange(false, std::memory_order_acq_rel)) return;
+  core_->in_flight.fetch_sub(1, std::memory_order_release);
+
+  auto ex = slot_.ctx.get_executor();
+  if (ex.running_in_this_thread()) {
+    // Already on the connection's thread (typically inside handle()):
+    // no post, no allocation.
+    on_response(std::move(r));
+    return;
+  }
+  // From a foreign thread. The senders/stopped handshake (both seq_cst)
+  // guarantees stop() either sees this post before flushing the contexts or
+  // this send sees `stopped` and drops the response: nothing is left queued
+  // in a context nobody runs.
+  core_->senders.fetch_add(1, std::memory_order_seq_cst);
+  if (!core_->stopped.load(std::memory_order_seq_cst)) {
+    asio::post(ex, [self = shared_from_this(), r = std::move(r)]() mutable {
+      self->on_response(std::move(r));
+    });
+  }
+  core_->senders.fetch_sub(1, std::memory_order_seq_cst);
+}
+
+void connection::register_in_slot() {
+  slot_index_ = slot_.conns.size();
+  slot_.conns.push_back(shared_from_this());
+}
+
+void connection::unregister_from_slot() noexcept {
+  if (slot_index_ >= slot_.conns.size()) return;
+  auto& v = slot_.conns;
+  if (slot_index_ != v.size() - 1) {
+    v[slot_index_] = std::move(v.back());
+    v[slot_index_]->slot_index_ = slot_index_;
+  }
+  v.pop_back();
+  slot_index_ = static_cast<std::size_t>(-1);
+}
+
+namespace http_detail {
+
+namespace {
+
+// Initial capacities of the per-connection buffers. They grow when a request
+// needs more and keep their capacity (that is the point), except the
+// bodies, which are released after a request larger than body_keep_bytes so
+// that one big upload does not pin megabytes on an idle keep-alive
+// connection.
+constexpr std::size_t read_buffer_bytes = 8 << 10;
+constexpr std::size_t max_read_bytes = 64 << 10; ///< per read_some
+constexpr std::size_t out_bytes = 512;
+constexpr std::size_t body_keep_bytes = 64 << 10;
+/// Longest we keep reading (and discarding) after a final "Connection:
+/// close" response, so the peer sees the response rather than a reset caused
+/// by closing with unread input (what nginx calls lingering close).
+constexpr std::chrono::milliseconds linger_timeout{2000};
+
+using plain_stream = beast::basic_stream<tcp, executor_type, beast::unlimited_rate_policy>;
+
+/// The connection's in-flight Asio operations: at most one read or write at
+/// a time, plus the timer wait Beast keeps beside it.
+using connection_memory = handler_memory<2, 512>;
+
+/// The status line's reason phrase: Beast's table, and for a code it does
+/// not know, the generic name of the code's class (RFC 9110 15: the phrase
+/// is informational).
+std::string_view reason_phrase(unsigned status) noexcept {
+  const auto s = bhttp::int_to_status(status);
+  if (s != bhttp::status::unknown) {
+    const auto r = bhttp::obsolete_reason(s);
+    return {r.data(), r.size()};
+  }
+  switch (status / 100) {
+    case 1: return "Informational";
+    case 2: return "Success";
+    case 3: return "Redirection";
+    case 4: return "Client Error";
+    default: return "Server Error";
+  }
+}
+
+/// A header name or value must not smuggle in a line break.
+bool safe_header_text(std::string_view s) noexcept {
+  return s.find_first_of("\r\n") == std::string_view::npos;
+}
+
+/// The state machine over one stream type. `Stream` is a beast::basic_stream
+/// (it carries the timeouts).
+template <class Stream>
+class basic_connection final : public connection {
+public:
+  basic_connection(std::shared_ptr<server_core> core, io_slot& slot, socket_type&& s)
+      : connection(std::move(core), slot),
+        stream_(std::move(s)),
+        reader_(request_limits{core_->opts.max_header_bytes, core_->opts.max_request_bytes}) {
+    beast::error_code ec;
+    const auto ep = lowest().socket().remote_endpoint(ec);
+    if (!ec) peer_ip_ = ep.address().to_string();
+    buffer_.reserve(read_buffer_bytes);
+    out_.reserve(out_bytes);
+  }
+
+  void start() override {
+    if (core_->stopping.load(std::memory_order_acquire)) {
+      close(); // not registered yet: close() only releases the socket
+      return;
+    }
+    register_in_slot();
+    start_read();
+  }
+
+  void close() override {
+    if (phase_ == phase::closed) return;
+    phase_ = phase::closed;
+    // The registry may hold the last reference: keep this alive until return.
+    auto keep = shared_from_this();
+    lowest().close(); // cancels pending reads/writes and the timers
+    finish_request();
+    unregister_from_slot();
+    core_->connection_closed();
+  }
+
+  bool idle() const noexcept override { return phase_ == phase::reading && !request_started_; }
+
+private:
+  enum class phase : std::uint8_t { reading, handling, writing, lingering, closed };
+
+  auto& lowest() noexcept { return beast::get_lowest_layer(stream_); }
+
+  std::shared_ptr<basic_connection> self() {
+    return std::static_pointer_cast<basic_connection>(shared_from_this());
+  }
+
+  // --- reading -------------------------------------------------------------
+
+  void start_read() {
+    if (core_->draining.load(std::memory_order_acquire)) {
+      // stop_accepting(): no new request on this connection.
+      close();
+      return;
+    }
+    phase_ = phase::reading;
+    reader_.reset();
+    if (buffer_.size() == 0) {
+      request_started_ = false;
+      lowest().expires_after(core_->opts.idle_timeout);
+      return do_read();
+    }
+    // Pipelined bytes already buffered: the next request has begun.
+    begin_request();
+    parse_buffered();
+  }
+
+  /// The first byte of a request is in: its timeout runs from now.
+  void begin_request() {
+    request_started_ = true;
+    lowest().expires_after(core_->opts.request_timeout);
+  }
+
+  void do_read() {
+    const auto room = buffer_.capacity() - buffer_.size();
+    const auto n = std::clamp<std::size_t>(room, 512, max_read_bytes);
+    stream_.async_read_some(
+        buffer_.prepare(n),
+        bind_memory(memory_, [self = self()](beast::error_code ec, std::size_t got) {
+          self->on_read(ec, got);
+        }));
+  }
+
+  void on_read(beast::error_code ec, std::size_t got) {
+    if (phase_ == phase::closed) return; // closed by stop_accepting()/stop()
+    if (ec) {
+      // The peer left (also mid-request), or went quiet past a timeout:
+      // nothing to answer.
+      if (ec != asio::error::operation_aborted && ec != asio::error::eof &&
+          ec != asio::error::connection_reset && ec != asio::error::broken_pipe &&
+          ec != beast::error::timeout)
+        log_line(core_->opts, peer_ip_, "read", ec);
+      return close();
+    }
+    buffer_.commit(got);
+    if (!request_started_) begin_request();
+    parse_buffered();
+  }
+
+  void parse_buffered() {
+    const auto in = buffer_.data();
+    const auto r = reader_.feed({static_cast<const char*>(in.data()), in.size()});
+    buffer_.consume(r.consumed);
+    switch (r.state) {
+      case read_state::need_more:
+        if (reader_.header_done()) mark_busy();
+        return do_read();
+      case read_state::expect_continue: mark_busy(); return send_continue();
+      case read_state::complete: mark_busy(); return dispatch_request();
+      case read_state::refused: return refuse(reader_.refusal());
+    }
+  }
+
+  /// RFC 9110 10.1.1: answer "Expect: 100-continue" before reading a body
+  /// the client is holding back (curl waits a second otherwise). No write of
+  /// ours is pending (the previous response is complete), so this cannot
+  /// interleave with a response.
+  void send_continue() {
+    static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+    asio::async_write(stream_, asio::buffer(cont.data(), cont.size()),
+                      bind_memory(memory_, [self = self()](beast::error_code ec, std::size_t) {
+                        if (self->phase_ == phase::closed) return;
+                        if (ec) return self->close();
+                        self->parse_buffered(); // body bytes may already be here
+                      }));
+  }
+
+  /// Counts the request in core_->busy (drain() waits for it) from its
+  /// complete header until its response is written.
+  void mark_busy() noexcept {
+    if (!request_active_) {
+      request_active_ = true;
+      core_->busy.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+
+  void finish_request() noexcept {
+    if (request_active_) {
+      request_active_ = false;
+      core_->busy.fetch_sub(1, std::memory_order_release);
+    }
+  }
+
+  // --- handling ------------------------------------------------------------
+
+  void dispatch_request() {
+    http_request& req = reader_.request();
+    req.peer_ip = peer_ip_;
+    keep_alive_ = req.keep_alive;
+    version_ = reader_.version();
+    head_ = req.verb == method::head;
+    door_ = core_->opts.door_of ? core_->opts.door_of(req.path) : http_door::other;
+
+    phase_ = phase::handling;
+    awaiting_.store(true, std::memory_order_release);
+    core_->in_flight.fetch_add(1, std::memory_order_relaxed);
+    // The handler may answer inline (deliver() then starts the write before
+    // handle() returns): nothing below may touch per-request state.
+    try {
+      core_->handler->handle(req, responder(shared_from_this()));
+    } catch (const std::exception& e) {
+      // The path only, without secrets: a query may hold ?api_key=, a
+      // webhook path its token.
+      std::fprintf(stderr, "%s: http handler threw on %s: %s\n", core_->opts.name.c_str(),
+                   path_without_secrets(req.path).c_str(), e.what());
+      deliver(http_response{500, "text/plain", "internal error\n", {}, {}});
+    } catch (...) {
+      std::fprintf(stderr, "%s: http handler threw on %s\n", core_->opts.name.c_str(),
+                   path_without_secrets(req.path).c_str());
+      deliver(http_response{500, "text/plain", "internal error\n", {}, {}});
+    }
+  }
+
+  void on_response(http_response&& r) override {
+    if (phase_ != phase::handling) return; // closed meanwhile (stop())
+    close_after_ = !keep_alive_ || core_->draining.load(std::memory_order_acquire);
+    write_response(std::move(r));
+  }
+
+  /// The request never reached the handler; answer and close. Counted in
+  /// busy so drain() waits for the refusal too.
+  void refuse(const read_refusal& why) {
+    mark_busy();
+    http_response r;
+    try {
+      r = core_->handler->refusal(why.status, why.why);
+    } catch (...) {
+      r = http_response{why.status, "text/plain", why.why + "\n", {}, {}};
+    }
+    close_after_ = true;
+    head_ = false;
+    version_ = 11;
+    door_ = http_door::other; // never routed: its path may not even be known
+    write_response(std::move(r));
+  }
+
+  // --- writing -------------------------------------------------------------
+
+  void write_response(http_response&& r) {
+    response_ = std::move(r);
+    if (response_.status < 100 || response_.status > 999) response_.status = 500;
+    const unsigned status = response_.status;
+    // The one place every response of this port passes (handler answers,
+    // refusals before routing, a throwing handler's 500): counted here, once.
+    if (auto* m = core_->opts.metrics) m->request(core_->opts.metrics_port, door_, status);
+    // 1xx, 204 and 304 never carry a body; 1xx and 204 carry no
+    // Content-Length (RFC 9110 8.6). A 304's Content-Length would describe
+    // the representation it stands for, which we do not know: omit it too.
+    const bool no_body_status = status < 200 || status == 204 || status == 304;
+
+    out_.clear();
+    out_ += "HTTP/1.1 ";
+    char num[24];
+    out_.append(num, std::to_chars(num, num + sizeof num, status).ptr);
+    out_ += ' ';
+    out_ += reason_phrase(status);
+    out_ += "\r\n";
+    if (!no_body_status && (!response_.body.empty() || response_.typed_when_empty) &&
+        !response_.content_type.empty() && safe_header_text(response_.content_type)) {
+      out_ += "Content-Type: ";
+      out_ += response_.content_type;
+      out_ += "\r\n";
+    }
+    if (!no_body_status) {
+      // For HEAD: the length of the body a GET would have had.
+      out_ += "Content-Length: ";
+      out_.append(num, std::to_chars(num, num + sizeof num, response_.body.size()).ptr);
+      out_ += "\r\n";
+    }
+    for (const auto& [name, value] : response_.headers) {
+      if (name.empty() || !safe_header_text(name) || !safe_header_text(value)) {
+        std::fprintf(stderr, "%s: http dropped an unsafe response header\n",
+                     core_->opts.name.c_str());
+        continue;
+      }
+      out_ += name;
+      out_ += ": ";
+      out_ += value;
+      out_ += "\r\n";
+    }
+    out_ += response_.header_lines;
+    if (close_after_)
+      out_ += "Connection: close\r\n";
+    else if (version_ < 11)
+      out_ += "Connection: keep-alive\r\n";
+    out_ += "\r\n";
+
+    const bool send_body = !no_body_status && !head_;
+    const std::array<asio::const_buffer, 2> bufs{
+        asio::buffer(out_), send_body ? asio::buffer(response_.body) : asio::const_buffer{}};
+    phase_ = phase::writing;
+    lowest().expires_after(core_->opts.request_timeout);
+    asio::async_write(stream_, bufs,
+                      bind_memory(memory_, [self = self()](beast::error_code ec, std::size_t) {
+                        self->on_write(ec);
+                      }));
+  }
+
+  void on_write(beast::error_code ec) {
+    if (phase_ == phase::closed) return;
+    finish_request();
+    if (ec) {
+      if (ec != asio::error::operation_aborted && ec != asio::error::broken_pipe &&
+          ec != asio::error::connection_reset && ec != beast::error::timeout)
+        log_line(core_->opts, peer_ip_, "write", ec);
+      return close();
+    }
+    if (close_after_) return linger();
+    // Keep steady-state capacity, but not what one big request left behind.
+    reader_.trim(body_keep_bytes);
+    if (response_.body.capacity() > body_keep_bytes) std::string().swap(response_.body);
+    start_read();
+  }
+
+  // --- closing -------------------------------------------------------------
+
+  void linger() {
+    phase_ = phase::lingering;
+    beast::error_code ec;
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return close();
+    discarded_ = 0;
+    lowest().expires_after(std::min(linger_timeout, core_->opts.request_timeout));
+    buffer_.clear();
+    do_linger_read();
+  }
+
+  void do_linger_read() {
+    stream_.async_read_some(
+        buffer_.prepare(read_buffer_bytes),
+        bind_memory(memory_, [self = self()](beast::error_code ec, std::size_t n) {
+          if (self->phase_ == phase::closed) return;
+          self->discarded_ += n;
+          // Until EOF, error, timeout, or a body's worth.
+          if (ec || self->discarded_ > self->core_->opts.max_request_bytes) return self->close();
+          self->do_linger_read();
+        }));
+  }
+
+  connection_memory memory_; ///< before stream_: outlives the operations on it
+  Stream stream_;
+  beast::flat_buffer buffer_; ///< raw input; may hold pipelined bytes
+  request_reader reader_;     ///< the current request, parsed in place
+  std::string peer_ip_;
+
+  // Per-request state. The request's views point into reader_, which is not
+  // touched again until the response is written.
+  int version_ = 11;
+  bool keep_alive_ = true;
+  bool request_started_ = false; ///< a byte of the current request arrived
+  bool request_active_ = false;  ///< counted in core_->busy
+  bool close_after_ = false;     ///< the response being written is the last
+  bool head_ = false;
+  http_door door_ = http_door::other; ///< of the current request, for metrics
+  phase phase_ = phase::reading;
+
+  // Response state, reused.
+  std::string out_;           ///< status line + headers
+  http_response response_;    ///< keeps the body alive during the write
+  std::size_t discarded_ = 0; ///< bytes read and dropped while lingering
+};
+
+} // namespace
+
+std::shared_ptr<connection> make_plain_connection(std::shared_ptr<server_core> core,
+                                                  io_slot& slot, socket_type&& s) {
+  return std::make_shared<basic_connection<plain_stream>>(std::move(core), slot, std::move(s));
+}
+
+} // namespace http_detail
+
+} // namespace sluice::net

@@ -1,0 +1,308 @@
+#include "net/request_parser.hpp"
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include <algorithm>
+#include <limits>
+#include <optional>
+#include <vector>
+
+namespace sluice::net {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+// Initial capacities of the reusable buffers; they grow when a request needs
+// more and keep that capacity (the point of reusing them).
+constexpr std::size_t arena_bytes = 2 << 10;
+constexpr std::size_t fields_reserve = 16;
+
+method to_method(bhttp::verb v) noexcept {
+  switch (v) {
+    case bhttp::verb::get: return method::get;
+    case bhttp::verb::head: return method::head;
+    case bhttp::verb::post: return method::post;
+    case bhttp::verb::put: return method::put;
+    case bhttp::verb::patch: return method::patch;
+    case bhttp::verb::delete_: return method::del;
+    case bhttp::verb::options: return method::options;
+    default: return method::other;
+  }
+}
+
+std::string_view trim_ows(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+/// An (offset, length) into the arena: offsets, not views, as the arena may
+/// grow while the request is recorded. The header limit keeps the arena far
+/// below 4 GiB, so 32 bits hold.
+struct piece {
+  std::uint32_t off = 0;
+  std::uint32_t len = 0;
+};
+
+struct field_piece {
+  piece name;
+  piece value;
+};
+
+} // namespace
+
+struct request_reader::impl {
+  /// Records a request into the impl's buffers instead of a
+  /// beast::http::fields (which allocates per field), and applies the
+  /// framing rules Beast leaves to its user. Constructed afresh for every
+  /// request (basic_parser has no reset).
+  class parser final : public bhttp::basic_parser<true> {
+  public:
+    explicit parser(impl& s) noexcept : s_(s) {}
+
+  private:
+    void on_request_impl(bhttp::verb v, beast::string_view m, beast::string_view target,
+                         int version, beast::error_code&) override {
+      s_.verb = v;
+      s_.version = version;
+      s_.method = s_.record(m);
+      s_.target = s_.record(target);
+    }
+    void on_response_impl(int, beast::string_view, int, beast::error_code& ec) override {
+      ec = bhttp::error::bad_version; // unreachable for a request parser
+    }
+    // Beast has already checked Content-Length and Transfer-Encoding values
+    // against each other (do_field) when this is called.
+    void on_field_impl(bhttp::field f, beast::string_view name, beast::string_view value,
+                       beast::error_code&) override {
+      s_.field_pieces.push_back({s_.record(name), s_.record(value)});
+      switch (f) {
+        case bhttp::field::transfer_encoding:
+          // Only one field line whose one coding is "chunked" is accepted.
+          s_.te_chunked_only = !s_.te_seen && beast::iequals(trim_ows(value), "chunked");
+          s_.te_seen = true;
+          break;
+        case bhttp::field::content_length: s_.cl_seen = true; break;
+        case bhttp::field::expect:
+          if (beast::iequals(trim_ows(value), "100-continue")) s_.expect_continue = true;
+          break;
+        default: break;
+      }
+    }
+    void on_header_impl(beast::error_code& ec) override {
+      // RFC 9112 6.1 and 6.3: a Transfer-Encoding this server cannot frame
+      // by (a final coding other than chunked would make the body run to
+      // the end of the connection; any other coding is one it does not
+      // implement), one next to Content-Length, or one in an HTTP/1.0
+      // request, makes the request's end uncertain: whatever follows could
+      // be taken as a second request. Refused, and the connection closed.
+      if (!s_.te_seen) return;
+      if (s_.cl_seen)
+        s_.refuse(400, "a request must not have both Transfer-Encoding and Content-Length");
+      else if (!s_.te_chunked_only)
+        s_.refuse(400, "Transfer-Encoding must be chunked (no other transfer coding is "
+                       "supported)");
+      else if (s_.version < 11)
+        s_.refuse(400, "Transfer-Encoding is not allowed in an HTTP/1.0 request");
+      else
+        return;
+      ec = bhttp::error::bad_transfer_encoding;
+    }
+    void on_body_init_impl(const boost::optional<std::uint64_t>& length,
+                           beast::error_code&) override {
+      // body_limit has already refused a larger Content-Length; a chunked
+      // body grows the string geometrically instead.
+      if (length)
+        s_.body.reserve(static_cast<std::size_t>(
+            std::min<std::uint64_t>(*length, s_.limits.max_request_bytes)));
+    }
+    std::size_t on_body_impl(beast::string_view b, beast::error_code&) override {
+      s_.body.append(b.data(), b.size());
+      return b.size();
+    }
+    void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+    std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view b,
+                                   beast::error_code&) override {
+      s_.body.append(b.data(), b.size());
+      return b.size();
+    }
+    void on_finish_impl(beast::error_code&) override {}
+
+    impl& s_;
+  };
+
+  explicit impl(const request_limits& l) : limits(l) {
+    arena.reserve(arena_bytes);
+    field_pieces.reserve(fields_reserve);
+    fields.reserve(fields_reserve);
+  }
+
+  piece record(std::string_view s) {
+    piece p{static_cast<std::uint32_t>(arena.size()), static_cast<std::uint32_t>(s.size())};
+    arena.append(s);
+    return p;
+  }
+  std::string_view view(piece p) const noexcept { return {arena.data() + p.off, p.len}; }
+
+  void refuse(unsigned status, std::string why) {
+    refusal.status = status;
+    refusal.why = std::move(why);
+  }
+
+  /// The refusal for a parse error, unless on_header_impl chose one.
+  /// `unparsed` is the input the parser did not consume.
+  void refuse_for(const beast::error_code& ec, std::string_view unparsed) {
+    if (refusal.status != 0) return;
+    if (ec == bhttp::error::header_limit) {
+      // 414 when the request line does not end within the limit: then the
+      // target is what is too long. Beast parses the request line only once
+      // it has seen the header's end or the limit's worth of bytes; before
+      // that the line is still at the start of `unparsed` (after the blank
+      // lines allowed before it).
+      bool line_fits = method.len != 0;
+      if (!line_fits) {
+        const auto start = std::min(unparsed.find_first_not_of("\r\n"), unparsed.size());
+        line_fits = unparsed.substr(start, limits.max_header_bytes).find('\n') !=
+                    std::string_view::npos;
+      }
+      if (!line_fits)
+        return refuse(414, "the request line is longer than the header limit of " +
+                               std::to_string(limits.max_header_bytes) + " bytes");
+      return refuse(431, "the request header is larger than " +
+                             std::to_string(limits.max_header_bytes) + " bytes");
+    }
+    if (ec == bhttp::error::body_limit)
+      return refuse(413, "the request body is larger than " +
+                             std::to_string(limits.max_request_bytes) + " bytes");
+    if (ec == bhttp::error::bad_content_length)
+      return refuse(400, "bad Content-Length: not a number, or two that differ, or next to "
+                         "Transfer-Encoding");
+    if (ec == bhttp::error::bad_transfer_encoding)
+      return refuse(400, "Transfer-Encoding must be chunked, once, and not next to "
+                         "Content-Length");
+    // Beast's own messages name the rule ("bad method", "bad target", ...).
+    refuse(400, "the request is not valid HTTP/1.1: " + ec.message());
+  }
+
+  request_limits limits;
+  std::optional<parser> p;
+
+  // The current request, recorded. Views handed out point into these.
+  std::string arena;
+  piece method;
+  piece target;
+  std::vector<field_piece> field_pieces;
+  std::vector<header_field> fields;
+  std::string body;
+  http_request req;
+  bhttp::verb verb = bhttp::verb::unknown;
+  int version = 11;
+  bool expect_continue = false;
+  bool te_seen = false;
+  bool te_chunked_only = false;
+  bool cl_seen = false;
+  read_refusal refusal;
+};
+
+request_reader::request_reader(const request_limits& limits)
+    : impl_(std::make_unique<impl>(limits)) {
+  reset();
+}
+
+request_reader::~request_reader() = default;
+
+void request_reader::reset() {
+  auto& s = *impl_;
+  s.arena.clear();
+  s.field_pieces.clear();
+  s.fields.clear();
+  s.body.clear();
+  s.method = s.target = {};
+  s.verb = bhttp::verb::unknown;
+  s.version = 11;
+  s.expect_continue = s.te_seen = s.te_chunked_only = s.cl_seen = false;
+  s.refusal.status = 0;
+  s.refusal.why.clear();
+  s.p.emplace(s);
+  s.p->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(
+      s.limits.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+  s.p->body_limit(s.limits.max_request_bytes);
+  // Stop after the header (to answer Expect: 100-continue), then eager.
+  s.p->eager(false);
+}
+
+read_result request_reader::feed(std::string_view input) {
+  auto& s = *impl_;
+  auto& p = *s.p;
+  std::size_t used = 0;
+  for (;;) {
+    // Beast's put() makes no progress on empty input once the header is
+    // in; an empty call before that just says need_more.
+    if (used == input.size() && (p.got_some() || input.empty()))
+      return {read_state::need_more, used};
+    beast::error_code ec;
+    const auto n =
+        p.put(boost::asio::const_buffer(input.data() + used, input.size() - used), ec);
+    used += n;
+    if (ec == bhttp::error::need_more) return {read_state::need_more, used};
+    if (ec) {
+      s.refuse_for(ec, input.substr(used));
+      return {read_state::refused, used};
+    }
+    if (p.is_done()) return {read_state::complete, used};
+    if (p.is_header_done() && !p.eager()) {
+      p.eager(true); // the body (or the rest of it) in as few calls as it comes
+      if (s.expect_continue && s.version >= 11) return {read_state::expect_continue, used};
+      continue;
+    }
+    if (n == 0) return {read_state::need_more, used}; // no progress: wait for bytes
+  }
+}
+
+bool request_reader::got_some() const noexcept { return impl_->p->got_some(); }
+
+bool request_reader::header_done() const noexcept { return impl_->p->is_header_done(); }
+
+int request_reader::version() const noexcept { return impl_->version; }
+
+const read_refusal& request_reader::refusal() const noexcept { return impl_->refusal; }
+
+http_request& request_reader::request() noexcept {
+  auto& s = *impl_;
+  s.fields.clear();
+  for (const auto& fp : s.field_pieces) s.fields.push_back({s.view(fp.name), s.view(fp.value)});
+  auto& r = s.req;
+  r.verb = to_method(s.verb);
+  r.method_text = s.view(s.method);
+  r.target = s.view(s.target);
+  const auto q = r.target.find('?');
+  r.path = r.target.substr(0, q);
+  r.query = q == std::string_view::npos ? std::string_view{} : r.target.substr(q + 1);
+  r.headers = s.fields;
+  r.body = s.body;
+  r.peer_ip = {};
+  r.keep_alive = s.p->keep_alive();
+  return r;
+}
+
+void request_reader::trim(std::size_t keep_bytes) {
+  if (impl_->body.capacity() > keep_bytes) std::string().swap(impl_->body);
+}
+
+read_result read_request(request_reader& reader, std::string_view bytes) {
+  reader.reset();
+  std::size_t used = 0;
+  for (;;) {
+    const auto r = reader.feed(bytes.substr(used));
+    used += r.consumed;
+    if (r.state != read_state::expect_continue) return {r.state, used};
+  }
+}
+
+} // namespace sluice::net

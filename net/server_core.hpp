@@ -1,0 +1,143 @@
+#pragma once
+
+// State the HTTP server shares between its accept/lifecycle code
+// (http_server.cpp) and its connections (connection.cpp). Internal to the
+// server: nothing outside those two files includes this header.
+//
+// Lifetimes:
+//   * server_core (shared) owns the io_contexts and the acceptor. The public
+//     http_server holds one reference, every connection another, so a
+//     responder that outlives the server (a gateway actor still holding it)
+//     keeps the contexts its socket and timers belong to alive; its send is
+//     then dropped.
+//   * A connection is owned by its context's registry (io_slot::conns) from
+//     start() to close() (on its own thread), plus by its pending completion
+//     handlers and by the responders handed out. The registry reference means
+//     a connection is only ever destroyed after close(), so the destructor
+//     never needs to touch the per-context registry from a foreign thread.
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/error.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "net/http_server.hpp"
+
+namespace sluice::net {
+
+namespace http_detail {
+
+/// The concrete executor (not any_io_executor): every composed operation
+/// copies its executor, and the type-erased one costs more to copy.
+using executor_type = boost::asio::io_context::executor_type;
+using socket_type = boost::asio::ip::tcp::socket::rebind_executor<executor_type>::other;
+
+/// "<name>: http <what> from <peer>: <error>" on stderr.
+void log_line(const server_options& o, std::string_view peer, std::string_view what,
+              const boost::beast::error_code& ec);
+
+/// One io_context with its thread's bookkeeping.
+struct io_slot {
+  // Concurrency hint 1: one thread runs this context (other threads still
+  // post to it and register sockets on it, which stays safe).
+  boost::asio::io_context ctx{1};
+  boost::asio::executor_work_guard<executor_type> guard{ctx.get_executor()};
+  /// Connections living on ctx, touched only on ctx's thread (or by stop()
+  /// once the threads are joined). Swap-removed via connection::slot_index_.
+  std::vector<std::shared_ptr<connection>> conns;
+};
+
+/// State shared by the server object and every connection.
+struct server_core : std::enable_shared_from_this<server_core> {
+  server_core(server_options o, request_handler& h);
+  ~server_core();
+
+  void do_accept();
+  void on_accept(const boost::beast::error_code& ec, socket_type s, io_slot& slot);
+  void connection_closed();
+
+  server_options opts;
+  request_handler* handler; ///< outlives the threads; never used after stop()
+  std::vector<std::unique_ptr<io_slot>> slots;
+  std::optional<boost::asio::ip::tcp::acceptor> acceptor; ///< slots[0]'s thread only
+  std::optional<boost::asio::steady_timer> accept_timer;  ///< slots[0]'s thread only
+  std::size_t next_slot = 0;                               ///< slots[0]'s thread only
+  std::uint16_t port = 0;
+
+  std::atomic<bool> draining{false};   ///< stop_accepting() or stop() called
+  std::atomic<bool> stopping{false};   ///< stop() called: new connections close
+  std::atomic<bool> stopped{false};    ///< threads gone: responses are dropped
+  std::atomic<bool> accept_paused{false};
+  std::atomic<std::size_t> open{0};      ///< accepted sockets not yet closed
+  std::atomic<std::size_t> in_flight{0}; ///< handed to the handler, unanswered
+  /// Requests whose header has been read and whose response is not yet
+  /// fully written (or whose connection closed): what drain() waits for.
+  std::atomic<std::size_t> busy{0};
+  /// Foreign threads currently inside responder::send's post (see stop()).
+  std::atomic<std::size_t> senders{0};
+};
+
+} // namespace http_detail
+
+/// What the server, its registry and responders see of a connection; the
+/// stream-specific state machine is http_detail::basic_connection
+/// (connection.cpp). Mutable members are touched only on the connection's
+/// own thread, except awaiting_ (atomic), which responder::send flips from
+/// any thread; core_ and slot_ never change.
+class connection : public std::enable_shared_from_this<connection> {
+public:
+  virtual ~connection();
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  /// On its thread: registers with its slot and reads the first request.
+  virtual void start() = 0;
+  /// On its thread: closes the socket, cancels everything, unregisters.
+  virtual void close() = 0;
+  /// On its thread: waiting for a request of which no byte has arrived.
+  virtual bool idle() const noexcept = 0;
+
+  /// Any thread: the handler's answer (the first one per request counts).
+  void deliver(http_response&& r);
+
+protected:
+  connection(std::shared_ptr<http_detail::server_core> core, http_detail::io_slot& slot) noexcept
+      : core_(std::move(core)), slot_(slot) {}
+
+  /// On its thread: the answer to the request being handled.
+  virtual void on_response(http_response&& r) = 0;
+
+  /// On its thread: enters / leaves the slot's registry.
+  void register_in_slot();
+  void unregister_from_slot() noexcept;
+
+  // Declared first so it is destroyed last: it owns the io_context that the
+  // derived class's socket and timers are registered with.
+  std::shared_ptr<http_detail::server_core> core_;
+  http_detail::io_slot& slot_;
+  /// True while the handler owes this connection an answer. exchange(false)
+  /// decides which send counts and who decrements core_->in_flight.
+  std::atomic<bool> awaiting_{false};
+
+private:
+  std::size_t slot_index_ = static_cast<std::size_t>(-1);
+};
+
+namespace http_detail {
+
+/// A connection for an accepted plain-TCP socket, not yet started (the
+/// caller posts start() onto `slot`'s context).
+std::shared_ptr<connection> make_plain_connection(std::shared_ptr<server_core> core,
+                                                  io_slot& slot, socket_type&& s);
+
+} // namespace http_detail
+
+} // namespace sluice::net

@@ -1,0 +1,31 @@
+#include "store/disk_space.hpp"
+
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "store/lmdb.hpp"
+
+namespace sluice::store {
+
+std::optional<disk_space> disk_space_of(const std::filesystem::path& dir) noexcept {
+  struct statvfs st {};
+  if (::statvfs(dir.c_str(), &st) != 0)
+    return std::nullopt;
+  const std::uint64_t unit = st.f_frsize != 0 ? st.f_frsize : st.f_bsize;
+  // f_bfree counts the blocks reserved for root too; only root may use them.
+  const std::uint64_t blocks = ::geteuid() == 0 ? st.f_bfree : st.f_bavail;
+  return disk_space{blocks * unit, static_cast<std::uint64_t>(st.f_blocks) * unit};
+}
+
+std::error_code write_error(std::error_code ec, const std::filesystem::path& dir) noexcept {
+  if (ec != lmdb_error(EIO))
+    return ec;
+  auto space = disk_space_of(dir);
+  if (space && space->free_bytes < full_disk_slack_bytes)
+    return lmdb_error(ENOSPC);
+  return ec;
+}
+
+} // namespace sluice::store

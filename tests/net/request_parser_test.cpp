@@ -1,0 +1,213 @@
+// The server's request parser on raw bytes (net/request_parser.hpp): the
+// framing rules, the limits and the refusals, without sockets.
+
+#include "net/request_parser.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+
+using namespace sluice::net;
+
+namespace {
+
+request_limits small_limits() {
+  request_limits l;
+  l.max_header_bytes = 1024;
+  l.max_request_bytes = 256;
+  return l;
+}
+
+/// Reads one request from `bytes` with a fresh reader under small limits.
+struct parsed {
+  explicit parsed(const std::string& bytes, request_limits l = small_limits())
+      : reader(l), result(read_request(reader, bytes)) {}
+  request_reader reader;
+  read_result result;
+};
+
+std::string post(const std::string& headers, const std::string& body = "") {
+  return "POST /messages HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n" + body;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(request_parser_suite)
+
+BOOST_AUTO_TEST_CASE(a_request_with_content_length) {
+  const std::string bytes = post("Content-Length: 5\r\nX-Test: a\r\n", "hello") + "GET /next";
+  parsed p(bytes);
+  BOOST_TEST(static_cast<int>(p.result.state) == static_cast<int>(read_state::complete));
+  // Stops at the end of the request: the rest is the next one.
+  BOOST_TEST(p.result.consumed == bytes.size() - 9);
+  const auto& r = p.reader.request();
+  BOOST_TEST((r.verb == method::post));
+  BOOST_TEST(r.method_text == "POST");
+  BOOST_TEST(r.path == "/messages");
+  BOOST_TEST(r.body == "hello");
+  BOOST_TEST(r.header("x-test") == "a");
+  BOOST_TEST(r.headers.size() == 3u);
+  BOOST_TEST(r.keep_alive);
+  BOOST_TEST(p.reader.version() == 11);
+}
+
+BOOST_AUTO_TEST_CASE(target_is_split_into_path_and_query) {
+  parsed p("GET /a/b?x=1&y=%20 HTTP/1.0\r\n\r\n");
+  BOOST_REQUIRE(p.result.state == read_state::complete);
+  const auto& r = p.reader.request();
+  BOOST_TEST(r.target == "/a/b?x=1&y=%20");
+  BOOST_TEST(r.path == "/a/b");
+  BOOST_TEST(r.query == "x=1&y=%20");
+  BOOST_TEST(!r.keep_alive); // HTTP/1.0 without keep-alive
+  BOOST_TEST(p.reader.version() == 10);
+}
+
+BOOST_AUTO_TEST_CASE(chunked_body_is_dechunked_across_feeds) {
+  request_reader reader(small_limits());
+  reader.reset();
+  std::string in = post("Transfer-Encoding: chunked\r\n", "5\r\nhel");
+  auto r = reader.feed(in);
+  BOOST_TEST(static_cast<int>(r.state) == static_cast<int>(read_state::need_more));
+  in.erase(0, r.consumed);
+  in += "lo\r\n0\r\n\r\n";
+  r = reader.feed(in);
+  BOOST_TEST(static_cast<int>(r.state) == static_cast<int>(read_state::complete));
+  BOOST_TEST(r.consumed == in.size());
+  BOOST_TEST(reader.request().body == "hello");
+}
+
+BOOST_AUTO_TEST_CASE(an_incomplete_header_is_kept_for_the_next_feed) {
+  request_reader reader(small_limits());
+  reader.reset();
+  BOOST_TEST(!reader.got_some());
+  auto r = reader.feed("GET / HT");
+  BOOST_TEST(static_cast<int>(r.state) == static_cast<int>(read_state::need_more));
+  BOOST_TEST(r.consumed == 0u);
+  BOOST_TEST(reader.got_some());
+  BOOST_TEST(!reader.header_done());
+  r = reader.feed("GET / HTTP/1.1\r\n\r\n");
+  BOOST_TEST(static_cast<int>(r.state) == static_cast<int>(read_state::complete));
+}
+
+BOOST_AUTO_TEST_CASE(expect_continue_stops_after_the_header) {
+  request_reader reader(small_limits());
+  reader.reset();
+  const std::string head = post("Content-Length: 4\r\nExpect: 100-continue\r\n");
+  auto r = reader.feed(head);
+  BOOST_TEST(static_cast<int>(r.state) == static_cast<int>(read_state::expect_continue));
+  BOOST_TEST(r.consumed == head.size());
+  BOOST_TEST(reader.header_done());
+  r = reader.feed("data");
+  BOOST_TEST(static_cast<int>(r.state) == static_cast<int>(read_state::complete));
+  BOOST_TEST(reader.request().body == "data");
+  // Without a body there is nothing to wait for.
+  parsed p(post("Content-Length: 0\r\nExpect: 100-continue\r\n"));
+  BOOST_TEST(static_cast<int>(p.result.state) == static_cast<int>(read_state::complete));
+}
+
+BOOST_AUTO_TEST_CASE(transfer_coding_other_than_chunked_is_refused) {
+  // RFC 9112 6.3: such a body's end is unknown, and what follows it would be
+  // read as a second request (request smuggling).
+  for (const std::string te : {"gzip", "chunked, gzip", "identity", "gzip, chunked", "chunked,"}) {
+    BOOST_TEST_CONTEXT(te) {
+      parsed p(post("Transfer-Encoding: " + te + "\r\n") + "GET /healthz HTTP/1.1\r\n\r\n");
+      BOOST_TEST(static_cast<int>(p.result.state) == static_cast<int>(read_state::refused));
+      BOOST_TEST(p.reader.refusal().status == 400u);
+      BOOST_TEST(p.reader.refusal().why.find("Transfer-Encoding") != std::string::npos);
+    }
+  }
+  // Two field lines, even if each is chunked.
+  parsed twice(post("Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n"));
+  BOOST_TEST(twice.reader.refusal().status == 400u);
+  parsed chunked_twice(post("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"));
+  BOOST_TEST(chunked_twice.reader.refusal().status == 400u);
+  // Only chunked, case-insensitively: accepted.
+  parsed ok(post("Transfer-Encoding: Chunked\r\n", "0\r\n\r\n"));
+  BOOST_TEST(static_cast<int>(ok.result.state) == static_cast<int>(read_state::complete));
+}
+
+BOOST_AUTO_TEST_CASE(transfer_encoding_with_content_length_is_refused) {
+  for (const std::string h : {"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+                              "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+                              "Content-Length: 5\r\nTransfer-Encoding: gzip\r\n",
+                              "Transfer-Encoding: gzip\r\nContent-Length: 5\r\n"}) {
+    BOOST_TEST_CONTEXT(h) {
+      parsed p(post(h, "5\r\nhello\r\n0\r\n\r\n"));
+      BOOST_TEST(static_cast<int>(p.result.state) == static_cast<int>(read_state::refused));
+      BOOST_TEST(p.reader.refusal().status == 400u);
+    }
+  }
+  // HTTP/1.0 has no chunked coding.
+  parsed old("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+  BOOST_TEST(old.reader.refusal().status == 400u);
+}
+
+BOOST_AUTO_TEST_CASE(conflicting_content_lengths_are_refused) {
+  parsed differ(post("Content-Length: 5\r\nContent-Length: 6\r\n", "hello!"));
+  BOOST_TEST(static_cast<int>(differ.result.state) == static_cast<int>(read_state::refused));
+  BOOST_TEST(differ.reader.refusal().status == 400u);
+  BOOST_TEST(differ.reader.refusal().why.find("Content-Length") != std::string::npos);
+  parsed list(post("Content-Length: 5, 6\r\n", "hello!"));
+  BOOST_TEST(list.reader.refusal().status == 400u);
+  parsed bad(post("Content-Length: -1\r\n"));
+  BOOST_TEST(bad.reader.refusal().status == 400u);
+  // The same value twice is one length (RFC 9110 8.6).
+  parsed same(post("Content-Length: 5\r\nContent-Length: 5\r\n", "hello"));
+  BOOST_TEST(static_cast<int>(same.result.state) == static_cast<int>(read_state::complete));
+  BOOST_TEST(same.reader.request().body == "hello");
+}
+
+BOOST_AUTO_TEST_CASE(limits_give_413_414_and_431) {
+  parsed body(post("Content-Length: 257\r\n", std::string(257, 'x')));
+  BOOST_TEST(body.reader.refusal().status == 413u);
+  BOOST_TEST(body.reader.refusal().why.find("256") != std::string::npos);
+  parsed chunked(post("Transfer-Encoding: chunked\r\n",
+                      "100\r\n" + std::string(256, 'x') + "\r\n1\r\nx\r\n0\r\n\r\n"));
+  BOOST_TEST(chunked.reader.refusal().status == 413u);
+
+  parsed uri("GET /" + std::string(2000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_TEST(static_cast<int>(uri.result.state) == static_cast<int>(read_state::refused));
+  BOOST_TEST(uri.reader.refusal().status == 414u);
+  parsed header(post("X-Big: " + std::string(2000, 'h') + "\r\n"));
+  BOOST_TEST(header.reader.refusal().status == 431u);
+  BOOST_TEST(header.reader.refusal().why.find("1024") != std::string::npos);
+  // An over-long request line arriving in pieces: 414 as soon as the limit
+  // is passed, before the line ends.
+  request_reader reader(small_limits());
+  reader.reset();
+  auto r = reader.feed("GET /" + std::string(1100, 'a'));
+  BOOST_TEST(static_cast<int>(r.state) == static_cast<int>(read_state::refused));
+  BOOST_TEST(reader.refusal().status == 414u);
+}
+
+BOOST_AUTO_TEST_CASE(garbage_is_400_and_the_text_does_not_echo_input) {
+  const std::string secret = "al_SECRETSECRETSECRET";
+  for (const std::string& bytes : {std::string("THIS IS NOT HTTP\r\n\r\n"),
+                                  std::string("GET / HTTP/9.9\r\n\r\n"),
+                                  "GET /" + secret + " HTTP/1.1\r\nBad Header\r\n\r\n",
+                                  std::string("\0\x01\x02\r\n\r\n", 7)}) {
+    parsed p(bytes);
+    BOOST_TEST(static_cast<int>(p.result.state) == static_cast<int>(read_state::refused));
+    BOOST_TEST(p.reader.refusal().status == 400u);
+    BOOST_TEST(p.reader.refusal().why.find(secret) == std::string::npos);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(reset_starts_afresh) {
+  request_reader reader(small_limits());
+  auto r = read_request(reader, post("Content-Length: 2\r\nX-A: 1\r\n", "ab"));
+  BOOST_REQUIRE(r.state == read_state::complete);
+  r = read_request(reader, "GET /x HTTP/1.1\r\n\r\n");
+  BOOST_REQUIRE(r.state == read_state::complete);
+  BOOST_TEST(reader.request().body.empty());
+  BOOST_TEST(reader.request().header("x-a").empty());
+  BOOST_TEST(reader.request().path == "/x");
+  // A refusal does not stick either.
+  r = read_request(reader, post("Transfer-Encoding: gzip\r\n"));
+  BOOST_REQUIRE(r.state == read_state::refused);
+  r = read_request(reader, "GET /y HTTP/1.1\r\n\r\n");
+  BOOST_TEST(static_cast<int>(r.state) == static_cast<int>(read_state::complete));
+  BOOST_TEST(reader.refusal().status == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
