@@ -207,6 +207,8 @@ struct request_reader::impl {
   bool te_seen = false;
   bool te_chunked_only = false;
   bool cl_seen = false;
+  /// Bytes of this request's header consumed so far (request line included).
+  std::size_t header_bytes = 0;
   read_refusal refusal;
 };
 
@@ -227,6 +229,7 @@ void request_reader::reset() {
   s.verb = bhttp::verb::unknown;
   s.version = 11;
   s.expect_continue = s.te_seen = s.te_chunked_only = s.cl_seen = false;
+  s.header_bytes = 0;
   s.refusal.status = 0;
   s.refusal.why.clear();
   s.p.emplace(s);
@@ -247,12 +250,24 @@ read_result request_reader::feed(std::string_view input) {
     if (used == input.size() && (p.got_some() || input.empty()))
       return {read_state::need_more, used};
     beast::error_code ec;
+    const bool in_header = !p.is_header_done();
     const auto n =
         p.put(boost::asio::const_buffer(input.data() + used, input.size() - used), ec);
     used += n;
+    if (in_header) s.header_bytes += n;
     if (ec == bhttp::error::need_more) return {read_state::need_more, used};
     if (ec) {
       s.refuse_for(ec, input.substr(used));
+      return {read_state::refused, used};
+    }
+    if (in_header && p.is_header_done() && s.header_bytes > s.limits.max_header_bytes) {
+      // Beast's header_limit bounds the request line and the fields apart
+      // when the header arrives in one piece, but the whole header when it
+      // arrives in parts: the limit is applied to the whole header here, so
+      // it holds however the bytes arrive. (With eager(false), the put()
+      // that completes the header stops there: header_bytes is the header.)
+      s.refuse(431, "the request header is larger than " +
+                        std::to_string(s.limits.max_header_bytes) + " bytes");
       return {read_state::refused, used};
     }
     if (p.is_done()) return {read_state::complete, used};
