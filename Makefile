@@ -2,6 +2,13 @@
 #   make run    install missing Debian packages, build sluiced, start it on ./var
 #   make test   install missing packages, build everything, run every test (ctest)
 #
+# For CI and for finding bugs (docs/testing.md):
+#   make test-asan   every test, built with AddressSanitizer + UBSan (build-asan/)
+#   make test-tsan   the concurrent tests (ctest label `concurrent`), built with
+#                    ThreadSanitizer (build-tsan/)
+#   make fuzz        builds the libFuzzer targets with clang (build-fuzz/) and
+#                    runs each for FUZZ_SECONDS [60] seconds
+#
 # Both are idempotent: packages already present are not reinstalled, and ccache
 # (when present) makes an unchanged rebuild take seconds.
 #
@@ -36,11 +43,30 @@ TEST_PACKAGES := prometheus
 # Debian's packages are installed only when there is no `npm` at all.
 NODE_PACKAGES := nodejs npm
 
+# Only make fuzz needs these: clang and its libFuzzer runtime.
+FUZZ_PACKAGES := clang libclang-rt-14-dev
+
+ASAN_BUILD_DIR ?= build-asan
+TSAN_BUILD_DIR ?= build-tsan
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS   ?= 60
+FUZZ_TARGETS   ?=
+comma := ,
+# A sanitizer's finding fails the run: the process stops at the first report
+# with a non-zero status (also sluiced, started by the e2e tests, which pass
+# their environment on to it; tests/e2e/server.cpp fails the test when its
+# output holds a report). Leaks are looked for at exit.
+ASAN_ENV := ASAN_OPTIONS=halt_on_error=1:exitcode=86:detect_leaks=1:detect_stack_use_after_return=0:strict_string_checks=1 \
+            UBSAN_OPTIONS=halt_on_error=1:exitcode=86:print_stacktrace=1 \
+            LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp:print_suppressions=0
+TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:exitcode=66:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/sanitizers/tsan.supp:print_suppressions=0
+
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The build's own output goes here; make run shows it only when it fails.
 BUILD_LOG := $(BUILD_DIR)/build.log
 
-.PHONY: all deps test-deps configure build build-server run test node-deps clean
+.PHONY: all deps test-deps configure build build-server run test node-deps clean \
+        test-asan test-tsan fuzz fuzz-build
 
 all: build
 
@@ -97,5 +123,36 @@ node-deps: test-deps
 test: build node-deps
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
+# A build directory of its own per sanitizer: $(1) the directory, $(2) the
+# -fsanitize= list, $(3) the targets to build (empty: all).
+define sanitized_build
+	@mkdir -p $(1)
+	@[ -f $(1)/CMakeCache.txt ] || cmake -S . -B $(1) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+	  -DSLUICE_SANITIZE=$(2) > $(1)/configure.log 2>&1 || { cat $(1)/configure.log; exit 1; }
+	cmake --build $(1) -j $(JOBS) $(if $(3),--target $(3))
+endef
+
+test-asan: deps node-deps
+	$(call sanitized_build,$(ASAN_BUILD_DIR),address$(comma)undefined,)
+	cd $(ASAN_BUILD_DIR) && $(ASAN_ENV) ctest --output-on-failure -j $(JOBS)
+
+# Only what the concurrent tests run: the actors' hand-offs, the storage
+# pipeline, revocation under load, the HTTP server's threads.
+test-tsan: deps node-deps
+	$(call sanitized_build,$(TSAN_BUILD_DIR),thread,sluiced e2e_tests net_tests store_tests sluice-bench)
+	cd $(TSAN_BUILD_DIR) && $(TSAN_ENV) ctest --output-on-failure -j $(JOBS) -L concurrent
+
+fuzz-build: deps
+	$(call install_missing,$(FUZZ_PACKAGES))
+	@mkdir -p $(FUZZ_BUILD_DIR)
+	@[ -f $(FUZZ_BUILD_DIR)/CMakeCache.txt ] || CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) \
+	  -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSLUICE_FUZZ=ON > $(FUZZ_BUILD_DIR)/configure.log 2>&1 \
+	  || { cat $(FUZZ_BUILD_DIR)/configure.log; exit 1; }
+	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target fuzzers
+
+# Every fuzz target for FUZZ_SECONDS seconds (FUZZ_TARGETS: only these).
+fuzz: fuzz-build
+	tests/fuzz/run $(FUZZ_BUILD_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(TSAN_BUILD_DIR) $(FUZZ_BUILD_DIR)

@@ -304,7 +304,9 @@ problem message_parser::parse(std::string_view json, std::size_t max_batch,
   std::memcpy(d.padded.data(), json.data(), json.size());
   std::memset(d.padded.data() + json.size(), 0, simdjson::SIMDJSON_PADDING);
 
+  // A refused body leaves `out` empty, whatever was read before the error.
   auto malformed = [&](error_code err) {
+    out.clear();
     return make_problem(errc::malformed_json,
                         std::string{"the body is not valid JSON: "}
                           + simdjson::error_message(err));
@@ -369,9 +371,11 @@ problem message_parser::parse(std::string_view json, std::size_t max_batch,
   // After the root value is consumed, any location left means trailing content
   // ("{...} {...}"); at the true end simdjson answers OUT_OF_BOUNDS.
   const char* trailing = nullptr;
-  if (doc.current_location().get(trailing) == simdjson::SUCCESS)
+  if (doc.current_location().get(trailing) == simdjson::SUCCESS) {
+    out.clear();
     return make_problem(errc::malformed_json,
                         "the body is not valid JSON: unexpected content after the value");
+  }
 
   if (d.bad > 0) {
     out.clear();

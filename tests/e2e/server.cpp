@@ -1,11 +1,14 @@
 #include "tests/e2e/server.hpp"
 
+#include <boost/test/unit_test.hpp>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -13,8 +16,26 @@
 #include <random>
 #include <regex>
 #include <stdexcept>
+#include <string_view>
 
 namespace sluice::e2e {
+
+namespace {
+
+/// Where the first sanitizer report starts in `text` (npos: none). In a
+/// sanitized build (make test-asan, make test-tsan) sluiced inherits the
+/// test's *SAN_OPTIONS and stops at its first report; the report must fail
+/// the test even when no request happened to notice the server was gone.
+std::size_t sanitizer_report(std::string_view text) {
+  std::size_t first = std::string_view::npos;
+  for (std::string_view marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                                  "WARNING: ThreadSanitizer", "ERROR: ThreadSanitizer",
+                                  ": runtime error: "})
+    first = std::min(first, text.find(marker));
+  return first;
+}
+
+} // namespace
 
 temp_dir::temp_dir() {
   std::random_device rd;
@@ -118,6 +139,8 @@ sluiced_process::sluiced_process(std::filesystem::path data_dir,
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
       reader_.join(); // the pipe is closed: the reader is done
+      if (sanitizer_report(output()) != std::string::npos)
+        BOOST_ERROR("sanitizer report in sluiced's output at start-up");
       throw std::runtime_error("sluiced exited at start-up:\n" + output());
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -150,6 +173,10 @@ int sluiced_process::wait_exit() {
   pid_ = -1;
   if (reader_.joinable())
     reader_.join();
+  // All of the output is in: the reader saw the pipe close.
+  auto text = output();
+  if (auto at = sanitizer_report(text); at != std::string::npos)
+    BOOST_ERROR("sanitizer report in sluiced's output:\n" << text.substr(at, 6000));
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 

@@ -106,6 +106,18 @@ BOOST_AUTO_TEST_CASE(malformed_json_is_refused_wherever_it_hides) {
     BOOST_TEST(code(parse(body).result) == static_cast<int>(errc::malformed_json), body);
 }
 
+BOOST_AUTO_TEST_CASE(malformed_json_after_good_messages_leaves_the_batch_empty) {
+  // Good messages before the error, or a whole good value before trailing
+  // content: the refused batch still holds nothing (found by the fuzzer).
+  for (auto body : {R"([{"message":"a"},{"message":"b"},x])", R"({"message":"a"} {})",
+                    R"([{"message":"a"}] [])"}) {
+    auto p = parse(body);
+    BOOST_TEST(code(p.result) == static_cast<int>(errc::malformed_json), body);
+    BOOST_TEST(p.batch.items.empty(), body);
+    BOOST_TEST(p.batch.bytes.empty(), body);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_body_that_is_not_an_object_or_array_is_invalid) {
   BOOST_TEST(code(parse(R"("hello")").result) == static_cast<int>(errc::invalid_message));
   BOOST_TEST(code(parse("42").result) == static_cast<int>(errc::invalid_message));
