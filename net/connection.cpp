@@ -30,11 +30,11 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <cstdio>
+#include <chrono>
 #include <exception>
 
-#include "net/auth.hpp"
 #include "net/handler_memory.hpp"
+#include "net/log.hpp"
 #include "net/request_parser.hpp"
 
 namespace sluice::net {
@@ -203,6 +203,7 @@ private:
     }
     phase_ = phase::reading;
     reader_.reset();
+    routed_ = false;
     if (buffer_.size() == 0) {
       request_started_ = false;
       lowest().expires_after(core_->opts.idle_timeout);
@@ -216,6 +217,7 @@ private:
   /// The first byte of a request is in: its timeout runs from now.
   void begin_request() {
     request_started_ = true;
+    started_ = std::chrono::steady_clock::now();
     lowest().expires_after(core_->opts.request_timeout);
   }
 
@@ -300,6 +302,7 @@ private:
     door_ = core_->opts.door_of ? core_->opts.door_of(req.path) : http_door::other;
 
     phase_ = phase::handling;
+    routed_ = true;
     awaiting_.store(true, std::memory_order_release);
     core_->in_flight.fetch_add(1, std::memory_order_relaxed);
     // The handler may answer inline (deliver() then starts the write before
@@ -307,14 +310,13 @@ private:
     try {
       core_->handler->handle(req, responder(shared_from_this()));
     } catch (const std::exception& e) {
-      // The path only, without secrets: a query may hold ?api_key=, a
-      // webhook path its token.
-      std::fprintf(stderr, "%s: http handler threw on %s: %s\n", core_->opts.name.c_str(),
-                   path_without_secrets(req.path).c_str(), e.what());
+      // The path only (a query may hold ?api_key=); the logger redacts a
+      // webhook token in it.
+      log::error("http handler threw",
+                 {{"server", core_->opts.name}, {"path", req.path}, {"error", e.what()}});
       deliver(http_response{500, "text/plain", "internal error\n", {}, {}});
     } catch (...) {
-      std::fprintf(stderr, "%s: http handler threw on %s\n", core_->opts.name.c_str(),
-                   path_without_secrets(req.path).c_str());
+      log::error("http handler threw", {{"server", core_->opts.name}, {"path", req.path}});
       deliver(http_response{500, "text/plain", "internal error\n", {}, {}});
     }
   }
@@ -377,8 +379,7 @@ private:
     }
     for (const auto& [name, value] : response_.headers) {
       if (name.empty() || !safe_header_text(name) || !safe_header_text(value)) {
-        std::fprintf(stderr, "%s: http dropped an unsafe response header\n",
-                     core_->opts.name.c_str());
+        log::warn("http dropped an unsafe response header", {{"server", core_->opts.name}});
         continue;
       }
       out_ += name;
@@ -399,13 +400,15 @@ private:
     phase_ = phase::writing;
     lowest().expires_after(core_->opts.request_timeout);
     asio::async_write(stream_, bufs,
-                      bind_memory(memory_, [self = self()](beast::error_code ec, std::size_t) {
-                        self->on_write(ec);
+                      bind_memory(memory_, [self = self()](beast::error_code ec,
+                                                           std::size_t written) {
+                        self->on_write(ec, written);
                       }));
   }
 
-  void on_write(beast::error_code ec) {
+  void on_write(beast::error_code ec, std::size_t written) {
     if (phase_ == phase::closed) return;
+    if (log::access_enabled()) log_access(written);
     finish_request();
     if (ec) {
       if (ec != asio::error::operation_aborted && ec != asio::error::broken_pipe &&
@@ -418,6 +421,29 @@ private:
     reader_.trim(body_keep_bytes);
     if (response_.body.capacity() > body_keep_bytes) std::string().swap(response_.body);
     start_read();
+  }
+
+  /// The access-log line of the request whose response was just written
+  /// (log.access): `written` bytes of it went out.
+  void log_access(std::size_t written) noexcept {
+    log::access_record a;
+    a.server = core_->opts.name;
+    if (routed_) {
+      const http_request& req = reader_.request();
+      a.method = req.method_text;
+      a.path = req.path; // without the query: it may hold ?api_key=
+    } else {
+      // Refused while it was read: its request line may not even be known.
+      a.method = "-";
+      a.path = "-";
+    }
+    a.status = response_.status;
+    a.bytes = written;
+    a.duration = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started_);
+    a.token_id = response_.token_id; // set by the routes from the gateway's reply
+    a.client = peer_ip_;
+    log::access(a);
   }
 
   // --- closing -------------------------------------------------------------
@@ -457,6 +483,9 @@ private:
   bool keep_alive_ = true;
   bool request_started_ = false; ///< a byte of the current request arrived
   bool request_active_ = false;  ///< counted in core_->busy
+  bool routed_ = false;          ///< the current request reached the handler
+  /// When the first byte of the current request arrived (for the access log).
+  std::chrono::steady_clock::time_point started_{};
   bool close_after_ = false;     ///< the response being written is the last
   bool head_ = false;
   http_door door_ = http_door::other; ///< of the current request, for metrics

@@ -151,7 +151,7 @@ inline void debug(std::string_view msg, fields f = {}) noexcept {
 /// One answered request, for the access log.
 struct access_record {
   std::string_view server;     ///< which port: "ingest" or "admin"
-  std::string_view method;     ///< as sent ("GET", …)
+  std::string_view method;     ///< as sent ("GET", …); "-" when refused before it was read
   std::string_view path;       ///< as sent, without the query (never logged: it may hold api_key)
   unsigned status = 0;
   std::uint64_t bytes = 0;     ///< bytes of the response written, head and body
