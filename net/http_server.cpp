@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "net/server_core.hpp"
+#include "net/tls_context.hpp"
 
 namespace sluice::net {
 
@@ -114,7 +115,9 @@ void server_core::on_accept(const beast::error_code& ec, socket_type s, io_slot&
   beast::error_code ignored;
   s.set_option(tcp::no_delay(true), ignored);
   try {
-    auto c = make_plain_connection(shared_from_this(), slot, std::move(s));
+    auto tls = opts.tls.enabled ? tls_context() : nullptr;
+    auto c = tls ? make_tls_connection(shared_from_this(), slot, std::move(s), std::move(tls))
+                 : make_plain_connection(shared_from_this(), slot, std::move(s));
     open.fetch_add(1, std::memory_order_seq_cst); // connection_closed() balances it
     asio::post(slot.ctx, [c = std::move(c)] { c->start(); });
   } catch (const std::exception& e) {
@@ -186,6 +189,7 @@ http_server::http_server(server_options opts, request_handler& handler)
     : impl_(std::make_unique<impl>()) {
   impl_->core = std::make_shared<server_core>(std::move(opts), handler);
   auto& core = *impl_->core;
+  if (core.opts.tls.enabled) core.set_tls_context(make_tls_context(core.opts.tls));
   const auto ep = resolve_endpoint(core.opts);
   auto& a = *core.acceptor;
   beast::error_code ec;
@@ -209,6 +213,23 @@ const server_options& http_server::options() const noexcept { return impl_->core
 
 std::size_t http_server::in_flight() const noexcept {
   return impl_->core->in_flight.load(std::memory_order_acquire);
+}
+
+bool http_server::reload_tls(std::string& error) {
+  auto& core = *impl_->core;
+  if (!core.opts.tls.enabled) return true;
+  try {
+    core.set_tls_context(make_tls_context(core.opts.tls));
+  } catch (const std::exception& e) {
+    error = e.what();
+    std::fprintf(stderr, "%s: TLS reload failed, keeping the current certificate: %s\n",
+                 core.opts.name.c_str(), error.c_str());
+    return false;
+  }
+  std::printf("%s: TLS certificate and key reloaded from %s and %s\n", core.opts.name.c_str(),
+              core.opts.tls.cert_file.c_str(), core.opts.tls.key_file.c_str());
+  std::fflush(stdout);
+  return true;
 }
 
 std::size_t http_server::open_connections() const noexcept {
@@ -235,8 +256,8 @@ void http_server::start() {
     });
   }
   asio::post(core->slots[0]->ctx, [c = core.get()] { c->do_accept(); });
-  std::printf("%s listening on %s:%u\n", core->opts.name.c_str(), core->opts.host.c_str(),
-              static_cast<unsigned>(core->port));
+  std::printf("%s listening on %s:%u%s\n", core->opts.name.c_str(), core->opts.host.c_str(),
+              static_cast<unsigned>(core->port), core->opts.tls.enabled ? " (TLS)" : "");
   std::fflush(stdout);
 }
 

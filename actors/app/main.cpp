@@ -227,12 +227,14 @@ void print_banner(sluice::runtime& rt, const sluice::sluice_config& cfg) {
 }
 
 int serve(sluice::sluice_config& cfg) {
-  // Block the stop signals before any thread exists, so that every thread
-  // inherits the mask and only sigwait below receives them.
+  // Block the stop signals (and SIGHUP, which reloads the TLS certificate)
+  // before any thread exists, so that every thread inherits the mask and
+  // only sigwait below receives them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   // A client closing its socket must not kill the server.
   signal(SIGPIPE, SIG_IGN);
@@ -241,7 +243,8 @@ int serve(sluice::sluice_config& cfg) {
   rt.start();
   print_banner(rt, cfg);
   int sig = 0;
-  sigwait(&stop_signals, &sig);
+  while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP)
+    rt.reload_tls();
   std::cout << "sluiced: " << (sig == SIGINT ? "SIGINT" : "SIGTERM")
             << ": finishing requests in flight" << std::endl;
   rt.stop();
