@@ -12,6 +12,10 @@
 // measured: ~1 small allocation per request inside Beast's per-operation
 // timer wait, which its internal handler type gives no way to redirect.
 //
+// TLS (beast::ssl_stream over the same basic_stream) is the same state
+// machine with a handshake first and close_notify at the end; the stream
+// type is a template parameter, so plain TCP pays nothing for it.
+//
 // Timeouts (Beast's basic_stream, one expiry for reads and writes): between
 // requests, with no byte of the next one received, the idle timeout; from
 // the first byte of a request to its complete arrival, one request timeout
@@ -26,12 +30,14 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/http/status.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <chrono>
 #include <exception>
+#include <type_traits>
 
 #include "net/handler_memory.hpp"
 #include "net/log.hpp"
@@ -118,10 +124,17 @@ constexpr std::size_t body_keep_bytes = 64 << 10;
 constexpr std::chrono::milliseconds linger_timeout{2000};
 
 using plain_stream = beast::basic_stream<tcp, executor_type, beast::unlimited_rate_policy>;
+using tls_stream = beast::ssl_stream<plain_stream>;
+
+template <class Stream>
+constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
 
 /// The connection's in-flight Asio operations: at most one read or write at
-/// a time, plus the timer wait Beast keeps beside it.
-using connection_memory = handler_memory<2, 512>;
+/// a time, plus the timer wait Beast keeps beside it. Over TLS each read or
+/// write is an SSL operation wrapping one on the socket, both larger.
+template <class Stream>
+using connection_memory =
+    std::conditional_t<is_tls<Stream>, handler_memory<3, 1024>, handler_memory<2, 512>>;
 
 /// The status line's reason phrase: Beast's table, and for a code it does
 /// not know, the generic name of the code's class (RFC 9110 15: the phrase
@@ -146,14 +159,16 @@ bool safe_header_text(std::string_view s) noexcept {
   return s.find_first_of("\r\n") == std::string_view::npos;
 }
 
-/// The state machine over one stream type. `Stream` is a beast::basic_stream
-/// (it carries the timeouts).
+/// The state machine over one stream type: plain_stream, or tls_stream
+/// (whose lowest layer is a plain_stream: that carries the timeouts).
 template <class Stream>
 class basic_connection final : public connection {
 public:
-  basic_connection(std::shared_ptr<server_core> core, io_slot& slot, socket_type&& s)
+  basic_connection(std::shared_ptr<server_core> core, io_slot& slot, socket_type&& s,
+                   std::shared_ptr<asio::ssl::context> tls = {})
       : connection(std::move(core), slot),
-        stream_(std::move(s)),
+        tls_(std::move(tls)),
+        stream_(make_stream(std::move(s), tls_.get())),
         reader_(request_limits{core_->opts.max_header_bytes, core_->opts.max_request_bytes}) {
     beast::error_code ec;
     const auto ep = lowest().socket().remote_endpoint(ec);
@@ -168,7 +183,21 @@ public:
       return;
     }
     register_in_slot();
-    start_read();
+    if constexpr (is_tls<Stream>) {
+      // The handshake is bounded like a request. A client that is not
+      // speaking TLS (plain HTTP to this port) fails it at once and is
+      // closed without an answer: there is no channel to answer on.
+      lowest().expires_after(core_->opts.request_timeout);
+      stream_.async_handshake(
+          asio::ssl::stream_base::server,
+          bind_memory(memory_, [self = self()](beast::error_code ec) {
+            if (self->phase_ == phase::closed) return;
+            if (ec) return self->close();
+            self->start_read();
+          }));
+    } else {
+      start_read();
+    }
   }
 
   void close() override {
@@ -186,6 +215,13 @@ public:
 
 private:
   enum class phase : std::uint8_t { reading, handling, writing, lingering, closed };
+
+  static Stream make_stream(socket_type&& s, asio::ssl::context* tls) {
+    if constexpr (is_tls<Stream>)
+      return Stream(std::move(s), *tls);
+    else
+      return Stream(std::move(s));
+  }
 
   auto& lowest() noexcept { return beast::get_lowest_layer(stream_); }
 
@@ -236,9 +272,11 @@ private:
     if (ec) {
       // The peer left (also mid-request), or went quiet past a timeout:
       // nothing to answer.
+      // (A TLS client that closes without close_notify, as most do, is
+      // stream_truncated: also just gone.)
       if (ec != asio::error::operation_aborted && ec != asio::error::eof &&
           ec != asio::error::connection_reset && ec != asio::error::broken_pipe &&
-          ec != beast::error::timeout)
+          ec != beast::error::timeout && ec != asio::ssl::error::stream_truncated)
         log_line(core_->opts, peer_ip_, "read", ec);
       return close();
     }
@@ -450,6 +488,15 @@ private:
 
   void linger() {
     phase_ = phase::lingering;
+    if constexpr (is_tls<Stream>) {
+      // close_notify, then the peer's (or the timeout): the TLS way of
+      // telling the response's end from a truncation.
+      lowest().expires_after(std::min(linger_timeout, core_->opts.request_timeout));
+      stream_.async_shutdown(bind_memory(memory_, [self = self()](beast::error_code) {
+        self->close();
+      }));
+      return;
+    }
     beast::error_code ec;
     lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
     if (ec) return close();
@@ -471,7 +518,10 @@ private:
         }));
   }
 
-  connection_memory memory_; ///< before stream_: outlives the operations on it
+  connection_memory<Stream> memory_; ///< before stream_: outlives the operations on it
+  /// The TLS context this connection handshook with (null for plain TCP);
+  /// before stream_, which refers to it.
+  std::shared_ptr<asio::ssl::context> tls_;
   Stream stream_;
   beast::flat_buffer buffer_; ///< raw input; may hold pipelined bytes
   request_reader reader_;     ///< the current request, parsed in place
@@ -502,6 +552,13 @@ private:
 std::shared_ptr<connection> make_plain_connection(std::shared_ptr<server_core> core,
                                                   io_slot& slot, socket_type&& s) {
   return std::make_shared<basic_connection<plain_stream>>(std::move(core), slot, std::move(s));
+}
+
+std::shared_ptr<connection> make_tls_connection(std::shared_ptr<server_core> core, io_slot& slot,
+                                                socket_type&& s,
+                                                std::shared_ptr<asio::ssl::context> context) {
+  return std::make_shared<basic_connection<tls_stream>>(std::move(core), slot, std::move(s),
+                                                        std::move(context));
 }
 
 } // namespace http_detail

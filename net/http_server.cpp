@@ -24,7 +24,9 @@
 #include <system_error>
 #include <thread>
 
+#include "net/log.hpp"
 #include "net/server_core.hpp"
+#include "net/tls_context.hpp"
 
 namespace sluice::net {
 
@@ -39,10 +41,12 @@ constexpr std::chrono::milliseconds accept_retry_delay{50};
 
 void log_line(const server_options& o, std::string_view peer, std::string_view what,
               const beast::error_code& ec) {
-  std::fprintf(stderr, "%s: http %.*s%s%.*s: %s\n", o.name.c_str(),
-               static_cast<int>(what.size()), what.data(),
-               peer.empty() ? "" : " from ", static_cast<int>(peer.size()),
-               peer.data(), ec.message().c_str());
+  const auto error = ec.message();
+  if (peer.empty())
+    log::warn("http I/O failed", {{"server", o.name}, {"op", what}, {"error", error}});
+  else
+    log::warn("http I/O failed",
+              {{"server", o.name}, {"op", what}, {"client", peer}, {"error", error}});
 }
 
 server_core::server_core(server_options o, request_handler& h)
@@ -114,11 +118,13 @@ void server_core::on_accept(const beast::error_code& ec, socket_type s, io_slot&
   beast::error_code ignored;
   s.set_option(tcp::no_delay(true), ignored);
   try {
-    auto c = make_plain_connection(shared_from_this(), slot, std::move(s));
+    auto tls = opts.tls.enabled ? tls_context() : nullptr;
+    auto c = tls ? make_tls_connection(shared_from_this(), slot, std::move(s), std::move(tls))
+                 : make_plain_connection(shared_from_this(), slot, std::move(s));
     open.fetch_add(1, std::memory_order_seq_cst); // connection_closed() balances it
     asio::post(slot.ctx, [c = std::move(c)] { c->start(); });
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s: http accept: %s\n", opts.name.c_str(), e.what());
+    log::error("http accept failed", {{"server", opts.name}, {"error", e.what()}});
   }
 
   // max_connections: stop accepting (new clients wait in the kernel's listen
@@ -186,6 +192,7 @@ http_server::http_server(server_options opts, request_handler& handler)
     : impl_(std::make_unique<impl>()) {
   impl_->core = std::make_shared<server_core>(std::move(opts), handler);
   auto& core = *impl_->core;
+  if (core.opts.tls.enabled) core.set_tls_context(make_tls_context(core.opts.tls));
   const auto ep = resolve_endpoint(core.opts);
   auto& a = *core.acceptor;
   beast::error_code ec;
@@ -211,6 +218,24 @@ std::size_t http_server::in_flight() const noexcept {
   return impl_->core->in_flight.load(std::memory_order_acquire);
 }
 
+bool http_server::reload_tls(std::string& error) {
+  auto& core = *impl_->core;
+  if (!core.opts.tls.enabled) return true;
+  try {
+    core.set_tls_context(make_tls_context(core.opts.tls));
+  } catch (const std::exception& e) {
+    error = e.what();
+    log::error("TLS reload failed, keeping the current certificate",
+               {{"server", core.opts.name}, {"error", error}});
+    return false;
+  }
+  log::info("TLS certificate and key reloaded", {{"server", core.opts.name},
+                                                 {"cert_file", core.opts.tls.cert_file},
+                                                 {"key_file", core.opts.tls.key_file}});
+  std::fflush(stdout);
+  return true;
+}
+
 std::size_t http_server::open_connections() const noexcept {
   return impl_->core->open.load(std::memory_order_relaxed);
 }
@@ -229,14 +254,15 @@ void http_server::start() {
           ctx.run();
           return;
         } catch (const std::exception& e) {
-          std::fprintf(stderr, "%s: http I/O thread caught: %s\n", name.c_str(), e.what());
+          log::error("http I/O thread caught an exception",
+                     {{"server", name}, {"error", e.what()}});
         }
       }
     });
   }
   asio::post(core->slots[0]->ctx, [c = core.get()] { c->do_accept(); });
-  std::printf("%s listening on %s:%u\n", core->opts.name.c_str(), core->opts.host.c_str(),
-              static_cast<unsigned>(core->port));
+  std::printf("%s listening on %s:%u%s\n", core->opts.name.c_str(), core->opts.host.c_str(),
+              static_cast<unsigned>(core->port), core->opts.tls.enabled ? " (TLS)" : "");
   std::fflush(stdout);
 }
 
@@ -283,8 +309,8 @@ void http_server::stop() {
   // fail loudly rather than deadlock.
   for (const auto& slot : impl_->core->slots)
     if (slot->ctx.get_executor().running_in_this_thread() && !impl_->stopped) {
-      std::fprintf(stderr, "%s: http_server::stop() called on an I/O thread\n",
-                   impl_->core->opts.name.c_str());
+      log::error("http_server::stop() called on an I/O thread",
+                 {{"server", impl_->core->opts.name}});
       std::abort();
     }
   std::lock_guard lock(impl_->mu);

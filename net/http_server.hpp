@@ -99,6 +99,13 @@ inline constexpr std::size_t default_max_connections = 10'000;
 inline constexpr std::chrono::milliseconds default_idle_timeout{60'000};
 inline constexpr std::chrono::milliseconds default_request_timeout{30'000};
 
+/// TLS on a port: off unless enabled. TLS 1.2 and 1.3 only.
+struct tls_options {
+  bool enabled = false;
+  std::string cert_file; ///< PEM: the server certificate, then any intermediates
+  std::string key_file;  ///< PEM: its private key, unencrypted
+};
+
 struct server_options {
   std::string name = "ingest";   ///< for log lines: "<name> listening on …"
   std::string host = "0.0.0.0";
@@ -109,6 +116,8 @@ struct server_options {
   std::size_t max_connections = default_max_connections;
   std::chrono::milliseconds idle_timeout = default_idle_timeout;
   std::chrono::milliseconds request_timeout = default_request_timeout;
+  /// HTTPS instead of HTTP on this port.
+  tls_options tls;
   /// Where every response written is counted (port, door, status), or null.
   /// Owned by the caller; outlives the server.
   gateway_metrics* metrics = nullptr;
@@ -125,7 +134,9 @@ struct server_options {
 class http_server {
 public:
   /// Binds and listens at once (throws std::system_error when it cannot), so
-  /// port() is known before start().
+  /// port() is known before start(). With TLS enabled, also reads the
+  /// certificate and key (throws std::runtime_error naming the file and the
+  /// problem when they cannot be used).
   http_server(server_options opts, request_handler& handler);
   ~http_server();
   http_server(const http_server&) = delete;
@@ -145,6 +156,13 @@ public:
   /// Closes every connection and joins the I/O threads. Idempotent. Must not
   /// be called from one of this server's I/O threads (it would join itself).
   void stop();
+
+  /// Reads the TLS certificate and key files again (SIGHUP). Handshakes
+  /// from now on use them; open connections keep what they negotiated. When
+  /// the files cannot be used, keeps the current ones and says why in
+  /// `error`. Returns true when reloaded, or when TLS is off (nothing to do).
+  /// Any thread.
+  bool reload_tls(std::string& error);
 
   /// Requests handed to the handler and not yet answered.
   std::size_t in_flight() const noexcept;

@@ -25,11 +25,16 @@
 #include <atomic>
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string_view>
 #include <vector>
 
 #include "net/http_server.hpp"
+
+namespace boost::asio::ssl {
+class context;
+} // namespace boost::asio::ssl
 
 namespace sluice::net {
 
@@ -83,6 +88,21 @@ struct server_core : std::enable_shared_from_this<server_core> {
   std::atomic<std::size_t> busy{0};
   /// Foreign threads currently inside responder::send's post (see stop()).
   std::atomic<std::size_t> senders{0};
+
+  /// The TLS context new connections use (null: plain TCP). Replaced whole by
+  /// a reload; a connection keeps the one it started with alive.
+  std::shared_ptr<boost::asio::ssl::context> tls_context() const {
+    std::lock_guard lock(tls_mu);
+    return tls;
+  }
+  void set_tls_context(std::shared_ptr<boost::asio::ssl::context> c) {
+    std::lock_guard lock(tls_mu);
+    tls = std::move(c);
+  }
+
+private:
+  mutable std::mutex tls_mu; ///< taken once per accept and per reload
+  std::shared_ptr<boost::asio::ssl::context> tls;
 };
 
 } // namespace http_detail
@@ -137,6 +157,12 @@ namespace http_detail {
 /// caller posts start() onto `slot`'s context).
 std::shared_ptr<connection> make_plain_connection(std::shared_ptr<server_core> core,
                                                   io_slot& slot, socket_type&& s);
+
+/// The same for TLS: the handshake comes first, with `context`, which the
+/// connection keeps alive for its whole life.
+std::shared_ptr<connection> make_tls_connection(std::shared_ptr<server_core> core, io_slot& slot,
+                                                socket_type&& s,
+                                                std::shared_ptr<boost::asio::ssl::context> context);
 
 } // namespace http_detail
 

@@ -19,7 +19,8 @@ std::chrono::milliseconds to_ms(caf::timespan t) {
 /// The config sections that are Sluice's, in the order configs/sluice.conf
 /// lists them. The actor library's own options live in other sections.
 constexpr std::string_view sluice_sections[] = {
-  "global", "ingest", "admin", "storage", "tokens", "log", "tier-free", "tier-pro", "tier-enterprise",
+  "global", "ingest", "admin", "tls", "storage", "tokens", "log",
+  "tier-free", "tier-pro", "tier-enterprise",
 };
 
 /// The one option of the actor library that Sluice documents and sets.
@@ -97,7 +98,8 @@ sluice_config::sluice_config() {
     .add(ingest_max_connections, "max-connections", "open connections at most")
     .add(ingest_idle_timeout, "idle-timeout", "close a keep-alive connection idle this long")
     .add(ingest_request_timeout, "request-timeout",
-         "longest time to receive one request or send one response")
+         "longest time to receive one request (from its first byte) or send one response")
+    .add(ingest_tls, "tls", "HTTPS on the ingest port (tls.cert-file, tls.key-file)")
     .add(max_batch_messages, "max-batch-messages", "messages in one POST /messages at most")
     .add(max_otlp_records, "max-records",
          "records (OTLP log records or spans, Langfuse events, webhook events) in one request "
@@ -106,7 +108,13 @@ sluice_config::sluice_config() {
     .add(admin_max_request_bytes, "max-request-bytes", "largest admin request body in bytes")
     .add(admin_max_connections, "max-connections", "open admin connections at most")
     .add(admin_idle_timeout, "idle-timeout", "close an idle admin connection after this")
-    .add(admin_request_timeout, "request-timeout", "longest time for one admin request");
+    .add(admin_request_timeout, "request-timeout", "longest time for one admin request")
+    .add(admin_tls, "tls", "HTTPS on the admin port (tls.cert-file, tls.key-file)");
+  opt_group{custom_options_, "tls"}
+    .add(tls_cert_file, "cert-file",
+         "PEM file: the certificate (then any intermediates) of the ports with TLS on; "
+         "read again on SIGHUP")
+    .add(tls_key_file, "key-file", "PEM file: the certificate's private key, unencrypted");
   opt_group{custom_options_, "storage"}
     .add(batch_latency, "batch-latency",
          "longest a group commit waits for more writes (0: commit once the queue is drained)")
@@ -164,6 +172,7 @@ net::server_options sluice_config::ingest_server() const {
   o.max_connections = ingest_max_connections;
   o.idle_timeout = to_ms(ingest_idle_timeout);
   o.request_timeout = to_ms(ingest_request_timeout);
+  o.tls = {ingest_tls, tls_cert_file, tls_key_file};
   return o;
 }
 
@@ -177,6 +186,7 @@ net::server_options sluice_config::admin_server() const {
   o.max_connections = admin_max_connections;
   o.idle_timeout = to_ms(admin_idle_timeout);
   o.request_timeout = to_ms(admin_request_timeout);
+  o.tls = {admin_tls, tls_cert_file, tls_key_file};
   return o;
 }
 
@@ -335,6 +345,10 @@ std::string sluice_config::validate(std::string& option) {
   else
     return fail("log.format", "log.format must be text or json, not \"" + log_format + "\"");
   log_options.access = log_access;
+  if ((ingest_tls || admin_tls) && (tls_cert_file.empty() || tls_key_file.empty()))
+    return fail(tls_cert_file.empty() ? "tls.cert-file" : "tls.key-file",
+                std::string{ingest_tls ? "ingest.tls" : "admin.tls"}
+                  + " needs tls.cert-file and tls.key-file");
   if (batch_latency.count() < 0)
     return fail("storage.batch-latency", "storage.batch-latency must not be negative");
   if (ready_max_map_percent < 1 || ready_max_map_percent > 100)

@@ -88,6 +88,7 @@ public:
   std::size_t ingest_max_connections = net::default_max_connections;
   caf::timespan ingest_idle_timeout = net::default_idle_timeout;
   caf::timespan ingest_request_timeout = net::default_request_timeout;
+  bool ingest_tls = false;
   std::size_t max_batch_messages = defaults::max_batch_messages;
   std::size_t max_otlp_records = defaults::max_otlp_records;
 
@@ -96,6 +97,11 @@ public:
   std::size_t admin_max_connections = defaults::admin_max_connections;
   caf::timespan admin_idle_timeout = net::default_idle_timeout;
   caf::timespan admin_request_timeout = net::default_request_timeout;
+  bool admin_tls = false;
+
+  // tls: one certificate and key for every port that has TLS on
+  std::string tls_cert_file;
+  std::string tls_key_file;
 
   // storage
   caf::timespan batch_latency = defaults::batch_latency;

@@ -234,12 +234,14 @@ void print_banner(sluice::runtime& rt, const sluice::sluice_config& cfg) {
 }
 
 int serve(sluice::sluice_config& cfg) {
-  // Block the stop signals before any thread exists, so that every thread
-  // inherits the mask and only sigwait below receives them.
+  // Block the stop signals (and SIGHUP, which reloads the TLS certificate)
+  // before any thread exists, so that every thread inherits the mask and
+  // only sigwait below receives them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   // A client closing its socket must not kill the server.
   signal(SIGPIPE, SIG_IGN);
@@ -252,7 +254,8 @@ int serve(sluice::sluice_config& cfg) {
                                 {"admin", url(cfg.admin_host, rt.admin_port())},
                                 {"data_dir", cfg.data_dir}});
   int sig = 0;
-  sigwait(&stop_signals, &sig);
+  while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP)
+    rt.reload_tls();
   sluice::log::info("stopping: finishing requests in flight",
                     {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
   rt.stop();

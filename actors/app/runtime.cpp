@@ -81,6 +81,9 @@ std::unique_ptr<net::http_server> bind_server(const net::server_options& o,
     bool port_problem = code == std::errc::address_in_use || code == std::errc::permission_denied;
     throw startup_error("cannot bind " + where + ": " + lowercase_first(code.message()),
                         "--" + std::string{option} + (port_problem ? "-port=N" : "-host=ADDR"));
+  } catch (const std::runtime_error& e) {
+    // The TLS certificate or key (std::system_error is caught above).
+    throw startup_error(std::string{option} + " port: " + e.what(), "--tls.cert-file=FILE");
   }
 }
 
@@ -103,6 +106,14 @@ void runtime::bind_servers() {
   // it was. No request is read before start().
   ingest_server_ = bind_server(ingest_options, *ingest_routes_, "ingest");
   admin_server_ = bind_server(admin_options, *admin_routes_, "admin");
+}
+
+void runtime::reload_tls() {
+  std::string error;
+  if (ingest_server_)
+    ingest_server_->reload_tls(error);
+  if (admin_server_)
+    admin_server_->reload_tls(error);
 }
 
 void runtime::refresh_metrics() {

@@ -73,6 +73,11 @@ public:
   std::uint16_t ingest_port() const;
   std::uint16_t admin_port() const;
 
+  /// SIGHUP: each port with TLS reads its certificate and key again (new
+  /// handshakes use them; a file that cannot be used keeps the current ones,
+  /// and the server says so on stderr). Open connections are not touched.
+  void reload_tls();
+
   /// The secret of the superuser this start created (first start only), for
   /// the start-up banner; empty otherwise. forget_first_superuser() drops it.
   const std::string& first_superuser() const noexcept { return first_superuser_; }

@@ -2,8 +2,10 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <cctype>
 
@@ -16,15 +18,34 @@ namespace http = beast::http;
 struct http_client::impl {
   asio::io_context io;
   beast::tcp_stream stream{io};
+  /// Set for HTTPS: then `tls`, with a TCP stream of its own, is used instead
+  /// of `stream`.
+  std::unique_ptr<asio::ssl::context> tls_ctx;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
   beast::flat_buffer buffer;
   std::uint16_t port;
   bool connected = false;
+  std::size_t connections = 0;
 
   void connect() {
-    stream.close();
     buffer.clear();
-    stream.connect(asio::ip::tcp::endpoint{asio::ip::make_address("127.0.0.1"), port});
-    stream.socket().set_option(asio::ip::tcp::no_delay{true});
+    const asio::ip::tcp::endpoint ep{asio::ip::make_address("127.0.0.1"), port};
+    if (tls_ctx) {
+      tls.reset(); // a TLS stream is not reused after its connection ends
+      tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(io, *tls_ctx);
+      auto& tcp = beast::get_lowest_layer(*tls);
+      tcp.expires_after(std::chrono::seconds(60));
+      tcp.connect(ep);
+      tcp.socket().set_option(asio::ip::tcp::no_delay{true});
+      tls->set_verify_mode(asio::ssl::verify_peer);
+      tls->set_verify_callback(asio::ssl::host_name_verification("127.0.0.1"));
+      tls->handshake(asio::ssl::stream_base::client);
+    } else {
+      stream.close();
+      stream.connect(ep);
+      stream.socket().set_option(asio::ip::tcp::no_delay{true});
+    }
+    ++connections;
     connected = true;
   }
 
@@ -32,6 +53,16 @@ struct http_client::impl {
                    const header_list& headers, std::string_view content_type) {
     if (!connected)
       connect();
+    if (tls)
+      return exchange(*tls, beast::get_lowest_layer(*tls), method, target, body, headers,
+                      content_type);
+    return exchange(stream, stream, method, target, body, headers, content_type);
+  }
+
+  template <class Stream>
+  http_result exchange(Stream& stream, beast::tcp_stream& tcp, std::string_view method,
+                       std::string_view target, std::string_view body,
+                       const header_list& headers, std::string_view content_type) {
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
     req.set(http::field::host, "127.0.0.1");
     bool chunked = false;
@@ -53,7 +84,7 @@ struct http_client::impl {
       else
         req.prepare_payload();
     }
-    stream.expires_after(std::chrono::seconds(60));
+    tcp.expires_after(std::chrono::seconds(60));
     http::write(stream, req);
     http::response_parser<http::string_body> parser;
     parser.body_limit(1ull << 30);
@@ -77,6 +108,18 @@ struct http_client::impl {
 
 http_client::http_client(std::uint16_t port) : impl_(std::make_unique<impl>()) {
   impl_->port = port;
+}
+
+http_client::http_client(std::uint16_t port, std::string ca_file)
+    : impl_(std::make_unique<impl>()) {
+  impl_->port = port;
+  impl_->tls_ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+  SSL_CTX_set_min_proto_version(impl_->tls_ctx->native_handle(), TLS1_2_VERSION);
+  impl_->tls_ctx->load_verify_file(ca_file);
+}
+
+std::size_t http_client::connections() const noexcept {
+  return impl_->connections;
 }
 
 http_client::~http_client() = default;

@@ -30,6 +30,9 @@ using header_list = std::vector<std::pair<std::string, std::string>>;
 class http_client {
 public:
   explicit http_client(std::uint16_t port);
+  /// HTTPS: the server's certificate must be signed by (or be) the PEM
+  /// certificate in `ca_file` and name 127.0.0.1; TLS 1.2 or later.
+  http_client(std::uint16_t port, std::string ca_file);
   ~http_client();
   http_client(http_client&&) noexcept;
   http_client& operator=(http_client&&) noexcept;
@@ -46,6 +49,10 @@ public:
                    const header_list& headers = {}) {
     return request("POST", target, body, headers);
   }
+
+  /// Connections opened so far (1 while one keep-alive connection serves
+  /// every request).
+  std::size_t connections() const noexcept;
 
 private:
   struct impl;

@@ -187,6 +187,11 @@ int sluiced_process::terminate() {
   return wait_exit();
 }
 
+void sluiced_process::signal(int sig) {
+  if (pid_ > 0)
+    ::kill(pid_, sig);
+}
+
 void sluiced_process::kill() {
   if (pid_ <= 0)
     return;

@@ -47,6 +47,8 @@ public:
   int terminate();
   /// SIGKILL and wait: a crash.
   void kill();
+  /// Sends `sig` (SIGHUP, ...) and returns at once.
+  void signal(int sig);
   bool running() const noexcept { return pid_ > 0; }
 
   /// Everything the process printed so far (stdout and stderr; the order
