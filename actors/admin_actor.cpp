@@ -70,8 +70,7 @@ bool admin_state::resolve(admin_job_ptr& job, admin_context& ctx) {
   // The tenant the target belongs to (0: the platform's, like a superuser).
   std::uint64_t tenant = 0;
   switch (target) {
-    case admin_target::none:
-      return true;
+    case admin_target::none: return true;
     case admin_target::tenant:
       return lookup(id_kind::tenant, &store::meta_store::tenant, ctx.tenant, target_name(target));
     case admin_target::system:

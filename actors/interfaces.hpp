@@ -29,32 +29,30 @@ namespace sluice {
 /// token's secret passes through it: ingest requests on to its system's
 /// actor, admin calls (personal and service tokens) on to the admin actor
 /// with the caller's principal.
-using token_actor_if = caf::typed_actor<
-  caf::reacts_to<ingest_atom, ingest_job_ptr>,
-  caf::reacts_to<info_atom, info_job_ptr>,
-  caf::reacts_to<admin_atom, admin_job_ptr>,
-  /// A personal token's user changed (role, active), already durable.
-  caf::replies_to<user_atom, store::user_record>::with<caf::ok_atom>,
-  /// A changed record from the admin actor (already durable). Answered once it
-  /// is in force: for a revoke, also once every request the token let through
-  /// before has been committed and answered.
-  caf::replies_to<update_atom, store::token_record>::with<caf::ok_atom>,
-  caf::replies_to<caf::get_atom>::with<token_usage>,
-  /// From the system actor: its decision on a request this token let through
-  /// (sent when the token holds a reservation for it, or it was refused).
-  caf::reacts_to<decided_atom, system_outcome, std::uint32_t, bool>,
-  /// From storage after a group commit.
-  caf::reacts_to<committed_atom, commit_report>,
-  /// Sends its usage to the admin actor now (at shutdown); answered after.
-  caf::replies_to<flush_atom>::with<caf::ok_atom>,
-  caf::reacts_to<tick_atom>>;
+using token_actor_if =
+  caf::typed_actor<caf::reacts_to<ingest_atom, ingest_job_ptr>,
+                   caf::reacts_to<info_atom, info_job_ptr>,
+                   caf::reacts_to<admin_atom, admin_job_ptr>,
+                   /// A personal token's user changed (role, active), already durable.
+                   caf::replies_to<user_atom, store::user_record>::with<caf::ok_atom>,
+                   /// A changed record from the admin actor (already durable). Answered once it
+                   /// is in force: for a revoke, also once every request the token let through
+                   /// before has been committed and answered.
+                   caf::replies_to<update_atom, store::token_record>::with<caf::ok_atom>,
+                   caf::replies_to<caf::get_atom>::with<token_usage>,
+                   /// From the system actor: its decision on a request this token let through
+                   /// (sent when the token holds a reservation for it, or it was refused).
+                   caf::reacts_to<decided_atom, system_outcome, std::uint32_t, bool>,
+                   /// From storage after a group commit.
+                   caf::reacts_to<committed_atom, commit_report>,
+                   /// Sends its usage to the admin actor now (at shutdown); answered after.
+                   caf::replies_to<flush_atom>::with<caf::ok_atom>, caf::reacts_to<tick_atom>>;
 
 /// One actor per system: its tier limit (bucket, sampling, shadow), its caps
 /// (inline cap, tokens per system) and its usage. Every authenticated request
 /// passes through it, so it also writes the rate-limit headers.
 using system_actor_if = caf::typed_actor<
-  caf::reacts_to<ingest_atom, ingest_job_ptr>,
-  caf::reacts_to<info_atom, info_job_ptr>,
+  caf::reacts_to<ingest_atom, ingest_job_ptr>, caf::reacts_to<info_atom, info_job_ptr>,
   /// Takes n token slots when the caps allow: (granted, live tokens after).
   caf::replies_to<reserve_atom, std::uint32_t>::with<bool, std::uint64_t>,
   /// Gives n slots back (a revoke, or a mint that failed after its reserve).
@@ -63,36 +61,33 @@ using system_actor_if = caf::typed_actor<
   caf::replies_to<update_atom, system_terms>::with<caf::ok_atom>,
   /// Passed on to storage behind every job this actor forwarded before it.
   caf::replies_to<barrier_atom>::with<caf::ok_atom>,
-  caf::replies_to<caf::get_atom>::with<system_usage>,
-  caf::reacts_to<committed_atom, commit_report>,
+  caf::replies_to<caf::get_atom>::with<system_usage>, caf::reacts_to<committed_atom, commit_report>,
   /// From a token actor: it refused a request with its genuine secret (the
   /// token's status, expiry or kind), counted here as `unauthorized` too, so
   /// a system's usage is the sum of its tokens'.
-  caf::reacts_to<refused_atom>,
-  caf::replies_to<flush_atom>::with<caf::ok_atom>,
+  caf::reacts_to<refused_atom>, caf::replies_to<flush_atom>::with<caf::ok_atom>,
   caf::reacts_to<tick_atom>>;
 
 /// The single writer of the message environments: gathers jobs into groups,
 /// commits each group durably, then answers every job in it.
-using storage_actor_if = caf::typed_actor<
-  caf::reacts_to<write_atom, ingest_job_ptr>,
-  caf::reacts_to<flush_atom, std::uint64_t>,
-  caf::reacts_to<sync_atom, std::uint64_t>,
-  /// Answered once everything received before it is committed and answered.
-  caf::replies_to<barrier_atom>::with<caf::ok_atom>,
-  caf::reacts_to<sweep_atom>,
-  /// After a failed commit: tries a write while no traffic does.
-  caf::reacts_to<probe_atom>>;
+using storage_actor_if =
+  caf::typed_actor<caf::reacts_to<write_atom, ingest_job_ptr>,
+                   caf::reacts_to<flush_atom, std::uint64_t>,
+                   caf::reacts_to<sync_atom, std::uint64_t>,
+                   /// Answered once everything received before it is committed and answered.
+                   caf::replies_to<barrier_atom>::with<caf::ok_atom>, caf::reacts_to<sweep_atom>,
+                   /// After a failed commit: tries a write while no traffic does.
+                   caf::reacts_to<probe_atom>>;
 
 /// The admin API and the single writer of the metadata environment.
-using admin_actor_if = caf::typed_actor<
-  caf::reacts_to<admin_atom, admin_job_ptr>,
-  /// A token's or a system's usage, persisted with the next usage flush.
-  caf::reacts_to<usage_atom, std::uint64_t, token_usage>,
-  caf::reacts_to<sysusage_atom, std::uint64_t, system_usage>,
-  /// Writes pending usage now (at shutdown, after every token flushed).
-  caf::replies_to<flush_atom>::with<caf::ok_atom>,
-  /// Periodic usage write.
-  caf::reacts_to<tick_atom>>;
+using admin_actor_if =
+  caf::typed_actor<caf::reacts_to<admin_atom, admin_job_ptr>,
+                   /// A token's or a system's usage, persisted with the next usage flush.
+                   caf::reacts_to<usage_atom, std::uint64_t, token_usage>,
+                   caf::reacts_to<sysusage_atom, std::uint64_t, system_usage>,
+                   /// Writes pending usage now (at shutdown, after every token flushed).
+                   caf::replies_to<flush_atom>::with<caf::ok_atom>,
+                   /// Periodic usage write.
+                   caf::reacts_to<tick_atom>>;
 
 } // namespace sluice

@@ -86,8 +86,8 @@ public:
   reply_once() = default;
   explicit reply_once(std::function<void(Reply&&)> done) : done_(std::move(done)) {}
   reply_once(reply_once&& other) noexcept
-    : done_(std::move(other.done_)), answered_(std::exchange(other.answered_, true)),
-      token_id_(other.token_id_) {}
+      : done_(std::move(other.done_)), answered_(std::exchange(other.answered_, true)),
+        token_id_(other.token_id_) {}
   reply_once& operator=(reply_once&& other) noexcept {
     if (this != &other) {
       settle();
@@ -162,7 +162,7 @@ struct ingest_job {
   // Set by the gateway, on the I/O thread.
   token_hash presented{}; ///< the hash of the secret presented (current or rotated-out)
   message_batch batch;
-  problem parse_problem;  ///< validation result, reported after authentication
+  problem parse_problem; ///< validation result, reported after authentication
   std::string client_ip;
   message_source source = message_source::native;
   ingest_door door = ingest_door::ingest;

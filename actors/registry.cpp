@@ -18,11 +18,9 @@ std::size_t registry::hash_of_hash::operator()(const token_hash& h) const noexce
 
 registry::registry(caf::actor_system& sys, store::meta_store& meta, storage_actor_if storage,
                    registry_options opts)
-  : sys_(sys), meta_(meta), storage_(std::move(storage)), opts_(opts) {}
+    : sys_(sys), meta_(meta), storage_(std::move(storage)), opts_(opts) {}
 
-void registry::set_admin(admin_actor_if admin) {
-  admin_ = std::move(admin);
-}
+void registry::set_admin(admin_actor_if admin) { admin_ = std::move(admin); }
 
 registry::shard& registry::shard_of(const token_hash& h) noexcept {
   // Bytes 8.. pick the shard; bytes 0..7 feed the map inside it.

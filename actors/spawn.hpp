@@ -11,8 +11,8 @@ namespace sluice {
 /// its `init` and returns its behavior. (CAF 0.17 does not call a state's
 /// make_behavior() itself; this is the one place that does.)
 template <class Interface, class State, class Init>
-typename Interface::behavior_type run_state(typename Interface::template stateful_pointer<State> self,
-                                            Init init) {
+typename Interface::behavior_type
+run_state(typename Interface::template stateful_pointer<State> self, Init init) {
   self->state.init = std::move(init);
   return self->state.make_behavior();
 }

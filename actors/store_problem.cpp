@@ -16,7 +16,8 @@ bool is_storage_full(const std::error_code& ec) noexcept {
 
 problem store_problem(const std::error_code& ec) {
   if (is_storage_full(ec)) {
-    auto p = make_problem(errc::storage_full, "storage is full; nothing of this request was stored");
+    auto p =
+      make_problem(errc::storage_full, "storage is full; nothing of this request was stored");
     p.retry_after_s = storage_full_retry_after_s;
     return p;
   }

@@ -124,10 +124,11 @@ void system_state::ingest(ingest_job_ptr& job) {
                                    + std::to_string(caps.burst_capacity()) + " messages"),
                     rejection::too_large, system_outcome::too_large);
     case system_verdict::reject: {
-      auto p = make_problem(errc::rate_limited,
-                            "this system's tier limit is exhausted: "
-                              + std::to_string(caps.steady_rate) + " messages/s steady, bursts up to "
-                              + std::to_string(caps.burst_capacity()) + " messages");
+      auto p =
+        make_problem(errc::rate_limited,
+                     "this system's tier limit is exhausted: " + std::to_string(caps.steady_rate)
+                       + " messages/s steady, bursts up to " + std::to_string(caps.burst_capacity())
+                       + " messages");
       p.retry_after_s = retry_after_seconds(d.wait_us);
       return refuse(std::move(p), rejection::rate_limited, system_outcome::rate_limited);
     }
@@ -141,8 +142,7 @@ void system_state::ingest(ingest_job_ptr& job) {
       job->complete(job->answer(n, 0));
       return;
     }
-    case system_verdict::admit:
-      break;
+    case system_verdict::admit: break;
   }
   tell_token(*job, system_outcome::admitted);
   job->system_reporter = caf::actor_cast<caf::strong_actor_ptr>(self_);
@@ -177,16 +177,19 @@ void system_state::describe(info_job_ptr& job) {
   json_reply reply;
   json_writer w{reply.body};
   w.begin_object();
-  w.key("tenant").begin_object()
+  w.key("tenant")
+    .begin_object()
     .field("id", format_id(id_kind::tenant, rec.tenant_id))
     .field("name", init.terms.tenant_name)
     .field("tier", to_string(init.terms.tier))
     .end_object();
-  w.key("system").begin_object()
+  w.key("system")
+    .begin_object()
     .field("id", format_id(id_kind::system, init.record.id))
     .field("name", init.record.name)
     .end_object();
-  w.key("token").begin_object()
+  w.key("token")
+    .begin_object()
     .field("id", format_id(id_kind::token, rec.id))
     .field("name", rec.name)
     .field("kind", to_string(rec.kind))
@@ -229,9 +232,7 @@ void system_state::describe(info_job_ptr& job) {
   job->complete(std::move(reply));
 }
 
-system_usage system_state::snapshot() const {
-  return {usage_snapshot(usage_, now_us())};
-}
+system_usage system_state::snapshot() const { return {usage_snapshot(usage_, now_us())}; }
 
 void system_state::flush_usage() {
   if (!usage_dirty_)

@@ -179,8 +179,7 @@ void token_state::ingest(ingest_job_ptr& job) {
 bool token_state::gate(ingest_job_ptr& job, std::int64_t now) {
   auto c = limiter_.check(now);
   switch (c.gate) {
-    case token_gate::wait:
-      return false;
+    case token_gate::wait: return false;
     case token_gate::reject: {
       usage_.rejected(now, rejection::rate_limited);
       count_metric(rejection::rate_limited);
@@ -191,9 +190,7 @@ bool token_state::gate(ingest_job_ptr& job, std::int64_t now) {
       job->verdict = std::move(p);
       break;
     }
-    case token_gate::reserved:
-      job->token_reserved = true;
-      break;
+    case token_gate::reserved: job->token_reserved = true; break;
     case token_gate::pass:
       if (c.shadow_limited) {
         usage_.shadow_limited(now);
@@ -252,9 +249,8 @@ void token_state::admin(admin_job_ptr& job) {
     usage_.rejected(now, rejection::rate_limited);
     count_metric(rejection::rate_limited);
     usage_dirty_ = true;
-    auto p = make_problem(errc::rate_limited,
-                          "this token's rate limit (" + rec.rate_limit->to_string()
-                            + ") is exhausted");
+    auto p = make_problem(errc::rate_limited, "this token's rate limit ("
+                                                + rec.rate_limit->to_string() + ") is exhausted");
     p.retry_after_s = retry_after_seconds(c.wait_us);
     return job->complete({std::move(p), reply_kind::ok, {}});
   }

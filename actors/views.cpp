@@ -269,16 +269,17 @@ void write_message(json_writer& w, const store::stored_message& m) {
     w.value(to_string(m.level));
   else
     w.null();
-  w.field("timestamp", format_rfc3339_us(m.event_time_us != no_event_time
-                                           ? m.event_time_us
-                                           : static_cast<std::int64_t>(m.id)));
+  w.field("timestamp",
+          format_rfc3339_us(m.event_time_us != no_event_time ? m.event_time_us
+                                                             : static_cast<std::int64_t>(m.id)));
   w.key("body").raw(m.body);
   w.end_object();
 }
 
 void write_usage(json_writer& w, const store::usage_record& u, std::int64_t now_us) {
   auto& t = u.totals;
-  w.key("totals").begin_object()
+  w.key("totals")
+    .begin_object()
     .field("requests", t.requests)
     .field("messages", t.messages)
     .field("duplicates", t.duplicates)

@@ -22,7 +22,7 @@
 namespace {
 
 struct baseline_options {
-  std::string dir;          ///< empty: a temporary directory, removed at the end
+  std::string dir; ///< empty: a temporary directory, removed at the end
   std::uint64_t records = 1'000'000;
   std::size_t value_bytes = 200;
   std::uint64_t txn_records = 1000;
@@ -76,11 +76,16 @@ baseline_options parse(int argc, char** argv) {
       value = argv[++i];
     else
       usage_error(name + " needs a value");
-    if (name == "--dir") o.dir = value;
-    else if (name == "--records") o.records = number(name, value);
-    else if (name == "--value-bytes") o.value_bytes = number(name, value);
-    else if (name == "--txn-records") o.txn_records = number(name, value);
-    else usage_error("unknown flag " + name);
+    if (name == "--dir")
+      o.dir = value;
+    else if (name == "--records")
+      o.records = number(name, value);
+    else if (name == "--value-bytes")
+      o.value_bytes = number(name, value);
+    else if (name == "--txn-records")
+      o.txn_records = number(name, value);
+    else
+      usage_error("unknown flag " + name);
   }
   return o;
 }
@@ -113,8 +118,8 @@ int main(int argc, char** argv) {
   MDB_env* env = nullptr;
   check(mdb_env_create(&env), "mdb_env_create");
   // Room for every record with generous page overhead, so the map never fills.
-  std::uint64_t map = std::max<std::uint64_t>(
-    std::uint64_t{1} << 30, o.records * (16 + o.value_bytes + 64) * 2);
+  std::uint64_t map =
+    std::max<std::uint64_t>(std::uint64_t{1} << 30, o.records * (16 + o.value_bytes + 64) * 2);
   check(mdb_env_set_mapsize(env, map), "mdb_env_set_mapsize");
   // No MDB_NOSYNC / MDB_NOMETASYNC: every commit is durable, as Sluice's are.
   check(mdb_env_open(env, o.dir.c_str(), 0, 0600), "mdb_env_open");
@@ -170,9 +175,9 @@ int main(int argc, char** argv) {
                 "full sync\n",
                 static_cast<unsigned long long>(o.records), o.value_bytes,
                 static_cast<unsigned long long>(o.txn_records));
-    std::printf("  %.2f s, %.0f records/s, %.1f MB/s; commit p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
-                secs, rate, mb, commits.percentile(50) / 1e6, commits.percentile(99) / 1e6,
-                commits.max() / 1e6);
+    std::printf(
+      "  %.2f s, %.0f records/s, %.1f MB/s; commit p50 %.3f ms, p99 %.3f ms, max %.3f ms\n", secs,
+      rate, mb, commits.percentile(50) / 1e6, commits.percentile(99) / 1e6, commits.max() / 1e6);
   }
   return 0;
 }

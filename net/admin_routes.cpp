@@ -88,7 +88,6 @@ constexpr auto routes = std::to_array<route>({
 });
 static_assert(routes.size() == admin_op_count, "one route per admin operation");
 
-
 constexpr std::string_view api_prefix = "/api/v1";
 constexpr std::string_view openapi_path = "/api/v1/openapi.json";
 constexpr std::string_view metrics_path = "/metrics";
@@ -143,8 +142,8 @@ std::vector<route_info> admin_route_list() {
     {"GET", std::string{metrics_path}, "", false},
   };
   for (auto& r : routes)
-    out.push_back({method_name(r.verb), std::string{api_prefix} + std::string{r.pattern}, r.query,
-                   true});
+    out.push_back(
+      {method_name(r.verb), std::string{api_prefix} + std::string{r.pattern}, r.query, true});
   return out;
 }
 
@@ -222,9 +221,8 @@ void admin_routes::handle(const http_request& req, responder res) {
   auto query = parse_query(req.query);
   admin_input in{id, query, req.body, cmd.received_at_us, json};
   cmd.decode_problem = found->decode(in, cmd.request);
-  gateway_.admin(std::move(cmd), [res](json_reply&& reply) {
-    res.send(to_response(std::move(reply)));
-  });
+  gateway_.admin(std::move(cmd),
+                 [res](json_reply&& reply) { res.send(to_response(std::move(reply))); });
 }
 
 } // namespace sluice::net

@@ -22,7 +22,7 @@ public:
   /// `metrics`: what GET /metrics renders (outlives this); null: no /metrics.
   admin_routes(gateway& g, const ip_allowlist& trusted_proxies,
                const gateway_metrics* metrics = nullptr) noexcept
-    : gateway_(g), trusted_(trusted_proxies), metrics_(metrics) {}
+      : gateway_(g), trusted_(trusted_proxies), metrics_(metrics) {}
 
   void handle(const http_request& req, responder res) override;
   http_response refusal(unsigned status, std::string_view why) override;

@@ -23,9 +23,7 @@ std::string_view trim(std::string_view s) noexcept {
 
 } // namespace
 
-std::string path_without_secrets(std::string_view path) {
-  return redact_secrets(path);
-}
+std::string path_without_secrets(std::string_view path) { return redact_secrets(path); }
 
 std::string_view extract_token(const http_request& req, std::string& scratch) {
   if (auto auth = req.header("authorization"); !auth.empty()) {

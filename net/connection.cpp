@@ -66,7 +66,8 @@ void connection::deliver(http_response&& r) {
   // not carry a request number, so a late duplicate send for request N that
   // arrives while request N+1 is with the handler would be taken as N+1's
   // answer; the gateway sends exactly once.)
-  if (!awaiting_.exchange(false, std::memory_order_acq_rel)) return;
+  if (!awaiting_.exchange(false, std::memory_order_acq_rel))
+    return;
   core_->in_flight.fetch_sub(1, std::memory_order_release);
 
   auto ex = slot_.ctx.get_executor();
@@ -95,7 +96,8 @@ void connection::register_in_slot() {
 }
 
 void connection::unregister_from_slot() noexcept {
-  if (slot_index_ >= slot_.conns.size()) return;
+  if (slot_index_ >= slot_.conns.size())
+    return;
   auto& v = slot_.conns;
   if (slot_index_ != v.size() - 1) {
     v[slot_index_] = std::move(v.back());
@@ -134,7 +136,7 @@ constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
 /// write is an SSL operation wrapping one on the socket, both larger.
 template <class Stream>
 using connection_memory =
-    std::conditional_t<is_tls<Stream>, handler_memory<3, 1024>, handler_memory<2, 512>>;
+  std::conditional_t<is_tls<Stream>, handler_memory<3, 1024>, handler_memory<2, 512>>;
 
 /// The status line's reason phrase: Beast's table, and for a code it does
 /// not know, the generic name of the code's class (RFC 9110 15: the phrase
@@ -166,13 +168,13 @@ class basic_connection final : public connection {
 public:
   basic_connection(std::shared_ptr<server_core> core, io_slot& slot, socket_type&& s,
                    std::shared_ptr<asio::ssl::context> tls = {})
-      : connection(std::move(core), slot),
-        tls_(std::move(tls)),
+      : connection(std::move(core), slot), tls_(std::move(tls)),
         stream_(make_stream(std::move(s), tls_.get())),
         reader_(request_limits{core_->opts.max_header_bytes, core_->opts.max_request_bytes}) {
     beast::error_code ec;
     const auto ep = lowest().socket().remote_endpoint(ec);
-    if (!ec) peer_ip_ = ep.address().to_string();
+    if (!ec)
+      peer_ip_ = ep.address().to_string();
     buffer_.reserve(read_buffer_bytes);
     out_.reserve(out_bytes);
   }
@@ -188,20 +190,22 @@ public:
       // speaking TLS (plain HTTP to this port) fails it at once and is
       // closed without an answer: there is no channel to answer on.
       lowest().expires_after(core_->opts.request_timeout);
-      stream_.async_handshake(
-          asio::ssl::stream_base::server,
-          bind_memory(memory_, [self = self()](beast::error_code ec) {
-            if (self->phase_ == phase::closed) return;
-            if (ec) return self->close();
-            self->start_read();
-          }));
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              bind_memory(memory_, [self = self()](beast::error_code ec) {
+                                if (self->phase_ == phase::closed)
+                                  return;
+                                if (ec)
+                                  return self->close();
+                                self->start_read();
+                              }));
     } else {
       start_read();
     }
   }
 
   void close() override {
-    if (phase_ == phase::closed) return;
+    if (phase_ == phase::closed)
+      return;
     phase_ = phase::closed;
     // The registry may hold the last reference: keep this alive until return.
     auto keep = shared_from_this();
@@ -261,27 +265,29 @@ private:
     const auto room = buffer_.capacity() - buffer_.size();
     const auto n = std::clamp<std::size_t>(room, 512, max_read_bytes);
     stream_.async_read_some(
-        buffer_.prepare(n),
-        bind_memory(memory_, [self = self()](beast::error_code ec, std::size_t got) {
-          self->on_read(ec, got);
-        }));
+      buffer_.prepare(n),
+      bind_memory(memory_, [self = self()](beast::error_code ec, std::size_t got) {
+        self->on_read(ec, got);
+      }));
   }
 
   void on_read(beast::error_code ec, std::size_t got) {
-    if (phase_ == phase::closed) return; // closed by stop_accepting()/stop()
+    if (phase_ == phase::closed)
+      return; // closed by stop_accepting()/stop()
     if (ec) {
       // The peer left (also mid-request), or went quiet past a timeout:
       // nothing to answer.
       // (A TLS client that closes without close_notify, as most do, is
       // stream_truncated: also just gone.)
-      if (ec != asio::error::operation_aborted && ec != asio::error::eof &&
-          ec != asio::error::connection_reset && ec != asio::error::broken_pipe &&
-          ec != beast::error::timeout && ec != asio::ssl::error::stream_truncated)
+      if (ec != asio::error::operation_aborted && ec != asio::error::eof
+          && ec != asio::error::connection_reset && ec != asio::error::broken_pipe
+          && ec != beast::error::timeout && ec != asio::ssl::error::stream_truncated)
         log_line(core_->opts, peer_ip_, "read", ec);
       return close();
     }
     buffer_.commit(got);
-    if (!request_started_) begin_request();
+    if (!request_started_)
+      begin_request();
     parse_buffered();
   }
 
@@ -291,7 +297,8 @@ private:
     buffer_.consume(r.consumed);
     switch (r.state) {
       case read_state::need_more:
-        if (reader_.header_done()) mark_busy();
+        if (reader_.header_done())
+          mark_busy();
         return do_read();
       case read_state::expect_continue: mark_busy(); return send_continue();
       case read_state::complete: mark_busy(); return dispatch_request();
@@ -307,8 +314,10 @@ private:
     static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
     asio::async_write(stream_, asio::buffer(cont.data(), cont.size()),
                       bind_memory(memory_, [self = self()](beast::error_code ec, std::size_t) {
-                        if (self->phase_ == phase::closed) return;
-                        if (ec) return self->close();
+                        if (self->phase_ == phase::closed)
+                          return;
+                        if (ec)
+                          return self->close();
                         self->parse_buffered(); // body bytes may already be here
                       }));
   }
@@ -360,7 +369,8 @@ private:
   }
 
   void on_response(http_response&& r) override {
-    if (phase_ != phase::handling) return; // closed meanwhile (stop())
+    if (phase_ != phase::handling)
+      return; // closed meanwhile (stop())
     close_after_ = !keep_alive_ || core_->draining.load(std::memory_order_acquire);
     write_response(std::move(r));
   }
@@ -386,11 +396,13 @@ private:
 
   void write_response(http_response&& r) {
     response_ = std::move(r);
-    if (response_.status < 100 || response_.status > 999) response_.status = 500;
+    if (response_.status < 100 || response_.status > 999)
+      response_.status = 500;
     const unsigned status = response_.status;
     // The one place every response of this port passes (handler answers,
     // refusals before routing, a throwing handler's 500): counted here, once.
-    if (auto* m = core_->opts.metrics) m->request(core_->opts.metrics_port, door_, status);
+    if (auto* m = core_->opts.metrics)
+      m->request(core_->opts.metrics_port, door_, status);
     // 1xx, 204 and 304 never carry a body; 1xx and 204 carry no
     // Content-Length (RFC 9110 8.6). A 304's Content-Length would describe
     // the representation it stands for, which we do not know: omit it too.
@@ -403,8 +415,8 @@ private:
     out_ += ' ';
     out_ += reason_phrase(status);
     out_ += "\r\n";
-    if (!no_body_status && (!response_.body.empty() || response_.typed_when_empty) &&
-        !response_.content_type.empty() && safe_header_text(response_.content_type)) {
+    if (!no_body_status && (!response_.body.empty() || response_.typed_when_empty)
+        && !response_.content_type.empty() && safe_header_text(response_.content_type)) {
       out_ += "Content-Type: ";
       out_ += response_.content_type;
       out_ += "\r\n";
@@ -434,30 +446,34 @@ private:
 
     const bool send_body = !no_body_status && !head_;
     const std::array<asio::const_buffer, 2> bufs{
-        asio::buffer(out_), send_body ? asio::buffer(response_.body) : asio::const_buffer{}};
+      asio::buffer(out_), send_body ? asio::buffer(response_.body) : asio::const_buffer{}};
     phase_ = phase::writing;
     lowest().expires_after(core_->opts.request_timeout);
-    asio::async_write(stream_, bufs,
-                      bind_memory(memory_, [self = self()](beast::error_code ec,
-                                                           std::size_t written) {
-                        self->on_write(ec, written);
-                      }));
+    asio::async_write(
+      stream_, bufs,
+      bind_memory(memory_, [self = self()](beast::error_code ec, std::size_t written) {
+        self->on_write(ec, written);
+      }));
   }
 
   void on_write(beast::error_code ec, std::size_t written) {
-    if (phase_ == phase::closed) return;
-    if (log::access_enabled()) log_access(written);
+    if (phase_ == phase::closed)
+      return;
+    if (log::access_enabled())
+      log_access(written);
     finish_request();
     if (ec) {
-      if (ec != asio::error::operation_aborted && ec != asio::error::broken_pipe &&
-          ec != asio::error::connection_reset && ec != beast::error::timeout)
+      if (ec != asio::error::operation_aborted && ec != asio::error::broken_pipe
+          && ec != asio::error::connection_reset && ec != beast::error::timeout)
         log_line(core_->opts, peer_ip_, "write", ec);
       return close();
     }
-    if (close_after_) return linger();
+    if (close_after_)
+      return linger();
     // Keep steady-state capacity, but not what one big request left behind.
     reader_.trim(body_keep_bytes);
-    if (response_.body.capacity() > body_keep_bytes) std::string().swap(response_.body);
+    if (response_.body.capacity() > body_keep_bytes)
+      std::string().swap(response_.body);
     start_read();
   }
 
@@ -478,7 +494,7 @@ private:
     a.status = response_.status;
     a.bytes = written;
     a.duration = std::chrono::duration_cast<std::chrono::microseconds>(
-        std::chrono::steady_clock::now() - started_);
+      std::chrono::steady_clock::now() - started_);
     a.token_id = response_.token_id; // set by the routes from the gateway's reply
     a.client = peer_ip_;
     log::access(a);
@@ -492,14 +508,14 @@ private:
       // close_notify, then the peer's (or the timeout): the TLS way of
       // telling the response's end from a truncation.
       lowest().expires_after(std::min(linger_timeout, core_->opts.request_timeout));
-      stream_.async_shutdown(bind_memory(memory_, [self = self()](beast::error_code) {
-        self->close();
-      }));
+      stream_.async_shutdown(
+        bind_memory(memory_, [self = self()](beast::error_code) { self->close(); }));
       return;
     }
     beast::error_code ec;
     lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
-    if (ec) return close();
+    if (ec)
+      return close();
     discarded_ = 0;
     lowest().expires_after(std::min(linger_timeout, core_->opts.request_timeout));
     buffer_.clear();
@@ -508,14 +524,16 @@ private:
 
   void do_linger_read() {
     stream_.async_read_some(
-        buffer_.prepare(read_buffer_bytes),
-        bind_memory(memory_, [self = self()](beast::error_code ec, std::size_t n) {
-          if (self->phase_ == phase::closed) return;
-          self->discarded_ += n;
-          // Until EOF, error, timeout, or a body's worth.
-          if (ec || self->discarded_ > self->core_->opts.max_request_bytes) return self->close();
-          self->do_linger_read();
-        }));
+      buffer_.prepare(read_buffer_bytes),
+      bind_memory(memory_, [self = self()](beast::error_code ec, std::size_t n) {
+        if (self->phase_ == phase::closed)
+          return;
+        self->discarded_ += n;
+        // Until EOF, error, timeout, or a body's worth.
+        if (ec || self->discarded_ > self->core_->opts.max_request_bytes)
+          return self->close();
+        self->do_linger_read();
+      }));
   }
 
   connection_memory<Stream> memory_; ///< before stream_: outlives the operations on it
@@ -536,7 +554,7 @@ private:
   bool routed_ = false;          ///< the current request reached the handler
   /// When the first byte of the current request arrived (for the access log).
   std::chrono::steady_clock::time_point started_{};
-  bool close_after_ = false;     ///< the response being written is the last
+  bool close_after_ = false; ///< the response being written is the last
   bool head_ = false;
   http_door door_ = http_door::other; ///< of the current request, for metrics
   phase phase_ = phase::reading;
@@ -549,8 +567,8 @@ private:
 
 } // namespace
 
-std::shared_ptr<connection> make_plain_connection(std::shared_ptr<server_core> core,
-                                                  io_slot& slot, socket_type&& s) {
+std::shared_ptr<connection> make_plain_connection(std::shared_ptr<server_core> core, io_slot& slot,
+                                                  socket_type&& s) {
   return std::make_shared<basic_connection<plain_stream>>(std::move(core), slot, std::move(s));
 }
 

@@ -63,9 +63,9 @@ problem inflate_body(content_coding coding, std::string_view in, std::size_t max
     int rc = inflate(&z, Z_NO_FLUSH);
     out.resize(have + room - z.avail_out);
     if (out.size() > max_bytes)
-      return make_problem(errc::request_too_large,
-                          "the body is larger than " + std::to_string(max_bytes)
-                            + " bytes once decompressed");
+      return make_problem(errc::request_too_large, "the body is larger than "
+                                                     + std::to_string(max_bytes)
+                                                     + " bytes once decompressed");
     if (rc == Z_STREAM_END) {
       if (z.avail_in != 0)
         return make_problem(errc::invalid_argument,

@@ -77,8 +77,8 @@ http_response error_response(const problem& p) {
   json_writer w{res.body};
   w.begin_object().key("error").begin_object();
   w.field("code", code_name(p.code));
-  w.field("message", p.message.empty() ? sluice_category().message(static_cast<int>(p.code))
-                                       : p.message);
+  w.field("message",
+          p.message.empty() ? sluice_category().message(static_cast<int>(p.code)) : p.message);
   if (!p.details_json.empty())
     w.key("details").raw(p.details_json);
   w.end_object().end_object();

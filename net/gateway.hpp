@@ -28,8 +28,8 @@ enum class ingest_door : std::uint8_t { ingest, webhook };
 /// An ingest request. The views are borrowed from the connection and valid only
 /// during the gateway call, which copies or parses what it keeps.
 struct ingest_command {
-  std::string_view secret;      ///< as presented; empty when none was
-  std::string_view body;        ///< native: the JSON the gateway validates
+  std::string_view secret; ///< as presented; empty when none was
+  std::string_view body;   ///< native: the JSON the gateway validates
   message_source source = message_source::native;
   ingest_door door = ingest_door::ingest;
   std::string_view client_ip;
@@ -114,8 +114,7 @@ public:
   virtual void ingest(const ingest_command& cmd, ingest_callback done) = 0;
 
   /// Describes the token presented (GET /systems/me) from `client_ip`.
-  virtual void whoami(std::string_view secret, std::string_view client_ip,
-                      json_callback done) = 0;
+  virtual void whoami(std::string_view secret, std::string_view client_ip, json_callback done) = 0;
 
   /// Runs an admin API call.
   virtual void admin(admin_command&& cmd, json_callback done) = 0;

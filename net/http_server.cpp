@@ -49,11 +49,11 @@ void log_line(const server_options& o, std::string_view peer, std::string_view w
               {{"server", o.name}, {"op", what}, {"client", peer}, {"error", error}});
 }
 
-server_core::server_core(server_options o, request_handler& h)
-    : opts(std::move(o)), handler(&h) {
+server_core::server_core(server_options o, request_handler& h) : opts(std::move(o)), handler(&h) {
   const unsigned n = std::max(1u, opts.threads); // threads = 0 means 1
   slots.reserve(n);
-  for (unsigned i = 0; i < n; ++i) slots.push_back(std::make_unique<io_slot>());
+  for (unsigned i = 0; i < n; ++i)
+    slots.push_back(std::make_unique<io_slot>());
   acceptor.emplace(slots[0]->ctx);
   accept_timer.emplace(slots[0]->ctx);
 }
@@ -73,19 +73,22 @@ using namespace http_detail;
 
 std::string_view http_request::header(std::string_view name) const noexcept {
   for (const auto& f : headers)
-    if (beast::iequals(f.name, name)) return f.value;
+    if (beast::iequals(f.name, name))
+      return f.value;
   return {};
 }
 
 void responder::send(http_response&& r) const {
-  if (conn_) conn_->deliver(std::move(r));
+  if (conn_)
+    conn_->deliver(std::move(r));
 }
 
 // ---------------------------------------------------------------------------
 // server_core: accepting
 
 void server_core::do_accept() {
-  if (draining.load(std::memory_order_acquire) || !acceptor->is_open()) return;
+  if (draining.load(std::memory_order_acquire) || !acceptor->is_open())
+    return;
   io_slot& slot = *slots[next_slot];
   next_slot = (next_slot + 1) % slots.size();
   // The socket is created on the target context: the connection's I/O never
@@ -97,21 +100,25 @@ void server_core::do_accept() {
 }
 
 void server_core::on_accept(const beast::error_code& ec, socket_type s, io_slot& slot) {
-  if (ec == asio::error::operation_aborted) return;
+  if (ec == asio::error::operation_aborted)
+    return;
   if (ec) {
-    if (draining.load(std::memory_order_acquire)) return;
-    if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
-        ec == asio::error::no_memory ||
-        ec == boost::system::errc::too_many_files_open_in_system) {
+    if (draining.load(std::memory_order_acquire))
+      return;
+    if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space
+        || ec == asio::error::no_memory
+        || ec == boost::system::errc::too_many_files_open_in_system) {
       // Out of resources: back off instead of spinning on the error.
       log_line(opts, {}, "accept", ec);
       accept_timer->expires_after(accept_retry_delay);
       accept_timer->async_wait([this](beast::error_code e) {
-        if (!e) do_accept();
+        if (!e)
+          do_accept();
       });
       return;
     }
-    if (ec != asio::error::connection_aborted) log_line(opts, {}, "accept", ec);
+    if (ec != asio::error::connection_aborted)
+      log_line(opts, {}, "accept", ec);
     return do_accept();
   }
 
@@ -134,8 +141,8 @@ void server_core::on_accept(const beast::error_code& ec, socket_type s, io_slot&
   // the flag, so one of the two always sees the other (both seq_cst).
   if (open.load(std::memory_order_seq_cst) >= opts.max_connections) {
     accept_paused.store(true, std::memory_order_seq_cst);
-    if (open.load(std::memory_order_seq_cst) >= opts.max_connections ||
-        !accept_paused.exchange(false, std::memory_order_seq_cst))
+    if (open.load(std::memory_order_seq_cst) >= opts.max_connections
+        || !accept_paused.exchange(false, std::memory_order_seq_cst))
       return;
   }
   do_accept();
@@ -143,8 +150,8 @@ void server_core::on_accept(const beast::error_code& ec, socket_type s, io_slot&
 
 void server_core::connection_closed() {
   const auto now_open = open.fetch_sub(1, std::memory_order_seq_cst) - 1;
-  if (now_open < opts.max_connections && accept_paused.load(std::memory_order_seq_cst) &&
-      accept_paused.exchange(false, std::memory_order_seq_cst))
+  if (now_open < opts.max_connections && accept_paused.load(std::memory_order_seq_cst)
+      && accept_paused.exchange(false, std::memory_order_seq_cst))
     asio::post(slots[0]->ctx, [this] { do_accept(); });
 }
 
@@ -168,7 +175,8 @@ namespace {
 tcp::endpoint resolve_endpoint(const server_options& o) {
   beast::error_code ec;
   auto addr = asio::ip::make_address(o.host, ec);
-  if (!ec) return {addr, o.port};
+  if (!ec)
+    return {addr, o.port};
   // Not an address literal: resolve the name (startup only, so blocking).
   asio::io_context ctx;
   tcp::resolver r(ctx);
@@ -182,8 +190,8 @@ tcp::endpoint resolve_endpoint(const server_options& o) {
 
 void throw_if(const beast::error_code& ec, const char* what, const server_options& o) {
   if (ec)
-    throw std::system_error(std::error_code(ec), std::string("http_server: ") + what + " " +
-                                                     o.host + ":" + std::to_string(o.port));
+    throw std::system_error(std::error_code(ec), std::string("http_server: ") + what + " " + o.host
+                                                   + ":" + std::to_string(o.port));
 }
 
 } // namespace
@@ -192,7 +200,8 @@ http_server::http_server(server_options opts, request_handler& handler)
     : impl_(std::make_unique<impl>()) {
   impl_->core = std::make_shared<server_core>(std::move(opts), handler);
   auto& core = *impl_->core;
-  if (core.opts.tls.enabled) core.set_tls_context(make_tls_context(core.opts.tls));
+  if (core.opts.tls.enabled)
+    core.set_tls_context(make_tls_context(core.opts.tls));
   const auto ep = resolve_endpoint(core.opts);
   auto& a = *core.acceptor;
   beast::error_code ec;
@@ -220,7 +229,8 @@ std::size_t http_server::in_flight() const noexcept {
 
 bool http_server::reload_tls(std::string& error) {
   auto& core = *impl_->core;
-  if (!core.opts.tls.enabled) return true;
+  if (!core.opts.tls.enabled)
+    return true;
   try {
     core.set_tls_context(make_tls_context(core.opts.tls));
   } catch (const std::exception& e) {
@@ -242,7 +252,8 @@ std::size_t http_server::open_connections() const noexcept {
 
 void http_server::start() {
   std::lock_guard lock(impl_->mu);
-  if (impl_->started || impl_->stopped) return;
+  if (impl_->started || impl_->stopped)
+    return;
   impl_->started = true;
   auto core = impl_->core;
   impl_->threads.reserve(core->slots.size());
@@ -268,7 +279,8 @@ void http_server::start() {
 
 void http_server::stop_accepting() {
   auto& core = *impl_->core;
-  if (core.draining.exchange(true, std::memory_order_acq_rel)) return;
+  if (core.draining.exchange(true, std::memory_order_acq_rel))
+    return;
   std::lock_guard lock(impl_->mu);
   if (!impl_->started || impl_->stopped) {
     beast::error_code ec;
@@ -285,7 +297,8 @@ void http_server::stop_accepting() {
   for (auto& slot : core.slots) {
     asio::post(slot->ctx, [s = slot.get()] {
       for (std::size_t i = s->conns.size(); i-- > 0;)
-        if (i < s->conns.size() && s->conns[i]->idle()) s->conns[i]->close();
+        if (i < s->conns.size() && s->conns[i]->idle())
+          s->conns[i]->close();
     });
   }
 }
@@ -296,10 +309,11 @@ bool http_server::drain(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   const auto& core = *impl_->core;
   for (;;) {
-    if (core.in_flight.load(std::memory_order_acquire) == 0 &&
-        core.busy.load(std::memory_order_acquire) == 0)
+    if (core.in_flight.load(std::memory_order_acquire) == 0
+        && core.busy.load(std::memory_order_acquire) == 0)
       return true;
-    if (std::chrono::steady_clock::now() >= deadline) return false;
+    if (std::chrono::steady_clock::now() >= deadline)
+      return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }
@@ -314,14 +328,16 @@ void http_server::stop() {
       std::abort();
     }
   std::lock_guard lock(impl_->mu);
-  if (impl_->stopped) return;
+  if (impl_->stopped)
+    return;
   impl_->stopped = true;
   auto& core = *impl_->core;
   core.draining.store(true, std::memory_order_seq_cst);
   core.stopping.store(true, std::memory_order_seq_cst);
 
   auto close_all = [](io_slot& s) {
-    while (!s.conns.empty()) s.conns.back()->close();
+    while (!s.conns.empty())
+      s.conns.back()->close();
   };
   if (impl_->started) {
     // Close the acceptor and every connection on their own threads.
@@ -341,18 +357,21 @@ void http_server::stop() {
     // From here on foreign sends are dropped; wait out any send that is
     // already between its check and its post (see connection::deliver).
     core.stopped.store(true, std::memory_order_seq_cst);
-    while (core.senders.load(std::memory_order_seq_cst) != 0) std::this_thread::yield();
+    while (core.senders.load(std::memory_order_seq_cst) != 0)
+      std::this_thread::yield();
     for (auto& slot : core.slots) {
       slot->guard.reset();
       slot->ctx.stop();
     }
-    for (auto& t : impl_->threads) t.join();
+    for (auto& t : impl_->threads)
+      t.join();
     impl_->threads.clear();
   } else {
     beast::error_code ec;
     core.acceptor->close(ec);
     core.stopped.store(true, std::memory_order_seq_cst);
-    for (auto& slot : core.slots) slot->guard.reset();
+    for (auto& slot : core.slots)
+      slot->guard.reset();
   }
   // The threads are gone: run what is still queued (aborted completions,
   // late start()s and responses) here, so no handler holding a connection
@@ -361,7 +380,8 @@ void http_server::stop() {
     again = false;
     for (auto& slot : core.slots) {
       slot->ctx.restart();
-      if (slot->ctx.poll() != 0) again = true;
+      if (slot->ctx.poll() != 0)
+        again = true;
       close_all(*slot);
     }
   }

@@ -32,7 +32,7 @@ struct http_request {
   std::string_view path;   ///< target up to '?'
   std::string_view query;  ///< after '?', still percent-encoded; may be empty
   std::span<const header_field> headers;
-  std::string_view body;   ///< de-chunked; not decompressed
+  std::string_view body;    ///< de-chunked; not decompressed
   std::string_view peer_ip; ///< socket peer address, no port
   bool keep_alive = true;
 
@@ -93,8 +93,8 @@ public:
 };
 
 /// Default limits; each is also a config key (see configs/sluice.conf).
-inline constexpr std::size_t default_max_request_bytes = 8ull << 20;   // 8 MiB
-inline constexpr std::size_t default_max_header_bytes = 16ull << 10;   // 16 KiB
+inline constexpr std::size_t default_max_request_bytes = 8ull << 20; // 8 MiB
+inline constexpr std::size_t default_max_header_bytes = 16ull << 10; // 16 KiB
 inline constexpr std::size_t default_max_connections = 10'000;
 inline constexpr std::chrono::milliseconds default_idle_timeout{60'000};
 inline constexpr std::chrono::milliseconds default_request_timeout{30'000};
@@ -107,10 +107,10 @@ struct tls_options {
 };
 
 struct server_options {
-  std::string name = "ingest";   ///< for log lines: "<name> listening on …"
+  std::string name = "ingest"; ///< for log lines: "<name> listening on …"
   std::string host = "0.0.0.0";
-  std::uint16_t port = 8080;     ///< 0 picks a free port
-  unsigned threads = 1;          ///< I/O threads, each with its own io_context
+  std::uint16_t port = 8080; ///< 0 picks a free port
+  unsigned threads = 1;      ///< I/O threads, each with its own io_context
   std::size_t max_request_bytes = default_max_request_bytes;
   std::size_t max_header_bytes = default_max_header_bytes;
   std::size_t max_connections = default_max_connections;

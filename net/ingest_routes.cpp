@@ -132,9 +132,7 @@ problem body_of(const http_request& req, std::size_t max_bytes, std::string& scr
 }
 
 /// The answer to a request refused before it reached the gateway.
-void refuse(responder& res, problem p) {
-  res.send(error_response(p));
-}
+void refuse(responder& res, problem p) { res.send(error_response(p)); }
 
 /// An OTLP/HTTP refusal in the request's encoding. JSON requests get Sluice's
 /// JSON error like every other door; protobuf requests get what the OTLP
@@ -144,9 +142,9 @@ void refuse(responder& res, problem p) {
 http_response otlp_error(const problem& p, otlp::encoding e) {
   auto r = error_response(p);
   if (e == otlp::encoding::protobuf) {
-    auto text = std::string{code_name(p.code)} + ": "
-                + (p.message.empty() ? sluice_category().message(static_cast<int>(p.code))
-                                     : p.message);
+    auto text =
+      std::string{code_name(p.code)} + ": "
+      + (p.message.empty() ? sluice_category().message(static_cast<int>(p.code)) : p.message);
     r.body = otlp::encode_status(grpc_status(p.code), text);
     r.content_type = "application/x-protobuf";
   }
@@ -159,16 +157,11 @@ void ingest_routes::handle(const http_request& req, responder res) {
   // One classification of paths (net/doors.hpp) routes the request and
   // labels its count in the metrics.
   switch (ingest_door_of(req.path)) {
-    case http_door::native:
-      return native(req, std::move(res));
-    case http_door::otlp_logs:
-      return otlp(req, std::move(res), otlp::signal::logs);
-    case http_door::otlp_traces:
-      return otlp(req, std::move(res), otlp::signal::traces);
-    case http_door::langfuse:
-      return langfuse(req, std::move(res));
-    case http_door::webhook:
-      return webhook(req, std::move(res));
+    case http_door::native: return native(req, std::move(res));
+    case http_door::otlp_logs: return otlp(req, std::move(res), otlp::signal::logs);
+    case http_door::otlp_traces: return otlp(req, std::move(res), otlp::signal::traces);
+    case http_door::langfuse: return langfuse(req, std::move(res));
+    case http_door::webhook: return webhook(req, std::move(res));
     case http_door::whoami: {
       if (req.verb != method::get)
         return res.send(method_not_allowed_response("GET"));
@@ -176,15 +169,12 @@ void ingest_routes::handle(const http_request& req, responder res) {
         return res.send(unknown_query_response(*bad));
       std::string scratch, address;
       auto secret = extract_token(req, scratch);
-      gateway_.whoami(secret, client_address(req, trusted_, address), [res](json_reply&& reply) {
-        res.send(to_response(std::move(reply)));
-      });
+      gateway_.whoami(secret, client_address(req, trusted_, address),
+                      [res](json_reply&& reply) { res.send(to_response(std::move(reply))); });
       return;
     }
-    case http_door::health:
-      return res.send(health_response(req, gateway_));
-    default:
-      return res.send(not_found_response(req.path));
+    case http_door::health: return res.send(health_response(req, gateway_));
+    default: return res.send(not_found_response(req.path));
   }
 }
 
@@ -207,8 +197,8 @@ void ingest_routes::native(const http_request& req, responder res) {
   if (!common_checks(req, res))
     return;
   if (!is_json_content_type(req.header("content-type")))
-    return refuse(res, make_problem(errc::unsupported_media_type,
-                                    "POST /messages takes application/json"));
+    return refuse(
+      res, make_problem(errc::unsupported_media_type, "POST /messages takes application/json"));
   thread_local std::string inflated;
   std::string_view body;
   if (auto p = body_of(req, max_body_, inflated, body))
@@ -220,9 +210,8 @@ void ingest_routes::native(const http_request& req, responder res) {
   cmd.source = message_source::native;
   cmd.client_ip = client_address(req, trusted_, address);
   cmd.received_at_us = now_us();
-  gateway_.ingest(cmd, [res](ingest_reply&& reply) {
-    res.send(ingest_response(std::move(reply)));
-  });
+  gateway_.ingest(cmd,
+                  [res](ingest_reply&& reply) { res.send(ingest_response(std::move(reply))); });
 }
 
 void ingest_routes::otlp(const http_request& req, responder res, otlp::signal signal) {
@@ -246,7 +235,8 @@ void ingest_routes::otlp(const http_request& req, responder res, otlp::signal si
   std::string scratch, address;
   ingest_command cmd;
   cmd.secret = extract_token(req, scratch);
-  cmd.source = signal == otlp::signal::logs ? message_source::otlp_logs : message_source::otlp_traces;
+  cmd.source =
+    signal == otlp::signal::logs ? message_source::otlp_logs : message_source::otlp_traces;
   cmd.client_ip = client_address(req, trusted_, address);
   cmd.received_at_us = now_us();
   cmd.decode_problem = otlp::decode(signal, encoding, body, max_records_, decoded);
@@ -263,10 +253,12 @@ void ingest_routes::otlp(const http_request& req, responder res, otlp::signal si
       return res.send(with_token(std::move(r), reply));
     }
     auto all_rejected = rejected + reply.dropped.size();
-    std::string_view why = first_error.empty() ? std::string_view{reply.dropped_reason} : first_error;
+    std::string_view why =
+      first_error.empty() ? std::string_view{reply.dropped_reason} : first_error;
     http_response r;
     r.status = 200;
-    r.content_type = encoding == otlp::encoding::protobuf ? "application/x-protobuf" : "application/json";
+    r.content_type =
+      encoding == otlp::encoding::protobuf ? "application/x-protobuf" : "application/json";
     r.typed_when_empty = true; // OTLP: the answer names its encoding, even when empty
     r.body = otlp::encode_response(signal, encoding, all_rejected, all_rejected ? why : "");
     add_rate_headers(r, reply.rate);
@@ -349,8 +341,8 @@ void ingest_routes::webhook(const http_request& req, responder res) {
       // The token's own limit per minute; without one, any rate ("*").
       std::string rate = "*";
       if (reply.rate.token && reply.rate.token->window_s > 0)
-        rate = std::to_string(std::max<std::uint64_t>(
-          1, reply.rate.token->limit * 60 / reply.rate.token->window_s));
+        rate = std::to_string(
+          std::max<std::uint64_t>(1, reply.rate.token->limit * 60 / reply.rate.token->window_s));
       r.headers.emplace_back("WebHook-Allowed-Rate", rate);
       res.send(with_token(std::move(r), reply));
     });
@@ -367,8 +359,9 @@ void ingest_routes::webhook(const http_request& req, responder res) {
     // Azure Event Grid proves the endpoint is ours: echo its code, store nothing.
     auto code = event_grid_validation_code(body);
     if (!code)
-      return refuse(res, make_problem(errc::invalid_argument,
-                                      "a SubscriptionValidation event carries data.validationCode"));
+      return refuse(res,
+                    make_problem(errc::invalid_argument,
+                                 "a SubscriptionValidation event carries data.validationCode"));
     cmd.probe = true;
     gateway_.ingest(cmd, [res, code = std::move(*code)](ingest_reply&& reply) {
       if (reply.failure)
@@ -384,9 +377,8 @@ void ingest_routes::webhook(const http_request& req, responder res) {
   thread_local message_batch decoded;
   cmd.decode_problem = decode_webhook(body, max_records_, decoded);
   cmd.decoded = &decoded;
-  gateway_.ingest(cmd, [res](ingest_reply&& reply) {
-    res.send(ingest_response(std::move(reply)));
-  });
+  gateway_.ingest(cmd,
+                  [res](ingest_reply&& reply) { res.send(ingest_response(std::move(reply))); });
 }
 
 } // namespace sluice::net

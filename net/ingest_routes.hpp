@@ -22,7 +22,7 @@ public:
   /// the most messages one request of a decoding door may hold.
   ingest_routes(gateway& g, const ip_allowlist& trusted_proxies, std::size_t max_body,
                 std::size_t max_records) noexcept
-    : gateway_(g), trusted_(trusted_proxies), max_body_(max_body), max_records_(max_records) {}
+      : gateway_(g), trusted_(trusted_proxies), max_body_(max_body), max_records_(max_records) {}
 
   void handle(const http_request& req, responder res) override;
   http_response refusal(unsigned status, std::string_view why) override;

@@ -56,8 +56,8 @@ problem decode_langfuse(std::string_view body, std::size_t max_events, langfuse_
     return make_problem(errc::invalid_argument,
                         "the body must be an object with a \"batch\" array of events");
   if (events.size() > max_events)
-    return make_problem(errc::batch_too_large, "a batch holds at most "
-                                                 + std::to_string(max_events) + " events");
+    return make_problem(errc::batch_too_large,
+                        "a batch holds at most " + std::to_string(max_events) + " events");
   std::string_view batch_metadata;
   std::string meta_text;
   if (dom::element m; obj["metadata"].get(m) == simdjson::SUCCESS && !m.is_null()) {
@@ -138,7 +138,11 @@ std::string langfuse_response(const langfuse_batch& in, const std::vector<std::u
       .field("message", dropped_reason)
       .end_object();
   for (auto& r : in.refused)
-    w.begin_object().field("id", r.id).field("status", r.status).field("message", r.message).end_object();
+    w.begin_object()
+      .field("id", r.id)
+      .field("status", r.status)
+      .field("message", r.message)
+      .end_object();
   w.end_array().end_object();
   return out;
 }

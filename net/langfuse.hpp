@@ -19,7 +19,7 @@ inline constexpr std::size_t langfuse_max_body_bytes = 3'500'000;
 
 /// The event types Sluice stores.
 inline constexpr std::string_view langfuse_event_types[] = {
-  "trace-create",      "span-create", "span-update",  "generation-create",
+  "trace-create",      "span-create",  "span-update",  "generation-create",
   "generation-update", "event-create", "score-create", "sdk-log",
 };
 

@@ -207,9 +207,7 @@ void emit(std::string_view line) {
 
 } // namespace
 
-std::string_view to_string(level l) noexcept {
-  return level_names[static_cast<std::size_t>(l)];
-}
+std::string_view to_string(level l) noexcept { return level_names[static_cast<std::size_t>(l)]; }
 
 std::optional<level> parse_level(std::string_view s) noexcept {
   for (std::size_t i = 0; i < std::size(level_names); ++i)
@@ -218,9 +216,7 @@ std::optional<level> parse_level(std::string_view s) noexcept {
   return std::nullopt;
 }
 
-std::string_view to_string(format f) noexcept {
-  return format_names[static_cast<std::size_t>(f)];
-}
+std::string_view to_string(format f) noexcept { return format_names[static_cast<std::size_t>(f)]; }
 
 std::optional<format> parse_format(std::string_view s) noexcept {
   for (std::size_t i = 0; i < std::size(format_names); ++i)
@@ -310,13 +306,23 @@ void access(const access_record& r) noexcept {
       return; // out of memory: the line is lost, the request is not
     }
     write(level::info, "request",
-          {{"server", r.server}, {"method", r.method}, {"path", r.path}, {"status", r.status},
-           {"bytes", r.bytes}, {"duration_us", duration_us}, {"token", token},
+          {{"server", r.server},
+           {"method", r.method},
+           {"path", r.path},
+           {"status", r.status},
+           {"bytes", r.bytes},
+           {"duration_us", duration_us},
+           {"token", token},
            {"client", r.client}});
   } else {
     write(level::info, "request",
-          {{"server", r.server}, {"method", r.method}, {"path", r.path}, {"status", r.status},
-           {"bytes", r.bytes}, {"duration_us", duration_us}, {"client", r.client}});
+          {{"server", r.server},
+           {"method", r.method},
+           {"path", r.path},
+           {"status", r.status},
+           {"bytes", r.bytes},
+           {"duration_us", duration_us},
+           {"client", r.client}});
   }
 }
 

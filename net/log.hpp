@@ -88,22 +88,21 @@ public:
   enum class kind : std::uint8_t { text, signed_int, unsigned_int, real, boolean };
 
   constexpr field(std::string_view name, std::string_view v) noexcept
-    : name_(name), kind_(kind::text), text_(v) {}
+      : name_(name), kind_(kind::text), text_(v) {}
   constexpr field(std::string_view name, const char* v) noexcept
-    : name_(name), kind_(kind::text), text_(v ? std::string_view{v} : std::string_view{}) {}
+      : name_(name), kind_(kind::text), text_(v ? std::string_view{v} : std::string_view{}) {}
   field(std::string_view name, const std::string& v) noexcept
-    : name_(name), kind_(kind::text), text_(v) {}
+      : name_(name), kind_(kind::text), text_(v) {}
   constexpr field(std::string_view name, bool v) noexcept
-    : name_(name), kind_(kind::boolean), u_(v ? 1 : 0) {}
+      : name_(name), kind_(kind::boolean), u_(v ? 1 : 0) {}
   template <std::signed_integral T>
   constexpr field(std::string_view name, T v) noexcept
-    : name_(name), kind_(kind::signed_int), i_(static_cast<std::int64_t>(v)) {}
+      : name_(name), kind_(kind::signed_int), i_(static_cast<std::int64_t>(v)) {}
   template <std::unsigned_integral T>
-    requires(!std::same_as<T, bool>)
-  constexpr field(std::string_view name, T v) noexcept
-    : name_(name), kind_(kind::unsigned_int), u_(static_cast<std::uint64_t>(v)) {}
+  requires(!std::same_as<T, bool>) constexpr field(std::string_view name, T v) noexcept
+      : name_(name), kind_(kind::unsigned_int), u_(static_cast<std::uint64_t>(v)) {}
   constexpr field(std::string_view name, double v) noexcept
-    : name_(name), kind_(kind::real), d_(v) {}
+      : name_(name), kind_(kind::real), d_(v) {}
 
   std::string_view name() const noexcept { return name_; }
   kind type() const noexcept { return kind_; }
@@ -150,20 +149,18 @@ inline void debug(std::string_view msg, fields f = {}) noexcept {
 
 /// One answered request, for the access log.
 struct access_record {
-  std::string_view server;     ///< which port: "ingest" or "admin"
-  std::string_view method;     ///< as sent ("GET", …); "-" when refused before it was read
-  std::string_view path;       ///< as sent, without the query (never logged: it may hold api_key)
+  std::string_view server; ///< which port: "ingest" or "admin"
+  std::string_view method; ///< as sent ("GET", …); "-" when refused before it was read
+  std::string_view path;   ///< as sent, without the query (never logged: it may hold api_key)
   unsigned status = 0;
-  std::uint64_t bytes = 0;     ///< bytes of the response written, head and body
+  std::uint64_t bytes = 0;               ///< bytes of the response written, head and body
   std::chrono::microseconds duration{0}; ///< from the request's first byte to its response written
-  std::uint64_t token_id = 0;  ///< the authenticated token's id; 0 when none was
-  std::string_view client;     ///< the client's address
+  std::uint64_t token_id = 0;            ///< the authenticated token's id; 0 when none was
+  std::string_view client;               ///< the client's address
 };
 
 /// True when the access log is on (log.access), whatever the level.
-inline bool access_enabled() noexcept {
-  return detail::access.load(std::memory_order_relaxed);
-}
+inline bool access_enabled() noexcept { return detail::access.load(std::memory_order_relaxed); }
 
 /// Writes the access line of one request when the access log is on: message
 /// "request", level info, fields server, method, path, status, bytes,

@@ -37,8 +37,10 @@ method to_method(bhttp::verb v) noexcept {
 }
 
 std::string_view trim_ows(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -90,7 +92,8 @@ struct request_reader::impl {
           break;
         case bhttp::field::content_length: s_.cl_seen = true; break;
         case bhttp::field::expect:
-          if (beast::iequals(trim_ows(value), "100-continue")) s_.expect_continue = true;
+          if (beast::iequals(trim_ows(value), "100-continue"))
+            s_.expect_continue = true;
           break;
         default: break;
       }
@@ -102,7 +105,8 @@ struct request_reader::impl {
       // implement), one next to Content-Length, or one in an HTTP/1.0
       // request, makes the request's end uncertain: whatever follows could
       // be taken as a second request. Refused, and the connection closed.
-      if (!s_.te_seen) return;
+      if (!s_.te_seen)
+        return;
       if (s_.cl_seen)
         s_.refuse(400, "a request must not have both Transfer-Encoding and Content-Length");
       else if (!s_.te_chunked_only)
@@ -119,8 +123,8 @@ struct request_reader::impl {
       // body_limit has already refused a larger Content-Length; a chunked
       // body grows the string geometrically instead.
       if (length)
-        s_.body.reserve(static_cast<std::size_t>(
-            std::min<std::uint64_t>(*length, s_.limits.max_request_bytes)));
+        s_.body.reserve(
+          static_cast<std::size_t>(std::min<std::uint64_t>(*length, s_.limits.max_request_bytes)));
     }
     std::size_t on_body_impl(beast::string_view b, beast::error_code&) override {
       s_.body.append(b.data(), b.size());
@@ -158,7 +162,8 @@ struct request_reader::impl {
   /// The refusal for a parse error, unless on_header_impl chose one.
   /// `unparsed` is the input the parser did not consume.
   void refuse_for(const beast::error_code& ec, std::string_view unparsed) {
-    if (refusal.status != 0) return;
+    if (refusal.status != 0)
+      return;
     if (ec == bhttp::error::header_limit) {
       // 414 when the request line does not end within the limit: then the
       // target is what is too long. Beast parses the request line only once
@@ -168,18 +173,18 @@ struct request_reader::impl {
       bool line_fits = method.len != 0;
       if (!line_fits) {
         const auto start = std::min(unparsed.find_first_not_of("\r\n"), unparsed.size());
-        line_fits = unparsed.substr(start, limits.max_header_bytes).find('\n') !=
-                    std::string_view::npos;
+        line_fits =
+          unparsed.substr(start, limits.max_header_bytes).find('\n') != std::string_view::npos;
       }
       if (!line_fits)
-        return refuse(414, "the request line is longer than the header limit of " +
-                               std::to_string(limits.max_header_bytes) + " bytes");
-      return refuse(431, "the request header is larger than " +
-                             std::to_string(limits.max_header_bytes) + " bytes");
+        return refuse(414, "the request line is longer than the header limit of "
+                             + std::to_string(limits.max_header_bytes) + " bytes");
+      return refuse(431, "the request header is larger than "
+                           + std::to_string(limits.max_header_bytes) + " bytes");
     }
     if (ec == bhttp::error::body_limit)
-      return refuse(413, "the request body is larger than " +
-                             std::to_string(limits.max_request_bytes) + " bytes");
+      return refuse(413, "the request body is larger than "
+                           + std::to_string(limits.max_request_bytes) + " bytes");
     if (ec == bhttp::error::bad_content_length)
       return refuse(400, "bad Content-Length: not a number, or two that differ, or next to "
                          "Transfer-Encoding");
@@ -233,8 +238,8 @@ void request_reader::reset() {
   s.refusal.status = 0;
   s.refusal.why.clear();
   s.p.emplace(s);
-  s.p->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(
-      s.limits.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+  s.p->header_limit(static_cast<std::uint32_t>(
+    std::min<std::size_t>(s.limits.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
   s.p->body_limit(s.limits.max_request_bytes);
   // Stop after the header (to answer Expect: 100-continue), then eager.
   s.p->eager(false);
@@ -251,11 +256,12 @@ read_result request_reader::feed(std::string_view input) {
       return {read_state::need_more, used};
     beast::error_code ec;
     const bool in_header = !p.is_header_done();
-    const auto n =
-        p.put(boost::asio::const_buffer(input.data() + used, input.size() - used), ec);
+    const auto n = p.put(boost::asio::const_buffer(input.data() + used, input.size() - used), ec);
     used += n;
-    if (in_header) s.header_bytes += n;
-    if (ec == bhttp::error::need_more) return {read_state::need_more, used};
+    if (in_header)
+      s.header_bytes += n;
+    if (ec == bhttp::error::need_more)
+      return {read_state::need_more, used};
     if (ec) {
       s.refuse_for(ec, input.substr(used));
       return {read_state::refused, used};
@@ -266,17 +272,20 @@ read_result request_reader::feed(std::string_view input) {
       // arrives in parts: the limit is applied to the whole header here, so
       // it holds however the bytes arrive. (With eager(false), the put()
       // that completes the header stops there: header_bytes is the header.)
-      s.refuse(431, "the request header is larger than " +
-                        std::to_string(s.limits.max_header_bytes) + " bytes");
+      s.refuse(431, "the request header is larger than " + std::to_string(s.limits.max_header_bytes)
+                      + " bytes");
       return {read_state::refused, used};
     }
-    if (p.is_done()) return {read_state::complete, used};
+    if (p.is_done())
+      return {read_state::complete, used};
     if (p.is_header_done() && !p.eager()) {
       p.eager(true); // the body (or the rest of it) in as few calls as it comes
-      if (s.expect_continue && s.version >= 11) return {read_state::expect_continue, used};
+      if (s.expect_continue && s.version >= 11)
+        return {read_state::expect_continue, used};
       continue;
     }
-    if (n == 0) return {read_state::need_more, used}; // no progress: wait for bytes
+    if (n == 0)
+      return {read_state::need_more, used}; // no progress: wait for bytes
   }
 }
 
@@ -291,7 +300,8 @@ const read_refusal& request_reader::refusal() const noexcept { return impl_->ref
 http_request& request_reader::request() noexcept {
   auto& s = *impl_;
   s.fields.clear();
-  for (const auto& fp : s.field_pieces) s.fields.push_back({s.view(fp.name), s.view(fp.value)});
+  for (const auto& fp : s.field_pieces)
+    s.fields.push_back({s.view(fp.name), s.view(fp.value)});
   auto& r = s.req;
   r.verb = to_method(s.verb);
   r.method_text = s.view(s.method);
@@ -307,7 +317,8 @@ http_request& request_reader::request() noexcept {
 }
 
 void request_reader::trim(std::size_t keep_bytes) {
-  if (impl_->body.capacity() > keep_bytes) std::string().swap(impl_->body);
+  if (impl_->body.capacity() > keep_bytes)
+    std::string().swap(impl_->body);
 }
 
 read_result read_request(request_reader& reader, std::string_view bytes) {
@@ -316,7 +327,8 @@ read_result read_request(request_reader& reader, std::string_view bytes) {
   for (;;) {
     const auto r = reader.feed(bytes.substr(used));
     used += r.consumed;
-    if (r.state != read_state::expect_continue) return {r.state, used};
+    if (r.state != read_state::expect_continue)
+      return {r.state, used};
   }
 }
 

@@ -19,8 +19,8 @@ bool is_json_content_type(std::string_view ct) noexcept {
   if (type.empty())
     return true;
   auto ends_with = [&](std::string_view suffix) {
-    return type.size() >= suffix.size() &&
-           boost::beast::iequals(type.substr(type.size() - suffix.size()), suffix);
+    return type.size() >= suffix.size()
+           && boost::beast::iequals(type.substr(type.size() - suffix.size()), suffix);
   };
   return (type.size() == 16 && ends_with("application/json")) || ends_with("+json");
 }
@@ -50,8 +50,8 @@ http_response not_found_response(std::string_view path) {
 }
 
 http_response method_not_allowed_response(std::string_view allow) {
-  auto res = error_response(make_problem(
-    errc::method_not_allowed, "this endpoint allows " + std::string{allow} + " only"));
+  auto res = error_response(
+    make_problem(errc::method_not_allowed, "this endpoint allows " + std::string{allow} + " only"));
   res.headers.emplace_back("Allow", std::string{allow});
   return res;
 }

@@ -74,12 +74,12 @@ struct server_core : std::enable_shared_from_this<server_core> {
   std::vector<std::unique_ptr<io_slot>> slots;
   std::optional<boost::asio::ip::tcp::acceptor> acceptor; ///< slots[0]'s thread only
   std::optional<boost::asio::steady_timer> accept_timer;  ///< slots[0]'s thread only
-  std::size_t next_slot = 0;                               ///< slots[0]'s thread only
+  std::size_t next_slot = 0;                              ///< slots[0]'s thread only
   std::uint16_t port = 0;
 
-  std::atomic<bool> draining{false};   ///< stop_accepting() or stop() called
-  std::atomic<bool> stopping{false};   ///< stop() called: new connections close
-  std::atomic<bool> stopped{false};    ///< threads gone: responses are dropped
+  std::atomic<bool> draining{false}; ///< stop_accepting() or stop() called
+  std::atomic<bool> stopping{false}; ///< stop() called: new connections close
+  std::atomic<bool> stopped{false};  ///< threads gone: responses are dropped
   std::atomic<bool> accept_paused{false};
   std::atomic<std::size_t> open{0};      ///< accepted sockets not yet closed
   std::atomic<std::size_t> in_flight{0}; ///< handed to the handler, unanswered
@@ -155,8 +155,8 @@ namespace http_detail {
 
 /// A connection for an accepted plain-TCP socket, not yet started (the
 /// caller posts start() onto `slot`'s context).
-std::shared_ptr<connection> make_plain_connection(std::shared_ptr<server_core> core,
-                                                  io_slot& slot, socket_type&& s);
+std::shared_ptr<connection> make_plain_connection(std::shared_ptr<server_core> core, io_slot& slot,
+                                                  socket_type&& s);
 
 /// The same for TLS: the handshake comes first, with `context`, which the
 /// connection keeps alive for its whole life.

@@ -14,10 +14,9 @@ std::shared_ptr<ssl::context> make_tls_context(const tls_options& o) {
   // Below TLS 1.2 is refused by the version floor; the option bits say the
   // same to OpenSSL builds that look at them. No renegotiation, no
   // compression (CRIME), a fresh key per ephemeral exchange.
-  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                   ssl::context::no_tlsv1_1 | ssl::context::single_dh_use |
-                   ssl::context::no_compression);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2
+                   | ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1
+                   | ssl::context::single_dh_use | ssl::context::no_compression);
   if (SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION) != 1)
     throw std::runtime_error("TLS: cannot set the minimum protocol version to TLS 1.2");
   SSL_CTX_set_options(ctx->native_handle(), SSL_OP_NO_RENEGOTIATION);
@@ -25,16 +24,14 @@ std::shared_ptr<ssl::context> make_tls_context(const tls_options& o) {
   boost::system::error_code ec;
   ctx->use_certificate_chain_file(o.cert_file, ec);
   if (ec)
-    throw std::runtime_error("TLS certificate file \"" + o.cert_file +
-                             "\" cannot be used: " + ec.message());
+    throw std::runtime_error("TLS certificate file \"" + o.cert_file
+                             + "\" cannot be used: " + ec.message());
   ctx->use_private_key_file(o.key_file, ssl::context::pem, ec);
   if (ec)
-    throw std::runtime_error("TLS key file \"" + o.key_file + "\" cannot be used: " +
-                             ec.message());
+    throw std::runtime_error("TLS key file \"" + o.key_file + "\" cannot be used: " + ec.message());
   if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
-    throw std::runtime_error("TLS key file \"" + o.key_file +
-                             "\" does not belong to the certificate in \"" + o.cert_file +
-                             "\"");
+    throw std::runtime_error("TLS key file \"" + o.key_file
+                             + "\" does not belong to the certificate in \"" + o.cert_file + "\"");
   return ctx;
 }
 

@@ -36,8 +36,8 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view qu
       continue;
     auto eq = part.find('=');
     auto key = percent_decode(part.substr(0, eq));
-    auto value = percent_decode(eq == std::string_view::npos ? std::string_view{}
-                                                             : part.substr(eq + 1));
+    auto value =
+      percent_decode(eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1));
     if (key && value)
       out.emplace_back(std::move(*key), std::move(*value));
   }
@@ -52,8 +52,7 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
     auto eq = part.find('=');
     if (part.substr(0, eq) != name)
       continue;
-    return percent_decode(eq == std::string_view::npos ? std::string_view{}
-                                                       : part.substr(eq + 1));
+    return percent_decode(eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1));
   }
   return std::nullopt;
 }

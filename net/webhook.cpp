@@ -42,8 +42,8 @@ problem decode_webhook(std::string_view body, std::size_t max_messages, message_
     return {};
   }
   if (events.size() > max_messages)
-    return make_problem(errc::batch_too_large, "a delivery holds at most "
-                                                 + std::to_string(max_messages) + " events");
+    return make_problem(errc::batch_too_large,
+                        "a delivery holds at most " + std::to_string(max_messages) + " events");
   for (auto ev : events)
     add_event(ev, out);
   return {};

@@ -24,8 +24,8 @@ principal person(std::uint64_t token_id, std::uint64_t user_id, std::uint64_t te
   return p;
 }
 
-principal service(std::uint64_t token_id, std::uint64_t tenant_id, scope_set scopes,
-                  bool is_public, std::vector<std::uint64_t> query_systems) {
+principal service(std::uint64_t token_id, std::uint64_t tenant_id, scope_set scopes, bool is_public,
+                  std::vector<std::uint64_t> query_systems) {
   principal p;
   p.kind = token_kind::service;
   p.token_id = token_id;
@@ -43,9 +43,7 @@ problem missing(scope s) {
                       "this call needs the \"" + std::string{to_string(s)} + "\" scope");
 }
 
-problem not_visible() {
-  return make_problem(errc::not_found, "no such object");
-}
+problem not_visible() { return make_problem(errc::not_found, "no such object"); }
 
 } // namespace
 
@@ -75,8 +73,7 @@ problem authorize(admin_op op, const principal& who, const authz_target& what) {
     return not_visible();
   // A public (client-side) token reaches the query API and nothing else.
   if (who.is_public && row.scope != scope::query && op != admin_op::whoami)
-    return make_problem(errc::insufficient_scope,
-                        "a public token cannot use the management API");
+    return make_problem(errc::insufficient_scope, "a public token cannot use the management API");
   switch (row.rule) {
     case admin_rule::superuser: {
       std::string what_op{to_string(op)}; // "list_tenants" -> "list tenants"

@@ -36,8 +36,8 @@ struct principal {
 principal person(std::uint64_t token_id, std::uint64_t user_id, std::uint64_t tenant_id,
                  user_role role);
 /// The principal of a service token.
-principal service(std::uint64_t token_id, std::uint64_t tenant_id, scope_set scopes,
-                  bool is_public, std::vector<std::uint64_t> query_systems);
+principal service(std::uint64_t token_id, std::uint64_t tenant_id, scope_set scopes, bool is_public,
+                  std::vector<std::uint64_t> query_systems);
 
 /// What an operation acts on, as the admin actor read it from the store.
 struct authz_target {

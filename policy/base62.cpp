@@ -12,9 +12,7 @@ int digit_value(char c) noexcept {
   return -1;
 }
 
-bool is_digit(char c) noexcept {
-  return digit_value(c) >= 0;
-}
+bool is_digit(char c) noexcept { return digit_value(c) >= 0; }
 
 void encode_fixed(std::uint64_t x, std::size_t width, std::string& out) {
   auto start = out.size();

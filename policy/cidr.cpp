@@ -12,9 +12,7 @@ constexpr std::uint8_t v6_bits = 128;
 // The 12-byte head of an IPv4-mapped IPv6 address (::ffff:0:0/96).
 constexpr std::uint8_t mapped_prefix_bits = 96;
 
-constexpr bool is_digit(char c) noexcept {
-  return c >= '0' && c <= '9';
-}
+constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
 // Exactly four decimal octets separated by dots. A leading zero is refused:
 // some parsers read "010" as octal 8, so "010.0.0.1" means different
@@ -132,9 +130,7 @@ std::optional<parsed_ip> parse_ip_text(std::string_view text) noexcept {
   return p;
 }
 
-constexpr std::uint8_t full_bits(const ip_address& a) noexcept {
-  return a.v6 ? v6_bits : v4_bits;
-}
+constexpr std::uint8_t full_bits(const ip_address& a) noexcept { return a.v6 ? v6_bits : v4_bits; }
 
 // Whether the first `prefix` bits of a and b agree.
 bool same_prefix(const std::array<std::uint8_t, 16>& a, const std::array<std::uint8_t, 16>& b,
@@ -180,9 +176,7 @@ std::optional<std::uint8_t> parse_prefix(std::string_view s) noexcept {
   return static_cast<std::uint8_t>(v);
 }
 
-constexpr bool is_blank(char c) noexcept {
-  return c == ' ' || c == '\t';
-}
+constexpr bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
 
 std::string_view trim_blanks(std::string_view s) noexcept {
   while (!s.empty() && is_blank(s.front()))

@@ -68,13 +68,9 @@ const std::error_category& sluice_category() noexcept {
   return instance;
 }
 
-std::string_view code_name(errc e) noexcept {
-  return info(e).name;
-}
+std::string_view code_name(errc e) noexcept { return info(e).name; }
 
-problem make_problem(errc code) {
-  return problem{code, std::string{info(code).message}, {}, 0};
-}
+problem make_problem(errc code) { return problem{code, std::string{info(code).message}, {}, 0}; }
 
 problem make_problem(errc code, std::string message) {
   return problem{code, std::move(message), {}, 0};

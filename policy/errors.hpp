@@ -14,37 +14,37 @@ namespace sluice {
 enum class errc : std::uint8_t {
   ok = 0,
   // Authentication (401): the caller is not who they claim to be.
-  invalid_token,       ///< missing, malformed, unknown, or kind not accepted here
-  token_revoked,       ///< genuine secret of a revoked token
-  token_expired,       ///< genuine secret past its expiry
-  token_disabled,      ///< genuine secret of a disabled token
-  token_pending,       ///< genuine secret still waiting for approval
-  user_inactive,       ///< genuine personal token of a deactivated user
+  invalid_token,  ///< missing, malformed, unknown, or kind not accepted here
+  token_revoked,  ///< genuine secret of a revoked token
+  token_expired,  ///< genuine secret past its expiry
+  token_disabled, ///< genuine secret of a disabled token
+  token_pending,  ///< genuine secret still waiting for approval
+  user_inactive,  ///< genuine personal token of a deactivated user
   // Authorisation (403).
-  insufficient_scope,  ///< the caller's role or scopes do not allow it
-  forbidden,           ///< allowed in general, not to this caller (four eyes, own account)
+  insufficient_scope, ///< the caller's role or scopes do not allow it
+  forbidden,          ///< allowed in general, not to this caller (four eyes, own account)
   ip_not_allowed,
   outside_allowed_hours,
   // Request shape.
-  malformed_json,      ///< 400: body is not JSON
-  invalid_message,     ///< 400: a message (or more) fails validation
-  invalid_argument,    ///< 400: an admin field is missing or wrong
-  retention_not_allowed, ///< 400: retention value not allowed for the tier
-  not_found,           ///< 404
-  method_not_allowed,  ///< 405
-  message_too_large,   ///< 413: one message over the tier's inline cap
-  request_too_large,   ///< 413: request body over the configured request cap
-  uri_too_long,        ///< 414: request line over the header limit
-  header_too_large,    ///< 431: request header block over its limit
-  batch_too_large,     ///< 413: more messages in one request than allowed
+  malformed_json,         ///< 400: body is not JSON
+  invalid_message,        ///< 400: a message (or more) fails validation
+  invalid_argument,       ///< 400: an admin field is missing or wrong
+  retention_not_allowed,  ///< 400: retention value not allowed for the tier
+  not_found,              ///< 404
+  method_not_allowed,     ///< 405
+  message_too_large,      ///< 413: one message over the tier's inline cap
+  request_too_large,      ///< 413: request body over the configured request cap
+  uri_too_long,           ///< 414: request line over the header limit
+  header_too_large,       ///< 431: request header block over its limit
+  batch_too_large,        ///< 413: more messages in one request than allowed
   unsupported_media_type, ///< 415
-  token_limit_reached, ///< 409: tokens-per-system cap of the tier
-  conflict,            ///< 409: state does not allow the change
-  rate_limited,        ///< 429
+  token_limit_reached,    ///< 409: tokens-per-system cap of the tier
+  conflict,               ///< 409: state does not allow the change
+  rate_limited,           ///< 429
   // Server side.
-  storage_busy,        ///< 503: storage saturated or an actor was unavailable
-  storage_full,        ///< 507: disk full
-  internal,            ///< 500
+  storage_busy, ///< 503: storage saturated or an actor was unavailable
+  storage_full, ///< 507: disk full
+  internal,     ///< 500
 };
 
 /// The category of `errc`; `message()` gives a default human sentence.

@@ -37,9 +37,7 @@ void write_field_value(json_writer& w, const scope_set& scopes);
 void write_field_value(json_writer& w, const ip_allowlist& l);
 /// An enum by its name (its `to_string`).
 template <class E>
-  requires std::is_enum_v<E>
-void write_field_value(json_writer& w, E v) {
-  w.value(to_string(v));
-}
+requires std::is_enum_v<E>
+void write_field_value(json_writer& w, E v) { w.value(to_string(v)); }
 
 } // namespace sluice

@@ -20,9 +20,7 @@ constexpr unsigned random_bits = 22;
 
 } // namespace
 
-std::string_view id_prefix(id_kind k) noexcept {
-  return prefixes[static_cast<std::size_t>(k)];
-}
+std::string_view id_prefix(id_kind k) noexcept { return prefixes[static_cast<std::size_t>(k)]; }
 
 std::uint64_t new_id(std::int64_t now_ms) {
   static const int sodium_ready = sodium_init(); // idempotent, thread-safe

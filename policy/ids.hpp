@@ -9,7 +9,13 @@ namespace sluice {
 
 /// Kinds of public ids; each prints with its prefix (`ten_…`, `sys_…`, …).
 enum class id_kind : std::uint8_t {
-  tenant, user, system, token, approval, event, message,
+  tenant,
+  user,
+  system,
+  token,
+  approval,
+  event,
+  message,
 };
 
 /// The prefix of a kind, e.g. "ten_".

@@ -37,8 +37,8 @@ const limit_state& rate_report::tightest_state() const noexcept {
 // -- system_limiter ------------------------------------------------------------
 
 system_limiter::system_limiter(const tier_caps& caps, std::int64_t now_us)
-  : bucket_(static_cast<double>(caps.burst_capacity()), static_cast<double>(caps.steady_rate),
-            now_us) {
+    : bucket_(static_cast<double>(caps.burst_capacity()), static_cast<double>(caps.steady_rate),
+              now_us) {
   reconfigure(caps, now_us);
 }
 
@@ -89,8 +89,7 @@ system_decision system_limiter::admit(std::uint64_t messages, std::int64_t now_u
 
 // -- request_limiter -----------------------------------------------------------
 
-void request_limiter::configure(std::optional<rate_limit> limit, bool shadow,
-                                std::int64_t now_us) {
+void request_limiter::configure(std::optional<rate_limit> limit, bool shadow, std::int64_t now_us) {
   shadow_ = shadow;
   if (!limit) {
     limit_.reset();

@@ -45,10 +45,10 @@ enum class system_verdict : std::uint8_t {
 
 struct system_decision {
   system_verdict verdict = system_verdict::admit;
-  bool sampled = false;         ///< inside the sampling window
-  bool shadow_limited = false;  ///< would have been refused, let through (shadow)
-  std::int64_t wait_us = 0;     ///< on reject: until the request would fit
-  limit_state burst;            ///< after this decision
+  bool sampled = false;        ///< inside the sampling window
+  bool shadow_limited = false; ///< would have been refused, let through (shadow)
+  std::int64_t wait_us = 0;    ///< on reject: until the request would fit
+  limit_state burst;           ///< after this decision
 };
 
 /// The tier limit of one system: a bucket of burst x 10 s messages refilled at

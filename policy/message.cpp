@@ -291,8 +291,7 @@ message_parser::message_parser() : impl_(std::make_unique<impl>()) {}
 
 message_parser::~message_parser() = default;
 
-problem message_parser::parse(std::string_view json, std::size_t max_batch,
-                              message_batch& out) {
+problem message_parser::parse(std::string_view json, std::size_t max_batch, message_batch& out) {
   auto& d = *impl_;
   out.clear();
   d.details.assign("[");
@@ -308,8 +307,7 @@ problem message_parser::parse(std::string_view json, std::size_t max_batch,
   auto malformed = [&](error_code err) {
     out.clear();
     return make_problem(errc::malformed_json,
-                        std::string{"the body is not valid JSON: "}
-                          + simdjson::error_message(err));
+                        std::string{"the body is not valid JSON: "} + simdjson::error_message(err));
   };
 
   od::document doc;
@@ -330,9 +328,8 @@ problem message_parser::parse(std::string_view json, std::size_t max_batch,
         return malformed(err);
       if (count == max_batch) {
         out.clear();
-        return make_problem(errc::batch_too_large,
-                            "a request may hold at most " + std::to_string(max_batch)
-                              + " messages");
+        return make_problem(errc::batch_too_large, "a request may hold at most "
+                                                     + std::to_string(max_batch) + " messages");
       }
       if (auto err = d.one(v, count, out))
         return malformed(err);
@@ -380,10 +377,10 @@ problem message_parser::parse(std::string_view json, std::size_t max_batch,
   if (d.bad > 0) {
     out.clear();
     d.details.push_back(']');
-    auto p = make_problem(errc::invalid_message,
-                          std::to_string(d.bad) + " of " + std::to_string(count)
-                            + (count == 1 ? " message is" : " messages are")
-                            + " invalid; nothing was stored");
+    auto p =
+      make_problem(errc::invalid_message, std::to_string(d.bad) + " of " + std::to_string(count)
+                                            + (count == 1 ? " message is" : " messages are")
+                                            + " invalid; nothing was stored");
     p.details_json = d.details;
     return p;
   }

@@ -14,7 +14,11 @@ namespace sluice {
 
 /// Where a stored message came from.
 enum class message_source : std::uint8_t {
-  native = 0, otlp_logs, otlp_traces, langfuse, webhook,
+  native = 0,
+  otlp_logs,
+  otlp_traces,
+  langfuse,
+  webhook,
 };
 std::string_view to_string(message_source s) noexcept;
 std::optional<message_source> parse_message_source(std::string_view s) noexcept;
@@ -35,7 +39,7 @@ inline constexpr std::size_t max_message_id_bytes = 128;
 struct parsed_message {
   std::uint32_t body_offset = 0; ///< the message object, minified JSON
   std::uint32_t body_size = 0;
-  std::uint32_t id_offset = 0;   ///< the dedup `id`, unescaped; size 0 = none
+  std::uint32_t id_offset = 0; ///< the dedup `id`, unescaped; size 0 = none
   std::uint32_t id_size = 0;
   std::int64_t event_time_us = no_event_time;
   message_level level = message_level::none;

@@ -12,9 +12,7 @@ bool name_start(char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
-bool name_char(char c) noexcept {
-  return name_start(c) || (c >= '0' && c <= '9');
-}
+bool name_char(char c) noexcept { return name_start(c) || (c >= '0' && c <= '9'); }
 
 /// [a-zA-Z_:][a-zA-Z0-9_:]*: colons are allowed by the format, though meant
 /// for recording rules.
@@ -287,8 +285,8 @@ M& metric_registry::add(std::unique_ptr<M> m) {
 
 counter& metric_registry::add_counter(std::string name, std::string help,
                                       std::vector<metric_label> labels, bool hide_zeros) {
-  return add(std::make_unique<counter>(std::move(name), std::move(help), std::move(labels),
-                                       hide_zeros));
+  return add(
+    std::make_unique<counter>(std::move(name), std::move(help), std::move(labels), hide_zeros));
 }
 
 gauge& metric_registry::add_gauge(std::string name, std::string help,
@@ -359,28 +357,23 @@ std::vector<std::string> env_values() {
   return out;
 }
 
-std::vector<double> bounds(const auto& a) {
-  return {a.begin(), a.end()};
-}
+std::vector<double> bounds(const auto& a) { return {a.begin(), a.end()}; }
 
 } // namespace
 
-std::string_view to_string(http_port p) noexcept {
-  return port_names[static_cast<std::size_t>(p)];
-}
+std::string_view to_string(http_port p) noexcept { return port_names[static_cast<std::size_t>(p)]; }
 
-std::string_view to_string(http_door d) noexcept {
-  return door_names[static_cast<std::size_t>(d)];
-}
+std::string_view to_string(http_door d) noexcept { return door_names[static_cast<std::size_t>(d)]; }
 
 http_door door_of(message_source s) noexcept {
   // Same order, checked below.
   return static_cast<http_door>(s);
 }
 static_assert(static_cast<int>(http_door::native) == static_cast<int>(message_source::native));
-static_assert(static_cast<int>(http_door::otlp_logs) == static_cast<int>(message_source::otlp_logs));
-static_assert(static_cast<int>(http_door::otlp_traces) ==
-              static_cast<int>(message_source::otlp_traces));
+static_assert(static_cast<int>(http_door::otlp_logs)
+              == static_cast<int>(message_source::otlp_logs));
+static_assert(static_cast<int>(http_door::otlp_traces)
+              == static_cast<int>(message_source::otlp_traces));
 static_assert(static_cast<int>(http_door::langfuse) == static_cast<int>(message_source::langfuse));
 static_assert(static_cast<int>(http_door::webhook) == static_cast<int>(message_source::webhook));
 
@@ -398,17 +391,17 @@ std::string storage_env_name(std::size_t index) {
 
 gateway_metrics::gateway_metrics(std::int64_t start_time_s)
     : requests_(registry_.add_counter(
-        "sluice_http_requests_total",
-        "HTTP responses written, by port, door and status code (codes outside the fixed set "
-        "are \"other\"; door \"other\" is a request with no route or refused before routing).",
-        {{"port", strings(port_names)}, door_label(), {"code", code_values()}}, true)),
-      accepted_requests_(registry_.add_counter(
-        "sluice_accepted_requests_total",
-        "Ingest requests committed to storage, by door.", {door_label(ingest_door_count)})),
-      accepted_messages_(registry_.add_counter(
-        "sluice_accepted_messages_total",
-        "Messages committed to storage, by door (duplicates not included).",
-        {door_label(ingest_door_count)})),
+      "sluice_http_requests_total",
+      "HTTP responses written, by port, door and status code (codes outside the fixed set "
+      "are \"other\"; door \"other\" is a request with no route or refused before routing).",
+      {{"port", strings(port_names)}, door_label(), {"code", code_values()}}, true)),
+      accepted_requests_(registry_.add_counter("sluice_accepted_requests_total",
+                                               "Ingest requests committed to storage, by door.",
+                                               {door_label(ingest_door_count)})),
+      accepted_messages_(
+        registry_.add_counter("sluice_accepted_messages_total",
+                              "Messages committed to storage, by door (duplicates not included).",
+                              {door_label(ingest_door_count)})),
       duplicate_messages_(registry_.add_counter(
         "sluice_duplicate_messages_total",
         "Messages acknowledged as duplicates of one stored within the dedup window, by door.",
@@ -423,10 +416,9 @@ gateway_metrics::gateway_metrics(std::int64_t start_time_s)
         "an unknown or missing token is only in sluice_http_requests_total).",
         {{"reason", reason_values()}})),
       sampled_requests_(registry_.add_counter(
-        "sluice_sampled_requests_total",
-        "Ingest requests acknowledged but dropped by sampling.")),
-      sampled_messages_(registry_.add_counter(
-        "sluice_sampled_messages_total", "Messages acknowledged but dropped by sampling.")),
+        "sluice_sampled_requests_total", "Ingest requests acknowledged but dropped by sampling.")),
+      sampled_messages_(registry_.add_counter("sluice_sampled_messages_total",
+                                              "Messages acknowledged but dropped by sampling.")),
       shadow_(registry_.add_counter(
         "sluice_shadow_limited_requests_total",
         "Requests a limit in shadow mode would have refused, by limit (the token's own, or "
@@ -434,8 +426,7 @@ gateway_metrics::gateway_metrics(std::int64_t start_time_s)
         {{"limit", {"token", "system"}}})),
       commit_size_(registry_.add_histogram(
         "sluice_commit_group_messages",
-        "Messages written by one group commit of the storage actor.",
-        bounds(commit_size_buckets))),
+        "Messages written by one group commit of the storage actor.", bounds(commit_size_buckets))),
       commit_seconds_(registry_.add_histogram(
         "sluice_commit_duration_seconds",
         "Time one group commit takes (its write transactions and their flush).",
@@ -451,8 +442,7 @@ gateway_metrics::gateway_metrics(std::int64_t start_time_s)
         {{"env", env_values()}})),
       live_tokens_(registry_.add_gauge("sluice_live_token_actors",
                                        "Token actors live now (idle ones passivate).")),
-      live_systems_(
-        registry_.add_gauge("sluice_live_system_actors", "System actors live now.")),
+      live_systems_(registry_.add_gauge("sluice_live_system_actors", "System actors live now.")),
       connections_(registry_.add_gauge("sluice_open_connections",
                                        "TCP connections open now, by port.",
                                        {{"port", strings(port_names)}})),

@@ -205,7 +205,11 @@ std::string_view to_string(http_port p) noexcept;
 /// Which door a request came through, as the request counter labels it. The
 /// first five are the ingest doors, in message_source's order.
 enum class http_door : std::uint8_t {
-  native, otlp_logs, otlp_traces, langfuse, webhook, ///< ingest doors
+  native,
+  otlp_logs,
+  otlp_traces,
+  langfuse,
+  webhook, ///< ingest doors
   whoami,  ///< GET /systems/me
   health,  ///< /healthz and /readyz (either port)
   admin,   ///< /api/v1/… admin calls
@@ -278,9 +282,7 @@ public:
     sampled_messages_.inc(messages);
   }
   /// A request a limit in shadow mode would have refused.
-  void shadow_limited(shadow_limit which) noexcept {
-    shadow_.add(static_cast<std::size_t>(which));
-  }
+  void shadow_limited(shadow_limit which) noexcept { shadow_.add(static_cast<std::size_t>(which)); }
   /// One group commit: how many messages it wrote and how long it took.
   void group_committed(std::uint64_t messages, double seconds) noexcept {
     commit_size_.observe(static_cast<double>(messages));
@@ -305,9 +307,9 @@ public:
 private:
   /// The request counter's labels are (port, door, code), in that order.
   static constexpr std::size_t request_cell(http_port p, http_door d, unsigned status) noexcept {
-    return (static_cast<std::size_t>(p) * http_door_count + static_cast<std::size_t>(d)) *
-             (counted_statuses.size() + 1) +
-           status_index(status);
+    return (static_cast<std::size_t>(p) * http_door_count + static_cast<std::size_t>(d))
+             * (counted_statuses.size() + 1)
+           + status_index(status);
   }
 
   metric_registry registry_;

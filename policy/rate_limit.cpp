@@ -13,7 +13,10 @@ struct unit {
 };
 
 constexpr std::array<unit, 4> units = {{
-  {"second", 1}, {"minute", 60}, {"hour", 3600}, {"day", 86400},
+  {"second", 1},
+  {"minute", 60},
+  {"hour", 3600},
+  {"day", 86400},
 }};
 
 constexpr std::uint64_t max_count = 1'000'000'000;

@@ -15,11 +15,10 @@ readiness assess_readiness(const storage_figures& f, const readiness_limits& lim
           <= static_cast<long double>(f.max_map_bytes) * limits.max_map_percent)
         continue;
       out.failures.push_back(
-        {"map", "environment " + e.name + " uses " + std::to_string(e.used_bytes)
-                  + " bytes of the " + std::to_string(f.max_map_bytes)
+        {"map", "environment " + e.name + " uses " + std::to_string(e.used_bytes) + " bytes of the "
+                  + std::to_string(f.max_map_bytes)
                   + " its map may grow to (storage.max-map-size); ready up to "
-                  + std::to_string(limits.max_map_percent)
-                  + " % (storage.ready-max-map-percent)"});
+                  + std::to_string(limits.max_map_percent) + " % (storage.ready-max-map-percent)"});
     }
   }
   if (f.free_disk_bytes && *f.free_disk_bytes < limits.min_free_disk_bytes)

@@ -24,15 +24,15 @@ struct readiness_limits {
 
 /// One LMDB environment's use of its map.
 struct env_use {
-  std::string name;            ///< "r7", …, "rnever", "meta"
+  std::string name;             ///< "r7", …, "rnever", "meta"
   std::uint64_t used_bytes = 0; ///< up to the highest page in use
 };
 
 /// What readiness looks at.
 struct storage_figures {
-  bool last_commit_failed = false;          ///< the last group commit failed
-  std::vector<env_use> envs;                 ///< every environment
-  std::uint64_t max_map_bytes = 0;           ///< storage.max-map-size
+  bool last_commit_failed = false;              ///< the last group commit failed
+  std::vector<env_use> envs;                    ///< every environment
+  std::uint64_t max_map_bytes = 0;              ///< storage.max-map-size
   std::optional<std::uint64_t> free_disk_bytes; ///< nullopt: the file system cannot tell
 };
 

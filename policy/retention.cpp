@@ -5,9 +5,7 @@
 
 namespace sluice::retention {
 
-bool is_value(int days) noexcept {
-  return class_index(days).has_value();
-}
+bool is_value(int days) noexcept { return class_index(days).has_value(); }
 
 std::optional<std::size_t> class_index(int days) noexcept {
   auto i = std::find(values.begin(), values.end(), days);
@@ -34,8 +32,7 @@ std::int64_t expires_at(std::int64_t received_us, int days) noexcept {
   return received_us + static_cast<std::int64_t>(days) * us_per_day;
 }
 
-bool bucket_older_than(std::int64_t day, std::int64_t window_us,
-                       std::int64_t now_us) noexcept {
+bool bucket_older_than(std::int64_t day, std::int64_t window_us, std::int64_t now_us) noexcept {
   // The newest message a bucket can hold was received 1 µs before the next
   // day began; the bucket is old only once that one is older than the window.
   auto newest = (day + 1) * us_per_day - 1;

@@ -41,7 +41,6 @@ std::int64_t expires_at(std::int64_t received_us, int days) noexcept;
 bool bucket_expired(std::int64_t day, int days, std::int64_t now_us) noexcept;
 
 /// Same rule for a window given in microseconds (the dedup window).
-bool bucket_older_than(std::int64_t day, std::int64_t window_us,
-                       std::int64_t now_us) noexcept;
+bool bucket_older_than(std::int64_t day, std::int64_t window_us, std::int64_t now_us) noexcept;
 
 } // namespace sluice::retention

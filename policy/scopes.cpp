@@ -32,12 +32,14 @@ static_assert(scopes[scope_count - 1].name == "admin");
 // Each table is indexed by its enum's value; the last row must be the last
 // value, or a row is missing.
 constexpr std::array<std::string_view, static_cast<std::size_t>(risk::high) + 1> risk_names = {
-  "low", "medium", "high",
+  "low",
+  "medium",
+  "high",
 };
 static_assert(risk_names.back() == "high");
 
-constexpr std::array<std::string_view, static_cast<std::size_t>(user_role::viewer) + 1>
-  role_names = {"superuser", "admin", "member", "viewer"};
+constexpr std::array<std::string_view, static_cast<std::size_t>(user_role::viewer) + 1> role_names =
+  {"superuser", "admin", "member", "viewer"};
 static_assert(role_names.back() == "viewer");
 
 constexpr std::array<std::string_view, static_cast<std::size_t>(approval_policy::none) + 1>
@@ -62,9 +64,7 @@ std::optional<Enum> find_name(const std::array<std::string_view, N>& names,
 
 } // namespace
 
-std::string_view to_string(scope s) noexcept {
-  return scopes[static_cast<std::size_t>(s)].name;
-}
+std::string_view to_string(scope s) noexcept { return scopes[static_cast<std::size_t>(s)].name; }
 
 std::optional<scope> parse_scope(std::string_view name) noexcept {
   for (std::size_t i = 0; i < scope_count; ++i)
@@ -73,30 +73,22 @@ std::optional<scope> parse_scope(std::string_view name) noexcept {
   return std::nullopt;
 }
 
-std::string_view to_string(risk r) noexcept {
-  return risk_names[static_cast<std::size_t>(r)];
-}
+std::string_view to_string(risk r) noexcept { return risk_names[static_cast<std::size_t>(r)]; }
 
 std::optional<risk> parse_risk(std::string_view name) noexcept {
   return find_name<risk>(risk_names, name);
 }
 
-risk risk_of(scope s) noexcept {
-  return scopes[static_cast<std::size_t>(s)].risk;
-}
+risk risk_of(scope s) noexcept { return scopes[static_cast<std::size_t>(s)].risk; }
 
 scope_set::scope_set(std::initializer_list<scope> list) noexcept {
   for (auto s : list)
     insert(s);
 }
 
-bool scope_set::contains(scope s) const noexcept {
-  return (bits_ & bit(s)) != 0;
-}
+bool scope_set::contains(scope s) const noexcept { return (bits_ & bit(s)) != 0; }
 
-void scope_set::insert(scope s) noexcept {
-  bits_ = static_cast<std::uint16_t>(bits_ | bit(s));
-}
+void scope_set::insert(scope s) noexcept { bits_ = static_cast<std::uint16_t>(bits_ | bit(s)); }
 
 std::size_t scope_set::size() const noexcept {
   std::size_t n = 0;
@@ -105,9 +97,7 @@ std::size_t scope_set::size() const noexcept {
   return n;
 }
 
-bool scope_set::includes(scope_set other) const noexcept {
-  return (other.bits_ & ~bits_) == 0;
-}
+bool scope_set::includes(scope_set other) const noexcept { return (other.bits_ & ~bits_) == 0; }
 
 scope_set scope_set::missing(scope_set other) const noexcept {
   return from_bits(static_cast<std::uint16_t>(other.bits_ & ~bits_));
@@ -171,9 +161,7 @@ std::optional<scope_set> parse_scopes(const std::vector<std::string>& names, std
   return out;
 }
 
-std::string_view to_string(user_role r) noexcept {
-  return role_names[static_cast<std::size_t>(r)];
-}
+std::string_view to_string(user_role r) noexcept { return role_names[static_cast<std::size_t>(r)]; }
 
 std::optional<user_role> parse_user_role(std::string_view s) noexcept {
   return find_name<user_role>(role_names, s);
@@ -182,13 +170,11 @@ std::optional<user_role> parse_user_role(std::string_view s) noexcept {
 scope_set scopes_of_role(user_role r) noexcept {
   switch (r) {
     case user_role::superuser:
-    case user_role::admin:
-      return {scope::admin};
+    case user_role::admin: return {scope::admin};
     case user_role::member:
-      return {scope::query, scope::systems_read, scope::systems_write, scope::tokens_read,
-              scope::tokens_write, scope::users_read};
-    case user_role::viewer:
-      break;
+      return {scope::query,       scope::systems_read, scope::systems_write,
+              scope::tokens_read, scope::tokens_write, scope::users_read};
+    case user_role::viewer: break;
   }
   return {scope::query, scope::systems_read, scope::tokens_read, scope::users_read};
 }
@@ -201,18 +187,13 @@ std::optional<approval_policy> parse_approval_policy(std::string_view s) noexcep
   return find_name<approval_policy>(approval_names, s);
 }
 
-bool needs_reason(risk r) noexcept {
-  return r >= risk::medium;
-}
+bool needs_reason(risk r) noexcept { return r >= risk::medium; }
 
 bool needs_approval(risk r, approval_policy p) noexcept {
   switch (p) {
-    case approval_policy::high:
-      return r == risk::high;
-    case approval_policy::medium:
-      return r >= risk::medium;
-    case approval_policy::none:
-      break;
+    case approval_policy::high: return r == risk::high;
+    case approval_policy::medium: return r >= risk::medium;
+    case approval_policy::none: break;
   }
   return false;
 }

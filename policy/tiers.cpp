@@ -47,9 +47,7 @@ const std::array<tier_caps, 3> table = {{
 
 } // namespace
 
-std::string_view to_string(tier t) noexcept {
-  return tier_names[static_cast<std::size_t>(t)];
-}
+std::string_view to_string(tier t) noexcept { return tier_names[static_cast<std::size_t>(t)]; }
 
 std::optional<tier> parse_tier(std::string_view s) noexcept {
   for (std::size_t i = 0; i < tier_names.size(); ++i)
@@ -58,9 +56,7 @@ std::optional<tier> parse_tier(std::string_view s) noexcept {
   return std::nullopt;
 }
 
-const tier_caps& default_caps(tier t) noexcept {
-  return table[static_cast<std::size_t>(t)];
-}
+const tier_caps& default_caps(tier t) noexcept { return table[static_cast<std::size_t>(t)]; }
 
 std::vector<int> allowed_retentions(const tier_caps& caps) {
   std::vector<int> out;
@@ -88,9 +84,9 @@ problem check_retention(const tier_caps& caps, int days) {
     details += std::to_string(allowed[i]);
   }
   details += "]}";
-  auto p = make_problem(errc::retention_not_allowed,
-                        "retention_days " + std::to_string(days)
-                          + " is not allowed here; allowed values: " + list);
+  auto p =
+    make_problem(errc::retention_not_allowed, "retention_days " + std::to_string(days)
+                                                + " is not allowed here; allowed values: " + list);
   p.details_json = std::move(details);
   return p;
 }
@@ -185,13 +181,12 @@ problem check_overrides(const cap_overrides& o) {
 problem check_token_cap(const tier_caps& caps, std::uint64_t live_tokens, std::uint64_t more) {
   if (caps.tokens_per_system == 0 || live_tokens + more <= caps.tokens_per_system)
     return {};
-  return make_problem(errc::token_limit_reached,
-                      "this system already has " + std::to_string(live_tokens)
-                        + " active tokens and its tier allows "
-                        + std::to_string(caps.tokens_per_system)
-                        + (more > 1 ? ", so " + std::to_string(more) + " more cannot be minted"
-                                    : std::string{})
-                        + "; revoke one or raise the tenant's tier");
+  return make_problem(
+    errc::token_limit_reached,
+    "this system already has " + std::to_string(live_tokens) + " active tokens and its tier allows "
+      + std::to_string(caps.tokens_per_system)
+      + (more > 1 ? ", so " + std::to_string(more) + " more cannot be minted" : std::string{})
+      + "; revoke one or raise the tenant's tier");
 }
 
 } // namespace sluice

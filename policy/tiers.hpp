@@ -95,12 +95,12 @@ struct cap_field {
 inline constexpr std::int64_t cap_big = 1'000'000'000'000;
 
 inline constexpr auto cap_fields = std::tuple{
-  cap_field<std::uint32_t>{"tokens_per_system", &tier_caps::tokens_per_system,
-                           &cap_overrides::tokens_per_system,
-                           "tokens per system, not counting revoked ones (0 = unlimited)", 0, 1'000'000'000},
-  cap_field<int>{"max_retention_days", &tier_caps::max_retention_days,
-                 &cap_overrides::max_retention_days,
-                 "largest retention a token may have (-1 = every value, including never)", -1, 1825},
+  cap_field<std::uint32_t>{
+    "tokens_per_system", &tier_caps::tokens_per_system, &cap_overrides::tokens_per_system,
+    "tokens per system, not counting revoked ones (0 = unlimited)", 0, 1'000'000'000},
+  cap_field<int>{
+    "max_retention_days", &tier_caps::max_retention_days, &cap_overrides::max_retention_days,
+    "largest retention a token may have (-1 = every value, including never)", -1, 1825},
   cap_field<int>{"default_retention_days", &tier_caps::default_retention_days, nullptr,
                  "retention of a token minted without one", -1, 1825},
   cap_field<std::uint64_t>{"steady_rate", &tier_caps::steady_rate, &cap_overrides::steady_rate,
@@ -110,11 +110,12 @@ inline constexpr auto cap_fields = std::tuple{
                            1, cap_big},
   cap_field<bool>{"sampling", &tier_caps::sampling, &cap_overrides::sampling,
                   "after the burst cap is hit, sample for 60 s", 0, 1},
-  cap_field<std::uint32_t>{"sample_one_in", &tier_caps::sample_one_in,
-                           &cap_overrides::sample_one_in,
-                           "while sampling, 1 in this many accepted requests is not stored", 2, 1'000'000},
+  cap_field<std::uint32_t>{
+    "sample_one_in", &tier_caps::sample_one_in, &cap_overrides::sample_one_in,
+    "while sampling, 1 in this many accepted requests is not stored", 2, 1'000'000},
   cap_field<std::uint64_t>{"inline_cap_bytes", &tier_caps::inline_cap_bytes,
-                           &cap_overrides::inline_cap_bytes, "largest single message, in bytes", 1, cap_big},
+                           &cap_overrides::inline_cap_bytes, "largest single message, in bytes", 1,
+                           cap_big},
   cap_field<bool>{"shadow", &tier_caps::shadow, &cap_overrides::shadow,
                   "count the rate limit but never enforce it", 0, 1},
 };

@@ -60,8 +60,8 @@ std::string quoted(std::string_view s) {
 } // namespace
 
 std::optional<time_restriction> time_restriction::parse(std::optional<std::string_view> hours,
-                                                         const std::vector<std::string>& days,
-                                                         std::string& error) {
+                                                        const std::vector<std::string>& days,
+                                                        std::string& error) {
   time_restriction r;
   if (hours) {
     auto h = *hours;
@@ -91,8 +91,8 @@ std::optional<time_restriction> time_restriction::parse(std::optional<std::strin
     r.start_minute_ = static_cast<std::uint16_t>(start->minutes());
     // Ending at 00:00 is ending at midnight: the same window as 24:00, held
     // one way so that equal windows compare equal and never look like wraps.
-    r.end_minute_ = static_cast<std::uint16_t>(end->minutes() == 0 ? minutes_per_day
-                                                                  : end->minutes());
+    r.end_minute_ =
+      static_cast<std::uint16_t>(end->minutes() == 0 ? minutes_per_day : end->minutes());
   }
   for (auto& day : days) {
     std::size_t i = 0;
@@ -123,9 +123,7 @@ bool time_restriction::allows(std::int64_t now_us) const noexcept {
     --day;
   }
   auto weekday = ((day + epoch_weekday) % 7 + 7) % 7;
-  auto day_allowed = [this](std::int64_t d) {
-    return days_ == 0 || (days_ & (1u << d)) != 0;
-  };
+  auto day_allowed = [this](std::int64_t d) { return days_ == 0 || (days_ & (1u << d)) != 0; };
   if (!has_hours_)
     return day_allowed(weekday);
   if (start_minute_ < end_minute_)

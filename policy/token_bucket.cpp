@@ -6,7 +6,7 @@
 namespace sluice {
 
 token_bucket::token_bucket(double capacity, double rate_per_s, std::int64_t now_us) noexcept
-  : capacity_(capacity), rate_per_us_(rate_per_s / 1e6), level_(capacity), updated_us_(now_us) {}
+    : capacity_(capacity), rate_per_us_(rate_per_s / 1e6), level_(capacity), updated_us_(now_us) {}
 
 void token_bucket::reconfigure(double capacity, double rate_per_s, std::int64_t now_us) noexcept {
   refill(now_us);

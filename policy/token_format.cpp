@@ -38,9 +38,7 @@ bool is_word(char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-bool is_base62(char c) noexcept {
-  return is_word(c) && c != '_';
-}
+bool is_base62(char c) noexcept { return is_word(c) && c != '_'; }
 
 /// The length of the token prefix `s` starts with ("al_", "alw_", …), or 0.
 std::size_t prefix_length(std::string_view s) noexcept {

@@ -21,8 +21,7 @@ token_hash hash_secret(const pepper& p, std::string_view secret) noexcept {
   static_assert(crypto_generichash_BYTES == 32);
   static_assert(sizeof(p.key) >= crypto_generichash_KEYBYTES_MIN);
   token_hash out{};
-  crypto_generichash(out.data(), out.size(),
-                     reinterpret_cast<const unsigned char*>(secret.data()),
+  crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(secret.data()),
                      secret.size(), p.key.data(), p.key.size());
   return out;
 }

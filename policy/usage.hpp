@@ -37,7 +37,7 @@ struct usage_totals {
   std::array<std::uint64_t, rejection_count> rejected{};
   std::uint64_t sampled_requests = 0; ///< acknowledged, dropped by sampling
   std::uint64_t sampled_messages = 0;
-  std::uint64_t shadow_limited = 0;   ///< a shadowed limit would have refused
+  std::uint64_t shadow_limited = 0; ///< a shadowed limit would have refused
 
   std::uint64_t rejected_total() const noexcept;
 

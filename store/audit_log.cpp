@@ -23,14 +23,28 @@ static_assert(digest_size == crypto_generichash_BYTES);
 /// The members of the canonical encoding, in their order. Encoding and
 /// decoding both go through this table so the two cannot drift apart.
 enum field : unsigned {
-  f_seq, f_at_us, f_actor_kind, f_actor_user_id, f_actor_token_id, f_client_ip, f_action,
-  f_tenant_id, f_system_id, f_token_id, f_user_id, f_approval_id, f_reason, f_before,
-  f_after, f_prev_hash, field_count
+  f_seq,
+  f_at_us,
+  f_actor_kind,
+  f_actor_user_id,
+  f_actor_token_id,
+  f_client_ip,
+  f_action,
+  f_tenant_id,
+  f_system_id,
+  f_token_id,
+  f_user_id,
+  f_approval_id,
+  f_reason,
+  f_before,
+  f_after,
+  f_prev_hash,
+  field_count
 };
 constexpr std::array<std::string_view, field_count> field_names = {
-    "seq",       "at_us",     "actor_kind", "actor_user_id", "actor_token_id", "client_ip",
-    "action",    "tenant_id", "system_id",  "token_id",      "user_id",        "approval_id",
-    "reason",    "before",    "after",      "prev_hash"};
+  "seq",    "at_us",     "actor_kind", "actor_user_id", "actor_token_id", "client_ip",
+  "action", "tenant_id", "system_id",  "token_id",      "user_id",        "approval_id",
+  "reason", "before",    "after",      "prev_hash"};
 
 /// BLAKE2b-256 without a key: the chain is meant to be checked by anyone
 /// holding a copy of the data, so nothing secret may be needed to recompute it.
@@ -40,7 +54,6 @@ audit_digest digest_of(std::string_view bytes) noexcept {
                      bytes.size(), nullptr, 0);
   return out;
 }
-
 
 // ---------------------------------------------------------------------------
 // raw member text
@@ -155,7 +168,7 @@ audit_verdict verify_events(const txn& t, MDB_dbi events) {
     const std::uint64_t expected = prev_seq + 1;
     if (k.size() != 8)
       return broken(expected, "the event after " + std::to_string(prev_seq)
-                                  + " is stored under a malformed key");
+                                + " is stored under a malformed key");
     const std::uint64_t seq = get_be64(k.data());
     // Keys are sorted and unique, so only a gap (a deleted event) or a stray
     // key 0 at the very start can break the numbering.
@@ -163,20 +176,20 @@ audit_verdict verify_events(const txn& t, MDB_dbi events) {
       return broken(expected, "event " + std::to_string(expected) + " is missing");
     if (seq < expected)
       return broken(seq, "it is stored under seq " + std::to_string(seq)
-                             + ", which the chain never uses");
+                           + ", which the chain never uses");
     auto e = decode_audit_value(v);
     if (!e)
       return broken(seq, "it cannot be decoded");
     if (e->seq != seq)
       return broken(seq, "it is stored as event " + std::to_string(seq)
-                             + " but its content says event " + std::to_string(e->seq));
+                           + " but its content says event " + std::to_string(e->seq));
     if (chain_hash(*e) != e->hash)
       return broken(seq, "its hash does not match its content");
     if (e->prev_hash != prev_hash)
-      return broken(seq, seq == 1 ? std::string("its prev_hash is not all zeros, as the first "
-                                                "event's must be")
-                                  : "its prev_hash does not match event "
-                                        + std::to_string(prev_seq));
+      return broken(seq, seq == 1
+                           ? std::string("its prev_hash is not all zeros, as the first "
+                                         "event's must be")
+                           : "its prev_hash does not match event " + std::to_string(prev_seq));
     prev_seq = seq;
     prev_hash = e->hash;
   }
@@ -198,20 +211,20 @@ std::string canonical_encoding(const audit_event& e) {
   std::string prev_hex;
   hex::encode(e.prev_hash, prev_hex);
   w.begin_object()
-      .field(field_names[f_seq], e.seq)
-      .field(field_names[f_at_us], e.at_us)
-      .field(field_names[f_actor_kind], e.actor_kind)
-      .field(field_names[f_actor_user_id], e.actor_user_id)
-      .field(field_names[f_actor_token_id], e.actor_token_id)
-      .field(field_names[f_client_ip], e.client_ip)
-      .field(field_names[f_action], e.action)
-      .field(field_names[f_tenant_id], e.tenant_id)
-      .field(field_names[f_system_id], e.system_id)
-      .field(field_names[f_token_id], e.token_id)
-      .field(field_names[f_user_id], e.user_id)
-      .field(field_names[f_approval_id], e.approval_id)
-      .field(field_names[f_reason], e.reason)
-      .key(field_names[f_before]);
+    .field(field_names[f_seq], e.seq)
+    .field(field_names[f_at_us], e.at_us)
+    .field(field_names[f_actor_kind], e.actor_kind)
+    .field(field_names[f_actor_user_id], e.actor_user_id)
+    .field(field_names[f_actor_token_id], e.actor_token_id)
+    .field(field_names[f_client_ip], e.client_ip)
+    .field(field_names[f_action], e.action)
+    .field(field_names[f_tenant_id], e.tenant_id)
+    .field(field_names[f_system_id], e.system_id)
+    .field(field_names[f_token_id], e.token_id)
+    .field(field_names[f_user_id], e.user_id)
+    .field(field_names[f_approval_id], e.approval_id)
+    .field(field_names[f_reason], e.reason)
+    .key(field_names[f_before]);
   raw_or_null(e.before_json).key(field_names[f_after]);
   raw_or_null(e.after_json).field(field_names[f_prev_hash], prev_hex).end_object();
   return out;

@@ -22,21 +22,21 @@ using audit_digest = std::array<std::uint8_t, 32>;
 /// event before it (all zeros for the first). No secret, hash of a secret or
 /// pepper ever goes into an event: `before`/`after` hold public views.
 struct audit_event {
-  std::uint64_t seq = 0;       ///< position in the chain from 1; the evt_ id
-  std::int64_t at_us = 0;      ///< when the change was committed
-  std::string actor_kind;      ///< "user", "service" or "sluiced" (the server itself)
+  std::uint64_t seq = 0;            ///< position in the chain from 1; the evt_ id
+  std::int64_t at_us = 0;           ///< when the change was committed
+  std::string actor_kind;           ///< "user", "service" or "sluiced" (the server itself)
   std::uint64_t actor_user_id = 0;  ///< the acting user (personal tokens), else 0
   std::uint64_t actor_token_id = 0; ///< the token the actor presented, else 0
-  std::string client_ip;       ///< empty for the server's own changes
-  std::string action;          ///< "token.create", "token.revoke", "user.update", …
-  std::uint64_t tenant_id = 0; ///< targets; 0 = none
+  std::string client_ip;            ///< empty for the server's own changes
+  std::string action;               ///< "token.create", "token.revoke", "user.update", …
+  std::uint64_t tenant_id = 0;      ///< targets; 0 = none
   std::uint64_t system_id = 0;
   std::uint64_t token_id = 0;
   std::uint64_t user_id = 0;
   std::uint64_t approval_id = 0;
-  std::string reason;          ///< empty when none was given
-  std::string before_json;     ///< a JSON value, or empty
-  std::string after_json;      ///< a JSON value, or empty
+  std::string reason;      ///< empty when none was given
+  std::string before_json; ///< a JSON value, or empty
+  std::string after_json;  ///< a JSON value, or empty
   audit_digest prev_hash{};
   audit_digest hash{};
 };
@@ -55,11 +55,11 @@ struct audit_query {
   std::uint64_t tenant_id = 0;
   std::uint64_t system_id = 0;
   std::uint64_t token_id = 0;
-  std::uint64_t actor_id = 0;   ///< matches actor_user_id or actor_token_id
-  std::string action;           ///< exact, or a prefix ending in '.' ("token.")
-  std::int64_t since_us = 0;    ///< at_us >= since_us
-  std::int64_t until_us = 0;    ///< at_us < until_us
-  std::uint64_t after_seq = 0;  ///< cursor: events after this one
+  std::uint64_t actor_id = 0;  ///< matches actor_user_id or actor_token_id
+  std::string action;          ///< exact, or a prefix ending in '.' ("token.")
+  std::int64_t since_us = 0;   ///< at_us >= since_us
+  std::int64_t until_us = 0;   ///< at_us < until_us
+  std::uint64_t after_seq = 0; ///< cursor: events after this one
   std::size_t limit = 100;
 };
 
@@ -70,11 +70,11 @@ struct audit_page {
 
 /// What a walk of the chain found.
 struct audit_verdict {
-  bool whole = true;            ///< every link checks
-  std::uint64_t checked = 0;    ///< events read
-  std::uint64_t broken_at = 0;  ///< seq of the first bad event (0 when whole)
-  std::string why;              ///< what is wrong with it, in one sentence
-  audit_digest head{};          ///< hash of the last event (when whole)
+  bool whole = true;           ///< every link checks
+  std::uint64_t checked = 0;   ///< events read
+  std::uint64_t broken_at = 0; ///< seq of the first bad event (0 when whole)
+  std::string why;             ///< what is wrong with it, in one sentence
+  audit_digest head{};         ///< hash of the last event (when whole)
 };
 
 /// The audit log's named databases inside an LMDB environment (the metadata

@@ -28,8 +28,8 @@ namespace sluice::store::detail {
 ///   writer mutex, then `mutex()`.
 class guarded_env {
 public:
-  guarded_env(const std::filesystem::path& dir, std::size_t map_size,
-              std::size_t max_map_size, unsigned max_dbs, unsigned extra_flags = 0);
+  guarded_env(const std::filesystem::path& dir, std::size_t map_size, std::size_t max_map_size,
+              unsigned max_dbs, unsigned extra_flags = 0);
 
   const env& get() const noexcept { return env_; }
   std::shared_mutex& mutex() const noexcept { return mu_; }

@@ -18,8 +18,8 @@ bool read(simdjson::dom::element v, std::int64_t& out) {
 }
 bool read(simdjson::dom::element v, int& out) {
   std::int64_t x = 0;
-  if (v.get_int64().get(x) != simdjson::SUCCESS || x < std::numeric_limits<int>::min() ||
-      x > std::numeric_limits<int>::max())
+  if (v.get_int64().get(x) != simdjson::SUCCESS || x < std::numeric_limits<int>::min()
+      || x > std::numeric_limits<int>::max())
     return false;
   out = static_cast<int>(x);
   return true;

@@ -144,9 +144,7 @@ inline key16 be_key(std::uint64_t owner, std::uint64_t id) noexcept {
 /// The bytes of a key or of a fixed-size binary value (a hash, a digest), as
 /// LMDB takes them; borrowed from `a`.
 template <class Byte, std::size_t N>
-  requires(sizeof(Byte) == 1)
-std::string_view view(const std::array<Byte, N>& a) noexcept {
-  return {reinterpret_cast<const char*>(a.data()), N};
-}
+requires(sizeof(Byte) == 1) std::string_view view(const std::array<Byte, N>& a)
+noexcept { return {reinterpret_cast<const char*>(a.data()), N}; }
 
 } // namespace sluice::store

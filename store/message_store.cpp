@@ -85,19 +85,16 @@ std::optional<header> read_header(std::string_view v) noexcept {
     return std::nullopt;
   const char* p = v.data();
   return header{
-      static_cast<message_source>(static_cast<std::uint8_t>(p[1])),
-      static_cast<message_level>(static_cast<std::uint8_t>(p[2])),
-      static_cast<int>(static_cast<std::int32_t>(static_cast<std::uint32_t>(get_le(p + 4, 4)))),
-      get_le(p + 8, 8),
-      get_le(p + 16, 8),
-      static_cast<std::int64_t>(get_le(p + 24, 8)),
+    static_cast<message_source>(static_cast<std::uint8_t>(p[1])),
+    static_cast<message_level>(static_cast<std::uint8_t>(p[2])),
+    static_cast<int>(static_cast<std::int32_t>(static_cast<std::uint32_t>(get_le(p + 4, 4)))),
+    get_le(p + 8, 8),
+    get_le(p + 16, 8),
+    static_cast<std::int64_t>(get_le(p + 24, 8)),
   };
 }
 
-
-std::string bucket_name(char kind, std::int64_t day) {
-  return kind + std::to_string(day);
-}
+std::string bucket_name(char kind, std::int64_t day) { return kind + std::to_string(day); }
 
 /// `m<day>` / `d<day>` -> (kind, day); anything else -> nullopt.
 std::optional<std::pair<char, std::int64_t>> parse_bucket_name(std::string_view s) noexcept {
@@ -170,9 +167,9 @@ struct message_store::impl {
     for (std::size_t i = 0; i < slots.size(); ++i) {
       auto& s = slots[i];
       s.days = retention::values[i];
-      s.env = std::make_unique<detail::guarded_env>(
-        opts.dir / retention::class_name(s.days), opts.map_size, opts.max_map_size, msg_max_dbs,
-        opts.deferred_meta_sync ? MDB_NOMETASYNC : 0u);
+      s.env = std::make_unique<detail::guarded_env>(opts.dir / retention::class_name(s.days),
+                                                    opts.map_size, opts.max_map_size, msg_max_dbs,
+                                                    opts.deferred_meta_sync ? MDB_NOMETASYNC : 0u);
       if (auto ec = reload(s))
         throw std::system_error(ec, "message store: open " + retention::class_name(s.days));
     }
@@ -287,8 +284,7 @@ struct message_store::impl {
   }
 
   /// The handle of bucket `kind<day>` for writing, created in `w` if needed.
-  std::error_code bucket(env_slot& s, env_work& w, char kind, std::int64_t day,
-                         MDB_dbi& out) {
+  std::error_code bucket(env_slot& s, env_work& w, char kind, std::int64_t day, MDB_dbi& out) {
     auto& published = kind == 'm' ? s.m : s.d;
     auto& fresh = kind == 'm' ? w.new_m : w.new_d;
     if (auto it = published.find(day); it != published.end()) {
@@ -332,8 +328,8 @@ struct message_store::impl {
       }
       auto live = [&](MDB_dbi dbi) {
         std::string_view v;
-        return t->get(dbi, a.dedup_key, v) && v.size() == 8 &&
-               static_cast<std::int64_t>(get_be64(v.data())) >= a.dedup_threshold;
+        return t->get(dbi, a.dedup_key, v) && v.size() == 8
+               && static_cast<std::int64_t>(get_be64(v.data())) >= a.dedup_threshold;
       };
       for (auto it = first; it != s.d.end(); ++it)
         if (live(it->second))
@@ -420,8 +416,8 @@ struct message_store::impl {
       return false;
     const auto& b = *job.batch;
     for (const auto& m : b.items) {
-      if (std::size_t{m.body_offset} + m.body_size > b.bytes.size() ||
-          std::size_t{m.id_offset} + m.id_size > b.bytes.size())
+      if (std::size_t{m.body_offset} + m.body_size > b.bytes.size()
+          || std::size_t{m.id_offset} + m.id_size > b.bytes.size())
         return false;
       // The dedup key (8 B system id + client id) must fit LMDB's key limit.
       if (m.id_size + 8u > 511u)
@@ -550,8 +546,7 @@ struct message_store::impl {
   template <class FailEnv>
   void run_passes(std::span<const write_job> jobs, std::size_t n, std::int64_t now_us,
                   std::span<job_outcome> outcomes, std::vector<env_work>& work,
-                  std::vector<job_outcome>& staged, std::uint64_t& group_max,
-                  FailEnv& fail_env) {
+                  std::vector<job_outcome>& staged, std::uint64_t& group_max, FailEnv& fail_env) {
     // Each pass stages every job of every still-active environment, then
     // commits them one by one. Whatever goes wrong (map full, an error) ends
     // the pass: all open write txns are aborted and the remaining
@@ -692,8 +687,8 @@ struct message_store::impl {
         ++examined;
         out.covered = id;
         auto h = read_header(v);
-        if (!h || (q.token_id && h->token_id != *q.token_id) ||
-            (q.level && h->level != *q.level) || (q.source && h->source != *q.source))
+        if (!h || (q.token_id && h->token_id != *q.token_id) || (q.level && h->level != *q.level)
+            || (q.source && h->source != *q.source))
           continue;
         stored_message m;
         m.id = id;
@@ -719,7 +714,7 @@ struct message_store::impl {
     if (q.after_id == std::numeric_limits<std::uint64_t>::max() || q.until_us <= 0)
       return page;
     std::uint64_t lo = std::max<std::uint64_t>(
-        static_cast<std::uint64_t>(std::max<std::int64_t>(q.since_us, 0)), q.after_id + 1);
+      static_cast<std::uint64_t>(std::max<std::int64_t>(q.since_us, 0)), q.after_id + 1);
     std::uint64_t hi = std::min(static_cast<std::uint64_t>(q.until_us - 1), wm);
     if (lo > hi)
       return page;
@@ -736,7 +731,8 @@ struct message_store::impl {
       if (it != s.m.end() && it->first <= hi_day)
         ++busy;
     }
-    const std::size_t share = std::max<std::size_t>(1, q.scan_budget / std::max<std::size_t>(busy, 1));
+    const std::size_t share =
+      std::max<std::size_t>(1, q.scan_budget / std::max<std::size_t>(busy, 1));
 
     std::vector<env_scan> scans;
     scans.reserve(slots.size());
@@ -841,17 +837,11 @@ void message_store::commit_group(std::span<const write_job> jobs, std::int64_t n
   impl_->commit_group(jobs, now_us, outcomes);
 }
 
-std::error_code message_store::sync_previous() {
-  return impl_->sync_previous();
-}
+std::error_code message_store::sync_previous() { return impl_->sync_previous(); }
 
-std::error_code message_store::sync() {
-  return impl_->sync();
-}
+std::error_code message_store::sync() { return impl_->sync(); }
 
-std::error_code message_store::probe() {
-  return impl_->probe();
-}
+std::error_code message_store::probe() { return impl_->probe(); }
 
 message_page message_store::query(const message_query& q) const { return impl_->query(q); }
 

@@ -16,9 +16,9 @@ namespace sluice::store {
 
 /// Limits of the message environments (config keys under `storage`).
 struct message_store_options {
-  std::filesystem::path dir;                 ///< <data-dir>/messages
-  std::size_t map_size = 64ull << 20;        ///< initial map size per environment
-  std::size_t max_map_size = 1ull << 40;     ///< growth stops here (then 507)
+  std::filesystem::path dir;                       ///< <data-dir>/messages
+  std::size_t map_size = 64ull << 20;              ///< initial map size per environment
+  std::size_t max_map_size = 1ull << 40;           ///< growth stops here (then 507)
   std::int64_t dedup_window_us = 86'400'000'000LL; ///< 24 h
   /// Pipelined durability. Off: every commit_group is on disk when it returns
   /// (LMDB syncs data and meta page: two flushes per commit). On: commits use
@@ -50,7 +50,7 @@ struct job_outcome {
 
 /// A message as read back.
 struct stored_message {
-  std::uint64_t id = 0;            ///< received_at in µs; unique, increasing
+  std::uint64_t id = 0; ///< received_at in µs; unique, increasing
   std::uint64_t tenant_id = 0;
   std::uint64_t system_id = 0;
   std::uint64_t token_id = 0;
@@ -58,18 +58,18 @@ struct stored_message {
   message_source source = message_source::native;
   message_level level = message_level::none;
   std::int64_t event_time_us = no_event_time;
-  std::string body;                ///< the message object, minified JSON
+  std::string body; ///< the message object, minified JSON
 };
 
 /// A read-back request: messages of one system, ascending by id.
 struct message_query {
   std::uint64_t system_id = 0;
-  std::int64_t since_us = 0;                                   ///< inclusive
+  std::int64_t since_us = 0;                                        ///< inclusive
   std::int64_t until_us = std::numeric_limits<std::int64_t>::max(); ///< exclusive
   std::optional<std::uint64_t> token_id;
   std::optional<message_level> level;
   std::optional<message_source> source;
-  std::uint64_t after_id = 0;     ///< cursor: only ids greater than this
+  std::uint64_t after_id = 0; ///< cursor: only ids greater than this
   std::size_t limit = 100;
   /// Most entries examined per call; a page may come back short (even empty)
   /// with a cursor when filters skip many messages.

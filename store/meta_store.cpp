@@ -35,8 +35,8 @@ namespace sluice::store {
 // other user, so users_of(0, …) lists the superusers (the server never asks).
 // `system_live` counts each system's tokens that
 // are not revoked, so a system's actor starts without scanning its tokens
-// (a million of them took a fifth of a second and touched the whole index). `tenant_systems` is not in the original
-// design: without it, listing one tenant's systems would decode every system.
+// (a million of them took a fifth of a second and touched the whole index). `tenant_systems` is not
+// in the original design: without it, listing one tenant's systems would decode every system.
 
 namespace {
 
@@ -149,7 +149,7 @@ struct meta_store::impl {
   /// (the value is a view into the map, valid only while the txn lives).
   template <class Decode>
   auto get_record(MDB_dbi dbi, std::uint64_t id, Decode decode) const
-      -> decltype(decode(std::string_view{})) {
+    -> decltype(decode(std::string_view{})) {
     auto [r, ec] = env.begin_read();
     if (ec)
       return std::nullopt;
@@ -167,7 +167,7 @@ struct meta_store::impl {
   template <class Decode, class Belongs>
   auto owner_page(MDB_dbi index, MDB_dbi records, std::uint64_t owner, std::uint64_t after,
                   std::size_t limit, Decode decode, Belongs belongs) const
-      -> std::vector<typename decltype(decode(std::string_view{}))::value_type> {
+    -> std::vector<typename decltype(decode(std::string_view{}))::value_type> {
     std::vector<typename decltype(decode(std::string_view{}))::value_type> out;
     if (limit == 0 || after == std::numeric_limits<std::uint64_t>::max())
       return out;
@@ -279,9 +279,7 @@ public:
     }
   }
 
-  void put(const approval_record& r) override {
-    put_record(db_.approvals, r.id, encode(r));
-  }
+  void put(const approval_record& r) override { put_record(db_.approvals, r.id, encode(r)); }
 
   void append(audit_event& e) override {
     // After an earlier failure the transaction is doomed: appending would
@@ -295,8 +293,8 @@ private:
   /// Keeps an owner + token id index entry in step: off the old owner's list
   /// when the owner changed (or the token no longer belongs in the index), on
   /// the new one's.
-  void move_entry(MDB_dbi dbi, std::optional<std::uint64_t> was,
-                  std::optional<std::uint64_t> is, std::uint64_t id) {
+  void move_entry(MDB_dbi dbi, std::optional<std::uint64_t> was, std::optional<std::uint64_t> is,
+                  std::uint64_t id) {
     if (was && was != is)
       del(dbi, view(be_key(*was, id)));
     if (is)
@@ -446,8 +444,7 @@ std::vector<system_record> meta_store::systems_of(std::uint64_t tenant_id, std::
   return out;
 }
 
-std::vector<token_record> meta_store::tokens_of_system(std::uint64_t system_id,
-                                                       std::uint64_t after,
+std::vector<token_record> meta_store::tokens_of_system(std::uint64_t system_id, std::uint64_t after,
                                                        std::size_t limit) const {
   std::vector<token_record> out;
   if (limit == 0 || after == std::numeric_limits<std::uint64_t>::max())
@@ -474,7 +471,8 @@ std::uint64_t meta_store::live_tokens_of_system(std::uint64_t system_id) const {
   auto [r, ec] = impl_->env.begin_read();
   if (ec)
     return 0;
-  if (std::string_view v; r.t.get(impl_->db.system_live, view(be_key(system_id)), v) && v.size() == 8)
+  if (std::string_view v;
+      r.t.get(impl_->db.system_live, view(be_key(system_id)), v) && v.size() == 8)
     return get_be64(v.data());
   // No count (a data directory from before the count existed): scan.
   cursor c(r.t, impl_->db.system_tokens);
@@ -518,8 +516,7 @@ std::vector<token_record> meta_store::service_tokens_of(std::uint64_t tenant_id,
 
 std::vector<approval_record> meta_store::approvals(std::uint64_t tenant_id,
                                                    std::optional<approval_status> status,
-                                                   std::uint64_t after,
-                                                   std::size_t limit) const {
+                                                   std::uint64_t after, std::size_t limit) const {
   // No index: approvals are few (one per high-risk service token) and a
   // filtered scan in id order keeps the paging of the other lists.
   std::vector<approval_record> out;

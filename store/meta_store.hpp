@@ -16,9 +16,9 @@ namespace sluice::store {
 /// Limits of the metadata environment (config keys storage.meta-map-size and
 /// storage.max-map-size).
 struct meta_options {
-  std::filesystem::path dir;                     ///< <data-dir>/meta
-  std::size_t map_size = 64ull << 20;            ///< initial map size
-  std::size_t max_map_size = 1ull << 40;         ///< growth stops here
+  std::filesystem::path dir;             ///< <data-dir>/meta
+  std::size_t map_size = 64ull << 20;    ///< initial map size
+  std::size_t max_map_size = 1ull << 40; ///< growth stops here
 };
 
 /// Stages the writes of one metadata transaction; see meta_store::write.
@@ -41,8 +41,8 @@ public:
 
 /// The metadata environment: tenants, users, systems, tokens, approvals, the
 /// indexes (secret hash to token, tenant to users/systems/service tokens,
-/// system to tokens, user to tokens) and the audit log. Reads may run on any thread at any time; writes come
-/// from one thread at a time (the admin actor) and each `write` is one durable
+/// system to tokens, user to tokens) and the audit log. Reads may run on any thread at any time;
+/// writes come from one thread at a time (the admin actor) and each `write` is one durable
 /// transaction. When the map is full it grows (doubling, up to max_map_size)
 /// and the transaction is retried, instead of failing the write.
 class meta_store {
@@ -85,8 +85,8 @@ public:
                                               std::size_t limit) const;
   /// Approvals, optionally of one tenant (0 = all) and one status.
   std::vector<approval_record> approvals(std::uint64_t tenant_id,
-                                         std::optional<approval_status> status,
-                                         std::uint64_t after, std::size_t limit) const;
+                                         std::optional<approval_status> status, std::uint64_t after,
+                                         std::size_t limit) const;
 
   /// The audit log: a page of events, one event, and a walk of the chain.
   audit_page audit(const audit_query& q) const;

@@ -45,8 +45,8 @@ pepper read_existing(const std::filesystem::path& file) {
     fail("mode is wider than 0600 (chmod 600 it)", file);
   pepper p;
   if (static_cast<std::size_t>(st.st_size) != p.key.size())
-    fail("size is " + std::to_string(st.st_size) + " bytes, expected " +
-             std::to_string(p.key.size()),
+    fail("size is " + std::to_string(st.st_size) + " bytes, expected "
+           + std::to_string(p.key.size()),
          file);
   std::size_t got = 0;
   while (got < p.key.size()) {

@@ -235,9 +235,7 @@ void write_stored(json_writer& w, const usage_record& u) { write(w, u); }
 
 bool read(simdjson::dom::element v, tier& out) { return read_enum(v, out, parse_tier); }
 bool read(simdjson::dom::element v, user_role& out) { return read_enum(v, out, parse_user_role); }
-bool read(simdjson::dom::element v, token_kind& out) {
-  return read_enum(v, out, parse_token_kind);
-}
+bool read(simdjson::dom::element v, token_kind& out) { return read_enum(v, out, parse_token_kind); }
 bool read(simdjson::dom::element v, token_status& out) {
   return read_enum(v, out, parse_token_status);
 }
@@ -395,7 +393,8 @@ std::optional<approval_record> decode_approval(std::string_view json) {
 namespace {
 constexpr std::array<std::string_view, 3> approval_status_names = {"pending", "approved",
                                                                    "rejected"};
-static_assert(approval_status_names.size() == static_cast<std::size_t>(approval_status::rejected) + 1);
+static_assert(approval_status_names.size()
+              == static_cast<std::size_t>(approval_status::rejected) + 1);
 } // namespace
 
 std::string_view to_string(approval_status s) noexcept {

@@ -74,24 +74,24 @@ struct token_record {
   std::uint64_t user_id = 0;   ///< personal tokens
   std::string name;
   std::string description;
-  token_hash hash{};           ///< keyed hash of the secret; never leaves the store
-  std::string hint;            ///< display hint, e.g. "al_…x9Qa"
+  token_hash hash{}; ///< keyed hash of the secret; never leaves the store
+  std::string hint;  ///< display hint, e.g. "al_…x9Qa"
   /// Ingest and webhook tokens: {ingest}; service tokens: theirs; personal
   /// tokens: none (they act with their user's role).
   scope_set scopes;
   /// Service tokens holding `query`: the systems it may read (empty = all of
   /// its tenant's).
   std::vector<std::uint64_t> query_systems;
-  bool is_public = false;      ///< client-side: ingest and query only, no management
+  bool is_public = false; ///< client-side: ingest and query only, no management
   token_status status = token_status::active;
-  int retention_days = 7;      ///< ingest and webhook tokens
+  int retention_days = 7; ///< ingest and webhook tokens
   std::int64_t created_at_us = 0;
-  std::string created_by;      ///< public id of the creator ("usr_…" or "tok_…")
+  std::string created_by; ///< public id of the creator ("usr_…" or "tok_…")
   /// Public id of whoever received the current secret: the creator, or the
   /// last to rotate it (four eyes ask who could hold it).
   std::string issued_to;
-  std::string reason;          ///< why it was made (required for medium and high risk)
-  std::uint64_t approval_id = 0; ///< the approval it waited (or waits) for
+  std::string reason;             ///< why it was made (required for medium and high risk)
+  std::uint64_t approval_id = 0;  ///< the approval it waited (or waits) for
   std::int64_t expires_at_us = 0; ///< 0 = never
   std::int64_t disabled_at_us = 0;
   std::string disable_reason;
@@ -108,12 +108,12 @@ struct token_record {
   std::optional<sluice::rate_limit> rate_limit;
   bool rate_limit_shadow = false; ///< counted and reported, never enforced
   time_restriction hours;
-  std::string security_reason;      ///< why the security settings last changed
+  std::string security_reason; ///< why the security settings last changed
   std::int64_t security_changed_at_us = 0;
   // Break-glass: until then, IP and time restrictions are lifted.
   std::int64_t emergency_until_us = 0;
   std::string emergency_reason;
-  std::string emergency_by;         ///< public id of the superuser who opened it
+  std::string emergency_by; ///< public id of the superuser who opened it
   // Usage as last flushed by the token's actor (live values are in the actor).
   std::int64_t last_used_at_us = 0;
   std::string last_ip;
@@ -132,11 +132,11 @@ struct approval_record {
   approval_status status = approval_status::pending;
   sluice::risk risk = sluice::risk::high;
   scope_set scopes;
-  std::string reason;               ///< the requester's
-  std::uint64_t requested_by_user = 0;  ///< the requesting person (0: a service token)
-  std::string requested_by;         ///< public id: "usr_…" or "tok_…"
+  std::string reason;                  ///< the requester's
+  std::uint64_t requested_by_user = 0; ///< the requesting person (0: a service token)
+  std::string requested_by;            ///< public id: "usr_…" or "tok_…"
   std::int64_t requested_at_us = 0;
-  std::string decided_by;           ///< public id of the person who decided
+  std::string decided_by; ///< public id of the person who decided
   std::int64_t decided_at_us = 0;
   std::string decision_reason;
 };
@@ -220,52 +220,81 @@ struct description<store::token_record> {
     field<R, std::uint64_t>{"user_id", &R::user_id, view_as::id, {}, id_kind::user, true},
     field<R, std::string>{"hint", &R::hint},
     field<R, scope_set>{"scopes", &R::scopes},
-    field<R, std::vector<std::uint64_t>>{"query_systems", &R::query_systems, view_as::id, {},
-                                         id_kind::system, true},
+    field<R, std::vector<std::uint64_t>>{
+      "query_systems", &R::query_systems, view_as::id, {}, id_kind::system, true},
     field<R, bool>{"public", &R::is_public, view_as::value, {}, {}, true},
     field<R, token_status>{"status", &R::status},
-    field<R, int>{"retention_days", &R::retention_days, view_as::value, {}, {}, false, {},
+    field<R, int>{"retention_days",
+                  &R::retention_days,
+                  view_as::value,
+                  {},
+                  {},
+                  false,
+                  {},
                   &store::has_retention},
     field<R, std::int64_t>{"created_at_us", &R::created_at_us, view_as::time, "created_at"},
     field<R, std::string>{"created_by", &R::created_by, view_as::text_or_null, {}, {}, true},
-    field<R, std::string>{"issued_to", &R::issued_to, view_as::text_or_null, "secret_issued_to", {},
-                          true},
+    field<R, std::string>{
+      "issued_to", &R::issued_to, view_as::text_or_null, "secret_issued_to", {}, true},
     field<R, std::string>{"reason", &R::reason, view_as::text_or_null, {}, {}, true},
-    field<R, std::uint64_t>{"approval_id", &R::approval_id, view_as::id, {}, id_kind::approval,
-                            true},
-    field<R, std::int64_t>{"expires_at_us", &R::expires_at_us, view_as::time, "expires_at", {},
-                           true},
-    field<R, std::int64_t>{"disabled_at_us", &R::disabled_at_us, view_as::time, "disabled_at",
-                           {}, true},
-    field<R, std::string>{"disable_reason", &R::disable_reason, view_as::text_or_null, {}, {},
-                          true},
-    field<R, std::int64_t>{"revoked_at_us", &R::revoked_at_us, view_as::time, "revoked_at", {},
-                           true},
+    field<R, std::uint64_t>{
+      "approval_id", &R::approval_id, view_as::id, {}, id_kind::approval, true},
+    field<R, std::int64_t>{
+      "expires_at_us", &R::expires_at_us, view_as::time, "expires_at", {}, true},
+    field<R, std::int64_t>{
+      "disabled_at_us", &R::disabled_at_us, view_as::time, "disabled_at", {}, true},
+    field<R, std::string>{
+      "disable_reason", &R::disable_reason, view_as::text_or_null, {}, {}, true},
+    field<R, std::int64_t>{
+      "revoked_at_us", &R::revoked_at_us, view_as::time, "revoked_at", {}, true},
     field<R, std::string>{"revoke_reason", &R::revoke_reason, view_as::text_or_null, {}, {}, true},
-    field<R, std::int64_t>{"rotated_at_us", &R::rotated_at_us, view_as::time, "rotated_at", {},
+    field<R, std::int64_t>{
+      "rotated_at_us", &R::rotated_at_us, view_as::time, "rotated_at", {}, true},
+    field<R, std::int64_t>{"previous_valid_until_us",
+                           &R::previous_valid_until_us,
+                           view_as::time,
+                           "previous_secret_valid_until",
+                           {},
                            true},
-    field<R, std::int64_t>{"previous_valid_until_us", &R::previous_valid_until_us, view_as::time,
-                           "previous_secret_valid_until", {}, true},
-    field<R, ip_allowlist>{"ip_allowlist", &R::allowlist, view_as::value, {}, {}, true,
-                           "security"},
-    field<R, std::optional<sluice::rate_limit>>{"rate_limit", &R::rate_limit, view_as::value, {},
-                                                {}, true, "security"},
-    field<R, bool>{"rate_limit_shadow", &R::rate_limit_shadow, view_as::value, {}, {}, true,
-                   "security"},
-    field<R, time_restriction>{"time_restriction", &R::hours, view_as::value, {}, {}, true,
-                               "security"},
-    field<R, std::string>{"security_reason", &R::security_reason, view_as::text_or_null, "reason",
-                          {}, true, "security"},
-    field<R, std::int64_t>{"security_changed_at_us", &R::security_changed_at_us, view_as::time,
-                           "changed_at", {}, true, "security"},
-    field<R, std::int64_t>{"emergency_until_us", &R::emergency_until_us, view_as::time,
-                           "emergency_until", {}, true, "security"},
-    field<R, std::string>{"emergency_reason", &R::emergency_reason, view_as::text_or_null, {}, {},
-                          true, "security"},
-    field<R, std::string>{"emergency_by", &R::emergency_by, view_as::text_or_null, {}, {}, true,
+    field<R, ip_allowlist>{"ip_allowlist", &R::allowlist, view_as::value, {}, {}, true, "security"},
+    field<R, std::optional<sluice::rate_limit>>{
+      "rate_limit", &R::rate_limit, view_as::value, {}, {}, true, "security"},
+    field<R, bool>{
+      "rate_limit_shadow", &R::rate_limit_shadow, view_as::value, {}, {}, true, "security"},
+    field<R, time_restriction>{
+      "time_restriction", &R::hours, view_as::value, {}, {}, true, "security"},
+    field<R, std::string>{"security_reason",
+                          &R::security_reason,
+                          view_as::text_or_null,
+                          "reason",
+                          {},
+                          true,
                           "security"},
-    field<R, std::int64_t>{"last_used_at_us", &R::last_used_at_us, view_as::time,
-                           "last_used_at", {}, true},
+    field<R, std::int64_t>{"security_changed_at_us",
+                           &R::security_changed_at_us,
+                           view_as::time,
+                           "changed_at",
+                           {},
+                           true,
+                           "security"},
+    field<R, std::int64_t>{"emergency_until_us",
+                           &R::emergency_until_us,
+                           view_as::time,
+                           "emergency_until",
+                           {},
+                           true,
+                           "security"},
+    field<R, std::string>{"emergency_reason",
+                          &R::emergency_reason,
+                          view_as::text_or_null,
+                          {},
+                          {},
+                          true,
+                          "security"},
+    field<R, std::string>{
+      "emergency_by", &R::emergency_by, view_as::text_or_null, {}, {}, true, "security"},
+    field<R, std::int64_t>{
+      "last_used_at_us", &R::last_used_at_us, view_as::time, "last_used_at", {}, true},
     field<R, std::string>{"last_ip", &R::last_ip, view_as::text_or_null, {}, {}, true},
     field<R, store::usage_record>{"usage", &R::usage, view_as::value, {}, {}, true},
     // The keyed hashes of the secrets: stored (they are what lookups find),

@@ -40,8 +40,8 @@ namespace {
 /// can still be taken.
 problem decidable(const store::approval_record& a, const std::optional<store::token_record>& t) {
   if (a.status != store::approval_status::pending)
-    return make_problem(errc::conflict, "this approval was already "
-                                          + std::string{to_string(a.status)});
+    return make_problem(errc::conflict,
+                        "this approval was already " + std::string{to_string(a.status)});
   if (!t || t->status != token_status::pending_approval)
     return make_problem(errc::conflict, "the token no longer waits for approval");
   return {};
@@ -57,8 +57,8 @@ void admin_state::run(admin_job_ptr& job, const net::reject_req& req, admin_cont
   decide(job, ctx, store::approval_status::rejected, req.reason);
 }
 
-void admin_state::decide(admin_job_ptr& job, admin_context& ctx,
-                         store::approval_status outcome, const std::string& reason) {
+void admin_state::decide(admin_job_ptr& job, admin_context& ctx, store::approval_status outcome,
+                         const std::string& reason) {
   ctx.token = init.meta->token(ctx.approval->token_id);
   if (auto p = decidable(*ctx.approval, ctx.token))
     return fail(job, std::move(p));

@@ -25,8 +25,8 @@ void admin_state::run(admin_job_ptr& job, const net::list_messages_req& req, adm
   } catch (const std::system_error& e) {
     // A page that silently lacked one environment could make the cursor skip
     // messages: refuse instead.
-    return fail(job, make_problem(errc::storage_busy,
-                                  std::string{"cannot read messages now: "} + e.what()));
+    return fail(
+      job, make_problem(errc::storage_busy, std::string{"cannot read messages now: "} + e.what()));
   }
   respond(job, reply_kind::ok, [&](json_writer& w) {
     w.begin_object().key("items").begin_array();

@@ -36,12 +36,12 @@ void admin_state::run(admin_job_ptr& job, const net::create_tenant_req& req, adm
 
 void admin_state::run(admin_job_ptr& job, const net::list_tenants_req& req, admin_context&) {
   auto rows = init.meta->tenants(req.page.after, req.page.limit + 1);
-  job->complete({{},
-                 reply_kind::ok,
-                 list_body(
-                   rows, req.page.limit,
-                   [this](json_writer& w, auto& r) { write_tenant(w, r, caps_of(r)); },
-                   [](auto& r) { return format_id(id_kind::tenant, r.id); })});
+  job->complete(
+    {{},
+     reply_kind::ok,
+     list_body(
+       rows, req.page.limit, [this](json_writer& w, auto& r) { write_tenant(w, r, caps_of(r)); },
+       [](auto& r) { return format_id(id_kind::tenant, r.id); })});
 }
 
 void admin_state::run(admin_job_ptr& job, const net::get_tenant_req&, admin_context& ctx) {

@@ -136,8 +136,8 @@ void admin_state::run(admin_job_ptr& job, const net::disable_token_req& req, adm
   if (rec.status == token_status::revoked)
     return fail(job, revoked_conflict());
   if (rec.status == token_status::pending_approval)
-    return fail(job, make_problem(errc::conflict,
-                                  "the token waits for approval; reject it instead"));
+    return fail(job,
+                make_problem(errc::conflict, "the token waits for approval; reject it instead"));
   if (rec.status == token_status::disabled) // disabling twice changes nothing
     return apply_to_live_token(job, rec);
   rec.status = token_status::disabled;
@@ -151,8 +151,8 @@ void admin_state::run(admin_job_ptr& job, const net::enable_token_req& req, admi
   if (rec.status == token_status::revoked)
     return fail(job, make_problem(errc::conflict, "the token is revoked; revoking is final"));
   if (rec.status == token_status::pending_approval)
-    return fail(job, make_problem(errc::conflict,
-                                  "the token waits for approval; approve it instead"));
+    return fail(job,
+                make_problem(errc::conflict, "the token waits for approval; approve it instead"));
   if (rec.status == token_status::active) // enabling twice changes nothing
     return apply_to_live_token(job, rec);
   rec.status = token_status::active;
@@ -207,8 +207,7 @@ void admin_state::run(admin_job_ptr& job, const net::revoke_token_req& req, admi
   apply_to_live_token(job, rec);
 }
 
-void admin_state::run(admin_job_ptr& job, const net::start_emergency_req& req,
-                      admin_context& ctx) {
+void admin_state::run(admin_job_ptr& job, const net::start_emergency_req& req, admin_context& ctx) {
   auto rec = *ctx.token;
   if (rec.status == token_status::revoked)
     return fail(job, revoked_conflict());

@@ -19,8 +19,7 @@ namespace {
 /// A new token's record from what every mint request has in common;
 /// `holder` receives its secret.
 store::token_record new_token(token_kind kind, const principal& who, std::string holder,
-                              std::string name,
-                              std::string description, std::int64_t expires_at_us,
+                              std::string name, std::string description, std::int64_t expires_at_us,
                               std::string reason, const net::security_request& security) {
   store::token_record rec;
   rec.kind = kind;
@@ -42,9 +41,8 @@ store::token_record new_token(token_kind kind, const principal& who, std::string
 /// Medium and high risk need a reason at creation (400 naming it).
 problem check_reason(risk r, const std::string& reason) {
   if (needs_reason(r) && reason.empty())
-    return make_problem(errc::invalid_argument,
-                        "\"reason\" is required for a token of " + std::string{to_string(r)}
-                          + " risk");
+    return make_problem(errc::invalid_argument, "\"reason\" is required for a token of "
+                                                  + std::string{to_string(r)} + " risk");
   return {};
 }
 
@@ -106,8 +104,8 @@ void admin_state::mint(admin_job_ptr& job, const net::mint_token_req& req, std::
   auto handle = *sys_actor;
   self_->request(handle, actor_timeout, reserve_atom::value, n)
     .then(
-      [this, job, ctx, rec = std::move(rec), handle, caps, n, bulk](
-        bool granted, std::uint64_t live) mutable {
+      [this, job, ctx, rec = std::move(rec), handle, caps, n, bulk](bool granted,
+                                                                    std::uint64_t live) mutable {
         if (!granted)
           return fail(job, check_token_cap(caps, live, n));
         // Every token of a bulk mint gets its own id and secret; the batch is
@@ -160,8 +158,8 @@ void admin_state::run(admin_job_ptr& job, const net::mint_service_token_req& req
                                     "\"query_systems\" names " + format_id(id_kind::system, id)
                                       + ", which is not a system of this tenant"));
   }
-  auto rec = new_token(token_kind::service, ctx.who, holder_of(ctx.who), req.name,
-                       req.description, req.expires_at_us, req.reason, req.security);
+  auto rec = new_token(token_kind::service, ctx.who, holder_of(ctx.who), req.name, req.description,
+                       req.expires_at_us, req.reason, req.security);
   rec.tenant_id = ctx.tenant->id;
   rec.scopes = req.scopes;
   rec.query_systems = req.query_systems;

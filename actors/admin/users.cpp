@@ -22,7 +22,8 @@ void admin_state::run(admin_job_ptr& job, const net::create_user_req& req, admin
     for (auto& u : page)
       if (u.email == req.email)
         return fail(job, make_problem(errc::conflict, "this tenant already has a user with this "
-                                                      "email: " + format_id(id_kind::user, u.id)));
+                                                      "email: "
+                                                        + format_id(id_kind::user, u.id)));
     if (page.size() < net::max_page)
       break;
     after = page.back().id;

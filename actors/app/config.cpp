@@ -19,8 +19,8 @@ std::chrono::milliseconds to_ms(caf::timespan t) {
 /// The config sections that are Sluice's, in the order configs/sluice.conf
 /// lists them. The actor library's own options live in other sections.
 constexpr std::string_view sluice_sections[] = {
-  "global", "ingest", "admin", "tls", "storage", "tokens", "log",
-  "tier-free", "tier-pro", "tier-enterprise",
+  "global", "ingest", "admin",     "tls",      "storage",
+  "tokens", "log",    "tier-free", "tier-pro", "tier-enterprise",
 };
 
 /// The one option of the actor library that Sluice documents and sets.
@@ -47,9 +47,7 @@ std::string render_value(const caf::config_value& v) {
   return caf::to_string(v);
 }
 
-std::string_view sv(caf::string_view s) {
-  return {s.data(), s.size()};
-}
+std::string_view sv(caf::string_view s) { return {s.data(), s.size()}; }
 
 /// Calls `f(section, option)` for each of Sluice's options, section by section.
 template <class F>
@@ -118,8 +116,7 @@ sluice_config::sluice_config() {
   opt_group{custom_options_, "storage"}
     .add(batch_latency, "batch-latency",
          "longest a group commit waits for more writes (0: commit once the queue is drained)")
-    .add(batch_max_messages, "batch-max-messages",
-         "messages that close a group commit at once")
+    .add(batch_max_messages, "batch-max-messages", "messages that close a group commit at once")
     .add(max_pending_bytes, "max-pending-bytes",
          "bytes of ingest requests waiting to be committed beyond which new ones get 503 "
          "storage_busy with Retry-After")
@@ -157,8 +154,9 @@ sluice_config::sluice_config() {
   opt_group{custom_options_, "log"}
     .add(log_level, "level", "lines written at least this severe: error, warn, info or debug")
     .add(log_format, "format", "text (key=value lines) or json (one object per line)")
-    .add(log_access, "access", "one line per answered request (method, path, status, bytes, "
-                               "duration, token id, client)");
+    .add(log_access, "access",
+         "one line per answered request (method, path, status, bytes, "
+         "duration, token id, client)");
 }
 
 net::server_options sluice_config::ingest_server() const {
@@ -199,48 +197,50 @@ std::string sluice_config::help(bool long_help) const {
     "  --config-file=FILE                        read options from FILE first (the command\n"
     "                                            line wins); configs/sluice.conf documents each\n";
   std::string_view current;
-  for_each_sluice_option(custom_options_, [&](std::string_view section, const caf::config_option& opt) {
-    if (section != current) {
-      current = section;
-      out += "\n[";
-      out += section;
-      out += "]\n";
-    }
-    std::string flag = "  --";
-    if (section != "global") {
-      flag += section;
-      flag += '.';
-    }
-    flag += sv(opt.long_name());
-    flag += '=';
-    flag += sv(opt.type_name());
-    if (flag.size() < 44)
-      flag.resize(44, ' ');
-    else
-      flag += "\n" + std::string(44, ' ');
-    out += flag;
-    out += sv(opt.description());
-    if (auto v = opt.get())
-      out += " [" + render_value(*v) + "]";
-    out += '\n';
-  });
+  for_each_sluice_option(custom_options_,
+                         [&](std::string_view section, const caf::config_option& opt) {
+                           if (section != current) {
+                             current = section;
+                             out += "\n[";
+                             out += section;
+                             out += "]\n";
+                           }
+                           std::string flag = "  --";
+                           if (section != "global") {
+                             flag += section;
+                             flag += '.';
+                           }
+                           flag += sv(opt.long_name());
+                           flag += '=';
+                           flag += sv(opt.type_name());
+                           if (flag.size() < 44)
+                             flag.resize(44, ' ');
+                           else
+                             flag += "\n" + std::string(44, ' ');
+                           out += flag;
+                           out += sv(opt.description());
+                           if (auto v = opt.get())
+                             out += " [" + render_value(*v) + "]";
+                           out += '\n';
+                         });
   out += "\n[scheduler]\n";
   std::string flag = "  --scheduler.max-threads=uint";
   flag.resize(44, ' ');
-  out += flag + "threads running the token and system actors ["
-         + std::to_string(caf::get_or(content, "scheduler.max-threads", defaults::scheduler_threads))
-         + "]\n";
-  out += "\nOther commands:\n"
-         "  --help, -h                                this list\n"
-         "  --long-help                               this list and the actor library's own options\n"
-         "  --version                                 the version of sluiced\n"
-         "  --dump-config                             the effective configuration in the config-file\n"
-         "                                            format, then exit (touches nothing)\n";
+  out +=
+    flag + "threads running the token and system actors ["
+    + std::to_string(caf::get_or(content, "scheduler.max-threads", defaults::scheduler_threads))
+    + "]\n";
+  out +=
+    "\nOther commands:\n"
+    "  --help, -h                                this list\n"
+    "  --long-help                               this list and the actor library's own options\n"
+    "  --version                                 the version of sluiced\n"
+    "  --dump-config                             the effective configuration in the config-file\n"
+    "                                            format, then exit (touches nothing)\n";
   if (long_help)
     out += "\nThe actor library's own options (CAF " + std::to_string(CAF_VERSION / 10000) + "."
            + std::to_string(CAF_VERSION / 100 % 100) + "." + std::to_string(CAF_VERSION % 100)
-           + "); Sluice sets only scheduler.max-threads:\n\n"
-           + custom_options_.help_text(false);
+           + "); Sluice sets only scheduler.max-threads:\n\n" + custom_options_.help_text(false);
   return out;
 }
 
@@ -257,8 +257,8 @@ std::string sluice_config::check_file(const std::string& path) const {
   auto check_one = [&](std::string_view section, const std::string& key,
                        const caf::config_value& value) -> std::string {
     auto where = "config file " + path + ": [" + std::string{section} + "] " + key;
-      auto opt = custom_options_.qualified_name_lookup(
-        caf::string_view{section.data(), section.size()}, caf::string_view{key.data(), key.size()});
+    auto opt = custom_options_.qualified_name_lookup(
+      caf::string_view{section.data(), section.size()}, caf::string_view{key.data(), key.size()});
     if (!opt)
       return where + " is not an option of this section";
     if (opt->check(value))
@@ -307,39 +307,40 @@ std::string sluice_config::validate(std::string& option) {
     std::string bad;
     auto parsed = ip_allowlist::parse(entries, bad, 1000);
     if (!parsed)
-      return fail("trusted-proxies", "trusted-proxies has \"" + bad
-                                       + "\", which is not an IP address or CIDR range");
+      return fail("trusted-proxies",
+                  "trusted-proxies has \"" + bad + "\", which is not an IP address or CIDR range");
     trusted_proxies = std::move(*parsed);
   }
   if (ingest_threads < 1 || ingest_threads > 64)
-    return fail("ingest.threads", "ingest.threads must be 1 to 64, not " + std::to_string(ingest_threads));
+    return fail("ingest.threads",
+                "ingest.threads must be 1 to 64, not " + std::to_string(ingest_threads));
   for (auto [name, value] : {std::pair{"ingest.max-request-bytes", ingest_max_request_bytes},
-                            std::pair{"ingest.max-header-bytes", ingest_max_header_bytes},
-                            std::pair{"ingest.max-connections", ingest_max_connections},
-                            std::pair{"ingest.max-batch-messages", max_batch_messages},
-                            std::pair{"ingest.max-records", max_otlp_records},
-                            std::pair{"admin.max-request-bytes", admin_max_request_bytes},
-                            std::pair{"admin.max-connections", admin_max_connections},
-                            std::pair{"storage.batch-max-messages", batch_max_messages},
-                            std::pair{"storage.max-pending-bytes", max_pending_bytes}})
+                             std::pair{"ingest.max-header-bytes", ingest_max_header_bytes},
+                             std::pair{"ingest.max-connections", ingest_max_connections},
+                             std::pair{"ingest.max-batch-messages", max_batch_messages},
+                             std::pair{"ingest.max-records", max_otlp_records},
+                             std::pair{"admin.max-request-bytes", admin_max_request_bytes},
+                             std::pair{"admin.max-connections", admin_max_connections},
+                             std::pair{"storage.batch-max-messages", batch_max_messages},
+                             std::pair{"storage.max-pending-bytes", max_pending_bytes}})
     if (value == 0)
       return fail(name, std::string{name} + " must be at least 1");
   for (auto [name, value] : {std::pair{"ingest.idle-timeout", ingest_idle_timeout},
-                            std::pair{"ingest.request-timeout", ingest_request_timeout},
-                            std::pair{"admin.idle-timeout", admin_idle_timeout},
-                            std::pair{"admin.request-timeout", admin_request_timeout},
-                            std::pair{"storage.expiry-interval", expiry_interval},
-                            std::pair{"storage.dedup-window", dedup_window},
-                            std::pair{"storage.ready-check-interval", ready_check_interval},
-                            std::pair{"tokens.idle-timeout", token_idle_timeout},
-                            std::pair{"tokens.usage-flush-interval", usage_flush_interval}})
+                             std::pair{"ingest.request-timeout", ingest_request_timeout},
+                             std::pair{"admin.idle-timeout", admin_idle_timeout},
+                             std::pair{"admin.request-timeout", admin_request_timeout},
+                             std::pair{"storage.expiry-interval", expiry_interval},
+                             std::pair{"storage.dedup-window", dedup_window},
+                             std::pair{"storage.ready-check-interval", ready_check_interval},
+                             std::pair{"tokens.idle-timeout", token_idle_timeout},
+                             std::pair{"tokens.usage-flush-interval", usage_flush_interval}})
     if (value.count() <= 0)
       return fail(name, std::string{name} + " must be longer than 0");
   if (auto l = log::parse_level(log_level))
     log_options.threshold = *l;
   else
-    return fail("log.level", "log.level must be error, warn, info or debug, not \"" + log_level
-                               + "\"");
+    return fail("log.level",
+                "log.level must be error, warn, info or debug, not \"" + log_level + "\"");
   if (auto f = log::parse_format(log_format))
     log_options.format = *f;
   else
@@ -358,29 +359,32 @@ std::string sluice_config::validate(std::string& option) {
   if (map_size > max_map_size)
     return fail("storage.map-size", "storage.map-size is larger than storage.max-map-size");
   if (meta_map_size > max_map_size)
-    return fail("storage.meta-map-size", "storage.meta-map-size is larger than storage.max-map-size");
+    return fail("storage.meta-map-size",
+                "storage.meta-map-size is larger than storage.max-map-size");
   return {};
 }
 
 std::string sluice_config::dump() const {
   std::string out = "; sluiced " + std::string{version} + ": the effective configuration\n";
   std::string_view current;
-  for_each_sluice_option(custom_options_, [&](std::string_view section, const caf::config_option& opt) {
-    if (section != current) {
-      current = section;
-      out += "\n[";
-      out += section;
-      out += "]\n";
-    }
-    out += sv(opt.long_name());
-    out += '=';
-    if (auto v = opt.get())
-      out += render_value(*v);
-    out += '\n';
-  });
-  out += "\n[scheduler]\n" + std::string{scheduler_threads_key} + "="
-         + std::to_string(caf::get_or(content, "scheduler.max-threads", defaults::scheduler_threads))
-         + "\n";
+  for_each_sluice_option(custom_options_,
+                         [&](std::string_view section, const caf::config_option& opt) {
+                           if (section != current) {
+                             current = section;
+                             out += "\n[";
+                             out += section;
+                             out += "]\n";
+                           }
+                           out += sv(opt.long_name());
+                           out += '=';
+                           if (auto v = opt.get())
+                             out += render_value(*v);
+                           out += '\n';
+                         });
+  out +=
+    "\n[scheduler]\n" + std::string{scheduler_threads_key} + "="
+    + std::to_string(caf::get_or(content, "scheduler.max-threads", defaults::scheduler_threads))
+    + "\n";
   return out;
 }
 

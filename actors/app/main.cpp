@@ -125,8 +125,8 @@ std::optional<int> parse(sluice::sluice_config& cfg, const command_line& cl) {
       continue;
     auto file = o.substr(key.size());
     if (!std::ifstream{file}) {
-      std::cerr << "sluiced: cannot read config file " << file << ": "
-                << std::strerror(errno) << " (--config-file=FILE)" << std::endl;
+      std::cerr << "sluiced: cannot read config file " << file << ": " << std::strerror(errno)
+                << " (--config-file=FILE)" << std::endl;
       return 1;
     }
     if (auto problem = cfg.check_file(file); !problem.empty()) {
@@ -215,8 +215,7 @@ void print_banner(sluice::runtime& rt, const sluice::sluice_config& cfg) {
   std::string out = "\nsluiced " + std::string{sluice::version} + " is serving; data in "
                     + cfg.data_dir + "; Ctrl-C stops it\n";
   out += "  ingest URL:  " + url(cfg.ingest_host, rt.ingest_port()) + "\n";
-  out += "  admin URL:   " + admin + "   (API description: " + admin
-         + "/api/v1/openapi.json)\n";
+  out += "  admin URL:   " + admin + "   (API description: " + admin + "/api/v1/openapi.json)\n";
   const auto& file = cfg.bootstrap_token_file;
   bool saved = !file.empty() && fs::exists(file);
   if (!rt.first_superuser().empty()) {
@@ -224,7 +223,8 @@ void print_banner(sluice::runtime& rt, const sluice::sluice_config& cfg) {
     out += "superuser token: " + rt.first_superuser() + "\n";
     out += saved ? "  shown only this once; saved in " + file + " (mode 0600)\n"
                  : "  shown only this once and saved nowhere: keep it (`sluiced create-superuser"
-                   " --data-dir=" + cfg.data_dir + "` makes another)\n";
+                   " --data-dir="
+                     + cfg.data_dir + "` makes another)\n";
     rt.forget_first_superuser();
   }
   std::string credential = saved ? "$(cat " + file + ")" : "<your alu_ token>";
@@ -279,26 +279,18 @@ int main(int argc, char** argv) {
     case action::long_help:
       std::cout << usage_text << "\n" << cfg.help(cl.act == action::long_help) << std::flush;
       return 0;
-    case action::version:
-      std::cout << "sluiced " << sluice::version << std::endl;
-      return 0;
-    default:
-      break;
+    case action::version: std::cout << "sluiced " << sluice::version << std::endl; return 0;
+    default: break;
   }
   if (auto status = parse(cfg, cl))
     return *status;
   sluice::log::configure(cfg.log_options);
   try {
     switch (cl.act) {
-      case action::dump_config:
-        std::cout << cfg.dump() << std::flush;
-        return 0;
-      case action::create_superuser:
-        return create_superuser_main(cfg);
-      case action::verify_audit:
-        return verify_audit_main(cfg);
-      default:
-        return serve(cfg);
+      case action::dump_config: std::cout << cfg.dump() << std::flush; return 0;
+      case action::create_superuser: return create_superuser_main(cfg);
+      case action::verify_audit: return verify_audit_main(cfg);
+      default: return serve(cfg);
     }
   } catch (const sluice::startup_error& e) {
     std::cerr << "sluiced: " << e.what() << " (" << e.option() << ")" << std::endl;

@@ -52,7 +52,8 @@ runtime::runtime(sluice_config& cfg) : cfg_(cfg), metrics_(now_us() / 1'000'000)
   for (auto t : {tier::free, tier::pro, tier::enterprise})
     if (auto p = check_caps(cfg_.tiers()[t]))
       throw startup_error("configuration [tier-" + std::string{to_string(t)} + "]: " + p.message,
-                          "--tier-" + std::string{to_string(t)} + ".<key>=VALUE or --config-file=FILE");
+                          "--tier-" + std::string{to_string(t)}
+                            + ".<key>=VALUE or --config-file=FILE");
   bind_servers();
   open_data_dir();
 }
@@ -67,9 +68,8 @@ std::string lowercase_first(std::string s) {
 }
 
 /// Binds one port, turning a failure into the line an operator can act on.
-std::unique_ptr<net::http_server> bind_server(const net::server_options& o,
-                                              net::request_handler& handler,
-                                              std::string_view option) {
+std::unique_ptr<net::http_server>
+bind_server(const net::server_options& o, net::request_handler& handler, std::string_view option) {
   try {
     return std::make_unique<net::http_server>(o, handler);
   } catch (const std::system_error& e) {
@@ -144,8 +144,8 @@ void runtime::open_data_dir() {
     if (!fs::is_directory(st))
       throw startup_error("data directory " + dir.string() + " is not a directory", option);
     if (::access(dir.c_str(), R_OK | W_OK | X_OK) != 0)
-      throw startup_error("data directory " + dir.string() + " is not writable: "
-                            + lowercase_first(std::strerror(errno)),
+      throw startup_error("data directory " + dir.string()
+                            + " is not writable: " + lowercase_first(std::strerror(errno)),
                           option);
   } else {
     // The directory is made only once it can be: its nearest existing
@@ -157,8 +157,8 @@ void runtime::open_data_dir() {
     if (ancestor.empty())
       ancestor = ".";
     if (!fs::is_directory(ancestor, ec))
-      throw startup_error("cannot create data directory " + dir.string() + ": "
-                            + ancestor.string() + " is not a directory",
+      throw startup_error("cannot create data directory " + dir.string() + ": " + ancestor.string()
+                            + " is not a directory",
                           option);
     if (::access(ancestor.c_str(), W_OK | X_OK) != 0)
       throw startup_error("cannot create data directory " + dir.string() + ": "
@@ -174,7 +174,7 @@ void runtime::open_data_dir() {
   // directory with metadata and no pepper lost it, and a new one would
   // silently turn every token away.
   pepper_ = fs::exists(dir / "meta" / "data.mdb") ? store::load_pepper(dir)
-                                                   : store::load_or_create_pepper(dir);
+                                                  : store::load_or_create_pepper(dir);
 
   store::meta_options mo;
   mo.dir = dir / "meta";
@@ -186,7 +186,8 @@ void runtime::open_data_dir() {
   so.dir = dir / "messages";
   so.map_size = cfg_.map_size;
   so.max_map_size = cfg_.max_map_size;
-  so.dedup_window_us = std::chrono::duration_cast<std::chrono::microseconds>(cfg_.dedup_window).count();
+  so.dedup_window_us =
+    std::chrono::duration_cast<std::chrono::microseconds>(cfg_.dedup_window).count();
   // One flush per group commit; the storage actor acknowledges a group once
   // the next commit (or a sync) made it durable.
   so.deferred_meta_sync = true;
@@ -214,9 +215,7 @@ void runtime::forget_first_superuser() noexcept {
   first_superuser_.clear();
 }
 
-runtime::~runtime() {
-  stop();
-}
+runtime::~runtime() { stop(); }
 
 void runtime::start() {
   sys_ = std::make_unique<caf::actor_system>(cfg_);
@@ -297,13 +296,9 @@ void runtime::stop() {
   sys_.reset(); // waits until every actor has terminated
 }
 
-std::uint16_t runtime::ingest_port() const {
-  return ingest_server_ ? ingest_server_->port() : 0;
-}
+std::uint16_t runtime::ingest_port() const { return ingest_server_ ? ingest_server_->port() : 0; }
 
-std::uint16_t runtime::admin_port() const {
-  return admin_server_ ? admin_server_->port() : 0;
-}
+std::uint16_t runtime::admin_port() const { return admin_server_ ? admin_server_->port() : 0; }
 
 readiness runtime::ready() const {
   storage_figures f;
@@ -362,13 +357,13 @@ void runtime::ingest(const ingest_command& cmd, ingest_callback done) {
   // Saturation: when storage has fallen this far behind, new requests are
   // refused at once (503, retry in a second) rather than queued. One request
   // is always let in, however large, when nothing else waits.
-  auto bytes = static_cast<std::uint64_t>(cmd.decoded ? cmd.decoded->bytes.size() : cmd.body.size());
+  auto bytes =
+    static_cast<std::uint64_t>(cmd.decoded ? cmd.decoded->bytes.size() : cmd.body.size());
   auto backlog = backlog_bytes_.load(std::memory_order_relaxed);
   if (!cmd.probe && backlog > 0 && backlog + bytes > cfg_.max_pending_bytes) {
     metrics_.rejected(rejection::storage_error);
-    auto p = make_problem(errc::storage_busy,
-                          "storage is saturated: " + std::to_string(backlog)
-                            + " bytes of requests wait to be committed; retry");
+    auto p = make_problem(errc::storage_busy, "storage is saturated: " + std::to_string(backlog)
+                                                + " bytes of requests wait to be committed; retry");
     p.retry_after_s = 1;
     return done(ingest_reply::refused(std::move(p)));
   }

@@ -40,7 +40,7 @@ class registry;
 class startup_error : public std::runtime_error {
 public:
   startup_error(const std::string& cause, std::string option)
-    : std::runtime_error(cause), option_(std::move(option)) {}
+      : std::runtime_error(cause), option_(std::move(option)) {}
   const std::string& option() const noexcept { return option_; }
 
 private:

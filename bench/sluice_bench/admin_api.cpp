@@ -32,7 +32,8 @@ std::string string_at(std::string_view call, const admin_reply& r, std::string_v
   od::document doc;
   std::string_view v;
   if (parser.iterate(json).get(doc) || doc.at_pointer(pointer).get_string().get(v))
-    throw admin_error(std::string{call} + ": no " + std::string{pointer} + " in " + r.body.substr(0, 300),
+    throw admin_error(std::string{call} + ": no " + std::string{pointer} + " in "
+                        + r.body.substr(0, 300),
                       r.status);
   return std::string{v};
 }
@@ -79,8 +80,9 @@ minted_token mint_token(admin_client& c, std::string_view system_id, const mint_
 std::optional<std::vector<minted_token>> mint_bulk(admin_client& c, std::string_view system_id,
                                                    unsigned n, const mint_spec& spec) {
   std::string target = "/api/v1/systems/" + std::string{system_id} + "/tokens/bulk";
-  auto r = c.request("POST", target, "{\"count\":" + std::to_string(n) + ",\"name\":\"bench\""
-                                       + mint_body_fields(spec) + "}");
+  auto r = c.request("POST", target,
+                     "{\"count\":" + std::to_string(n) + ",\"name\":\"bench\""
+                       + mint_body_fields(spec) + "}");
   if (r.status == 404 || r.status == 405)
     return std::nullopt;
   if (r.status != 201)
@@ -115,9 +117,10 @@ void revoke_token(admin_client& c, std::string_view token_id) {
     fail("POST " + target, r);
 }
 
-std::optional<std::string> read_messages_page(admin_client& c, std::string_view system_id,
-                                              const std::optional<std::string>& cursor,
-                                              const std::function<void(std::string_view)>& on_bseq) {
+std::optional<std::string>
+read_messages_page(admin_client& c, std::string_view system_id,
+                   const std::optional<std::string>& cursor,
+                   const std::function<void(std::string_view)>& on_bseq) {
   std::string target = "/api/v1/systems/" + std::string{system_id} + "/messages?limit=1000";
   if (cursor)
     target += "&cursor=" + url_encode(*cursor);

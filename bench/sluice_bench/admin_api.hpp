@@ -15,7 +15,7 @@ namespace sluice::bench {
 /// message names the call, the status and the start of the body.
 struct admin_error : std::runtime_error {
   admin_error(std::string what, unsigned status)
-    : std::runtime_error(std::move(what)), status(status) {}
+      : std::runtime_error(std::move(what)), status(status) {}
   unsigned status;
 };
 

@@ -58,7 +58,7 @@ struct admin_client::impl {
 };
 
 admin_client::admin_client(endpoint_spec where, std::string bearer_token)
-  : impl_(std::make_unique<impl>()) {
+    : impl_(std::make_unique<impl>()) {
   impl_->host = where.host + ":" + std::to_string(where.port);
   impl_->where = std::move(where);
   impl_->authorization = "Bearer " + bearer_token;

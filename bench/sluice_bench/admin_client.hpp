@@ -29,8 +29,7 @@ public:
   /// the answer. A kept-alive connection the server closed meanwhile is
   /// reopened and the request sent once more; throws std::runtime_error
   /// naming the request when the server cannot be reached.
-  admin_reply request(std::string_view method, std::string_view target,
-                      std::string_view body = {});
+  admin_reply request(std::string_view method, std::string_view target, std::string_view body = {});
 
 private:
   struct impl;

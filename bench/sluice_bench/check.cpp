@@ -33,8 +33,8 @@ std::vector<std::vector<std::uint64_t>> keys_by_system(const token_set& set,
 
 } // namespace
 
-check_result check_messages(const bench_options& o, const token_set& set,
-                            const std::string& run_id, const load_result& load) {
+check_result check_messages(const bench_options& o, const token_set& set, const std::string& run_id,
+                            const load_result& load) {
   auto started = std::chrono::steady_clock::now();
   check_result out;
   out.ran = true;
@@ -125,8 +125,7 @@ check_result check_messages(const bench_options& o, const token_set& set,
   });
   bar.finish();
   out.ok = out.missing == 0 && out.extra == 0 && out.duplicated == 0;
-  out.seconds =
-    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return out;
 }
 

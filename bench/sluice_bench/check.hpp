@@ -34,7 +34,7 @@ struct check_result {
 /// set, none missing, none extra, none twice. Ambiguous requests (no answer,
 /// sampled, partly rejected) may be either way. An OTLP log record is one
 /// stored message whose bseq is an attribute (see read_messages_page).
-check_result check_messages(const bench_options& o, const token_set& set,
-                            const std::string& run_id, const load_result& load);
+check_result check_messages(const bench_options& o, const token_set& set, const std::string& run_id,
+                            const load_result& load);
 
 } // namespace sluice::bench

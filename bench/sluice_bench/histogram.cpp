@@ -44,7 +44,8 @@ double latency_histogram::mean() const noexcept {
   long double sum = 0;
   for (std::size_t i = 0; i < bucket_count; ++i)
     if (counts_[i])
-      sum += static_cast<long double>(counts_[i]) * static_cast<long double>(std::min(middle_of(i), max_));
+      sum += static_cast<long double>(counts_[i])
+             * static_cast<long double>(std::min(middle_of(i), max_));
   return static_cast<double>(sum / static_cast<long double>(total_));
 }
 

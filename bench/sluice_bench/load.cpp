@@ -33,8 +33,9 @@ using tcp = asio::ip::tcp;
 // Asio's per-thread recycling allocator instead.
 using executor_type = asio::io_context::executor_type;
 using socket_type = asio::basic_stream_socket<tcp, executor_type>;
-using timer_type = asio::basic_waitable_timer<std::chrono::steady_clock,
-                                              asio::wait_traits<std::chrono::steady_clock>, executor_type>;
+using timer_type =
+  asio::basic_waitable_timer<std::chrono::steady_clock,
+                             asio::wait_traits<std::chrono::steady_clock>, executor_type>;
 using clock_type = std::chrono::steady_clock;
 using boost::system::error_code;
 
@@ -80,9 +81,7 @@ public:
 private:
   void on_request_impl(http::verb, beast::string_view, beast::string_view, int,
                        error_code&) override {}
-  void on_response_impl(int code, beast::string_view, int, error_code&) override {
-    status = code;
-  }
+  void on_response_impl(int code, beast::string_view, int, error_code&) override { status = code; }
   void on_field_impl(http::field, beast::string_view name, beast::string_view value,
                      error_code&) override {
     if (beast::iequals(name, "X-AL-Sampled") && beast::iequals(value, "true"))
@@ -113,8 +112,8 @@ private:
 /// The layout of one request: where the token and the sequence digits of
 /// each message sit in the pre-built bytes.
 struct request_layout {
-  std::string bytes;          ///< with conn digits 000000 and req digits 0…0
-  std::size_t token_at = 0;   ///< offset of the secret
+  std::string bytes;        ///< with conn digits 000000 and req digits 0…0
+  std::size_t token_at = 0; ///< offset of the secret
   std::size_t token_len = 0;
   /// Offset of each message's conn digits; its req digits follow them after
   /// "-r". Its msg digits are fixed per position and written once.
@@ -176,11 +175,11 @@ request_layout make_layout(const bench_options& o, const std::string& run_id,
   l.body_bytes = body.size();
 
   std::string_view target = is_otlp(o.scen) ? "/otlp/v1/logs" : "/messages";
-  std::string_view type = o.scen == scenario::otlp_proto ? "application/x-protobuf"
-                                                          : "application/json";
-  std::string headers = "POST " + std::string{target} + " HTTP/1.1\r\nHost: " + o.ingest.host
-                        + ":" + std::to_string(o.ingest.port) + "\r\nContent-Type: "
-                        + std::string{type} + "\r\nAuthorization: Bearer ";
+  std::string_view type =
+    o.scen == scenario::otlp_proto ? "application/x-protobuf" : "application/json";
+  std::string headers = "POST " + std::string{target} + " HTTP/1.1\r\nHost: " + o.ingest.host + ":"
+                        + std::to_string(o.ingest.port) + "\r\nContent-Type: " + std::string{type}
+                        + "\r\nAuthorization: Bearer ";
   l.token_at = headers.size();
   l.token_len = first_secret.size();
   headers += first_secret;
@@ -305,8 +304,9 @@ public:
     const auto& o = *s_.plan.opt;
     active_ = static_cast<unsigned>(conns_.size());
     if (o.requests == 0) {
-      deadline_.expires_at(s_.t0 + std::chrono::duration_cast<clock_type::duration>(
-                                     std::chrono::duration<double>(o.duration_s)));
+      deadline_.expires_at(s_.t0
+                           + std::chrono::duration_cast<clock_type::duration>(
+                             std::chrono::duration<double>(o.duration_s)));
       deadline_.async_wait([this](error_code ec) {
         if (ec == asio::error::operation_aborted)
           return; // every connection ended before the deadline
@@ -418,9 +418,9 @@ private:
 };
 
 connection::connection(worker& w, std::uint32_t index)
-  : w_(w), s_(w.shared()), sock_(w.io().get_executor()), timer_(w.io().get_executor()),
-    index_(index),
-    rng_(0x9E3779B97F4A7C15ull * (std::uint64_t{index} + 1)), last_token_(UINT32_MAX) {
+    : w_(w), s_(w.shared()), sock_(w.io().get_executor()), timer_(w.io().get_executor()),
+      index_(index), rng_(0x9E3779B97F4A7C15ull * (std::uint64_t{index} + 1)),
+      last_token_(UINT32_MAX) {
   const auto& l = s_.layout;
   req_ = l.bytes;
   for (auto at : l.seq_at)
@@ -468,8 +468,9 @@ void connection::next() {
     // Open loop: request k of connection i is due at t0 + (i + k * C) / R,
     // so the connections together send R requests per second, evenly spaced.
     double due_s = (index_ + static_cast<double>(paced_++) * o.connections) / o.rate;
-    auto due = s_.t0 + std::chrono::duration_cast<clock_type::duration>(
-                         std::chrono::duration<double>(due_s));
+    auto due =
+      s_.t0
+      + std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(due_s));
     if (due > clock_type::now())
       return w_.schedule(this, due);
     // Late (the previous answer took longer than the interval): send now,
@@ -530,12 +531,12 @@ void connection::send(clock_type::time_point started) {
   ++r.requests_sent;
   r.bytes_sent += req_.size();
   pending_ = 2;
-  asio::async_write(sock_, asio::buffer(req_), bind_memory(write_mem_, [this](error_code ec, std::size_t) {
-                      on_io(ec, "write");
-                    }));
-  http::async_read(sock_, buf_, *parser_, bind_memory(read_mem_, [this](error_code ec, std::size_t) {
-                     on_io(ec, "read");
-                   }));
+  asio::async_write(
+    sock_, asio::buffer(req_),
+    bind_memory(write_mem_, [this](error_code ec, std::size_t) { on_io(ec, "write"); }));
+  http::async_read(
+    sock_, buf_, *parser_,
+    bind_memory(read_mem_, [this](error_code ec, std::size_t) { on_io(ec, "read"); }));
 }
 
 void connection::on_io(error_code ec, const char* what) {
@@ -579,9 +580,9 @@ void connection::complete() {
       ++r.accepted_after_revoke;
     long accepted = otlp ? static_cast<long>(o.batch) : p.accepted();
     if (otlp) {
-      auto partial = read_otlp_response(
-        o.scen == scenario::otlp_proto ? otlp_encoding::protobuf : otlp_encoding::json,
-        p.body_text(), p.truncated);
+      auto partial = read_otlp_response(o.scen == scenario::otlp_proto ? otlp_encoding::protobuf
+                                                                       : otlp_encoding::json,
+                                        p.body_text(), p.truncated);
       if (partial.present) {
         ++r.otlp_partial;
         if (partial.rejected > 0)
@@ -590,9 +591,8 @@ void connection::complete() {
           r.otlp_first_error = partial.message.empty() ? "(no errorMessage)" : partial.message;
         // Which records were rejected is not said: the request is ambiguous
         // unless none were.
-        accepted = partial.rejected < 0
-                     ? -1
-                     : std::max(0L, static_cast<long>(o.batch) - partial.rejected);
+        accepted =
+          partial.rejected < 0 ? -1 : std::max(0L, static_cast<long>(o.batch) - partial.rejected);
       }
     }
     if (accepted > 0)

@@ -55,12 +55,12 @@ struct load_result {
   std::uint64_t sent_after_revoke = 0;
   std::uint64_t accepted_after_revoke = 0;
   std::array<class_counts, token_class_count> by_class{};
-  std::vector<sent_request> acked;     ///< 202: must be read back
-  std::vector<sent_request> ambiguous; ///< no answer, sampled or partial: may or may not be
+  std::vector<sent_request> acked;             ///< 202: must be read back
+  std::vector<sent_request> ambiguous;         ///< no answer, sampled or partial: may or may not be
   std::map<std::string, std::uint64_t> errors; ///< transport errors by kind
-  double elapsed_s = 0;   ///< from the start to the last answer
-  std::size_t request_bytes = 0; ///< one request, headers and body
-  std::size_t body_bytes = 0;    ///< one request's body
+  double elapsed_s = 0;                        ///< from the start to the last answer
+  std::size_t request_bytes = 0;               ///< one request, headers and body
+  std::size_t body_bytes = 0;                  ///< one request's body
   std::size_t message_bytes = 0; ///< one message object; OTLP: one log record as encoded
 };
 

@@ -27,8 +27,9 @@ void run_revoker(const bench_options& o, const token_set& set, std::atomic<std::
   try {
     admin_client client{o.admin, o.superuser_token};
     auto span = std::chrono::duration<double>(o.duration_s * 0.8);
-    auto first = t0 + std::chrono::duration_cast<clock_type::duration>(
-                        std::chrono::duration<double>(o.duration_s * 0.1));
+    auto first = t0
+                 + std::chrono::duration_cast<clock_type::duration>(
+                   std::chrono::duration<double>(o.duration_s * 0.1));
     auto step = span / static_cast<double>(set.minted);
     for (std::size_t i = 0; i < set.minted; ++i) {
       std::this_thread::sleep_until(

@@ -166,43 +166,74 @@ bench_options parse_options(int argc, char** argv) {
         usage_error("--" + std::string{name} + " needs a value");
       value = argv[++i];
     }
-    if (name == "ingest") o.ingest = parse_endpoint(name, value);
-    else if (name == "admin") o.admin = parse_endpoint(name, value);
-    else if (name == "superuser-token") o.superuser_token = value;
-    else if (name == "superuser-token-file") o.superuser_token = first_line(std::string{value});
-    else if (name == "tenants") o.tenants = number<unsigned>(name, value);
-    else if (name == "systems") o.systems = number<unsigned>(name, value);
-    else if (name == "tokens") o.tokens = number<unsigned>(name, value);
-    else if (name == "tier") o.tier = value;
-    else if (name == "retention-days") o.retention_days = number<int>(name, value);
-    else if (name == "setup-connections") o.setup_connections = number<unsigned>(name, value);
-    else if (name == "token-file") o.token_file = value;
-    else if (name == "save-tokens") o.save_tokens = value;
+    if (name == "ingest")
+      o.ingest = parse_endpoint(name, value);
+    else if (name == "admin")
+      o.admin = parse_endpoint(name, value);
+    else if (name == "superuser-token")
+      o.superuser_token = value;
+    else if (name == "superuser-token-file")
+      o.superuser_token = first_line(std::string{value});
+    else if (name == "tenants")
+      o.tenants = number<unsigned>(name, value);
+    else if (name == "systems")
+      o.systems = number<unsigned>(name, value);
+    else if (name == "tokens")
+      o.tokens = number<unsigned>(name, value);
+    else if (name == "tier")
+      o.tier = value;
+    else if (name == "retention-days")
+      o.retention_days = number<int>(name, value);
+    else if (name == "setup-connections")
+      o.setup_connections = number<unsigned>(name, value);
+    else if (name == "token-file")
+      o.token_file = value;
+    else if (name == "save-tokens")
+      o.save_tokens = value;
     else if (name == "scenario") {
-      if (value == "single") o.scen = scenario::single;
-      else if (value == "batch") o.scen = scenario::batch;
-      else if (value == "mixed") o.scen = scenario::mixed;
-      else if (value == "revoke") o.scen = scenario::revoke;
-      else if (value == "otlp-json") o.scen = scenario::otlp_json;
-      else if (value == "otlp-proto") o.scen = scenario::otlp_proto;
-      else usage_error("--scenario is one of single, batch, mixed, revoke, otlp-json, otlp-proto");
-    }
-    else if (name == "connections") o.connections = number<unsigned>(name, value);
-    else if (name == "threads") o.threads = number<unsigned>(name, value);
-    else if (name == "duration") { o.duration_s = real(name, value); have_duration = true; }
-    else if (name == "requests") o.requests = number<std::uint64_t>(name, value);
-    else if (name == "rate") o.rate = real(name, value);
-    else if (name == "batch") { o.batch = number<unsigned>(name, value); have_batch = true; }
-    else if (name == "message-bytes") {
+      if (value == "single")
+        o.scen = scenario::single;
+      else if (value == "batch")
+        o.scen = scenario::batch;
+      else if (value == "mixed")
+        o.scen = scenario::mixed;
+      else if (value == "revoke")
+        o.scen = scenario::revoke;
+      else if (value == "otlp-json")
+        o.scen = scenario::otlp_json;
+      else if (value == "otlp-proto")
+        o.scen = scenario::otlp_proto;
+      else
+        usage_error("--scenario is one of single, batch, mixed, revoke, otlp-json, otlp-proto");
+    } else if (name == "connections")
+      o.connections = number<unsigned>(name, value);
+    else if (name == "threads")
+      o.threads = number<unsigned>(name, value);
+    else if (name == "duration") {
+      o.duration_s = real(name, value);
+      have_duration = true;
+    } else if (name == "requests")
+      o.requests = number<std::uint64_t>(name, value);
+    else if (name == "rate")
+      o.rate = real(name, value);
+    else if (name == "batch") {
+      o.batch = number<unsigned>(name, value);
+      have_batch = true;
+    } else if (name == "message-bytes") {
       o.message_bytes = number<unsigned>(name, value);
       have_message_bytes = true;
-    }
-    else if (name == "invalid-share") o.invalid_share = share(name, value);
-    else if (name == "revoked-share") o.revoked_share = share(name, value);
-    else if (name == "limited-share") o.limited_share = share(name, value);
-    else if (name == "limited-rate") o.limited_rate = value;
-    else if (name == "drain-timeout") o.drain_timeout_s = real(name, value);
-    else usage_error("unknown flag --" + std::string{name});
+    } else if (name == "invalid-share")
+      o.invalid_share = share(name, value);
+    else if (name == "revoked-share")
+      o.revoked_share = share(name, value);
+    else if (name == "limited-share")
+      o.limited_share = share(name, value);
+    else if (name == "limited-rate")
+      o.limited_rate = value;
+    else if (name == "drain-timeout")
+      o.drain_timeout_s = real(name, value);
+    else
+      usage_error("unknown flag --" + std::string{name});
   }
 
   if (o.superuser_token.empty())

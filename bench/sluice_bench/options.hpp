@@ -44,8 +44,8 @@ struct bench_options {
   unsigned connections = 64;
   unsigned threads = 1;
   double duration_s = 10;
-  std::uint64_t requests = 0; ///< when set, stop after this many instead of duration_s
-  double rate = 0;            ///< requests/s over all connections; 0 = closed loop
+  std::uint64_t requests = 0;   ///< when set, stop after this many instead of duration_s
+  double rate = 0;              ///< requests/s over all connections; 0 = closed loop
   unsigned batch = 1000;        ///< otlp-*: records per request, 100 unless given
   unsigned message_bytes = 200; ///< otlp-*: length of a record's body text, 150 unless given
   double invalid_share = 0.05;

@@ -60,8 +60,9 @@ std::string json_body(const otlp_logs_spec& spec, const std::string& text) {
   const std::string head = "{\"timeUnixNano\":" + time + ",\"observedTimeUnixNano\":" + time
                            + ",\"severityNumber\":9,\"severityText\":\"INFO\",\"body\":{"
                              "\"stringValue\":\""
-                           + text + "\"},\"attributes\":[{\"key\":\"bseq\",\"value\":{"
-                                    "\"stringValue\":\"";
+                           + text
+                           + "\"},\"attributes\":[{\"key\":\"bseq\",\"value\":{"
+                             "\"stringValue\":\"";
   const std::string tail = "\"}}]}";
   std::string out = "{\"resourceLogs\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\","
                     "\"value\":{\"stringValue\":\""

@@ -19,8 +19,8 @@ struct otlp_logs_spec {
   otlp_encoding encoding = otlp_encoding::protobuf;
   std::string_view run_id;
   unsigned records = 100;
-  unsigned text_bytes = 150;   ///< length of each record's body text
-  std::uint64_t time_ns = 0;   ///< timeUnixNano and observedTimeUnixNano of every record
+  unsigned text_bytes = 150; ///< length of each record's body text
+  std::uint64_t time_ns = 0; ///< timeUnixNano and observedTimeUnixNano of every record
 };
 
 /// One ExportLogsServiceRequest: one resource, one scope, `records` log
@@ -32,9 +32,9 @@ std::string otlp_logs_body(const otlp_logs_spec& spec);
 
 /// The partial success of an ExportLogsServiceResponse.
 struct otlp_partial {
-  bool present = false;    ///< the server rejected records (or said something)
-  long rejected = -1;      ///< rejectedLogRecords; -1 when it could not be read
-  std::string message;     ///< errorMessage, possibly cut short
+  bool present = false; ///< the server rejected records (or said something)
+  long rejected = -1;   ///< rejectedLogRecords; -1 when it could not be read
+  std::string message;  ///< errorMessage, possibly cut short
 };
 
 /// Reads the (start of the) body of a 200 to an export: Sluice answers an

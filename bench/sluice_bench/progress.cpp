@@ -7,8 +7,8 @@
 namespace sluice::bench {
 
 progress_bar::progress_bar(std::string label, std::uint64_t total, bool enabled)
-  : label_(std::move(label)), total_(total), enabled_(enabled), tty_(::isatty(2) == 1),
-    start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
+    : label_(std::move(label)), total_(total), enabled_(enabled), tty_(::isatty(2) == 1),
+      start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
 
 progress_bar::~progress_bar() { finish(); }
 

@@ -61,27 +61,30 @@ void print_table(const run_report& r) {
   std::printf("sluice-bench  scenario=%s  connections=%u  threads=%u  run=%s\n",
               std::string{to_string(o.scen)}.c_str(), o.connections, o.threads, r.run_id.c_str());
   std::printf("%-12s %zu system(s), %zu token(s)%s, %.2f s\n", "setup", r.systems, r.tokens,
-              o.token_file.empty() ? (" (" + o.tier + (o.unlimited ? ", unlimited" : "") + ")").c_str()
-                                   : (" from " + o.token_file).c_str(),
+              o.token_file.empty()
+                ? (" (" + o.tier + (o.unlimited ? ", unlimited" : "") + ")").c_str()
+                : (" from " + o.token_file).c_str(),
               r.setup_s);
   const bool otlp = is_otlp(o.scen);
   // An OTLP log record is stored as one message: records/s is messages/s.
   const char* unit = otlp ? "record" : "message";
-  std::string what = otlp ? std::string{"OTLP/HTTP "}
-                              + (o.scen == scenario::otlp_proto ? "protobuf" : "JSON")
-                              + " export, " + std::to_string(o.batch) + " log record(s) of "
-                              + std::to_string(l.message_bytes) + " B (text "
-                              + std::to_string(o.message_bytes) + " B)"
-                          : std::to_string(o.batch) + " message(s) of "
-                              + std::to_string(l.message_bytes) + " B";
-  std::printf("%-12s %s, body %zu B, %zu B per request%s\n", "request", what.c_str(),
-              l.body_bytes, l.request_bytes,
-              o.rate > 0 ? (", open loop at " + grouped(static_cast<std::uint64_t>(o.rate)) + " req/s target").c_str()
-                         : ", closed loop");
-  std::printf("%-12s %s requests/s  %s %ss/s  (%s answers in %.2f s)\n", "throughput",
-              grouped(static_cast<std::uint64_t>(per_second(l.responses, l.elapsed_s))).c_str(),
-              grouped(static_cast<std::uint64_t>(per_second(l.messages_acked, l.elapsed_s))).c_str(),
-              unit, grouped(l.responses).c_str(), l.elapsed_s);
+  std::string what =
+    otlp
+      ? std::string{"OTLP/HTTP "} + (o.scen == scenario::otlp_proto ? "protobuf" : "JSON")
+          + " export, " + std::to_string(o.batch) + " log record(s) of "
+          + std::to_string(l.message_bytes) + " B (text " + std::to_string(o.message_bytes) + " B)"
+      : std::to_string(o.batch) + " message(s) of " + std::to_string(l.message_bytes) + " B";
+  std::printf(
+    "%-12s %s, body %zu B, %zu B per request%s\n", "request", what.c_str(), l.body_bytes,
+    l.request_bytes,
+    o.rate > 0
+      ? (", open loop at " + grouped(static_cast<std::uint64_t>(o.rate)) + " req/s target").c_str()
+      : ", closed loop");
+  std::printf(
+    "%-12s %s requests/s  %s %ss/s  (%s answers in %.2f s)\n", "throughput",
+    grouped(static_cast<std::uint64_t>(per_second(l.responses, l.elapsed_s))).c_str(),
+    grouped(static_cast<std::uint64_t>(per_second(l.messages_acked, l.elapsed_s))).c_str(), unit,
+    grouped(l.responses).c_str(), l.elapsed_s);
   const auto& h = l.latency;
   std::printf("%-12s p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  mean %.3f ms%s\n",
               "latency", ms(h.percentile(50)), ms(h.percentile(90)), ms(h.percentile(99)),
@@ -99,9 +102,10 @@ void print_table(const run_report& r) {
                 grouped(l.reconnects).c_str(), otlp ? "200" : "202", grouped(l.sampled).c_str(),
                 otlp ? "200" : "202", grouped(l.partial_acks).c_str());
   if (l.otlp_partial)
-    std::printf("%-12s %s export(s) answered with a partialSuccess, %s record(s) rejected; first: %s\n",
-                "partial", grouped(l.otlp_partial).c_str(), grouped(l.otlp_rejected).c_str(),
-                l.otlp_first_error.c_str());
+    std::printf(
+      "%-12s %s export(s) answered with a partialSuccess, %s record(s) rejected; first: %s\n",
+      "partial", grouped(l.otlp_partial).c_str(), grouped(l.otlp_rejected).c_str(),
+      l.otlp_first_error.c_str());
   for (const auto& [name, n] : l.errors)
     std::printf("%-12s %s x %s\n", "error", name.c_str(), grouped(n).c_str());
 
@@ -120,9 +124,10 @@ void print_table(const run_report& r) {
   }
   if (r.revoke) {
     const auto& rv = *r.revoke;
-    std::printf("%-12s %s token(s) revoked during the run; revoke call p50 %.3f  p99 %.3f  max %.3f ms\n",
-                "revoke", grouped(rv.revoked).c_str(), ms(rv.latency.percentile(50)),
-                ms(rv.latency.percentile(99)), ms(rv.latency.max()));
+    std::printf(
+      "%-12s %s token(s) revoked during the run; revoke call p50 %.3f  p99 %.3f  max %.3f ms\n",
+      "revoke", grouped(rv.revoked).c_str(), ms(rv.latency.percentile(50)),
+      ms(rv.latency.percentile(99)), ms(rv.latency.max()));
     std::printf("%-12s sent after revoke %s, accepted after revoke %s  %s\n", "",
                 grouped(l.sent_after_revoke).c_str(), grouped(l.accepted_after_revoke).c_str(),
                 l.accepted_after_revoke == 0 ? "OK" : "FAILED");
@@ -136,11 +141,12 @@ void print_table(const run_report& r) {
     std::printf("%-12s %s: %s of %s acknowledged messages read back, %s missing, %s extra, %s "
                 "twice (%zu system(s), %s pages, %.2f s)\n",
                 "check", c.ok ? "OK" : "FAILED", grouped(c.found).c_str(),
-                grouped(c.expected).c_str(), grouped(c.missing).c_str(),
-                grouped(c.extra).c_str(), grouped(c.duplicated).c_str(),
-                static_cast<std::size_t>(c.systems), grouped(c.pages).c_str(), c.seconds);
+                grouped(c.expected).c_str(), grouped(c.missing).c_str(), grouped(c.extra).c_str(),
+                grouped(c.duplicated).c_str(), static_cast<std::size_t>(c.systems),
+                grouped(c.pages).c_str(), c.seconds);
     if (c.ambiguous || c.other)
-      std::printf("%-12s %s unanswered/sampled/partly accepted message(s), %s of them stored; %s message(s) of "
+      std::printf("%-12s %s unanswered/sampled/partly accepted message(s), %s of them stored; %s "
+                  "message(s) of "
                   "other runs ignored\n",
                   "", grouped(c.ambiguous).c_str(), grouped(c.ambiguous_stored).c_str(),
                   grouped(c.other).c_str());
@@ -187,11 +193,10 @@ void print_json(const run_report& r) {
     // The same figure under the name OTLP uses: one stored message per record.
     field("records_per_s", fixed(per_second(l.messages_acked, l.elapsed_s), 1));
     field("text_bytes", std::to_string(o.message_bytes));
-    field("otlp_partial", "{\"exports\":" + std::to_string(l.otlp_partial)
-                            + ",\"rejected_records\":" + std::to_string(l.otlp_rejected)
-                            + ",\"first_error\":"
-                            + (l.otlp_partial ? json_string(l.otlp_first_error) : std::string{"null"})
-                            + "}");
+    field("otlp_partial",
+          "{\"exports\":" + std::to_string(l.otlp_partial)
+            + ",\"rejected_records\":" + std::to_string(l.otlp_rejected) + ",\"first_error\":"
+            + (l.otlp_partial ? json_string(l.otlp_first_error) : std::string{"null"}) + "}");
   }
   field("latency_ms", "{\"p50\":" + fixed(ms(h.percentile(50))) + ",\"p90\":"
                         + fixed(ms(h.percentile(90))) + ",\"p99\":" + fixed(ms(h.percentile(99)))
@@ -200,8 +205,8 @@ void print_json(const run_report& r) {
   std::string statuses = "{";
   for (std::size_t s = 0; s < l.statuses.size(); ++s)
     if (l.statuses[s])
-      list_item(statuses, json_string(s ? std::to_string(s) : "none") + ":"
-                            + std::to_string(l.statuses[s]));
+      list_item(statuses,
+                json_string(s ? std::to_string(s) : "none") + ":" + std::to_string(l.statuses[s]));
   field("statuses", statuses + "}");
   std::string errors = "{";
   for (const auto& [what, n] : l.errors)
@@ -215,10 +220,11 @@ void print_json(const run_report& r) {
     for (std::size_t c = 0; c < token_class_count; ++c) {
       const auto& cc = l.by_class[c];
       list_item(classes, json_string(to_string(static_cast<token_class>(c))) + ":{"
-                 + "\"requests\":" + std::to_string(cc.requests) + ",\"202\":"
-                 + std::to_string(cc.accepted) + ",\"401\":" + std::to_string(cc.unauthorized)
-                 + ",\"429\":" + std::to_string(cc.rate_limited) + ",\"other\":"
-                 + std::to_string(cc.other) + "}");
+                           + "\"requests\":" + std::to_string(cc.requests)
+                           + ",\"202\":" + std::to_string(cc.accepted)
+                           + ",\"401\":" + std::to_string(cc.unauthorized)
+                           + ",\"429\":" + std::to_string(cc.rate_limited)
+                           + ",\"other\":" + std::to_string(cc.other) + "}");
     }
     field("classes", classes + "}");
   }
@@ -227,10 +233,10 @@ void print_json(const run_report& r) {
     std::string errs = "[";
     for (const auto& e : rv.errors)
       list_item(errs, json_string(e));
-    field("revoke", "{\"revoked\":" + std::to_string(rv.revoked) + ",\"call_ms\":{\"p50\":"
-                      + fixed(ms(rv.latency.percentile(50))) + ",\"p99\":"
-                      + fixed(ms(rv.latency.percentile(99))) + ",\"max\":"
-                      + fixed(ms(rv.latency.max())) + "},\"sent_after_revoke\":"
+    field("revoke", "{\"revoked\":" + std::to_string(rv.revoked)
+                      + ",\"call_ms\":{\"p50\":" + fixed(ms(rv.latency.percentile(50)))
+                      + ",\"p99\":" + fixed(ms(rv.latency.percentile(99)))
+                      + ",\"max\":" + fixed(ms(rv.latency.max())) + "},\"sent_after_revoke\":"
                       + std::to_string(l.sent_after_revoke) + ",\"accepted_after_revoke\":"
                       + std::to_string(l.accepted_after_revoke) + ",\"errors\":" + errs + "]}");
   }
@@ -239,17 +245,16 @@ void print_json(const run_report& r) {
     std::string ex = "[";
     for (const auto& e : c.examples)
       list_item(ex, json_string(e));
-    field("check", std::string{"{\"ok\":"} + (c.ok ? "true" : "false")
-                     + ",\"expected\":" + std::to_string(c.expected) + ",\"found\":"
-                     + std::to_string(c.found) + ",\"missing\":" + std::to_string(c.missing)
-                     + ",\"extra\":" + std::to_string(c.extra) + ",\"duplicated\":"
-                     + std::to_string(c.duplicated) + ",\"ambiguous\":"
-                     + std::to_string(c.ambiguous) + ",\"ambiguous_stored\":"
-                     + std::to_string(c.ambiguous_stored) + ",\"other_runs\":"
-                     + std::to_string(c.other) + ",\"pages\":" + std::to_string(c.pages)
-                     + ",\"seconds\":" + fixed(c.seconds) + ",\"error\":"
-                     + (c.error.empty() ? std::string{"null"} : json_string(c.error))
-                     + ",\"examples\":" + ex + "]}");
+    field("check",
+          std::string{"{\"ok\":"} + (c.ok ? "true" : "false") + ",\"expected\":"
+            + std::to_string(c.expected) + ",\"found\":" + std::to_string(c.found)
+            + ",\"missing\":" + std::to_string(c.missing) + ",\"extra\":" + std::to_string(c.extra)
+            + ",\"duplicated\":" + std::to_string(c.duplicated)
+            + ",\"ambiguous\":" + std::to_string(c.ambiguous) + ",\"ambiguous_stored\":"
+            + std::to_string(c.ambiguous_stored) + ",\"other_runs\":" + std::to_string(c.other)
+            + ",\"pages\":" + std::to_string(c.pages) + ",\"seconds\":" + fixed(c.seconds)
+            + ",\"error\":" + (c.error.empty() ? std::string{"null"} : json_string(c.error))
+            + ",\"examples\":" + ex + "]}");
   } else {
     field("check", "null");
   }

@@ -177,7 +177,8 @@ token_set load_token_file(const bench_options& o) {
                                  + cls + "\"");
       t.cls = *c;
     }
-    auto [it, fresh] = systems.try_emplace(system, static_cast<std::uint32_t>(set.system_ids.size()));
+    auto [it, fresh] =
+      systems.try_emplace(system, static_cast<std::uint32_t>(set.system_ids.size()));
     if (fresh)
       set.system_ids.push_back(system);
     t.system = it->second;
@@ -212,8 +213,8 @@ void save_tokens(const token_set& set, const std::string& path) {
     ::chmod(tmp.c_str(), 0600);
     for (std::size_t i = 0; i < set.minted; ++i) {
       const auto& t = set.tokens[i];
-      out << t.id << ' ' << t.secret << ' ' << set.system_ids[t.system] << ' '
-          << to_string(t.cls) << '\n';
+      out << t.id << ' ' << t.secret << ' ' << set.system_ids[t.system] << ' ' << to_string(t.cls)
+          << '\n';
     }
     if (!out.flush())
       throw std::runtime_error("cannot write " + tmp);

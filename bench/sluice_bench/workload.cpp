@@ -13,8 +13,8 @@ std::string_view to_string(token_class c) noexcept {
 }
 
 std::optional<token_class> parse_token_class(std::string_view s) noexcept {
-  for (auto c : {token_class::normal, token_class::limited, token_class::revoked,
-                 token_class::invalid})
+  for (auto c :
+       {token_class::normal, token_class::limited, token_class::revoked, token_class::invalid})
     if (to_string(c) == s)
       return c;
   return std::nullopt;
@@ -36,8 +36,7 @@ std::string format_bseq(std::string_view run_id, std::uint64_t key) {
 }
 
 std::optional<std::uint64_t> parse_bseq(std::string_view run_id, std::string_view s) noexcept {
-  constexpr std::size_t size =
-    run_id_chars + 2 + conn_digits + 2 + req_digits + 2 + msg_digits;
+  constexpr std::size_t size = run_id_chars + 2 + conn_digits + 2 + req_digits + 2 + msg_digits;
   if (s.size() != size || s.substr(0, run_id_chars) != run_id)
     return std::nullopt;
   std::size_t pos = run_id_chars;

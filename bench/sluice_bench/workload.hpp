@@ -23,8 +23,8 @@ std::optional<token_class> parse_token_class(std::string_view s) noexcept;
 
 /// One ingest token the load uses.
 struct bench_token {
-  std::string id;      ///< tok_… (empty for invalid ones)
-  std::string secret;  ///< al_…
+  std::string id;           ///< tok_… (empty for invalid ones)
+  std::string secret;       ///< al_…
   std::uint32_t system = 0; ///< index into token_set::system_ids
   token_class cls = token_class::normal;
 };

@@ -25,9 +25,7 @@ problem decode(const admin_input& in, list_approvals_req& out) {
   return {};
 }
 
-problem decode(const admin_input&, get_approval_req&) {
-  return {};
-}
+problem decode(const admin_input&, get_approval_req&) { return {}; }
 
 problem decode(const admin_input& in, approve_req& out) {
   if (auto p = in.json.open(in.body, {"reason"}))

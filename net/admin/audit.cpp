@@ -28,7 +28,8 @@ problem decode(const admin_input& in, list_audit_req& out) {
     if (!id)
       id = parse_id(id_kind::token, *v);
     if (!id)
-      return make_problem(errc::invalid_argument, "actor must be a user (usr_…) or token (tok_…) id");
+      return make_problem(errc::invalid_argument,
+                          "actor must be a user (usr_…) or token (tok_…) id");
     out.actor_id = *id;
   }
   if (auto v = query_value(in, "action")) {
@@ -36,20 +37,19 @@ problem decode(const admin_input& in, list_audit_req& out) {
       return make_problem(errc::invalid_argument, "action must be 1 to 64 characters");
     out.action = std::string{*v};
   }
-  for (auto [key, target] : {std::pair{"since", &out.since_us}, std::pair{"until", &out.until_us}}) {
+  for (auto [key, target] :
+       {std::pair{"since", &out.since_us}, std::pair{"until", &out.until_us}}) {
     if (auto v = query_value(in, key)) {
       auto t = parse_time_param_us(*v);
       if (!t)
-        return make_problem(errc::invalid_argument, std::string{key}
-                                                      + " must be an RFC 3339 time or Unix milliseconds");
+        return make_problem(errc::invalid_argument,
+                            std::string{key} + " must be an RFC 3339 time or Unix milliseconds");
       *target = *t;
     }
   }
   return {};
 }
 
-problem decode(const admin_input&, whoami_req&) {
-  return {};
-}
+problem decode(const admin_input&, whoami_req&) { return {}; }
 
 } // namespace sluice::net

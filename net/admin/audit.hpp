@@ -20,7 +20,7 @@ struct list_audit_req {
   std::uint64_t actor_id = 0; ///< a user (usr_…) or a token (tok_…)
   std::string action;         ///< exact, or a prefix ending in '.'
   std::int64_t since_us = 0;
-  std::int64_t until_us = 0;  ///< 0: no end
+  std::int64_t until_us = 0; ///< 0: no end
 };
 
 struct whoami_req {

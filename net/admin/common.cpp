@@ -43,7 +43,9 @@ constexpr std::string_view security_keys[] = {"ip_allowlist", "rate_limit", "rat
                                               "time_restriction"};
 
 problem read_security_fields(json_body& json, security_request& out, std::string_view prefix) {
-  auto where = [&](std::string_view key) { return "\"" + std::string{prefix} + std::string{key} + "\""; };
+  auto where = [&](std::string_view key) {
+    return "\"" + std::string{prefix} + std::string{key} + "\"";
+  };
   std::optional<std::vector<std::string>> allow;
   std::optional<std::string> text;
   std::optional<bool> shadow;
@@ -87,7 +89,8 @@ problem read_security_fields(json_body& json, security_request& out, std::string
       h = *hours;
     auto parsed = time_restriction::parse(h, days.value_or(std::vector<std::string>{}), error);
     if (!parsed)
-      return make_problem(errc::invalid_argument, std::string{prefix} + "time_restriction: " + error);
+      return make_problem(errc::invalid_argument,
+                          std::string{prefix} + "time_restriction: " + error);
     out.hours = *parsed;
   }
   return {};
@@ -163,7 +166,8 @@ problem read_expiry(json_body& json, std::int64_t now_us, std::int64_t& expires_
   if (in) {
     auto d = preset_us(*in);
     if (!d)
-      return make_problem(errc::invalid_argument, "\"expires_in\" must be one of 1w, 1m, 3m, 6m, 1y");
+      return make_problem(errc::invalid_argument,
+                          "\"expires_in\" must be one of 1w, 1m, 3m, 6m, 1y");
     expires_at_us = now_us + *d;
   }
   if (at) {

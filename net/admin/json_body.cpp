@@ -8,8 +8,8 @@ namespace dom = simdjson::dom;
 
 struct json_body::impl {
   dom::parser parser;
-  dom::object root; ///< the body
-  dom::object obj;  ///< where reads look: the body, or an object inside it
+  dom::object root;   ///< the body
+  dom::object obj;    ///< where reads look: the body, or an object inside it
   std::string prefix; ///< "" or "<key>." (…) while reading inside an object
   /// The objects descended from, innermost last, with their prefixes.
   std::vector<std::pair<dom::object, std::string>> outer;
@@ -29,8 +29,7 @@ struct json_body::impl {
 namespace {
 
 problem field_problem(std::string_view key, std::string_view what) {
-  return make_problem(errc::invalid_argument,
-                      "\"" + std::string{key} + "\" " + std::string{what});
+  return make_problem(errc::invalid_argument, "\"" + std::string{key} + "\" " + std::string{what});
 }
 
 /// Refuses the first key of `obj` not in `allowed`; `prefix` names where.
@@ -110,7 +109,7 @@ void json_body::ascend() {
 }
 
 problem json_body::text(std::string_view key, std::optional<std::string>& out, bool required,
-                         std::size_t max_len, bool allow_empty) {
+                        std::size_t max_len, bool allow_empty) {
   out.reset();
   auto el = impl_->find(key);
   if (!el)
@@ -119,14 +118,14 @@ problem json_body::text(std::string_view key, std::optional<std::string>& out, b
   if (el->get_string().get(s) != simdjson::SUCCESS)
     return field_problem(impl_->prefix + std::string{key}, "must be a string");
   if ((s.empty() && !allow_empty) || s.size() > max_len)
-    return field_problem(impl_->prefix + std::string{key}, "must be a string of " + std::string{allow_empty ? "0" : "1"}
-                                + " to " + std::to_string(max_len) + " bytes");
+    return field_problem(impl_->prefix + std::string{key},
+                         "must be a string of " + std::string{allow_empty ? "0" : "1"} + " to "
+                           + std::to_string(max_len) + " bytes");
   out.emplace(s);
   return {};
 }
 
-problem json_body::integer(std::string_view key, std::optional<std::int64_t>& out,
-                            bool required) {
+problem json_body::integer(std::string_view key, std::optional<std::int64_t>& out, bool required) {
   out.reset();
   auto el = impl_->find(key);
   if (!el)
@@ -138,13 +137,14 @@ problem json_body::integer(std::string_view key, std::optional<std::int64_t>& ou
   return {};
 }
 
-problem json_body::integer(std::string_view key, std::optional<std::int64_t>& out,
-                            bool required, std::int64_t min, std::int64_t max) {
+problem json_body::integer(std::string_view key, std::optional<std::int64_t>& out, bool required,
+                           std::int64_t min, std::int64_t max) {
   if (auto p = integer(key, out, required))
     return p;
   if (out && (*out < min || *out > max))
-    return field_problem(impl_->prefix + std::string{key}, "must be an integer from " + std::to_string(min) + " to "
-                                + std::to_string(max));
+    return field_problem(impl_->prefix + std::string{key}, "must be an integer from "
+                                                             + std::to_string(min) + " to "
+                                                             + std::to_string(max));
   return {};
 }
 

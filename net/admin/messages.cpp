@@ -36,8 +36,9 @@ problem decode(const admin_input& in, list_messages_req& out) {
   if (auto v = query_value(in, "source")) {
     out.source = parse_message_source(*v);
     if (!out.source)
-      return make_problem(errc::invalid_argument,
-                          "source must be one of native, otlp_logs, otlp_traces, langfuse, webhook");
+      return make_problem(
+        errc::invalid_argument,
+        "source must be one of native, otlp_logs, otlp_traces, langfuse, webhook");
   }
   return {};
 }

@@ -15,7 +15,7 @@ namespace sluice::net {
 struct list_messages_req {
   static constexpr admin_op op = admin_op::list_messages;
   page_request page;
-  std::int64_t since_us = 0;                                   ///< inclusive
+  std::int64_t since_us = 0;                                        ///< inclusive
   std::int64_t until_us = std::numeric_limits<std::int64_t>::max(); ///< exclusive
   std::optional<std::uint64_t> token_id;
   std::optional<message_level> level;

@@ -19,9 +19,7 @@ problem decode(const admin_input& in, list_systems_req& out) {
   return read_page(in, out.page, id_kind::system);
 }
 
-problem decode(const admin_input&, get_system_req&) {
-  return {};
-}
+problem decode(const admin_input&, get_system_req&) { return {}; }
 
 problem decode(const admin_input& in, patch_system_req& out) {
   if (auto p = in.json.open(in.body, {"name", "description"}))
@@ -33,8 +31,6 @@ problem decode(const admin_input& in, patch_system_req& out) {
   return {};
 }
 
-problem decode(const admin_input&, system_usage_req&) {
-  return {};
-}
+problem decode(const admin_input&, system_usage_req&) { return {}; }
 
 } // namespace sluice::net

@@ -106,15 +106,14 @@ problem decode(const admin_input& in, list_tenants_req& out) {
   return read_page(in, out.page, id_kind::tenant);
 }
 
-problem decode(const admin_input&, get_tenant_req&) {
-  return {};
-}
+problem decode(const admin_input&, get_tenant_req&) { return {}; }
 
 problem decode(const admin_input& in, patch_tenant_req& out) {
   if (auto p = in.json.open(in.body, {"name", "tier", "overrides", "approval"}))
     return p;
-  for (auto p : {in.json.text("name", out.name, false, max_name_bytes), read_tier(in.json, out.tier),
-                 read_overrides(in.json, out.overrides), read_approval(in.json, out.approval)})
+  for (auto p :
+       {in.json.text("name", out.name, false, max_name_bytes), read_tier(in.json, out.tier),
+        read_overrides(in.json, out.overrides), read_approval(in.json, out.approval)})
     if (p)
       return p;
   return {};

@@ -17,7 +17,7 @@ namespace sluice::net {
 /// A change to a tenant's overrides, as a body gives it: for each cap, keep
 /// it (absent), remove it (null) or set it (a value).
 struct overrides_change {
-  cap_overrides set;                  ///< caps given a value
+  cap_overrides set;                     ///< caps given a value
   std::vector<std::string_view> removed; ///< keys given null (cap_fields' keys)
 
   /// `o` with the change applied.

@@ -22,14 +22,13 @@ problem read_mint(const admin_input& in, mint_token_req& out) {
   std::optional<std::int64_t> retention;
   std::optional<std::vector<std::string>> scopes;
   std::optional<bool> is_public;
-  for (auto p : {in.json.text("name", name, true, max_name_bytes),
-                 in.json.text("description", description, false, max_description_bytes, true),
-                 in.json.text("kind", kind, false, 16),
-                 in.json.integer("retention_days", retention, false),
-                 in.json.strings("scopes", scopes), read_security(in.json, out.security),
-                 read_expiry(in.json, in.now_us, out.expires_at_us),
-                 read_reason(in.json, out.reason, false),
-                 in.json.boolean("public", is_public, false)})
+  for (auto p :
+       {in.json.text("name", name, true, max_name_bytes),
+        in.json.text("description", description, false, max_description_bytes, true),
+        in.json.text("kind", kind, false, 16), in.json.integer("retention_days", retention, false),
+        in.json.strings("scopes", scopes), read_security(in.json, out.security),
+        read_expiry(in.json, in.now_us, out.expires_at_us), read_reason(in.json, out.reason, false),
+        in.json.boolean("public", is_public, false)})
     if (p)
       return p;
   out.is_public = is_public.value_or(false);
@@ -73,13 +72,13 @@ problem decode(const admin_input& in, mint_service_token_req& out) {
   std::optional<std::string> name, description, kind;
   std::optional<std::vector<std::string>> scopes;
   std::optional<bool> is_public;
-  for (auto p : {in.json.text("name", name, true, max_name_bytes),
-                 in.json.text("description", description, false, max_description_bytes, true),
-                 in.json.text("kind", kind, false, 16), in.json.strings("scopes", scopes),
-                 read_ids(in.json, "query_systems", id_kind::system, out.query_systems),
-                 read_expiry(in.json, in.now_us, out.expires_at_us),
-                 read_reason(in.json, out.reason, false),
-                 in.json.boolean("public", is_public, false), read_security(in.json, out.security)})
+  for (auto p :
+       {in.json.text("name", name, true, max_name_bytes),
+        in.json.text("description", description, false, max_description_bytes, true),
+        in.json.text("kind", kind, false, 16), in.json.strings("scopes", scopes),
+        read_ids(in.json, "query_systems", id_kind::system, out.query_systems),
+        read_expiry(in.json, in.now_us, out.expires_at_us), read_reason(in.json, out.reason, false),
+        in.json.boolean("public", is_public, false), read_security(in.json, out.security)})
     if (p)
       return p;
   if (kind && *kind != "service")
@@ -91,8 +90,8 @@ problem decode(const admin_input& in, mint_service_token_req& out) {
   std::string bad;
   auto parsed = parse_scopes(*scopes, bad);
   if (!parsed)
-    return make_problem(errc::invalid_argument, "\"scopes\" has \"" + bad
-                                                  + "\", which is not a scope or is given twice");
+    return make_problem(errc::invalid_argument,
+                        "\"scopes\" has \"" + bad + "\", which is not a scope or is given twice");
   if (parsed->contains(scope::ingest))
     return make_problem(errc::invalid_argument,
                         "a service token cannot hold \"ingest\": ingest tokens are minted on a "
@@ -118,9 +117,7 @@ problem decode(const admin_input& in, list_system_tokens_req& out) {
   return read_page(in, out.page, id_kind::token);
 }
 
-problem decode(const admin_input&, get_token_req&) {
-  return {};
-}
+problem decode(const admin_input&, get_token_req&) { return {}; }
 
 problem decode(const admin_input& in, patch_token_req& out) {
   if (auto p = in.json.open(in.body, {"name", "description", "retention_days"}))
@@ -150,18 +147,14 @@ problem decode(const admin_input& in, disable_token_req& out) {
   return read_status_change(in, out);
 }
 
-problem decode(const admin_input& in, enable_token_req& out) {
-  return read_status_change(in, out);
-}
+problem decode(const admin_input& in, enable_token_req& out) { return read_status_change(in, out); }
 
-problem decode(const admin_input& in, revoke_token_req& out) {
-  return read_status_change(in, out);
-}
+problem decode(const admin_input& in, revoke_token_req& out) { return read_status_change(in, out); }
 
 problem decode(const admin_input& in, set_security_req& out) {
   // PUT: the body is the whole of the settings; what it leaves out is unset.
-  if (auto p = in.json.open(in.body, {"ip_allowlist", "rate_limit", "rate_limit_shadow",
-                                      "time_restriction", "reason"}))
+  if (auto p = in.json.open(
+        in.body, {"ip_allowlist", "rate_limit", "rate_limit_shadow", "time_restriction", "reason"}))
     return p;
   if (auto p = read_security_fields(in.json, out.security, ""))
     return p;
@@ -202,8 +195,6 @@ problem decode(const admin_input& in, token_history_req& out) {
   return read_page(in, out.page, id_kind::event);
 }
 
-problem decode(const admin_input&, token_usage_req&) {
-  return {};
-}
+problem decode(const admin_input&, token_usage_req&) { return {}; }
 
 } // namespace sluice::net

@@ -22,8 +22,8 @@ struct mint_token_req {
   std::string name;
   std::string description;
   token_kind kind = token_kind::ingest; ///< ingest (al_) or webhook (alw_)
-  std::optional<int> retention_days; ///< absent: the tier's default
-  std::int64_t expires_at_us = 0;    ///< 0 = never
+  std::optional<int> retention_days;    ///< absent: the tier's default
+  std::int64_t expires_at_us = 0;       ///< 0 = never
   std::string reason;
   bool is_public = false;
   security_request security;

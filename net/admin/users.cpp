@@ -32,9 +32,9 @@ problem decode(const admin_input& in, create_user_req& out) {
     return p;
   std::optional<std::string> name, email;
   std::optional<user_role> role;
-  for (auto p : {in.json.text("name", name, true, max_name_bytes),
-                 in.json.text("email", email, true, max_email_bytes),
-                 read_role(in.json, role, true)})
+  for (auto p :
+       {in.json.text("name", name, true, max_name_bytes),
+        in.json.text("email", email, true, max_email_bytes), read_role(in.json, role, true)})
     if (p)
       return p;
   if (!plausible_email(*email))
@@ -49,24 +49,22 @@ problem decode(const admin_input& in, list_users_req& out) {
   return read_page(in, out.page, id_kind::user);
 }
 
-problem decode(const admin_input&, get_user_req&) {
-  return {};
-}
+problem decode(const admin_input&, get_user_req&) { return {}; }
 
 problem decode(const admin_input& in, patch_user_req& out) {
   if (auto p = in.json.open(in.body, {"name", "role", "active", "reason"}))
     return p;
-  for (auto p : {in.json.text("name", out.name, false, max_name_bytes),
-                 read_role(in.json, out.role, false), in.json.boolean("active", out.active, false),
-                 read_reason(in.json, out.reason, false)})
+  for (auto p :
+       {in.json.text("name", out.name, false, max_name_bytes), read_role(in.json, out.role, false),
+        in.json.boolean("active", out.active, false), read_reason(in.json, out.reason, false)})
     if (p)
       return p;
   return {};
 }
 
 problem decode(const admin_input& in, mint_personal_token_req& out) {
-  if (auto p = in.json.open(in.body, {"name", "description", "expires_in", "expires_at", "reason",
-                                      "security"}))
+  if (auto p = in.json.open(
+        in.body, {"name", "description", "expires_in", "expires_at", "reason", "security"}))
     return p;
   std::optional<std::string> name, description;
   for (auto p : {in.json.text("name", name, true, max_name_bytes),

@@ -42,32 +42,78 @@ struct fields {
 };
 
 enum log_key {
-  l_time, l_observed, l_severity_number, l_severity_text, l_body, l_attributes,
-  l_dropped_attributes, l_flags, l_trace_id, l_span_id, l_event_name, log_key_count
+  l_time,
+  l_observed,
+  l_severity_number,
+  l_severity_text,
+  l_body,
+  l_attributes,
+  l_dropped_attributes,
+  l_flags,
+  l_trace_id,
+  l_span_id,
+  l_event_name,
+  log_key_count
 };
 constexpr std::array<std::string_view, log_key_count> log_keys = {
-  "timeUnixNano", "observedTimeUnixNano", "severityNumber", "severityText", "body",
-  "attributes", "droppedAttributesCount", "flags", "traceId", "spanId", "eventName",
+  "timeUnixNano", "observedTimeUnixNano",   "severityNumber", "severityText", "body",
+  "attributes",   "droppedAttributesCount", "flags",          "traceId",      "spanId",
+  "eventName",
 };
 
 enum span_key {
-  s_trace_id, s_span_id, s_trace_state, s_parent_span_id, s_flags, s_name, s_kind, s_start,
-  s_end, s_attributes, s_dropped_attributes, s_events, s_dropped_events, s_links,
-  s_dropped_links, s_status, span_key_count
+  s_trace_id,
+  s_span_id,
+  s_trace_state,
+  s_parent_span_id,
+  s_flags,
+  s_name,
+  s_kind,
+  s_start,
+  s_end,
+  s_attributes,
+  s_dropped_attributes,
+  s_events,
+  s_dropped_events,
+  s_links,
+  s_dropped_links,
+  s_status,
+  span_key_count
 };
 constexpr std::array<std::string_view, span_key_count> span_keys = {
-  "traceId", "spanId", "traceState", "parentSpanId", "flags", "name", "kind",
-  "startTimeUnixNano", "endTimeUnixNano", "attributes", "droppedAttributesCount", "events",
-  "droppedEventsCount", "links", "droppedLinksCount", "status",
+  "traceId",
+  "spanId",
+  "traceState",
+  "parentSpanId",
+  "flags",
+  "name",
+  "kind",
+  "startTimeUnixNano",
+  "endTimeUnixNano",
+  "attributes",
+  "droppedAttributesCount",
+  "events",
+  "droppedEventsCount",
+  "links",
+  "droppedLinksCount",
+  "status",
 };
 
 enum event_key { e_time, e_name, e_attributes, e_dropped_attributes, event_key_count };
 constexpr std::array<std::string_view, event_key_count> event_keys = {
-  "timeUnixNano", "name", "attributes", "droppedAttributesCount",
+  "timeUnixNano",
+  "name",
+  "attributes",
+  "droppedAttributesCount",
 };
 
 enum link_key {
-  k_trace_id, k_span_id, k_trace_state, k_attributes, k_dropped_attributes, k_flags,
+  k_trace_id,
+  k_span_id,
+  k_trace_state,
+  k_attributes,
+  k_dropped_attributes,
+  k_flags,
   link_key_count
 };
 constexpr std::array<std::string_view, link_key_count> link_keys = {
@@ -79,40 +125,37 @@ constexpr std::array<std::string_view, status_key_count> status_keys = {"message
 
 enum scope_key { c_name, c_version, c_attributes, scope_key_count };
 constexpr std::array<std::string_view, scope_key_count> scope_keys = {
-  "name", "version", "attributes",
+  "name",
+  "version",
+  "attributes",
 };
 
-enum any_key {
-  a_string, a_bool, a_int, a_double, a_array, a_kvlist, a_bytes, any_key_count
-};
+enum any_key { a_string, a_bool, a_int, a_double, a_array, a_kvlist, a_bytes, any_key_count };
 constexpr std::array<std::string_view, any_key_count> any_keys = {
-  "stringValue", "boolValue", "intValue", "doubleValue", "arrayValue", "kvlistValue",
-  "bytesValue",
+  "stringValue", "boolValue", "intValue", "doubleValue", "arrayValue", "kvlistValue", "bytesValue",
 };
 
 // Enum value names, index = number. OTLP/JSON senders must use the numbers;
 // the names are what protobuf's own JSON mapping writes, so they are read too.
 constexpr std::array<std::string_view, 25> severity_names = {
-  "SEVERITY_NUMBER_UNSPECIFIED",
-  "SEVERITY_NUMBER_TRACE", "SEVERITY_NUMBER_TRACE2", "SEVERITY_NUMBER_TRACE3",
-  "SEVERITY_NUMBER_TRACE4",
-  "SEVERITY_NUMBER_DEBUG", "SEVERITY_NUMBER_DEBUG2", "SEVERITY_NUMBER_DEBUG3",
-  "SEVERITY_NUMBER_DEBUG4",
-  "SEVERITY_NUMBER_INFO", "SEVERITY_NUMBER_INFO2", "SEVERITY_NUMBER_INFO3",
-  "SEVERITY_NUMBER_INFO4",
-  "SEVERITY_NUMBER_WARN", "SEVERITY_NUMBER_WARN2", "SEVERITY_NUMBER_WARN3",
-  "SEVERITY_NUMBER_WARN4",
-  "SEVERITY_NUMBER_ERROR", "SEVERITY_NUMBER_ERROR2", "SEVERITY_NUMBER_ERROR3",
-  "SEVERITY_NUMBER_ERROR4",
-  "SEVERITY_NUMBER_FATAL", "SEVERITY_NUMBER_FATAL2", "SEVERITY_NUMBER_FATAL3",
+  "SEVERITY_NUMBER_UNSPECIFIED", "SEVERITY_NUMBER_TRACE",  "SEVERITY_NUMBER_TRACE2",
+  "SEVERITY_NUMBER_TRACE3",      "SEVERITY_NUMBER_TRACE4", "SEVERITY_NUMBER_DEBUG",
+  "SEVERITY_NUMBER_DEBUG2",      "SEVERITY_NUMBER_DEBUG3", "SEVERITY_NUMBER_DEBUG4",
+  "SEVERITY_NUMBER_INFO",        "SEVERITY_NUMBER_INFO2",  "SEVERITY_NUMBER_INFO3",
+  "SEVERITY_NUMBER_INFO4",       "SEVERITY_NUMBER_WARN",   "SEVERITY_NUMBER_WARN2",
+  "SEVERITY_NUMBER_WARN3",       "SEVERITY_NUMBER_WARN4",  "SEVERITY_NUMBER_ERROR",
+  "SEVERITY_NUMBER_ERROR2",      "SEVERITY_NUMBER_ERROR3", "SEVERITY_NUMBER_ERROR4",
+  "SEVERITY_NUMBER_FATAL",       "SEVERITY_NUMBER_FATAL2", "SEVERITY_NUMBER_FATAL3",
   "SEVERITY_NUMBER_FATAL4",
 };
 constexpr std::array<std::string_view, 6> kind_names = {
-  "SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER", "SPAN_KIND_CLIENT",
-  "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER",
+  "SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER",
+  "SPAN_KIND_CLIENT",      "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER",
 };
 constexpr std::array<std::string_view, 3> code_names = {
-  "STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR",
+  "STATUS_CODE_UNSET",
+  "STATUS_CODE_OK",
+  "STATUS_CODE_ERROR",
 };
 
 /// The envelope keys of a signal.
@@ -193,7 +236,7 @@ struct kv_entry {
 
 struct json_reader::impl {
   dom::parser parser;
-  std::string padded;         ///< the body plus SIMDJSON_PADDING bytes
+  std::string padded; ///< the body plus SIMDJSON_PADDING bytes
   record_builder* rb = nullptr;
   const envelope* names = &log_envelope;
   std::vector<kv_entry> kvs;  ///< entries of the key/value lists being written, innermost last
@@ -279,7 +322,8 @@ problem json_reader::impl::refuse() const {
 
 bool json_reader::impl::u64(dom::element e, std::string_view name, std::uint64_t& out) {
   return as_u64(e, out)
-         || shape(std::string{name} + " must be an unsigned integer (a number or a decimal string)");
+         || shape(std::string{name}
+                  + " must be an unsigned integer (a number or a decimal string)");
 }
 
 bool json_reader::impl::u32(dom::element e, std::string_view name, std::uint32_t& out) {
@@ -344,8 +388,7 @@ bool json_reader::impl::enumerated(dom::element e, std::string_view name,
   return true;
 }
 
-bool json_reader::impl::id(dom::element e, std::string_view name, std::size_t bytes,
-                           hex_id& out) {
+bool json_reader::impl::id(dom::element e, std::string_view name, std::size_t bytes, hex_id& out) {
   std::string_view hex;
   if (!str(e, name, hex))
     return false;
@@ -456,8 +499,7 @@ bool json_reader::impl::values(dom::element holder, std::string_view name, dom::
   return member_array(obj, "values", out, present);
 }
 
-bool json_reader::impl::key_values(const dom::array* list, std::string_view name,
-                                   json_writer& w) {
+bool json_reader::impl::key_values(const dom::array* list, std::string_view name, json_writer& w) {
   auto base = kvs.size();
   auto fail = [&](std::string what) {
     kvs.resize(base);
@@ -632,7 +674,8 @@ bool json_reader::impl::span(dom::element e, span_view& v) {
     return false;
   else if (v.span_id.empty())
     flag("spanId is required");
-  if (f.has(s_parent_span_id) && !id(f.value[s_parent_span_id], "parentSpanId", 8, v.parent_span_id))
+  if (f.has(s_parent_span_id)
+      && !id(f.value[s_parent_span_id], "parentSpanId", 8, v.parent_span_id))
     return false;
   if (f.has(s_trace_state) && !str(f.value[s_trace_state], "traceState", v.trace_state))
     return false;
@@ -860,9 +903,9 @@ problem json_reader::read(signal s, std::string_view body, std::size_t max_recor
   if (!d.count(request, count))
     return d.refuse();
   if (count > max_records)
-    return make_problem(errc::batch_too_large,
-                        "a request may hold at most " + std::to_string(max_records)
-                          + (s == signal::logs ? " log records" : " spans"));
+    return make_problem(errc::batch_too_large, "a request may hold at most "
+                                                 + std::to_string(max_records)
+                                                 + (s == signal::logs ? " log records" : " spans"));
   out.batch.items.reserve(count);
   return d.walk(request, out);
 }

@@ -38,8 +38,7 @@ problem decoder::decode(signal s, encoding e, std::string_view body, std::size_t
   return p;
 }
 
-problem decode(signal s, encoding e, std::string_view body, std::size_t max_records,
-               decoded& out) {
+problem decode(signal s, encoding e, std::string_view body, std::size_t max_records, decoded& out) {
   thread_local decoder d;
   return d.decode(s, e, body, max_records, out);
 }

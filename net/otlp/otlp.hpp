@@ -23,9 +23,9 @@ enum class encoding : std::uint8_t { protobuf, json };
 
 /// An export request, ready to store: one message per log record or span.
 struct decoded {
-  message_batch batch;         ///< compact JSON body, level and event time per record; no dedup ids
-  std::uint64_t rejected = 0;  ///< records that cannot be stored (invalid); the rest are in batch
-  std::string first_error;     ///< why the first one was rejected (for partialSuccess.errorMessage)
+  message_batch batch;        ///< compact JSON body, level and event time per record; no dedup ids
+  std::uint64_t rejected = 0; ///< records that cannot be stored (invalid); the rest are in batch
+  std::string first_error;    ///< why the first one was rejected (for partialSuccess.errorMessage)
 };
 
 /// Decodes export requests. Holds a simdjson parser, a protobuf arena and
@@ -56,8 +56,7 @@ private:
 /// digits, a bad hex or base64 string in JSON) are counted in `rejected`, not
 /// stored. An empty request is a success with an empty batch. Uses a
 /// thread-local `decoder`.
-problem decode(signal s, encoding e, std::string_view body, std::size_t max_records,
-               decoded& out);
+problem decode(signal s, encoding e, std::string_view body, std::size_t max_records, decoded& out);
 
 /// The success response in the request's encoding: ExportLogsServiceResponse /
 /// ExportTraceServiceResponse, with partial_success set only when rejected > 0.

@@ -28,14 +28,13 @@ constexpr std::size_t first_block_bytes = 256 * 1024;
 constexpr std::size_t max_block_bytes = 1024 * 1024;
 
 std::string id_size_error(std::string_view field, std::size_t got, std::size_t want) {
-  return std::string{field} + " is " + std::to_string(got) + " bytes, not "
-         + std::to_string(want);
+  return std::string{field} + " is " + std::to_string(got) + " bytes, not " + std::to_string(want);
 }
 
 problem too_many(signal s, std::size_t max_records) {
-  return make_problem(errc::batch_too_large,
-                      "a request may hold at most " + std::to_string(max_records)
-                        + (s == signal::logs ? " log records" : " spans"));
+  return make_problem(errc::batch_too_large, "a request may hold at most "
+                                               + std::to_string(max_records)
+                                               + (s == signal::logs ? " log records" : " spans"));
 }
 
 problem too_big_to_store() {
@@ -120,8 +119,7 @@ void protobuf_reader::impl::object(json_writer& w, const key_values& kvs) {
   overwritten.resize(base);
 }
 
-problem protobuf_reader::impl::logs(std::string_view body, std::size_t max_records,
-                                    decoded& out) {
+problem protobuf_reader::impl::logs(std::string_view body, std::size_t max_records, decoded& out) {
   auto* req = pb::Arena::CreateMessage<collector_logs::ExportLogsServiceRequest>(&arena);
   if (!req->ParseFromArray(body.data(), static_cast<int>(body.size())))
     return make_problem(errc::invalid_argument,
@@ -244,8 +242,8 @@ problem protobuf_reader::impl::traces(std::string_view body, std::size_t max_rec
           json_writer ew{rb->events};
           ew.begin_array();
           for (const auto& e : span.events())
-            rb->add_event(ew, e.name(), e.time_unix_nano(),
-                          attributes(e.attributes(), rb->nested), e.dropped_attributes_count());
+            rb->add_event(ew, e.name(), e.time_unix_nano(), attributes(e.attributes(), rb->nested),
+                          e.dropped_attributes_count());
           ew.end_array();
         }
         v.events_json = rb->events;

@@ -14,8 +14,7 @@ namespace sluice::net::otlp {
 namespace {
 
 constexpr char hex_digits[] = "0123456789abcdef";
-constexpr char base64_digits[] =
-  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char base64_digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr std::string_view replacement = "\xEF\xBF\xBD"; // U+FFFD
 
 constexpr std::array<std::string_view, 6> kind_names = {
@@ -199,11 +198,13 @@ message_level log_level(std::int64_t severity_number, std::string_view severity_
     };
     return by_range[(severity_number - 1) / 4];
   }
-  if (boost::beast::iequals(severity_text, "trace") || boost::beast::iequals(severity_text, "debug"))
+  if (boost::beast::iequals(severity_text, "trace")
+      || boost::beast::iequals(severity_text, "debug"))
     return message_level::debug;
   if (boost::beast::iequals(severity_text, "info"))
     return message_level::info;
-  if (boost::beast::iequals(severity_text, "warn") || boost::beast::iequals(severity_text, "warning"))
+  if (boost::beast::iequals(severity_text, "warn")
+      || boost::beast::iequals(severity_text, "warning"))
     return message_level::warn;
   if (boost::beast::iequals(severity_text, "error"))
     return message_level::error;
@@ -212,13 +213,9 @@ message_level log_level(std::int64_t severity_number, std::string_view severity_
   return message_level::none;
 }
 
-void record_builder::text(json_writer& w, std::string_view s) {
-  w.value(valid_utf8(s, fixed_));
-}
+void record_builder::text(json_writer& w, std::string_view s) { w.value(valid_utf8(s, fixed_)); }
 
-void record_builder::key(json_writer& w, std::string_view k) {
-  w.key(valid_utf8(k, fixed_));
-}
+void record_builder::key(json_writer& w, std::string_view k) { w.key(valid_utf8(k, fixed_)); }
 
 void record_builder::bytes(json_writer& w, std::string_view b) {
   base64_.clear();
@@ -257,8 +254,7 @@ void record_builder::set_resource(std::string_view attributes_json) {
 }
 
 void record_builder::add_event(json_writer& w, std::string_view name, std::uint64_t time_ns,
-                               std::string_view attributes_json,
-                               std::uint32_t dropped_attributes) {
+                               std::string_view attributes_json, std::uint32_t dropped_attributes) {
   w.begin_object();
   w.key("name");
   text(w, name);
@@ -384,8 +380,8 @@ bool record_builder::add_span(const span_view& v, decoded& out) {
     w.key("links").raw(v.links_json);
   if (v.dropped_links != 0)
     w.field("dropped_links_count", v.dropped_links);
-  bool known_code = v.status_code >= 0
-                    && v.status_code < static_cast<std::int64_t>(status_names.size());
+  bool known_code =
+    v.status_code >= 0 && v.status_code < static_cast<std::int64_t>(status_names.size());
   w.key("status").begin_object();
   w.field("code", status_names[known_code ? static_cast<std::size_t>(v.status_code) : 0]);
   if (!v.status_message.empty()) {

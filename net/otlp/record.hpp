@@ -123,13 +123,13 @@ struct span_view {
 /// allocates little once a thread has seen a few.
 class record_builder {
 public:
-  std::string resource;   ///< stored "resource" object of the current resource, or empty
-  std::string scope;      ///< stored "scope" object of the current scope, or empty
-  std::string body;       ///< the current log body as JSON
-  std::string attributes; ///< the current record's attributes as a JSON object
-  std::string events;     ///< the current span's events as a JSON array
-  std::string links;      ///< the current span's links as a JSON array
-  std::string nested;     ///< attributes of one event, link or scope
+  std::string resource;             ///< stored "resource" object of the current resource, or empty
+  std::string scope;                ///< stored "scope" object of the current scope, or empty
+  std::string body;                 ///< the current log body as JSON
+  std::string attributes;           ///< the current record's attributes as a JSON object
+  std::string events;               ///< the current span's events as a JSON array
+  std::string links;                ///< the current span's links as a JSON array
+  std::string nested;               ///< attributes of one event, link or scope
   std::vector<std::uint32_t> order; ///< for mark_overwritten
 
   /// A string value, repaired to valid UTF-8 when needed.
@@ -143,8 +143,7 @@ public:
 
   /// Sets `scope` from the parts of an instrumentation scope; `attributes_json`
   /// is an object or empty.
-  void set_scope(std::string_view name, std::string_view version,
-                 std::string_view attributes_json);
+  void set_scope(std::string_view name, std::string_view version, std::string_view attributes_json);
   /// Sets `resource` from the resource's attributes (an object or empty).
   void set_resource(std::string_view attributes_json);
 

@@ -51,8 +51,9 @@ BOOST_AUTO_TEST_CASE(a_tenant_admin_manages_users_and_a_viewer_only_reads) {
   auto viewer = f.create_user(tenant, "viewer", "Vic");
   auto a = f.admin();
   // The admin creates a member; the viewer may list users but not make one.
-  auto r = a.post("/api/v1/tenants/" + tenant + "/users",
-                  R"({"name":"Max","email":"max@example.com","role":"member"})", bearer(admin.token));
+  auto r =
+    a.post("/api/v1/tenants/" + tenant + "/users",
+           R"({"name":"Max","email":"max@example.com","role":"member"})", bearer(admin.token));
   BOOST_REQUIRE_EQUAL(r.status, 201u);
   json max{r.body};
   BOOST_TEST(max.str("/role") == "member");
@@ -90,12 +91,13 @@ BOOST_AUTO_TEST_CASE(members_manage_ingest_tokens_and_nobody_sees_another_tenant
   auto foreign_system = f.create_system(other);
   auto member = f.create_user(tenant, "member");
   auto a = f.admin();
-  auto r = a.post("/api/v1/systems/" + system + "/tokens", R"({"name":"app"})", bearer(member.token));
+  auto r =
+    a.post("/api/v1/systems/" + system + "/tokens", R"({"name":"app"})", bearer(member.token));
   BOOST_REQUIRE_EQUAL(r.status, 201u);
   auto id = json{r.body}.str("/token/id");
-  BOOST_TEST(a.post("/api/v1/tokens/" + id + "/revoke", R"({"reason":"done"})", bearer(member.token))
-               .status
-             == 200u);
+  BOOST_TEST(
+    a.post("/api/v1/tokens/" + id + "/revoke", R"({"reason":"done"})", bearer(member.token)).status
+    == 200u);
   // Another tenant's objects do not exist for it: 404, not 403.
   expect_error(a.get("/api/v1/systems/" + foreign_system, bearer(member.token)), 404, "not_found");
   expect_error(a.post("/api/v1/systems/" + foreign_system + "/tokens", R"({"name":"x"})",
@@ -107,7 +109,8 @@ BOOST_AUTO_TEST_CASE(members_manage_ingest_tokens_and_nobody_sees_another_tenant
                "insufficient_scope");
 }
 
-BOOST_AUTO_TEST_CASE(deactivating_a_user_refuses_its_tokens_at_once_and_reactivating_restores_them) {
+BOOST_AUTO_TEST_CASE(
+  deactivating_a_user_refuses_its_tokens_at_once_and_reactivating_restores_them) {
   sluice_fixture f;
   auto tenant = f.create_tenant("pro");
   auto user = f.create_user(tenant, "member");
@@ -129,8 +132,8 @@ BOOST_AUTO_TEST_CASE(deactivating_a_user_refuses_its_tokens_at_once_and_reactiva
                              R"({"reason":"lost laptop"})", su)
                         .status,
                       200u);
-  BOOST_REQUIRE_EQUAL(a.request("PATCH", "/api/v1/users/" + user.id, R"({"active":true})", su).status,
-                      200u);
+  BOOST_REQUIRE_EQUAL(
+    a.request("PATCH", "/api/v1/users/" + user.id, R"({"active":true})", su).status, 200u);
   BOOST_TEST(a.get("/api/v1/me", bearer(user.token)).status == 200u);
   expect_error(a.get("/api/v1/me", bearer(second.str("/secret"))), 401, "token_revoked");
 }
@@ -140,18 +143,20 @@ BOOST_AUTO_TEST_CASE(a_personal_token_acts_with_its_users_role_and_the_audit_log
   auto tenant = f.create_tenant("pro");
   auto user = f.create_user(tenant, "member");
   auto a = f.admin();
-  auto r = a.post("/api/v1/tenants/" + tenant + "/systems", R"({"name":"web"})", bearer(user.token));
+  auto r =
+    a.post("/api/v1/tenants/" + tenant + "/systems", R"({"name":"web"})", bearer(user.token));
   BOOST_REQUIRE_EQUAL(r.status, 201u);
   auto system = json{r.body}.str("/id");
   // A role change applies to its live tokens from the next request.
-  BOOST_REQUIRE_EQUAL(a.request("PATCH", "/api/v1/users/" + user.id, R"({"role":"viewer"})",
-                                bearer(f.superuser()))
-                        .status,
-                      200u);
-  expect_error(a.post("/api/v1/tenants/" + tenant + "/systems", R"({"name":"api"})",
-                      bearer(user.token)),
-               403, "insufficient_scope");
-  json events{a.get("/api/v1/audit?action=system.create&system=" + system, bearer(f.superuser())).body};
+  BOOST_REQUIRE_EQUAL(
+    a.request("PATCH", "/api/v1/users/" + user.id, R"({"role":"viewer"})", bearer(f.superuser()))
+      .status,
+    200u);
+  expect_error(
+    a.post("/api/v1/tenants/" + tenant + "/systems", R"({"name":"api"})", bearer(user.token)), 403,
+    "insufficient_scope");
+  json events{
+    a.get("/api/v1/audit?action=system.create&system=" + system, bearer(f.superuser())).body};
   BOOST_REQUIRE_EQUAL(events.size("/items"), 1u);
   BOOST_TEST(events.str("/items/0/actor/kind") == "user");
   BOOST_TEST(events.str("/items/0/actor/user_id") == user.id);
@@ -159,9 +164,9 @@ BOOST_AUTO_TEST_CASE(a_personal_token_acts_with_its_users_role_and_the_audit_log
   BOOST_TEST(events.str("/items/0/client_ip") == "127.0.0.1");
   // A user cannot raise itself, nor switch itself off.
   auto admin = f.create_user(tenant, "admin");
-  expect_error(a.request("PATCH", "/api/v1/users/" + admin.id, R"({"role":"member"})",
-                         bearer(admin.token)),
-               403, "forbidden");
+  expect_error(
+    a.request("PATCH", "/api/v1/users/" + admin.id, R"({"role":"member"})", bearer(admin.token)),
+    403, "forbidden");
 }
 
 BOOST_AUTO_TEST_CASE(a_superuser_stays_a_superuser) {
@@ -188,8 +193,9 @@ BOOST_AUTO_TEST_CASE(a_superuser_stays_a_superuser) {
 BOOST_AUTO_TEST_CASE(ingest_and_admin_tokens_stay_on_their_own_port) {
   sluice_fixture f;
   auto ingest = f.ingest_token();
-  auto tenant = json{f.admin().get("/api/v1/systems/" + f.last_system(), bearer(f.superuser())).body}
-                  .str("/tenant_id");
+  auto tenant =
+    json{f.admin().get("/api/v1/systems/" + f.last_system(), bearer(f.superuser())).body}.str(
+      "/tenant_id");
   auto user = f.create_user(tenant, "admin");
   auto service = f.service_token(tenant, R"({"name":"ci","scopes":["systems:read"]})", user.token);
   auto c = f.ingest();
@@ -207,8 +213,8 @@ BOOST_AUTO_TEST_CASE(risk_is_derived_and_medium_or_high_risk_needs_a_reason) {
   auto tenant = tenant_of(f, R"({"name":"Acme","tier":"pro","approval":"none"})");
   auto admin = f.create_user(tenant, "admin");
   auto a = f.admin();
-  auto r = a.post("/api/v1/tenants/" + tenant + "/tokens", R"({"name":"r","scopes":["systems:read"]})",
-                  bearer(admin.token));
+  auto r = a.post("/api/v1/tenants/" + tenant + "/tokens",
+                  R"({"name":"r","scopes":["systems:read"]})", bearer(admin.token));
   BOOST_REQUIRE_EQUAL(r.status, 201u);
   BOOST_TEST(json{r.body}.str("/token/risk") == "low");
   BOOST_TEST(json{r.body}.str("/secret").rfind("als_", 0) == 0u);
@@ -223,7 +229,8 @@ BOOST_AUTO_TEST_CASE(risk_is_derived_and_medium_or_high_risk_needs_a_reason) {
   BOOST_TEST(json{r.body}.str("/token/risk") == "medium");
   BOOST_TEST(json{r.body}.str("/token/reason") == "dashboards");
   r = a.post("/api/v1/tenants/" + tenant + "/tokens",
-             R"({"name":"w","scopes":["tokens:write"],"reason":"rotation bot"})", bearer(admin.token));
+             R"({"name":"w","scopes":["tokens:write"],"reason":"rotation bot"})",
+             bearer(admin.token));
   BOOST_REQUIRE_EQUAL(r.status, 201u); // approval "none": no wait
   BOOST_TEST(json{r.body}.str("/token/risk") == "high");
   BOOST_TEST(json{r.body}.str("/token/status") == "active");
@@ -258,8 +265,8 @@ BOOST_AUTO_TEST_CASE(a_high_risk_token_waits_for_a_second_admin) {
   expect_error(a.post("/api/v1/approvals/" + approval + "/approve", "{}", bearer(alice.token)), 403,
                "forbidden");
   auto member = f.create_user(tenant, "member");
-  expect_error(a.post("/api/v1/approvals/" + approval + "/approve", "{}", bearer(member.token)), 403,
-               "insufficient_scope");
+  expect_error(a.post("/api/v1/approvals/" + approval + "/approve", "{}", bearer(member.token)),
+               403, "insufficient_scope");
   r = a.post("/api/v1/approvals/" + approval + "/approve", R"({"reason":"reviewed"})",
              bearer(bob.token));
   BOOST_REQUIRE_EQUAL(r.status, 200u);
@@ -269,9 +276,9 @@ BOOST_AUTO_TEST_CASE(a_high_risk_token_waits_for_a_second_admin) {
   BOOST_TEST(me.str("/kind") == "service");
   BOOST_TEST(me.raw("/scopes") == R"(["tokens:write"])");
   // Decided once only.
-  expect_error(a.post("/api/v1/approvals/" + approval + "/reject", R"({"reason":"late"})",
-                      bearer(bob.token)),
-               409, "conflict");
+  expect_error(
+    a.post("/api/v1/approvals/" + approval + "/reject", R"({"reason":"late"})", bearer(bob.token)),
+    409, "conflict");
 }
 
 BOOST_AUTO_TEST_CASE(revoking_a_waiting_token_closes_its_approval) {
@@ -289,7 +296,8 @@ BOOST_AUTO_TEST_CASE(revoking_a_waiting_token_closes_its_approval) {
   BOOST_TEST(left.size("/items") == 0u);
   json closed{a.get("/api/v1/approvals?status=rejected", bearer(f.superuser())).body};
   BOOST_REQUIRE_EQUAL(closed.size("/items"), 1u);
-  BOOST_TEST(closed.str("/items/0/decision_reason").find("not needed after all") != std::string::npos);
+  BOOST_TEST(closed.str("/items/0/decision_reason").find("not needed after all")
+             != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(four_eyes_compare_people_not_their_credentials) {
@@ -302,15 +310,18 @@ BOOST_AUTO_TEST_CASE(four_eyes_compare_people_not_their_credentials) {
   auto bot = f.service_token(tenant, R"({"name":"bot","scopes":["admin"],"reason":"automation"})",
                              alice.token, 202);
   auto a = f.admin();
-  auto approval = json{a.get("/api/v1/tokens/" + bot.id, bearer(alice.token)).body}.str("/approval_id");
-  BOOST_REQUIRE_EQUAL(a.post("/api/v1/approvals/" + approval + "/approve", "{}", bearer(bob.token)).status,
-                      200u);
-  auto asked = f.service_token(tenant, R"({"name":"w","scopes":["tokens:write"],"reason":"rotation"})",
-                               bot.secret, 202);
-  auto second = json{a.get("/api/v1/tokens/" + asked.id, bearer(alice.token)).body}.str("/approval_id");
+  auto approval =
+    json{a.get("/api/v1/tokens/" + bot.id, bearer(alice.token)).body}.str("/approval_id");
+  BOOST_REQUIRE_EQUAL(
+    a.post("/api/v1/approvals/" + approval + "/approve", "{}", bearer(bob.token)).status, 200u);
+  auto asked = f.service_token(
+    tenant, R"({"name":"w","scopes":["tokens:write"],"reason":"rotation"})", bot.secret, 202);
+  auto second =
+    json{a.get("/api/v1/tokens/" + asked.id, bearer(alice.token)).body}.str("/approval_id");
   expect_error(a.post("/api/v1/approvals/" + second + "/approve", "{}", bearer(alice.token)), 403,
                "forbidden");
-  BOOST_TEST(a.post("/api/v1/approvals/" + second + "/approve", "{}", bearer(bob.token)).status == 200u);
+  BOOST_TEST(a.post("/api/v1/approvals/" + second + "/approve", "{}", bearer(bob.token)).status
+             == 200u);
 }
 
 BOOST_AUTO_TEST_CASE(a_decider_holding_a_secret_the_requester_handed_out_cannot_decide) {
@@ -319,8 +330,9 @@ BOOST_AUTO_TEST_CASE(a_decider_holding_a_secret_the_requester_handed_out_cannot_
   auto alice = f.create_user(tenant, "admin");
   auto a = f.admin();
   // Alice makes Bob and hands him his first secret: she knows it.
-  auto r = a.post("/api/v1/tenants/" + tenant + "/users",
-                  R"({"name":"Bob","email":"bob@example.com","role":"admin"})", bearer(alice.token));
+  auto r =
+    a.post("/api/v1/tenants/" + tenant + "/users",
+           R"({"name":"Bob","email":"bob@example.com","role":"admin"})", bearer(alice.token));
   BOOST_REQUIRE_EQUAL(r.status, 201u);
   auto bob_id = json{r.body}.str("/id");
   r = a.post("/api/v1/users/" + bob_id + "/tokens", R"({"name":"bob"})", bearer(alice.token));
@@ -330,7 +342,8 @@ BOOST_AUTO_TEST_CASE(a_decider_holding_a_secret_the_requester_handed_out_cannot_
   BOOST_TEST(json{r.body}.str("/token/secret_issued_to") == alice.id);
   auto pending = f.service_token(tenant, R"({"name":"w","scopes":["tokens:write"],"reason":"x"})",
                                  alice.token, 202);
-  auto approval = json{a.get("/api/v1/tokens/" + pending.id, bearer(alice.token)).body}.str("/approval_id");
+  auto approval =
+    json{a.get("/api/v1/tokens/" + pending.id, bearer(alice.token)).body}.str("/approval_id");
   r = a.post("/api/v1/approvals/" + approval + "/approve", "{}", bearer(bob_token));
   expect_error(r, 403, "forbidden");
   BOOST_TEST(json{r.body}.str("/error/message").find("someone else") != std::string::npos);
@@ -339,17 +352,17 @@ BOOST_AUTO_TEST_CASE(a_decider_holding_a_secret_the_requester_handed_out_cannot_
   r = a.post("/api/v1/tokens/" + bob_token_id + "/rotate", "{}", bearer(bob_token));
   BOOST_REQUIRE_EQUAL(r.status, 200u);
   BOOST_TEST(json{r.body}.str("/token/secret_issued_to") == alice.id);
-  expect_error(a.post("/api/v1/approvals/" + approval + "/approve", "{}",
-                      bearer(json{r.body}.str("/secret"))),
-               403, "forbidden");
+  expect_error(
+    a.post("/api/v1/approvals/" + approval + "/approve", "{}", bearer(json{r.body}.str("/secret"))),
+    403, "forbidden");
   // A secret from someone else (here the superuser) lets Bob decide.
   r = a.post("/api/v1/users/" + bob_id + "/tokens", R"({"name":"bob, from the platform"})",
              bearer(f.superuser()));
   BOOST_REQUIRE_EQUAL(r.status, 201u);
-  BOOST_TEST(a.post("/api/v1/approvals/" + approval + "/approve", "{}",
-                    bearer(json{r.body}.str("/secret")))
-               .status
-             == 200u);
+  BOOST_TEST(
+    a.post("/api/v1/approvals/" + approval + "/approve", "{}", bearer(json{r.body}.str("/secret")))
+      .status
+    == 200u);
 }
 
 BOOST_AUTO_TEST_CASE(a_person_cannot_lift_restrictions_an_admin_put_on_its_tokens) {
@@ -364,11 +377,14 @@ BOOST_AUTO_TEST_CASE(a_person_cannot_lift_restrictions_an_admin_put_on_its_token
                                 bearer(admin.token))
                         .status,
                       200u);
-  expect_error(a.request("PUT", path + "/security", R"({"reason":"I travel"})", bearer(member.token)),
-               403, "insufficient_scope");
+  expect_error(
+    a.request("PUT", path + "/security", R"({"reason":"I travel"})", bearer(member.token)), 403,
+    "insufficient_scope");
   // Its own token it may still rename, disable and revoke.
-  BOOST_TEST(a.request("PATCH", path, R"({"name":"work laptop"})", bearer(member.token)).status == 200u);
-  BOOST_TEST(a.post(path + "/disable", R"({"reason":"on leave"})", bearer(member.token)).status == 200u);
+  BOOST_TEST(a.request("PATCH", path, R"({"name":"work laptop"})", bearer(member.token)).status
+             == 200u);
+  BOOST_TEST(a.post(path + "/disable", R"({"reason":"on leave"})", bearer(member.token)).status
+             == 200u);
   expect_error(a.post(path + "/enable", R"({"reason":"back"})", bearer(member.token)), 401,
                "token_disabled");
   BOOST_TEST(a.post(path + "/enable", R"({"reason":"back"})", bearer(admin.token)).status == 200u);
@@ -378,12 +394,14 @@ BOOST_AUTO_TEST_CASE(a_rejection_revokes_the_token) {
   sluice_fixture f;
   auto tenant = tenant_of(f, R"({"name":"Acme","tier":"pro","approval":"medium"})");
   auto alice = f.create_user(tenant, "admin");
-  auto pending = f.service_token(
-    tenant, R"({"name":"reader","scopes":["audit:read"],"reason":"SIEM export"})", alice.token, 202);
+  auto pending =
+    f.service_token(tenant, R"({"name":"reader","scopes":["audit:read"],"reason":"SIEM export"})",
+                    alice.token, 202);
   auto a = f.admin();
   json tok{a.get("/api/v1/tokens/" + pending.id, bearer(alice.token)).body};
   auto approval = tok.str("/approval_id");
-  expect_error(a.post("/api/v1/approvals/" + approval + "/reject", "{}", bearer(f.superuser())), 400,
+  expect_error(a.post("/api/v1/approvals/" + approval + "/reject", "{}", bearer(f.superuser())),
+               400,
                "invalid_argument"); // a rejection says why
   auto r = a.post("/api/v1/approvals/" + approval + "/reject", R"({"reason":"too broad"})",
                   bearer(f.superuser()));
@@ -406,7 +424,8 @@ BOOST_AUTO_TEST_CASE(nobody_hands_out_more_than_it_holds_and_public_tokens_only_
   BOOST_TEST(json{r.body}.str("/error/message").find("admin") != std::string::npos);
   // Public: ingest and query only, and never the management API.
   expect_error(a.post("/api/v1/tenants/" + tenant + "/tokens",
-                      R"({"name":"pub","scopes":["systems:read"],"public":true})", bearer(f.superuser())),
+                      R"({"name":"pub","scopes":["systems:read"],"public":true})",
+                      bearer(f.superuser())),
                400, "invalid_argument");
   auto pub = f.service_token(
     tenant, R"({"name":"pub","scopes":["query"],"public":true,"reason":"browser dashboard"})",
@@ -415,11 +434,12 @@ BOOST_AUTO_TEST_CASE(nobody_hands_out_more_than_it_holds_and_public_tokens_only_
   expect_error(a.get("/api/v1/systems/" + system, bearer(pub.secret)), 403, "insufficient_scope");
   // query limited to listed systems.
   auto other = f.create_system(tenant, "other");
-  auto limited = f.service_token(
-    tenant,
-    R"({"name":"one","scopes":["query"],"query_systems":[")" + system + R"("],"reason":"one app"})",
-    f.superuser());
-  BOOST_TEST(a.get("/api/v1/systems/" + system + "/messages", bearer(limited.secret)).status == 200u);
+  auto limited = f.service_token(tenant,
+                                 R"({"name":"one","scopes":["query"],"query_systems":[")" + system
+                                   + R"("],"reason":"one app"})",
+                                 f.superuser());
+  BOOST_TEST(a.get("/api/v1/systems/" + system + "/messages", bearer(limited.secret)).status
+             == 200u);
   expect_error(a.get("/api/v1/systems/" + other + "/messages", bearer(limited.secret)), 403,
                "insufficient_scope");
 }
@@ -439,14 +459,16 @@ BOOST_AUTO_TEST_CASE(an_ip_allowlist_refuses_other_addresses_and_changes_need_a_
                "invalid_argument");
   expect_error(put_security(f, tok.id, R"({"ip_allowlist":["10.0.0.1/8"],"reason":"x"})", su), 400,
                "invalid_argument");
-  r = put_security(f, tok.id, R"({"ip_allowlist":["10.0.0.0/8","127.0.0.1/32","::1"],"reason":"local agent"})",
+  r = put_security(f, tok.id,
+                   R"({"ip_allowlist":["10.0.0.0/8","127.0.0.1/32","::1"],"reason":"local agent"})",
                    su);
   BOOST_REQUIRE_EQUAL(r.status, 200u);
   BOOST_TEST(json{r.body}.raw("/security/ip_allowlist") == R"(["10.0.0.0/8","127.0.0.1","::1"])");
   // In force when the call returned.
   BOOST_TEST(post_messages(c, tok.secret, R"({"message":"x"})").status == 202u);
   // Audited with before and after.
-  json events{f.admin().get("/api/v1/audit?action=token.security&token=" + tok.id, bearer(su)).body};
+  json events{
+    f.admin().get("/api/v1/audit?action=token.security&token=" + tok.id, bearer(su)).body};
   BOOST_REQUIRE_EQUAL(events.size("/items"), 1u);
   BOOST_TEST(events.str("/items/0/reason") == "local agent");
   BOOST_TEST(events.raw("/items/0/before/security/ip_allowlist") == R"(["10.0.0.0/8"])");
@@ -458,10 +480,12 @@ BOOST_AUTO_TEST_CASE(forwarded_for_counts_only_from_a_trusted_proxy) {
   // Without trusted proxies, a forged header changes nothing.
   {
     sluice_fixture f;
-    auto tok = f.ingest_token("pro", R"({"name":"app","security":{"ip_allowlist":["203.0.113.7"]}})");
+    auto tok =
+      f.ingest_token("pro", R"({"name":"app","security":{"ip_allowlist":["203.0.113.7"]}})");
     auto c = f.ingest();
-    auto r = c.post("/messages", R"({"message":"x"})",
-                    {{"Authorization", "Bearer " + tok.secret}, {"X-Forwarded-For", "203.0.113.7"}});
+    auto r =
+      c.post("/messages", R"({"message":"x"})",
+             {{"Authorization", "Bearer " + tok.secret}, {"X-Forwarded-For", "203.0.113.7"}});
     expect_error(r, 403, "ip_not_allowed");
   }
   // Behind a trusted proxy (here: loopback), the right-most untrusted
@@ -515,7 +539,8 @@ BOOST_AUTO_TEST_CASE(break_glass_lifts_ip_and_hours_for_its_window_only) {
   sluice_fixture f;
   auto tenant = f.create_tenant("pro");
   auto system = f.create_system(tenant);
-  auto tok = f.mint(system, R"({"name":"app","security":{"ip_allowlist":["10.0.0.0/8"],"rate_limit":"2/hour"}})");
+  auto tok = f.mint(
+    system, R"({"name":"app","security":{"ip_allowlist":["10.0.0.0/8"],"rate_limit":"2/hour"}})");
   auto admin = f.create_user(tenant, "admin");
   auto c = f.ingest();
   auto a = f.admin();
@@ -594,8 +619,8 @@ BOOST_AUTO_TEST_CASE(disable_and_enable_are_reversible_revoke_is_final) {
   BOOST_REQUIRE_EQUAL(r.status, 200u);
   BOOST_TEST(json{r.body}.str("/status") == "active");
   BOOST_TEST(post_messages(c, tok.secret, R"({"message":"x"})").status == 202u);
-  BOOST_REQUIRE_EQUAL(a.post("/api/v1/tokens/" + tok.id + "/revoke", R"({"reason":"leaked"})", su).status,
-                      200u);
+  BOOST_REQUIRE_EQUAL(
+    a.post("/api/v1/tokens/" + tok.id + "/revoke", R"({"reason":"leaked"})", su).status, 200u);
   expect_error(post_messages(c, tok.secret, R"({"message":"x"})"), 401, "token_revoked");
   expect_error(a.post("/api/v1/tokens/" + tok.id + "/enable", R"({"reason":"oops"})", su), 409,
                "conflict");
@@ -623,7 +648,8 @@ BOOST_AUTO_TEST_CASE(rotation_gives_a_new_secret_and_the_old_one_works_for_its_g
   BOOST_TEST(post_messages(c, fresh, R"({"message":"new"})").status == 202u);
   BOOST_TEST(post_messages(c, tok.secret, R"({"message":"old, in grace"})").status == 202u);
   std::this_thread::sleep_for(std::chrono::milliseconds(2200));
-  expect_error(post_messages(c, tok.secret, R"({"message":"old, too late"})"), 401, "invalid_token");
+  expect_error(post_messages(c, tok.secret, R"({"message":"old, too late"})"), 401,
+               "invalid_token");
   BOOST_TEST(post_messages(c, fresh, R"({"message":"new again"})").status == 202u);
   // One token throughout: its usage counts every secret's requests.
   json usage{a.get("/api/v1/tokens/" + tok.id + "/usage", su).body};
@@ -654,7 +680,8 @@ BOOST_AUTO_TEST_CASE(a_service_tokens_own_limits_and_restrictions_hold_at_the_ad
   auto r = a.get("/api/v1/me", bearer(svc.secret));
   expect_error(r, 429, "rate_limited");
   BOOST_TEST(!r.header("retry-after").empty());
-  BOOST_REQUIRE_EQUAL(put_security(f, svc.id, R"({"ip_allowlist":["10.0.0.0/8"],"reason":"move to CI net"})",
+  BOOST_REQUIRE_EQUAL(put_security(f, svc.id,
+                                   R"({"ip_allowlist":["10.0.0.0/8"],"reason":"move to CI net"})",
                                    f.superuser())
                         .status,
                       200u);

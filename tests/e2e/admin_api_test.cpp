@@ -18,12 +18,13 @@ BOOST_AUTO_TEST_CASE(every_call_refuses_a_query_parameter_it_does_not_define) {
   auto a = f.admin();
   auto su = bearer(f.superuser());
   auto tenant = json{a.get("/api/v1/systems/" + f.last_system(), su).body}.str("/tenant_id");
-  for (auto target : {std::string{"/api/v1/tenants?foo=bar"}, "/api/v1/tenants/" + tenant + "?foo=bar",
-                      "/api/v1/tokens/" + tok.id + "?foo=bar",
-                      "/api/v1/systems/" + f.last_system() + "/usage?foo=bar",
-                      "/api/v1/tokens/" + tok.id + "/usage?foo=bar",
-                      "/api/v1/systems/" + f.last_system() + "/messages?foo=bar",
-                      std::string{"/healthz?foo=bar"}, std::string{"/api/v1/openapi.json?foo=bar"}}) {
+  for (auto target :
+       {std::string{"/api/v1/tenants?foo=bar"}, "/api/v1/tenants/" + tenant + "?foo=bar",
+        "/api/v1/tokens/" + tok.id + "?foo=bar",
+        "/api/v1/systems/" + f.last_system() + "/usage?foo=bar",
+        "/api/v1/tokens/" + tok.id + "/usage?foo=bar",
+        "/api/v1/systems/" + f.last_system() + "/messages?foo=bar", std::string{"/healthz?foo=bar"},
+        std::string{"/api/v1/openapi.json?foo=bar"}}) {
     auto r = a.get(target, su);
     expect_error(r, 400, "invalid_argument");
     BOOST_TEST(json{r.body}.str("/error/message").find("\"foo\"") != std::string::npos, target);
@@ -33,7 +34,8 @@ BOOST_AUTO_TEST_CASE(every_call_refuses_a_query_parameter_it_does_not_define) {
   expect_error(r, 400, "invalid_argument");
   BOOST_TEST(json{r.body}.str("/error/message").find("\"limit\"") != std::string::npos);
   // Writes too, and the ingest port alike.
-  expect_error(a.post("/api/v1/tokens/" + tok.id + "/revoke?foo=1", "", su), 400, "invalid_argument");
+  expect_error(a.post("/api/v1/tokens/" + tok.id + "/revoke?foo=1", "", su), 400,
+               "invalid_argument");
   auto c = f.ingest();
   expect_error(c.post("/messages?foo=1", R"({"message":"x"})", bearer(tok.secret)), 400,
                "invalid_argument");
@@ -152,7 +154,8 @@ BOOST_AUTO_TEST_CASE(a_minted_token_shows_its_secret_once_and_never_again) {
   auto a = f.admin();
   auto su = bearer(f.superuser());
   auto system = f.create_system(f.create_tenant("pro"));
-  auto r = a.post("/api/v1/systems/" + system + "/tokens", R"({"name":"app","description":"d"})", su);
+  auto r =
+    a.post("/api/v1/systems/" + system + "/tokens", R"({"name":"app","description":"d"})", su);
   BOOST_REQUIRE_EQUAL(r.status, 201u);
   json m{r.body};
   auto secret = m.str("/secret");
@@ -183,11 +186,13 @@ BOOST_AUTO_TEST_CASE(retention_must_be_one_the_tier_allows) {
   auto r = a.post("/api/v1/systems/" + pro + "/tokens", R"({"name":"a","retention_days":365})", su);
   expect_error(r, 400, "retention_not_allowed");
   BOOST_TEST(json{r.body}.raw("/error/details/allowed") == "[7,30,90]");
-  expect_error(a.post("/api/v1/systems/" + pro + "/tokens", R"({"name":"a","retention_days":8})", su),
-               400, "retention_not_allowed");
+  expect_error(
+    a.post("/api/v1/systems/" + pro + "/tokens", R"({"name":"a","retention_days":8})", su), 400,
+    "retention_not_allowed");
   auto free = f.create_system(f.create_tenant("free", "F"));
-  expect_error(a.post("/api/v1/systems/" + free + "/tokens", R"({"name":"a","retention_days":30})", su),
-               400, "retention_not_allowed");
+  expect_error(
+    a.post("/api/v1/systems/" + free + "/tokens", R"({"name":"a","retention_days":30})", su), 400,
+    "retention_not_allowed");
   auto ent = f.create_system(f.create_tenant("enterprise", "E"));
   r = a.post("/api/v1/systems/" + ent + "/tokens", R"({"name":"a","retention_days":-1})", su);
   BOOST_TEST(r.status == 201u);
@@ -236,10 +241,12 @@ BOOST_AUTO_TEST_CASE(a_bulk_mint_makes_every_token_or_none) {
   r = a.post("/api/v1/systems/" + free + "/tokens/bulk", R"({"count":3,"name":"fleet"})", su);
   BOOST_TEST(r.status == 409u);
   BOOST_TEST(json{a.get("/api/v1/systems/" + free + "/tokens", su).body}.size("/items") == 0u);
-  BOOST_TEST(a.post("/api/v1/systems/" + free + "/tokens/bulk", R"({"count":2,"name":"fleet"})", su).status
-             == 201u);
-  expect_error(a.post("/api/v1/systems/" + system + "/tokens/bulk", R"({"count":10001,"name":"x"})", su),
-               400, "invalid_argument");
+  BOOST_TEST(
+    a.post("/api/v1/systems/" + free + "/tokens/bulk", R"({"count":2,"name":"fleet"})", su).status
+    == 201u);
+  expect_error(
+    a.post("/api/v1/systems/" + system + "/tokens/bulk", R"({"count":10001,"name":"x"})", su), 400,
+    "invalid_argument");
   expect_error(a.post("/api/v1/systems/" + system + "/tokens/bulk", R"({"name":"x"})", su), 400,
                "invalid_argument");
 }
@@ -253,10 +260,12 @@ BOOST_AUTO_TEST_CASE(unsupported_mint_fields_are_refused_not_ignored) {
                   R"({"name":"a","security":{"ip_allowlist":["10.0.0.0/8"],"colour":"red"}})", su);
   expect_error(r, 400, "invalid_argument");
   BOOST_TEST(json{r.body}.str("/error/message").find("security.colour") != std::string::npos);
-  expect_error(a.post("/api/v1/systems/" + system + "/tokens", R"({"name":"a","scopes":["query"]})", su),
-               400, "invalid_argument");
-  expect_error(a.post("/api/v1/systems/" + system + "/tokens", R"({"name":"a","expires_in":"2w"})", su),
-               400, "invalid_argument");
+  expect_error(
+    a.post("/api/v1/systems/" + system + "/tokens", R"({"name":"a","scopes":["query"]})", su), 400,
+    "invalid_argument");
+  expect_error(
+    a.post("/api/v1/systems/" + system + "/tokens", R"({"name":"a","expires_in":"2w"})", su), 400,
+    "invalid_argument");
   r = a.post("/api/v1/systems/" + system + "/tokens", R"({"name":"a","expires_in":"1w"})", su);
   BOOST_TEST(r.status == 201u);
   BOOST_TEST(!json{r.body}.is_null("/token/expires_at"));
@@ -268,10 +277,10 @@ BOOST_AUTO_TEST_CASE(messages_read_back_with_filters_and_cursor) {
   auto second = f.mint(f.last_system(), R"({"name":"other","retention_days":7})");
   auto c = f.ingest();
   for (int i = 0; i < 5; ++i)
-    BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"({"message":"m)" + std::to_string(i)
-                                                         + R"(","level":"info"})")
-                          .status,
-                        202u);
+    BOOST_REQUIRE_EQUAL(
+      post_messages(c, tok.secret, R"({"message":"m)" + std::to_string(i) + R"(","level":"info"})")
+        .status,
+      202u);
   BOOST_REQUIRE_EQUAL(
     post_messages(c, second.secret, R"([{"message":"e","level":"error"},{"message":"n"}])").status,
     202u);
@@ -329,8 +338,8 @@ BOOST_AUTO_TEST_CASE(everything_survives_a_restart) {
 
 BOOST_AUTO_TEST_CASE(create_superuser_prints_another_working_token) {
   sluice_fixture f;
-  std::string cmd = std::string{std::getenv("SLUICED")} + " create-superuser --data-dir="
-                    + f.server().data_dir().string();
+  std::string cmd = std::string{std::getenv("SLUICED")}
+                    + " create-superuser --data-dir=" + f.server().data_dir().string();
   auto [status, out] = run_shell(cmd);
   BOOST_REQUIRE_EQUAL(status, 0);
   auto pos = out.find("superuser token: alu_");

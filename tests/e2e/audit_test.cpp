@@ -53,11 +53,12 @@ BOOST_AUTO_TEST_CASE(every_change_leaves_one_chained_event_and_no_secret) {
   auto system = f.create_system(tenant);
   auto user = f.create_user(tenant, "admin");
   auto tok = f.mint(system, R"({"name":"app"})");
-  BOOST_REQUIRE_EQUAL(a.request("PATCH", "/api/v1/tokens/" + tok.id, R"({"name":"app 2"})", su).status, 200u);
+  BOOST_REQUIRE_EQUAL(
+    a.request("PATCH", "/api/v1/tokens/" + tok.id, R"({"name":"app 2"})", su).status, 200u);
   auto rotated = a.post("/api/v1/tokens/" + tok.id + "/rotate", R"({"reason":"scheduled"})", su);
   BOOST_REQUIRE_EQUAL(rotated.status, 200u);
-  BOOST_REQUIRE_EQUAL(a.post("/api/v1/tokens/" + tok.id + "/revoke", R"({"reason":"leaked"})", su).status,
-                      200u);
+  BOOST_REQUIRE_EQUAL(
+    a.post("/api/v1/tokens/" + tok.id + "/revoke", R"({"reason":"leaked"})", su).status, 200u);
   // Reads change nothing and leave nothing.
   BOOST_REQUIRE_EQUAL(a.get("/api/v1/tokens/" + tok.id, su).status, 200u);
 
@@ -66,9 +67,10 @@ BOOST_AUTO_TEST_CASE(every_change_leaves_one_chained_event_and_no_secret) {
   for (auto& e : events)
     actions.push_back(e.str("/action"));
   // create_user also minted the user's personal token.
-  BOOST_TEST(actions == (std::vector<std::string>{"superuser.create", "tenant.create", "system.create",
-                                                  "user.create", "token.create", "token.create",
-                                                  "token.update", "token.rotate", "token.revoke"}),
+  BOOST_TEST(actions
+               == (std::vector<std::string>{"superuser.create", "tenant.create", "system.create",
+                                            "user.create", "token.create", "token.create",
+                                            "token.update", "token.rotate", "token.revoke"}),
              boost::test_tools::per_element());
   // Chained: each names the one before it.
   for (std::size_t i = 1; i < events.size(); ++i)

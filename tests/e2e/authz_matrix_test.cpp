@@ -107,13 +107,13 @@ enum class renew {
 };
 
 struct row {
-  const char* op;     ///< the operation (policy/admin_ops.cpp) and what it acts on
+  const char* op; ///< the operation (policy/admin_ops.cpp) and what it acts on
   const char* method;
-  const char* path;   ///< under /api/v1 unless it starts elsewhere; {id}: the target; {A}: tenant A
+  const char* path; ///< under /api/v1 unless it starts elsewhere; {id}: the target; {A}: tenant A
   on target;
   renew renewal;
-  const char* body;   ///< {n}: a serial number (e-mails must be unique)
-  const char* names;  ///< what a 403 insufficient_scope of a tenant-A caller says (substring)
+  const char* body;  ///< {n}: a serial number (e-mails must be unique)
+  const char* names; ///< what a 403 insufficient_scope of a tenant-A caller says (substring)
   /// One cell per column: 200/201/202 success; 400 a body/query problem;
   /// 403 insufficient_scope; 403e insufficient_scope for escalation ("you
   /// lack …"); 403f forbidden; 404 not_found.
@@ -479,13 +479,15 @@ public:
     su_token_ = me.str("/token_id");
 
     // Tenant A takes service tokens of every risk without approval while it is set up.
-    tenant_a_ = expect("POST", "/api/v1/tenants", R"({"name":"Tenant A","tier":"pro","approval":"none"})",
-                       su_secret(), 201, "tenant A")
-                  .str("/id");
+    tenant_a_ =
+      expect("POST", "/api/v1/tenants", R"({"name":"Tenant A","tier":"pro","approval":"none"})",
+             su_secret(), 201, "tenant A")
+        .str("/id");
     // First the token that expires, so the wait for it overlaps the rest of the set-up.
     expires_at_ = std::chrono::system_clock::now() + std::chrono::milliseconds(2000);
-    auto expired = service(R"({"name":"expiring","scopes":["admin"],"reason":"authz matrix","expires_at":")"
-                           + rfc3339_from_now(std::chrono::milliseconds(2000)) + "\"}");
+    auto expired =
+      service(R"({"name":"expiring","scopes":["admin"],"reason":"authz matrix","expires_at":")"
+              + rfc3339_from_now(std::chrono::milliseconds(2000)) + "\"}");
 
     tenant_b_ = f_.create_tenant("pro", "Tenant B");
     auto admin_b = f_.create_user(tenant_b_, "admin", "B admin");
@@ -525,15 +527,17 @@ public:
 
     // Tokens of A refused before anything else.
     auto disabled = with("admin");
-    expect("POST", "/api/v1/tokens/" + disabled.id + "/disable", reason, su_secret(), 200, "disable");
+    expect("POST", "/api/v1/tokens/" + disabled.id + "/disable", reason, su_secret(), 200,
+           "disable");
     auto revoked = with("admin");
     expect("POST", "/api/v1/tokens/" + revoked.id + "/revoke", reason, su_secret(), 200, "revoke");
-    expect("PATCH", "/api/v1/users/" + inactive.id, R"({"active":false,"reason":"left"})", su_secret(),
-           200, "deactivate a user");
+    expect("PATCH", "/api/v1/users/" + inactive.id, R"({"active":false,"reason":"left"})",
+           su_secret(), 200, "deactivate a user");
     // Tenant C keeps the default rule: a high-risk service token waits for approval.
     auto tenant_c = f_.create_tenant("pro", "Tenant C");
     auto pending = f_.service_token(
-      tenant_c, R"({"name":"waits","scopes":["tokens:write"],"reason":"authz matrix"})", su_secret(), 202);
+      tenant_c, R"({"name":"waits","scopes":["tokens:write"],"reason":"authz matrix"})",
+      su_secret(), 202);
 
     callers_.push_back({"dis", "disabled svc token", disabled.secret, "token_disabled"});
     callers_.push_back({"exp", "expired svc token", expired.secret, "token_expired"});
@@ -586,7 +590,8 @@ public:
       default: BOOST_FAIL("no fresh target of this kind"); break;
     }
     if (how == renew::disabled)
-      expect("POST", "/api/v1/tokens/" + id + "/disable", reason, su_secret(), 200, "prepare: disable");
+      expect("POST", "/api/v1/tokens/" + id + "/disable", reason, su_secret(), 200,
+             "prepare: disable");
     if (how == renew::emergency)
       expect("POST", "/api/v1/tokens/" + id + "/emergency-access",
              R"({"duration_hours":1,"reason":"prepared"})", su_secret(), 200, "prepare: emergency");
@@ -622,7 +627,8 @@ private:
   json expect(const std::string& method, const std::string& target, const std::string& body,
               const std::string& secret, unsigned status, const std::string& what) {
     auto r = c_.request(method, target, body, bearer(secret));
-    BOOST_REQUIRE_MESSAGE(r.status == status, "set-up, " << what << ": " << r.status << " " << r.body);
+    BOOST_REQUIRE_MESSAGE(r.status == status,
+                          "set-up, " << what << ": " << r.status << " " << r.body);
     return json{r.body};
   }
 
@@ -633,8 +639,8 @@ private:
 
   /// A personal token of `user`, minted by the superuser; its id.
   std::string personal(const std::string& user) {
-    return expect("POST", "/api/v1/users/" + user + "/tokens", R"({"name":"spare"})", su_secret(), 201,
-                  "personal token")
+    return expect("POST", "/api/v1/users/" + user + "/tokens", R"({"name":"spare"})", su_secret(),
+                  201, "personal token")
       .str("/token/id");
   }
 
@@ -674,8 +680,8 @@ BOOST_AUTO_TEST_CASE(every_admin_call_answers_every_caller_as_the_authorization_
   int serial = 0;
   for (auto& r : table) {
     auto cells = cells_of(r);
-    bool needs_token = std::string_view{r.path} != "/healthz"
-                       && std::string_view{r.path} != "/api/v1/openapi.json";
+    bool needs_token =
+      std::string_view{r.path} != "/healthz" && std::string_view{r.path} != "/api/v1/openapi.json";
     for (std::size_t i = 0; i < callers.size(); ++i) {
       auto& who = callers[i];
       // Refused tokens are refused on every row that needs one.
@@ -705,18 +711,18 @@ BOOST_AUTO_TEST_CASE(every_admin_call_answers_every_caller_as_the_authorization_
       if (ok && want.code == "insufficient_scope") {
         // The 403 says why: an ingest token at this port, a public token
         // outside the query API, a missing scope, or escalation.
-        std::string why = i == ing                     ? "ingest and webhook tokens cannot use the admin API"
-                          : i == pub                   ? "a public token cannot use the management API"
-                          : want.escalation            ? "you lack"
-                                                       : r.names;
+        std::string why = i == ing          ? "ingest and webhook tokens cannot use the admin API"
+                          : i == pub        ? "a public token cannot use the management API"
+                          : want.escalation ? "you lack"
+                                            : r.names;
         ok = message.find(why) != std::string::npos;
         if (!ok)
           want.code += " saying " + why;
       }
       if (!ok)
         mismatches.push_back(std::string{r.op} + " | " + r.method + " " + path + " | " + who.name
-                             + " | expected " + want.text() + " | got "
-                             + std::to_string(got.status) + " " + got.body.substr(0, 200));
+                             + " | expected " + want.text() + " | got " + std::to_string(got.status)
+                             + " " + got.body.substr(0, 200));
     }
   }
 
@@ -741,12 +747,13 @@ BOOST_AUTO_TEST_CASE(every_admin_call_answers_every_caller_as_the_authorization_
   for (auto& m : mismatches)
     summary += "\n  " + m;
   BOOST_TEST_MESSAGE("authz matrix: " << std::size(table) << " rows x " << callers.size()
-                                      << " callers, " << checked << " calls, "
-                                      << mismatches.size() << " disagree");
-  BOOST_TEST(mismatches.empty(), mismatches.size() << " of " << checked
-                                                   << " cells disagree (operation | call | caller | "
-                                                      "expected | got):"
-                                                   << summary);
+                                      << " callers, " << checked << " calls, " << mismatches.size()
+                                      << " disagree");
+  BOOST_TEST(mismatches.empty(), mismatches.size()
+                                   << " of " << checked
+                                   << " cells disagree (operation | call | caller | "
+                                      "expected | got):"
+                                   << summary);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

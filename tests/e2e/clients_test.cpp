@@ -31,10 +31,10 @@ std::filesystem::path node_dir() {
   const char* dir = std::getenv("SLUICE_NODE_DIR");
   BOOST_REQUIRE_MESSAGE(dir, "set SLUICE_NODE_DIR (ctest does)");
   std::filesystem::path p{dir};
-  BOOST_REQUIRE_MESSAGE(std::filesystem::exists(p / "node_modules" / "langfuse")
-                          && std::filesystem::exists(p / "node_modules" / "@opentelemetry" / "sdk-logs"),
-                        "the npm clients are not installed in " << dir
-                                                                << ": run make test (npm ci there)");
+  BOOST_REQUIRE_MESSAGE(
+    std::filesystem::exists(p / "node_modules" / "langfuse")
+      && std::filesystem::exists(p / "node_modules" / "@opentelemetry" / "sdk-logs"),
+    "the npm clients are not installed in " << dir << ": run make test (npm ci there)");
   return p;
 }
 
@@ -64,9 +64,8 @@ std::vector<json> run_client(const std::string& script, const std::vector<std::s
     cmd += " " + quoted(a);
   cmd += " 2>" + quoted(err_path.string());
   auto [status, out] = run_shell(cmd);
-  BOOST_REQUIRE_MESSAGE(status == 0,
-                        "node " << script << " failed (status " << status << "):\n"
-                                << out << read_file(err_path));
+  BOOST_REQUIRE_MESSAGE(status == 0, "node " << script << " failed (status " << status << "):\n"
+                                             << out << read_file(err_path));
   std::vector<json> lines;
   std::istringstream in{out};
   for (std::string line; std::getline(in, line);)
@@ -192,7 +191,8 @@ void expect_trace_as_sent(sluice_fixture& f, const json& sent) {
 
 BOOST_AUTO_TEST_SUITE(real_clients)
 
-BOOST_AUTO_TEST_CASE(opentelemetry_logs_over_json_read_back_with_severity_trace_context_and_resource) {
+BOOST_AUTO_TEST_CASE(
+  opentelemetry_logs_over_json_read_back_with_severity_trace_context_and_resource) {
   sluice_fixture f;
   auto tok = f.ingest_token();
   auto sent = run_client("otel-logs.mjs", {base_url(f), tok.secret, "json", "none"});
@@ -283,17 +283,20 @@ BOOST_AUTO_TEST_CASE(langfuse_sdk_events_are_stored_one_per_event_and_deduplicat
   // The SDK retries a batch it got no answer for: the same event again is
   // acknowledged, and not stored twice.
   auto c = f.ingest();
-  auto again = R"({"batch":[{"id":")" + id_of["trace-create"] + R"(","type":"trace-create","timestamp":")"
-               + trace.str("/body/timestamp") + R"(","body":)" + trace.raw("/body/body") + "}]}";
+  auto again = R"({"batch":[{"id":")" + id_of["trace-create"]
+               + R"(","type":"trace-create","timestamp":")" + trace.str("/body/timestamp")
+               + R"(","body":)" + trace.raw("/body/body") + "}]}";
   auto r = c.post("/api/public/ingestion", again,
                   {{"Authorization", basic_auth("pk-anything", tok.secret)}});
   BOOST_TEST(r.status == 207u);
-  BOOST_TEST(r.body == R"({"successes":[{"id":")" + id_of["trace-create"]
-                         + R"(","status":201}],"errors":[]})");
+  BOOST_TEST(r.body
+             == R"({"successes":[{"id":")" + id_of["trace-create"]
+                  + R"(","status":201}],"errors":[]})");
   BOOST_TEST(f.read_messages(f.last_system()).size() == 5u);
 }
 
-BOOST_AUTO_TEST_CASE(event_grid_subscription_validation_is_answered_with_the_code_and_stores_nothing) {
+BOOST_AUTO_TEST_CASE(
+  event_grid_subscription_validation_is_answered_with_the_code_and_stores_nothing) {
   sluice_fixture f;
   f.ingest_token();
   auto hook = f.mint(f.last_system(), R"({"name":"azure","kind":"webhook"})");
@@ -311,7 +314,8 @@ BOOST_AUTO_TEST_CASE(event_grid_subscription_validation_is_answered_with_the_cod
               + sent_at + R"(&apiVersion=2018-05-01-preview&token=1A1A1A1A"
     },
     "eventType": "Microsoft.EventGrid.SubscriptionValidationEvent",
-    "eventTime": ")" + sent_at + R"(",
+    "eventTime": ")"
+              + sent_at + R"(",
     "metadataVersion": "1",
     "dataVersion": "1"
   }])";
@@ -339,7 +343,8 @@ BOOST_AUTO_TEST_CASE(event_grid_deliveries_are_stored_and_a_redelivery_is_a_dupl
     "topic": "/subscriptions/xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx/resourceGroups/Storage/providers/Microsoft.Storage/storageAccounts/xstoretestaccount",
     "subject": "/blobServices/default/containers/testcontainer/blobs/invoice-7.pdf",
     "eventType": "Microsoft.Storage.BlobCreated",
-    "eventTime": ")" + sent_at + R"(",
+    "eventTime": ")"
+              + sent_at + R"(",
     "id": "831e1650-001e-001b-66ab-eeb76e069631",
     "data": {
       "api": "PutBlockList",
@@ -384,18 +389,20 @@ BOOST_AUTO_TEST_CASE(a_cloudevents_validation_handshake_grants_the_origin_and_a_
   auto hook = f.mint(f.last_system(), R"({"name":"events","kind":"webhook"})");
   auto c = f.ingest();
   // CloudEvents HTTP 1.1 Web Hooks, 4.1: the sender asks before delivering.
-  auto r = c.request("OPTIONS", "/webhooks/" + hook.secret, {},
-                     {{"WebHook-Request-Origin", "eventemitter.example.com"},
-                      {"WebHook-Request-Callback", "https://example.com/confirm?id=12345&key=c2VjcmV0"},
-                      {"WebHook-Request-Rate", "120"}});
+  auto r =
+    c.request("OPTIONS", "/webhooks/" + hook.secret, {},
+              {{"WebHook-Request-Origin", "eventemitter.example.com"},
+               {"WebHook-Request-Callback", "https://example.com/confirm?id=12345&key=c2VjcmV0"},
+               {"WebHook-Request-Rate", "120"}});
   BOOST_TEST(r.status == 200u);
   BOOST_TEST(r.header("webhook-allowed-origin") == "eventemitter.example.com");
   // Required when the request named a rate: "*" or a positive integer.
   auto rate = r.header("webhook-allowed-rate");
   BOOST_TEST_CONTEXT("WebHook-Allowed-Rate: " << rate) {
     BOOST_TEST(!rate.empty());
-    BOOST_TEST((rate == "*" || (rate.find_first_not_of("0123456789") == std::string::npos
-                                && std::stoll(rate) > 0)));
+    BOOST_TEST(
+      (rate == "*"
+       || (rate.find_first_not_of("0123456789") == std::string::npos && std::stoll(rate) > 0)));
   }
   BOOST_TEST(r.header("allow") == "POST");
   BOOST_TEST(f.read_messages(f.last_system()).empty());
@@ -414,7 +421,8 @@ BOOST_AUTO_TEST_CASE(cloudevents_structured_deliveries_are_stored_and_a_redelive
     "source": "https://github.com/cloudevents/spec/pull",
     "subject": "123",
     "id": "A234-1234-1234",
-    "time": ")" + sent_at + R"(",
+    "time": ")"
+              + sent_at + R"(",
     "comexampleextension1": "value",
     "datacontenttype": "application/json",
     "data": {"number": 123, "title": "Add webhooks"}

@@ -21,8 +21,8 @@ BOOST_AUTO_TEST_CASE(sigkill_mid_stream_keeps_every_acknowledged_message_and_no_
   auto short_tok = f.mint(f.last_system(), R"({"name":"short","retention_days":7})");
 
   std::mutex mtx;
-  std::set<std::string> acked;             // message ids acknowledged
-  std::map<std::string, int> batch_sizes;  // batch tag -> messages in it
+  std::set<std::string> acked;            // message ids acknowledged
+  std::map<std::string, int> batch_sizes; // batch tag -> messages in it
   std::atomic<bool> stop{false};
   std::atomic<int> acked_requests{0};
   std::vector<std::thread> writers;

@@ -20,8 +20,9 @@ BOOST_AUTO_TEST_CASE(a_repeated_id_is_acknowledged_as_duplicate_and_stored_once)
   BOOST_TEST(r.status == 202u);
   BOOST_TEST(r.body == R"({"accepted":0,"duplicates":1})");
   // Inside one batch too, and mixed with new ids.
-  r = post_messages(c, tok.secret,
-                    R"([{"message":"a","id":"evt-2"},{"message":"b","id":"evt-2"},{"message":"c","id":"evt-1"},{"message":"d"}])");
+  r = post_messages(
+    c, tok.secret,
+    R"([{"message":"a","id":"evt-2"},{"message":"b","id":"evt-2"},{"message":"c","id":"evt-1"},{"message":"d"}])");
   BOOST_TEST(r.body == R"({"accepted":2,"duplicates":2})");
   auto msgs = f.read_messages(f.last_system());
   BOOST_REQUIRE_EQUAL(msgs.size(), 3u);

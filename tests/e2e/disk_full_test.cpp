@@ -89,7 +89,8 @@ std::string batch_of(int first, int n, std::size_t bytes) {
 std::string otlp_logs_of(int n, std::size_t bytes) {
   std::string records;
   for (int i = 0; i < n; ++i)
-    records += std::string{i ? "," : ""} + R"({"timeUnixNano":"1733000000123456789","body":{"stringValue":")"
+    records += std::string{i ? "," : ""}
+               + R"({"timeUnixNano":"1733000000123456789","body":{"stringValue":")"
                + std::string(bytes, 'o') + R"("}})";
   return R"({"resourceLogs":[{"resource":{},"scopeLogs":[{"scope":{},"logRecords":[)" + records
          + "]}]}]}";
@@ -98,9 +99,10 @@ std::string otlp_logs_of(int n, std::size_t bytes) {
 std::string langfuse_of(int n, std::size_t bytes) {
   std::string events;
   for (int i = 0; i < n; ++i)
-    events += std::string{i ? "," : ""} + R"({"id":"ev-)" + std::to_string(i)
-              + R"(","type":"trace-create","timestamp":"2024-12-01T10:00:00.000Z","body":{"id":"tr-)"
-              + std::to_string(i) + R"(","name":")" + std::string(bytes, 'l') + R"("}})";
+    events +=
+      std::string{i ? "," : ""} + R"({"id":"ev-)" + std::to_string(i)
+      + R"(","type":"trace-create","timestamp":"2024-12-01T10:00:00.000Z","body":{"id":"tr-)"
+      + std::to_string(i) + R"(","name":")" + std::string(bytes, 'l') + R"("}})";
   return R"({"batch":[)" + events + "]}";
 }
 
@@ -176,9 +178,9 @@ BOOST_AUTO_TEST_CASE(a_full_disk_is_507_with_retry_after_keeps_every_ack_and_rec
     BOOST_REQUIRE(out.good());
   }
   // Readiness turns at 1 MiB free, looked at every 50 ms.
-  sluice_fixture f{mnt.path() / "var",
-                   {"--storage.ready-min-free-disk-bytes=1048576",
-                    "--storage.ready-check-interval=50ms"}};
+  sluice_fixture f{
+    mnt.path() / "var",
+    {"--storage.ready-min-free-disk-bytes=1048576", "--storage.ready-check-interval=50ms"}};
   auto tok = f.ingest_token("enterprise");
   // Minted now: minting is a metadata write, which a full disk refuses too.
   auto hook = f.mint(f.last_system(), R"({"name":"hook","kind":"webhook"})");
@@ -214,8 +216,9 @@ BOOST_AUTO_TEST_CASE(a_full_disk_is_507_with_retry_after_keeps_every_ack_and_rec
   // The other doors answer the same.
   expect_full(c.request("POST", "/otlp/v1/logs", otlp_logs_of(200, 1000), bearer(tok.secret)),
               "otlp");
-  expect_full(c.request("POST", "/api/public/ingestion", langfuse_of(200, 1000), bearer(tok.secret)),
-              "langfuse");
+  expect_full(
+    c.request("POST", "/api/public/ingestion", langfuse_of(200, 1000), bearer(tok.secret)),
+    "langfuse");
   expect_full(c.post("/webhooks/" + hook.secret, batch_of(2'000'000, 200, 1000)), "webhook");
 
   // Not ready now, yet alive; and every acknowledged message is there, once.

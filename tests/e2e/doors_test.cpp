@@ -35,7 +35,8 @@ std::string gzip(const std::string& data) {
 /// hex ids, int64 as strings, integer enums, lowerCamelCase keys.
 std::string otlp_logs(const std::string& records) {
   return R"({"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"checkout"}}]},
-    "scopeLogs":[{"scope":{"name":"checkout-logger","version":"1.2.0"},"logRecords":[)" + records + "]}]}]}";
+    "scopeLogs":[{"scope":{"name":"checkout-logger","version":"1.2.0"},"logRecords":[)"
+         + records + "]}]}]}";
 }
 
 std::string log_record(const std::string& body, int severity = 9) {
@@ -85,7 +86,8 @@ BOOST_AUTO_TEST_CASE(spans_are_stored_one_message_each) {
   sluice_fixture f;
   auto tok = f.ingest_token();
   auto c = f.ingest();
-  auto body = R"({"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"api"}}]},
+  auto body =
+    R"({"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"api"}}]},
     "scopeSpans":[{"scope":{"name":"http"},"spans":[
       {"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"GET /orders","kind":2,
        "startTimeUnixNano":"1733000000000000000","endTimeUnixNano":"1733000000250000000",
@@ -153,7 +155,8 @@ BOOST_AUTO_TEST_CASE(an_empty_request_succeeds_and_bad_ones_are_refused_plainly)
   BOOST_TEST(r.status == 200u);
   r = post_otlp(c, "/otlp/v1/traces", tok.secret, R"({"resourceSpans":[]})");
   BOOST_TEST(r.status == 200u);
-  expect_error(post_otlp(c, "/otlp/v1/logs", tok.secret, "{\"resourceLogs\":"), 400, "malformed_json");
+  expect_error(post_otlp(c, "/otlp/v1/logs", tok.secret, "{\"resourceLogs\":"), 400,
+               "malformed_json");
   expect_error(c.request("POST", "/otlp/v1/logs", "x", bearer(tok.secret), "text/plain"), 415,
                "unsupported_media_type");
   expect_error(post_otlp(c, "/otlp/v1/logs", "al_nope", "{}"), 401, "invalid_token");
@@ -163,8 +166,9 @@ BOOST_AUTO_TEST_CASE(an_empty_request_succeeds_and_bad_ones_are_refused_plainly)
 
 BOOST_AUTO_TEST_CASE(protobuf_requests_are_answered_in_protobuf_errors_included) {
   sluice_fixture f;
-  auto tok = f.tenant_token(R"({"name":"t","tier":"pro","overrides":{"steady_rate":1,"burst_rate":1}})",
-                            R"({"name":"app"})");
+  auto tok =
+    f.tenant_token(R"({"name":"t","tier":"pro","overrides":{"steady_rate":1,"burst_rate":1}})",
+                   R"({"name":"app"})");
   auto c = f.ingest();
   auto post = [&](const std::string& secret, const std::string& body) {
     return c.request("POST", "/otlp/v1/logs", body, bearer(secret), "application/x-protobuf");
@@ -204,14 +208,16 @@ BOOST_AUTO_TEST_CASE(protobuf_requests_are_answered_in_protobuf_errors_included)
 
 BOOST_AUTO_TEST_CASE(throttling_is_429_with_retry_after_which_exporters_retry_on) {
   sluice_fixture f;
-  auto tok = f.tenant_token(R"({"name":"t","tier":"pro","overrides":{"steady_rate":1,"burst_rate":1}})",
-                            R"({"name":"app"})");
+  auto tok =
+    f.tenant_token(R"({"name":"t","tier":"pro","overrides":{"steady_rate":1,"burst_rate":1}})",
+                   R"({"name":"app"})");
   auto c = f.ingest();
   std::string records;
   for (int i = 0; i < 11; ++i)
     records += std::string{i ? "," : ""} + log_record("r" + std::to_string(i));
   // Rate limits count records, like a native batch: 11 never fit a bucket of 10.
-  expect_error(post_otlp(c, "/otlp/v1/logs", tok.secret, otlp_logs(records)), 413, "batch_too_large");
+  expect_error(post_otlp(c, "/otlp/v1/logs", tok.secret, otlp_logs(records)), 413,
+               "batch_too_large");
   records.clear();
   for (int i = 0; i < 10; ++i)
     records += std::string{i ? "," : ""} + log_record("r" + std::to_string(i));
@@ -271,8 +277,9 @@ BOOST_AUTO_TEST_CASE(a_batch_answers_207_with_one_entry_per_event_and_dedups_by_
     {"id":"ev-2","type":"generation-create","timestamp":"2024-12-01T10:00:01.000Z","body":{"id":"gen-1","traceId":"tr-1","name":"llm","model":"gpt-4o","level":"ERROR"}},
     {"id":"ev-3","type":"no-such-type","timestamp":"2024-12-01T10:00:02.000Z","body":{}}
   ],"metadata":{"sdk_name":"js","sdk_version":"3.38.4"}})";
-  auto r = c.request("POST", "/api/public/ingestion", batch, {{"Authorization", basic_auth("pk-lf-anything", tok.secret)}},
-                     "application/json");
+  auto r =
+    c.request("POST", "/api/public/ingestion", batch,
+              {{"Authorization", basic_auth("pk-lf-anything", tok.secret)}}, "application/json");
   BOOST_REQUIRE_MESSAGE(r.status == 207u, r.body);
   json j{r.body};
   BOOST_REQUIRE_EQUAL(j.size("/successes"), 2u);
@@ -299,16 +306,18 @@ BOOST_AUTO_TEST_CASE(a_body_that_is_no_batch_is_400_and_a_bad_token_401) {
   auto tok = f.ingest_token();
   auto c = f.ingest();
   for (auto body : {R"([1,2])", R"({"events":[]})", R"({"batch":{}})"})
-    expect_error(c.request("POST", "/api/public/ingestion", body, bearer(tok.secret),
-                           "application/json"),
-                 400, "invalid_argument");
+    expect_error(
+      c.request("POST", "/api/public/ingestion", body, bearer(tok.secret), "application/json"), 400,
+      "invalid_argument");
   expect_error(c.request("POST", "/api/public/ingestion", R"({"batch":[]})",
-                         {{"Authorization", basic_auth("pk-lf-anything", "al_nope")}}, "application/json"),
+                         {{"Authorization", basic_auth("pk-lf-anything", "al_nope")}},
+                         "application/json"),
                401, "invalid_token");
-  std::string huge = R"({"batch":[{"id":"x","type":"sdk-log","body":{"log":")" + std::string(3'600'000, 'a')
-                     + R"("}}]})";
-  expect_error(c.request("POST", "/api/public/ingestion", huge, bearer(tok.secret), "application/json"),
-               413, "request_too_large");
+  std::string huge = R"({"batch":[{"id":"x","type":"sdk-log","body":{"log":")"
+                     + std::string(3'600'000, 'a') + R"("}}]})";
+  expect_error(
+    c.request("POST", "/api/public/ingestion", huge, bearer(tok.secret), "application/json"), 413,
+    "request_too_large");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -357,7 +366,7 @@ BOOST_AUTO_TEST_CASE(the_token_in_the_path_never_comes_back_in_an_error_a_metric
     c.get(path),
     c.post(path + "?verbose=1", "{}"),
     c.post(path + "/extra", "{}"),
-    c.post("/webhook/" + hook.secret, "{}"), // a mistyped route
+    c.post("/webhook/" + hook.secret, "{}"),               // a mistyped route
     c.post(path.substr(0, path.size() - 3) + "abc", "{}"), // a damaged token
   };
   std::vector<unsigned> statuses;
@@ -367,7 +376,8 @@ BOOST_AUTO_TEST_CASE(the_token_in_the_path_never_comes_back_in_an_error_a_metric
     for (auto& [name, value] : r.headers)
       BOOST_TEST(value.find(hook.secret.substr(4, 20)) == std::string::npos, name);
   }
-  BOOST_TEST(statuses == (std::vector<unsigned>{202, 400, 415, 413, 400, 400, 405, 400, 404, 404, 401}),
+  BOOST_TEST(statuses
+               == (std::vector<unsigned>{202, 400, 415, 413, 400, 400, 405, 400, 404, 404, 401}),
              boost::test_tools::per_element());
   BOOST_TEST(json{answers[9].body}.str("/error/message") == "no such endpoint: /webhook/{token}");
 

@@ -10,10 +10,10 @@
 namespace sluice::e2e {
 
 sluice_fixture::sluice_fixture(std::vector<std::string> args)
-  : sluice_fixture(std::filesystem::path{}, std::move(args)) {}
+    : sluice_fixture(std::filesystem::path{}, std::move(args)) {}
 
 sluice_fixture::sluice_fixture(std::filesystem::path data_dir, std::vector<std::string> args)
-  : data_path_(data_dir.empty() ? dir_.path() / "var" : std::move(data_dir)) {
+    : data_path_(data_dir.empty() ? dir_.path() / "var" : std::move(data_dir)) {
   start(std::move(args));
   su_ = server_->superuser_token();
   BOOST_REQUIRE_MESSAGE(su_.rfind("alu_", 0) == 0, "no superuser token in the bootstrap file");
@@ -40,16 +40,16 @@ void sluice_fixture::restart_after_crash(std::vector<std::string> args) {
 
 std::string sluice_fixture::create_tenant(const std::string& tier, const std::string& name) {
   auto c = admin();
-  auto r = c.post("/api/v1/tenants", R"({"name":")" + name + R"(","tier":")" + tier + "\"}",
-                  bearer(su_));
+  auto r =
+    c.post("/api/v1/tenants", R"({"name":")" + name + R"(","tier":")" + tier + "\"}", bearer(su_));
   BOOST_REQUIRE_MESSAGE(r.status == 201, "create tenant: " << r.status << " " << r.body);
   return json{r.body}.str("/id");
 }
 
 std::string sluice_fixture::create_system(const std::string& tenant, const std::string& name) {
   auto c = admin();
-  auto r = c.post("/api/v1/tenants/" + tenant + "/systems", R"({"name":")" + name + "\"}",
-                  bearer(su_));
+  auto r =
+    c.post("/api/v1/tenants/" + tenant + "/systems", R"({"name":")" + name + "\"}", bearer(su_));
   BOOST_REQUIRE_MESSAGE(r.status == 201, "create system: " << r.status << " " << r.body);
   return json{r.body}.str("/id");
 }

@@ -48,7 +48,8 @@ public:
   minted mint(const std::string& system, const std::string& body = R"({"name":"app"})");
 
   /// A tenant (tier), a system and an ingest token in one go.
-  minted ingest_token(const std::string& tier = "pro", const std::string& body = R"({"name":"app"})");
+  minted ingest_token(const std::string& tier = "pro",
+                      const std::string& body = R"({"name":"app"})");
   /// A tenant made from `tenant_body` (JSON of POST /tenants), a system in
   /// it, and an ingest token minted with `token_body`.
   minted tenant_token(const std::string& tenant_body, const std::string& token_body);
@@ -56,8 +57,8 @@ public:
   /// A user of `tenant` with `role` and a personal (alu_) token of it, made by
   /// the superuser.
   struct person {
-    std::string id;     ///< usr_…
-    std::string token;  ///< the personal token's secret
+    std::string id;    ///< usr_…
+    std::string token; ///< the personal token's secret
     std::string token_id;
   };
   person create_user(const std::string& tenant, const std::string& role,
@@ -97,8 +98,8 @@ std::string basic_auth(const std::string& user, const std::string& password);
 
 /// What a shell command printed and how it ended.
 struct shell_result {
-  int status = -1;     ///< the exit status, or -1 when it did not exit (a signal)
-  std::string output;  ///< its stdout (redirect stderr in the command to have that too)
+  int status = -1;    ///< the exit status, or -1 when it did not exit (a signal)
+  std::string output; ///< its stdout (redirect stderr in the command to have that too)
 };
 
 /// Runs `command` with /bin/sh (popen) to completion and collects its stdout.

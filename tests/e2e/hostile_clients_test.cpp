@@ -53,7 +53,8 @@ public:
     std::size_t off = 0;
     while (off < bytes.size()) {
       const auto n = ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) return false;
+      if (n <= 0)
+        return false;
       off += static_cast<std::size_t>(n);
     }
     return true;
@@ -64,7 +65,8 @@ public:
   std::optional<http_result> read_response() {
     std::size_t end;
     while ((end = buf_.find("\r\n\r\n")) == std::string::npos)
-      if (!more()) return std::nullopt;
+      if (!more())
+        return std::nullopt;
     http_result r;
     const std::string head = buf_.substr(0, end);
     buf_.erase(0, end + 4);
@@ -75,15 +77,18 @@ public:
       const auto line = head.substr(pos + 2, next == std::string::npos ? next : next - pos - 2);
       pos = next;
       const auto colon = line.find(':');
-      if (colon == std::string::npos) continue;
+      if (colon == std::string::npos)
+        continue;
       std::string name = line.substr(0, colon);
-      for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      for (auto& ch : name)
+        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
       r.headers[name] = line.substr(line.find_first_not_of(' ', colon + 1));
     }
-    const auto length = std::stoul(r.header("content-length").empty() ? "0"
-                                                                      : r.header("content-length"));
+    const auto length =
+      std::stoul(r.header("content-length").empty() ? "0" : r.header("content-length"));
     while (buf_.size() < length)
-      if (!more()) return std::nullopt;
+      if (!more())
+        return std::nullopt;
     r.body = buf_.substr(0, length);
     buf_.erase(0, length);
     return r;
@@ -100,7 +105,8 @@ public:
                                               std::chrono::milliseconds gap) {
     const auto t0 = clock_type::now();
     for (char ch : bytes) {
-      if (!write(std::string(1, ch)) || closed_within(gap)) return clock_type::now() - t0;
+      if (!write(std::string(1, ch)) || closed_within(gap))
+        return clock_type::now() - t0;
     }
     return std::nullopt;
   }
@@ -127,7 +133,8 @@ private:
   bool more() {
     char tmp[4096];
     const auto n = ::recv(fd_, tmp, sizeof tmp, 0);
-    if (n <= 0) return false;
+    if (n <= 0)
+      return false;
     buf_.append(tmp, static_cast<std::size_t>(n));
     return true;
   }
@@ -141,9 +148,9 @@ double seconds(clock_type::duration d) { return std::chrono::duration<double>(d)
 /// The smuggling request of the report: a POST whose Transfer-Encoding
 /// leaves its end unknown, followed by a GET that must never be answered.
 std::string smuggle(const std::string& token, const std::string& framing) {
-  return "POST /messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
-         "\r\nContent-Type: application/json\r\n" + framing +
-         "\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  return "POST /messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+         + "\r\nContent-Type: application/json\r\n" + framing
+         + "\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
 }
 
 /// Asserts a refusal before routing: status, error code, a message, and the
@@ -188,18 +195,18 @@ BOOST_AUTO_TEST_CASE(conflicting_lengths_are_refused_and_the_connection_closed) 
         "Content-Length: 15\r\nContent-Length: 16", "Content-Length: 15, 16"}) {
     BOOST_TEST_CONTEXT(framing) {
       raw_connection c(f.server().ingest_port());
-      BOOST_REQUIRE(c.write("POST /messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                            tok.secret + "\r\nContent-Type: application/json\r\n" + framing +
-                            "\r\n\r\n" + body + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+      BOOST_REQUIRE(c.write("POST /messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                            + tok.secret + "\r\nContent-Type: application/json\r\n" + framing
+                            + "\r\n\r\n" + body + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
       expect_refused_and_closed(c, 400, "invalid_argument");
     }
   }
   BOOST_TEST(f.read_messages(f.last_system()).empty());
   // A well-framed request on the same port still works.
   raw_connection c(f.server().ingest_port());
-  BOOST_REQUIRE(c.write("POST /messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                        tok.secret + "\r\nContent-Type: application/json\r\nContent-Length: " +
-                        std::to_string(body.size()) + "\r\n\r\n" + body));
+  BOOST_REQUIRE(c.write("POST /messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + tok.secret
+                        + "\r\nContent-Type: application/json\r\nContent-Length: "
+                        + std::to_string(body.size()) + "\r\n\r\n" + body));
   auto r = c.read_response();
   BOOST_REQUIRE(r);
   BOOST_TEST(r->status == 202u);
@@ -209,8 +216,8 @@ BOOST_AUTO_TEST_CASE(an_oversized_head_is_431_or_414) {
   sluice_fixture f{{"--ingest.max-header-bytes=4096"}};
   {
     raw_connection c(f.server().ingest_port());
-    BOOST_REQUIRE(c.write("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(8000, 'p') +
-                          "\r\n\r\n"));
+    BOOST_REQUIRE(
+      c.write("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(8000, 'p') + "\r\n\r\n"));
     expect_refused_and_closed(c, 431, "header_too_large");
   }
   {
@@ -221,16 +228,16 @@ BOOST_AUTO_TEST_CASE(an_oversized_head_is_431_or_414) {
   {
     // Admin port: its header limit is fixed at 16 KiB.
     raw_connection c(f.server().admin_port());
-    BOOST_REQUIRE(c.write("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " +
-                          std::string(20000, 'p') + "\r\n\r\n"));
+    BOOST_REQUIRE(c.write("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(20000, 'p')
+                          + "\r\n\r\n"));
     expect_refused_and_closed(c, 431, "header_too_large");
   }
 }
 
 BOOST_AUTO_TEST_CASE(a_trickled_request_is_cut_off_at_the_request_timeout) {
   sluice_fixture f{{"--ingest.request-timeout=1s", "--ingest.idle-timeout=20s"}};
-  const std::string request = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " +
-                              std::string(40, 's') + "\r\n\r\n";
+  const std::string request =
+    "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + std::string(40, 's') + "\r\n\r\n";
   {
     // The request line, one byte every 100 ms (it would take 7 s in all).
     raw_connection c(f.server().ingest_port());
@@ -254,8 +261,8 @@ BOOST_AUTO_TEST_CASE(a_trickled_request_is_cut_off_at_the_request_timeout) {
     // A body trickled after a complete header: the same clock.
     auto tok = f.ingest_token();
     raw_connection c(f.server().ingest_port());
-    BOOST_REQUIRE(c.write("POST /messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                          tok.secret + "\r\nContent-Length: 200\r\n\r\n"));
+    BOOST_REQUIRE(c.write("POST /messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                          + tok.secret + "\r\nContent-Length: 200\r\n\r\n"));
     auto closed_after = c.trickle(std::string(200, ' '), 100ms);
     BOOST_REQUIRE(closed_after);
     BOOST_TEST(seconds(*closed_after) < 5.0);
@@ -317,9 +324,9 @@ BOOST_AUTO_TEST_CASE(a_secret_in_a_mistyped_path_is_not_echoed) {
   const auto shaped = sluice::generate_secret(sluice::token_kind::ingest); // al_ + 43 + 6
   for (const auto& secret : {tok.secret, shaped}) {
     raw_connection c(f.server().ingest_port());
-    BOOST_REQUIRE(c.write("POST /webhook/" + secret +
-                          " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                          "Content-Length: 2\r\n\r\n{}"));
+    BOOST_REQUIRE(c.write("POST /webhook/" + secret
+                          + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                            "Content-Length: 2\r\n\r\n{}"));
     auto r = c.read_response();
     BOOST_REQUIRE(r);
     expect_error(*r, 404, "not_found");

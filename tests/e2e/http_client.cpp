@@ -61,8 +61,8 @@ struct http_client::impl {
 
   template <class Stream>
   http_result exchange(Stream& stream, beast::tcp_stream& tcp, std::string_view method,
-                       std::string_view target, std::string_view body,
-                       const header_list& headers, std::string_view content_type) {
+                       std::string_view target, std::string_view body, const header_list& headers,
+                       std::string_view content_type) {
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
     req.set(http::field::host, "127.0.0.1");
     bool chunked = false;
@@ -118,9 +118,7 @@ http_client::http_client(std::uint16_t port, std::string ca_file)
   impl_->tls_ctx->load_verify_file(ca_file);
 }
 
-std::size_t http_client::connections() const noexcept {
-  return impl_->connections;
-}
+std::size_t http_client::connections() const noexcept { return impl_->connections; }
 
 http_client::~http_client() = default;
 http_client::http_client(http_client&&) noexcept = default;

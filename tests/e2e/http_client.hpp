@@ -38,8 +38,8 @@ public:
   http_client& operator=(http_client&&) noexcept;
 
   /// Sends one request; throws std::system_error when the server is gone.
-  http_result request(std::string_view method, std::string_view target,
-                      std::string_view body = {}, const header_list& headers = {},
+  http_result request(std::string_view method, std::string_view target, std::string_view body = {},
+                      const header_list& headers = {},
                       std::string_view content_type = "application/json");
 
   http_result get(std::string_view target, const header_list& headers = {}) {

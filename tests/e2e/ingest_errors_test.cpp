@@ -17,9 +17,7 @@ namespace {
 /// documented body shape: a message goes with the code.
 void expect_refusal(const http_result& r, unsigned status, const std::string& code) {
   expect_error(r, status, code);
-  BOOST_TEST_CONTEXT(r.body) {
-    BOOST_TEST(!json{r.body}.str("/error/message").empty());
-  }
+  BOOST_TEST_CONTEXT(r.body) { BOOST_TEST(!json{r.body}.str("/error/message").empty()); }
 }
 
 std::string message_of(std::size_t bytes) {
@@ -71,10 +69,10 @@ BOOST_AUTO_TEST_CASE(no_malformed_or_unknown_token_is_401_invalid_token) {
   auto typo = tok.secret;
   typo[10] = typo[10] == 'a' ? 'b' : 'a';
   auto unknown = sluice::generate_secret(sluice::token_kind::ingest);
-  for (auto& r : {c.post("/messages", R"({"message":"x"})"),
-                  post_messages(c, typo, R"({"message":"x"})"),
-                  post_messages(c, unknown, R"({"message":"x"})"),
-                  post_messages(c, "al_short", R"({"message":"x"})")}) {
+  for (auto& r :
+       {c.post("/messages", R"({"message":"x"})"), post_messages(c, typo, R"({"message":"x"})"),
+        post_messages(c, unknown, R"({"message":"x"})"),
+        post_messages(c, "al_short", R"({"message":"x"})")}) {
     expect_refusal(r, 401, "invalid_token");
     BOOST_TEST(r.header("www-authenticate").rfind("Bearer", 0) == 0u);
   }
@@ -86,7 +84,8 @@ BOOST_AUTO_TEST_CASE(invalid_json_or_messages_are_400_and_store_nothing) {
   auto tok = f.ingest_token();
   auto c = f.ingest();
   expect_refusal(post_messages(c, tok.secret, R"({"message":"x")"), 400, "malformed_json");
-  expect_refusal(post_messages(c, tok.secret, R"({"message":"x"} trailing)"), 400, "malformed_json");
+  expect_refusal(post_messages(c, tok.secret, R"({"message":"x"} trailing)"), 400,
+                 "malformed_json");
   auto r = post_messages(c, tok.secret, R"([{"message":"ok"},{"level":"info"},{"message":""}])");
   expect_refusal(r, 400, "invalid_message");
   json j{r.body};
@@ -199,8 +198,7 @@ BOOST_AUTO_TEST_CASE(healthz_answers_on_both_ports) {
 
 BOOST_AUTO_TEST_CASE(a_full_store_is_507_keeps_what_was_acknowledged_and_recovers) {
   // A 1 MiB map that may grow to 2 MiB: the store fills up quickly.
-  std::vector<std::string> small = {"--storage.map-size=1048576",
-                                    "--storage.meta-map-size=1048576",
+  std::vector<std::string> small = {"--storage.map-size=1048576", "--storage.meta-map-size=1048576",
                                     "--storage.max-map-size=2097152"};
   sluice_fixture f{small};
   auto tok = f.ingest_token("enterprise");
@@ -254,9 +252,10 @@ BOOST_AUTO_TEST_CASE(saturated_storage_answers_503_with_retry_after_and_stores_n
   expect_refusal(r, 503, "storage_busy");
   BOOST_TEST(r.header("retry-after") == "1");
   // OTLP exporters retry on it, so the OTLP door answers the same way.
-  r = c.request("POST", "/otlp/v1/logs",
-                R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"x"}}]}]}]})",
-                bearer(tok.secret));
+  r =
+    c.request("POST", "/otlp/v1/logs",
+              R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"x"}}]}]}]})",
+              bearer(tok.secret));
   BOOST_TEST(r.status == 503u);
   BOOST_TEST(r.header("retry-after") == "1");
   auto scrape = f.admin().get("/metrics").body;

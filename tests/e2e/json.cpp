@@ -50,9 +50,7 @@ bool json::boolean(std::string_view pointer) const {
   return b;
 }
 
-bool json::is_null(std::string_view pointer) const {
-  return impl_->at(pointer).is_null();
-}
+bool json::is_null(std::string_view pointer) const { return impl_->at(pointer).is_null(); }
 
 bool json::has(std::string_view pointer) const {
   simdjson::dom::element el;

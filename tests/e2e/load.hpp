@@ -14,8 +14,8 @@ namespace sluice::e2e {
 struct load_result {
   std::map<unsigned, std::uint64_t> statuses; ///< count per HTTP status
   std::uint64_t accepted_messages = 0;        ///< sum of "accepted" over 202s
-  double sending_s = 0;  ///< from the start signal to the stop signal
-  double elapsed_s = 0;  ///< from the start signal until every answer was in
+  double sending_s = 0;                       ///< from the start signal to the stop signal
+  double elapsed_s = 0;                       ///< from the start signal until every answer was in
 };
 
 /// `connections` clients, each on its own keep-alive connection, POST `body`

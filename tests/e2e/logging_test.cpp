@@ -120,21 +120,25 @@ BOOST_AUTO_TEST_CASE(a_bad_log_option_is_a_start_up_failure_naming_it) {
   auto dir = tmp.path() / "var";
   auto r = run_sluiced({"--data-dir=" + dir.string(), "--log.level=verbose"});
   BOOST_TEST(r.status == 1);
-  BOOST_TEST(r.output == "sluiced: log.level must be error, warn, info or debug, not \"verbose\" "
-                         "(--log.level=…)\n");
+  BOOST_TEST(r.output
+             == "sluiced: log.level must be error, warn, info or debug, not \"verbose\" "
+                "(--log.level=…)\n");
   r = run_sluiced({"--data-dir=" + dir.string(), "--log.format=xml", "--log.level=warn"});
   BOOST_TEST(r.status == 1);
-  BOOST_TEST(r.output == "sluiced: log.format must be text or json, not \"xml\" (--log.format=…)\n");
+  BOOST_TEST(r.output
+             == "sluiced: log.format must be text or json, not \"xml\" (--log.format=…)\n");
   BOOST_TEST(!std::filesystem::exists(dir));
   // --dump-config shows the three keys with their defaults.
   r = run_sluiced({"--dump-config", "--data-dir=" + dir.string()});
   BOOST_TEST(r.status == 0);
-  BOOST_TEST(r.output.find("\n[log]\nlevel=\"info\"\nformat=\"text\"\naccess=false\n") != std::string::npos,
+  BOOST_TEST(r.output.find("\n[log]\nlevel=\"info\"\nformat=\"text\"\naccess=false\n")
+               != std::string::npos,
              r.output);
   // A boolean is a bare switch on the command line.
   r = run_sluiced({"--dump-config", "--log.access", "--log.format=json"});
   BOOST_TEST(r.status == 0);
-  BOOST_TEST(r.output.find("\n[log]\nlevel=\"info\"\nformat=\"json\"\naccess=true\n") != std::string::npos,
+  BOOST_TEST(r.output.find("\n[log]\nlevel=\"info\"\nformat=\"json\"\naccess=true\n")
+               != std::string::npos,
              r.output);
 }
 
@@ -184,8 +188,8 @@ BOOST_AUTO_TEST_CASE(the_access_log_has_a_line_per_request_with_its_token_id_and
   // The admin calls that made the token are in it too, by the superuser's token.
   bool admin_seen = false;
   for (auto& j : json_lines(log))
-    admin_seen = admin_seen || (j.str("/msg") == "request" && j.str("/server") == "admin"
-                                && j.has("/token"));
+    admin_seen =
+      admin_seen || (j.str("/msg") == "request" && j.str("/server") == "admin" && j.has("/token"));
   BOOST_TEST(admin_seen, log);
 }
 

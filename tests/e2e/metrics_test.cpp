@@ -46,9 +46,7 @@ double value(const samples& s, const std::string& series) {
   return i == s.end() ? 0 : i->second;
 }
 
-bool shown(const samples& s, const std::string& series) {
-  return s.count(series) != 0;
-}
+bool shown(const samples& s, const std::string& series) { return s.count(series) != 0; }
 
 http_result get_metrics(sluice_fixture& f) {
   auto r = f.admin().get("/metrics"); // no token: Prometheus sends none
@@ -56,13 +54,11 @@ http_result get_metrics(sluice_fixture& f) {
   return r;
 }
 
-samples scrape(sluice_fixture& f) {
-  return parse_scrape(get_metrics(f).body);
-}
+samples scrape(sluice_fixture& f) { return parse_scrape(get_metrics(f).body); }
 
 std::string requests(const std::string& port, const std::string& door, const std::string& code) {
-  return R"(sluice_http_requests_total{port=")" + port + R"(",door=")" + door + R"(",code=")" +
-         code + R"("})";
+  return R"(sluice_http_requests_total{port=")" + port + R"(",door=")" + door + R"(",code=")" + code
+         + R"("})";
 }
 
 std::string by_door(const std::string& name, const std::string& door) {
@@ -97,10 +93,9 @@ BOOST_AUTO_TEST_CASE(counts_move_with_accepted_refused_and_limited_requests) {
 
   auto c = f.ingest();
   // Accepted: 3 + 1 messages through the limited token, 1 through the doomed one.
-  BOOST_REQUIRE_EQUAL(post_messages(c, limited.secret,
-                                    R"([{"message":"a"},{"message":"b"},{"message":"c"}])")
-                        .status,
-                      202u);
+  BOOST_REQUIRE_EQUAL(
+    post_messages(c, limited.secret, R"([{"message":"a"},{"message":"b"},{"message":"c"}])").status,
+    202u);
   BOOST_REQUIRE_EQUAL(post_messages(c, limited.secret, R"({"message":"d"})").status, 202u);
   BOOST_REQUIRE_EQUAL(post_messages(c, doomed.secret, R"({"message":"e"})").status, 202u);
   // Rate-limited by the token's own limit.
@@ -118,7 +113,9 @@ BOOST_AUTO_TEST_CASE(counts_move_with_accepted_refused_and_limited_requests) {
   BOOST_REQUIRE_EQUAL(c.get("/no-such-door").status, 404u);
 
   auto after = scrape(f);
-  auto moved = [&](const std::string& series) { return value(after, series) - value(before, series); };
+  auto moved = [&](const std::string& series) {
+    return value(after, series) - value(before, series);
+  };
 
   // Requests by door and status, counted when the response was written.
   BOOST_TEST(moved(requests("ingest", "native", "202")) == 3 + 3);
@@ -145,10 +142,10 @@ BOOST_AUTO_TEST_CASE(counts_move_with_accepted_refused_and_limited_requests) {
   BOOST_TEST(moved("sluice_commit_group_messages_sum") == 3 + 1 + 1 + 3);
   BOOST_TEST(moved("sluice_commit_group_messages_count") >= 1);
   BOOST_TEST(moved("sluice_commit_group_messages_count") <= 6);
-  BOOST_TEST(moved("sluice_commit_duration_seconds_count") ==
-             moved("sluice_commit_group_messages_count"));
-  BOOST_TEST(value(after, R"(sluice_commit_duration_seconds_bucket{le="+Inf"})") ==
-             value(after, "sluice_commit_duration_seconds_count"));
+  BOOST_TEST(moved("sluice_commit_duration_seconds_count")
+             == moved("sluice_commit_group_messages_count"));
+  BOOST_TEST(value(after, R"(sluice_commit_duration_seconds_bucket{le="+Inf"})")
+             == value(after, "sluice_commit_duration_seconds_count"));
 
   // Gauges read at scrape time.
   BOOST_TEST(value(after, "sluice_live_token_actors") >= 3); // the superuser's, limited, shadowed
@@ -160,8 +157,8 @@ BOOST_AUTO_TEST_CASE(counts_move_with_accepted_refused_and_limited_requests) {
   }
   BOOST_TEST(value(after, R"(sluice_storage_used_bytes{env="meta"})") > 0);
   BOOST_TEST(value(after, "sluice_process_start_time_seconds") > 1.6e9);
-  BOOST_TEST(value(after, "sluice_process_start_time_seconds") ==
-             value(before, "sluice_process_start_time_seconds"));
+  BOOST_TEST(value(after, "sluice_process_start_time_seconds")
+             == value(before, "sluice_process_start_time_seconds"));
 
   // What was stored is what was counted.
   BOOST_TEST(f.read_messages(limited_system).size() == 4u);

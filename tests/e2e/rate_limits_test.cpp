@@ -133,11 +133,11 @@ BOOST_AUTO_TEST_CASE(sixty_four_connections_get_exactly_what_the_system_bucket_a
   sluice_fixture f;
   // Capacity 300 messages, refilling 200/s.
   auto tok = limited(f, "pro", R"({"steady_rate":200,"burst_rate":30})");
-  auto result = hammer(f.server(), tok.secret, R"({"message":"load"})", 64,
-                       std::chrono::milliseconds(2000));
+  auto result =
+    hammer(f.server(), tok.secret, R"({"message":"load"})", 64, std::chrono::milliseconds(2000));
   auto accepted = static_cast<double>(result.accepted_messages);
-  BOOST_TEST_MESSAGE("accepted " << accepted << " in " << result.elapsed_s << " s; 429s: "
-                                 << result.statuses[429]);
+  BOOST_TEST_MESSAGE("accepted " << accepted << " in " << result.elapsed_s
+                                 << " s; 429s: " << result.statuses[429]);
   // Nothing over the limit: at most a full bucket plus the refill while any
   // request could still be admitted (one message of rounding at the edge).
   BOOST_TEST(accepted <= 300 + 200 * result.elapsed_s + 1);
@@ -151,9 +151,10 @@ BOOST_AUTO_TEST_CASE(sixty_four_connections_get_exactly_what_the_system_bucket_a
 
 BOOST_AUTO_TEST_CASE(sixty_four_connections_get_exactly_what_the_token_bucket_allows) {
   sluice_fixture f;
-  auto tok = f.ingest_token("enterprise", R"({"name":"app","security":{"rate_limit":"100/second"}})");
-  auto result = hammer(f.server(), tok.secret, R"({"message":"load"})", 64,
-                       std::chrono::milliseconds(2000));
+  auto tok =
+    f.ingest_token("enterprise", R"({"name":"app","security":{"rate_limit":"100/second"}})");
+  auto result =
+    hammer(f.server(), tok.secret, R"({"message":"load"})", 64, std::chrono::milliseconds(2000));
   auto accepted = static_cast<double>(result.statuses[202]);
   BOOST_TEST_MESSAGE("accepted " << accepted << " requests in " << result.elapsed_s << " s");
   BOOST_TEST(accepted <= 100 + 100 * result.elapsed_s + 1);
@@ -181,7 +182,8 @@ BOOST_AUTO_TEST_CASE(free_tier_samples_one_in_n_for_a_minute_after_the_cap) {
   }
   // One in two of the acknowledged ones was not stored, and usage says so.
   BOOST_TEST(f.read_messages(f.last_system()).size() == 10u + 2u);
-  json usage{f.admin().get("/api/v1/systems/" + f.last_system() + "/usage", bearer(f.superuser())).body};
+  json usage{
+    f.admin().get("/api/v1/systems/" + f.last_system() + "/usage", bearer(f.superuser())).body};
   BOOST_TEST(usage.num("/totals/sampled_requests") == 2);
   BOOST_TEST(usage.num("/totals/sampled_messages") == 2);
   BOOST_TEST(usage.num("/totals/rejected/rate_limited") == 1);
@@ -201,8 +203,9 @@ BOOST_AUTO_TEST_CASE(pro_tier_never_samples) {
 
 BOOST_AUTO_TEST_CASE(shadow_limits_are_counted_never_enforced) {
   sluice_fixture f;
-  auto tok = limited(f, "free", R"({"steady_rate":1,"burst_rate":1,"shadow":true})",
-                     R"({"name":"app","security":{"rate_limit":"2/hour","rate_limit_shadow":true}})");
+  auto tok =
+    limited(f, "free", R"({"steady_rate":1,"burst_rate":1,"shadow":true})",
+            R"({"name":"app","security":{"rate_limit":"2/hour","rate_limit_shadow":true}})");
   auto c = f.ingest();
   for (int i = 0; i < 15; ++i)
     BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"({"message":"x"})").status, 202u);

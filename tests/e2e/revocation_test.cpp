@@ -18,8 +18,8 @@ BOOST_AUTO_TEST_CASE(the_very_next_request_after_revoke_is_401) {
   auto c = f.ingest();
   BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"({"message":"before"})").status, 202u);
   auto a = f.admin();
-  auto r = a.post("/api/v1/tokens/" + tok.id + "/revoke", R"({"reason":"leaked"})",
-                  bearer(f.superuser()));
+  auto r =
+    a.post("/api/v1/tokens/" + tok.id + "/revoke", R"({"reason":"leaked"})", bearer(f.superuser()));
   BOOST_REQUIRE_EQUAL(r.status, 200u);
   json t{r.body};
   BOOST_TEST(t.str("/status") == "revoked");
@@ -42,9 +42,13 @@ BOOST_AUTO_TEST_CASE(revoke_is_final_and_survives_a_restart) {
   auto tok = f.ingest_token();
   auto a = f.admin();
   auto su = bearer(f.superuser());
-  BOOST_REQUIRE_EQUAL(a.post("/api/v1/tokens/" + tok.id + "/revoke", R"({"reason":"no longer needed"})", su).status, 200u);
+  BOOST_REQUIRE_EQUAL(
+    a.post("/api/v1/tokens/" + tok.id + "/revoke", R"({"reason":"no longer needed"})", su).status,
+    200u);
   // Revoking again changes nothing; editing a revoked token is refused.
-  BOOST_TEST(a.post("/api/v1/tokens/" + tok.id + "/revoke", R"({"reason":"no longer needed"})", su).status == 200u);
+  BOOST_TEST(
+    a.post("/api/v1/tokens/" + tok.id + "/revoke", R"({"reason":"no longer needed"})", su).status
+    == 200u);
   auto r = a.request("PATCH", "/api/v1/tokens/" + tok.id, R"({"retention_days":30})", su);
   BOOST_TEST(r.status == 409u);
   f.restart();
@@ -78,7 +82,8 @@ BOOST_AUTO_TEST_CASE(under_load_nothing_sent_after_the_revoke_returned_is_acknow
   while (accepted_before < 200)
     std::this_thread::yield();
   auto a = f.admin();
-  auto r = a.post("/api/v1/tokens/" + tok.id + "/revoke", R"({"reason":"no longer needed"})", bearer(f.superuser()));
+  auto r = a.post("/api/v1/tokens/" + tok.id + "/revoke", R"({"reason":"no longer needed"})",
+                  bearer(f.superuser()));
   revoked = true;
   BOOST_REQUIRE_EQUAL(r.status, 200u);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));

@@ -28,9 +28,9 @@ namespace {
 /// the test even when no request happened to notice the server was gone.
 std::size_t sanitizer_report(std::string_view text) {
   std::size_t first = std::string_view::npos;
-  for (std::string_view marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
-                                  "WARNING: ThreadSanitizer", "ERROR: ThreadSanitizer",
-                                  ": runtime error: "})
+  for (std::string_view marker :
+       {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "WARNING: ThreadSanitizer",
+        "ERROR: ThreadSanitizer", ": runtime error: "})
     first = std::min(first, text.find(marker));
   return first;
 }
@@ -56,7 +56,7 @@ temp_dir::~temp_dir() {
 
 sluiced_process::sluiced_process(std::filesystem::path data_dir,
                                  std::vector<std::string> extra_args)
-  : data_dir_(std::move(data_dir)) {
+    : data_dir_(std::move(data_dir)) {
   const char* bin = std::getenv("SLUICED");
   if (!bin)
     throw std::runtime_error("set SLUICED to the sluiced binary (ctest does)");
@@ -129,7 +129,8 @@ sluiced_process::sluiced_process(std::filesystem::path data_dir,
     // Up once both ports listen and the banner that ends start-up is out
     // (its last line is the command to paste next).
     auto next = text.find("next, in another terminal:\n");
-    bool banner = next != std::string::npos && text.find("/api/v1/tenants\n", next) != std::string::npos;
+    bool banner =
+      next != std::string::npos && text.find("/api/v1/tenants\n", next) != std::string::npos;
     if (banner && std::regex_search(text, m1, ingest_re) && std::regex_search(text, m2, admin_re)) {
       ingest_port_ = static_cast<std::uint16_t>(std::stoi(m1[1]));
       admin_port_ = static_cast<std::uint16_t>(std::stoi(m2[1]));

@@ -48,14 +48,16 @@ BOOST_AUTO_TEST_CASE(a_port_in_use_is_one_line_naming_the_option_and_exit_status
   auto r = run_sluiced({"--data-dir=" + dir.string(), "--ingest-host=127.0.0.1",
                         "--ingest-port=" + ingest, "--admin-port=0"});
   BOOST_TEST(r.status == 1);
-  BOOST_TEST(r.output == "sluiced: cannot bind 127.0.0.1:" + ingest
-                           + ": address already in use (--ingest-port=N)\n");
+  BOOST_TEST(r.output
+             == "sluiced: cannot bind 127.0.0.1:" + ingest
+                  + ": address already in use (--ingest-port=N)\n");
   BOOST_TEST(!fs::exists(dir)); // the data directory is as it was: absent
 
   r = run_sluiced({"--data-dir=" + dir.string(), "--ingest-port=0", "--admin-port=" + admin});
   BOOST_TEST(r.status == 1);
-  BOOST_TEST(r.output == "sluiced: cannot bind 127.0.0.1:" + admin
-                           + ": address already in use (--admin-port=N)\n");
+  BOOST_TEST(r.output
+             == "sluiced: cannot bind 127.0.0.1:" + admin
+                  + ": address already in use (--admin-port=N)\n");
   BOOST_TEST(!fs::exists(dir));
 
   // An existing data directory is left untouched too: no superuser, no pepper.
@@ -71,8 +73,8 @@ BOOST_AUTO_TEST_CASE(a_data_directory_that_cannot_be_made_is_one_line) {
   temp_dir tmp;
   auto file = tmp.path() / "a-file";
   std::ofstream{file} << "not a directory";
-  auto r = run_sluiced({"--data-dir=" + (file / "var").string(), "--ingest-port=0",
-                        "--admin-port=0"});
+  auto r =
+    run_sluiced({"--data-dir=" + (file / "var").string(), "--ingest-port=0", "--admin-port=0"});
   BOOST_TEST(r.status == 1);
   BOOST_TEST(lines(r.output) == 1u);
   BOOST_TEST(r.output.find("cannot create data directory") != std::string::npos, r.output);
@@ -80,8 +82,9 @@ BOOST_AUTO_TEST_CASE(a_data_directory_that_cannot_be_made_is_one_line) {
 
   r = run_sluiced({"--data-dir=" + file.string(), "--ingest-port=0", "--admin-port=0"});
   BOOST_TEST(r.status == 1);
-  BOOST_TEST(r.output == "sluiced: data directory " + file.string()
-                           + " is not a directory (--data-dir=DIR)\n");
+  BOOST_TEST(r.output
+             == "sluiced: data directory " + file.string()
+                  + " is not a directory (--data-dir=DIR)\n");
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_configuration_is_one_line_and_touches_nothing) {
@@ -177,17 +180,19 @@ BOOST_AUTO_TEST_CASE(the_first_start_ends_with_a_banner_a_person_can_act_on) {
   auto out = f.server().output();
   auto admin = "http://127.0.0.1:" + std::to_string(f.server().admin_port());
   BOOST_TEST(out.find("ingest URL:  http://127.0.0.1:" + std::to_string(f.server().ingest_port()))
-             != std::string::npos, out);
+               != std::string::npos,
+             out);
   BOOST_TEST(out.find("admin URL:   " + admin) != std::string::npos, out);
   BOOST_TEST(out.find("superuser token: " + f.superuser()) != std::string::npos);
   auto file = (f.server().data_dir() / "superuser.token").string();
   BOOST_TEST(out.find("saved in " + file + " (mode 0600)") != std::string::npos, out);
-  auto next = "curl -s -H \"Authorization: Bearer $(cat " + file + ")\" " + admin + "/api/v1/tenants";
+  auto next =
+    "curl -s -H \"Authorization: Bearer $(cat " + file + ")\" " + admin + "/api/v1/tenants";
   BOOST_TEST(out.find(next) != std::string::npos, out);
   // The pasteable command works as printed.
-  auto r = ::system(("bash -c '" + std::string{"set -o pipefail; "} + next
-                     + " | grep -q items' >/dev/null 2>&1")
-                      .c_str());
+  auto r = ::system(
+    ("bash -c '" + std::string{"set -o pipefail; "} + next + " | grep -q items' >/dev/null 2>&1")
+      .c_str());
   BOOST_TEST(r == 0);
 
   // Later starts show no token (only its hash was kept), still the URLs.

@@ -57,12 +57,14 @@ BOOST_AUTO_TEST_CASE(a_retention_override_allows_longer_retention_than_the_tier)
   auto system = f.create_system(tenant);
   auto a = f.admin();
   auto su = bearer(f.superuser());
-  BOOST_TEST(a.post("/api/v1/systems/" + system + "/tokens", R"({"name":"a","retention_days":365})", su)
-               .status
-             == 400u);
+  BOOST_TEST(
+    a.post("/api/v1/systems/" + system + "/tokens", R"({"name":"a","retention_days":365})", su)
+      .status
+    == 400u);
   BOOST_REQUIRE_EQUAL(patch_tenant(f, tenant, R"({"overrides":{"max_retention_days":365}})").status,
                       200u);
-  auto r = a.post("/api/v1/systems/" + system + "/tokens", R"({"name":"a","retention_days":365})", su);
+  auto r =
+    a.post("/api/v1/systems/" + system + "/tokens", R"({"name":"a","retention_days":365})", su);
   BOOST_TEST(r.status == 201u);
   // The allowed list follows, and is what a refusal names.
   r = a.post("/api/v1/systems/" + system + "/tokens", R"({"name":"b","retention_days":730})", su);
@@ -93,9 +95,10 @@ BOOST_AUTO_TEST_CASE(a_tier_change_applies_to_caps_and_limits) {
 BOOST_AUTO_TEST_CASE(bad_overrides_are_400_naming_the_field) {
   sluice_fixture f;
   auto tenant = f.create_tenant("pro");
-  for (auto body : {R"({"overrides":{"steady_rate":0}})", R"({"overrides":{"max_retention_days":45}})",
-                    R"({"overrides":{"sample_one_in":1}})", R"({"overrides":{"speed":9}})",
-                    R"({"overrides":{"sampling":"yes"}})", R"({"overrides":[]})"}) {
+  for (auto body :
+       {R"({"overrides":{"steady_rate":0}})", R"({"overrides":{"max_retention_days":45}})",
+        R"({"overrides":{"sample_one_in":1}})", R"({"overrides":{"speed":9}})",
+        R"({"overrides":{"sampling":"yes"}})", R"({"overrides":[]})"}) {
     auto r = patch_tenant(f, tenant, body);
     BOOST_TEST(r.status == 400u, body);
     BOOST_TEST(json{r.body}.str("/error/message").find("overrides") != std::string::npos, r.body);
@@ -109,8 +112,8 @@ BOOST_AUTO_TEST_CASE(overrides_survive_a_restart) {
   auto tenant = f.create_tenant("pro");
   auto system = f.create_system(tenant);
   auto tok = f.mint(system);
-  BOOST_REQUIRE_EQUAL(patch_tenant(f, tenant, R"({"overrides":{"burst_rate":1,"steady_rate":1}})").status,
-                      200u);
+  BOOST_REQUIRE_EQUAL(
+    patch_tenant(f, tenant, R"({"overrides":{"burst_rate":1,"steady_rate":1}})").status, 200u);
   f.restart();
   auto c = f.ingest();
   BOOST_TEST(post_messages(c, tok.secret, batch_of(11)).status == 413u); // never fits 10
@@ -121,8 +124,9 @@ BOOST_AUTO_TEST_CASE(the_tier_table_comes_from_the_configuration) {
   sluice_fixture f{{"--tier-free.inline-cap-bytes=100", "--tier-free.steady-rate=7"}};
   auto tok = f.ingest_token("free");
   auto c = f.ingest();
-  BOOST_TEST(post_messages(c, tok.secret, R"({"message":")" + std::string(100, 'x') + R"("})").status
-             == 413u);
+  BOOST_TEST(
+    post_messages(c, tok.secret, R"({"message":")" + std::string(100, 'x') + R"("})").status
+    == 413u);
   BOOST_TEST(post_messages(c, tok.secret, R"({"message":"short"})").status == 202u);
   json me{c.get("/systems/me", bearer(tok.secret)).body};
   BOOST_TEST(me.num("/limits/inline_cap_bytes") == 100);

@@ -30,9 +30,9 @@ namespace {
 /// `cert` and `key`; `name` goes into its subject, so two are told apart.
 void make_certificate(const fs::path& cert, const fs::path& key, const std::string& name) {
   auto r = run_shell("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
-                     "-nodes -days 1 -subj /CN=" + name +
-                     " -addext subjectAltName=IP:127.0.0.1 -keyout " + key.string() +
-                     " -out " + cert.string() + " 2>&1");
+                     "-nodes -days 1 -subj /CN="
+                     + name + " -addext subjectAltName=IP:127.0.0.1 -keyout " + key.string()
+                     + " -out " + cert.string() + " 2>&1");
   BOOST_REQUIRE_MESSAGE(r.status == 0, "openssl req failed: " + r.output);
 }
 
@@ -49,8 +49,10 @@ struct certificates {
   std::vector<std::string> args(bool ingest, bool admin) const {
     std::vector<std::string> a{"--tls.cert-file=" + cert().string(),
                                "--tls.key-file=" + key().string()};
-    if (ingest) a.push_back("--ingest.tls");
-    if (admin) a.push_back("--admin.tls");
+    if (ingest)
+      a.push_back("--ingest.tls");
+    if (admin)
+      a.push_back("--admin.tls");
     return a;
   }
   temp_dir dir;
@@ -60,14 +62,15 @@ struct certificates {
 /// -w, the HTTP status.
 shell_result curl(std::uint16_t port, const std::string& scheme, const std::string& options,
                   const std::string& path = "/healthz") {
-  return run_shell("curl -s -o /dev/null -w '%{http_code}' --max-time 10 " + options + " " +
-                   scheme + "://127.0.0.1:" + std::to_string(port) + path + " 2>&1");
+  return run_shell("curl -s -o /dev/null -w '%{http_code}' --max-time 10 " + options + " " + scheme
+                   + "://127.0.0.1:" + std::to_string(port) + path + " 2>&1");
 }
 
 /// Waits until `text` shows up in the server's output (or 5 s pass).
 bool wait_for_output(const sluiced_process& s, const std::string& text) {
   for (int i = 0; i < 500; ++i) {
-    if (s.output().find(text) != std::string::npos) return true;
+    if (s.output().find(text) != std::string::npos)
+      return true;
     std::this_thread::sleep_for(10ms);
   }
   return false;
@@ -81,8 +84,9 @@ BOOST_AUTO_TEST_CASE(both_ports_serve_https_to_curl_and_the_test_client) {
   certificates certs;
   temp_dir data;
   sluiced_process s(data.path(), certs.args(true, true));
-  BOOST_TEST(s.output().find("ingest listening on 127.0.0.1:" + std::to_string(s.ingest_port()) +
-                             " (TLS)") != std::string::npos);
+  BOOST_TEST(
+    s.output().find("ingest listening on 127.0.0.1:" + std::to_string(s.ingest_port()) + " (TLS)")
+    != std::string::npos);
   const auto ca = "--cacert " + certs.cert().string();
   for (auto port : {s.ingest_port(), s.admin_port()}) {
     auto r = curl(port, "https", ca);
@@ -115,8 +119,8 @@ BOOST_AUTO_TEST_CASE(both_ports_serve_https_to_curl_and_the_test_client) {
   BOOST_TEST(read.body.find("over tls") != std::string::npos);
   // A body announced with Expect: 100-continue goes through TLS too.
   auto r = curl(s.ingest_port(), "https",
-                ca + " -H 'Authorization: Bearer " + json{tok.body}.str("/secret") +
-                    "' -H 'Expect: 100-continue' -H 'Content-Type: application/json' "
+                ca + " -H 'Authorization: Bearer " + json{tok.body}.str("/secret")
+                  + "' -H 'Expect: 100-continue' -H 'Content-Type: application/json' "
                     "--data-binary '{\"message\":\"continued\"}'",
                 "/messages");
   BOOST_TEST(r.output == "202");
@@ -138,9 +142,9 @@ BOOST_AUTO_TEST_CASE(plain_http_and_tls_1_1_are_refused_cleanly) {
     BOOST_TEST(quick);
     // TLS 1.1, offered by a client that allows it (security level 0): the
     // server answers with a protocol_version alert (curl 35).
-    auto old = run_shell("curl -sv -o /dev/null --max-time 10 " + ca +
-                         " --tls-max 1.1 --ciphers DEFAULT@SECLEVEL=0 https://127.0.0.1:" +
-                         std::to_string(port) + "/healthz 2>&1; echo \"exit=$?\"");
+    auto old = run_shell("curl -sv -o /dev/null --max-time 10 " + ca
+                         + " --tls-max 1.1 --ciphers DEFAULT@SECLEVEL=0 https://127.0.0.1:"
+                         + std::to_string(port) + "/healthz 2>&1; echo \"exit=$?\"");
     BOOST_TEST(old.output.find("exit=35") != std::string::npos, old.output);
     BOOST_TEST(old.output.find("alert protocol version") != std::string::npos, old.output);
     // TLS 1.2 and 1.3 are served.
@@ -158,10 +162,12 @@ BOOST_AUTO_TEST_CASE(plain_http_and_tls_1_1_are_refused_cleanly) {
     timeval tv{5, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     const std::string req = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
-    BOOST_TEST(::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size()));
+    BOOST_TEST(::send(fd, req.data(), req.size(), MSG_NOSIGNAL)
+               == static_cast<ssize_t>(req.size()));
     std::string got;
     char buf[512];
-    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) got.append(buf, static_cast<std::size_t>(n));
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+      got.append(buf, static_cast<std::size_t>(n));
     BOOST_TEST(got.find("HTTP/1.1") == std::string::npos, got); // no HTTP answer in clear
     ::close(fd);
   }
@@ -212,18 +218,18 @@ BOOST_AUTO_TEST_CASE(sighup_reloads_the_certificate_for_new_connections_only) {
 BOOST_AUTO_TEST_CASE(tls_needs_a_usable_certificate_to_start) {
   temp_dir data;
   // No files named.
-  auto r = run_shell(std::string(std::getenv("SLUICED")) + " --data-dir=" +
-                     (data.path() / "a").string() +
-                     " --ingest-port=0 --admin-port=0 --ingest.tls 2>&1");
+  auto r =
+    run_shell(std::string(std::getenv("SLUICED")) + " --data-dir=" + (data.path() / "a").string()
+              + " --ingest-port=0 --admin-port=0 --ingest.tls 2>&1");
   BOOST_TEST(r.status != 0);
-  BOOST_TEST(r.output.find("ingest.tls needs tls.cert-file and tls.key-file") !=
-                 std::string::npos, r.output);
+  BOOST_TEST(r.output.find("ingest.tls needs tls.cert-file and tls.key-file") != std::string::npos,
+             r.output);
   // A file that is not a certificate: the start fails and says which file.
   const auto bad = data.path() / "bad.pem";
   { std::ofstream(bad) << "garbage\n"; }
-  r = run_shell(std::string(std::getenv("SLUICED")) + " --data-dir=" +
-                (data.path() / "b").string() + " --ingest-port=0 --admin-port=0 --admin.tls" +
-                " --tls.cert-file=" + bad.string() + " --tls.key-file=" + bad.string() + " 2>&1");
+  r = run_shell(std::string(std::getenv("SLUICED")) + " --data-dir=" + (data.path() / "b").string()
+                + " --ingest-port=0 --admin-port=0 --admin.tls" + " --tls.cert-file=" + bad.string()
+                + " --tls.key-file=" + bad.string() + " 2>&1");
   BOOST_TEST(r.status != 0);
   BOOST_TEST(r.output.find(bad.string()) != std::string::npos, r.output);
 }

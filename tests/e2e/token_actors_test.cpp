@@ -19,7 +19,8 @@ BOOST_AUTO_TEST_CASE(usage_and_last_use_show_on_the_token) {
   BOOST_TEST(fresh.is_null("/last_used_at"));
   BOOST_TEST(fresh.num("/usage/requests") == 0);
   auto c = f.ingest();
-  BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"([{"message":"a"},{"message":"b"}])").status, 202u);
+  BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"([{"message":"a"},{"message":"b"}])").status,
+                      202u);
   BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"({"message":"c"})").status, 202u);
   json used{a.get("/api/v1/tokens/" + tok.id, su).body};
   BOOST_TEST(used.num("/usage/requests") == 2);
@@ -45,8 +46,11 @@ BOOST_AUTO_TEST_CASE(an_idle_token_actor_passivates_and_comes_back_with_its_usag
   BOOST_TEST(back.num("/usage/messages") == 2);
   // A revoke while passivated still holds at once.
   std::this_thread::sleep_for(std::chrono::milliseconds(1200));
-  BOOST_REQUIRE_EQUAL(
-    f.admin().post("/api/v1/tokens/" + tok.id + "/revoke", R"({"reason":"no longer needed"})", bearer(f.superuser())).status, 200u);
+  BOOST_REQUIRE_EQUAL(f.admin()
+                        .post("/api/v1/tokens/" + tok.id + "/revoke",
+                              R"({"reason":"no longer needed"})", bearer(f.superuser()))
+                        .status,
+                      200u);
   BOOST_TEST(post_messages(c, tok.secret, R"({"message":"three"})").status == 401u);
 }
 

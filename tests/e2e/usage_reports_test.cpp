@@ -14,7 +14,8 @@ BOOST_AUTO_TEST_CASE(token_and_system_usage_count_every_outcome) {
   auto tok = f.ingest_token("pro", R"({"name":"app","security":{"rate_limit":"4/hour"}})");
   auto other = f.mint(f.last_system(), R"({"name":"other"})");
   auto c = f.ingest();
-  BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"([{"message":"a"},{"message":"b"}])").status, 202u);
+  BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"([{"message":"a"},{"message":"b"}])").status,
+                      202u);
   BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"({"message":"c","id":"x"})").status, 202u);
   BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"({"message":"c","id":"x"})").status, 202u);
   BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"({"level":"info"})").status, 400u);
@@ -59,7 +60,9 @@ BOOST_AUTO_TEST_CASE(a_revoked_tokens_attempts_count_as_unauthorized) {
   auto tok = f.ingest_token();
   auto a = f.admin();
   auto su = bearer(f.superuser());
-  BOOST_REQUIRE_EQUAL(a.post("/api/v1/tokens/" + tok.id + "/revoke", R"({"reason":"no longer needed"})", su).status, 200u);
+  BOOST_REQUIRE_EQUAL(
+    a.post("/api/v1/tokens/" + tok.id + "/revoke", R"({"reason":"no longer needed"})", su).status,
+    200u);
   auto c = f.ingest();
   for (int i = 0; i < 3; ++i)
     BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"({"message":"x"})").status, 401u);
@@ -79,9 +82,12 @@ BOOST_AUTO_TEST_CASE(a_systems_totals_are_the_sum_of_its_tokens) {
   auto su = bearer(f.superuser());
   BOOST_REQUIRE_EQUAL(post_messages(c, one.secret, R"({"message":"a"})").status, 202u);
   BOOST_REQUIRE_EQUAL(post_messages(c, one.secret, R"({"message":"b"})").status, 429u);
-  BOOST_REQUIRE_EQUAL(post_messages(c, two.secret, R"([{"message":"c"},{"message":"d"}])").status, 202u);
+  BOOST_REQUIRE_EQUAL(post_messages(c, two.secret, R"([{"message":"c"},{"message":"d"}])").status,
+                      202u);
   BOOST_REQUIRE_EQUAL(post_messages(c, two.secret, R"({"nope":1})").status, 400u);
-  BOOST_REQUIRE_EQUAL(a.post("/api/v1/tokens/" + two.id + "/revoke", R"({"reason":"no longer needed"})", su).status, 200u);
+  BOOST_REQUIRE_EQUAL(
+    a.post("/api/v1/tokens/" + two.id + "/revoke", R"({"reason":"no longer needed"})", su).status,
+    200u);
   BOOST_REQUIRE_EQUAL(post_messages(c, two.secret, R"({"message":"e"})").status, 401u);
   // An unknown token belongs to no system: it is in nobody's usage.
   BOOST_REQUIRE_EQUAL(post_messages(c, "al_nope", R"({"message":"f"})").status, 401u);
@@ -159,9 +165,10 @@ BOOST_AUTO_TEST_CASE(token_security_can_be_set_and_removed_while_the_token_is_in
   r = a.request("PUT", "/api/v1/tokens/" + tok.id + "/security",
                 R"({"ip_allowlist":["10.0.0.0/8"]})", su);
   BOOST_TEST(r.status == 400u);
-  BOOST_TEST(a.request("PUT", "/api/v1/tokens/" + tok.id + "/security", R"({"rate_limit":"often"})", su)
-               .status
-             == 400u);
+  BOOST_TEST(
+    a.request("PUT", "/api/v1/tokens/" + tok.id + "/security", R"({"rate_limit":"often"})", su)
+      .status
+    == 400u);
   // PUT replaces: without rate_limit the token has none.
   r = a.request("PUT", "/api/v1/tokens/" + tok.id + "/security", R"({"reason":"resolved"})", su);
   BOOST_REQUIRE_EQUAL(r.status, 200u);

@@ -123,8 +123,9 @@ std::size_t run_walkthrough(const std::string& file, const std::string& name) {
     auto re = expectation(want);
     while (at < actual.size() && !std::regex_match(actual[at], re))
       ++at;
-    BOOST_REQUIRE_MESSAGE(at < actual.size(), "README promises \"" << want
-                                                << "\" but the commands printed:\n" << out);
+    BOOST_REQUIRE_MESSAGE(at < actual.size(), "README promises \""
+                                                << want << "\" but the commands printed:\n"
+                                                << out);
     ++at;
   }
   // It leaves no secret behind in the directory it ran in.

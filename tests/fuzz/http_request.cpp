@@ -55,8 +55,8 @@ outcome describe(request_reader& r, read_state state) {
     }
     auto q = req.target.find('?');
     require(req.path == req.target.substr(0, q), "the path is the target up to '?'");
-    require(req.query == (q == std::string_view::npos ? std::string_view{}
-                                                       : req.target.substr(q + 1)),
+    require(req.query
+              == (q == std::string_view::npos ? std::string_view{} : req.target.substr(q + 1)),
             "the query is the target after '?'");
   }
   return o;
@@ -110,10 +110,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto refused_or_waits = [](const outcome& o) {
       return o.state == read_state::refused || o.state == read_state::need_more;
     };
-    bool refused_either_way = (a.state == read_state::refused || b.state == read_state::refused) &&
-                              refused_or_waits(a) && refused_or_waits(b);
+    bool refused_either_way = (a.state == read_state::refused || b.state == read_state::refused)
+                              && refused_or_waits(a) && refused_or_waits(b);
     if (!(a == b) && !refused_either_way) {
-      std::fprintf(stderr, "whole: state %d status %u target [%s]; cut at %zu: state %d "
+      std::fprintf(stderr,
+                   "whole: state %d status %u target [%s]; cut at %zu: state %d "
                    "status %u target [%s]\n",
                    static_cast<int>(a.state), a.status, a.target.c_str(), cut,
                    static_cast<int>(b.state), b.status, b.target.c_str());

@@ -17,8 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0)
     return 0;
   static std::string out;
-  auto coding = (data[0] & 1) ? sluice::net::content_coding::deflate
-                              : sluice::net::content_coding::gzip;
+  auto coding =
+    (data[0] & 1) ? sluice::net::content_coding::deflate : sluice::net::content_coding::gzip;
   auto cap = static_cast<std::size_t>(data[0] >> 1) * 64;
   auto p = sluice::net::inflate_body(coding, sluice::fuzz::as_text(data + 1, size - 1), cap, out);
   if (!p)

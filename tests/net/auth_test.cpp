@@ -19,7 +19,8 @@ BOOST_AUTO_TEST_CASE(a_path_never_carries_a_token_into_an_error_or_a_log) {
   BOOST_TEST(path_without_secrets("/webhook/" + ingest.substr(0, 20)) == "/webhook/{token}");
   BOOST_TEST(path_without_secrets("/a/" + hook + "/" + ingest + "/") == "/a/{token}/{token}/");
   // Paths without one come back as they were.
-  for (std::string p : {"/messages", "/api/v1/systems/sys_7Hq/tokens", "/", "", "//x", "/webhooks/"})
+  for (std::string p :
+       {"/messages", "/api/v1/systems/sys_7Hq/tokens", "/", "", "//x", "/webhooks/"})
     BOOST_TEST(path_without_secrets(p) == p);
 }
 

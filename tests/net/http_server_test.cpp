@@ -51,10 +51,10 @@ public:
     http_response r;
     r.status = 200;
     r.content_type = "application/json";
-    r.body = "{\"method\":\"" + std::string(req.method_text) + "\",\"path\":\"" +
-             std::string(req.path) + "\",\"query\":\"" + std::string(req.query) +
-             "\",\"x-test\":\"" + std::string(req.header("X-Test")) + "\",\"body\":\"" +
-             std::string(req.body) + "\"}";
+    r.body = "{\"method\":\"" + std::string(req.method_text) + "\",\"path\":\""
+             + std::string(req.path) + "\",\"query\":\"" + std::string(req.query)
+             + "\",\"x-test\":\"" + std::string(req.header("X-Test")) + "\",\"body\":\""
+             + std::string(req.body) + "\"}";
     r.headers.emplace_back("X-Echo-Headers", std::to_string(req.headers.size()));
     if (req.path == "/empty") {
       res.send(http_response{204, "application/json", "", {}, {}});
@@ -93,12 +93,15 @@ private:
     std::unique_lock lock(mu_);
     for (;;) {
       cv_.wait(lock, [&] {
-        if (quit_) return true;
+        if (quit_)
+          return true;
         for (auto& j : queue_)
-          if (!j.hold || released_) return true;
+          if (!j.hold || released_)
+            return true;
         return false;
       });
-      if (quit_) return;
+      if (quit_)
+        return;
       for (auto it = queue_.begin(); it != queue_.end();) {
         if (it->hold && !released_) {
           ++it;
@@ -108,7 +111,8 @@ private:
         it = queue_.erase(it);
         lock.unlock();
         j.res.send(std::move(j.r)); // from this foreign thread
-        if (j.twice) j.res.send(http_response{500, "text/plain", "second send ignored", {}, {}});
+        if (j.twice)
+          j.res.send(http_response{500, "text/plain", "second send ignored", {}, {}});
         lock.lock();
       }
     }
@@ -136,7 +140,8 @@ struct response {
 
 std::string lower(std::string s) {
   for (auto& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c >= 'A' && c <= 'Z')
+      c = static_cast<char>(c - 'A' + 'a');
   return s;
 }
 
@@ -165,14 +170,15 @@ public:
     r.status_line = status_line;
     while (pos != std::string::npos) {
       const std::size_t next = head_text.find("\r\n", pos + 2);
-      const std::string line = head_text.substr(pos + 2, next == std::string::npos
-                                                             ? std::string::npos
-                                                             : next - pos - 2);
+      const std::string line =
+        head_text.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
       pos = next;
       const auto colon = line.find(':');
-      if (colon == std::string::npos) continue;
+      if (colon == std::string::npos)
+        continue;
       std::string value = line.substr(colon + 1);
-      while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+      while (!value.empty() && value.front() == ' ')
+        value.erase(0, 1);
       r.headers[lower(line.substr(0, colon))] = value;
     }
     const bool no_body = head || r.status < 200 || r.status == 204 || r.status == 304;
@@ -188,7 +194,8 @@ public:
   /// True when the server closed the connection (EOF or reset) with no
   /// further bytes.
   bool closed_by_server() {
-    if (!buf_.empty()) return false;
+    if (!buf_.empty())
+      return false;
     char c;
     boost::system::error_code ec;
     const auto n = sock_.read_some(asio::buffer(&c, 1), ec);
@@ -199,7 +206,8 @@ public:
   bool readable_within(std::chrono::milliseconds wait) {
     const auto deadline = std::chrono::steady_clock::now() + wait;
     while (std::chrono::steady_clock::now() < deadline) {
-      if (!buf_.empty() || sock_.available() > 0) return true;
+      if (!buf_.empty() || sock_.available() > 0)
+        return true;
       std::this_thread::sleep_for(5ms);
     }
     return false;
@@ -211,18 +219,21 @@ private:
   std::size_t read_until(const std::string& delim) {
     for (;;) {
       const auto p = buf_.find(delim);
-      if (p != std::string::npos) return p;
+      if (p != std::string::npos)
+        return p;
       more();
     }
   }
   void fill(std::size_t n) {
-    while (buf_.size() < n) more();
+    while (buf_.size() < n)
+      more();
   }
   void more() {
     char tmp[4096];
     boost::system::error_code ec;
     const auto n = sock_.read_some(asio::buffer(tmp), ec);
-    if (ec) throw boost::system::system_error(ec, "client read");
+    if (ec)
+      throw boost::system::system_error(ec, "client read");
     buf_.append(tmp, n);
   }
 
@@ -281,15 +292,17 @@ BOOST_AUTO_TEST_CASE(keep_alive_serves_several_requests_on_one_connection) {
   fixture f;
   client c(f.server.port());
   for (int i = 0; i < 5; ++i) {
-    c.write(get("/items/" + std::to_string(i) + "?a=1&b=%20x", "X-Test: v" + std::to_string(i) + "\r\n"));
+    c.write(
+      get("/items/" + std::to_string(i) + "?a=1&b=%20x", "X-Test: v" + std::to_string(i) + "\r\n"));
     const auto r = c.read_response();
     BOOST_TEST(r.status == 200u);
     BOOST_TEST(r.get("content-type") == "application/json");
     BOOST_TEST(!r.has("connection"));
     BOOST_TEST(r.get("x-echo-headers") == "2");
-    BOOST_TEST(r.body == "{\"method\":\"GET\",\"path\":\"/items/" + std::to_string(i) +
-                             "\",\"query\":\"a=1&b=%20x\",\"x-test\":\"v" + std::to_string(i) +
-                             "\",\"body\":\"\"}");
+    BOOST_TEST(r.body
+               == "{\"method\":\"GET\",\"path\":\"/items/" + std::to_string(i)
+                    + "\",\"query\":\"a=1&b=%20x\",\"x-test\":\"v" + std::to_string(i)
+                    + "\",\"body\":\"\"}");
     BOOST_TEST(r.get("content-length") == std::to_string(r.body.size()));
   }
   // A fresh request state each time: a header sent once does not stick.
@@ -339,7 +352,8 @@ BOOST_AUTO_TEST_CASE(body_over_the_limit_gets_413_and_close) {
   fixture f;
   {
     client c(f.server.port());
-    c.write("POST /big HTTP/1.1\r\nHost: t\r\nContent-Length: 2000\r\n\r\n" + std::string(2000, 'x'));
+    c.write("POST /big HTTP/1.1\r\nHost: t\r\nContent-Length: 2000\r\n\r\n"
+            + std::string(2000, 'x'));
     const auto r = c.read_response();
     BOOST_TEST(r.status == 413u);
     BOOST_TEST(r.body.rfind("refused: ", 0) == 0);
@@ -350,7 +364,8 @@ BOOST_AUTO_TEST_CASE(body_over_the_limit_gets_413_and_close) {
     // Chunked: the limit applies to the de-chunked total.
     client c(f.server.port());
     std::string req = "POST /big HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
-    for (int i = 0; i < 3; ++i) req += "200\r\n" + std::string(512, 'y') + "\r\n";
+    for (int i = 0; i < 3; ++i)
+      req += "200\r\n" + std::string(512, 'y') + "\r\n";
     req += "0\r\n\r\n";
     c.write(req);
     const auto r = c.read_response();
@@ -392,8 +407,8 @@ BOOST_AUTO_TEST_CASE(smuggled_request_behind_a_transfer_coding_is_never_served) 
   for (const std::string te : {"gzip", "chunked, gzip", "identity"}) {
     BOOST_TEST_CONTEXT(te) {
       client c(f.server.port());
-      c.write("POST /smuggle HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: " + te +
-              "\r\n\r\nGET /second HTTP/1.1\r\nHost: t\r\n\r\n");
+      c.write("POST /smuggle HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: " + te
+              + "\r\n\r\nGET /second HTTP/1.1\r\nHost: t\r\n\r\n");
       const auto r = c.read_response();
       BOOST_TEST(r.status == 400u);
       BOOST_TEST(r.body.find("Transfer-Encoding") != std::string::npos);
@@ -429,9 +444,11 @@ BOOST_AUTO_TEST_CASE(request_timeout_runs_from_the_first_byte) {
       closed = true;
       break;
     }
-    if (c.readable_within(50ms)) break;
+    if (c.readable_within(50ms))
+      break;
   }
-  if (!closed) closed = c.closed_by_server();
+  if (!closed)
+    closed = c.closed_by_server();
   BOOST_TEST(closed);
   const auto took = std::chrono::steady_clock::now() - t0;
   BOOST_TEST(took < 2s);
@@ -482,14 +499,14 @@ BOOST_AUTO_TEST_CASE(pipelined_requests_get_responses_in_order) {
   client c(f.server.port());
   // The first one is answered later from another thread: the second must
   // still come second.
-  c.write(get("/later") + "POST /second HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc" +
-          get("/third"));
+  c.write(get("/later") + "POST /second HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc"
+          + get("/third"));
   const auto r1 = c.read_response();
   const auto r2 = c.read_response();
   const auto r3 = c.read_response();
   BOOST_TEST(r1.body.find("\"path\":\"/later\"") != std::string::npos);
-  BOOST_TEST(r2.body.find("\"path\":\"/second\",\"query\":\"\",\"x-test\":\"\",\"body\":\"abc\"") !=
-             std::string::npos);
+  BOOST_TEST(r2.body.find("\"path\":\"/second\",\"query\":\"\",\"x-test\":\"\",\"body\":\"abc\"")
+             != std::string::npos);
   BOOST_TEST(r3.body.find("\"path\":\"/third\"") != std::string::npos);
 }
 
@@ -546,7 +563,8 @@ BOOST_AUTO_TEST_CASE(stop_accepting_and_drain_wait_for_a_late_answer) {
 
   client c(f.server.port());
   c.write(get("/hold"));
-  for (int i = 0; i < 200 && f.server.in_flight() == 0; ++i) std::this_thread::sleep_for(5ms);
+  for (int i = 0; i < 200 && f.server.in_flight() == 0; ++i)
+    std::this_thread::sleep_for(5ms);
   BOOST_TEST(f.server.in_flight() == 1u);
 
   f.server.stop_accepting();
@@ -635,7 +653,8 @@ BOOST_AUTO_TEST_CASE(responder_outliving_the_server_is_harmless) {
     s.start();
     client c(s.port());
     c.write(get("/"));
-    for (int i = 0; i < 200 && s.in_flight() == 0; ++i) std::this_thread::sleep_for(5ms);
+    for (int i = 0; i < 200 && s.in_flight() == 0; ++i)
+      std::this_thread::sleep_for(5ms);
     BOOST_TEST(s.in_flight() == 1u);
     BOOST_TEST(!s.drain(20ms));
     s.stop();

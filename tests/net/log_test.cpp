@@ -60,7 +60,8 @@ public:
     std::size_t from = 0;
     while (from < t.size()) {
       auto nl = t.find('\n', from);
-      BOOST_REQUIRE_MESSAGE(nl != std::string::npos, "a line without its newline: " << t.substr(from));
+      BOOST_REQUIRE_MESSAGE(nl != std::string::npos,
+                            "a line without its newline: " << t.substr(from));
       out.push_back(t.substr(from, nl - from));
       from = nl + 1;
     }
@@ -95,8 +96,12 @@ BOOST_AUTO_TEST_SUITE(logger)
 BOOST_AUTO_TEST_CASE(a_json_line_is_one_object_with_ts_level_msg_and_typed_fields) {
   capture c{json_options()};
   auto before = now_us();
-  lg::info("storage expiry", {{"buckets", 3u}, {"delta", -2}, {"ratio", 0.5},
-                              {"full", true}, {"class", "standard"}, {"empty", ""}});
+  lg::info("storage expiry", {{"buckets", 3u},
+                              {"delta", -2},
+                              {"ratio", 0.5},
+                              {"full", true},
+                              {"class", "standard"},
+                              {"empty", ""}});
   auto lines = c.lines();
   BOOST_REQUIRE_EQUAL(lines.size(), 1u);
   simdjson::dom::parser parser;
@@ -114,22 +119,24 @@ BOOST_AUTO_TEST_CASE(a_json_line_is_one_object_with_ts_level_msg_and_typed_field
   BOOST_TEST(str(obj, "class") == "standard");
   BOOST_TEST(str(obj, "empty") == "");
   // Fields keep their order, after the line's own three.
-  BOOST_TEST(lines[0].find("\"level\":\"info\",\"msg\":\"storage expiry\",\"buckets\":3,") != std::string::npos,
+  BOOST_TEST(lines[0].find("\"level\":\"info\",\"msg\":\"storage expiry\",\"buckets\":3,")
+               != std::string::npos,
              lines[0]);
 }
 
 BOOST_AUTO_TEST_CASE(a_text_line_is_time_level_message_and_key_values) {
   capture c;
-  lg::warn("shutdown: requests still in flight", {{"after_s", 30}, {"server", "ingest"},
-                                                  {"why", "two words"}, {"quote", "a\"b"}});
+  lg::warn("shutdown: requests still in flight",
+           {{"after_s", 30}, {"server", "ingest"}, {"why", "two words"}, {"quote", "a\"b"}});
   auto lines = c.lines();
   BOOST_REQUIRE_EQUAL(lines.size(), 1u);
   auto& l = lines[0];
   auto space = l.find(' ');
   BOOST_REQUIRE(space != std::string::npos);
   BOOST_TEST(parse_rfc3339_us(l.substr(0, space)).has_value(), l);
-  BOOST_TEST(l.substr(space) == " warn  shutdown: requests still in flight after_s=30 server=ingest "
-                                "why=\"two words\" quote=\"a\\\"b\"");
+  BOOST_TEST(l.substr(space)
+             == " warn  shutdown: requests still in flight after_s=30 server=ingest "
+                "why=\"two words\" quote=\"a\\\"b\"");
 }
 
 BOOST_AUTO_TEST_CASE(lines_below_the_threshold_are_not_written) {
@@ -169,8 +176,9 @@ BOOST_AUTO_TEST_CASE(levels_and_formats_parse_from_their_config_words) {
 
 BOOST_AUTO_TEST_CASE(json_lines_stay_valid_json_whatever_the_text_holds) {
   capture c{json_options()};
-  std::string nasty = "quote\" backslash\\ newline\n cr\r tab\t bell\x07 del\x7f e\xc3\xa9 bad\xff\xfe"
-                      " overlong\xc0\xaf cut\xe2\x82";
+  std::string nasty =
+    "quote\" backslash\\ newline\n cr\r tab\t bell\x07 del\x7f e\xc3\xa9 bad\xff\xfe"
+    " overlong\xc0\xaf cut\xe2\x82";
   lg::error(nasty, {{nasty, nasty}});
   auto lines = c.lines();
   BOOST_REQUIRE_EQUAL(lines.size(), 1u); // the newline inside did not split the line
@@ -249,7 +257,8 @@ BOOST_AUTO_TEST_CASE(the_access_log_writes_one_line_per_request_with_its_fields)
   auto hook = generate_secret(token_kind::webhook);
   lg::access({"ingest", "POST", "/webhooks/" + hook, 202, 187, std::chrono::microseconds{1234}, 0,
               "127.0.0.1"});
-  lg::access({"admin", "GET", "/api/v1/tenants", 200, 512, std::chrono::microseconds{77}, 42, "::1"});
+  lg::access(
+    {"admin", "GET", "/api/v1/tenants", 200, 512, std::chrono::microseconds{77}, 42, "::1"});
   auto lines = c.lines();
   BOOST_REQUIRE_EQUAL(lines.size(), 2u);
   simdjson::dom::parser parser;

@@ -94,8 +94,8 @@ void read_query(simdjson::dom::element params, std::set<std::string>& out) {
 operation_map from_document(simdjson::dom::element doc) {
   operation_map out;
   simdjson::dom::array top_security;
-  bool secured_by_default = doc["security"].get_array().get(top_security) == simdjson::SUCCESS
-                            && top_security.size() > 0;
+  bool secured_by_default =
+    doc["security"].get_array().get(top_security) == simdjson::SUCCESS && top_security.size() > 0;
   simdjson::dom::object paths;
   BOOST_REQUIRE(doc["paths"].get_object().get(paths) == simdjson::SUCCESS);
   for (auto [path, item] : paths) {

@@ -29,7 +29,8 @@ namespace collector_trace = opentelemetry::proto::collector::trace::v1;
 namespace {
 
 // One id of each kind, as bytes and as the hex a reader sees.
-const std::string trace_id_bytes = "\x5b\x8e\xff\xf7\x98\x03\x81\x03\xd2\x69\xb6\x33\x81\x3f\xc6\x0c";
+const std::string trace_id_bytes =
+  "\x5b\x8e\xff\xf7\x98\x03\x81\x03\xd2\x69\xb6\x33\x81\x3f\xc6\x0c";
 constexpr std::string_view trace_id_hex = "5b8efff798038103d269b633813fc60c";
 const std::string span_id_bytes = "\xee\xe1\x9b\x7e\xc3\xc1\xb1\x74";
 constexpr std::string_view span_id_hex = "eee19b7ec3c1b174";
@@ -69,8 +70,7 @@ result traces_json(std::string_view body, std::size_t max_records = 1000) {
 
 result logs_protobuf(const collector_logs::ExportLogsServiceRequest& req,
                      std::size_t max_records = 1000) {
-  return decode(otlp::signal::logs, otlp::encoding::protobuf, req.SerializeAsString(),
-                max_records);
+  return decode(otlp::signal::logs, otlp::encoding::protobuf, req.SerializeAsString(), max_records);
 }
 
 result traces_protobuf(const collector_trace::ExportTraceServiceRequest& req,
@@ -79,13 +79,9 @@ result traces_protobuf(const collector_trace::ExportTraceServiceRequest& req,
                 max_records);
 }
 
-int code(const problem& p) {
-  return static_cast<int>(p.code);
-}
+int code(const problem& p) { return static_cast<int>(p.code); }
 
-int level(message_level l) {
-  return static_cast<int>(l);
-}
+int level(message_level l) { return static_cast<int>(l); }
 
 /// True when `json` parses: what is stored must read back as JSON.
 bool parses(std::string_view json) {
@@ -173,25 +169,25 @@ BOOST_AUTO_TEST_CASE(log_records_are_stored_with_every_field_readable) {
   BOOST_TEST(r.d.first_error.empty());
   auto bodies = r.bodies();
   BOOST_REQUIRE(bodies.size() == 3u);
-  std::string resource_scope =
-    R"("resource":{"service.name":"checkout","host.name":"web-1"},)"
-    R"("scope":{"name":"app.logger","version":"1.2.0"})";
-  BOOST_TEST(bodies[0]
-             == R"({"message":"disk almost full","body":"disk almost full",)"
-                R"("severity_number":14,"severity_text":"WARN",)"
-                R"("time":"2024-05-01T12:00:00.123456Z","observed_time":"2024-05-01T12:00:00.200000Z",)"
-                R"("trace_id":"5b8efff798038103d269b633813fc60c","span_id":"eee19b7ec3c1b174",)"
-                R"("flags":1,"event_name":"disk.check",)"
-                R"("attributes":{"disk.free_bytes":9007199254740993,"ratio":0.05,"ok":false,)"
-                R"("tags":["a",1,2.5,true],"labels":{"zone":"eu","deep":{"n":-7}},)"
-                R"("raw":"AQL/","nothing":null,"disk.path":"/data"},)"
-                R"("dropped_attributes_count":2,)"
-                + resource_scope + "}");
+  std::string resource_scope = R"("resource":{"service.name":"checkout","host.name":"web-1"},)"
+                               R"("scope":{"name":"app.logger","version":"1.2.0"})";
+  BOOST_TEST(
+    bodies[0]
+    == R"({"message":"disk almost full","body":"disk almost full",)"
+       R"("severity_number":14,"severity_text":"WARN",)"
+       R"("time":"2024-05-01T12:00:00.123456Z","observed_time":"2024-05-01T12:00:00.200000Z",)"
+       R"("trace_id":"5b8efff798038103d269b633813fc60c","span_id":"eee19b7ec3c1b174",)"
+       R"("flags":1,"event_name":"disk.check",)"
+       R"("attributes":{"disk.free_bytes":9007199254740993,"ratio":0.05,"ok":false,)"
+       R"("tags":["a",1,2.5,true],"labels":{"zone":"eu","deep":{"n":-7}},)"
+       R"("raw":"AQL/","nothing":null,"disk.path":"/data"},)"
+       R"("dropped_attributes_count":2,)"
+         + resource_scope + "}");
   BOOST_TEST(bodies[1]
              == R"({"message":"{\"user\":\"u1\",\"n\":3}","body":{"user":"u1","n":3},)"
                 R"("severity_text":"Error","time":"2024-05-01T12:00:00.000005Z",)"
                 R"("observed_time":"2024-05-01T12:00:00.000005Z",)"
-                + resource_scope + "}");
+                  + resource_scope + "}");
   BOOST_TEST(bodies[2]
              == R"({"message":"session.start","event_name":"session.start",)" + resource_scope
                   + "}");
@@ -202,7 +198,7 @@ BOOST_AUTO_TEST_CASE(log_records_are_stored_with_every_field_readable) {
   BOOST_TEST(level(items[0].level) == level(message_level::warn));
   BOOST_TEST(items[0].event_time_us == noon_us + 123'456);
   BOOST_TEST(level(items[1].level) == level(message_level::error)); // from the text
-  BOOST_TEST(items[1].event_time_us == noon_us + 5);                 // the observed time
+  BOOST_TEST(items[1].event_time_us == noon_us + 5);                // the observed time
   BOOST_TEST(level(items[2].level) == level(message_level::none));
   BOOST_TEST(items[2].event_time_us == no_event_time);
   for (const auto& m : items)
@@ -260,26 +256,27 @@ BOOST_AUTO_TEST_CASE(spans_are_stored_with_every_field_readable) {
   BOOST_REQUIRE(bodies.size() == 2u);
   std::string resource_scope = R"("resource":{"service.name":"checkout"},)"
                                R"("scope":{"name":"http.server","attributes":{"lib":"beast"}})";
-  BOOST_TEST(bodies[0]
-             == R"({"message":"POST /pay","name":"POST /pay",)"
-                R"("trace_id":"5b8efff798038103d269b633813fc60c","span_id":"eee19b7ec3c1b174",)"
-                R"("parent_span_id":"eee19b7ec3c1b173","trace_state":"vendor=1","kind":"server",)"
-                R"("start_time":"2024-05-01T12:00:00.000000Z","end_time":"2024-05-01T12:00:00.250500Z",)"
-                R"("duration_ms":250.5,"flags":769,)"
-                R"("attributes":{"http.status_code":500},"dropped_attributes_count":1,)"
-                R"("events":[{"name":"retry","time":"2024-05-01T12:00:00.100000Z","attributes":{"attempt":2}},)"
-                R"({"name":"gave up"}],"dropped_events_count":3,)"
-                R"("links":[{"trace_id":"5b8efff798038103d269b633813fc60c","span_id":"eee19b7ec3c1b173",)"
-                R"("trace_state":"vendor=2","attributes":{"why":"batch"},"flags":1}],"dropped_links_count":4,)"
-                R"("status":{"code":"error","message":"card declined"},)"
-                + resource_scope + "}");
+  BOOST_TEST(
+    bodies[0]
+    == R"({"message":"POST /pay","name":"POST /pay",)"
+       R"("trace_id":"5b8efff798038103d269b633813fc60c","span_id":"eee19b7ec3c1b174",)"
+       R"("parent_span_id":"eee19b7ec3c1b173","trace_state":"vendor=1","kind":"server",)"
+       R"("start_time":"2024-05-01T12:00:00.000000Z","end_time":"2024-05-01T12:00:00.250500Z",)"
+       R"("duration_ms":250.5,"flags":769,)"
+       R"("attributes":{"http.status_code":500},"dropped_attributes_count":1,)"
+       R"("events":[{"name":"retry","time":"2024-05-01T12:00:00.100000Z","attributes":{"attempt":2}},)"
+       R"({"name":"gave up"}],"dropped_events_count":3,)"
+       R"("links":[{"trace_id":"5b8efff798038103d269b633813fc60c","span_id":"eee19b7ec3c1b173",)"
+       R"("trace_state":"vendor=2","attributes":{"why":"batch"},"flags":1}],"dropped_links_count":4,)"
+       R"("status":{"code":"error","message":"card declined"},)"
+         + resource_scope + "}");
   // Unfinished: no end time, so no duration either.
   BOOST_TEST(bodies[1]
              == R"({"message":"checkout","name":"checkout",)"
                 R"("trace_id":"5b8efff798038103d269b633813fc60c","span_id":"eee19b7ec3c1b173",)"
                 R"("kind":"internal","start_time":"2024-05-01T12:00:00.000000Z",)"
                 R"("status":{"code":"unset"},)"
-                + resource_scope + "}");
+                  + resource_scope + "}");
   for (const auto& b : bodies)
     BOOST_TEST(parses(b), b);
   BOOST_TEST(level(r.d.batch.items[0].level) == level(message_level::error));
@@ -316,10 +313,12 @@ BOOST_AUTO_TEST_CASE(later_duplicate_keys_win_in_long_attribute_lists_too) {
   // The last of each key: k6=13, then k0..k5 = 14..19.
   auto r = logs_protobuf(req);
   BOOST_REQUIRE(!r.p);
-  BOOST_TEST(r.bodies()[0]
-             == R"({"message":"","attributes":{"k6":13,"k0":14,"k1":15,"k2":16,"k3":17,"k4":18,"k5":19}})");
+  BOOST_TEST(
+    r.bodies()[0]
+    == R"({"message":"","attributes":{"k6":13,"k0":14,"k1":15,"k2":16,"k3":17,"k4":18,"k5":19}})");
 
-  auto j = logs_json(R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"kvlistValue":{"values":[
+  auto j =
+    logs_json(R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"kvlistValue":{"values":[
     {"key":"a","value":{"intValue":"1"}},{"key":"b","value":{"intValue":"2"}},
     {"key":"a","value":{"intValue":"3"}}]}}}]}]}]})");
   BOOST_REQUIRE(!j.p);
@@ -330,14 +329,16 @@ BOOST_AUTO_TEST_CASE(invalid_utf8_is_stored_as_replacement_characters) {
   collector_logs::ExportLogsServiceRequest req;
   auto* rec = req.add_resource_logs()->add_scope_logs()->add_log_records();
   rec->mutable_body()->set_string_value("caf\xc3\xff!");
-  set_string(rec->mutable_attributes(), "k\x80", "\xed\xa0\x80"); // a lone continuation; a surrogate
+  set_string(rec->mutable_attributes(), "k\x80",
+             "\xed\xa0\x80"); // a lone continuation; a surrogate
   auto r = logs_protobuf(req);
   BOOST_REQUIRE(!r.p);
   BOOST_REQUIRE(r.d.batch.items.size() == 1u);
   auto body = r.bodies()[0];
-  BOOST_TEST(body
-             == "{\"message\":\"caf\xEF\xBF\xBD\xEF\xBF\xBD!\",\"body\":\"caf\xEF\xBF\xBD\xEF\xBF\xBD!\","
-                "\"attributes\":{\"k\xEF\xBF\xBD\":\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"}}");
+  BOOST_TEST(
+    body
+    == "{\"message\":\"caf\xEF\xBF\xBD\xEF\xBF\xBD!\",\"body\":\"caf\xEF\xBF\xBD\xEF\xBF\xBD!\","
+       "\"attributes\":{\"k\xEF\xBF\xBD\":\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"}}");
   BOOST_TEST(parses(body));
 }
 
@@ -345,10 +346,12 @@ BOOST_AUTO_TEST_CASE(doubles_json_cannot_hold_are_stored_as_null) {
   collector_logs::ExportLogsServiceRequest req;
   auto* rec = req.add_resource_logs()->add_scope_logs()->add_log_records();
   rec->mutable_body()->set_bytes_value("hi");
-  attribute(rec->mutable_attributes(), "nan")->mutable_value()->set_double_value(
-    std::numeric_limits<double>::quiet_NaN());
-  attribute(rec->mutable_attributes(), "inf")->mutable_value()->set_double_value(
-    std::numeric_limits<double>::infinity());
+  attribute(rec->mutable_attributes(), "nan")
+    ->mutable_value()
+    ->set_double_value(std::numeric_limits<double>::quiet_NaN());
+  attribute(rec->mutable_attributes(), "inf")
+    ->mutable_value()
+    ->set_double_value(std::numeric_limits<double>::infinity());
   auto r = logs_protobuf(req);
   BOOST_REQUIRE(!r.p);
   BOOST_TEST(r.bodies()[0]
@@ -360,7 +363,9 @@ BOOST_AUTO_TEST_CASE(unknown_fields_are_ignored) {
   // Field 99 (varint) at the top and field 50 (bytes) inside nothing we know:
   // what a later OTLP release might add.
   wire += std::string{"\x98\x06\x01", 3};
-  wire += std::string{"\x92\x03\x03" "abc", 6};
+  wire += std::string{"\x92\x03\x03"
+                      "abc",
+                      6};
   auto r = decode(otlp::signal::logs, otlp::encoding::protobuf, wire);
   BOOST_REQUIRE(!r.p);
   BOOST_REQUIRE(r.d.batch.items.size() == 1u);
@@ -379,8 +384,9 @@ BOOST_AUTO_TEST_CASE(a_record_with_a_bad_id_is_rejected_alone) {
   BOOST_TEST(r.d.first_error == "log record 1 (counting from 0): trace_id is 5 bytes, not 16");
   auto bodies = r.bodies();
   BOOST_REQUIRE(bodies.size() == 1u);
-  BOOST_TEST(bodies[0]
-             == R"({"message":"record 0","body":"record 0","trace_id":"5b8efff798038103d269b633813fc60c"})");
+  BOOST_TEST(
+    bodies[0]
+    == R"({"message":"record 0","body":"record 0","trace_id":"5b8efff798038103d269b633813fc60c"})");
 }
 
 BOOST_AUTO_TEST_CASE(a_span_without_ids_or_with_a_bad_link_is_rejected_alone) {
@@ -419,9 +425,9 @@ BOOST_AUTO_TEST_CASE(an_empty_request_succeeds_with_nothing_to_store) {
 }
 
 BOOST_AUTO_TEST_CASE(a_body_that_is_not_protobuf_is_an_invalid_argument) {
-  for (std::string_view body : {std::string_view{"this is not protobuf"},
-                                std::string_view{"\x0a\xff\xff\xff\xff\x0f", 6},
-                                std::string_view{"\x0a\x05\x0a\x03", 4}}) {
+  for (std::string_view body :
+       {std::string_view{"this is not protobuf"}, std::string_view{"\x0a\xff\xff\xff\xff\x0f", 6},
+        std::string_view{"\x0a\x05\x0a\x03", 4}}) {
     for (auto s : {otlp::signal::logs, otlp::signal::traces}) {
       auto r = decode(s, otlp::encoding::protobuf, body);
       BOOST_TEST(code(r.p) == static_cast<int>(errc::invalid_argument));
@@ -500,15 +506,16 @@ BOOST_AUTO_TEST_CASE(log_records_as_the_js_exporter_sends_them_are_stored) {
   BOOST_TEST(r.d.rejected == 0u);
   auto bodies = r.bodies();
   BOOST_REQUIRE(bodies.size() == 1u);
-  BOOST_TEST(bodies[0]
-             == R"({"message":"payment failed","body":"payment failed",)"
-                R"("severity_number":17,"severity_text":"ERROR",)"
-                R"("time":"2024-05-01T12:00:00.123456Z","observed_time":"2024-05-01T12:00:00.123999Z",)"
-                R"("trace_id":"5b8efff798038103d269b633813fc60c","span_id":"eee19b7ec3c1b174","flags":1,)"
-                R"("attributes":{"order.id":9007199254740993,"retry":true,"amount":12.5,)"
-                R"("items":["book",2],"customer":{"tier":"gold"},"digest":"AQL/","unset":null},)"
-                R"("resource":{"service.name":"web-shop","telemetry.sdk.language":"nodejs"},)"
-                R"("scope":{"name":"shop.logger","version":"0.1.0"}})");
+  BOOST_TEST(
+    bodies[0]
+    == R"({"message":"payment failed","body":"payment failed",)"
+       R"("severity_number":17,"severity_text":"ERROR",)"
+       R"("time":"2024-05-01T12:00:00.123456Z","observed_time":"2024-05-01T12:00:00.123999Z",)"
+       R"("trace_id":"5b8efff798038103d269b633813fc60c","span_id":"eee19b7ec3c1b174","flags":1,)"
+       R"("attributes":{"order.id":9007199254740993,"retry":true,"amount":12.5,)"
+       R"("items":["book",2],"customer":{"tier":"gold"},"digest":"AQL/","unset":null},)"
+       R"("resource":{"service.name":"web-shop","telemetry.sdk.language":"nodejs"},)"
+       R"("scope":{"name":"shop.logger","version":"0.1.0"}})");
   BOOST_TEST(parses(bodies[0]));
   BOOST_TEST(level(r.d.batch.items[0].level) == level(message_level::error));
   BOOST_TEST(r.d.batch.items[0].event_time_us == noon_us + 123'456);
@@ -590,24 +597,25 @@ BOOST_AUTO_TEST_CASE(spans_as_the_js_exporter_sends_them_are_stored) {
   std::string resource_scope =
     R"("resource":{"service.name":"web-shop"},)"
     R"("scope":{"name":"@opentelemetry/instrumentation-http","version":"0.52.0"})";
-  BOOST_TEST(bodies[0]
-             == R"({"message":"GET /cart","name":"GET /cart",)"
-                R"("trace_id":"5b8efff798038103d269b633813fc60c","span_id":"eee19b7ec3c1b174",)"
-                R"("parent_span_id":"eee19b7ec3c1b173","kind":"server",)"
-                R"("start_time":"2024-05-01T12:00:00.000000Z","end_time":"2024-05-01T12:00:00.250500Z",)"
-                R"("duration_ms":250.5,"flags":257,"attributes":{"http.status_code":200},)"
-                R"("events":[{"name":"cache.miss","time":"2024-05-01T12:00:00.100000Z"}],)"
-                R"("links":[{"trace_id":"0102030405060708090a0b0c0d0e0f10","span_id":"0102030405060708",)"
-                R"("attributes":{"why":"batch"},"flags":257}],)"
-                R"("status":{"code":"unset"},)"
-                + resource_scope + "}");
+  BOOST_TEST(
+    bodies[0]
+    == R"({"message":"GET /cart","name":"GET /cart",)"
+       R"("trace_id":"5b8efff798038103d269b633813fc60c","span_id":"eee19b7ec3c1b174",)"
+       R"("parent_span_id":"eee19b7ec3c1b173","kind":"server",)"
+       R"("start_time":"2024-05-01T12:00:00.000000Z","end_time":"2024-05-01T12:00:00.250500Z",)"
+       R"("duration_ms":250.5,"flags":257,"attributes":{"http.status_code":200},)"
+       R"("events":[{"name":"cache.miss","time":"2024-05-01T12:00:00.100000Z"}],)"
+       R"("links":[{"trace_id":"0102030405060708090a0b0c0d0e0f10","span_id":"0102030405060708",)"
+       R"("attributes":{"why":"batch"},"flags":257}],)"
+       R"("status":{"code":"unset"},)"
+         + resource_scope + "}");
   BOOST_TEST(bodies[1]
              == R"({"message":"checkout","name":"checkout",)"
                 R"("trace_id":"5b8efff798038103d269b633813fc60c","span_id":"eee19b7ec3c1b173",)"
                 R"("kind":"client","start_time":"2024-05-01T12:00:00.000000Z",)"
                 R"("end_time":"2024-05-01T12:00:00.000000Z","duration_ms":0,)"
                 R"("status":{"code":"error","message":"timeout"},)"
-                + resource_scope + "}");
+                  + resource_scope + "}");
   BOOST_TEST(level(r.d.batch.items[0].level) == level(message_level::info));
   BOOST_TEST(level(r.d.batch.items[1].level) == level(message_level::error));
   BOOST_TEST(r.d.batch.items[1].event_time_us == noon_us);
@@ -679,8 +687,9 @@ BOOST_AUTO_TEST_CASE(an_invalid_trace_id_rejects_only_its_record) {
   BOOST_TEST(r.d.first_error == "log record 1 (counting from 0): traceId must be 32 hex digits");
   auto bodies = r.bodies();
   BOOST_REQUIRE(bodies.size() == 2u);
-  BOOST_TEST(bodies[0]
-             == R"({"message":"first","body":"first","trace_id":"5b8efff798038103d269b633813fc60c"})");
+  BOOST_TEST(
+    bodies[0]
+    == R"({"message":"first","body":"first","trace_id":"5b8efff798038103d269b633813fc60c"})");
   BOOST_TEST(bodies[1] == R"({"message":"third","body":"third"})");
 }
 
@@ -785,8 +794,9 @@ BOOST_AUTO_TEST_CASE(protobuf_responses_carry_partial_success_only_when_records_
   BOOST_REQUIRE(logs_ok.ParseFromString(all));
   BOOST_TEST(!logs_ok.has_partial_success());
 
-  auto some = otlp::encode_response(otlp::signal::logs, otlp::encoding::protobuf, 2,
-                                    "log record 1 (counting from 0): traceId must be 32 hex digits");
+  auto some =
+    otlp::encode_response(otlp::signal::logs, otlp::encoding::protobuf, 2,
+                          "log record 1 (counting from 0): traceId must be 32 hex digits");
   collector_logs::ExportLogsServiceResponse logs_partial;
   BOOST_REQUIRE(logs_partial.ParseFromString(some));
   BOOST_REQUIRE(logs_partial.has_partial_success());
@@ -833,8 +843,8 @@ BOOST_AUTO_TEST_CASE(a_decoded_request_with_rejections_answers_with_its_counts) 
   auto r = logs_json(R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[
     {"traceId":"00"},{"body":{"stringValue":"ok"}}]}]}]})");
   BOOST_REQUIRE(!r.p);
-  auto answer = otlp::encode_response(otlp::signal::logs, otlp::encoding::json, r.d.rejected,
-                                      r.d.first_error);
+  auto answer =
+    otlp::encode_response(otlp::signal::logs, otlp::encoding::json, r.d.rejected, r.d.first_error);
   BOOST_TEST(answer
              == R"({"partialSuccess":{"rejectedLogRecords":1,"errorMessage":)"
                 R"("log record 0 (counting from 0): traceId must be 32 hex digits"}})");

@@ -187,8 +187,8 @@ BOOST_AUTO_TEST_CASE(limits_give_413_414_and_431) {
 BOOST_AUTO_TEST_CASE(the_header_limit_holds_however_the_bytes_arrive) {
   // A request line and a field of 700 bytes each: neither alone is over the
   // 1,024-byte limit, both together are.
-  auto bytes = "GET /" + std::string(680, 'a') + " HTTP/1.1\r\nX-Big: " + std::string(700, 'h') +
-               "\r\n\r\n";
+  auto bytes =
+    "GET /" + std::string(680, 'a') + " HTTP/1.1\r\nX-Big: " + std::string(700, 'h') + "\r\n\r\n";
   parsed whole(bytes);
   BOOST_TEST(static_cast<int>(whole.result.state) == static_cast<int>(read_state::refused));
   BOOST_TEST(whole.reader.refusal().status == 431u);
@@ -211,10 +211,10 @@ BOOST_AUTO_TEST_CASE(the_header_limit_holds_however_the_bytes_arrive) {
 
 BOOST_AUTO_TEST_CASE(garbage_is_400_and_the_text_does_not_echo_input) {
   const std::string secret = "al_SECRETSECRETSECRET";
-  for (const std::string& bytes : {std::string("THIS IS NOT HTTP\r\n\r\n"),
-                                  std::string("GET / HTTP/9.9\r\n\r\n"),
-                                  "GET /" + secret + " HTTP/1.1\r\nBad Header\r\n\r\n",
-                                  std::string("\0\x01\x02\r\n\r\n", 7)}) {
+  for (const std::string& bytes :
+       {std::string("THIS IS NOT HTTP\r\n\r\n"), std::string("GET / HTTP/9.9\r\n\r\n"),
+        "GET /" + secret + " HTTP/1.1\r\nBad Header\r\n\r\n",
+        std::string("\0\x01\x02\r\n\r\n", 7)}) {
     parsed p(bytes);
     BOOST_TEST(static_cast<int>(p.result.state) == static_cast<int>(read_state::refused));
     BOOST_TEST(p.reader.refusal().status == 400u);

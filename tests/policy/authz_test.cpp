@@ -48,8 +48,8 @@ BOOST_AUTO_TEST_CASE(every_operation_has_a_row_and_write_operations_are_marked) 
 BOOST_AUTO_TEST_CASE(another_tenants_objects_are_not_found_not_forbidden) {
   for (auto role : {user_role::admin, user_role::member, user_role::viewer})
     BOOST_TEST((verdict(admin_op::get_system, user_of(role, beta), in(acme)) == errc::not_found));
-  BOOST_TEST((verdict(admin_op::get_tenant, svc(scope_set{scope::admin}), in(beta))
-              == errc::not_found));
+  BOOST_TEST(
+    (verdict(admin_op::get_tenant, svc(scope_set{scope::admin}), in(beta)) == errc::not_found));
   // A superuser sees every tenant.
   BOOST_TEST((verdict(admin_op::get_system, user_of(user_role::superuser), in(acme)) == errc::ok));
   // Platform objects (a superuser's records) are nobody else's.
@@ -121,11 +121,12 @@ BOOST_AUTO_TEST_CASE(a_person_manages_its_own_personal_tokens_others_need_the_us
   BOOST_TEST((verdict(admin_op::rotate_token, viewer, mine) == errc::ok));
   auto other = user_of(user_role::member, acme, 11);
   BOOST_TEST((verdict(admin_op::revoke_token, other, mine) == errc::insufficient_scope));
-  BOOST_TEST((verdict(admin_op::get_token, other, mine) == errc::ok)); // every role holds users:read
+  BOOST_TEST(
+    (verdict(admin_op::get_token, other, mine) == errc::ok)); // every role holds users:read
   BOOST_TEST((verdict(admin_op::get_token, svc(scope_set{scope::tokens_read}), mine)
               == errc::insufficient_scope)); // a token's records are users' business
-  BOOST_TEST((verdict(admin_op::revoke_token, user_of(user_role::admin, acme, 12), mine)
-              == errc::ok));
+  BOOST_TEST(
+    (verdict(admin_op::revoke_token, user_of(user_role::admin, acme, 12), mine) == errc::ok));
   authz_target user = in(acme);
   user.user_id = 10;
   BOOST_TEST((verdict(admin_op::mint_personal_token, viewer, user) == errc::ok));
@@ -135,9 +136,10 @@ BOOST_AUTO_TEST_CASE(a_person_manages_its_own_personal_tokens_others_need_the_us
 BOOST_AUTO_TEST_CASE(approvals_need_four_eyes_even_a_superusers) {
   authz_target approval = in(acme);
   approval.requested_by_user = 10;
-  BOOST_TEST((verdict(admin_op::approve, user_of(user_role::admin, acme, 10), approval)
-              == errc::forbidden));
-  BOOST_TEST((verdict(admin_op::approve, user_of(user_role::admin, acme, 11), approval) == errc::ok));
+  BOOST_TEST(
+    (verdict(admin_op::approve, user_of(user_role::admin, acme, 10), approval) == errc::forbidden));
+  BOOST_TEST(
+    (verdict(admin_op::approve, user_of(user_role::admin, acme, 11), approval) == errc::ok));
   BOOST_TEST((verdict(admin_op::reject, user_of(user_role::member, acme, 11), approval)
               == errc::insufficient_scope));
   auto su = user_of(user_role::superuser, 0, 10);
@@ -147,7 +149,8 @@ BOOST_AUTO_TEST_CASE(approvals_need_four_eyes_even_a_superusers) {
   // Asked by a service token: that token cannot decide (it is no person anyway).
   authz_target by_token = in(acme);
   by_token.requested_by_token = 500;
-  BOOST_TEST((verdict(admin_op::approve, svc(scope_set{scope::admin}), by_token) == errc::forbidden));
+  BOOST_TEST(
+    (verdict(admin_op::approve, svc(scope_set{scope::admin}), by_token) == errc::forbidden));
 }
 
 BOOST_AUTO_TEST_CASE(a_public_token_reaches_the_query_api_only) {

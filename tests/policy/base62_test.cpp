@@ -7,7 +7,8 @@ using namespace sluice;
 BOOST_AUTO_TEST_SUITE(base62_suite)
 
 BOOST_AUTO_TEST_CASE(fixed_width_numbers_round_trip_and_sort) {
-  for (std::uint64_t x : std::initializer_list<std::uint64_t>{0, 1, 61, 62, 123456789, UINT64_MAX}) {
+  for (std::uint64_t x :
+       std::initializer_list<std::uint64_t>{0, 1, 61, 62, 123456789, UINT64_MAX}) {
     auto text = base62::encode_fixed(x, 11);
     BOOST_TEST(text.size() == 11u);
     BOOST_TEST(*base62::decode(text) == x);

@@ -69,12 +69,14 @@ BOOST_AUTO_TEST_CASE(ipv4_addresses_parse_and_print_as_dotted_quads) {
 }
 
 BOOST_AUTO_TEST_CASE(ipv4_text_with_leading_zeros_ports_or_junk_is_refused) {
-  for (std::string_view bad : {
-         "", " ", "1.2.3", "1.2.3.4.5", "256.0.0.1", "1.2.3.256", "1234.1.1.1",
-         "010.0.0.1", "1.2.3.04", "00.0.0.0", "1.2.3.00", // leading zeros read as octal elsewhere
-         "1..2.3", "1.2.3.", ".1.2.3", "1.2.3.4.", "+1.2.3.4", "1.2.3.-4", "0x1.2.3.4",
-         "1.2.3.4:80", "1.2.3.4/32", " 1.2.3.4", "1.2.3.4 ", "1.2.3.4\n", "1.2.3.4\t",
-         "1.2.3.a", "one.two.three.four", "16909060", "localhost"})
+  for (std::string_view bad :
+       {"",          " ",          "1.2.3",      "1.2.3.4.5",  "256.0.0.1",
+        "1.2.3.256", "1234.1.1.1", "010.0.0.1",  "1.2.3.04",   "00.0.0.0",
+        "1.2.3.00", // leading zeros read as octal elsewhere
+        "1..2.3",    "1.2.3.",     ".1.2.3",     "1.2.3.4.",   "+1.2.3.4",
+        "1.2.3.-4",  "0x1.2.3.4",  "1.2.3.4:80", "1.2.3.4/32", " 1.2.3.4",
+        "1.2.3.4 ",  "1.2.3.4\n",  "1.2.3.4\t",  "1.2.3.a",    "one.two.three.four",
+        "16909060",  "localhost"})
     BOOST_TEST(!parse_ip(bad).has_value(), '"' << bad << '"');
 }
 
@@ -94,13 +96,13 @@ BOOST_AUTO_TEST_CASE(every_way_of_writing_an_ipv6_address_gives_the_same_address
          {"0:0:0:0:0:0:0:1", "::1"},
          {"fe80::", "fe80::"},
          {"FE80:0:0:0:0:0:0:0", "fe80::"},
-         {"1:2:3:4:5:6:7::", "1:2:3:4:5:6:7:0"},  // "::" may stand for one group
+         {"1:2:3:4:5:6:7::", "1:2:3:4:5:6:7:0"}, // "::" may stand for one group
          {"::2:3:4:5:6:7:8", "0:2:3:4:5:6:7:8"},
          {"1:2:3::5:6:7:8", "1:2:3:0:5:6:7:8"},
          {"AbCd:eF01:2345:6789:aBcD:Ef01:2345:6789", "abcd:ef01:2345:6789:abcd:ef01:2345:6789"},
-         {"64:ff9b::192.0.2.1", "64:ff9b::c000:201"},   // embedded IPv4 tail
+         {"64:ff9b::192.0.2.1", "64:ff9b::c000:201"}, // embedded IPv4 tail
          {"1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:102:304"},
-         {"::1.2.3.4", "::102:304"},                    // IPv4-compatible: still IPv6
+         {"::1.2.3.4", "::102:304"}, // IPv4-compatible: still IPv6
          {"::fffe:1.2.3.4", "::fffe:102:304"},
        }) {
     auto a = parse_ip(text);
@@ -138,9 +140,9 @@ BOOST_AUTO_TEST_CASE(ipv6_text_follows_rfc_5952) {
 }
 
 BOOST_AUTO_TEST_CASE(an_ipv4_mapped_ipv6_address_is_the_ipv4_address) {
-  for (std::string_view mapped : {"::ffff:10.1.2.3", "::FFFF:10.1.2.3", "::ffff:a01:203",
-                                  "0:0:0:0:0:ffff:10.1.2.3", "0:0:0:0:0:FFFF:0a01:0203",
-                                  "0::ffff:10.1.2.3"}) {
+  for (std::string_view mapped :
+       {"::ffff:10.1.2.3", "::FFFF:10.1.2.3", "::ffff:a01:203", "0:0:0:0:0:ffff:10.1.2.3",
+        "0:0:0:0:0:FFFF:0a01:0203", "0::ffff:10.1.2.3"}) {
     auto a = ip(mapped);
     BOOST_TEST(!a.v6, mapped);
     BOOST_TEST(a == ip("10.1.2.3"), mapped);
@@ -154,16 +156,16 @@ BOOST_AUTO_TEST_CASE(an_ipv4_mapped_ipv6_address_is_the_ipv4_address) {
 }
 
 BOOST_AUTO_TEST_CASE(malformed_ipv6_text_is_refused) {
-  for (std::string_view bad : {
-         ":", ":::", "::::", "1:", ":1", "1::2:", ":1::", "1:::2", "1::2::3", "::1::",
-         "1:2:3:4:5:6:7", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7:8::", "::1:2:3:4:5:6:7:8",
-         "1:2:3:4::5:6:7:8", "12345::", "00000::1", "g::", "::g", "1:2:3:4:5:6:7:-8",
-         "0x1::", "+1::", "::1 ", " ::1", "::1\t", ":: 1",
-         "[::1]", "[::1]:443", "::1]", "fe80::1%eth0", "fe80::1%1", "::1/128",
-         // The dotted quad must be last, well formed, and fit.
-         "1.2.3.4::", "::1.2.3.4:5", "::1.2.3.4.5", "::1.2.3", "::256.1.1.1", "::01.2.3.4",
-         "::ffff:010.1.2.3", "1:2:3:4:5:6:7:1.2.3.4", "1:2:3:4:5:6:7:8:1.2.3.4",
-         "1:2:3:4:5:1.2.3.4", "::1.2.3.4x", "::ffff:1.2.3.4%eth0"})
+  for (std::string_view bad :
+       {":", ":::", "::::", "1:", ":1", "1::2:", ":1::", "1:::2", "1::2::3",
+        "::1::", "1:2:3:4:5:6:7", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7:8::", "::1:2:3:4:5:6:7:8",
+        "1:2:3:4::5:6:7:8", "12345::", "00000::1", "g::", "::g", "1:2:3:4:5:6:7:-8",
+        "0x1::", "+1::", "::1 ", " ::1", "::1\t", ":: 1", "[::1]", "[::1]:443", "::1]",
+        "fe80::1%eth0", "fe80::1%1", "::1/128",
+        // The dotted quad must be last, well formed, and fit.
+        "1.2.3.4::", "::1.2.3.4:5", "::1.2.3.4.5", "::1.2.3", "::256.1.1.1", "::01.2.3.4",
+        "::ffff:010.1.2.3", "1:2:3:4:5:6:7:1.2.3.4", "1:2:3:4:5:6:7:8:1.2.3.4", "1:2:3:4:5:1.2.3.4",
+        "::1.2.3.4x", "::ffff:1.2.3.4%eth0"})
     BOOST_TEST(!parse_ip(bad).has_value(), '"' << bad << '"');
 }
 
@@ -201,14 +203,40 @@ BOOST_AUTO_TEST_CASE(ranges_parse_to_canonical_text) {
 }
 
 BOOST_AUTO_TEST_CASE(a_range_with_host_bits_or_a_bad_prefix_is_refused) {
-  for (std::string_view bad : {
-         "10.0.0.1/8", "11.0.0.0/7", "128.0.0.0/0", "192.168.1.1/31", "2001:db8::1/32",
-         "::1/127", "2001:db8::/16", "::ffff:10.0.0.0/8", "::ffff:10.0.0.0/95",
-         "10.0.0.0/33", "::/129", "10.0.0.0/128", "10.0.0.0/1000", "::/999",
-         "", "/", "/8", "10.0.0.0/", "10.0.0.0/-1", "10.0.0.0/+8", "10.0.0.0/08",
-         "0.0.0.0/00", "10.0.0.0/8/8", "10.0.0.0/ 8", "10.0.0.0 /8", "10.0.0.0/8 ",
-         " 10.0.0.0/8", "10.0.0.0/0x8", "10.0.0.0/8.0", "010.0.0.0/8", "[::]/0",
-         "10.0.0.0\\8", "10/8", "10.0.0/24"})
+  for (std::string_view bad : {"10.0.0.1/8",
+                               "11.0.0.0/7",
+                               "128.0.0.0/0",
+                               "192.168.1.1/31",
+                               "2001:db8::1/32",
+                               "::1/127",
+                               "2001:db8::/16",
+                               "::ffff:10.0.0.0/8",
+                               "::ffff:10.0.0.0/95",
+                               "10.0.0.0/33",
+                               "::/129",
+                               "10.0.0.0/128",
+                               "10.0.0.0/1000",
+                               "::/999",
+                               "",
+                               "/",
+                               "/8",
+                               "10.0.0.0/",
+                               "10.0.0.0/-1",
+                               "10.0.0.0/+8",
+                               "10.0.0.0/08",
+                               "0.0.0.0/00",
+                               "10.0.0.0/8/8",
+                               "10.0.0.0/ 8",
+                               "10.0.0.0 /8",
+                               "10.0.0.0/8 ",
+                               " 10.0.0.0/8",
+                               "10.0.0.0/0x8",
+                               "10.0.0.0/8.0",
+                               "010.0.0.0/8",
+                               "[::]/0",
+                               "10.0.0.0\\8",
+                               "10/8",
+                               "10.0.0/24"})
     BOOST_TEST(!parse_cidr(bad).has_value(), '"' << bad << '"');
 }
 
@@ -234,7 +262,7 @@ BOOST_AUTO_TEST_CASE(a_range_contains_exactly_the_addresses_under_its_prefix) {
          {"192.0.2.7", "192.0.2.8", false},
          {"0.0.0.0/0", "0.0.0.0", true},
          {"0.0.0.0/0", "255.255.255.255", true},
-         {"0.0.0.0/0", "::", false},       // /0 of one family says nothing of the other
+         {"0.0.0.0/0", "::", false}, // /0 of one family says nothing of the other
          {"0.0.0.0/0", "2001:db8::1", false},
          {"::/0", "2001:db8::1", true},
          {"::/0", "::", true},
@@ -250,7 +278,7 @@ BOOST_AUTO_TEST_CASE(a_range_contains_exactly_the_addresses_under_its_prefix) {
          {"::1", "::1", true},
          {"::1", "::", false},
          {"::1", "0.0.0.1", false},
-         {"::1.2.3.4", "1.2.3.4", false},  // IPv4-compatible is not IPv4
+         {"::1.2.3.4", "1.2.3.4", false}, // IPv4-compatible is not IPv4
        })
     BOOST_TEST(range(r).contains(ip(a)) == inside, r << " contains " << a);
 }
@@ -261,8 +289,8 @@ BOOST_AUTO_TEST_CASE(an_allowlist_parses_every_entry_or_names_the_first_bad_one)
   BOOST_REQUIRE(l.has_value());
   BOOST_TEST(bad == "untouched");
   BOOST_TEST(l->ranges().size() == 3u);
-  BOOST_TEST(l->to_strings() == (std::vector<std::string>{"10.0.0.0/8", "2001:db8::/32",
-                                                           "192.0.2.7"}),
+  BOOST_TEST(l->to_strings()
+               == (std::vector<std::string>{"10.0.0.0/8", "2001:db8::/32", "192.0.2.7"}),
              boost::test_tools::per_element());
 
   BOOST_TEST(!ip_allowlist::parse({"10.0.0.0/8", "10.0.0.1/8", "nope"}, bad).has_value());
@@ -315,9 +343,8 @@ BOOST_AUTO_TEST_CASE(an_allowlist_allows_only_addresses_in_its_ranges) {
   for (std::string_view yes : {"10.1.2.3", "::ffff:10.1.2.3", "192.0.2.7", "::ffff:c000:207",
                                "2001:db8::1", "2001:DB8:0:0::abcd"})
     BOOST_TEST(l.allows(yes), yes);
-  for (std::string_view no : {"11.0.0.1", "192.0.2.8", "2001:db9::1", "::1", "::10.1.2.3",
-                              "", "10.1.2.3:443", "[2001:db8::1]", "010.1.2.3", " 10.1.2.3",
-                              "garbage"})
+  for (std::string_view no : {"11.0.0.1", "192.0.2.8", "2001:db9::1", "::1", "::10.1.2.3", "",
+                              "10.1.2.3:443", "[2001:db8::1]", "010.1.2.3", " 10.1.2.3", "garbage"})
     BOOST_TEST(!l.allows(no), '"' << no << '"');
   BOOST_TEST(l.allows(ip("10.200.0.1")));
   BOOST_TEST(!l.allows(ip("172.16.0.1")));
@@ -325,9 +352,10 @@ BOOST_AUTO_TEST_CASE(an_allowlist_allows_only_addresses_in_its_ranges) {
 
 BOOST_AUTO_TEST_CASE(an_allowlist_reads_back_from_its_canonical_entries) {
   auto l = list({"10.0.0.0/8", "::ffff:192.168.0.0/112", "2001:0DB8:0000::/48", "::1/128"});
-  BOOST_TEST(l.to_strings() == (std::vector<std::string>{"10.0.0.0/8", "192.168.0.0/16",
-                                                          "2001:db8::/48", "::1"}),
-             boost::test_tools::per_element());
+  BOOST_TEST(
+    l.to_strings()
+      == (std::vector<std::string>{"10.0.0.0/8", "192.168.0.0/16", "2001:db8::/48", "::1"}),
+    boost::test_tools::per_element());
   BOOST_TEST((list(l.to_strings()) == l));
 }
 
@@ -338,9 +366,7 @@ BOOST_AUTO_TEST_SUITE(client_address)
 namespace {
 
 // The deployment most tests use: a load balancer in 10.0.0.0/8 in front.
-ip_allowlist proxies() {
-  return list({"10.0.0.0/8", "fd00::/8"});
-}
+ip_allowlist proxies() { return list({"10.0.0.0/8", "fd00::/8"}); }
 
 } // namespace
 
@@ -385,10 +411,10 @@ BOOST_AUTO_TEST_CASE(when_every_hop_is_a_trusted_proxy_the_left_most_is_the_clie
 }
 
 BOOST_AUTO_TEST_CASE(a_missing_or_unreadable_header_leaves_the_peer) {
-  for (std::string_view xff : {"", " ", "\t ", "garbage", "1.2.3.4, garbage", "1.2.3.4,",
-                               ",", "1.2.3.4, , 10.0.0.5", "1.2.3.4:5678", "[2001:db8::7]",
-                               "[2001:db8::7]:443", "1.2.3.4;10.0.0.5", "unknown",
-                               "1.2.3.4 10.0.0.5", "010.2.3.4", "fe80::1%eth0"})
+  for (std::string_view xff :
+       {"", " ", "\t ", "garbage", "1.2.3.4, garbage", "1.2.3.4,", ",", "1.2.3.4, , 10.0.0.5",
+        "1.2.3.4:5678", "[2001:db8::7]", "[2001:db8::7]:443", "1.2.3.4;10.0.0.5", "unknown",
+        "1.2.3.4 10.0.0.5", "010.2.3.4", "fe80::1%eth0"})
     BOOST_TEST(client_ip("10.0.0.1", xff, proxies()) == "10.0.0.1", '"' << xff << '"');
 }
 

@@ -49,14 +49,16 @@ BOOST_AUTO_TEST_CASE(the_system_bucket_holds_burst_times_ten_and_refills_at_the_
   system_limiter sys{caps(100, 50), 0}; // capacity 500 messages
   BOOST_TEST(sys.state(0).limit == 500u);
   BOOST_TEST(sys.state(0).window_s == 10u);
-  BOOST_TEST(static_cast<int>(sys.admit(500, 0).verdict) == static_cast<int>(system_verdict::admit));
+  BOOST_TEST(static_cast<int>(sys.admit(500, 0).verdict)
+             == static_cast<int>(system_verdict::admit));
   auto d = sys.admit(1, 0);
   BOOST_TEST(static_cast<int>(d.verdict) == static_cast<int>(system_verdict::reject));
   BOOST_TEST(d.wait_us == s / 100);
   BOOST_TEST(d.burst.remaining == 0u);
   BOOST_TEST(d.burst.reset_s == 5u); // 500 messages at 100/s
   // One second later, exactly 100 more fit.
-  BOOST_TEST(static_cast<int>(sys.admit(100, s).verdict) == static_cast<int>(system_verdict::admit));
+  BOOST_TEST(static_cast<int>(sys.admit(100, s).verdict)
+             == static_cast<int>(system_verdict::admit));
   BOOST_TEST(static_cast<int>(sys.admit(1, s).verdict) == static_cast<int>(system_verdict::reject));
 }
 
@@ -86,11 +88,13 @@ BOOST_AUTO_TEST_CASE(a_request_refused_by_the_token_consumes_from_neither_bucket
   request_limiter token;
   token.configure(rate_limit{2, 60}, false, 0); // 2 per minute
   system_limiter sys{caps(100, 100), 0};
-  BOOST_TEST(static_cast<int>(request(token, sys, 1, 0).verdict) == static_cast<int>(system_verdict::admit));
-  BOOST_TEST(static_cast<int>(request(token, sys, 1, 0).verdict) == static_cast<int>(system_verdict::admit));
+  BOOST_TEST(static_cast<int>(request(token, sys, 1, 0).verdict)
+             == static_cast<int>(system_verdict::admit));
+  BOOST_TEST(static_cast<int>(request(token, sys, 1, 0).verdict)
+             == static_cast<int>(system_verdict::admit));
   auto c = token.check(0);
   BOOST_TEST(static_cast<int>(c.gate) == static_cast<int>(token_gate::reject));
-  BOOST_TEST(c.wait_us == 30 * s); // one request refills in 60 s / 2
+  BOOST_TEST(c.wait_us == 30 * s);            // one request refills in 60 s / 2
   BOOST_TEST(sys.state(0).remaining == 998u); // the refused one took no message
 }
 
@@ -122,7 +126,8 @@ BOOST_AUTO_TEST_CASE(reset_counts_the_request_being_answered) {
     token.resolve(true, 0);
     after_settle.push_back(token.state(0)->reset_s);
   }
-  BOOST_TEST(on_check == (std::vector<std::uint64_t>{20, 40, 60}), boost::test_tools::per_element());
+  BOOST_TEST(on_check == (std::vector<std::uint64_t>{20, 40, 60}),
+             boost::test_tools::per_element());
   BOOST_TEST(after_settle == (std::vector<std::uint64_t>{20, 40, 60}),
              boost::test_tools::per_element());
   // Remaining agrees: 2, 1, 0 left, and 20 s later one request flowed back.
@@ -176,9 +181,9 @@ BOOST_AUTO_TEST_CASE(the_tightest_limit_is_the_one_with_the_smallest_share_left)
   rate_report r;
   r.burst = limit_state{10'000, 10, 9'000, 1}; // 90 % left
   BOOST_TEST(r.tightest() == "burst");
-  r.token = limit_state{100, 60, 50, 30};       // 50 % left
+  r.token = limit_state{100, 60, 50, 30}; // 50 % left
   BOOST_TEST(r.tightest() == "token");
-  r.token->remaining = 95;                      // 95 % left
+  r.token->remaining = 95; // 95 % left
   BOOST_TEST(r.tightest() == "burst");
   BOOST_TEST(r.tightest_state().limit == 10'000u);
 }

@@ -19,9 +19,7 @@ parsed parse(std::string_view body, std::size_t max_batch = 1000) {
   return p;
 }
 
-int code(const problem& p) {
-  return static_cast<int>(p.code);
-}
+int code(const problem& p) { return static_cast<int>(p.code); }
 
 } // namespace
 
@@ -34,15 +32,17 @@ BOOST_AUTO_TEST_CASE(a_single_message_is_accepted_and_stored_minified) {
   BOOST_REQUIRE(!p.result);
   BOOST_REQUIRE(p.batch.items.size() == 1u);
   auto& m = p.batch.items[0];
-  BOOST_TEST(p.batch.body(m)
-             == R"({"message":"user logged in","level":"info","timestamp":"2024-05-01T12:00:00Z","duration_ms":12.5,"metadata":{"user":"u1"},"custom":[1,2]})");
+  BOOST_TEST(
+    p.batch.body(m)
+    == R"({"message":"user logged in","level":"info","timestamp":"2024-05-01T12:00:00Z","duration_ms":12.5,"metadata":{"user":"u1"},"custom":[1,2]})");
   BOOST_TEST(static_cast<int>(m.level) == static_cast<int>(message_level::info));
   BOOST_TEST(m.event_time_us == *parse_rfc3339_us("2024-05-01T12:00:00Z"));
   BOOST_TEST(p.batch.id(m).empty());
 }
 
 BOOST_AUTO_TEST_CASE(a_batch_keeps_every_message_in_order) {
-  auto p = parse(R"([{"message":"a","id":"m-1"},{"message":"b","timestamp":1714564800000},{"message":"c"}])");
+  auto p = parse(
+    R"([{"message":"a","id":"m-1"},{"message":"b","timestamp":1714564800000},{"message":"c"}])");
   BOOST_REQUIRE(!p.result);
   BOOST_REQUIRE(p.batch.items.size() == 3u);
   BOOST_TEST(p.batch.body(p.batch.items[0]) == R"({"message":"a","id":"m-1"})");
@@ -66,13 +66,14 @@ BOOST_AUTO_TEST_CASE(one_bad_message_refuses_the_batch_and_lists_each_bad_index)
   BOOST_TEST(p.batch.items.empty());
   BOOST_TEST(p.result.message == "8 of 10 messages are invalid; nothing was stored");
   auto& d = p.result.details_json;
-  for (auto want : {R"({"index":1,"error":"\"message\" is required"})",
-                    R"({"index":3,"error":"\"message\" must be a non-empty string"})",
-                    R"({"index":4,"error":"\"level\" must be one of debug, info, warn, error, fatal"})",
-                    R"({"index":5,"error":"\"duration_ms\" must be a number >= 0"})",
-                    R"({"index":6,"error":"\"metadata\" must be an object"})",
-                    R"({"index":8,"error":"a message must be a JSON object"})",
-                    R"({"index":9,"error":"\"message\" must be a non-empty string"})"})
+  for (auto want :
+       {R"({"index":1,"error":"\"message\" is required"})",
+        R"({"index":3,"error":"\"message\" must be a non-empty string"})",
+        R"({"index":4,"error":"\"level\" must be one of debug, info, warn, error, fatal"})",
+        R"({"index":5,"error":"\"duration_ms\" must be a number >= 0"})",
+        R"({"index":6,"error":"\"metadata\" must be an object"})",
+        R"({"index":8,"error":"a message must be a JSON object"})",
+        R"({"index":9,"error":"\"message\" must be a non-empty string"})"})
     BOOST_TEST(d.find(want) != std::string::npos, want << " in " << d);
   BOOST_TEST(d.find("\"index\":0") == std::string::npos);
   BOOST_TEST(d.find("\"index\":2") == std::string::npos);
@@ -99,10 +100,10 @@ BOOST_AUTO_TEST_CASE(escaped_ids_are_compared_unescaped) {
 }
 
 BOOST_AUTO_TEST_CASE(malformed_json_is_refused_wherever_it_hides) {
-  for (auto body : {R"({"message":"x")", R"([{"message":"x"})", R"({"message":"x"} {})",
-                    R"({"message":"x","extra":tru})", R"({"message":"x","n":01})",
-                    R"({"message":"x","deep":{"a":[1,2,}]}})", "", "nope",
-                    "{\"message\":\"\xff\"}"})
+  for (auto body :
+       {R"({"message":"x")", R"([{"message":"x"})", R"({"message":"x"} {})",
+        R"({"message":"x","extra":tru})", R"({"message":"x","n":01})",
+        R"({"message":"x","deep":{"a":[1,2,}]}})", "", "nope", "{\"message\":\"\xff\"}"})
     BOOST_TEST(code(parse(body).result) == static_cast<int>(errc::malformed_json), body);
 }
 

@@ -37,8 +37,8 @@ struct scrape {
 };
 
 bool name_char(char c, bool first) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
-         (!first && c >= '0' && c <= '9');
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':'
+         || (!first && c >= '0' && c <= '9');
 }
 
 std::string read_name(std::string_view& s) {
@@ -190,9 +190,10 @@ BOOST_AUTO_TEST_CASE(a_counter_renders_help_type_and_its_value) {
   auto& c = r.add_counter("app_jobs_total", "Jobs done.");
   c.inc();
   c.inc(41);
-  BOOST_TEST(r.render() == "# HELP app_jobs_total Jobs done.\n"
-                           "# TYPE app_jobs_total counter\n"
-                           "app_jobs_total 42\n");
+  BOOST_TEST(r.render()
+             == "# HELP app_jobs_total Jobs done.\n"
+                "# TYPE app_jobs_total counter\n"
+                "app_jobs_total 42\n");
 }
 
 BOOST_AUTO_TEST_CASE(labels_are_cells_of_fixed_values_in_declaration_order) {
@@ -246,14 +247,15 @@ BOOST_AUTO_TEST_CASE(a_histogram_renders_cumulative_buckets_sum_and_count) {
   h.observe(0.25);
   h.observe(30);
   h.observe(std::numeric_limits<double>::quiet_NaN()); // ignored
-  BOOST_TEST(r.render() == "# HELP app_latency_seconds Latency.\n"
-                           "# TYPE app_latency_seconds histogram\n"
-                           "app_latency_seconds_bucket{le=\"0.005\"} 2\n"
-                           "app_latency_seconds_bucket{le=\"0.5\"} 3\n"
-                           "app_latency_seconds_bucket{le=\"1\"} 3\n"
-                           "app_latency_seconds_bucket{le=\"+Inf\"} 4\n"
-                           "app_latency_seconds_sum 30.256\n"
-                           "app_latency_seconds_count 4\n");
+  BOOST_TEST(r.render()
+             == "# HELP app_latency_seconds Latency.\n"
+                "# TYPE app_latency_seconds histogram\n"
+                "app_latency_seconds_bucket{le=\"0.005\"} 2\n"
+                "app_latency_seconds_bucket{le=\"0.5\"} 3\n"
+                "app_latency_seconds_bucket{le=\"1\"} 3\n"
+                "app_latency_seconds_bucket{le=\"+Inf\"} 4\n"
+                "app_latency_seconds_sum 30.256\n"
+                "app_latency_seconds_count 4\n");
   auto reading = h.read();
   BOOST_TEST(reading.count() == 4u);
   BOOST_TEST(parse(r.render()).at("app_latency_seconds_count") == 4);
@@ -270,7 +272,10 @@ BOOST_AUTO_TEST_CASE(histogram_bounds_must_be_finite_and_ascending) {
 }
 
 BOOST_AUTO_TEST_CASE(label_values_and_help_are_escaped) {
-  BOOST_TEST(escape_label_value(R"(a\b"c)" "\n" "d") == R"(a\\b\"c\nd)");
+  BOOST_TEST(escape_label_value(R"(a\b"c)"
+                                "\n"
+                                "d")
+             == R"(a\\b\"c\nd)");
   BOOST_TEST(escape_help("x\\y\n\"z\"") == R"(x\\y\n"z")");
   metric_registry r;
   auto& c = r.add_counter("app_odd_total", "Help with \\ and\na line feed.",
@@ -282,8 +287,8 @@ BOOST_AUTO_TEST_CASE(label_values_and_help_are_escaped) {
   BOOST_TEST(text.find(R"(app_odd_total{what="quote \" here"} 1)") != std::string::npos);
   BOOST_TEST(text.find(R"(app_odd_total{what="back\\slash"} 2)") != std::string::npos);
   BOOST_TEST(text.find(R"(app_odd_total{what="line\nfeed"} 3)") != std::string::npos);
-  BOOST_TEST(text.find("# HELP app_odd_total Help with \\\\ and\\na line feed.\n") !=
-             std::string::npos);
+  BOOST_TEST(text.find("# HELP app_odd_total Help with \\\\ and\\na line feed.\n")
+             != std::string::npos);
   auto s = parse(text); // and reads back to the same values
   BOOST_TEST(s.help.at("app_odd_total") == "Help with \\ and\na line feed.");
   BOOST_TEST(s.at("app_odd_total{what=\"line\nfeed\"}") == 3);
@@ -303,10 +308,8 @@ BOOST_AUTO_TEST_CASE(names_prometheus_does_not_allow_are_refused) {
   metric_registry r;
   BOOST_CHECK_THROW(r.add_counter("1st_total", ""), std::invalid_argument);
   BOOST_CHECK_THROW(r.add_counter("app-dash_total", ""), std::invalid_argument);
-  BOOST_CHECK_THROW(r.add_counter("app_total", "", {{"__reserved", {"x"}}}),
-                    std::invalid_argument);
-  BOOST_CHECK_THROW(r.add_counter("app_total", "", {{"bad-label", {"x"}}}),
-                    std::invalid_argument);
+  BOOST_CHECK_THROW(r.add_counter("app_total", "", {{"__reserved", {"x"}}}), std::invalid_argument);
+  BOOST_CHECK_THROW(r.add_counter("app_total", "", {{"bad-label", {"x"}}}), std::invalid_argument);
   BOOST_CHECK_THROW(r.add_counter("app_total", "", {{"empty", {}}}), std::invalid_argument);
   BOOST_CHECK_THROW(r.add_counter("app_total", "", {{"a", {"x"}}, {"a", {"y"}}}),
                     std::invalid_argument);

@@ -10,12 +10,8 @@ using namespace sluice;
 namespace sluice {
 
 // Failures print names rather than numbers.
-static std::ostream& boost_test_print_type(std::ostream& os, scope s) {
-  return os << to_string(s);
-}
-static std::ostream& boost_test_print_type(std::ostream& os, risk r) {
-  return os << to_string(r);
-}
+static std::ostream& boost_test_print_type(std::ostream& os, scope s) { return os << to_string(s); }
+static std::ostream& boost_test_print_type(std::ostream& os, risk r) { return os << to_string(r); }
 static std::ostream& boost_test_print_type(std::ostream& os, user_role r) {
   return os << to_string(r);
 }
@@ -168,8 +164,9 @@ BOOST_AUTO_TEST_CASE(a_set_without_admin_is_its_own_effective_set) {
 }
 
 BOOST_AUTO_TEST_CASE(the_risk_of_a_set_is_that_of_its_riskiest_scope) {
-  BOOST_TEST((scope_set{scope::ingest, scope::systems_read, scope::tokens_read,
-                        scope::users_read}.risk()) == risk::low);
+  BOOST_TEST(
+    (scope_set{scope::ingest, scope::systems_read, scope::tokens_read, scope::users_read}.risk())
+    == risk::low);
   BOOST_TEST((scope_set{scope::ingest, scope::query}.risk()) == risk::medium);
   BOOST_TEST((scope_set{scope::audit_read, scope::systems_write}.risk()) == risk::medium);
   BOOST_TEST((scope_set{scope::ingest, scope::tokens_write}.risk()) == risk::high);
@@ -259,9 +256,9 @@ BOOST_AUTO_TEST_CASE(role_names_round_trip) {
 
 BOOST_AUTO_TEST_CASE(approval_policy_names_round_trip_and_the_default_is_high) {
   BOOST_TEST(approval_policy{} == approval_policy::high);
-  for (auto [p, name] : {std::pair{approval_policy::high, "high"},
-                         std::pair{approval_policy::medium, "medium"},
-                         std::pair{approval_policy::none, "none"}}) {
+  for (auto [p, name] :
+       {std::pair{approval_policy::high, "high"}, std::pair{approval_policy::medium, "medium"},
+        std::pair{approval_policy::none, "none"}}) {
     BOOST_TEST(to_string(p) == name);
     BOOST_REQUIRE(parse_approval_policy(name).has_value());
     BOOST_TEST(*parse_approval_policy(name) == p);

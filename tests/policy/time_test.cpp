@@ -25,7 +25,8 @@ BOOST_AUTO_TEST_CASE(rfc3339_refuses_impossible_dates_and_garbage) {
 }
 
 BOOST_AUTO_TEST_CASE(formatting_round_trips_with_microseconds) {
-  for (std::int64_t t : std::initializer_list<std::int64_t>{0, 1'709'210'096'123'456, 253'402'300'799'999'999, -1}) {
+  for (std::int64_t t :
+       std::initializer_list<std::int64_t>{0, 1'709'210'096'123'456, 253'402'300'799'999'999, -1}) {
     auto text = format_rfc3339_us(t);
     BOOST_TEST(*parse_rfc3339_us(text) == t, text);
   }

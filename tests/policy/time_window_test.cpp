@@ -23,9 +23,7 @@ std::int64_t at(weekday day, int hour, int minute) {
 }
 
 // The last microsecond before hour:minute.
-std::int64_t just_before(weekday day, int hour, int minute) {
-  return at(day, hour, minute) - 1;
-}
+std::int64_t just_before(weekday day, int hour, int minute) { return at(day, hour, minute) - 1; }
 
 time_restriction window(std::optional<std::string_view> hours,
                         const std::vector<std::string>& days = {}) {
@@ -79,11 +77,29 @@ BOOST_AUTO_TEST_CASE(hours_parse_and_print_in_canonical_form) {
 }
 
 BOOST_AUTO_TEST_CASE(hours_not_shaped_like_hh_mm_hh_mm_are_refused) {
-  for (std::string_view bad :
-       {"", "09:00", "09:00-", "-18:00", "9:00-18:00", "09:00-8:00", "09:0-18:00",
-        "09:00-18:0", "09:00 - 18:00", " 09:00-18:00", "09:00-18:00 ", "0900-1800",
-        "09.00-18.00", "09:00/18:00", "09:00\xe2\x80\x93" "18:00", "09:00-18:00-19:00",
-        "aa:bb-cc:dd", "09:0a-18:00", "+9:00-18:00", "09:00-+8:00", "9am-6pm", "09h00-18h00"})
+  for (std::string_view bad : {"",
+                               "09:00",
+                               "09:00-",
+                               "-18:00",
+                               "9:00-18:00",
+                               "09:00-8:00",
+                               "09:0-18:00",
+                               "09:00-18:0",
+                               "09:00 - 18:00",
+                               " 09:00-18:00",
+                               "09:00-18:00 ",
+                               "0900-1800",
+                               "09.00-18.00",
+                               "09:00/18:00",
+                               "09:00\xe2\x80\x93"
+                               "18:00",
+                               "09:00-18:00-19:00",
+                               "aa:bb-cc:dd",
+                               "09:0a-18:00",
+                               "+9:00-18:00",
+                               "09:00-+8:00",
+                               "9am-6pm",
+                               "09h00-18h00"})
     BOOST_TEST(refusal(bad) == hours_shape, '"' << bad << '"');
 }
 
@@ -120,8 +136,7 @@ BOOST_AUTO_TEST_CASE(days_are_kept_in_week_order_whatever_order_they_come_in) {
                == (std::vector<std::string>{"mon", "sun"}),
              boost::test_tools::per_element());
   std::vector<std::string> week{"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-  BOOST_TEST(window(std::nullopt, {"sat", "thu", "tue", "sun", "wed", "mon", "fri"}).days()
-               == week,
+  BOOST_TEST(window(std::nullopt, {"sat", "thu", "tue", "sun", "wed", "mon", "fri"}).days() == week,
              boost::test_tools::per_element());
   auto r = window(std::nullopt, {"wed"});
   BOOST_TEST(r.hours() == "");
@@ -286,8 +301,8 @@ BOOST_AUTO_TEST_CASE(a_restriction_reads_back_from_what_it_prints) {
                  window("22:00-00:00", {"sun"}), window(std::nullopt, {"sat"}),
                  window("00:00-24:00", {"mon", "tue", "wed", "thu", "fri", "sat", "sun"})}) {
     auto hours = r.hours();
-    auto again = window(hours.empty() ? std::nullopt : std::optional<std::string_view>{hours},
-                        r.days());
+    auto again =
+      window(hours.empty() ? std::nullopt : std::optional<std::string_view>{hours}, r.days());
     BOOST_TEST((again == r), hours);
   }
 }

@@ -10,8 +10,8 @@ using namespace sluice;
 BOOST_AUTO_TEST_SUITE(token_format)
 
 BOOST_AUTO_TEST_CASE(a_generated_secret_has_the_spec_shape_and_passes_the_check) {
-  for (auto kind : {token_kind::ingest, token_kind::webhook, token_kind::service,
-                    token_kind::user}) {
+  for (auto kind :
+       {token_kind::ingest, token_kind::webhook, token_kind::service, token_kind::user}) {
     auto secret = generate_secret(kind);
     auto prefix = token_prefix(kind);
     BOOST_TEST(secret.size() == prefix.size() + 43 + 6);
@@ -61,14 +61,14 @@ BOOST_AUTO_TEST_CASE(the_display_hint_shows_prefix_and_last_four_only) {
 }
 
 BOOST_AUTO_TEST_CASE(kind_names_round_trip) {
-  for (auto kind : {token_kind::ingest, token_kind::webhook, token_kind::service,
-                    token_kind::user})
+  for (auto kind : {token_kind::ingest, token_kind::webhook, token_kind::service, token_kind::user})
     BOOST_TEST(static_cast<int>(*parse_token_kind(to_string(kind))) == static_cast<int>(kind));
   BOOST_TEST(!parse_token_kind("admin").has_value());
 }
 
 BOOST_AUTO_TEST_CASE(anything_starting_like_a_token_is_treated_as_a_secret) {
-  for (auto kind : {token_kind::ingest, token_kind::webhook, token_kind::service, token_kind::user}) {
+  for (auto kind :
+       {token_kind::ingest, token_kind::webhook, token_kind::service, token_kind::user}) {
     auto secret = generate_secret(kind);
     BOOST_TEST(looks_like_secret(secret));
     BOOST_TEST(looks_like_secret(secret.substr(0, 10))); // a piece of one, too

@@ -28,9 +28,9 @@ BOOST_AUTO_TEST_CASE(different_secrets_give_different_hashes) {
 }
 
 BOOST_AUTO_TEST_CASE(the_hash_is_blake2b_256_keyed_known_answer) {
-  // Known answer computed independently (Python hashlib.blake2b): BLAKE2b-256, key = 32 bytes 0x00..0x1f,
-  // message "al_test". Guards against silently changing the construction,
-  // which would orphan every stored token.
+  // Known answer computed independently (Python hashlib.blake2b): BLAKE2b-256, key = 32 bytes
+  // 0x00..0x1f, message "al_test". Guards against silently changing the construction, which would
+  // orphan every stored token.
   pepper p;
   for (std::size_t i = 0; i < p.key.size(); ++i)
     p.key[i] = static_cast<std::uint8_t>(i);

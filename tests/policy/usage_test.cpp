@@ -7,7 +7,7 @@ using namespace sluice;
 namespace {
 constexpr std::int64_t minute = 60'000'000;
 constexpr std::int64_t t0 = 1'800'000'000'000'000; // a minute boundary
-}
+} // namespace
 
 BOOST_AUTO_TEST_SUITE(usage)
 

@@ -192,7 +192,8 @@ BOOST_FIXTURE_TEST_CASE(an_event_reads_back_exactly_as_written, audit_fixture) {
   full.approval_id = 15;
   full.reason = "quote \" backslash \\ newline \n tab \t bell \x07 caf\xc3\xa9 \xe2\x9c\x93";
   // Caller-made JSON, kept byte for byte: whitespace, number spelling, escapes.
-  full.before_json = R"( { "role" : "member", "n": 1.50e2, "s": "\u00e9\/", "a": [ 1 , {}, null ] } )";
+  full.before_json =
+    R"( { "role" : "member", "n": 1.50e2, "s": "\u00e9\/", "a": [ 1 , {}, null ] } )";
   full.after_json = R"("just a string, with } and ] and , inside")";
   auto written = append({sample(1), full});
 
@@ -233,7 +234,7 @@ BOOST_AUTO_TEST_CASE(the_encoding_is_deterministic_and_changes_when_any_field_ch
                 R"("actor_token_id":0,"client_ip":"","action":"token.revoke","tenant_id":0,)"
                 R"("system_id":0,"token_id":9,"user_id":0,"approval_id":0,"reason":"a \"b\"",)"
                 R"("before":null,"after":{"status":"revoked"},"prev_hash":"ab)"
-                    + zeros60 + R"(01"})");
+                  + zeros60 + R"(01"})");
 
   // Same event, same bytes; `hash` itself is not covered.
   audit_event copy = e;
@@ -242,22 +243,22 @@ BOOST_AUTO_TEST_CASE(the_encoding_is_deterministic_and_changes_when_any_field_ch
   BOOST_TEST((chain_hash(copy) == chain_hash(e)));
 
   std::vector<std::function<void(audit_event&)>> edits = {
-      [](audit_event& x) { x.seq += 1; },
-      [](audit_event& x) { x.at_us += 1; },
-      [](audit_event& x) { x.actor_kind = "user"; },
-      [](audit_event& x) { x.actor_user_id = 1; },
-      [](audit_event& x) { x.actor_token_id = 1; },
-      [](audit_event& x) { x.client_ip = "10.0.0.1"; },
-      [](audit_event& x) { x.action = "token.create"; },
-      [](audit_event& x) { x.tenant_id = 1; },
-      [](audit_event& x) { x.system_id = 1; },
-      [](audit_event& x) { x.token_id = 8; },
-      [](audit_event& x) { x.user_id = 1; },
-      [](audit_event& x) { x.approval_id = 1; },
-      [](audit_event& x) { x.reason = "a \"c\""; },
-      [](audit_event& x) { x.before_json = "{}"; },
-      [](audit_event& x) { x.after_json = R"({"status":"active"})"; },
-      [](audit_event& x) { x.prev_hash[7] ^= 1; },
+    [](audit_event& x) { x.seq += 1; },
+    [](audit_event& x) { x.at_us += 1; },
+    [](audit_event& x) { x.actor_kind = "user"; },
+    [](audit_event& x) { x.actor_user_id = 1; },
+    [](audit_event& x) { x.actor_token_id = 1; },
+    [](audit_event& x) { x.client_ip = "10.0.0.1"; },
+    [](audit_event& x) { x.action = "token.create"; },
+    [](audit_event& x) { x.tenant_id = 1; },
+    [](audit_event& x) { x.system_id = 1; },
+    [](audit_event& x) { x.token_id = 8; },
+    [](audit_event& x) { x.user_id = 1; },
+    [](audit_event& x) { x.approval_id = 1; },
+    [](audit_event& x) { x.reason = "a \"c\""; },
+    [](audit_event& x) { x.before_json = "{}"; },
+    [](audit_event& x) { x.after_json = R"({"status":"active"})"; },
+    [](audit_event& x) { x.prev_hash[7] ^= 1; },
   };
   std::set<std::string> seen = {canonical_encoding(e)};
   for (auto& edit : edits) {
@@ -274,8 +275,8 @@ BOOST_AUTO_TEST_CASE(malformed_values_do_not_decode) {
   e.hash = chain_hash(e);
   auto good = stored_value(e);
   BOOST_TEST(decode_audit_value(good).has_value());
-  BOOST_TEST(!decode_audit_value(good.substr(0, 31)));  // shorter than a hash
-  BOOST_TEST(!decode_audit_value(good.substr(0, 32)));  // no encoding
+  BOOST_TEST(!decode_audit_value(good.substr(0, 31))); // shorter than a hash
+  BOOST_TEST(!decode_audit_value(good.substr(0, 32))); // no encoding
   BOOST_TEST(!decode_audit_value(good.substr(0, good.size() - 1)));
   auto without = [&](std::string_view member) {
     std::string v = good;
@@ -284,13 +285,13 @@ BOOST_AUTO_TEST_CASE(malformed_values_do_not_decode) {
     v.erase(at, member.size());
     return v;
   };
-  BOOST_TEST(!decode_audit_value(without(R"("user_id":0,)")));        // a member missing
+  BOOST_TEST(!decode_audit_value(without(R"("user_id":0,)"))); // a member missing
   auto extra = good;
   extra.insert(extra.size() - 1, R"(,"note":"x")");
-  BOOST_TEST(!decode_audit_value(extra));                             // a member too many
+  BOOST_TEST(!decode_audit_value(extra)); // a member too many
   auto twice = good;
   twice.insert(twice.size() - 1, R"(,"reason":"y")");
-  BOOST_TEST(!decode_audit_value(twice));                             // a member twice
+  BOOST_TEST(!decode_audit_value(twice)); // a member twice
   auto wrong_type = good;
   wrong_type.replace(wrong_type.find(R"("seq":1)"), 7, R"("seq":"1")");
   BOOST_TEST(!decode_audit_value(wrong_type));
@@ -328,10 +329,8 @@ bool reference_match(const audit_event& e, const audit_query& q) {
          && (q.system_id == 0 || e.system_id == q.system_id)
          && (q.token_id == 0 || e.token_id == q.token_id)
          && (q.actor_id == 0 || e.actor_user_id == q.actor_id || e.actor_token_id == q.actor_id)
-         && (q.action.empty()
-             || (prefix ? e.action.rfind(q.action, 0) == 0 : e.action == q.action))
-         && (q.since_us == 0 || e.at_us >= q.since_us)
-         && (q.until_us == 0 || e.at_us < q.until_us);
+         && (q.action.empty() || (prefix ? e.action.rfind(q.action, 0) == 0 : e.action == q.action))
+         && (q.since_us == 0 || e.at_us >= q.since_us) && (q.until_us == 0 || e.at_us < q.until_us);
 }
 
 std::vector<audit_event> varied(int n) {
@@ -345,7 +344,7 @@ std::vector<audit_event> varied(int n) {
     e.actor_user_id = i % 5 == 0 ? 7 : 0;
     e.actor_token_id = i % 5 == 0 ? 0 : 200 + u % 3;
     e.action = actions[i % 4];
-    e.tenant_id = u % 3;               // 0: an event with no tenant
+    e.tenant_id = u % 3; // 0: an event with no tenant
     e.system_id = 10 + u % 2;
     e.token_id = i % 4 == 3 ? 0 : 100 + u % 5;
     out.push_back(e);
@@ -366,19 +365,36 @@ BOOST_FIXTURE_TEST_CASE(query_filters_and_pages_with_the_cursor, audit_fixture) 
   };
   add([](audit_query&) {});
   add([](audit_query& q) { q.tenant_id = 1; });
-  add([](audit_query& q) { q.tenant_id = 2; q.system_id = 11; });
+  add([](audit_query& q) {
+    q.tenant_id = 2;
+    q.system_id = 11;
+  });
   add([](audit_query& q) { q.token_id = 101; });
-  add([](audit_query& q) { q.token_id = 101; q.tenant_id = 1; });
-  add([](audit_query& q) { q.token_id = 103; q.tenant_id = 2; q.action = "token."; });
+  add([](audit_query& q) {
+    q.token_id = 101;
+    q.tenant_id = 1;
+  });
+  add([](audit_query& q) {
+    q.token_id = 103;
+    q.tenant_id = 2;
+    q.action = "token.";
+  });
   add([](audit_query& q) { q.system_id = 10; });
   add([](audit_query& q) { q.actor_id = 7; });
   add([](audit_query& q) { q.actor_id = 201; });
   add([](audit_query& q) { q.action = "token.revoke"; });
-  add([](audit_query& q) { q.action = "token."; });   // not "tokens.list"
-  add([](audit_query& q) { q.action = "token"; });    // exact: matches nothing
-  add([](audit_query& q) { q.since_us = 1100; q.until_us = 1250; });
+  add([](audit_query& q) { q.action = "token."; }); // not "tokens.list"
+  add([](audit_query& q) { q.action = "token"; });  // exact: matches nothing
+  add([](audit_query& q) {
+    q.since_us = 1100;
+    q.until_us = 1250;
+  });
   add([](audit_query& q) { q.until_us = 1001; });
-  add([](audit_query& q) { q.tenant_id = 1; q.action = "token."; q.since_us = 1200; });
+  add([](audit_query& q) {
+    q.tenant_id = 1;
+    q.action = "token.";
+    q.since_us = 1200;
+  });
   add([](audit_query& q) { q.tenant_id = 99; });
   add([](audit_query& q) { q.token_id = 99; });
 
@@ -425,8 +441,7 @@ BOOST_FIXTURE_TEST_CASE(query_filters_and_pages_with_the_cursor, audit_fixture) 
   BOOST_TEST(!none.next_cursor);
 }
 
-BOOST_FIXTURE_TEST_CASE(a_page_that_ends_exactly_with_the_last_match_has_no_cursor,
-                        audit_fixture) {
+BOOST_FIXTURE_TEST_CASE(a_page_that_ends_exactly_with_the_last_match_has_no_cursor, audit_fixture) {
   append(samples(4));
   audit_query q;
   q.limit = 2;

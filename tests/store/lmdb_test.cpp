@@ -42,8 +42,7 @@ BOOST_FIXTURE_TEST_CASE(a_write_transaction_not_committed_leaves_nothing_behind,
   BOOST_TEST(!r.get(main_dbi(r), "key", v));
 }
 
-BOOST_FIXTURE_TEST_CASE(a_committed_write_is_visible_to_later_readers_and_after_reopen,
-                        temp_dir) {
+BOOST_FIXTURE_TEST_CASE(a_committed_write_is_visible_to_later_readers_and_after_reopen, temp_dir) {
   {
     env e(path / "env", 1 << 20, 4);
     auto [t, ec] = txn::begin(e, false);

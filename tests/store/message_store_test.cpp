@@ -23,7 +23,9 @@ constexpr std::int64_t hour_us = 3'600'000'000LL;
 constexpr std::int64_t D = 19723; // 2024-01-01
 
 /// A time on day `day` (UTC), `hours` after midnight.
-std::int64_t at(std::int64_t day, std::int64_t hours = 12) { return day * day_us + hours * hour_us; }
+std::int64_t at(std::int64_t day, std::int64_t hours = 12) {
+  return day * day_us + hours * hour_us;
+}
 
 /// One message to put into a hand-built batch.
 struct msg {
@@ -150,8 +152,8 @@ BOOST_AUTO_TEST_SUITE(messages)
 BOOST_FIXTURE_TEST_CASE(a_committed_message_reads_back_with_everything_it_was_stored_with,
                         store_dir) {
   message_store s(options());
-  auto b = make_batch({{R"({"message":"hello","level":"warn"})", "", message_level::warn,
-                        1'700'000'000'000'000}});
+  auto b = make_batch(
+    {{R"({"message":"hello","level":"warn"})", "", message_level::warn, 1'700'000'000'000'000}});
   write_job j = job(b, 42, 30, 77, message_source::otlp_logs);
   j.tenant_id = 9;
   auto out = commit_one(s, j, at(D));
@@ -189,7 +191,7 @@ BOOST_FIXTURE_TEST_CASE(ids_are_unique_and_increasing_even_when_the_clock_stalls
   message_store s(options());
   auto b = bodies(5);
   commit_one(s, job(b, 1), at(D));
-  commit_one(s, job(b, 1), at(D));          // same clock
+  commit_one(s, job(b, 1), at(D));           // same clock
   commit_one(s, job(b, 1), at(D) - hour_us); // clock went backwards
   auto all = read_all(s, 1);
   BOOST_REQUIRE_EQUAL(all.size(), 15u);
@@ -198,8 +200,7 @@ BOOST_FIXTURE_TEST_CASE(ids_are_unique_and_increasing_even_when_the_clock_stalls
   BOOST_TEST(all.front().id == static_cast<std::uint64_t>(at(D)));
 }
 
-BOOST_FIXTURE_TEST_CASE(messages_land_in_the_environment_of_their_retention_class,
-                        store_dir) {
+BOOST_FIXTURE_TEST_CASE(messages_land_in_the_environment_of_their_retention_class, store_dir) {
   {
     message_store s(options());
     auto b = bodies(3);
@@ -256,8 +257,8 @@ BOOST_FIXTURE_TEST_CASE(expiry_never_drops_a_message_before_its_retention_is_ove
   message_store s(options());
   auto early = bodies(1, "early");
   auto late = bodies(1, "late");
-  commit_one(s, job(early, 1), D * day_us);             // 00:00:00 of day D
-  const std::int64_t received = (D + 1) * day_us - 1;   // 23:59:59.999999 of day D
+  commit_one(s, job(early, 1), D * day_us);           // 00:00:00 of day D
+  const std::int64_t received = (D + 1) * day_us - 1; // 23:59:59.999999 of day D
   commit_one(s, job(late, 1), received);
   auto all = read_all(s, 1);
   BOOST_REQUIRE_EQUAL(all.size(), 2u);
@@ -337,8 +338,11 @@ BOOST_FIXTURE_TEST_CASE(a_message_id_is_accepted_again_after_the_window, store_d
 
 BOOST_FIXTURE_TEST_CASE(a_message_id_repeated_inside_one_batch_is_stored_once, store_dir) {
   message_store s(options());
-  auto b = make_batch({{R"({"n":1})", "x"}, {R"({"n":2})", "x"}, {R"({"n":3})", "y"},
-                       {R"({"n":4})"}, {R"({"n":5})"}});
+  auto b = make_batch({{R"({"n":1})", "x"},
+                       {R"({"n":2})", "x"},
+                       {R"({"n":3})", "y"},
+                       {R"({"n":4})"},
+                       {R"({"n":5})"}});
   auto out = commit_one(s, job(b, 1), at(D));
   BOOST_TEST(out.accepted == 4u);
   BOOST_TEST(out.duplicates == 1u);
@@ -438,8 +442,7 @@ BOOST_FIXTURE_TEST_CASE(a_full_map_grows_and_every_write_is_kept, store_dir) {
   BOOST_TEST(all.back().body.find(payload) != std::string::npos);
 }
 
-BOOST_FIXTURE_TEST_CASE(a_group_beyond_the_maximum_map_size_fails_and_stores_nothing,
-                        store_dir) {
+BOOST_FIXTURE_TEST_CASE(a_group_beyond_the_maximum_map_size_fails_and_stores_nothing, store_dir) {
   auto o = options();
   o.max_map_size = 2 << 20;
   message_store s(o);
@@ -506,15 +509,15 @@ BOOST_FIXTURE_TEST_CASE(pages_cover_every_message_exactly_once, store_dir) {
 
 BOOST_FIXTURE_TEST_CASE(filters_select_by_token_level_and_source, store_dir) {
   message_store s(options());
-  auto b1 = make_batch({{"{\"n\":1}", "", message_level::error},
-                        {"{\"n\":2}", "", message_level::info}});
+  auto b1 =
+    make_batch({{"{\"n\":1}", "", message_level::error}, {"{\"n\":2}", "", message_level::info}});
   auto b2 = make_batch({{"{\"n\":3}", "", message_level::error}});
   auto b3 = make_batch({{"{\"n\":4}", "", message_level::debug}});
-  auto out = commit(s,
-                    {job(b1, 1, 7, 10, message_source::native),
-                     job(b2, 1, 7, 11, message_source::webhook),
-                     job(b3, 1, 30, 10, message_source::langfuse)},
-                    at(D));
+  auto out =
+    commit(s,
+           {job(b1, 1, 7, 10, message_source::native), job(b2, 1, 7, 11, message_source::webhook),
+            job(b3, 1, 30, 10, message_source::langfuse)},
+           at(D));
   for (const auto& o : out)
     BOOST_REQUIRE(!o.ec);
 

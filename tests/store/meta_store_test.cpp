@@ -127,7 +127,7 @@ BOOST_FIXTURE_TEST_CASE(tenants_systems_and_tokens_read_back_as_written, temp_di
   BOOST_TEST(tok->system_id == 2u);
   BOOST_TEST((tok->hash == hash_of(9)));
 
-  BOOST_TEST(!s.tenant(2));      // id of a system, not a tenant
+  BOOST_TEST(!s.tenant(2)); // id of a system, not a tenant
   BOOST_TEST(!s.token(4));
   BOOST_TEST(!s.user(1));
 }
@@ -172,7 +172,8 @@ BOOST_FIXTURE_TEST_CASE(revoked_tokens_do_not_count_towards_the_system_cap, temp
   BOOST_TEST(s.tokens_of_system(2, 0, 10).size() == 3u); // lists still show all
 }
 
-BOOST_FIXTURE_TEST_CASE(the_live_count_follows_rewrites_and_moves_without_double_counting, temp_dir) {
+BOOST_FIXTURE_TEST_CASE(the_live_count_follows_rewrites_and_moves_without_double_counting,
+                        temp_dir) {
   meta_store s(options(path));
   auto t = ingest_token(20, 5, 8);
   put(s, t);
@@ -427,7 +428,8 @@ BOOST_FIXTURE_TEST_CASE(personal_and_service_tokens_are_listed_per_owner_with_pa
     w.put(ingest_token(27, 9, 7)); // tenant 1, but neither personal nor service
   });
   BOOST_REQUIRE_MESSAGE(!ec, ec.message());
-  BOOST_TEST(ids(s.tokens_of_user(7, 0, 10)) == (id_list{21, 23}), boost::test_tools::per_element());
+  BOOST_TEST(ids(s.tokens_of_user(7, 0, 10)) == (id_list{21, 23}),
+             boost::test_tools::per_element());
   BOOST_TEST(ids(s.tokens_of_user(7, 0, 1)) == (id_list{21}), boost::test_tools::per_element());
   BOOST_TEST(ids(s.tokens_of_user(7, 21, 1)) == (id_list{23}), boost::test_tools::per_element());
   BOOST_TEST(s.tokens_of_user(7, 23, 1).empty());

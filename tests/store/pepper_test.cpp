@@ -47,8 +47,8 @@ BOOST_FIXTURE_TEST_CASE(a_pepper_file_of_the_wrong_size_is_refused, temp_dir) {
 
 BOOST_FIXTURE_TEST_CASE(a_pepper_file_readable_by_others_is_refused, temp_dir) {
   load_or_create_pepper(path);
-  fs::permissions(path / "pepper", fs::perms::owner_read | fs::perms::owner_write |
-                                       fs::perms::group_read | fs::perms::others_read);
+  fs::permissions(path / "pepper", fs::perms::owner_read | fs::perms::owner_write
+                                     | fs::perms::group_read | fs::perms::others_read);
   BOOST_CHECK_THROW(load_or_create_pepper(path), std::runtime_error);
   // A narrower mode (read-only for the owner) is fine.
   fs::permissions(path / "pepper", fs::perms::owner_read);

@@ -156,8 +156,8 @@ BOOST_AUTO_TEST_CASE(a_fresh_token_is_stored_compactly_and_comes_back_the_same) 
   t.created_at_us = 1'700'000'000'000'000;
   t.created_by = "usr_0Hk3v7N2aQm";
   auto json = encode(t);
-  for (auto absent : {"usage", "revoke_reason", "expires_at_us", "last_ip", "rate_limit",
-                      "user_id", "description"})
+  for (auto absent : {"usage", "revoke_reason", "expires_at_us", "last_ip", "rate_limit", "user_id",
+                      "description"})
     BOOST_TEST(json.find(absent) == std::string::npos, absent);
   BOOST_TEST(json.size() < 320u);
   auto back = decode_token(json);
@@ -187,7 +187,7 @@ BOOST_AUTO_TEST_CASE(an_approval_survives_encode_and_decode) {
 
 BOOST_AUTO_TEST_CASE(fields_added_by_later_versions_are_ignored) {
   auto back = decode_tenant(
-      R"({"id":1,"future":{"nested":[1,2,{"x":null}]},"name":"n","tier":"pro","z":true})");
+    R"({"id":1,"future":{"nested":[1,2,{"x":null}]},"name":"n","tier":"pro","z":true})");
   BOOST_REQUIRE(back);
   BOOST_TEST(back->id == 1u);
   BOOST_TEST(back->name == "n");
