@@ -35,8 +35,8 @@ PACKAGES := build-essential cmake pkg-config ccache \
             libprotobuf-dev protobuf-compiler zlib1g-dev libssl-dev openssl \
             curl jq
 # Only the tests need these: promtool (from Debian's prometheus package)
-# checks the /metrics exposition.
-TEST_PACKAGES := prometheus
+# checks the /metrics exposition; clang-format checks the sources' layout.
+TEST_PACKAGES := prometheus clang-format
 # Only the tests need Node.js (it runs the npm clients: the OpenAPI linter, the
 # OpenTelemetry and Langfuse SDKs).
 # A machine may have it from elsewhere than Debian (whose npm then conflicts):
