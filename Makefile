@@ -138,9 +138,12 @@ test-asan: deps node-deps
 
 # Only what the concurrent tests run: the actors' hand-offs, the storage
 # pipeline, revocation under load, the HTTP server's threads.
+# TSAN_TARGETS / TSAN_CTEST narrow it (.ci/run does: see there why).
+TSAN_TARGETS ?= sluiced e2e_tests net_tests store_tests sluice-bench
+TSAN_CTEST   ?= -L concurrent
 test-tsan: deps node-deps
-	$(call sanitized_build,$(TSAN_BUILD_DIR),thread,sluiced e2e_tests net_tests store_tests sluice-bench)
-	cd $(TSAN_BUILD_DIR) && $(TSAN_ENV) ctest --output-on-failure -j $(JOBS) -L concurrent
+	$(call sanitized_build,$(TSAN_BUILD_DIR),thread,$(TSAN_TARGETS))
+	cd $(TSAN_BUILD_DIR) && $(TSAN_ENV) ctest --output-on-failure -j $(JOBS) $(TSAN_CTEST)
 
 fuzz-build: deps
 	$(call install_missing,$(FUZZ_PACKAGES))
