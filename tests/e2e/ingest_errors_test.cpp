@@ -236,17 +236,26 @@ BOOST_AUTO_TEST_CASE(a_full_store_is_507_keeps_what_was_acknowledged_and_recover
 }
 
 BOOST_AUTO_TEST_CASE(saturated_storage_answers_503_with_retry_after_and_stores_nothing) {
-  // Commits wait 800 ms for company, and one byte of backlog is the limit:
-  // the first request is let in and waits for its commit; any other arriving
+  // Commits wait 3 s for company, and one byte of backlog is the limit: the
+  // first request is let in and waits for its commit; any other arriving
   // meanwhile finds storage saturated.
-  sluice_fixture f{{"--storage.batch-latency=800ms", "--storage.max-pending-bytes=1"}};
+  sluice_fixture f{{"--storage.batch-latency=3s", "--storage.max-pending-bytes=1"}};
   auto tok = f.ingest_token();
   http_result first;
   std::thread waiting([&] {
     auto c = f.ingest();
     first = post_messages(c, tok.secret, R"({"message":"first"})");
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Until the first request holds the backlog (the gauge says so), rather
+  // than a fixed pause that a loaded machine may overrun.
+  auto backlog_held = [&] {
+    auto scrape = f.admin().get("/metrics").body;
+    auto at = scrape.find("\nsluice_ingest_backlog_bytes ");
+    return at != std::string::npos && scrape.compare(at + 29, 2, "0\n") != 0;
+  };
+  for (int i = 0; i < 200 && !backlog_held(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  BOOST_REQUIRE(backlog_held());
   auto c = f.ingest();
   auto r = post_messages(c, tok.secret, R"({"message":"second"})");
   expect_refusal(r, 503, "storage_busy");

@@ -80,6 +80,8 @@ public:
   }
 
   std::atomic<int> refusals{0};
+  /// "/twice" answers whose second send has been made.
+  std::atomic<int> second_sends{0};
 
 private:
   struct job {
@@ -111,8 +113,10 @@ private:
         it = queue_.erase(it);
         lock.unlock();
         j.res.send(std::move(j.r)); // from this foreign thread
-        if (j.twice)
+        if (j.twice) {
           j.res.send(http_response{500, "text/plain", "second send ignored", {}, {}});
+          ++second_sends;
+        }
         lock.lock();
       }
     }
@@ -518,6 +522,13 @@ BOOST_AUTO_TEST_CASE(answer_from_another_thread_and_only_the_first_counts) {
     const auto r = c.read_response();
     BOOST_TEST(r.status == 200u); // not the 500 sent second
     BOOST_TEST(r.body.find("\"query\":\"i=" + std::to_string(i) + "\"") != std::string::npos);
+    // The next request only once the duplicate was sent: a duplicate that
+    // arrived while the next request waits would be taken as its answer
+    // (responses carry no request number; the gateway sends exactly once).
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (f.handler.second_sends.load() < i + 1 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(1ms);
+    BOOST_TEST(f.handler.second_sends.load() == i + 1);
   }
   BOOST_TEST(!c.readable_within(50ms)); // nothing extra was written
   BOOST_TEST(f.server.in_flight() == 0u);
