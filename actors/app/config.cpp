@@ -49,9 +49,11 @@ std::string render_value(const caf::config_value& v) {
 
 std::string_view sv(caf::string_view s) { return {s.data(), s.size()}; }
 
-/// Calls `f(section, option)` for each of Sluice's options, section by section.
+/// Calls `f(section, option)` for each of Sluice's options, section by
+/// section, writing a "[section]" heading to `out` before each section's first
+/// option (what --help and --dump-config both print).
 template <class F>
-void for_each_sluice_option(const caf::config_option_set& opts, F&& f) {
+void write_sluice_options(const caf::config_option_set& opts, std::string& out, F&& f) {
   // CAF's own command-line switches share the global section; sluiced
   // handles those itself (and --config-file has no value to dump).
   auto cafs_own = [](const caf::config_option& opt) {
@@ -60,10 +62,19 @@ void for_each_sluice_option(const caf::config_option_set& opts, F&& f) {
            && (name == "help" || name == "long-help" || name == "dump-config"
                || name == "config-file");
   };
-  for (auto section : sluice_sections)
+  for (auto section : sluice_sections) {
+    bool heading = false;
     for (auto& opt : opts)
-      if (sv(opt.category()) == section && !cafs_own(opt))
+      if (sv(opt.category()) == section && !cafs_own(opt)) {
+        if (!heading) {
+          heading = true;
+          out += "\n[";
+          out += section;
+          out += "]\n";
+        }
         f(section, opt);
+      }
+  }
 }
 
 } // namespace
@@ -196,33 +207,26 @@ std::string sluice_config::help(bool long_help) const {
     "sizes are bytes. Defaults in brackets.\n\n"
     "  --config-file=FILE                        read options from FILE first (the command\n"
     "                                            line wins); configs/sluice.conf documents each\n";
-  std::string_view current;
-  for_each_sluice_option(custom_options_,
-                         [&](std::string_view section, const caf::config_option& opt) {
-                           if (section != current) {
-                             current = section;
-                             out += "\n[";
-                             out += section;
-                             out += "]\n";
-                           }
-                           std::string flag = "  --";
-                           if (section != "global") {
-                             flag += section;
-                             flag += '.';
-                           }
-                           flag += sv(opt.long_name());
-                           flag += '=';
-                           flag += sv(opt.type_name());
-                           if (flag.size() < 44)
-                             flag.resize(44, ' ');
-                           else
-                             flag += "\n" + std::string(44, ' ');
-                           out += flag;
-                           out += sv(opt.description());
-                           if (auto v = opt.get())
-                             out += " [" + render_value(*v) + "]";
-                           out += '\n';
-                         });
+  write_sluice_options(custom_options_, out,
+                       [&](std::string_view section, const caf::config_option& opt) {
+                         std::string flag = "  --";
+                         if (section != "global") {
+                           flag += section;
+                           flag += '.';
+                         }
+                         flag += sv(opt.long_name());
+                         flag += '=';
+                         flag += sv(opt.type_name());
+                         if (flag.size() < 44)
+                           flag.resize(44, ' ');
+                         else
+                           flag += "\n" + std::string(44, ' ');
+                         out += flag;
+                         out += sv(opt.description());
+                         if (auto v = opt.get())
+                           out += " [" + render_value(*v) + "]";
+                         out += '\n';
+                       });
   out += "\n[scheduler]\n";
   std::string flag = "  --scheduler.max-threads=uint";
   flag.resize(44, ' ');
@@ -366,21 +370,14 @@ std::string sluice_config::validate(std::string& option) {
 
 std::string sluice_config::dump() const {
   std::string out = "; sluiced " + std::string{version} + ": the effective configuration\n";
-  std::string_view current;
-  for_each_sluice_option(custom_options_,
-                         [&](std::string_view section, const caf::config_option& opt) {
-                           if (section != current) {
-                             current = section;
-                             out += "\n[";
-                             out += section;
-                             out += "]\n";
-                           }
-                           out += sv(opt.long_name());
-                           out += '=';
-                           if (auto v = opt.get())
-                             out += render_value(*v);
-                           out += '\n';
-                         });
+  write_sluice_options(custom_options_, out,
+                       [&](std::string_view section, const caf::config_option& opt) {
+                         out += sv(opt.long_name());
+                         out += '=';
+                         if (auto v = opt.get())
+                           out += render_value(*v);
+                         out += '\n';
+                       });
   out +=
     "\n[scheduler]\n" + std::string{scheduler_threads_key} + "="
     + std::to_string(caf::get_or(content, "scheduler.max-threads", defaults::scheduler_threads))
