@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 
 namespace sluice::e2e {
 
@@ -175,6 +176,14 @@ shell_result run_shell(const std::string& command) {
   auto status = ::pclose(pipe);
   r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+shell_result run_sluiced(const std::vector<std::string>& args) {
+  std::string cmd = "timeout 20 '" + std::string{std::getenv("SLUICED")} + "'";
+  for (auto& a : args)
+    cmd += " '" + a + "'";
+  cmd += " 2>&1";
+  return run_shell(cmd);
 }
 
 } // namespace sluice::e2e

@@ -106,4 +106,9 @@ struct shell_result {
 /// Fails the test (BOOST_REQUIRE) when it cannot be started.
 shell_result run_shell(const std::string& command);
 
+/// Runs the sluiced under test ($SLUICED) with `args` to completion (for
+/// invocations that end by themselves: failures and one-shot commands), with
+/// a 20 s timeout; the output is stdout and stderr together.
+shell_result run_sluiced(const std::vector<std::string>& args);
+
 } // namespace sluice::e2e

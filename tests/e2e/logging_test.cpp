@@ -60,15 +60,6 @@ void expect_absent(const std::string& text, const std::string& secret) {
   BOOST_TEST(text.find(body.substr(body.size() - 12)) == std::string::npos, text);
 }
 
-/// Runs sluiced with `args` to completion; stdout and stderr.
-shell_result run_sluiced(const std::vector<std::string>& args) {
-  std::string cmd = "timeout 20 '" + std::string{std::getenv("SLUICED")} + "'";
-  for (auto& a : args)
-    cmd += " '" + a + "'";
-  cmd += " 2>&1";
-  return run_shell(cmd);
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(logging)

@@ -17,16 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// Runs sluiced with `args` to completion (these invocations all end by
-/// themselves: failures and one-shot commands); the output is stdout and stderr.
-shell_result run_sluiced(const std::vector<std::string>& args) {
-  std::string cmd = "timeout 20 '" + std::string{std::getenv("SLUICED")} + "'";
-  for (auto& a : args)
-    cmd += " '" + a + "'";
-  cmd += " 2>&1";
-  return run_shell(cmd);
-}
-
 std::size_t lines(const std::string& s) {
   std::size_t n = 0;
   for (char c : s)
