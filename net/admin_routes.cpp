@@ -8,6 +8,7 @@
 #include "net/auth.hpp"
 #include "net/doors.hpp"
 #include "net/openapi.hpp"
+#include "net/portal.hpp"
 #include "net/error_table.hpp"
 #include "net/ingest_routes.hpp"
 #include "net/url.hpp"
@@ -174,6 +175,10 @@ void admin_routes::handle(const http_request& req, responder res) {
     scrape.body = metrics_->render();
     return res.send(std::move(scrape));
   }
+  // The portal's files: not API, and no token (the pages ask for one and
+  // send it with each API call they make).
+  if (door == http_door::portal)
+    return res.send(portal_response(req));
   if (req.path.substr(0, api_prefix.size()) != api_prefix)
     return res.send(not_found_response(req.path));
   auto path = req.path.substr(api_prefix.size());

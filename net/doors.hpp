@@ -43,6 +43,9 @@ inline http_door admin_door_of(std::string_view path) noexcept {
     return http_door::openapi;
   if (path.starts_with("/api/v1/"))
     return http_door::admin;
+  // The web portal's pages and files (net/portal.hpp); "/" leads to them.
+  if (path == "/" || path == "/portal" || path.starts_with("/portal/"))
+    return http_door::portal;
   return http_door::other;
 }
 

@@ -322,7 +322,7 @@ namespace {
 constexpr std::array<std::string_view, http_port_count> port_names = {"ingest", "admin"};
 constexpr std::array<std::string_view, http_door_count> door_names = {
   "native", "otlp_logs", "otlp_traces", "langfuse", "webhook", "whoami",
-  "health", "admin",     "openapi",     "metrics",  "other",
+  "health", "admin",     "openapi",     "metrics",  "portal",  "other",
 };
 constexpr std::size_t ingest_door_count = 5; ///< the doors that store messages
 

@@ -215,9 +215,10 @@ enum class http_door : std::uint8_t {
   admin,   ///< /api/v1/… admin calls
   openapi, ///< GET /api/v1/openapi.json
   metrics, ///< GET /metrics
+  portal,  ///< the web portal's files on the admin port: /, /portal/…
   other,   ///< no route, or refused before routing (unparseable, too large)
 };
-inline constexpr std::size_t http_door_count = 11;
+inline constexpr std::size_t http_door_count = 12;
 std::string_view to_string(http_door d) noexcept;
 /// The ingest door a stored message came through.
 http_door door_of(message_source s) noexcept;

@@ -216,6 +216,7 @@ void print_banner(sluice::runtime& rt, const sluice::sluice_config& cfg) {
                     + cfg.data_dir + "; Ctrl-C stops it\n";
   out += "  ingest URL:  " + url(cfg.ingest_host, rt.ingest_port()) + "\n";
   out += "  admin URL:   " + admin + "   (API description: " + admin + "/api/v1/openapi.json)\n";
+  out += "  web portal:  " + admin + "/portal/   (sign in with an alu_ token)\n";
   const auto& file = cfg.bootstrap_token_file;
   bool saved = !file.empty() && fs::exists(file);
   if (!rt.first_superuser().empty()) {

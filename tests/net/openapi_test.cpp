@@ -16,6 +16,7 @@
 #include "net/admin_routes.hpp"
 #include "net/ingest_routes.hpp"
 #include "net/openapi.hpp"
+#include "net/portal.hpp"
 
 using namespace sluice::net;
 
@@ -174,6 +175,27 @@ BOOST_AUTO_TEST_CASE(the_document_lists_exactly_what_the_server_serves) {
   for (auto& [name, op] : documented)
     if (!served.contains(name))
       BOOST_ERROR("in docs/openapi.json but not served: " << name);
+}
+
+// The web portal's files ("/" and "/portal/…" on the admin port) are pages
+// for a browser, not API: they are not in admin_route_list() and must not be
+// in the document either.
+BOOST_AUTO_TEST_CASE(the_portals_files_are_not_api) {
+  simdjson::dom::parser parser;
+  auto text = openapi_document();
+  simdjson::dom::element doc;
+  BOOST_REQUIRE(parser.parse(text.data(), text.size()).get(doc) == simdjson::SUCCESS);
+  auto documented = from_document(doc);
+  std::set<std::string> paths = {"/", "/portal", "/portal/"};
+  for (auto& f : portal_files())
+    paths.emplace(f.path);
+  for (auto& [name, op] : documented) {
+    auto path = name.substr(name.find(' ') + 1);
+    BOOST_TEST(!paths.contains(path), name);
+    BOOST_TEST(!path.starts_with("/portal"), name);
+  }
+  for (auto& r : admin_route_list())
+    BOOST_TEST(!paths.contains(r.path), r.path);
 }
 
 BOOST_AUTO_TEST_CASE(the_documents_path_comparison_sees_parameters_as_one_segment) {
