@@ -8,6 +8,8 @@
 #                    ThreadSanitizer (build-tsan/)
 #   make fuzz        builds the libFuzzer targets with clang (build-fuzz/) and
 #                    runs each for FUZZ_SECONDS [60] seconds
+#   make screenshots the portal's pages, as the browser tests see them, into
+#                    docs/screenshots/
 #
 # Both are idempotent: packages already present are not reinstalled, and ccache
 # (when present) makes an unchanged rebuild take seconds.
@@ -35,8 +37,10 @@ PACKAGES := build-essential cmake pkg-config ccache \
             libprotobuf-dev protobuf-compiler zlib1g-dev libssl-dev openssl \
             curl jq
 # Only the tests need these: promtool (from Debian's prometheus package)
-# checks the /metrics exposition; clang-format checks the sources' layout.
-TEST_PACKAGES := prometheus clang-format
+# checks the /metrics exposition; clang-format checks the sources' layout;
+# Chromium (driven by puppeteer-core from tests/node) runs the portal's
+# browser tests; chromium-driver lets Selenium drive the same browser.
+TEST_PACKAGES := prometheus clang-format chromium chromium-driver
 # Only the tests need Node.js (it runs the npm clients: the OpenAPI linter, the
 # OpenTelemetry and Langfuse SDKs).
 # A machine may have it from elsewhere than Debian (whose npm then conflicts):
@@ -66,7 +70,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_LOG := $(BUILD_DIR)/build.log
 
 .PHONY: all deps test-deps configure build build-server run test node-deps clean \
-        test-asan test-tsan fuzz fuzz-build
+        test-asan test-tsan fuzz fuzz-build screenshots
 
 all: build
 
@@ -122,6 +126,13 @@ node-deps: test-deps
 
 test: build node-deps
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# The screenshots in docs/screenshots/: the browser tests' run, writing the
+# main pages there as well.
+screenshots: build-server node-deps
+	cd tests/node && SLUICED=$(CURDIR)/$(BUILD_DIR)/sluiced \
+	  SLUICE_ARTIFACTS=$(CURDIR)/$(BUILD_DIR)/browser-artifacts \
+	  SLUICE_DOCS_SCREENSHOTS=$(CURDIR)/docs/screenshots node browser/portal.mjs
 
 # A build directory of its own per sanitizer: $(1) the directory, $(2) the
 # -fsanitize= list, $(3) the targets to build (empty: all).

@@ -1,0 +1,380 @@
+// The web portal in a real browser: Debian's Chromium, headless, driven by
+// puppeteer-core, against the real sluiced started on loopback ports with an
+// empty data directory. One browser for the whole suite; each test saves a
+// screenshot under $SLUICE_ARTIFACTS (ctest: <build>/browser-artifacts).
+//
+//   SLUICED=build/sluiced node tests/node/browser/portal.mjs [test names…]
+//
+// With SLUICE_DOCS_SCREENSHOTS=<dir> it also writes the pages shown in the
+// documentation there (make screenshots).
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync, copyFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer from 'puppeteer-core';
+
+const SLUICED = process.env.SLUICED;
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ARTIFACTS = process.env.SLUICE_ARTIFACTS || join(tmpdir(), 'sluice-browser-artifacts');
+const DOCS = process.env.SLUICE_DOCS_SCREENSHOTS;
+const SKIP = 77; // ctest SKIP_RETURN_CODE
+
+if (!SLUICED) { console.error('set SLUICED to the sluiced binary (ctest does)'); process.exit(2); }
+if (!existsSync(CHROMIUM)) { console.error(`no browser at ${CHROMIUM}: apt-get install chromium (make test does)`); process.exit(SKIP); }
+mkdirSync(ARTIFACTS, { recursive: true });
+if (DOCS) mkdirSync(DOCS, { recursive: true });
+
+// ---------------------------------------------------------------------------
+// sluiced, as the e2e fixture starts it: ports chosen by the kernel, read
+// from its output once the start-up banner is out.
+
+function startSluiced() {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-browser-'));
+  const proc = spawn(SLUICED, [`--data-dir=${dir}`, '--ingest-host=127.0.0.1', '--ingest-port=0',
+    '--admin-port=0', `--bootstrap-token-file=${join(dir, 'superuser.token')}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.on('data', (d) => { out += d; });
+  proc.stderr.on('data', (d) => { out += d; });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`sluiced did not start in 20 s:\n${out}`)); }, 20000);
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`sluiced exited (${code}):\n${out}`)); });
+    const poll = setInterval(() => {
+      const ingest = out.match(/ingest listening on [^\s:]+:(\d+)/);
+      const admin = out.match(/admin listening on [^\s:]+:(\d+)/);
+      if (ingest && admin && out.includes('next, in another terminal:')) {
+        clearInterval(poll);
+        clearTimeout(timer);
+        proc.removeAllListeners('exit');
+        resolve({
+          proc, dir, output: () => out,
+          admin: `http://127.0.0.1:${admin[1]}`, ingest: `http://127.0.0.1:${ingest[1]}`,
+          su: readFileSync(join(dir, 'superuser.token'), 'utf8').trim(),
+        });
+      }
+    }, 20);
+  });
+}
+
+// ---------------------------------------------------------------------------
+// HTTP from the test itself (set-up, and what the browser's actions did).
+
+let S; // the server
+async function call(method, path, token, body, base) {
+  const res = await fetch((base ?? S.admin + '/api/v1') + path, {
+    method, headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+const admin = async (method, path, token, body) => {
+  const r = await call(method, path, token, body);
+  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.json)}`);
+  return r.json;
+};
+const ingest = (token, body) => call('POST', '/messages', token, body, S.ingest);
+
+function check(cond, what) { if (!cond) throw new Error(`expected: ${what}`); }
+
+// ---------------------------------------------------------------------------
+// The browser.
+
+let browser;
+const scriptErrors = [];
+async function newPage() {
+  const context = await browser.createBrowserContext(); // own sessionStorage
+  const page = await context.newPage();
+  await page.setViewport({ width: 1280, height: 860 });
+  page.on('pageerror', (e) => scriptErrors.push(`${page.url()}: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) scriptErrors.push(`console: ${m.text()}`); });
+  return page;
+}
+
+async function signIn(page, token) {
+  await page.goto(S.admin + '/', { waitUntil: 'networkidle0' });
+  check(page.url() === S.admin + '/portal/', `/ redirects to /portal/ (at ${page.url()})`);
+  await page.waitForSelector('form.signin input[name=token]');
+  await page.type('form.signin input[name=token]', token);
+  await page.click('form.signin button[type=submit]');
+  await page.waitForSelector('header.top .who');
+}
+
+/** Goes to a hash route of the portal and waits for its content. */
+async function go(page, hash, selector = 'main:not([aria-busy])') {
+  await page.evaluate((h) => { location.hash = h; }, hash);
+  await page.waitForSelector(selector);
+  await page.waitForNetworkIdle({ idleTime: 150 }).catch(() => {});
+}
+
+const textOf = (page, sel) => page.$eval(sel, (e) => e.textContent);
+async function clickText(page, selector, text) {
+  const handles = await page.$$(selector);
+  for (const el of handles)
+    if ((await el.evaluate((e) => e.textContent.trim())) === text) { await el.click(); return; }
+  throw new Error(`no ${selector} with text "${text}"`);
+}
+
+async function shot(page, name) {
+  const file = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+async function docShot(page, name) {
+  if (!DOCS) return;
+  const file = await shot(page, `docs-${name}`);
+  copyFileSync(file, join(DOCS, `${name}.png`));
+}
+
+// ---------------------------------------------------------------------------
+// The world the tests share: two tenants, admins, a system with a token.
+
+const W = {};
+async function setUp() {
+  const su = S.su;
+  W.acme = await admin('POST', '/tenants', su, { name: 'Acme', tier: 'pro' });
+  W.free = await admin('POST', '/tenants', su, { name: 'Free Co', tier: 'free' });
+  W.system = await admin('POST', `/tenants/${W.acme.id}/systems`, su, { name: 'billing-api', description: 'EU cluster' });
+  W.freeSystem = await admin('POST', `/tenants/${W.free.id}/systems`, su, { name: 'hobby app' });
+  const alice = await admin('POST', `/tenants/${W.acme.id}/users`, su, { name: 'Alice', email: 'alice@acme.example', role: 'admin' });
+  const bob = await admin('POST', `/tenants/${W.acme.id}/users`, su, { name: 'Bob', email: 'bob@acme.example', role: 'admin' });
+  const frank = await admin('POST', `/tenants/${W.free.id}/users`, su, { name: 'Frank', email: 'frank@free.example', role: 'admin' });
+  W.alice = (await admin('POST', `/users/${alice.id}/tokens`, su, { name: 'alice browser' })).secret;
+  W.bob = (await admin('POST', `/users/${bob.id}/tokens`, su, { name: 'bob browser' })).secret;
+  W.frank = (await admin('POST', `/users/${frank.id}/tokens`, su, { name: 'frank browser' })).secret;
+  const t = await admin('POST', `/systems/${W.system.id}/tokens`, su, { name: 'checkout', retention_days: 30 });
+  for (let i = 0; i < 3; i++)
+    await ingest(t.secret, { message: `order ${i} placed`, level: i === 2 ? 'error' : 'info', metadata: { order: 1000 + i } });
+}
+
+// ---------------------------------------------------------------------------
+// The tests.
+
+const tests = {};
+
+tests.sign_in = async (page) => {
+  // What the browser downloads on the first visit (an empty cache): every
+  // response of the portal's own files, by size of body.
+  const loads = [];
+  const onResponse = async (res) => {
+    if (!res.url().startsWith(S.admin + '/portal/')) return;
+    const body = await res.buffer().catch(() => Buffer.alloc(0));
+    loads.push([res.url().slice(S.admin.length), res.status(), body.length]);
+  };
+  page.on('response', onResponse);
+  await page.goto(S.admin + '/', { waitUntil: 'networkidle0' });
+  await page.waitForSelector('form.signin');
+  page.off('response', onResponse);
+  const total = loads.reduce((n, [, , b]) => n + b, 0);
+  check(loads.every(([, status]) => status === 200) && loads.length >= 5, `the portal's files load (${JSON.stringify(loads)})`);
+  writeFileSync(join(ARTIFACTS, 'first-load.txt'),
+    loads.map(([u, st, b]) => `${b}\t${u}`).join('\n') + `\n${total}\ttotal, ${loads.length} files\n`);
+  console.log(`first load: ${loads.length} files, ${total} bytes`);
+  await docShot(page, 'sign-in');
+  // A token that is not one: the API's own message.
+  await page.type('form.signin input[name=token]', 'alu_' + 'x'.repeat(47));
+  await page.click('form.signin button[type=submit]');
+  await page.waitForSelector('form.signin .form-error:not([hidden])');
+  check((await textOf(page, 'form.signin .form-error')).includes('invalid_token'), 'the API refusal is shown');
+  await page.$eval('form.signin input[name=token]', (e) => { e.value = ''; });
+  await page.type('form.signin input[name=token]', W.alice);
+  await page.click('form.signin button[type=submit]');
+  await page.waitForSelector('header.top .who');
+  await page.waitForSelector(`a[href="#/systems/${W.system.id}/tokens"]`);
+  check((await textOf(page, 'header.top .who')).includes('admin'), 'the header names the role');
+  check(!(await page.$('a[href="#/tenants"]')), 'a tenant admin has no Tenants link');
+  const stored = await page.evaluate(() => ({ s: sessionStorage.getItem('sluice.token'), l: localStorage.length, c: document.cookie }));
+  check(stored.s === W.alice && stored.l === 0 && stored.c === '', 'the token is in sessionStorage only');
+  await docShot(page, 'systems');
+  await clickText(page, 'header.top button', 'Sign out');
+  await page.waitForSelector('form.signin');
+  check(await page.evaluate(() => sessionStorage.getItem('sluice.token')) === null, 'sign-out forgets the token');
+};
+
+tests.mint_token_secret_once = async (page) => {
+  await signIn(page, W.alice);
+  await go(page, `#/systems/${W.system.id}/tokens`, 'table.tokens');
+  await clickText(page, 'button', 'New Token');
+  await page.waitForSelector('dialog.modal[open] input[name=name]');
+  await page.type('dialog.modal input[name=name]', 'mobile app');
+  await page.select('dialog.modal select[name=retention_days]', '90');
+  await page.select('dialog.modal select[name=expires_in]', '1y');
+  await docShot(page, 'new-token');
+  await page.click('dialog.modal button[type=submit]');
+  await page.waitForSelector('dialog.modal[open] code.secret');
+  const secret = await textOf(page, 'code.secret');
+  check(/^al_[0-9A-Za-z]{40,}$/.test(secret), `a secret is shown (${secret.slice(0, 6)}…)`);
+  check((await textOf(page, 'dialog.modal .warning')).includes('cannot be shown again'), 'the once-only warning');
+  check((await page.$$('dialog.modal button')).length >= 2, 'a copy button');
+  await docShot(page, 'secret-once');
+  check((await ingest(secret, { message: 'from the new token' })).status === 202, 'the shown secret ingests');
+  await clickText(page, 'dialog.modal button', 'I have stored it');
+  await page.waitForFunction(() => !document.querySelector('dialog.modal'));
+  await page.waitForSelector('table.tokens');
+  const has = () => page.evaluate((s) => document.documentElement.outerHTML.includes(s)
+    || JSON.stringify({ ...sessionStorage }).includes(s) || JSON.stringify({ ...localStorage }).includes(s), secret);
+  check(!(await has()), 'the secret is gone from the page once the dialog closed');
+  await clickText(page, 'button', 'New Token');
+  await page.waitForSelector('dialog.modal[open] input[name=name]');
+  check(!(await page.$('code.secret')) && !(await has()), 'reopening the dialog shows no secret');
+  await clickText(page, 'dialog.modal button', 'Cancel');
+  await page.reload({ waitUntil: 'networkidle0' });
+  await page.waitForSelector('table.tokens');
+  check(!(await has()), 'nor after a reload');
+  const row = await page.$$eval('table.tokens tbody tr', (rows) => rows.map((r) => r.textContent).find((t) => t.includes('mobile app')));
+  check(row && row.includes('90 days') && row.includes('active'), 'the new token is listed with its retention');
+};
+
+tests.free_tier_retention = async (page) => {
+  await signIn(page, W.frank);
+  await go(page, `#/systems/${W.freeSystem.id}/tokens`, '.toolbar button');
+  await clickText(page, 'button', 'New Token');
+  await page.waitForSelector('dialog.modal[open] select[name=retention_days]');
+  const options = await page.$$eval('dialog.modal select[name=retention_days] option', (o) => o.map((x) => x.value));
+  check(JSON.stringify(options) === '["7"]', `a free tenant is offered 7 days only (got ${options})`);
+};
+
+tests.revoke_refuses_ingest = async (page) => {
+  const minted = await admin('POST', `/systems/${W.system.id}/tokens`, S.su, { name: 'old exporter' });
+  check((await ingest(minted.secret, { message: 'before' })).status === 202, 'the token ingests before');
+  await signIn(page, W.alice);
+  await go(page, `#/systems/${W.system.id}/tokens`, `tr[data-token="${minted.token.id}"]`);
+  await page.click(`tr[data-token="${minted.token.id}"] button.danger`);
+  await page.waitForSelector('dialog.modal[open] textarea[name=reason]');
+  check((await textOf(page, 'dialog.modal')).includes('“old exporter”'), 'the confirmation names the token');
+  await docShot(page, 'revoke');
+  await page.type('dialog.modal textarea[name=reason]', 'replaced by a token per runner');
+  await clickText(page, 'dialog.modal button', 'Revoke old exporter');
+  await page.waitForFunction((id) => document.querySelector(`tr[data-token="${id}"]`)?.textContent.includes('revoked'), {}, minted.token.id);
+  const r = await ingest(minted.secret, { message: 'after' });
+  check(r.status === 401 && r.json.error.code === 'token_revoked', `ingest is refused (${r.status} ${r.json?.error?.code})`);
+};
+
+tests.second_admin_approves = async (page) => {
+  await signIn(page, W.alice);
+  await go(page, `#/tenants/${W.acme.id}/tokens`, '.toolbar button');
+  await clickText(page, 'button', 'New service token');
+  await page.waitForSelector('dialog.modal[open] input[name=name]');
+  await page.type('dialog.modal input[name=name]', 'deployer');
+  await page.click('dialog.modal input[value="tokens:write"]');
+  await page.waitForFunction(() => document.querySelector('[data-risk]').textContent === 'high');
+  check(!(await page.$eval('dialog.modal textarea[name=reason]', (e) => e.closest('label').hidden)), 'high risk asks for a reason');
+  await page.type('dialog.modal textarea[name=reason]', 'CD pipeline rotates ingest tokens');
+  await docShot(page, 'new-service-token');
+  await page.click('dialog.modal button[type=submit]');
+  await page.waitForSelector('dialog.modal[open] code.secret');
+  check((await textOf(page, 'dialog.modal')).includes('waits for approval'), 'the token waits for approval');
+  const secret = await textOf(page, 'code.secret');
+  await clickText(page, 'dialog.modal button', 'I have stored it');
+  check((await call('GET', '/me', secret)).json.error.code === 'token_pending', 'refused while pending');
+  await go(page, `#/tenants/${W.acme.id}/approvals`, 'tr[data-approval]');
+  check((await textOf(page, 'tr[data-approval]')).includes('another admin must decide'), 'the requester is told why not');
+  check(!(await page.$('tr[data-approval] button')), 'and gets no Approve button');
+  await shot(page, 'second_admin_approves-alice');
+
+  const bob = await newPage();
+  try {
+    await signIn(bob, W.bob);
+    await go(bob, `#/tenants/${W.acme.id}/approvals`, 'tr[data-approval] button.primary');
+    await docShot(bob, 'approvals');
+    await bob.click('tr[data-approval] button.primary');
+    await bob.waitForSelector('dialog.modal[open] textarea[name=reason]');
+    await bob.type('dialog.modal textarea[name=reason]', 'reviewed the pipeline');
+    await clickText(bob, 'dialog.modal button', 'Approve');
+    await bob.waitForSelector('.flash.ok');
+    await shot(bob, 'second_admin_approves-bob');
+  } finally { await bob.browserContext().close(); }
+  const me = await call('GET', '/me', secret);
+  check(me.status === 200 && me.json.scopes.includes('tokens:write'), 'the approved token works');
+};
+
+tests.user_text_is_text = async (page) => {
+  const payload = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
+  const t = await admin('POST', `/systems/${W.system.id}/tokens`, S.su, { name: payload, description: payload, reason: payload });
+  check((await ingest(t.secret, { message: payload, level: 'warn', metadata: { note: payload } })).status === 202, 'the payload is stored');
+  await signIn(page, W.alice);
+  const noScript = async (where) => {
+    const r = await page.evaluate(() => ({
+      flag: window.__xss, imgs: document.querySelectorAll('img').length, scripts: document.querySelectorAll('body script').length,
+    }));
+    check(r.flag === undefined, `${where}: no script ran`);
+    check(r.imgs === 0 && r.scripts === 0, `${where}: no element was made from the text`);
+  };
+  await go(page, `#/systems/${W.system.id}/tokens`, `tr[data-token="${t.token.id}"]`);
+  check((await textOf(page, `tr[data-token="${t.token.id}"] a`)) === payload, 'the name is shown as typed');
+  await noScript('tokens table');
+  await go(page, `#/tokens/${t.token.id}/overview`, 'dl.fields');
+  check((await textOf(page, 'h1')).includes(payload), 'the token page shows the name as text');
+  await noScript('token page');
+  await go(page, `#/systems/${W.system.id}/messages?level=warn`, 'table.messages tbody tr');
+  const body = await textOf(page, 'table.messages:not(.live) tbody tr pre.body');
+  check(body.includes(payload.replace(/"/g, '\\"')), 'the message body is shown as text');
+  await noScript('messages');
+  await shot(page, 'user_text_is_text-messages');
+  await go(page, `#/tenants/${W.acme.id}/audit`, 'p.chain');
+  await noScript('audit log');
+};
+
+tests.pages_for_the_docs = async (page) => {
+  // The remaining main pages, each rendered without a script error.
+  await signIn(page, S.su);
+  await go(page, '#/tenants', 'table.list');
+  await docShot(page, 'tenants');
+  await go(page, `#/systems/${W.system.id}/messages`, 'table.messages');
+  await docShot(page, 'messages');
+  await go(page, `#/systems/${W.system.id}/usage`, 'figure.chart');
+  await docShot(page, 'usage');
+  const tokens = await admin('GET', `/systems/${W.system.id}/tokens`, S.su);
+  const checkout = tokens.items.find((t) => t.name === 'checkout');
+  await go(page, `#/tokens/${checkout.id}/overview`, 'ol.timeline');
+  await docShot(page, 'token-overview');
+  await go(page, `#/tokens/${checkout.id}/security`, '.danger-zone');
+  await docShot(page, 'token-security');
+  await go(page, `#/tenants/${W.acme.id}/audit`, 'p.chain');
+  check((await textOf(page, 'p.chain')).includes('link by hash'), 'the chain state is shown');
+  check(!(await textOf(page, 'p.chain')).includes('do not'), 'and no break');
+  await docShot(page, 'audit');
+};
+
+// ---------------------------------------------------------------------------
+
+const only = process.argv.slice(2);
+let failed = 0;
+try {
+  S = await startSluiced();
+  browser = await puppeteer.launch({
+    executablePath: CHROMIUM, headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
+  });
+  await setUp();
+  for (const [name, fn] of Object.entries(tests)) {
+    if (only.length && !only.includes(name)) continue;
+    const started = Date.now();
+    const page = await newPage();
+    const before = scriptErrors.length;
+    try {
+      await fn(page);
+      check(scriptErrors.length === before, `no script error in the page: ${scriptErrors.slice(before).join('; ')}`);
+      console.log(`ok   ${name} (${Date.now() - started} ms)`);
+    } catch (e) {
+      failed++;
+      console.log(`FAIL ${name}: ${e.message}`);
+    } finally {
+      await shot(page, name).catch(() => {});
+      await page.browserContext().close();
+    }
+  }
+} catch (e) {
+  failed++;
+  console.log(`FAIL set-up: ${e.stack}`);
+} finally {
+  await browser?.close();
+  if (S) {
+    S.proc.kill('SIGTERM');
+    await new Promise((r) => { S.proc.on('exit', r); setTimeout(r, 5000); });
+    if (failed) console.log(`sluiced output:\n${S.output().slice(-4000)}`);
+    rmSync(S.dir, { recursive: true, force: true });
+  }
+}
+console.log(`${failed ? 'FAILED' : 'passed'}; screenshots in ${ARTIFACTS}`);
+process.exit(failed ? 1 : 0);
