@@ -14,17 +14,21 @@ export function usageChart(series, keys = ['messages'], { small = false, title =
   const H = small ? 24 : 160;
   const padL = small ? 0 : 36;
   const padB = small ? 0 : 18;
+  const padT = small ? 1 : 8;
   const n = series.length || 60;
   const max = Math.max(1, ...series.map((m) => keys.reduce((s, k) => s + (m[k] || 0), 0)));
   const bw = (W - padL) / n;
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: small ? 'spark' : 'chart', role: 'img' });
   const total = series.reduce((s, m) => s + keys.reduce((a, k) => a + (m[k] || 0), 0), 0);
-  root.append(svg('title', {}, `${title ? title + ': ' : ''}${total} in the last hour (peak ${max === 1 && total === 0 ? 0 : max}/min)`));
+  root.append(svg('title', {}, `${title ? title + ': ' : ''}${total} in the last hour (peak ${total === 0 ? 0 : max}/min)`));
   if (!small) {
-    for (const f of [0, 0.5, 1]) {
-      const y = (H - padB) * (1 - f);
+    // Whole numbers on the axis: 0, the peak, and half of it when that is one.
+    const ticks = [0, max];
+    if (max % 2 === 0) ticks.push(max / 2);
+    for (const v of ticks) {
+      const y = padT + (H - padB - padT) * (1 - v / max);
       root.append(svg('line', { x1: padL, x2: W, y1: y, y2: y, class: 'grid' }));
-      root.append(svg('text', { x: padL - 4, y: y + 4, class: 'axis', 'text-anchor': 'end' }, String(Math.round(max * f))));
+      root.append(svg('text', { x: padL - 4, y: y + 4, class: 'axis', 'text-anchor': 'end' }, String(v)));
     }
     root.append(svg('text', { x: padL, y: H - 3, class: 'axis' }, '−60 min'));
     root.append(svg('text', { x: W, y: H - 3, class: 'axis', 'text-anchor': 'end' }, 'now'));
@@ -34,7 +38,7 @@ export function usageChart(series, keys = ['messages'], { small = false, title =
     for (const k of keys) {
       const v = m[k] || 0;
       if (!v) continue;
-      const bh = ((H - padB) * v) / max;
+      const bh = ((H - padB - padT) * v) / max;
       y -= bh;
       const r = svg('rect', { x: padL + i * bw + 0.5, y, width: Math.max(1, bw - 1), height: bh, class: `bar k-${k}` });
       r.append(svg('title', {}, `${m.minute?.slice(11, 16) ?? ''} UTC: ${v} ${k}`));

@@ -63,9 +63,9 @@ async function tokensTab(system, tenant) {
 /** One message as a table row: every field as text, the body as JSON text. */
 function messageRow(m) {
   return h('tr', { dataset: { message: m.id } }, [
-    when(m.received_at), m.level ? badge(m.level) : '—', m.source, h('code', m.system_id),
+    h('time', when(m.received_at)), m.level ? badge(m.level) : '—', m.source, h('code', m.system_id),
     h('a', { href: `#/tokens/${m.token_id}/overview` }, h('code', m.token_id)),
-    h('pre.body', JSON.stringify(m.body, null, 1)),
+    h('pre.msg-body', JSON.stringify(m.body, null, 1)),
   ].map((c) => h('td', c)));
 }
 

@@ -178,6 +178,12 @@ async function approvalsTab(id) {
  * neighbours may be missing). The full check recomputes every hash:
  * `sluiced verify-audit`.
  */
+/** An event's position in the log: its id after "evt_", in base 62. */
+function position(id) {
+  const digits = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  return [...id.slice(4)].reduce((n, c) => n * 62n + BigInt(digits.indexOf(c)), 0n);
+}
+
 async function auditTab(id) {
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
   const inputs = {};
@@ -208,8 +214,7 @@ async function auditTab(id) {
   const showChain = () => {
     let linked = 0; let broken = 0;
     for (let i = 1; i < events.length; i++) {
-      const a = parseInt(events[i - 1].id.slice(4), 36); const b = parseInt(events[i].id.slice(4), 36);
-      if (b !== a + 1) continue;
+      if (position(events[i].id) !== position(events[i - 1].id) + 1n) continue;
       if (events[i].prev_hash === events[i - 1].hash) linked++; else broken++;
     }
     const last = events[events.length - 1];
@@ -219,7 +224,7 @@ async function auditTab(id) {
       ' (Each hash recomputed from its content: sluiced verify-audit.)');
   };
   const addRows = (items) => append(body, items.map((e) => h('tr',
-    [when(e.at), h('code', e.action), e.actor.user_id ?? e.actor.token_id ?? e.actor.kind,
+    [h('time', when(e.at)), h('code', e.action), e.actor.user_id ?? e.actor.token_id ?? e.actor.kind,
       e.token_id ? h('a', { href: `#/tokens/${e.token_id}/activity` }, h('code', e.token_id)) : (e.system_id ?? e.user_id ?? e.tenant_id ?? '—'),
       e.reason ?? '—', e.client_ip ?? '—', h('code', { title: e.hash }, e.id)].map((c) => h('td', c)))));
   addRows(events);

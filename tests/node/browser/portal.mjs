@@ -307,7 +307,7 @@ tests.user_text_is_text = async (page) => {
   check((await textOf(page, 'h1')).includes(payload), 'the token page shows the name as text');
   await noScript('token page');
   await go(page, `#/systems/${W.system.id}/messages?level=warn`, 'table.messages tbody tr');
-  const body = await textOf(page, 'table.messages:not(.live) tbody tr pre.body');
+  const body = await textOf(page, 'table.messages:not(.live) tbody tr pre.msg-body');
   check(body.includes(payload.replace(/"/g, '\\"')), 'the message body is shown as text');
   await noScript('messages');
   await shot(page, 'user_text_is_text-messages');
