@@ -91,11 +91,11 @@ function sidebar() {
     t ? [
       h('div.nav-tenant', t.name, ' ', badge(t.tier)),
       link(`#/tenants/${t.id}/systems`, 'Systems'),
-      link(`#/tenants/${t.id}/users`, 'Users'),
-      link(`#/tenants/${t.id}/tokens`, 'Service tokens'),
-      link(`#/tenants/${t.id}/approvals`, 'Approvals'),
-      link(`#/tenants/${t.id}/audit`, 'Audit log'),
-      link(`#/tenants/${t.id}/usage`, 'Usage'),
+      can('users:read') ? link(`#/tenants/${t.id}/users`, 'Users') : null,
+      can('tokens:read') ? link(`#/tenants/${t.id}/tokens`, 'Service tokens') : null,
+      can('tokens:read') ? link(`#/tenants/${t.id}/approvals`, 'Approvals') : null,
+      can('audit:read') ? link(`#/tenants/${t.id}/audit`, 'Audit log') : null,
+      can('systems:read') ? link(`#/tenants/${t.id}/usage`, 'Usage') : null,
     ] : null,
     me.superuser ? link('#/audit', 'Audit log (all)') : null,
     me.superuser ? link('#/approvals', 'Approvals (all)') : null);

@@ -49,15 +49,17 @@ export async function tenantsPage() {
     }));
 }
 
-const TABS = [['systems', 'Systems'], ['users', 'Users'], ['tokens', 'Service tokens'],
-  ['approvals', 'Approvals'], ['audit', 'Audit log'], ['usage', 'Usage']];
+/** The tenant's tabs, each with the scope that reads it (a display hint). */
+const TABS = [['systems', 'Systems', 'systems:read'], ['users', 'Users', 'users:read'],
+  ['tokens', 'Service tokens', 'tokens:read'], ['approvals', 'Approvals', 'tokens:read'],
+  ['audit', 'Audit log', 'audit:read'], ['usage', 'Usage', 'systems:read']];
 
 export async function tenantPage(id, tab) {
   const t = id ? state.tenant : null;
   const head = t
     ? [h('h1', t.name, ' ', badge(t.tier)),
       h('p.sub', `${t.id} · retention allowed: ${t.limits.retention_days.map((d) => (d === -1 ? 'never' : d + ' d')).join(', ')} · tokens per system: ${t.limits.tokens_per_system ?? 'unlimited'} · service tokens wait for approval from risk: ${t.approval}`),
-      tabs(TABS.map(([k, l]) => [k, l, `#/tenants/${id}/${k}`]), tab)]
+      tabs(TABS.filter(([k, , scope]) => k === tab || can(scope)).map(([k, l]) => [k, l, `#/tenants/${id}/${k}`]), tab)]
     : [h('h1', tab === 'audit' ? 'Audit log, every tenant' : 'Approvals, every tenant')];
   const body = await ({
     systems: systemsTab, users: usersTab, tokens: serviceTokensTab,
@@ -156,8 +158,10 @@ async function approvalsTab(id) {
       items.map((a) => {
         const own = a.requested_by === me.user_id;
         let action = '';
+        // Display hints only: the API decides, and its refusal is shown.
+        const decider = me.superuser || (me.kind === 'user' && me.role === 'admin');
         if (a.status === 'pending') {
-          action = own
+          action = !decider ? h('span.why-not', 'Approvals are decided by a tenant admin or a superuser.') : own
             ? h('span.why-not', 'You asked for this; another admin must decide it (four eyes).')
             : h('span.buttons',
               h('button.primary', { type: 'button', on: { click: () => decide(a, 'approve') } }, 'Approve'),

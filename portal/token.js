@@ -29,6 +29,10 @@ export async function tokenPage(id, tab) {
 /** Disable, enable, rotate, revoke: offered by status; the API decides. */
 function actions(t) {
   if (t.status === 'revoked') return h('p.hint', `Revoked ${when(t.revoked_at)}: ${t.revoke_reason ?? ''}`);
+  // Who may change a token (a display hint; the API decides): tokens:write,
+  // or for a personal token users:write or its own user.
+  const mayChange = t.kind === 'user' ? can('users:write') || t.user_id === state.me.user_id : can('tokens:write');
+  if (!mayChange) return null;
   const run = async (title, confirm, path, danger, required = true, extra = []) => {
     const answer = await askReason({ title, confirm, danger, required, extra });
     if (!answer) return;
@@ -86,7 +90,8 @@ async function overview(t, tenant) {
 
 /** Name, description and (ingest and webhook tokens) retention. */
 function editForm(t, tenant) {
-  if (t.status === 'revoked' || !can('tokens:write')) return null;
+  const mayEdit = t.kind === 'user' ? can('users:write') || t.user_id === state.me.user_id : can('tokens:write');
+  if (t.status === 'revoked' || !mayEdit) return null;
   const name = h('input', { name: 'name', value: t.name, maxlength: 200 });
   const description = h('textarea', { name: 'description', rows: 2, maxlength: 2000 }, t.description);
   const retention = t.retention_days !== undefined && tenant ? retentionSelect(tenant, t.retention_days) : null;
@@ -154,7 +159,7 @@ async function security(t) {
       },
     },
   }, inputs.node, field('Reason for this change (required)', reason), err,
-  h('button.primary', { type: 'submit', disabled: t.status === 'revoked' }, 'Save security settings'));
+  h('button.primary', { type: 'submit', disabled: t.status === 'revoked' || !can(t.kind === 'user' ? 'users:write' : 'tokens:write') }, 'Save security settings'));
   const last = s.changed_at ? h('p.hint', `Last changed ${when(s.changed_at)}: ${s.reason ?? ''}`) : null;
   return h('div', last, form, state.me.superuser ? dangerZone(t) : null);
 }

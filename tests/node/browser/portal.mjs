@@ -142,6 +142,8 @@ async function setUp() {
   W.alice = (await admin('POST', `/users/${alice.id}/tokens`, su, { name: 'alice browser' })).secret;
   W.bob = (await admin('POST', `/users/${bob.id}/tokens`, su, { name: 'bob browser' })).secret;
   W.frank = (await admin('POST', `/users/${frank.id}/tokens`, su, { name: 'frank browser' })).secret;
+  const vera = await admin('POST', `/tenants/${W.acme.id}/users`, su, { name: 'Vera', email: 'vera@acme.example', role: 'viewer' });
+  W.vera = (await admin('POST', `/users/${vera.id}/tokens`, su, { name: 'vera browser' })).secret;
   const t = await admin('POST', `/systems/${W.system.id}/tokens`, su, { name: 'checkout', retention_days: 30 });
   for (let i = 0; i < 3; i++)
     await ingest(t.secret, { message: `order ${i} placed`, level: i === 2 ? 'error' : 'info', metadata: { order: 1000 + i } });
@@ -313,6 +315,18 @@ tests.user_text_is_text = async (page) => {
   await shot(page, 'user_text_is_text-messages');
   await go(page, `#/tenants/${W.acme.id}/audit`, 'p.chain');
   await noScript('audit log');
+};
+
+tests.viewer_sees_what_the_api_allows = async (page) => {
+  await signIn(page, W.vera);
+  check((await textOf(page, 'header.top .who')).includes('viewer'), 'the header names the role');
+  check(!(await page.$(`a[href="#/tenants/${W.acme.id}/audit"]`)), 'no audit link without audit:read');
+  await go(page, `#/systems/${W.system.id}/tokens`, 'table.tokens');
+  check(!(await page.$('.toolbar button')) && !(await page.$('table.tokens button')), 'no New Token, no Revoke for a viewer');
+  // Asked anyway, the API refuses, and the page shows its message.
+  await go(page, `#/tenants/${W.acme.id}/audit`, 'main .form-error');
+  const shown = await textOf(page, 'main .form-error');
+  check(shown.includes('403 insufficient_scope') && shown.includes('audit:read'), `the API's refusal is shown (${shown})`);
 };
 
 tests.pages_for_the_docs = async (page) => {
