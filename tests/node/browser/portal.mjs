@@ -329,6 +329,62 @@ tests.viewer_sees_what_the_api_allows = async (page) => {
   check(shown.includes('403 insufficient_scope') && shown.includes('audit:read'), `the API's refusal is shown (${shown})`);
 };
 
+tests.token_lifecycle = async (page) => {
+  const minted = await admin('POST', `/systems/${W.system.id}/tokens`, S.su, { name: 'nightly export', retention_days: 30 });
+  const id = minted.token.id;
+  const record = () => admin('GET', `/tokens/${id}`, S.su);
+  const reasonAnd = async (button, reason) => {
+    await page.waitForSelector('dialog.modal[open] textarea[name=reason]');
+    await page.type('dialog.modal textarea[name=reason]', reason);
+    await clickText(page, 'dialog.modal button', button);
+  };
+  await signIn(page, S.su);
+  await go(page, `#/tokens/${id}/overview`, 'details.edit');
+  // Edit retention: said to apply to future messages only.
+  await page.click('details.edit summary');
+  check((await textOf(page, 'details.edit')).includes('Applies to future messages only'), 'the retention note');
+  await page.select('details.edit select[name=retention_days]', '90');
+  await page.click('details.edit button[type=submit]');
+  await page.waitForSelector('.flash.ok');
+  check((await record()).retention_days === 90, 'retention saved');
+  // Security: a change needs a reason, and is in force.
+  await go(page, `#/tokens/${id}/security`, '.danger-zone');
+  await page.type('textarea[name=ip_allowlist]', '10.0.0.0/8');
+  check(await page.$eval('form.security-form textarea[name=reason]', (e) => e.required), 'the change asks for a reason');
+  await page.type('form.security-form textarea[name=reason]', 'only from the office network');
+  await page.click('form.security-form button[type=submit]');
+  await page.waitForSelector('.flash.ok');
+  check((await ingest(minted.secret, { message: 'x' })).json.error.code === 'ip_not_allowed', 'the allowlist is in force');
+  // Break-glass lifts it for its window.
+  await clickText(page, '.danger-zone button', 'Open emergency access');
+  await reasonAnd('Open emergency access', 'INC-1: export from home');
+  await page.waitForSelector('.flash.ok');
+  check((await ingest(minted.secret, { message: 'x' })).status === 202, 'emergency access lifts the allowlist');
+  // Disable, enable, rotate with a grace.
+  await go(page, `#/tokens/${id}/overview`, 'ol.timeline');
+  await clickText(page, 'button', 'Disable');
+  await reasonAnd('Disable', 'pause the export');
+  await page.waitForFunction(() => document.querySelector('h1').textContent.includes('disabled'));
+  check((await ingest(minted.secret, { message: 'x' })).json.error.code === 'token_disabled', 'disabled');
+  await clickText(page, 'button', 'Enable');
+  await reasonAnd('Enable', 'resume');
+  await page.waitForFunction(() => document.querySelector('h1').textContent.includes('active'));
+  await clickText(page, 'button', 'Rotate');
+  await page.waitForSelector('dialog.modal[open] select[name=grace_seconds]');
+  await page.select('dialog.modal select[name=grace_seconds]', '3600');
+  await clickText(page, 'dialog.modal button', 'Rotate');
+  await page.waitForSelector('dialog.modal[open] code.secret');
+  const fresh = await textOf(page, 'code.secret');
+  check(fresh !== minted.secret && fresh.startsWith('al_'), 'a new secret is shown once');
+  await clickText(page, 'dialog.modal button', 'I have stored it');
+  check((await ingest(fresh, { message: 'x' })).status === 202 && (await ingest(minted.secret, { message: 'x' })).status === 202,
+    'the new secret works, and the old one during its grace');
+  await go(page, `#/tokens/${id}/activity`, 'table.list');
+  const actions = await page.$$eval('table.list tbody tr td:nth-child(2)', (c) => c.map((x) => x.textContent));
+  for (const a of ['token.create', 'token.update', 'token.security', 'token.emergency_start', 'token.disable', 'token.enable', 'token.rotate'])
+    check(actions.includes(a), `the activity lists ${a}`);
+};
+
 tests.pages_for_the_docs = async (page) => {
   // The remaining main pages, each rendered without a script error.
   await signIn(page, S.su);
