@@ -118,7 +118,10 @@ async function messagesTab(system) {
         if (stop) { stop(); stop = null; toggle.textContent = 'Start live tail'; tailState.textContent = 'stopped'; return; }
         toggle.textContent = 'Stop live tail';
         tailState.textContent = 'connecting…';
-        stop = stream(`/systems/${system.id}/messages/stream`, {
+        // The stream takes the token filter too; the other filters apply to
+        // stored messages only.
+        const only = query.token ? `?token=${encodeURIComponent(query.token)}` : '';
+        stop = stream(`/systems/${system.id}/messages/stream${only}`, {
           onOpen: () => { tailState.textContent = 'live: new messages appear on top'; },
           onEvent: (ev) => {
             if (ev.event !== 'message') return;

@@ -108,6 +108,9 @@ async function go(page, hash, selector = 'main:not([aria-busy])') {
 }
 
 const textOf = (page, sel) => page.$eval(sel, (e) => e.textContent);
+/** Waits for the page's confirmation holding `text` (an earlier one may still show). */
+const confirmed = (page, text) =>
+  page.waitForFunction((t) => document.querySelector('.flash.ok')?.textContent.includes(t), {}, text);
 async function clickText(page, selector, text) {
   const handles = await page.$$(selector);
   for (const el of handles)
@@ -283,7 +286,7 @@ tests.second_admin_approves = async (page) => {
     await bob.waitForSelector('dialog.modal[open] textarea[name=reason]');
     await bob.type('dialog.modal textarea[name=reason]', 'reviewed the pipeline');
     await clickText(bob, 'dialog.modal button', 'Approve');
-    await bob.waitForSelector('.flash.ok');
+    await confirmed(bob, 'Approved');
     await shot(bob, 'second_admin_approves-bob');
   } finally { await bob.browserContext().close(); }
   const me = await call('GET', '/me', secret);
@@ -345,7 +348,7 @@ tests.token_lifecycle = async (page) => {
   check((await textOf(page, 'details.edit')).includes('Applies to future messages only'), 'the retention note');
   await page.select('details.edit select[name=retention_days]', '90');
   await page.click('details.edit button[type=submit]');
-  await page.waitForSelector('.flash.ok');
+  await confirmed(page, 'Saved.');
   check((await record()).retention_days === 90, 'retention saved');
   // Security: a change needs a reason, and is in force.
   await go(page, `#/tokens/${id}/security`, '.danger-zone');
@@ -353,12 +356,12 @@ tests.token_lifecycle = async (page) => {
   check(await page.$eval('form.security-form textarea[name=reason]', (e) => e.required), 'the change asks for a reason');
   await page.type('form.security-form textarea[name=reason]', 'only from the office network');
   await page.click('form.security-form button[type=submit]');
-  await page.waitForSelector('.flash.ok');
+  await confirmed(page, 'Security settings saved');
   check((await ingest(minted.secret, { message: 'x' })).json.error.code === 'ip_not_allowed', 'the allowlist is in force');
   // Break-glass lifts it for its window.
   await clickText(page, '.danger-zone button', 'Open emergency access');
   await reasonAnd('Open emergency access', 'INC-1: export from home');
-  await page.waitForSelector('.flash.ok');
+  await confirmed(page, 'Emergency access open');
   check((await ingest(minted.secret, { message: 'x' })).status === 202, 'emergency access lifts the allowlist');
   // Disable, enable, rotate with a grace.
   await go(page, `#/tokens/${id}/overview`, 'ol.timeline');
