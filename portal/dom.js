@@ -41,8 +41,8 @@ export function h(spec, attrs, ...children) {
   return el;
 }
 
-/** Appends children to `el` as h() does. */
-export function append(el, children) {
+/** Appends children (values or arrays of them) to `el` as h() does. */
+export function append(el, ...children) {
   for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));

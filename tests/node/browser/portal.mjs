@@ -407,6 +407,15 @@ tests.pages_for_the_docs = async (page) => {
   check((await textOf(page, 'p.chain')).includes('link by hash'), 'the chain state is shown');
   check(!(await textOf(page, 'p.chain')).includes('do not'), 'and no break');
   await docShot(page, 'audit');
+  await go(page, '#/audit?action=tenant.create', 'p.chain');
+  await page.waitForFunction(() => document.querySelector('form.filters input[name=action]')?.value === 'tenant.create'
+    && !document.querySelector('nav.tabs'));
+  const rows = await page.$$eval('table.list tbody tr td:nth-child(2)', (c) => c.map((x) => x.textContent));
+  check(rows.length === 2 && rows.every((a) => a === 'tenant.create'), `the filtered audit log of every tenant (${rows})`);
+  await go(page, '#/approvals?status=all', 'nav.filters');
+  await page.waitForFunction(() => document.querySelector('nav.filters a[aria-current=page]')?.textContent === 'all');
+  await go(page, `#/tenants/${W.acme.id}/usage`, 'figure.chart');
+  await go(page, `#/tenants/${W.acme.id}/users`, 'form.inline');
 };
 
 // ---------------------------------------------------------------------------
