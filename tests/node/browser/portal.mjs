@@ -388,6 +388,23 @@ tests.token_lifecycle = async (page) => {
     check(actions.includes(a), `the activity lists ${a}`);
 };
 
+tests.live_tail = async (page) => {
+  const source = await admin('POST', `/systems/${W.system.id}/tokens`, S.su, { name: 'tail source' });
+  await signIn(page, W.alice);
+  await go(page, `#/systems/${W.system.id}/messages`, 'section.tail button');
+  await clickText(page, 'section.tail button', 'Start live tail');
+  await page.waitForFunction(() => document.querySelector('[data-tail-state]').textContent.startsWith('live'), { timeout: 10000 });
+  const marker = `shipped order ${Date.now()}`;
+  check((await ingest(source.secret, { message: marker, level: 'info' })).status === 202, 'the message is ingested');
+  await page.waitForFunction((m) => [...document.querySelectorAll('table.live tbody tr')].some((r) => r.textContent.includes(m)),
+    { timeout: 10000 }, marker);
+  const row = await page.$eval('table.live tbody tr', (r) => r.textContent);
+  check(row.includes(marker) && row.includes(source.token.id) && row.includes(W.system.id), 'the row shows the message with its system and token');
+  await docShot(page, 'live-tail');
+  await clickText(page, 'section.tail button', 'Stop live tail');
+  check((await textOf(page, '[data-tail-state]')) === 'stopped', 'the tail stops');
+};
+
 tests.pages_for_the_docs = async (page) => {
   // The remaining main pages, each rendered without a script error.
   await signIn(page, S.su);
