@@ -3,7 +3,7 @@
 // hint from the documented table; the API derives the real one, decides
 // whether a reason is needed and whether the token waits for approval.
 
-import { post } from './api.js';
+import { post, getAll } from './api.js';
 import { h, field } from './dom.js';
 import { dialog, errorBox, revealSecret } from './ui.js';
 
@@ -125,6 +125,13 @@ export async function newServiceToken(tenant) {
   const reason = h('textarea', { name: 'reason', rows: 2, maxlength: 1000 });
   const reasonField = field('Reason (required for medium and high risk)', reason);
   const approvalNote = h('p.hint');
+  // query_systems: only with query (or admin); none ticked means every system.
+  const systems = await getAll(`/tenants/${tenant.id}/systems`).catch(() => []);
+  const systemBoxes = systems.map((sys) =>
+    h('label.check', h('input', { type: 'checkbox', name: 'query_systems', value: sys.id }), sys.name));
+  const querySystems = h('fieldset.query-systems', { hidden: true },
+    h('legend', 'Systems it may query (none ticked: every system of the tenant)'), systemBoxes);
+  const isPublic = h('input', { type: 'checkbox', name: 'public' });
   const expiry = expirySelect();
   const sec = securityInputs();
   const err = errorBox();
@@ -136,6 +143,7 @@ export async function newServiceToken(tenant) {
     reasonField.hidden = !r || r === 'low';
     reason.required = !reasonField.hidden;
     const waits = r && tenant.approval !== 'none' && ORDER.indexOf(r) >= ORDER.indexOf(tenant.approval);
+    querySystems.hidden = !systems.length || !(scopes.includes('query') || scopes.includes('admin'));
     approvalNote.textContent = waits ? `A token of ${r} risk waits for approval by another admin of ${tenant.name}.` : '';
   };
   boxes.forEach((b) => b.firstChild.addEventListener('change', update));
@@ -150,6 +158,9 @@ export async function newServiceToken(tenant) {
         if (!body.scopes.length) return err.show({ message: 'Pick at least one scope.' });
         if (expiry.value) body.expires_in = expiry.value;
         if (reason.value.trim()) body.reason = reason.value.trim();
+        const only = querySystems.hidden ? [] : systemBoxes.map((b) => b.firstChild).filter((c) => c.checked).map((c) => c.value);
+        if (only.length) body.query_systems = only;
+        if (isPublic.checked) body.public = true;
         const s = sec.read();
         if (Object.keys(s).length) body.security = s;
         try {
@@ -164,6 +175,8 @@ export async function newServiceToken(tenant) {
   },
   field('Name', name), field('Description', description),
   h('fieldset.scopes', h('legend', 'Scopes'), boxes),
+  querySystems,
+  h('label.check', isPublic, 'Public: shipped in client code (only the query scope, no management calls)'),
   h('p', 'Risk: ', risk), approvalNote, reasonField,
   field('Expires in', expiry),
   h('details', h('summary', 'Advanced: IP allowlist, rate limit, time restriction'), sec.node),

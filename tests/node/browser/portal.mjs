@@ -293,6 +293,27 @@ tests.second_admin_approves = async (page) => {
   check(me.status === 200 && me.json.scopes.includes('tokens:write'), 'the approved token works');
 };
 
+tests.service_token_for_one_system = async (page) => {
+  await signIn(page, W.alice);
+  await go(page, `#/tenants/${W.acme.id}/tokens`, '.toolbar button');
+  await clickText(page, 'button', 'New service token');
+  await page.waitForSelector('dialog.modal[open] input[name=name]');
+  check(await page.$eval('fieldset.query-systems', (e) => e.hidden), 'no system choice before query is picked');
+  await page.type('dialog.modal input[name=name]', 'grafana');
+  await page.click('dialog.modal input[value="query"]');
+  await page.waitForFunction(() => document.querySelector('[data-risk]').textContent === 'medium');
+  await page.click(`fieldset.query-systems input[value="${W.system.id}"]`);
+  await page.type('dialog.modal textarea[name=reason]', 'dashboards read billing logs');
+  await page.click('dialog.modal button[type=submit]');
+  await page.waitForSelector('dialog.modal[open] code.secret');
+  const secret = await textOf(page, 'code.secret');
+  await clickText(page, 'dialog.modal button', 'I have stored it');
+  const me = (await call('GET', '/me', secret)).json;
+  check(me.kind === 'service' && JSON.stringify(me.query_systems) === JSON.stringify([W.system.id]),
+    `the token may query that one system (${JSON.stringify(me)})`);
+  check((await call('GET', `/systems/${W.freeSystem.id}/messages`, secret)).status === 404, 'and no other tenant\'s');
+};
+
 tests.user_text_is_text = async (page) => {
   const payload = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
   const t = await admin('POST', `/systems/${W.system.id}/tokens`, S.su, { name: payload, description: payload, reason: payload });
