@@ -348,6 +348,11 @@ BOOST_AUTO_TEST_CASE(refusals_come_as_json_before_any_stream) {
   auto stranger = f.create_user(other_tenant, "admin");
   auto no_query =
     f.service_token(tenant, R"({"name":"ci","scopes":["systems:read"]})", f.superuser());
+  auto other_system = f.create_system(tenant, "other");
+  auto limited = f.service_token(tenant,
+                                 R"({"name":"one","scopes":["query"],"query_systems":[")"
+                                   + other_system + R"("],"reason":"one app"})",
+                                 f.superuser());
   auto port = f.server().admin_port();
   struct refusal_case {
     std::string what;
@@ -361,6 +366,8 @@ BOOST_AUTO_TEST_CASE(refusals_come_as_json_before_any_stream) {
          {"unknown token", stream_path(system), bearer("alu_nottherightsecretatall"), 401,
           "invalid_token"},
          {"no query scope", stream_path(system), bearer(no_query.secret), 403,
+          "insufficient_scope"},
+         {"query_systems without it", stream_path(system), bearer(limited.secret), 403,
           "insufficient_scope"},
          {"another tenant's system", stream_path(system), bearer(stranger.token), 404, "not_found"},
          {"no such system", stream_path("sys_nosuchsystem"), bearer(f.superuser()), 404,
