@@ -120,6 +120,7 @@ private:
   void run(admin_job_ptr& job, const net::whoami_req& req, admin_context& ctx);
   // messages.cpp
   void run(admin_job_ptr& job, const net::list_messages_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::stream_messages_req& req, admin_context& ctx);
 
   /// Answers a page of tokens, each with its live usage (tokens.cpp).
   void list_tokens(admin_job_ptr& job, std::vector<store::token_record> rows, std::size_t limit);

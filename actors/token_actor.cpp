@@ -252,29 +252,33 @@ void token_state::admin(admin_job_ptr& job) {
     return job->complete({std::move(p), reply_kind::ok, {}});
   }
   job->complete.authenticated(rec.id);
-  // The token's own limit, in requests. No system decides after this one,
-  // so room is taken at once (a reservation settled on the spot).
-  auto c = limiter_.check(now);
-  if (c.gate == token_gate::reserved)
-    limiter_.resolve(true, now);
-  if (c.gate == token_gate::reject || c.gate == token_gate::wait) {
-    usage_.rejected(now, rejection::rate_limited);
-    count_metric(rejection::rate_limited);
+  // A poll of a stream the caller opened (the live tail) was counted when it
+  // opened: authenticated above like any call, not counted again.
+  if (!job->cmd.continuation) {
+    // The token's own limit, in requests. No system decides after this one,
+    // so room is taken at once (a reservation settled on the spot).
+    auto c = limiter_.check(now);
+    if (c.gate == token_gate::reserved)
+      limiter_.resolve(true, now);
+    if (c.gate == token_gate::reject || c.gate == token_gate::wait) {
+      usage_.rejected(now, rejection::rate_limited);
+      count_metric(rejection::rate_limited);
+      usage_dirty_ = true;
+      auto p = make_problem(errc::rate_limited, "this token's rate limit ("
+                                                  + rec.rate_limit->to_string() + ") is exhausted");
+      p.retry_after_s = retry_after_seconds(c.wait_us);
+      return job->complete({std::move(p), reply_kind::ok, {}});
+    }
+    if (c.shadow_limited) {
+      usage_.shadow_limited(now);
+      count_shadow();
+    }
+    usage_.accepted(now, 1, 0, 0, 0);
+    last_used_at_us_ = now;
+    if (last_ip_ != job->cmd.client_ip)
+      last_ip_ = job->cmd.client_ip;
     usage_dirty_ = true;
-    auto p = make_problem(errc::rate_limited, "this token's rate limit ("
-                                                + rec.rate_limit->to_string() + ") is exhausted");
-    p.retry_after_s = retry_after_seconds(c.wait_us);
-    return job->complete({std::move(p), reply_kind::ok, {}});
   }
-  if (c.shadow_limited) {
-    usage_.shadow_limited(now);
-    count_shadow();
-  }
-  usage_.accepted(now, 1, 0, 0, 0);
-  last_used_at_us_ = now;
-  if (last_ip_ != job->cmd.client_ip)
-    last_ip_ = job->cmd.client_ip;
-  usage_dirty_ = true;
   job->who = rec.kind == token_kind::user
                ? person(rec.id, init.user->id, init.user->tenant_id, init.user->role)
                : service(rec.id, rec.tenant_id, rec.scopes, rec.is_public, rec.query_systems);

@@ -3,6 +3,7 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include "net/admin/requests.hpp"
 #include "net/auth.hpp"
@@ -10,6 +11,7 @@
 #include "net/openapi.hpp"
 #include "net/error_table.hpp"
 #include "net/ingest_routes.hpp"
+#include "net/message_tail.hpp"
 #include "net/url.hpp"
 #include "policy/time.hpp"
 
@@ -28,12 +30,14 @@ struct route {
   admin_op op;
   admin_decoder decode;
   std::string_view query = {};
+  /// Answered with a stream (Server-Sent Events), not one JSON reply.
+  bool stream = false;
 };
 
 /// A route to the operation of request type `R`.
 template <class R>
 constexpr route to(std::string_view pattern, method verb, std::string_view query = {}) {
-  return {pattern, verb, R::op, &decode_as<R>, query};
+  return {pattern, verb, R::op, &decode_as<R>, query, std::is_same_v<R, stream_messages_req>};
 }
 
 constexpr std::string_view paged = "limit cursor";
@@ -59,6 +63,8 @@ constexpr auto routes = std::to_array<route>({
   to<system_usage_req>("/systems/{id}/usage", method::get),
   to<list_messages_req>("/systems/{id}/messages", method::get,
                         "since until token level source limit cursor"),
+  // the live tail: the list's operation, streamed (net/message_tail.hpp)
+  to<stream_messages_req>("/systems/{id}/messages/stream", method::get, "token"),
   // tokens: of a system, of a tenant (service tokens), and one token
   to<mint_token_req>("/systems/{id}/tokens", method::post),
   to<list_system_tokens_req>("/systems/{id}/tokens", method::get, paged),
@@ -86,7 +92,18 @@ constexpr auto routes = std::to_array<route>({
                      "tenant system token actor action since until limit cursor"),
   to<whoami_req>("/me", method::get),
 });
-static_assert(routes.size() == admin_op_count, "one route per admin operation");
+/// Every operation has a route (the live tail shares the list's).
+constexpr bool every_op_routed() {
+  for (std::size_t op = 0; op < admin_op_count; ++op) {
+    bool found = false;
+    for (const auto& r : routes)
+      found = found || static_cast<std::size_t>(r.op) == op;
+    if (!found)
+      return false;
+  }
+  return true;
+}
+static_assert(every_op_routed(), "a route for every admin operation");
 
 constexpr std::string_view api_prefix = "/api/v1";
 constexpr std::string_view openapi_path = "/api/v1/openapi.json";
@@ -221,6 +238,9 @@ void admin_routes::handle(const http_request& req, responder res) {
   auto query = parse_query(req.query);
   admin_input in{id, query, req.body, cmd.received_at_us, json};
   cmd.decode_problem = found->decode(in, cmd.request);
+  if (found->stream)
+    return open_message_tail(gateway_, std::move(cmd), req.header("last-event-id"), streams_,
+                             stream_settings_, std::move(res));
   gateway_.admin(std::move(cmd),
                  [res](json_reply&& reply) { res.send(to_response(std::move(reply))); });
 }

@@ -21,6 +21,14 @@
 // the first byte of a request to its complete arrival, one request timeout
 // for the whole (a request trickled byte by byte is cut off there); each
 // response write, the request timeout again.
+//
+// A streamed response (http_response::stream, Server-Sent Events) leaves the
+// state machine after its head: the connection hands its socket to an
+// event_stream (net/event_stream.cpp) and, as its transport, writes what that
+// produces, each write bounded by the request timeout, while one read without
+// timeout waits for the peer to go. The connection closes when the stream
+// ends; until then it counts as busy, so a draining server waits for its
+// streams, which end at their next poll.
 
 #include "net/server_core.hpp"
 
@@ -39,6 +47,7 @@
 #include <exception>
 #include <type_traits>
 
+#include "net/event_stream.hpp"
 #include "net/handler_memory.hpp"
 #include "net/log.hpp"
 #include "net/request_parser.hpp"
@@ -190,7 +199,7 @@ bool safe_header_text(std::string_view s) noexcept {
 /// The state machine over one stream type: plain_stream, or tls_stream
 /// (whose lowest layer is a plain_stream: that carries the timeouts).
 template <class Stream>
-class basic_connection final : public connection {
+class basic_connection final : public connection, private stream_transport {
 public:
   basic_connection(std::shared_ptr<server_core> core, io_slot& slot, socket_type&& s,
                    std::shared_ptr<asio::ssl::context> tls = {})
@@ -235,6 +244,8 @@ public:
     phase_ = phase::closed;
     // The registry may hold the last reference: keep this alive until return.
     auto keep = shared_from_this();
+    if (events_)
+      events_->stop();
     lowest().close(); // cancels pending reads/writes and the timers
     finish_request();
     unregister_from_slot();
@@ -244,7 +255,7 @@ public:
   bool idle() const noexcept override { return phase_ == phase::reading && !request_started_; }
 
 private:
-  enum class phase : std::uint8_t { reading, handling, writing, lingering, closed };
+  enum class phase : std::uint8_t { reading, handling, writing, streaming, lingering, closed };
 
   static Stream make_stream(socket_type&& s, asio::ssl::context* tls) {
     if constexpr (is_tls<Stream>)
@@ -457,7 +468,11 @@ private:
       out_ += response_.content_type;
       out_ += "\r\n";
     }
-    if (!no_body_status) {
+    if (response_.stream) {
+      close_after_ = true; // the stream ends with the connection
+      if (version_ >= 11)
+        out_ += "Transfer-Encoding: chunked\r\n";
+    } else if (!no_body_status) {
       // For HEAD: the length of the body a GET would have had.
       out_ += "Content-Length: ";
       out_.append(num, std::to_chars(num, num + sizeof num, response_.body.size()).ptr);
@@ -497,6 +512,8 @@ private:
       return;
     if (log::access_enabled())
       log_access(written);
+    if (response_.stream && !ec)
+      return start_stream(); // busy until it ends: drain() waits for its clean end
     finish_request();
     if (ec) {
       if (ec != asio::error::operation_aborted && ec != asio::error::broken_pipe
@@ -534,6 +551,49 @@ private:
     a.token_id = response_.token_id; // set by the routes from the gateway's reply
     a.client = peer_ip_;
     log::access(a);
+  }
+
+  // --- streaming (net/event_stream.hpp) --------------------------------------
+
+  void start_stream() {
+    phase_ = phase::streaming;
+    lowest().expires_never(); // the watching read has no timeout; each write has one
+    stream_transport& transport = *this;
+    events_ = std::make_unique<event_stream>(slot_.ctx, weak_from_this(), transport,
+                                             std::move(response_.stream), version_ >= 11);
+    // The peer sends nothing more on this connection; a read completes when
+    // it goes (or breaks that rule), and either ends the stream.
+    buffer_.clear();
+    stream_.async_read_some(
+      buffer_.prepare(512),
+      bind_memory(memory_, [self = self()](beast::error_code, std::size_t) { self->close(); }));
+    events_->start();
+  }
+
+  void stream_write(std::string_view bytes) override {
+    lowest().expires_after(core_->opts.request_timeout); // the write only: a read is pending
+    asio::async_write(stream_, asio::buffer(bytes.data(), bytes.size()),
+                      bind_memory(memory_, [self = self()](beast::error_code ec, std::size_t) {
+                        if (self->phase_ == phase::closed)
+                          return;
+                        self->events_->written(!ec);
+                        if (ec)
+                          self->close();
+                      }));
+  }
+
+  void stream_end() override { close(); }
+
+  bool stream_draining() const noexcept override {
+    return core_->draining.load(std::memory_order_acquire);
+  }
+
+  void stream_post(std::function<void()> f) override {
+    // The handshake of deliver(): nothing is posted once stop() flushed.
+    core_->senders.fetch_add(1, std::memory_order_seq_cst);
+    if (!core_->stopped.load(std::memory_order_seq_cst))
+      asio::post(slot_.ctx, std::move(f));
+    core_->senders.fetch_sub(1, std::memory_order_seq_cst);
   }
 
   // --- closing -------------------------------------------------------------
@@ -596,9 +656,10 @@ private:
   phase phase_ = phase::reading;
 
   // Response state, reused.
-  std::string out_;           ///< status line + headers
-  http_response response_;    ///< keeps the body alive during the write
-  std::size_t discarded_ = 0; ///< bytes read and dropped while lingering
+  std::string out_;                      ///< status line + headers
+  http_response response_;               ///< keeps the body alive during the write
+  std::size_t discarded_ = 0;            ///< bytes read and dropped while lingering
+  std::unique_ptr<event_stream> events_; ///< a streamed response, once its head is written
 };
 
 } // namespace

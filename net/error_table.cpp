@@ -46,6 +46,7 @@ constexpr std::array<row, static_cast<std::size_t>(errc::internal) + 1> table = 
   {errc::token_limit_reached, 409, 9},
   {errc::conflict, 409, 10},
   {errc::rate_limited, 429, 8},
+  {errc::too_many_streams, 503, 14},
   {errc::storage_busy, 503, 14},
   {errc::storage_full, 507, 8},
   {errc::internal, 500, 13},

@@ -97,6 +97,10 @@ struct admin_command {
   /// be allowed to make it (a stranger learns nothing from a 400).
   problem decode_problem;
   std::int64_t received_at_us = 0;
+  /// A poll of a stream the caller opened with an earlier call (the live
+  /// tail): authenticated and authorized like any call, but not counted
+  /// again in the token's usage and rate limit.
+  bool continuation = false;
 };
 
 /// Completion callbacks. Each is called exactly once, from any thread: also

@@ -13,6 +13,8 @@
 
 namespace sluice::net {
 
+class event_source; // net/event_stream.hpp
+
 /// HTTP methods the routers tell apart.
 enum class method : std::uint8_t { get, head, post, put, patch, del, options, other };
 
@@ -59,6 +61,10 @@ struct http_response {
   /// The id of the token that authenticated the request (the gateway's
   /// reply.token_id), for the access log; 0 when none did. Not sent.
   std::uint64_t token_id = 0;
+  /// A stream (Server-Sent Events, net/event_stream.hpp): when set, the
+  /// response has no Content-Length; after the head, the connection writes
+  /// what this source produces, chunked, until the stream ends, then closes.
+  std::shared_ptr<event_source> stream = {};
 };
 
 class connection; // defined in server_core.hpp (internal to the server)

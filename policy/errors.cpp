@@ -40,6 +40,7 @@ constexpr std::array<code_info, code_count> infos = {{
   {"token_limit_reached", "the system has as many tokens as its tier allows"},
   {"conflict", "the resource's state does not allow this change"},
   {"rate_limited", "rate limit exceeded"},
+  {"too_many_streams", "too many live streams are open; retry later"},
   {"storage_busy", "storage is busy; retry later"},
   {"storage_full", "storage is full"},
   {"internal", "internal error"},

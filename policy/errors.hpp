@@ -41,6 +41,7 @@ enum class errc : std::uint8_t {
   token_limit_reached,    ///< 409: tokens-per-system cap of the tier
   conflict,               ///< 409: state does not allow the change
   rate_limited,           ///< 429
+  too_many_streams,       ///< 503: as many live streams open as the server allows
   // Server side.
   storage_busy, ///< 503: storage saturated or an actor was unavailable
   storage_full, ///< 507: disk full

@@ -1,9 +1,12 @@
-// Messages read back: GET /systems/{id}/messages.
+// Messages read back: GET /systems/{id}/messages, and the polls of the live
+// tail (GET /systems/{id}/messages/stream).
 
 #include "actors/admin_actor.hpp"
 #include "actors/admin/replies.hpp"
 #include "actors/views.hpp"
 #include "policy/base62.hpp"
+
+#include <algorithm>
 
 namespace sluice {
 
@@ -39,6 +42,49 @@ void admin_state::run(admin_job_ptr& job, const net::list_messages_req& req, adm
       w.null();
     w.end_object();
   });
+}
+
+void admin_state::run(admin_job_ptr& job, const net::stream_messages_req& req, admin_context& ctx) {
+  // The watermark is read before the query: every message up to it is
+  // visible to the query, so a poll that finds nothing more may continue
+  // after it (messages of other systems or tokens are not scanned again).
+  const std::uint64_t committed = init.messages->watermark();
+  json_reply reply{{}, reply_kind::ok, {}};
+  auto header = [&](std::uint64_t cursor, bool more) {
+    json_writer w{reply.body};
+    w.begin_object().field("cursor", cursor).field("more", more).end_object();
+  };
+  if (!req.after_id) {
+    // A new stream starts at the newest committed message: no history.
+    header(committed, false);
+    return job->complete(std::move(reply));
+  }
+  store::message_query q;
+  q.system_id = ctx.system->id;
+  q.limit = req.limit;
+  q.after_id = *req.after_id;
+  q.token_id = req.token_id;
+  store::message_page page;
+  try {
+    page = init.messages->query(q);
+  } catch (const std::system_error& e) {
+    return fail(
+      job, make_problem(errc::storage_busy, std::string{"cannot read messages now: "} + e.what()));
+  }
+  std::uint64_t cursor = *req.after_id;
+  if (!page.items.empty())
+    cursor = std::max(cursor, page.items.back().id);
+  if (page.next_cursor)
+    cursor = std::max(cursor, *page.next_cursor);
+  else
+    cursor = std::max(cursor, committed);
+  header(cursor, page.next_cursor.has_value());
+  for (auto& m : page.items) {
+    reply.body += '\n';
+    json_writer w{reply.body};
+    write_message(w, m);
+  }
+  job->complete(std::move(reply));
 }
 
 } // namespace sluice

@@ -124,7 +124,15 @@ sluice_config::sluice_config() {
     .add(admin_max_connections, "max-connections", "open admin connections at most")
     .add(admin_idle_timeout, "idle-timeout", "close an idle admin connection after this")
     .add(admin_request_timeout, "request-timeout", "longest time for one admin request")
-    .add(admin_tls, "tls", "HTTPS on the admin port (tls.cert-file, tls.key-file)");
+    .add(admin_tls, "tls", "HTTPS on the admin port (tls.cert-file, tls.key-file)")
+    .add(admin_max_streams, "max-streams",
+         "live tails (GET /systems/{id}/messages/stream) open at once at most; more get 503")
+    .add(admin_stream_poll_interval, "stream-poll-interval",
+         "how often a live tail looks for newly committed messages")
+    .add(admin_stream_keepalive, "stream-keepalive",
+         "a live tail with nothing to send writes a keep-alive comment after this")
+    .add(admin_stream_max_backlog, "stream-max-backlog",
+         "bytes of a live tail not yet taken by its client beyond which it is disconnected");
   opt_group{custom_options_, "tls"}
     .add(tls_cert_file, "cert-file",
          "PEM file: the certificate (then any intermediates) of the ports with TLS on; "
@@ -203,6 +211,14 @@ net::server_options sluice_config::admin_server() const {
   o.request_timeout = to_ms(admin_request_timeout);
   o.tls = {admin_tls, tls_cert_file, tls_key_file};
   return o;
+}
+
+net::stream_settings sluice_config::admin_streams() const {
+  net::stream_settings s;
+  s.poll_interval = to_ms(admin_stream_poll_interval);
+  s.keepalive = to_ms(admin_stream_keepalive);
+  s.max_backlog_bytes = admin_stream_max_backlog;
+  return s;
 }
 
 std::string sluice_config::help(bool long_help) const {
@@ -335,6 +351,8 @@ std::string sluice_config::validate(std::string& option) {
                              std::pair{"ingest.max-records", max_otlp_records},
                              std::pair{"admin.max-request-bytes", admin_max_request_bytes},
                              std::pair{"admin.max-connections", admin_max_connections},
+                             std::pair{"admin.max-streams", admin_max_streams},
+                             std::pair{"admin.stream-max-backlog", admin_stream_max_backlog},
                              std::pair{"storage.batch-max-messages", batch_max_messages},
                              std::pair{"storage.max-pending-bytes", max_pending_bytes}})
     if (value == 0)
@@ -343,6 +361,8 @@ std::string sluice_config::validate(std::string& option) {
                              std::pair{"ingest.request-timeout", ingest_request_timeout},
                              std::pair{"admin.idle-timeout", admin_idle_timeout},
                              std::pair{"admin.request-timeout", admin_request_timeout},
+                             std::pair{"admin.stream-poll-interval", admin_stream_poll_interval},
+                             std::pair{"admin.stream-keepalive", admin_stream_keepalive},
                              std::pair{"storage.expiry-interval", expiry_interval},
                              std::pair{"storage.dedup-window", dedup_window},
                              std::pair{"storage.ready-check-interval", ready_check_interval},

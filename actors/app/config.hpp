@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "net/event_stream.hpp"
 #include "net/http_server.hpp"
 #include "net/log.hpp"
 #include "policy/cidr.hpp"
@@ -98,6 +99,12 @@ public:
   caf::timespan admin_idle_timeout = net::default_idle_timeout;
   caf::timespan admin_request_timeout = net::default_request_timeout;
   bool admin_tls = false;
+  /// The live tail (GET /systems/{id}/messages/stream); defaults in
+  /// net/event_stream.hpp.
+  std::size_t admin_max_streams = net::default_max_streams;
+  caf::timespan admin_stream_poll_interval = net::default_stream_poll_interval;
+  caf::timespan admin_stream_keepalive = net::default_stream_keepalive;
+  std::size_t admin_stream_max_backlog = net::default_stream_max_backlog_bytes;
 
   // tls: one certificate and key for every port that has TLS on
   std::string tls_cert_file;
@@ -139,6 +146,8 @@ public:
   /// The server options of each port, from the values above.
   net::server_options ingest_server() const;
   net::server_options admin_server() const;
+  /// How the admin port's live tails behave (admin.stream-*).
+  net::stream_settings admin_streams() const;
 
   /// Sluice's options grouped by config section, each with its description and
   /// its value in this config (the defaults, before parsing), for --help. With

@@ -105,7 +105,8 @@ bind_server(const net::server_options& o, net::request_handler& handler, std::st
 void runtime::bind_servers() {
   ingest_routes_ = std::make_unique<net::ingest_routes>(
     *this, cfg_.trusted_proxies, cfg_.ingest_max_request_bytes, cfg_.max_otlp_records);
-  admin_routes_ = std::make_unique<net::admin_routes>(*this, cfg_.trusted_proxies, &metrics_);
+  admin_routes_ = std::make_unique<net::admin_routes>(*this, cfg_.trusted_proxies, &metrics_,
+                                                      cfg_.admin_streams(), cfg_.admin_max_streams);
   // Each server counts the responses it writes, by the door of their path.
   auto ingest_options = cfg_.ingest_server();
   ingest_options.metrics = &metrics_;

@@ -43,4 +43,14 @@ problem decode(const admin_input& in, list_messages_req& out) {
   return {};
 }
 
+problem decode(const admin_input& in, stream_messages_req& out) {
+  if (auto v = query_value(in, "token")) {
+    auto t = parse_id(id_kind::token, *v);
+    if (!t)
+      return make_problem(errc::invalid_argument, "token must be a token id (tok_…)");
+    out.token_id = *t;
+  }
+  return {};
+}
+
 } // namespace sluice::net
