@@ -12,6 +12,7 @@
 // The messages below never leave the process: they carry callbacks and
 // borrowed state, so they are declared local-only rather than serialisable.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::ingest_job_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::ingest_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::info_job_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::admin_job_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::token_usage)
@@ -30,29 +31,30 @@ namespace sluice {
 /// actor, admin calls (personal and service tokens) on to the admin actor
 /// with the caller's principal.
 using token_actor_if =
-  caf::typed_actor<caf::reacts_to<ingest_atom, ingest_job_ptr>,
-                   caf::reacts_to<info_atom, info_job_ptr>,
-                   caf::reacts_to<admin_atom, admin_job_ptr>,
-                   /// A personal token's user changed (role, active), already durable.
-                   caf::replies_to<user_atom, store::user_record>::with<caf::ok_atom>,
-                   /// A changed record from the admin actor (already durable). Answered once it
-                   /// is in force: for a revoke, also once every request the token let through
-                   /// before has been committed and answered.
-                   caf::replies_to<update_atom, store::token_record>::with<caf::ok_atom>,
-                   caf::replies_to<caf::get_atom>::with<token_usage>,
-                   /// From the system actor: its decision on a request this token let through
-                   /// (sent when the token holds a reservation for it, or it was refused).
-                   caf::reacts_to<decided_atom, system_outcome, std::uint32_t, bool>,
-                   /// From storage after a group commit.
-                   caf::reacts_to<committed_atom, commit_report>,
-                   /// Sends its usage to the admin actor now (at shutdown); answered after.
-                   caf::replies_to<flush_atom>::with<caf::ok_atom>, caf::reacts_to<tick_atom>>;
+  caf::typed_actor< /// Ingest requests of one turn of an I/O thread, in arrival order.
+    caf::reacts_to<ingest_atom, ingest_batch>, caf::reacts_to<info_atom, info_job_ptr>,
+    caf::reacts_to<admin_atom, admin_job_ptr>,
+    /// A personal token's user changed (role, active), already durable.
+    caf::replies_to<user_atom, store::user_record>::with<caf::ok_atom>,
+    /// A changed record from the admin actor (already durable). Answered once it
+    /// is in force: for a revoke, also once every request the token let through
+    /// before has been committed and answered.
+    caf::replies_to<update_atom, store::token_record>::with<caf::ok_atom>,
+    caf::replies_to<caf::get_atom>::with<token_usage>,
+    /// From the system actor: its decision on a request this token let through
+    /// (sent when the token holds a reservation for it, or it was refused).
+    caf::reacts_to<decided_atom, system_outcome, std::uint32_t, bool>,
+    /// From storage after a group commit.
+    caf::reacts_to<committed_atom, commit_report>,
+    /// Sends its usage to the admin actor now (at shutdown); answered after.
+    caf::replies_to<flush_atom>::with<caf::ok_atom>, caf::reacts_to<tick_atom>>;
 
 /// One actor per system: its tier limit (bucket, sampling, shadow), its caps
 /// (inline cap, tokens per system) and its usage. Every authenticated request
 /// passes through it, so it also writes the rate-limit headers.
 using system_actor_if = caf::typed_actor<
-  caf::reacts_to<ingest_atom, ingest_job_ptr>, caf::reacts_to<info_atom, info_job_ptr>,
+  /// Requests its tokens let through, in the order each token did.
+  caf::reacts_to<ingest_atom, ingest_batch>, caf::reacts_to<info_atom, info_job_ptr>,
   /// Takes n token slots when the caps allow: (granted, live tokens after).
   caf::replies_to<reserve_atom, std::uint32_t>::with<bool, std::uint64_t>,
   /// Gives n slots back (a revoke, or a mint that failed after its reserve).
@@ -71,13 +73,13 @@ using system_actor_if = caf::typed_actor<
 /// The single writer of the message environments: gathers jobs into groups,
 /// commits each group durably, then answers every job in it.
 using storage_actor_if =
-  caf::typed_actor<caf::reacts_to<write_atom, ingest_job_ptr>,
-                   caf::reacts_to<flush_atom, std::uint64_t>,
-                   caf::reacts_to<sync_atom, std::uint64_t>,
-                   /// Answered once everything received before it is committed and answered.
-                   caf::replies_to<barrier_atom>::with<caf::ok_atom>, caf::reacts_to<sweep_atom>,
-                   /// After a failed commit: tries a write while no traffic does.
-                   caf::reacts_to<probe_atom>>;
+  caf::typed_actor< /// Requests a system actor admitted, in the order it did.
+    caf::reacts_to<write_atom, ingest_batch>, caf::reacts_to<flush_atom, std::uint64_t>,
+    caf::reacts_to<sync_atom, std::uint64_t>,
+    /// Answered once everything received before it is committed and answered.
+    caf::replies_to<barrier_atom>::with<caf::ok_atom>, caf::reacts_to<sweep_atom>,
+    /// After a failed commit: tries a write while no traffic does.
+    caf::reacts_to<probe_atom>>;
 
 /// The admin API and the single writer of the metadata environment.
 using admin_actor_if =

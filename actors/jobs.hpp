@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "net/gateway.hpp"
 #include "policy/authz.hpp"
@@ -201,6 +202,13 @@ struct ingest_job {
 };
 
 using ingest_job_ptr = std::shared_ptr<ingest_job>;
+
+/// Requests that travel on together, in arrival order: what one turn of an
+/// I/O thread's loop gathered for one token actor, what a token actor lets
+/// through to its system, what a system actor sends to storage. One message
+/// for many requests: the hand-offs, not the decisions, are what a request
+/// costs most.
+using ingest_batch = std::vector<ingest_job_ptr>;
 
 /// A GET /systems/me request: the token actor fills in the token, the system
 /// actor the rest, and answers.

@@ -26,7 +26,10 @@ storage_actor_if::behavior_type storage_state::make_behavior() {
   });
   self_->send(self_, sweep_atom::value);
   return {
-    [this](write_atom, ingest_job_ptr& job) { write(job); },
+    [this](write_atom, ingest_batch& jobs) {
+      for (auto& job : jobs)
+        write(job);
+    },
     [this](flush_atom, std::uint64_t generation) {
       if (generation == generation_)
         commit();

@@ -22,7 +22,15 @@ system_actor_if::behavior_type system_state::make_behavior() {
   usage_.restore(init.record.usage.totals, init.record.usage.minutes, now);
   self_->delayed_send(self_, init.usage_flush_interval, tick_atom::value);
   return {
-    [this](ingest_atom, ingest_job_ptr& job) { ingest(job); },
+    [this](ingest_atom, ingest_batch& jobs) {
+      for (auto& job : jobs)
+        ingest(job);
+      // One message to storage for the whole batch, in the same order.
+      if (!to_storage_.empty()) {
+        self_->send(init.storage, write_atom::value, std::move(to_storage_));
+        to_storage_.clear(); // moved from: valid, made empty for sure
+      }
+    },
     [this](info_atom, info_job_ptr& job) { describe(job); },
     [this](reserve_atom, std::uint32_t n) -> caf::result<bool, std::uint64_t> {
       // All n or none: the cap must still hold after the last one.
@@ -146,7 +154,7 @@ void system_state::ingest(ingest_job_ptr& job) {
   }
   tell_token(*job, system_outcome::admitted);
   job->system_reporter = caf::actor_cast<caf::strong_actor_ptr>(self_);
-  self_->send(init.storage, write_atom::value, std::move(job));
+  to_storage_.push_back(std::move(job));
 }
 
 void system_state::drop_oversized(ingest_job& job, std::uint64_t cap) {

@@ -54,6 +54,8 @@ private:
   system_limiter limiter_;
   usage_meter usage_;
   bool usage_dirty_ = false;
+  /// Admitted while handling the current batch, sent to storage at its end.
+  ingest_batch to_storage_;
 };
 
 using system_actor = system_actor_if::stateful_base<system_state>;

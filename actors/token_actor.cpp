@@ -23,7 +23,11 @@ token_actor_if::behavior_type token_state::make_behavior() {
   last_activity_us_ = now;
   self_->delayed_send(self_, init.opts.usage_flush_interval, tick_atom::value);
   return {
-    [this](ingest_atom, ingest_job_ptr& job) { ingest(job); },
+    [this](ingest_atom, ingest_batch& jobs) {
+      for (auto& job : jobs)
+        ingest(job);
+      send_on();
+    },
     [this](info_atom, info_job_ptr& job) { describe(job); },
     [this](admin_atom, admin_job_ptr& job) { admin(job); },
     [this](user_atom, store::user_record& user) {
@@ -158,7 +162,7 @@ void token_state::ingest(ingest_job_ptr& job) {
   if (job->probe) {
     // A handshake: authenticated, nothing to store; the system adds its limits.
     job->rate.token = limiter_.state(now);
-    self_->send(init.system, ingest_atom::value, std::move(job));
+    to_system_.push_back(std::move(job));
     return;
   }
   if (job->parse_problem) {
@@ -168,7 +172,7 @@ void token_state::ingest(ingest_job_ptr& job) {
     count_metric(why);
     job->verdict = std::move(job->parse_problem);
     job->rate.token = limiter_.state(now);
-    self_->send(init.system, ingest_atom::value, std::move(job));
+    to_system_.push_back(std::move(job));
     return;
   }
   // Later arrivals never overtake waiting ones.
@@ -200,7 +204,7 @@ bool token_state::gate(ingest_job_ptr& job, std::int64_t now) {
   }
   if (limiter_.limited())
     job->rate.token = c.state;
-  self_->send(init.system, ingest_atom::value, std::move(job));
+  to_system_.push_back(std::move(job));
   return true;
 }
 
@@ -212,10 +216,18 @@ void token_state::drain() {
       count_refusal(now);
       job->complete(ingest_reply::refused(std::move(p)));
     } else if (!gate(job, now)) {
-      return; // still waiting for a decision
+      break; // still waiting for a decision
     }
     waiting_.pop_front();
   }
+  send_on();
+}
+
+void token_state::send_on() {
+  if (to_system_.empty())
+    return;
+  self_->send(init.system, ingest_atom::value, std::move(to_system_));
+  to_system_.clear(); // moved from: valid, made empty for sure
 }
 
 void token_state::describe(info_job_ptr& job) {

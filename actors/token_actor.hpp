@@ -74,6 +74,10 @@ private:
   bool gate(ingest_job_ptr& job, std::int64_t now);
   /// Lets queued jobs through once reservations were settled.
   void drain();
+  /// Sends the jobs let through so far to the system actor, as one message.
+  /// Every handler that lets a job through ends with it, so nothing waits in
+  /// to_system_ between messages and the order to the system is kept.
+  void send_on();
   void describe(info_job_ptr& job);
   void apply(store::token_record rec);
   token_usage snapshot() const;
@@ -91,6 +95,8 @@ private:
   /// Jobs that fit only if an open reservation is given back: they wait for
   /// the system actor's decisions, in arrival order.
   std::deque<ingest_job_ptr> waiting_;
+  /// Let through while handling the current message; see send_on().
+  ingest_batch to_system_;
   /// Every hash this actor was reached by (one, or two around a rotation).
   std::vector<token_hash> hashes_;
 };

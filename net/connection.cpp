@@ -91,13 +91,39 @@ void connection::deliver(http_response&& r) {
   // this send sees `stopped` and drops the response: nothing is left queued
   // in a context nobody runs.
   core_->senders.fetch_add(1, std::memory_order_seq_cst);
-  if (!core_->stopped.load(std::memory_order_seq_cst)) {
-    asio::post(ex, [self = shared_from_this(), r = std::move(r)]() mutable {
-      self->on_response(std::move(r));
-    });
-  }
+  if (!core_->stopped.load(std::memory_order_seq_cst))
+    slot_.post_answer(shared_from_this(), std::move(r));
   core_->senders.fetch_sub(1, std::memory_order_seq_cst);
 }
+
+namespace http_detail {
+
+void io_slot::post_answer(std::shared_ptr<connection> to, http_response&& r) {
+  bool first;
+  {
+    std::lock_guard lock(answers_mu);
+    first = answers.empty();
+    answers.push_back({std::move(to), std::move(r)});
+  }
+  // Only the answer that found the queue empty posts: the handler it posts
+  // has not run yet (it empties the queue under the same lock), so it will
+  // take every answer queued after this one too. `this` outlives the
+  // handler: ctx is a member, and a handler never outlives its context.
+  if (first)
+    asio::post(ctx, [this] { run_answers(); });
+}
+
+void io_slot::run_answers() {
+  {
+    std::lock_guard lock(answers_mu);
+    running_answers.swap(answers);
+  }
+  for (auto& a : running_answers)
+    a.to->on_response(std::move(a.response));
+  running_answers.clear();
+}
+
+} // namespace http_detail
 
 void connection::register_in_slot() {
   slot_index_ = slot_.conns.size();
@@ -365,6 +391,16 @@ private:
     core_->in_flight.fetch_add(1, std::memory_order_relaxed);
     // The handler may answer inline (deliver() then starts the write before
     // handle() returns): nothing below may touch per-request state.
+    if (!slot_.turn_end_queued) {
+      // Queued behind every completion this turn of the loop has ready, so
+      // it runs once they have all been handled (request_handler::end_of_turn).
+      // The handler runs inside ctx, which the core (kept alive here) owns.
+      slot_.turn_end_queued = true;
+      asio::post(slot_.ctx, [&slot = slot_, core = core_] {
+        slot.turn_end_queued = false;
+        core->handler->end_of_turn();
+      });
+    }
     try {
       core_->handler->handle(req, responder(shared_from_this()));
     } catch (const std::exception& e) {

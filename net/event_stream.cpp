@@ -18,9 +18,10 @@ using clock = std::chrono::steady_clock;
 //     waits poll_interval, except after a batch that said `more`, where the
 //     next poll starts as soon as the socket took the previous output (so a
 //     backlog drains at the client's pace and never piles up here);
-//   * output: `writing` is with the socket, `pending` waits for it; their
-//     sum over max_backlog_bytes disconnects the client (it reads slower
-//     than events arrive);
+//   * output: `writing` is with the socket, `pending` waits for it; more
+//     than max_backlog_bytes waiting disconnects the client (it reads slower
+//     than events arrive); a write the client does not take at all is cut
+//     by the connection's request timeout;
 //   * ending: the source said so, or the server drains; the terminating
 //     chunk is queued and the connection closes once it is written.
 struct event_stream::impl {
@@ -117,9 +118,12 @@ struct event_stream::impl {
     } else {
       pending += text;
     }
-    if (pending.size() + writing.size() > settings.max_backlog_bytes) {
+    // Output piles up only behind a write the client has not taken yet: a
+    // page written at once (catching up) does not count, events arriving
+    // faster than the client reads do.
+    if (write_busy && pending.size() > settings.max_backlog_bytes) {
       log::warn("event stream: client too slow, disconnected",
-                {{"backlog_bytes", pending.size() + writing.size()}});
+                {{"waiting_bytes", pending.size()}, {"writing_bytes", writing.size()}});
       stop();
       transport.stream_end();
       return false;

@@ -37,8 +37,10 @@ struct stream_settings {
   /// A comment line is sent when nothing was written for this long, so
   /// proxies and clients see the stream alive (and a gone peer is noticed).
   std::chrono::milliseconds keepalive = default_stream_keepalive;
-  /// Bytes handed to the stream and not yet taken by the socket beyond which
-  /// the client counts as too slow and is disconnected.
+  /// Bytes of events waiting behind a write the client has not taken yet
+  /// beyond which it counts as too slow and is disconnected. (A write taken
+  /// by the socket at once, such as a page of a catch-up, does not count;
+  /// a write not taken at all ends at the connection's request timeout.)
   std::size_t max_backlog_bytes = default_stream_max_backlog_bytes;
 };
 

@@ -115,7 +115,14 @@ public:
   virtual ~gateway() = default;
 
   /// Authenticates, validates and stores a batch; answers after the commit.
+  /// The request may be held until end_of_turn() is called on the same
+  /// thread, so that the requests of one turn travel on together.
   virtual void ingest(const ingest_command& cmd, ingest_callback done) = 0;
+
+  /// Sends on every request ingest() held on this thread. The network layer
+  /// calls it on each I/O thread after a turn of its event loop in which it
+  /// called ingest().
+  virtual void end_of_turn() = 0;
 
   /// Describes the token presented (GET /systems/me) from `client_ip`.
   virtual void whoami(std::string_view secret, std::string_view client_ip, json_callback done) = 0;

@@ -385,6 +385,11 @@ void http_server::stop() {
       close_all(*slot);
     }
   }
+  // Answers that came after the last poll have nowhere to go.
+  for (auto& slot : core.slots) {
+    std::lock_guard lock(slot->answers_mu);
+    slot->answers.clear();
+  }
 }
 
 } // namespace sluice::net

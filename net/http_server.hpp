@@ -90,6 +90,11 @@ public:
   virtual ~request_handler() = default;
   /// Called on the connection's thread. May answer now or later, once.
   virtual void handle(const http_request& req, responder res) = 0;
+  /// Called on an I/O thread after a turn of its event loop in which
+  /// handle() was called there: once every request that arrived together has
+  /// been handled. A handler that gathers work per thread sends it on here
+  /// (one message for many requests); until then it may hold it.
+  virtual void end_of_turn() {}
   /// The response for a request the server refused before routing it
   /// (net/request_parser.hpp): 400 (not valid HTTP/1.1, or framing that
   /// could smuggle a second request), 413 (body over the limit), 414

@@ -153,6 +153,8 @@ http_response otlp_error(const problem& p, otlp::encoding e) {
 
 } // namespace
 
+void ingest_routes::end_of_turn() { gateway_.end_of_turn(); }
+
 void ingest_routes::handle(const http_request& req, responder res) {
   // One classification of paths (net/doors.hpp) routes the request and
   // labels its count in the metrics.

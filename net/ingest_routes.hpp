@@ -26,6 +26,8 @@ public:
 
   void handle(const http_request& req, responder res) override;
   http_response refusal(unsigned status, std::string_view why) override;
+  /// Sends on the requests the gateway gathered this turn.
+  void end_of_turn() override;
 
 private:
   // One handler per door.

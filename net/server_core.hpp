@@ -58,6 +58,29 @@ struct io_slot {
   /// Connections living on ctx, touched only on ctx's thread (or by stop()
   /// once the threads are joined). Swap-removed via connection::slot_index_.
   std::vector<std::shared_ptr<connection>> conns;
+
+  /// An answer sent from another thread, waiting for ctx's thread.
+  struct answer {
+    std::shared_ptr<connection> to;
+    http_response response;
+  };
+  /// Answers from foreign threads gather here; whoever finds the queue
+  /// empty posts one handler that takes them all (run_answers). A group
+  /// commit that answers 64 requests of this thread so costs it one post and
+  /// at most one wake-up, not 64. Guarded by answers_mu.
+  std::vector<answer> answers;
+  std::mutex answers_mu;
+  /// ctx's thread only: the batch being run; swapped with `answers`, so
+  /// both keep their capacity and steady state allocates nothing.
+  std::vector<answer> running_answers;
+  /// ctx's thread only: an end-of-turn call to the handler is queued
+  /// (see request_handler::end_of_turn).
+  bool turn_end_queued = false;
+
+  /// Any thread: queues `r` for connection `to` (which lives on ctx).
+  void post_answer(std::shared_ptr<connection> to, http_response&& r);
+  /// ctx's thread: hands every queued answer to its connection.
+  void run_answers();
 };
 
 /// State shared by the server object and every connection.
@@ -148,6 +171,7 @@ protected:
   std::atomic<bool> awaiting_{false};
 
 private:
+  friend struct http_detail::io_slot; // run_answers() calls on_response()
   std::size_t slot_index_ = static_cast<std::size_t>(-1);
 };
 

@@ -87,6 +87,12 @@ sluice_config::sluice_config() {
   // and admin actors have threads of their own. On two cores one scheduler
   // thread beside the I/O thread measured best (see README, Benchmarks).
   set("scheduler.max-threads", defaults::scheduler_threads);
+  // Work sharing: an idle scheduler thread sleeps on a condition variable
+  // until a message comes. Work stealing (CAF's default) polls instead,
+  // sleeping 50 us, then 10 ms, between polls: with one thread there is
+  // nothing to steal, and the polling cost more CPU per request than the
+  // token and system actors' own work, and added its sleeps to latency.
+  set("scheduler.policy", caf::atom("sharing"));
 
   opt_group{custom_options_, "global"}
     .add(ingest_host, "ingest-host", "address the ingest port binds to")
@@ -250,6 +256,10 @@ std::string sluice_config::help(bool long_help) const {
     flag + "threads running the token and system actors ["
     + std::to_string(caf::get_or(content, "scheduler.max-threads", defaults::scheduler_threads))
     + "]\n";
+  flag = "  --scheduler.policy=atom";
+  flag.resize(44, ' ');
+  out += flag + "how idle threads wait: 'sharing' (sleep until work comes) or 'stealing' (poll) ["
+         + to_string(caf::get_or(content, "scheduler.policy", caf::atom("sharing"))) + "]\n";
   out +=
     "\nOther commands:\n"
     "  --help, -h                                this list\n"
@@ -401,7 +411,8 @@ std::string sluice_config::dump() const {
   out +=
     "\n[scheduler]\n" + std::string{scheduler_threads_key} + "="
     + std::to_string(caf::get_or(content, "scheduler.max-threads", defaults::scheduler_threads))
-    + "\n";
+    + "\npolicy='" + to_string(caf::get_or(content, "scheduler.policy", caf::atom("sharing")))
+    + "'\n";
   return out;
 }
 

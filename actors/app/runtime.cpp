@@ -7,6 +7,7 @@
 #include <sodium.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -32,6 +33,18 @@
 namespace sluice {
 
 namespace {
+
+/// An ingest request held on its I/O thread until the end of the turn.
+struct held_job {
+  token_actor_if to;
+  ingest_job_ptr job;
+  std::uint32_t seq = 0; ///< arrival order within the turn
+};
+
+/// The requests an I/O thread let in during the current turn of its loop
+/// (runtime::ingest), sent on by runtime::end_of_turn. Only that thread
+/// touches it; its capacity stays, so steady state allocates nothing here.
+thread_local std::vector<held_job> held_jobs;
 
 /// How long shutdown waits for requests in flight to be answered.
 constexpr auto drain_timeout = std::chrono::seconds(30);
@@ -386,7 +399,36 @@ void runtime::ingest(const ingest_command& cmd, ingest_callback done) {
   job->partial = cmd.partial;
   job->probe = cmd.probe;
   job->complete = reply_once<ingest_reply>{std::move(done)};
-  caf::anon_send(*actor, ingest_atom::value, std::move(job));
+  auto seq = static_cast<std::uint32_t>(held_jobs.size());
+  held_jobs.push_back({std::move(*actor), std::move(job), seq});
+}
+
+void runtime::end_of_turn() {
+  auto& held = held_jobs;
+  if (held.empty())
+    return;
+  // One message per token actor, holding its requests in arrival order (the
+  // order the actor would have seen them one by one). Sorting by actor, then
+  // by arrival, groups them without allocating; a turn holds at most a few
+  // hundred requests.
+  auto key = [](const held_job& h) {
+    return std::pair{caf::actor_cast<caf::actor_control_block*>(h.to), h.seq};
+  };
+  if (held.size() > 1)
+    std::sort(held.begin(), held.end(),
+              [&](const held_job& a, const held_job& b) { return key(a) < key(b); });
+  for (std::size_t i = 0; i < held.size();) {
+    std::size_t end = i + 1;
+    while (end < held.size() && held[end].to == held[i].to)
+      ++end;
+    ingest_batch jobs;
+    jobs.reserve(end - i);
+    for (auto k = i; k < end; ++k)
+      jobs.push_back(std::move(held[k].job));
+    caf::anon_send(held[i].to, ingest_atom::value, std::move(jobs));
+    i = end;
+  }
+  held.clear();
 }
 
 void runtime::whoami(std::string_view secret, std::string_view client_ip, json_callback done) {

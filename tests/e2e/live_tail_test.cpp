@@ -37,9 +37,14 @@ struct sse_event {
 /// head, then decodes the chunked body into events as they arrive.
 class sse_reader {
 public:
-  sse_reader(std::uint16_t port, const std::string& target, const header_list& headers) {
+  /// `receive_buffer`: the socket's SO_RCVBUF when not 0 (a small one makes
+  /// a client that does not read show quickly).
+  sse_reader(std::uint16_t port, const std::string& target, const header_list& headers,
+             int receive_buffer = 0) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     BOOST_REQUIRE(fd_ >= 0);
+    if (receive_buffer > 0)
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(port);
@@ -343,6 +348,11 @@ BOOST_AUTO_TEST_CASE(refusals_come_as_json_before_any_stream) {
   auto stranger = f.create_user(other_tenant, "admin");
   auto no_query =
     f.service_token(tenant, R"({"name":"ci","scopes":["systems:read"]})", f.superuser());
+  auto other_system = f.create_system(tenant, "other");
+  auto limited = f.service_token(tenant,
+                                 R"({"name":"one","scopes":["query"],"query_systems":[")"
+                                   + other_system + R"("],"reason":"one app"})",
+                                 f.superuser());
   auto port = f.server().admin_port();
   struct refusal_case {
     std::string what;
@@ -356,6 +366,8 @@ BOOST_AUTO_TEST_CASE(refusals_come_as_json_before_any_stream) {
          {"unknown token", stream_path(system), bearer("alu_nottherightsecretatall"), 401,
           "invalid_token"},
          {"no query scope", stream_path(system), bearer(no_query.secret), 403,
+          "insufficient_scope"},
+         {"query_systems without it", stream_path(system), bearer(limited.secret), 403,
           "insufficient_scope"},
          {"another tenant's system", stream_path(system), bearer(stranger.token), 404, "not_found"},
          {"no such system", stream_path("sys_nosuchsystem"), bearer(f.superuser()), 404,
@@ -408,6 +420,86 @@ BOOST_AUTO_TEST_CASE(streams_beyond_the_limit_get_503_and_keep_alives_flow) {
   BOOST_TEST(opened);
 }
 
+BOOST_AUTO_TEST_CASE(a_client_that_does_not_read_is_disconnected) {
+  sluice_fixture f({"--admin.stream-max-backlog=65536"});
+  auto tok = f.ingest_token(); // pro: messages up to 256 KiB
+  sse_reader s(f.server().admin_port(), stream_path(f.last_system()), bearer(f.superuser()), 4096);
+  BOOST_REQUIRE_EQUAL(s.status, 200u);
+  // About 12 MB: more than the socket buffers between server and client
+  // hold, so the server's write stalls while the client reads nothing.
+  const std::string big(200 << 10, 'x');
+  std::string batch = "[";
+  for (int i = 0; i < 20; ++i)
+    batch += std::string{i ? "," : ""} + R"({"message":")" + big + R"("})";
+  batch += "]";
+  auto c = f.ingest();
+  for (int i = 0; i < 3; ++i)
+    BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, batch).status, 202u);
+  std::this_thread::sleep_for(1s);
+  // More events while the write is stuck: over the 64 KiB bound.
+  BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, batch).status, 202u);
+  bool logged = false;
+  for (int i = 0; i < 100 && !logged; ++i) {
+    logged = f.server().output().find("client too slow") != std::string::npos;
+    if (!logged)
+      std::this_thread::sleep_for(50ms);
+  }
+  BOOST_TEST(logged);
+  // What the kernel buffered still arrives; then the connection is cut
+  // without the stream's clean end, and well before all 80 messages.
+  std::size_t messages = 0;
+  for (auto& e : s.wait_end(20s))
+    messages += e.event == "message";
+  BOOST_TEST(s.ended());
+  BOOST_TEST(!s.clean_end());
+  BOOST_TEST(messages < 80u);
+}
+
+BOOST_AUTO_TEST_CASE(the_stream_works_over_tls) {
+  temp_dir certs;
+  const auto cert = (certs.path() / "cert.pem").string();
+  const auto key = (certs.path() / "key.pem").string();
+  auto made = run_shell("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+                        "-nodes -days 1 -subj /CN=sluice-live-tail -addext "
+                        "subjectAltName=IP:127.0.0.1 -keyout "
+                        + key + " -out " + cert + " 2>&1");
+  BOOST_REQUIRE_MESSAGE(made.status == 0, made.output);
+  temp_dir data;
+  sluiced_process s(data.path(),
+                    {"--tls.cert-file=" + cert, "--tls.key-file=" + key, "--admin.tls"});
+  const auto su = s.superuser_token();
+  http_client admin(s.admin_port(), cert);
+  auto t = admin.post("/api/v1/tenants", R"({"name":"tls","tier":"pro"})", bearer(su));
+  BOOST_REQUIRE_EQUAL(t.status, 201u);
+  auto sys = admin.post("/api/v1/tenants/" + json{t.body}.str("/id") + "/systems",
+                        R"({"name":"s"})", bearer(su));
+  BOOST_REQUIRE_EQUAL(sys.status, 201u);
+  auto system = json{sys.body}.str("/id");
+  auto tok = admin.post("/api/v1/systems/" + system + "/tokens", R"({"name":"t"})", bearer(su));
+  BOOST_REQUIRE_EQUAL(tok.status, 201u);
+
+  // curl reads the stream over HTTPS in the background, for 5 s.
+  const auto out = (data.path() / "stream.txt").string();
+  auto started = run_shell("curl -sN --max-time 5 --cacert " + cert + " -H 'Authorization: Bearer "
+                           + su + "' https://127.0.0.1:" + std::to_string(s.admin_port())
+                           + stream_path(system) + " > " + out + " 2>&1 &");
+  BOOST_REQUIRE_EQUAL(started.status, 0);
+  std::this_thread::sleep_for(1s); // the stream is open by now
+  http_client ingest(s.ingest_port());
+  BOOST_REQUIRE_EQUAL(
+    post_messages(ingest, json{tok.body}.str("/secret"), R"({"message":"over tls live"})").status,
+    202u);
+  std::string text;
+  for (int i = 0; i < 60 && text.find("over tls live") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(100ms);
+    text = run_shell("cat " + out).output;
+  }
+  BOOST_TEST(text.find("event: message\ndata: {\"id\":\"msg_") != std::string::npos, text);
+  BOOST_TEST(text.find("over tls live") != std::string::npos, text);
+  std::this_thread::sleep_for(4s); // curl gives up; the server sees it go
+  BOOST_TEST(s.terminate() == 0);
+}
+
 BOOST_AUTO_TEST_CASE(revoking_the_callers_token_ends_the_stream) {
   sluice_fixture f;
   auto tenant = f.create_tenant();
@@ -419,7 +511,13 @@ BOOST_AUTO_TEST_CASE(revoking_the_callers_token_ends_the_stream) {
   ingest(f, tok.secret, "seen");
   BOOST_REQUIRE(s.next_event(5s).has_value());
 
+  // Polls (4 a second) are checked like calls but counted once: the opening.
+  std::this_thread::sleep_for(1s);
   auto a = f.admin();
+  auto usage = a.get("/api/v1/tokens/" + viewer.token_id + "/usage", bearer(f.superuser()));
+  BOOST_REQUIRE_EQUAL(usage.status, 200u);
+  BOOST_TEST(json{usage.body}.num("/totals/requests") == 1, usage.body);
+
   auto r = a.post("/api/v1/tokens/" + viewer.token_id + "/revoke", R"({"reason":"gone"})",
                   bearer(f.superuser()));
   BOOST_REQUIRE_EQUAL(r.status, 200u);
