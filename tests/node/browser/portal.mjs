@@ -87,6 +87,10 @@ async function newPage() {
   const page = await context.newPage();
   await page.setViewport({ width: 1280, height: 860 });
   page.on('pageerror', (e) => scriptErrors.push(`${page.url()}: ${e.message}`));
+  // Everything comes from sluiced itself: no CDN, works offline.
+  page.on('request', (r) => {
+    if (!r.url().startsWith(S.admin + '/') && !r.url().startsWith('data:')) scriptErrors.push(`request to another origin: ${r.url()}`);
+  });
   page.on('console', (m) => { if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) scriptErrors.push(`console: ${m.text()}`); });
   return page;
 }
@@ -474,7 +478,7 @@ try {
     const before = scriptErrors.length;
     try {
       await fn(page);
-      check(scriptErrors.length === before, `no script error in the page: ${scriptErrors.slice(before).join('; ')}`);
+      check(scriptErrors.length === before, `no script error or foreign request in the page: ${scriptErrors.slice(before).join('; ')}`);
       console.log(`ok   ${name} (${Date.now() - started} ms)`);
     } catch (e) {
       failed++;
