@@ -133,9 +133,23 @@ async function serviceTokensTab(id) {
     table(['Name', 'Hint', 'Kind', 'Scopes', 'Risk', 'Status', 'Last used'], list.map(tokenRow), 'No service tokens yet.'));
 }
 
+/** id → name of the tenant's users, when the caller may list them. */
+async function userNames(tenantId) {
+  if (!tenantId || !can('users:read')) return new Map();
+  const users = await getAll(`/tenants/${tenantId}/users`).catch(() => []);
+  return new Map(users.map((u) => [u.id, u.name]));
+}
+
+/** A user or token id, with the user's name when known. */
+function who(names, id) {
+  if (!id) return '—';
+  return names.has(id) ? h('span', names.get(id), ' ', h('code.muted', id)) : h('code', id);
+}
+
 async function approvalsTab(id) {
   const status = new URLSearchParams(location.hash.split('?')[1] || '').get('status') || 'pending';
   const items = await getAll('/approvals', { status: status === 'all' ? undefined : status, tenant: id || undefined });
+  const names = await userNames(id);
   const me = state.me;
   const decide = async (a, verb) => {
     const reason = await askReason({
@@ -167,10 +181,10 @@ async function approvalsTab(id) {
               h('button.primary', { type: 'button', on: { click: () => decide(a, 'approve') } }, 'Approve'),
               h('button.danger', { type: 'button', on: { click: () => decide(a, 'reject') } }, 'Reject'));
         } else {
-          action = `${a.decided_by ?? ''} ${a.decision_reason ? '“' + a.decision_reason + '”' : ''}`;
+          action = h('span', 'by ', who(names, a.decided_by), a.decision_reason ? ` “${a.decision_reason}”` : '');
         }
         return h('tr', { dataset: { approval: a.id } }, [h('a', { href: `#/tokens/${a.token_id}/overview` }, h('code', a.token_id)),
-          a.scopes.join(', '), badge(a.risk), a.reason ?? '—', h('code', a.requested_by), when(a.requested_at),
+          a.scopes.join(', '), badge(a.risk), a.reason ?? '—', who(names, a.requested_by), when(a.requested_at),
           badge(a.status), action].map((c) => h('td', c)));
       }), `No ${status === 'all' ? '' : status + ' '}approvals.`));
 }
@@ -212,6 +226,7 @@ async function auditTab(id) {
   const query = Object.fromEntries([...params].filter(([k]) => k in inputs));
   if (id) query.tenant = id;
   const page = await get('/audit', { ...query, limit: 100 });
+  const names = await userNames(id);
   const events = [...page.items];
   const chain = h('p.chain', { 'data-chain': '' });
   const body = h('tbody');
@@ -228,7 +243,7 @@ async function auditTab(id) {
       ' (Each hash recomputed from its content: sluiced verify-audit.)');
   };
   const addRows = (items) => append(body, items.map((e) => h('tr',
-    [h('time', when(e.at)), h('code', e.action), e.actor.user_id ?? e.actor.token_id ?? e.actor.kind,
+    [h('time', when(e.at)), h('code', e.action), e.actor.user_id ? who(names, e.actor.user_id) : e.actor.token_id ?? e.actor.kind,
       e.token_id ? h('a', { href: `#/tokens/${e.token_id}/activity` }, h('code', e.token_id)) : (e.system_id ?? e.user_id ?? e.tenant_id ?? '—'),
       e.reason ?? '—', e.client_ip ?? '—', h('code', { title: e.hash }, e.id)].map((c) => h('td', c)))));
   addRows(events);

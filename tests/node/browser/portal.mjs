@@ -285,6 +285,7 @@ tests.second_admin_approves = async (page) => {
   try {
     await signIn(bob, W.bob);
     await go(bob, `#/tenants/${W.acme.id}/approvals`, 'tr[data-approval] button.primary');
+    check((await textOf(bob, 'tr[data-approval]')).includes('Alice'), 'the requester is named');
     await docShot(bob, 'approvals');
     await bob.click('tr[data-approval] button.primary');
     await bob.waitForSelector('dialog.modal[open] textarea[name=reason]');
