@@ -102,11 +102,22 @@ async function usersTab(id) {
       await revealSecret(`Personal token for ${u.name}`, data.secret, `Hand it to ${u.name} over a safe channel; it acts with the role ${u.role}.`);
     } catch (e) { showError(e); }
   };
+  const tokens = async (u) => {
+    try {
+      const items = await getAll(`/users/${u.id}/tokens`);
+      dialog(`Personal tokens of ${u.name}`,
+        table(['Name', 'Hint', 'Status', 'Last used', 'Expires'], items.map((t) => [
+          h('a', { href: `#/tokens/${t.id}/overview`, on: { click: (ev) => ev.target.closest('dialog').close() } }, t.name),
+          h('code', t.hint), badge(t.status), ago(t.last_used_at), t.expires_at ? when(t.expires_at) : 'never']), 'No personal tokens.'));
+    } catch (e) { showError(e); }
+  };
   return h('div',
     table(['Name', 'E-mail', 'Role', 'Active', 'Created', ''],
       list.map((u) => [u.name, u.email, badge(u.role), u.active ? 'yes' : badge('inactive'), when(u.created_at),
-        can('users:write') || u.id === state.me.user_id
-          ? h('button', { type: 'button', on: { click: () => mint(u) } }, 'New personal token') : ''])),
+        h('span.buttons',
+          h('button', { type: 'button', on: { click: () => tokens(u) } }, 'Tokens'),
+          can('users:write') || u.id === state.me.user_id
+            ? h('button', { type: 'button', on: { click: () => mint(u) } }, 'New personal token') : null)])),
     can('users:write') ? simpleForm('New user', [
       ['name', 'Name', h('input', { name: 'name', required: true, maxlength: 200 })],
       ['email', 'E-mail', h('input', { name: 'email', type: 'email', required: true, maxlength: 254 })],

@@ -459,6 +459,10 @@ tests.pages_for_the_docs = async (page) => {
   await page.waitForFunction(() => document.querySelector('nav.filters a[aria-current=page]')?.textContent === 'all');
   await go(page, `#/tenants/${W.acme.id}/usage`, 'figure.chart');
   await go(page, `#/tenants/${W.acme.id}/users`, 'form.inline');
+  const aliceRow = await page.$$eval('table.list tbody tr', (rows) => rows.findIndex((r) => r.textContent.includes('alice@acme.example')));
+  await (await page.$$('table.list tbody tr'))[aliceRow].$('button').then((b) => b.click());
+  await page.waitForSelector('dialog.modal[open] table.list');
+  check((await textOf(page, 'dialog.modal')).includes('alice browser'), 'a user\'s personal tokens are listed');
 };
 
 // ---------------------------------------------------------------------------
