@@ -1,10 +1,10 @@
 // Tenants (superusers) and, inside a tenant: systems, users, service tokens,
 // approvals, the audit log and usage.
 
-import { get, getAll, post } from './api.js';
+import { get, getAll, post, patch } from './api.js';
 import { h, replace, append, when, ago, badge, table, field, fields } from './dom.js';
 import { flash, showError, errorBox, askReason, revealSecret, tabs, moreButton, dialog } from './ui.js';
-import { state, can, refresh } from './app.js';
+import { state, can, refresh, useTenant } from './app.js';
 import { usageChart } from './chart.js';
 import { newServiceToken } from './tokens.js';
 
@@ -50,6 +50,36 @@ export async function tenantsPage() {
 }
 
 /** The tenant's tabs, each with the scope that reads it (a display hint). */
+/** Superusers: the tenant's name, tier and approval rule. */
+function tenantSettings(t) {
+  const name = h('input', { name: 'name', value: t.name, maxlength: 200 });
+  const tier = select('tier', ['free', 'pro', 'enterprise'], t.tier);
+  const approval = select('approval', ['high', 'medium', 'none'], t.approval);
+  const err = errorBox();
+  return h('details.edit', h('summary', 'Tenant settings'),
+    h('form', {
+      on: {
+        submit: async (ev) => {
+          ev.preventDefault();
+          err.clear();
+          const body = {};
+          if (name.value.trim() !== t.name) body.name = name.value.trim();
+          if (tier.value !== t.tier) body.tier = tier.value;
+          if (approval.value !== t.approval) body.approval = approval.value;
+          if (!Object.keys(body).length) return err.show({ message: 'Nothing changed.' });
+          try {
+            await patch(`/tenants/${t.id}`, body);
+            state.tenant = null;
+            await useTenant(t.id);
+            flash('Tenant saved. Existing tokens keep their retention; new ones follow the new terms.');
+            refresh();
+          } catch (e) { err.show(e); }
+        },
+      },
+    }, field('Name', name), field('Tier', tier), field('Service tokens wait for approval from risk', approval), err,
+    h('button.primary', { type: 'submit' }, 'Save')));
+}
+
 const TABS = [['systems', 'Systems', 'systems:read'], ['users', 'Users', 'users:read'],
   ['tokens', 'Service tokens', 'tokens:read'], ['approvals', 'Approvals', 'tokens:read'],
   ['audit', 'Audit log', 'audit:read'], ['usage', 'Usage', 'systems:read']];
@@ -59,6 +89,7 @@ export async function tenantPage(id, tab) {
   const head = t
     ? [h('h1', t.name, ' ', badge(t.tier)),
       h('p.sub', `${t.id} · retention allowed: ${t.limits.retention_days.map((d) => (d === -1 ? 'never' : d + ' d')).join(', ')} · tokens per system: ${t.limits.tokens_per_system ?? 'unlimited'} · service tokens wait for approval from risk: ${t.approval}`),
+      state.me.superuser ? tenantSettings(t) : null,
       tabs(TABS.filter(([k, , scope]) => k === tab || can(scope)).map(([k, l]) => [k, l, `#/tenants/${id}/${k}`]), tab)]
     : [h('h1', tab === 'audit' ? 'Audit log, every tenant' : 'Approvals, every tenant')];
   const body = await ({

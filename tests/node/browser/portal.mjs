@@ -463,6 +463,18 @@ tests.pages_for_the_docs = async (page) => {
   await (await page.$$('table.list tbody tr'))[aliceRow].$('button').then((b) => b.click());
   await page.waitForSelector('dialog.modal[open] table.list');
   check((await textOf(page, 'dialog.modal')).includes('alice browser'), 'a user\'s personal tokens are listed');
+  await clickText(page, 'dialog.modal button', '×');
+  // A superuser moves the free tenant to pro: its New Token offers more.
+  await go(page, `#/tenants/${W.free.id}/systems`, 'details.edit');
+  await page.click('details.edit summary');
+  await page.select('details.edit select[name=tier]', 'pro');
+  await page.click('details.edit button[type=submit]');
+  await confirmed(page, 'Tenant saved');
+  await go(page, `#/systems/${W.freeSystem.id}/tokens`, '.toolbar button');
+  await clickText(page, 'button', 'New Token');
+  await page.waitForSelector('dialog.modal[open] select[name=retention_days]');
+  const options = await page.$$eval('dialog.modal select[name=retention_days] option', (o) => o.map((x) => x.value));
+  check(JSON.stringify(options) === '["7","30","90"]', `pro offers 7, 30, 90 (got ${options})`);
 };
 
 // ---------------------------------------------------------------------------
