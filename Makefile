@@ -38,9 +38,9 @@ PACKAGES := build-essential cmake pkg-config ccache \
             curl jq
 # Only the tests need these: promtool (from Debian's prometheus package)
 # checks the /metrics exposition; clang-format checks the sources' layout;
-# Chromium (driven by puppeteer-core from tests/node) runs the portal's
-# browser tests; chromium-driver lets Selenium drive the same browser.
-TEST_PACKAGES := prometheus clang-format chromium chromium-driver
+# Chromium (driven by puppeteer-core from tests/node, no WebDriver needed)
+# runs the portal's browser tests.
+TEST_PACKAGES := prometheus clang-format chromium
 # Only the tests need Node.js (it runs the npm clients: the OpenAPI linter, the
 # OpenTelemetry and Langfuse SDKs).
 # A machine may have it from elsewhere than Debian (whose npm then conflicts):
