@@ -64,6 +64,13 @@ std::uint64_t usage_totals::rejected_total() const noexcept {
   return n;
 }
 
+std::uint32_t usage_minute::rejected_unrecorded() const noexcept {
+  std::uint64_t known = 0;
+  for (auto n : rejected_by)
+    known += n;
+  return known >= rejected ? 0 : static_cast<std::uint32_t>(rejected - known);
+}
+
 usage_minute& usage_meter::slot(std::int64_t now_us) noexcept {
   auto minute = minute_of(now_us);
   auto& s = ring_[index_of(minute)];
@@ -88,6 +95,8 @@ void usage_meter::rejected(std::int64_t now_us, rejection why, std::uint64_t req
   totals_.rejected[static_cast<std::size_t>(why)] += requests;
   auto& s = slot(now_us);
   s.rejected = add32(s.rejected, requests);
+  auto& by = s.rejected_by[static_cast<std::size_t>(why)];
+  by = add32(by, requests);
 }
 
 void usage_meter::sampled(std::int64_t now_us, std::uint64_t requests,

@@ -45,13 +45,22 @@ struct usage_totals {
 };
 
 /// One minute of usage; `minute` counts minutes since the Unix epoch.
+/// Invariant: `rejected` >= the sum of `rejected_by`. They are equal for every
+/// minute counted by this version; a minute stored before the reasons were
+/// counted per minute has its refusals in `rejected` only (reason unknown).
 struct usage_minute {
   std::int64_t minute = 0;
   std::uint32_t requests = 0;
   std::uint32_t messages = 0;
-  std::uint32_t rejected = 0;
-  std::uint32_t sampled = 0; ///< requests dropped by sampling
+  std::uint32_t rejected = 0; ///< refused requests, every reason together
+  std::uint32_t sampled = 0;  ///< requests dropped by sampling
   std::uint64_t bytes = 0;
+  /// Refused requests per reason, indexed by `rejection`.
+  std::array<std::uint32_t, rejection_count> rejected_by{};
+
+  /// Refusals whose reason was not recorded (minutes stored before reasons
+  /// were counted per minute): `rejected` minus the sum of `rejected_by`.
+  std::uint32_t rejected_unrecorded() const noexcept;
 
   friend bool operator==(const usage_minute&, const usage_minute&) = default;
 };

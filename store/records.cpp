@@ -83,7 +83,11 @@ bool read(simdjson::dom::element v, cap_overrides& o) {
 }
 
 // Usage: totals by name; minutes as compact rows
-// [minute, requests, messages, rejected, sampled, bytes].
+// [minute, requests, messages, rejected, sampled, bytes, {reason: count}]
+// where `rejected` is every reason together and the seventh column, the
+// refusals by reason name (zeros left out), is there only for a minute with
+// refusals. Rows of six columns (written before reasons were counted per
+// minute) load with their refusals in `rejected` only, reason unknown.
 bool empty(const usage_record& u) {
   const auto& t = u.totals;
   return u.minutes.empty() && t.requests == 0 && t.messages == 0 && t.duplicates == 0
@@ -122,8 +126,16 @@ void write(json_writer& w, const usage_record& u) {
         .value(static_cast<std::uint64_t>(m.messages))
         .value(static_cast<std::uint64_t>(m.rejected))
         .value(static_cast<std::uint64_t>(m.sampled))
-        .value(m.bytes)
-        .end_array();
+        .value(m.bytes);
+      if (m.rejected_unrecorded() != m.rejected) { // some reason is known
+        w.begin_object();
+        for (std::size_t i = 0; i < rejection_count; ++i)
+          if (m.rejected_by[i] != 0)
+            w.field(to_string(static_cast<rejection>(i)),
+                    static_cast<std::uint64_t>(m.rejected_by[i]));
+        w.end_object();
+      }
+      w.end_array();
     }
     w.end_array();
   }
@@ -157,7 +169,7 @@ bool read(simdjson::dom::element v, usage_totals& t) {
 
 bool read(simdjson::dom::element v, usage_minute& m) {
   simdjson::dom::array row;
-  if (v.get_array().get(row) != simdjson::SUCCESS || row.size() != 6)
+  if (v.get_array().get(row) != simdjson::SUCCESS || (row.size() != 6 && row.size() != 7))
     return false;
   std::int64_t minute = 0;
   std::uint64_t bytes = 0;
@@ -167,6 +179,25 @@ bool read(simdjson::dom::element v, usage_minute& m) {
     return false;
   m.minute = minute;
   m.bytes = bytes;
+  m.rejected_by = {};
+  if (row.size() == 7) {
+    // Unknown reason names (of a later version) are ignored like unknown
+    // fields; their refusals stay in `rejected`.
+    std::uint64_t known = 0;
+    bool ok = for_each_member(row.at(6).value_unsafe(),
+                              [&](std::string_view reason, simdjson::dom::element n) {
+                                auto r = parse_rejection(reason);
+                                if (!r)
+                                  return true;
+                                auto& by = m.rejected_by[static_cast<std::size_t>(*r)];
+                                if (!read(n, by))
+                                  return false;
+                                known += by;
+                                return true;
+                              });
+    if (!ok || known > m.rejected)
+      return false;
+  }
   return true;
 }
 

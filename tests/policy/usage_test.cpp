@@ -67,6 +67,46 @@ BOOST_AUTO_TEST_CASE(a_restored_meter_keeps_counting_where_it_stopped) {
   BOOST_TEST(series[59].requests == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(each_minute_counts_its_refusals_by_reason) {
+  usage_meter m;
+  m.rejected(t0, rejection::rate_limited);
+  m.rejected(t0 + 1, rejection::rate_limited);
+  m.rejected(t0 + 2, rejection::invalid, 3);
+  m.rejected(t0 + minute, rejection::unauthorized);
+  auto series = m.last_hour(t0 + minute);
+  auto& first = series[58];
+  BOOST_TEST(first.rejected == 5u);
+  BOOST_TEST(first.rejected_by[static_cast<std::size_t>(rejection::rate_limited)] == 2u);
+  BOOST_TEST(first.rejected_by[static_cast<std::size_t>(rejection::invalid)] == 3u);
+  BOOST_TEST(first.rejected_by[static_cast<std::size_t>(rejection::unauthorized)] == 0u);
+  BOOST_TEST(first.rejected_unrecorded() == 0u);
+  auto& second = series[59];
+  BOOST_TEST(second.rejected == 1u);
+  BOOST_TEST(second.rejected_by[static_cast<std::size_t>(rejection::unauthorized)] == 1u);
+  BOOST_TEST(second.rejected_by[static_cast<std::size_t>(rejection::rate_limited)] == 0u);
+  // A slot reused an hour later starts again from zero, reasons included.
+  m.rejected(t0 + 60 * minute, rejection::too_large);
+  auto later = m.last_hour(t0 + 60 * minute).back();
+  BOOST_TEST(later.rejected == 1u);
+  BOOST_TEST(later.rejected_by[static_cast<std::size_t>(rejection::too_large)] == 1u);
+  BOOST_TEST(later.rejected_by[static_cast<std::size_t>(rejection::rate_limited)] == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_minute_restored_without_reasons_keeps_them_unrecorded) {
+  // As a minute stored before reasons were counted per minute loads: its
+  // refusals are in the total only, and new ones add their reason.
+  usage_minute old{t0 / minute, 1, 1, 4, 0, 10};
+  BOOST_TEST(old.rejected_unrecorded() == 4u);
+  usage_meter m;
+  m.restore({}, {old}, t0);
+  m.rejected(t0, rejection::storage_error);
+  auto now = m.last_hour(t0).back();
+  BOOST_TEST(now.rejected == 5u);
+  BOOST_TEST(now.rejected_by[static_cast<std::size_t>(rejection::storage_error)] == 1u);
+  BOOST_TEST(now.rejected_unrecorded() == 4u);
+  BOOST_TEST(m.active_minutes(t0).size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(rejection_names_round_trip) {
   for (std::size_t i = 0; i < rejection_count; ++i) {
     auto r = static_cast<rejection>(i);

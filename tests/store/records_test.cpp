@@ -55,7 +55,7 @@ token_record sample_token() {
   r.usage.totals.bytes = 4200;
   r.usage.totals.rejected[static_cast<std::size_t>(rejection::rate_limited)] = 7;
   r.usage.totals.sampled_messages = 3;
-  r.usage.minutes = {usage_minute{28'333'333, 5, 50, 1, 0, 5000},
+  r.usage.minutes = {usage_minute{28'333'333, 5, 50, 3, 0, 5000, {0, 1, 0, 2, 0}},
                      usage_minute{28'333'334, 1, 1, 0, 1, 10}};
   return r;
 }
@@ -131,6 +131,51 @@ BOOST_AUTO_TEST_CASE(a_system_survives_encode_and_decode) {
   BOOST_TEST(back->usage.totals.messages == 99u);
   BOOST_REQUIRE_EQUAL(back->usage.minutes.size(), 1u);
   BOOST_TEST(back->usage.minutes[0].bytes == 990u);
+}
+
+BOOST_AUTO_TEST_CASE(usage_minutes_keep_their_refusals_by_reason) {
+  system_record s{9, 77, "api", "", 456, {}};
+  usage_minute m{28'333'333, 2, 2, 6, 0, 20};
+  m.rejected_by[static_cast<std::size_t>(rejection::rate_limited)] = 4;
+  m.rejected_by[static_cast<std::size_t>(rejection::invalid)] = 2;
+  s.usage.minutes = {m, usage_minute{28'333'334, 1, 1, 0, 0, 10}};
+  auto json = encode(s);
+  // Reasons by name, zeros left out; a minute without refusals has no seventh column.
+  BOOST_TEST(json.find("[28333333,2,2,6,0,20,{\"invalid\":2,\"rate_limited\":4}]")
+             != std::string::npos);
+  BOOST_TEST(json.find("[28333334,1,1,0,0,10]") != std::string::npos);
+  auto back = decode_system(json);
+  BOOST_REQUIRE(back);
+  BOOST_TEST((back->usage == s.usage));
+}
+
+BOOST_AUTO_TEST_CASE(usage_minutes_stored_without_reasons_still_load) {
+  // Rows of six columns, as stored before refusals were counted per reason
+  // and minute: the refusals stay in the total, reason unrecorded.
+  auto back = decode_system(
+    R"({"id":9,"tenant_id":77,"name":"api","usage":{"totals":{"rejected":{"invalid":3}},)"
+    R"("minutes":[[28333333,1,1,3,0,10],[28333334,0,0,0,1,0]]}})");
+  BOOST_REQUIRE(back);
+  BOOST_REQUIRE_EQUAL(back->usage.minutes.size(), 2u);
+  auto& m = back->usage.minutes[0];
+  BOOST_TEST(m.rejected == 3u);
+  BOOST_TEST(m.rejected_unrecorded() == 3u);
+  for (auto n : m.rejected_by)
+    BOOST_TEST(n == 0u);
+  BOOST_TEST(back->usage.minutes[1].sampled == 1u);
+  // Written again, such a minute keeps its six columns.
+  BOOST_TEST(encode(*back).find("[28333333,1,1,3,0,10]") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(usage_minutes_with_more_reasons_than_refusals_are_malformed) {
+  BOOST_TEST(
+    !decode_system(R"({"id":9,"usage":{"minutes":[[28333333,0,0,1,0,0,{"invalid":2}]]}})"));
+  BOOST_TEST(!decode_system(R"({"id":9,"usage":{"minutes":[[28333333,0,0,1,0,0,[1]]]}})"));
+  // A reason a later version may add is ignored; its refusal stays in the total.
+  auto back =
+    decode_system(R"({"id":9,"usage":{"minutes":[[28333333,0,0,2,0,0,{"invalid":1,"quota":1}]]}})");
+  BOOST_REQUIRE(back);
+  BOOST_TEST(back->usage.minutes[0].rejected_unrecorded() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(a_token_survives_encode_and_decode_with_its_hash_as_hex) {
