@@ -2,9 +2,11 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <numeric>
 #include <type_traits>
 
 #include "policy/field_json.hpp"
@@ -83,11 +85,13 @@ bool read(simdjson::dom::element v, cap_overrides& o) {
 }
 
 // Usage: totals by name; minutes as compact rows
-// [minute, requests, messages, rejected, sampled, bytes, {reason: count}]
-// where `rejected` is every reason together and the seventh column, the
-// refusals by reason name (zeros left out), is there only for a minute with
-// refusals. Rows of six columns (written before reasons were counted per
-// minute) load with their refusals in `rejected` only, reason unknown.
+// [minute, requests, messages, rejected, sampled, bytes], `rejected` being
+// every reason together; and, for the minutes whose refusals have reasons,
+// rows [minute, {reason: count}] under "rejections" (zeros left out). The
+// reasons have a key of their own so that the minute rows keep the shape
+// every version reads. A record without "rejections" (written before the
+// reasons were counted per minute) loads with each minute's refusals in
+// `rejected` only: usage_minute::rejected_unrecorded.
 bool empty(const usage_record& u) {
   const auto& t = u.totals;
   return u.minutes.empty() && t.requests == 0 && t.messages == 0 && t.duplicates == 0
@@ -126,19 +130,25 @@ void write(json_writer& w, const usage_record& u) {
         .value(static_cast<std::uint64_t>(m.messages))
         .value(static_cast<std::uint64_t>(m.rejected))
         .value(static_cast<std::uint64_t>(m.sampled))
-        .value(m.bytes);
-      if (m.rejected_unrecorded() != m.rejected) { // some reason is known
-        w.begin_object();
-        for (std::size_t i = 0; i < rejection_count; ++i)
-          if (m.rejected_by[i] != 0)
-            w.field(to_string(static_cast<rejection>(i)),
-                    static_cast<std::uint64_t>(m.rejected_by[i]));
-        w.end_object();
-      }
-      w.end_array();
+        .value(m.bytes)
+        .end_array();
     }
     w.end_array();
   }
+  bool any_reason = false;
+  for (auto& m : u.minutes) {
+    if (m.rejected_unrecorded() == m.rejected) // no reason known
+      continue;
+    if (!any_reason)
+      w.key("rejections").begin_array();
+    any_reason = true;
+    w.begin_array().value(m.minute).begin_object();
+    for (std::size_t i = 0; i < rejection_count; ++i)
+      number(to_string(static_cast<rejection>(i)), m.rejected_by[i]);
+    w.end_object().end_array();
+  }
+  if (any_reason)
+    w.end_array();
   w.end_object();
 }
 
@@ -169,7 +179,7 @@ bool read(simdjson::dom::element v, usage_totals& t) {
 
 bool read(simdjson::dom::element v, usage_minute& m) {
   simdjson::dom::array row;
-  if (v.get_array().get(row) != simdjson::SUCCESS || (row.size() != 6 && row.size() != 7))
+  if (v.get_array().get(row) != simdjson::SUCCESS || row.size() != 6)
     return false;
   std::int64_t minute = 0;
   std::uint64_t bytes = 0;
@@ -179,30 +189,28 @@ bool read(simdjson::dom::element v, usage_minute& m) {
     return false;
   m.minute = minute;
   m.bytes = bytes;
-  m.rejected_by = {};
-  if (row.size() == 7) {
-    // Unknown reason names (of a later version) are ignored like unknown
-    // fields; their refusals stay in `rejected`.
-    std::uint64_t known = 0;
-    bool ok = for_each_member(row.at(6).value_unsafe(),
-                              [&](std::string_view reason, simdjson::dom::element n) {
-                                auto r = parse_rejection(reason);
-                                if (!r)
-                                  return true;
-                                auto& by = m.rejected_by[static_cast<std::size_t>(*r)];
-                                if (!read(n, by))
-                                  return false;
-                                known += by;
-                                return true;
-                              });
-    if (!ok || known > m.rejected)
-      return false;
-  }
   return true;
 }
 
+/// One minute's refusals by reason: [minute, {reason: count}]. Reason names
+/// a later version may add are ignored; their refusals stay unrecorded.
+bool read(simdjson::dom::element v, std::int64_t& minute,
+          std::array<std::uint32_t, rejection_count>& by) {
+  simdjson::dom::array row;
+  if (v.get_array().get(row) != simdjson::SUCCESS || row.size() != 2
+      || !read(row.at(0).value_unsafe(), minute))
+    return false;
+  by = {};
+  return for_each_member(row.at(1).value_unsafe(),
+                         [&](std::string_view reason, simdjson::dom::element n) {
+                           auto r = parse_rejection(reason);
+                           return !r || read(n, by[static_cast<std::size_t>(*r)]);
+                         });
+}
+
 bool read(simdjson::dom::element v, usage_record& u) {
-  return for_each_member(v, [&](std::string_view k, simdjson::dom::element x) {
+  std::optional<simdjson::dom::array> rejections; // applied once the minutes are read
+  bool ok = for_each_member(v, [&](std::string_view k, simdjson::dom::element x) {
     if (k == "totals")
       return read(x, u.totals);
     if (k == "minutes") {
@@ -218,8 +226,33 @@ bool read(simdjson::dom::element v, usage_record& u) {
       }
       return true;
     }
+    if (k == "rejections") {
+      simdjson::dom::array rows;
+      if (x.get_array().get(rows) != simdjson::SUCCESS)
+        return false;
+      rejections = rows;
+      return true;
+    }
     return true;
   });
+  if (!ok || !rejections)
+    return ok;
+  // Each row names a stored minute, and its reasons add up to no more than
+  // that minute's refusals.
+  for (auto row : *rejections) {
+    std::int64_t minute = 0;
+    std::array<std::uint32_t, rejection_count> by{};
+    if (!read(row, minute, by))
+      return false;
+    auto m = std::find_if(u.minutes.begin(), u.minutes.end(),
+                          [&](const usage_minute& x) { return x.minute == minute; });
+    if (m == u.minutes.end())
+      return false;
+    if (std::accumulate(by.begin(), by.end(), std::uint64_t{0}) > m->rejected)
+      return false;
+    m->rejected_by = by;
+  }
+  return true;
 }
 
 /// Parses `json` as an object and calls `on_field(key, value)` for every
