@@ -295,7 +295,7 @@ void write_usage(json_writer& w, const store::usage_record& u, std::int64_t now_
   usage_meter m;
   m.restore(t, u.minutes, now_us);
   w.key("series").begin_array();
-  for (auto& minute : m.last_hour(now_us))
+  for (auto& minute : m.last_hour(now_us)) {
     w.begin_object()
       .field("minute", format_rfc3339_us(minute.minute * us_per_minute))
       .field("requests", static_cast<std::uint64_t>(minute.requests))
@@ -303,7 +303,16 @@ void write_usage(json_writer& w, const store::usage_record& u, std::int64_t now_
       .field("bytes", minute.bytes)
       .field("rejected", static_cast<std::uint64_t>(minute.rejected))
       .field("sampled", static_cast<std::uint64_t>(minute.sampled))
+      .key("rejected_by_reason")
+      .begin_object();
+    for (std::size_t i = 0; i < rejection_count; ++i)
+      w.field(to_string(static_cast<rejection>(i)),
+              static_cast<std::uint64_t>(minute.rejected_by[i]));
+    // Refusals of minutes stored before reasons were counted per minute.
+    w.field("unrecorded", static_cast<std::uint64_t>(minute.rejected_unrecorded()))
+      .end_object()
       .end_object();
+  }
   w.end_array();
 }
 

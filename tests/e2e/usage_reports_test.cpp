@@ -1,6 +1,10 @@
 // Usage per token and per system: totals by outcome and reason, bytes, and a
 // per-minute series for the last hour.
 
+#include <cstdint>
+#include <map>
+#include <string>
+
 #include <boost/test/unit_test.hpp>
 
 #include "tests/e2e/fixture.hpp"
@@ -39,6 +43,10 @@ BOOST_AUTO_TEST_CASE(token_and_system_usage_count_every_outcome) {
   BOOST_REQUIRE_EQUAL(t.size("/series"), 60u);
   BOOST_TEST(t.num("/series/59/requests") == 4); // this minute (a test takes seconds)
   BOOST_TEST(t.num("/series/59/rejected") == 2);
+  BOOST_TEST(t.num("/series/59/rejected_by_reason/invalid") == 1);
+  BOOST_TEST(t.num("/series/59/rejected_by_reason/rate_limited") == 1);
+  BOOST_TEST(t.num("/series/59/rejected_by_reason/unauthorized") == 0);
+  BOOST_TEST(t.num("/series/59/rejected_by_reason/unrecorded") == 0);
   BOOST_TEST(t.str("/series/59/minute").substr(16) == ":00.000000Z");
 
   json s{a.get("/api/v1/systems/" + f.last_system() + "/usage", su).body};
@@ -47,12 +55,46 @@ BOOST_AUTO_TEST_CASE(token_and_system_usage_count_every_outcome) {
   BOOST_TEST(s.num("/totals/rejected/invalid") == 1);
   BOOST_TEST(s.num("/totals/rejected/rate_limited") == 1);
   BOOST_TEST(s.size("/series") == 60u);
+  BOOST_TEST(s.num("/series/59/rejected_by_reason/invalid") == 1);
+  BOOST_TEST(s.num("/series/59/rejected_by_reason/rate_limited") == 1);
 
   // The token record carries the summary and the last use.
   json rec{a.get("/api/v1/tokens/" + tok.id, su).body};
   BOOST_TEST(rec.num("/usage/requests") == 4);
   BOOST_TEST(rec.num("/usage/rejected") == 2);
   BOOST_TEST(rec.str("/security/rate_limit") == "4/hour");
+}
+
+BOOST_AUTO_TEST_CASE(the_minutes_keep_their_refusals_by_reason_across_a_restart) {
+  sluice_fixture f;
+  auto tok = f.ingest_token("pro", R"({"name":"app","security":{"rate_limit":"1/hour"}})");
+  auto c = f.ingest();
+  BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"({"message":"a"})").status, 202u);
+  for (int i = 0; i < 2; ++i)
+    BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"({"message":"b"})").status, 429u);
+  BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"({"nope":1})").status, 400u);
+  f.restart(); // the minutes are written at shutdown and read back
+  auto a = f.admin();
+  auto su = bearer(f.superuser());
+  for (auto path :
+       {"/api/v1/tokens/" + tok.id + "/usage", "/api/v1/systems/" + f.last_system() + "/usage"}) {
+    json u{a.get(path, su).body};
+    BOOST_REQUIRE_EQUAL(u.size("/series"), 60u);
+    // Summed over the hour: the requests may straddle a minute's end.
+    std::map<std::string, std::int64_t> sum;
+    for (std::size_t i = 0; i < 60; ++i) {
+      auto m = "/series/" + std::to_string(i);
+      sum["rejected"] += u.num(m + "/rejected");
+      for (auto r :
+           {"unauthorized", "invalid", "too_large", "rate_limited", "storage_error", "unrecorded"})
+        sum[r] += u.num(m + "/rejected_by_reason/" + r);
+    }
+    BOOST_TEST(sum["rejected"] == 3, path);
+    BOOST_TEST(sum["rate_limited"] == 2, path);
+    BOOST_TEST(sum["invalid"] == 1, path);
+    BOOST_TEST(
+      sum["unauthorized"] + sum["too_large"] + sum["storage_error"] + sum["unrecorded"] == 0, path);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(a_revoked_tokens_attempts_count_as_unauthorized) {
