@@ -6,10 +6,12 @@ import { svg, h } from './dom.js';
 
 /**
  * Bars for `series` (the usage endpoints' 60 minutes): `keys` are the
- * fields stacked in each bar, each drawn in its own colour class.
+ * fields stacked in each bar, each drawn in its own colour class and named
+ * in the legend by `labels[key]` (else the key, underscores as spaces).
  * `small`: a sparkline for a table cell (no axis, no legend).
  */
-export function usageChart(series, keys = ['messages'], { small = false, title = '' } = {}) {
+export function usageChart(series, keys = ['messages'], { small = false, title = '', labels = {} } = {}) {
+  const label = (k) => labels[k] ?? k.replaceAll('_', ' ');
   const W = small ? 120 : 640;
   const H = small ? 24 : 160;
   const padL = small ? 0 : 36;
@@ -41,7 +43,7 @@ export function usageChart(series, keys = ['messages'], { small = false, title =
       const bh = ((H - padB - padT) * v) / max;
       y -= bh;
       const r = svg('rect', { x: padL + i * bw + 0.5, y, width: Math.max(1, bw - 1), height: bh, class: `bar k-${k}` });
-      r.append(svg('title', {}, `${m.minute?.slice(11, 16) ?? ''} UTC: ${v} ${k}`));
+      r.append(svg('title', {}, `${m.minute?.slice(11, 16) ?? ''} UTC: ${v} ${label(k)}`));
       root.append(r);
     }
   });
@@ -49,5 +51,5 @@ export function usageChart(series, keys = ['messages'], { small = false, title =
   return h('figure.chart',
     root,
     h('figcaption', title ? h('strong', title + ' ') : null,
-      keys.map((k) => h('span.legend', h(`i.k-${k}`), k))));
+      keys.map((k) => h('span.legend', { 'data-key': k }, h(`i.k-${k}`), label(k)))));
 }

@@ -148,12 +148,25 @@ async function usageTab(system) {
   return usageView(u);
 }
 
+const reasons = ['unauthorized', 'invalid', 'too_large', 'rate_limited', 'storage_error'];
+
+/**
+ * Refused requests per minute, one stacked colour per reason. Minutes stored
+ * before reasons were counted per minute have theirs as `unrecorded`, shown
+ * only when the hour holds such a minute.
+ */
+function rejectedChart(series) {
+  const byReason = series.map((m) => ({ minute: m.minute, ...m.rejected_by_reason }));
+  const keys = byReason.some((m) => m.unrecorded) ? [...reasons, 'unrecorded'] : reasons;
+  return usageChart(byReason, keys, { title: 'Rejected requests per minute, by reason', labels: { unrecorded: 'reason not recorded' } });
+}
+
 /** The usage of a token or a system: charts of the last hour and the totals. */
 export function usageView(u) {
   const t = u.totals;
   return h('div.usage',
     usageChart(u.series, ['messages'], { title: 'Accepted messages per minute' }),
-    usageChart(u.series, ['rejected'], { title: 'Rejected requests per minute' }),
+    rejectedChart(u.series),
     usageChart(u.series, ['sampled'], { title: 'Sampled-out requests per minute' }),
     h('h3', 'Since creation'),
     fields([['Requests', t.requests], ['Messages stored', t.messages], ['Duplicates', t.duplicates],

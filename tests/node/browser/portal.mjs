@@ -431,6 +431,46 @@ tests.live_tail = async (page) => {
   check((await textOf(page, '[data-tail-state]')) === 'stopped', 'the tail stops');
 };
 
+/** The rejected chart's refusals on the page, summed by reason from its bars, and its legend. */
+const rejectedBars = (page) => page.$$eval('figure.chart', (figs) => {
+  const fig = figs.find((f) => f.querySelector('figcaption strong')?.textContent.startsWith('Rejected requests per minute'));
+  if (!fig) return null;
+  const sums = {};
+  for (const r of fig.querySelectorAll('rect.bar')) {
+    const key = [...r.classList].find((c) => c.startsWith('k-')).slice(2);
+    sums[key] = (sums[key] || 0) + Number(r.querySelector('title').textContent.match(/UTC: (\d+) /)[1]);
+  }
+  const legend = [...fig.querySelectorAll('.legend')].map((l) => [l.dataset.key, l.textContent]);
+  return { sums, legend };
+});
+
+tests.usage_rejections_by_reason = async (page) => {
+  // A token with a limit of one request an hour: two bodies that do not
+  // decode (400, invalid), one request taken, then two over the limit (429).
+  const minted = await admin('POST', `/systems/${W.system.id}/tokens`, S.su, { name: 'nightly import', security: { rate_limit: '1/hour' } });
+  for (let i = 0; i < 2; i++) {
+    const r = await ingest(minted.secret, { level: 'info' });
+    check(r.status === 400, `a body without a message is refused (${r.status})`);
+  }
+  check((await ingest(minted.secret, { message: 'the one of this hour' })).status === 202, 'one request is taken');
+  for (let i = 0; i < 2; i++) {
+    const r = await ingest(minted.secret, { message: 'over the limit' });
+    check(r.status === 429, `over the token's limit (${r.status})`);
+  }
+  await signIn(page, W.alice);
+  for (const [where, hash] of [['token', `#/tokens/${minted.token.id}/overview`], ['system', `#/systems/${W.system.id}/usage`]]) {
+    await go(page, hash, 'figure.chart');
+    const chart = await rejectedBars(page);
+    check(chart, `the ${where} page has a rejected chart`);
+    // The system also counts the other tests' refusals of its tokens.
+    const atLeast = where === 'token' ? (n) => n === 2 : (n) => n >= 2;
+    check(atLeast(chart.sums.invalid) && atLeast(chart.sums.rate_limited), `the ${where}'s bars split by reason (${JSON.stringify(chart.sums)})`);
+    const legend = Object.fromEntries(chart.legend);
+    check(legend.invalid === 'invalid' && legend.rate_limited === 'rate limited', `the ${where}'s legend names both reasons (${JSON.stringify(chart.legend)})`);
+    check(!('unrecorded' in legend), `nothing unrecorded on the ${where} page`);
+  }
+};
+
 tests.pages_for_the_docs = async (page) => {
   // The remaining main pages, each rendered without a script error.
   await signIn(page, S.su);
