@@ -43,6 +43,10 @@ TEST_PACKAGES := prometheus clang-format
 # Debian's packages are installed only when there is no `npm` at all.
 NODE_PACKAGES := nodejs npm
 
+# Only make test-tsan needs this: dpkg-source unpacks CAF's Debian source
+# (tests/sanitizers/build-caf-tsan).
+TSAN_PACKAGES := dpkg-dev
+
 # Only make fuzz needs these: clang and its libFuzzer runtime.
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 
@@ -146,7 +150,11 @@ test-asan: deps node-deps
 # TSAN_TARGETS / TSAN_CTEST narrow it (.ci/run does: see there why).
 TSAN_TARGETS ?= sluiced e2e_tests net_tests store_tests sluice-bench
 TSAN_CTEST   ?= -L concurrent
+# CAF itself is built with TSan first, once, into $(TSAN_BUILD_DIR)/caf (the
+# script does nothing when it is there): see docs/testing.md.
 test-tsan: deps node-deps
+	$(call install_missing,$(TSAN_PACKAGES))
+	@JOBS=$(JOBS) tests/sanitizers/build-caf-tsan $(TSAN_BUILD_DIR)/caf
 	$(call sanitized_build,$(TSAN_BUILD_DIR),thread,$(TSAN_TARGETS))
 	cd $(TSAN_BUILD_DIR) && $(TSAN_ENV) ctest --output-on-failure -j $(JOBS) $(TSAN_CTEST)
 
