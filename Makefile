@@ -70,7 +70,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_LOG := $(BUILD_DIR)/build.log
 
 .PHONY: all deps test-deps configure build build-server run test node-deps clean \
-        test-asan test-tsan fuzz fuzz-build
+        test-asan caf-tsan test-tsan fuzz fuzz-build
 
 all: build
 
@@ -152,9 +152,11 @@ TSAN_TARGETS ?= sluiced e2e_tests net_tests store_tests sluice-bench
 TSAN_CTEST   ?= -L concurrent
 # CAF itself is built with TSan first, once, into $(TSAN_BUILD_DIR)/caf (the
 # script does nothing when it is there): see docs/testing.md.
-test-tsan: deps node-deps
+caf-tsan: deps
 	$(call install_missing,$(TSAN_PACKAGES))
 	@JOBS=$(JOBS) tests/sanitizers/build-caf-tsan $(TSAN_BUILD_DIR)/caf
+
+test-tsan: caf-tsan node-deps
 	$(call sanitized_build,$(TSAN_BUILD_DIR),thread,$(TSAN_TARGETS))
 	cd $(TSAN_BUILD_DIR) && $(TSAN_ENV) ctest --output-on-failure -j $(JOBS) $(TSAN_CTEST)
 
