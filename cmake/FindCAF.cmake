@@ -2,7 +2,8 @@
 #
 # Debian's package installs headers and shared libraries but no CMake config and
 # no pkg-config file, so find_package(CAF) needs this module. It defines the
-# imported targets CAF::core and CAF::io and sets CAF_VERSION (e.g. 1706).
+# imported targets CAF::core and (when libcaf_io is there) CAF::io and sets
+# CAF_VERSION (e.g. 1706). Sluice links only CAF::core.
 #
 # CAF_PREFIX, when set, is the only place looked in (the ThreadSanitizer build
 # links a CAF built with TSan there, whose libraries have the same names and
@@ -31,7 +32,7 @@ endif()
 
 include(FindPackageHandleStandardArgs)
 find_package_handle_standard_args(CAF
-  REQUIRED_VARS CAF_INCLUDE_DIR CAF_CORE_LIBRARY CAF_IO_LIBRARY
+  REQUIRED_VARS CAF_INCLUDE_DIR CAF_CORE_LIBRARY
   VERSION_VAR CAF_VERSION)
 
 if(CAF_FOUND)
@@ -46,7 +47,7 @@ if(CAF_FOUND)
     find_package(Threads REQUIRED)
     target_link_libraries(CAF::core INTERFACE Threads::Threads)
   endif()
-  if(NOT TARGET CAF::io)
+  if(CAF_IO_LIBRARY AND NOT TARGET CAF::io)
     add_library(CAF::io UNKNOWN IMPORTED)
     set_target_properties(CAF::io PROPERTIES
       IMPORTED_LOCATION "${CAF_IO_LIBRARY}"
