@@ -5,7 +5,8 @@
 # For CI and for finding bugs (docs/testing.md):
 #   make test-asan   every test, built with AddressSanitizer + UBSan (build-asan/)
 #   make test-tsan   the concurrent tests (ctest label `concurrent`), built with
-#                    ThreadSanitizer (build-tsan/)
+#                    ThreadSanitizer (build-tsan/), against CAF built with it
+#                    from Debian's source (make caf-tsan, once: build-tsan/caf/)
 #   make fuzz        builds the libFuzzer targets with clang (build-fuzz/) and
 #                    runs each for FUZZ_SECONDS [60] seconds
 #
@@ -147,7 +148,7 @@ test-asan: deps node-deps
 
 # Only what the concurrent tests run: the actors' hand-offs, the storage
 # pipeline, revocation under load, the HTTP server's threads.
-# TSAN_TARGETS / TSAN_CTEST narrow it (.ci/run does: see there why).
+# TSAN_TARGETS / TSAN_CTEST narrow it (e.g. TSAN_CTEST="-R e2e.revocation").
 TSAN_TARGETS ?= sluiced e2e_tests net_tests store_tests sluice-bench
 TSAN_CTEST   ?= -L concurrent
 # CAF itself is built with TSan first, once, into $(TSAN_BUILD_DIR)/caf (the
