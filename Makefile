@@ -5,7 +5,8 @@
 # For CI and for finding bugs (docs/testing.md):
 #   make test-asan   every test, built with AddressSanitizer + UBSan (build-asan/)
 #   make test-tsan   the concurrent tests (ctest label `concurrent`), built with
-#                    ThreadSanitizer (build-tsan/)
+#                    ThreadSanitizer (build-tsan/), against CAF built with it
+#                    from Debian's source (make caf-tsan, once: build-tsan/caf/)
 #   make fuzz        builds the libFuzzer targets with clang (build-fuzz/) and
 #                    runs each for FUZZ_SECONDS [60] seconds
 #   make screenshots the portal's pages, as the browser tests see them, into
@@ -47,6 +48,10 @@ TEST_PACKAGES := prometheus clang-format chromium
 # Debian's packages are installed only when there is no `npm` at all.
 NODE_PACKAGES := nodejs npm
 
+# Only make test-tsan needs this: dpkg-source unpacks CAF's Debian source
+# (tests/sanitizers/build-caf-tsan).
+TSAN_PACKAGES := dpkg-dev
+
 # Only make fuzz needs these: clang and its libFuzzer runtime.
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 
@@ -70,7 +75,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_LOG := $(BUILD_DIR)/build.log
 
 .PHONY: all deps test-deps configure build build-server run test node-deps clean \
-        test-asan test-tsan fuzz fuzz-build screenshots
+        test-asan caf-tsan test-tsan fuzz fuzz-build screenshots
 
 all: build
 
@@ -154,10 +159,16 @@ test-asan: deps node-deps
 
 # Only what the concurrent tests run: the actors' hand-offs, the storage
 # pipeline, revocation under load, the HTTP server's threads.
-# TSAN_TARGETS / TSAN_CTEST narrow it (.ci/run does: see there why).
+# TSAN_TARGETS / TSAN_CTEST narrow it (e.g. TSAN_CTEST="-R e2e.revocation").
 TSAN_TARGETS ?= sluiced e2e_tests net_tests store_tests sluice-bench
 TSAN_CTEST   ?= -L concurrent
-test-tsan: deps node-deps
+# CAF itself is built with TSan first, once, into $(TSAN_BUILD_DIR)/caf (the
+# script does nothing when it is there): see docs/testing.md.
+caf-tsan: deps
+	$(call install_missing,$(TSAN_PACKAGES))
+	@JOBS=$(JOBS) tests/sanitizers/build-caf-tsan $(TSAN_BUILD_DIR)/caf
+
+test-tsan: caf-tsan node-deps
 	$(call sanitized_build,$(TSAN_BUILD_DIR),thread,$(TSAN_TARGETS))
 	cd $(TSAN_BUILD_DIR) && $(TSAN_ENV) ctest --output-on-failure -j $(JOBS) $(TSAN_CTEST)
 

@@ -2,11 +2,26 @@
 #
 # Debian's package installs headers and shared libraries but no CMake config and
 # no pkg-config file, so find_package(CAF) needs this module. It defines the
-# imported targets CAF::core and CAF::io and sets CAF_VERSION (e.g. 1706).
+# imported targets CAF::core and (when libcaf_io is there) CAF::io and sets
+# CAF_VERSION (e.g. 1706). Sluice links only CAF::core.
+#
+# CAF_PREFIX, when set, is the only place looked in (the ThreadSanitizer build
+# links a CAF built with TSan there, whose libraries have the same names and
+# SONAMEs as Debian's: the executables find them by their RUNPATH).
 
-find_path(CAF_INCLUDE_DIR NAMES caf/all.hpp)
-find_library(CAF_CORE_LIBRARY NAMES caf_core)
-find_library(CAF_IO_LIBRARY NAMES caf_io)
+if(CAF_PREFIX)
+  set(_caf_search PATHS "${CAF_PREFIX}" NO_DEFAULT_PATH)
+  # A build directory configured before CAF_PREFIX was set has Debian's paths
+  # in its cache: those are looked up again.
+  foreach(_caf_var CAF_INCLUDE_DIR CAF_CORE_LIBRARY CAF_IO_LIBRARY)
+    if(DEFINED CACHE{${_caf_var}} AND NOT "${${_caf_var}}" MATCHES "^${CAF_PREFIX}/")
+      unset(${_caf_var} CACHE)
+    endif()
+  endforeach()
+endif()
+find_path(CAF_INCLUDE_DIR NAMES caf/all.hpp PATH_SUFFIXES include ${_caf_search})
+find_library(CAF_CORE_LIBRARY NAMES caf_core PATH_SUFFIXES lib ${_caf_search})
+find_library(CAF_IO_LIBRARY NAMES caf_io PATH_SUFFIXES lib ${_caf_search})
 
 if(CAF_INCLUDE_DIR AND EXISTS "${CAF_INCLUDE_DIR}/caf/config.hpp")
   file(STRINGS "${CAF_INCLUDE_DIR}/caf/config.hpp" _caf_version_line
@@ -17,7 +32,7 @@ endif()
 
 include(FindPackageHandleStandardArgs)
 find_package_handle_standard_args(CAF
-  REQUIRED_VARS CAF_INCLUDE_DIR CAF_CORE_LIBRARY CAF_IO_LIBRARY
+  REQUIRED_VARS CAF_INCLUDE_DIR CAF_CORE_LIBRARY
   VERSION_VAR CAF_VERSION)
 
 if(CAF_FOUND)
@@ -32,7 +47,7 @@ if(CAF_FOUND)
     find_package(Threads REQUIRED)
     target_link_libraries(CAF::core INTERFACE Threads::Threads)
   endif()
-  if(NOT TARGET CAF::io)
+  if(CAF_IO_LIBRARY AND NOT TARGET CAF::io)
     add_library(CAF::io UNKNOWN IMPORTED)
     set_target_properties(CAF::io PROPERTIES
       IMPORTED_LOCATION "${CAF_IO_LIBRARY}"

@@ -25,6 +25,7 @@ BOOST_AUTO_TEST_CASE(sigkill_mid_stream_keeps_every_acknowledged_message_and_no_
   std::map<std::string, int> batch_sizes; // batch tag -> messages in it
   std::atomic<bool> stop{false};
   std::atomic<int> acked_requests{0};
+  std::atomic<int> writers_gone{0}; // writers that lost the server
   std::vector<std::thread> writers;
   for (int t = 0; t < 6; ++t) {
     writers.emplace_back([&, t] {
@@ -50,13 +51,22 @@ BOOST_AUTO_TEST_CASE(sigkill_mid_stream_keeps_every_acknowledged_message_and_no_
           batch_sizes[tag] = n;
           ++acked_requests;
         } catch (const std::exception&) {
+          ++writers_gone;
           return; // the server is gone
         }
       }
     });
   }
-  while (acked_requests < 300)
+  // Until 300 acknowledged requests, or every writer lost the server (which
+  // must not happen before the kill: a sanitizer report stops sluiced).
+  while (acked_requests < 300 && writers_gone < static_cast<int>(writers.size()))
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  if (acked_requests < 300) {
+    stop = true;
+    for (auto& w : writers)
+      w.join();
+    BOOST_FAIL("sluiced stopped answering before the kill:\n" << f.server().output());
+  }
   f.server().kill(); // SIGKILL while the writers are still sending
   stop = true;
   for (auto& w : writers)

@@ -94,10 +94,15 @@ sluiced_process::sluiced_process(std::filesystem::path data_dir,
 
   // Collect output in the background: the process must never block on a full
   // pipe, and a failing test prints what the server said.
+  // From a sanitizer report on, the output is also copied to stderr as it
+  // arrives: sluiced stops at its first report (halt_on_error), and a test
+  // whose client threads then fail to connect may end in std::terminate
+  // before any check prints the report.
   reader_ = std::thread{[this] {
     char buf[4096];
     pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
     int open = 2;
+    bool copying = false;
     while (open > 0) {
       if (::poll(fds, 2, -1) < 0) {
         if (errno == EINTR)
@@ -114,9 +119,28 @@ sluiced_process::sluiced_process(std::filesystem::path data_dir,
           continue;
         }
         std::lock_guard guard{out_mtx_};
+        // A marker may straddle two reads: look again from a little before.
+        auto from = out_.size() < 64 ? 0 : out_.size() - 64;
         out_.append(buf, static_cast<std::size_t>(n));
         if (&p == &fds[1])
           err_.append(buf, static_cast<std::size_t>(n));
+        std::string_view copy;
+        if (copying) {
+          copy = {buf, static_cast<std::size_t>(n)};
+        } else if (auto at = sanitizer_report(std::string_view{out_}.substr(from));
+                   at != std::string_view::npos) {
+          copying = true;
+          copy = std::string_view{out_}.substr(from + at);
+          static constexpr std::string_view head =
+            "\n== sluiced's output from its sanitizer report on:\n";
+          (void)!::write(STDERR_FILENO, head.data(), head.size());
+        }
+        while (!copy.empty()) {
+          auto w = ::write(STDERR_FILENO, copy.data(), copy.size());
+          if (w <= 0)
+            break;
+          copy.remove_prefix(static_cast<std::size_t>(w));
+        }
       }
     }
   }};
