@@ -117,6 +117,7 @@ private:
   void run(admin_job_ptr& job, const net::reject_req& req, admin_context& ctx);
   // audit.cpp: the audit log and the caller
   void run(admin_job_ptr& job, const net::list_audit_req& req, admin_context& ctx);
+  void run(admin_job_ptr& job, const net::verify_audit_req& req, admin_context& ctx);
   void run(admin_job_ptr& job, const net::whoami_req& req, admin_context& ctx);
   // messages.cpp
   void run(admin_job_ptr& job, const net::list_messages_req& req, admin_context& ctx);

@@ -91,6 +91,7 @@ constexpr auto routes = std::to_array<route>({
   // the audit log and the caller
   to<list_audit_req>("/audit", method::get,
                      "tenant system token actor action since until limit cursor"),
+  to<verify_audit_req>("/audit/verification", method::get),
   to<whoami_req>("/me", method::get),
 });
 /// Every operation has a route (the live tail shares the list's).

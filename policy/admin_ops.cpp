@@ -64,6 +64,10 @@ constexpr std::array<row, admin_op_count> table = {{
   {"reject", {t::approval, r::decide, {}, true}},
   // audit, messages, the caller
   {"list_audit", {t::none, r::anyone, s::audit_read, false}},
+  // The chain spans every tenant: its length and head tell how busy the
+  // others are, so its verdict is the platform's (a tenant anchors its own
+  // events with the hash of any one of them, docs/access-control.md).
+  {"verify_audit_chain", {t::none, r::superuser, {}, false}},
   {"list_messages", {t::system, r::scope, s::query, false}},
   {"whoami", {t::none, r::anyone, {}, false}},
 }};

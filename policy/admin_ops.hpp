@@ -55,6 +55,7 @@ enum class admin_op : std::uint8_t {
   reject,
   // audit, messages, the caller
   list_audit,
+  verify_audit_chain,
   list_messages,
   whoami,
 };

@@ -232,18 +232,63 @@ async function approvalsTab(id) {
 }
 
 /**
- * The audit log with its filters. The chain is checked here as far as a
- * browser can: each event's prev_hash against the hash of the event before
- * it, where both are on the page (a tenant sees only its own events, so
- * neighbours may be missing). The full check recomputes every hash:
- * `sluiced verify-audit`.
+ * The last verdict on the whole chain this tab saw (GET /audit/verification):
+ * a walk reads every event and holds other admin calls meanwhile, so the page
+ * walks once when first opened and again only on "Verify now", not on every
+ * filter.
  */
-/** An event's position in the log: its id after "evt_", in base 62. */
-function position(id) {
-  const digits = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-  return [...id.slice(4)].reduce((n, c) => n * 62n + BigInt(digits.indexOf(c)), 0n);
+let lastVerdict = null;
+
+/**
+ * The chain's verification state, as the API answers it: verified (whole),
+ * broken at an event and why, or not allowed for this role (superusers
+ * only: the chain spans every tenant). `newest` is the newest event shown,
+ * whose hash a tenant's principals can record elsewhere instead.
+ */
+function verification(newest) {
+  const panel = h('p.chain', { 'data-chain': 'checking' }, 'Verifying the audit chain…');
+  const show = (state, ...children) => {
+    panel.dataset.chain = state;
+    replace(panel, children);
+  };
+  const verify = async () => {
+    show('checking', 'Verifying the audit chain…');
+    try {
+      lastVerdict = await get('/audit/verification');
+    } catch (e) {
+      lastVerdict = null;
+      if (e.status === 403) {
+        return show('forbidden', badge('not allowed'),
+          ` Verifying the whole chain is not allowed for this role: ${e.message}.`,
+          ' The chain spans every tenant.',
+          newest ? [' To anchor your events, record one event\'s hash elsewhere, e.g. the last listed here: ', h('code', newest.id),
+            ', hash ', h('code.hash', newest.hash), '. If it still carries that hash later, every event up to it is the original.'] : '');
+      }
+      return show('error', badge('error'), ` The chain could not be verified: ${e.message}`);
+    }
+    render();
+  };
+  const again = () => h('button.link', { type: 'button', on: { click: verify } }, 'Verify now');
+  const render = () => {
+    const v = lastVerdict;
+    panel.dataset.checkedAt = v.checked_at;
+    const at = ` Checked ${when(v.checked_at)} (${v.events_checked} event${v.events_checked === 1 ? '' : 's'} read in ${v.duration_ms} ms). `;
+    if (v.status === 'whole') {
+      show('whole', badge('verified'), ' The whole audit chain is verified: every event links to the one before it by hash.',
+        v.head ? [' Head: ', h('code', v.head.id), ', hash ', h('code.hash', v.head.hash), '.'] : ' No events yet.',
+        at, again());
+    } else {
+      show('broken', badge('broken'), ' The audit chain is broken at ', h('code', v.broken_at), `: ${v.problem}.`,
+        ' Events after it cannot be trusted until this is explained.', at, again());
+    }
+  };
+  if (!state.me.superuser) verify();
+  else if (lastVerdict) render();
+  else verify();
+  return panel;
 }
 
+/** The audit log with its filters and paging, under the chain's verification state. */
 async function auditTab(id) {
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
   const inputs = {};
@@ -269,37 +314,21 @@ async function auditTab(id) {
   if (id) query.tenant = id;
   const page = await get('/audit', { ...query, limit: 100 });
   const names = await userNames(id);
-  const events = [...page.items];
-  const chain = h('p.chain', { 'data-chain': '' });
   const body = h('tbody');
-  const showChain = () => {
-    let linked = 0; let broken = 0;
-    for (let i = 1; i < events.length; i++) {
-      if (position(events[i].id) !== position(events[i - 1].id) + 1n) continue;
-      if (events[i].prev_hash === events[i - 1].hash) linked++; else broken++;
-    }
-    const last = events[events.length - 1];
-    replace(chain, broken ? badge('broken') : badge('linked'),
-      ` ${linked} adjacent pair${linked === 1 ? '' : 's'} on this page link by hash${broken ? `, ${broken} do not` : ''}.`,
-      last ? ` Newest shown: ${last.id}, hash ${last.hash.slice(0, 16)}…` : '',
-      ' (Each hash recomputed from its content: sluiced verify-audit.)');
-  };
   const addRows = (items) => append(body, items.map((e) => h('tr',
     [h('time', when(e.at)), h('code', e.action), e.actor.user_id ? who(names, e.actor.user_id) : e.actor.token_id ?? e.actor.kind,
       e.token_id ? h('a', { href: `#/tokens/${e.token_id}/activity` }, h('code', e.token_id)) : (e.system_id ?? e.user_id ?? e.tenant_id ?? '—'),
       e.reason ?? '—', e.client_ip ?? '—', h('code', { title: e.hash }, e.id)].map((c) => h('td', c)))));
-  addRows(events);
-  showChain();
+  addRows(page.items);
+  const chain = verification(page.items[page.items.length - 1]);
   const load = async (cursor) => {
     const next = await get('/audit', { ...query, limit: 100, cursor });
-    events.push(...next.items);
     addRows(next.items);
-    showChain();
     more.replaceChildren(moreButton(next.next_cursor, load) ?? '');
   };
   const more = h('div', moreButton(page.next_cursor, load));
   return h('div', form, chain,
-    events.length ? h('table.list', h('thead', h('tr', ['When', 'Action', 'Actor', 'Concerns', 'Reason', 'From', 'Event'].map((c) => h('th', c)))), body)
+    page.items.length ? h('table.list', h('thead', h('tr', ['When', 'Action', 'Actor', 'Concerns', 'Reason', 'From', 'Event'].map((c) => h('th', c)))), body)
       : h('p.empty', 'No events match.'), more);
 }
 

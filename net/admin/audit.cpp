@@ -50,6 +50,8 @@ problem decode(const admin_input& in, list_audit_req& out) {
   return {};
 }
 
+problem decode(const admin_input&, verify_audit_req&) { return {}; }
+
 problem decode(const admin_input&, whoami_req&) { return {}; }
 
 } // namespace sluice::net

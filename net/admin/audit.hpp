@@ -9,7 +9,7 @@
 
 namespace sluice::net {
 
-// The audit log (GET /audit) and the caller (GET /me).
+// The audit log (GET /audit, GET /audit/verification) and the caller (GET /me).
 
 struct list_audit_req {
   static constexpr admin_op op = admin_op::list_audit;
@@ -23,11 +23,17 @@ struct list_audit_req {
   std::int64_t until_us = 0; ///< 0: no end
 };
 
+/// A walk of the whole hash chain; it takes no parameters.
+struct verify_audit_req {
+  static constexpr admin_op op = admin_op::verify_audit_chain;
+};
+
 struct whoami_req {
   static constexpr admin_op op = admin_op::whoami;
 };
 
 problem decode(const admin_input& in, list_audit_req& out);
+problem decode(const admin_input& in, verify_audit_req& out);
 problem decode(const admin_input& in, whoami_req& out);
 
 } // namespace sluice::net

@@ -34,7 +34,7 @@ using admin_request =
                start_emergency_req, end_emergency_req, token_history_req, token_usage_req,
                // approvals, audit, messages, the caller
                list_approvals_req, get_approval_req, approve_req, reject_req, list_audit_req,
-               list_messages_req, stream_messages_req, whoami_req>;
+               verify_audit_req, list_messages_req, stream_messages_req, whoami_req>;
 
 /// Decodes `in` as a request of type `Request` into `out`. On a problem
 /// `out` stays monostate.

@@ -1,15 +1,18 @@
 // The audit log as an auditor sees it: every state change leaves one event,
 // readable through GET /audit and a token's history, chained by hashes that
-// `sluiced verify-audit` checks; and no secret ever appears in it.
+// `sluiced verify-audit` and GET /audit/verification check; and no secret
+// ever appears in it.
 
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "tests/e2e/fixture.hpp"
 
@@ -39,6 +42,31 @@ std::vector<json> all_events(sluice_fixture& f, const std::string& query = "") {
       return out;
     cursor = page.str("/next_cursor");
   }
+}
+
+/// GET /api/v1/audit/verification as `caller`.
+http_result verification(sluice_fixture& f, const std::string& caller) {
+  return f.admin().get("/api/v1/audit/verification", bearer(caller));
+}
+
+/// Changes, in place, the byte of every copy of `needle` in the metadata
+/// environment of `data_dir` (the server stopped) at `offset` into it, as
+/// someone with write access to the data directory could.
+std::size_t tamper(const fs::path& data_dir, const std::string& needle, std::size_t offset) {
+  auto mdb = data_dir / "meta" / "data.mdb";
+  std::string bytes;
+  {
+    std::ifstream in{mdb, std::ios::binary};
+    bytes.assign(std::istreambuf_iterator<char>{in}, {});
+  }
+  std::size_t changed = 0;
+  for (auto at = bytes.find(needle); at != std::string::npos; at = bytes.find(needle, at + 1)) {
+    bytes[at + offset] = bytes[at + offset] == 'A' ? 'B' : 'A';
+    ++changed;
+  }
+  std::ofstream out{mdb, std::ios::binary | std::ios::trunc};
+  out << bytes;
+  return changed;
 }
 
 } // namespace
@@ -192,6 +220,118 @@ BOOST_AUTO_TEST_CASE(verify_audit_finds_the_chain_whole_and_names_the_first_brok
              broken.output);
   // Nothing there: said so, not reported whole.
   BOOST_TEST(verify_audit(copy.path() / "nothing").status != 0);
+}
+
+BOOST_AUTO_TEST_CASE(the_api_verifies_the_whole_chain_and_names_the_first_broken_event) {
+  sluice_fixture f;
+  auto su = f.superuser();
+  // Fresh: the one event sluiced wrote at its first start, whole.
+  {
+    auto r = verification(f, su);
+    BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
+    json v{r.body};
+    auto events = all_events(f);
+    BOOST_REQUIRE_EQUAL(events.size(), 1u);
+    BOOST_TEST(v.str("/status") == "whole");
+    BOOST_TEST(v.num("/events_checked") == 1);
+    BOOST_TEST(v.str("/head/id") == events.back().str("/id"));
+    BOOST_TEST(v.str("/head/hash") == events.back().str("/hash"));
+    BOOST_TEST(v.is_null("/broken_at"));
+    BOOST_TEST(v.is_null("/problem"));
+    BOOST_TEST(!v.str("/checked_at").empty());
+  }
+
+  // Busy: hundreds of changes, and ingest going on while it walks.
+  auto a = f.admin();
+  auto tenant = f.create_tenant("enterprise");
+  auto system = f.create_system(tenant);
+  auto admin = f.create_user(tenant, "admin");
+  auto member = f.create_user(tenant, "member");
+  auto bulk = a.post("/api/v1/systems/" + system + "/tokens/bulk",
+                     R"({"count":300,"name":"fleet"})", bearer(su));
+  BOOST_REQUIRE_MESSAGE(bulk.status == 201, bulk.body);
+  auto tok = f.mint(system, R"({"name":"app"})");
+  BOOST_REQUIRE_EQUAL(a.post("/api/v1/tokens/" + tok.id + "/revoke",
+                             R"({"reason":"a-reason-only-this-event-has-17"})", bearer(su))
+                        .status,
+                      200u);
+  auto sender = f.ingest_token();
+  std::atomic<bool> stop{false};
+  std::atomic<int> accepted{0};
+  std::thread ingest([&] {
+    auto c = f.ingest();
+    while (!stop)
+      if (post_messages(c, sender.secret, R"({"message":"busy"})").status == 202)
+        ++accepted;
+  });
+  std::vector<json> verdicts;
+  for (int i = 0; i < 3; ++i) {
+    auto r = verification(f, su);
+    BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
+    verdicts.emplace_back(r.body);
+  }
+  stop = true;
+  ingest.join();
+  BOOST_TEST(accepted > 0);
+  auto events = all_events(f);
+  // superuser, tenant, system, two users with their tokens, 300 + 1 tokens,
+  // a revoke, and the tenant, system and token ingest_token() made.
+  BOOST_REQUIRE_EQUAL(events.size(), 1u + 2 + 4 + 301 + 1 + 3);
+  for (auto& v : verdicts) {
+    BOOST_TEST(v.str("/status") == "whole");
+    BOOST_TEST(v.num("/events_checked") == static_cast<std::int64_t>(events.size()));
+    BOOST_TEST(v.str("/head/hash") == events.back().str("/hash"));
+    BOOST_TEST(v.str("/head/id") == events.back().str("/id"));
+  }
+  BOOST_TEST_MESSAGE("verified " << events.size() << " events in "
+                                 << verdicts.back().num("/duration_ms") << " ms");
+
+  // Superusers only: the chain spans every tenant. A tenant admin (who
+  // reads its own tenant's log), a member, and a service token holding
+  // every scope are refused, and learn nothing of the chain.
+  for (auto& caller : {admin.token, member.token}) {
+    auto r = verification(f, caller);
+    BOOST_TEST(r.status == 403u, r.body);
+    BOOST_TEST(json{r.body}.str("/error/code") == "insufficient_scope");
+    BOOST_TEST(r.body.find("only a superuser may verify audit chain") != std::string::npos, r.body);
+    BOOST_TEST(r.body.find("events_checked") == std::string::npos);
+  }
+  BOOST_REQUIRE_EQUAL(a.get("/api/v1/audit", bearer(admin.token)).status, 200u);
+  auto auditor = f.service_token(
+    tenant, R"({"name":"auditor","scopes":["audit:read"],"reason":"reads the log"})", admin.token);
+  BOOST_REQUIRE_EQUAL(a.get("/api/v1/audit", bearer(auditor.secret)).status, 200u);
+  auto refused = verification(f, auditor.secret);
+  BOOST_TEST(refused.status == 403u, refused.body);
+  // No token at all, and a parameter it does not take.
+  BOOST_TEST(f.admin().get("/api/v1/audit/verification", {}).status == 401u);
+  BOOST_TEST(a.get("/api/v1/audit/verification?limit=1", bearer(su)).status == 400u);
+  BOOST_TEST(a.post("/api/v1/audit/verification", "{}", bearer(su)).status == 405u);
+
+  // Tampered while the server was down: one byte of the revoke event's
+  // reason. The restarted server finds the chain broken at that event.
+  std::string revoke_id;
+  for (auto& e : all_events(f))
+    if (e.str("/action") == "token.revoke" && e.str("/token_id") == tok.id)
+      revoke_id = e.str("/id");
+  BOOST_REQUIRE(!revoke_id.empty());
+  auto data_dir = f.server().data_dir();
+  BOOST_REQUIRE_EQUAL(f.server().terminate(), 0);
+  BOOST_REQUIRE(tamper(data_dir, "\"reason\":\"a-reason-only-this-event-has-17\",\"before\"", 10)
+                > 0);
+  f.restart_after_crash();
+  auto r = verification(f, su);
+  BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
+  json broken{r.body};
+  BOOST_TEST(broken.str("/status") == "broken");
+  BOOST_TEST(broken.str("/broken_at") == revoke_id);
+  BOOST_TEST(broken.str("/problem") == "its hash does not match its content");
+  BOOST_TEST(broken.is_null("/head"));
+  // Every event up to the broken one was read, and no further.
+  BOOST_TEST(broken.num("/events_checked") == static_cast<std::int64_t>(1 + 2 + 4 + 301 + 1));
+  // The offline check agrees.
+  auto offline = verify_audit(data_dir);
+  BOOST_TEST(offline.output.find("audit chain broken at " + revoke_id) != std::string::npos,
+             offline.output);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

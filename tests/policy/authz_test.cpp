@@ -76,6 +76,14 @@ BOOST_AUTO_TEST_CASE(roles_read_manage_and_administer_their_tenant) {
   BOOST_TEST((verdict(admin_op::patch_tenant, admin, t) == errc::insufficient_scope));
   BOOST_TEST((verdict(admin_op::start_emergency, admin, t) == errc::insufficient_scope));
   BOOST_TEST((verdict(admin_op::start_emergency, user_of(user_role::superuser), t) == errc::ok));
+  // The audit chain spans every tenant: its verdict is for superusers only,
+  // not for a tenant admin nor a service token holding every scope.
+  BOOST_TEST((verdict(admin_op::verify_audit_chain, admin, in(0)) == errc::insufficient_scope));
+  BOOST_TEST((verdict(admin_op::verify_audit_chain, svc(scope_set{scope::admin}), in(0))
+              == errc::insufficient_scope));
+  BOOST_TEST(
+    (verdict(admin_op::verify_audit_chain, user_of(user_role::superuser), in(0)) == errc::ok));
+  BOOST_TEST(!permission_of(admin_op::verify_audit_chain).writes);
 }
 
 BOOST_AUTO_TEST_CASE(a_refusal_names_the_scope_that_is_missing) {
