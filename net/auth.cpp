@@ -13,15 +13,15 @@ bool iequals_prefix(std::string_view s, std::string_view prefix) noexcept {
   return s.size() >= prefix.size() && boost::beast::iequals(s.substr(0, prefix.size()), prefix);
 }
 
-std::string_view trim(std::string_view s) noexcept {
+} // namespace
+
+std::string_view trim_ows(std::string_view s) noexcept {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
     s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
     s.remove_suffix(1);
   return s;
 }
-
-} // namespace
 
 std::string path_without_secrets(std::string_view path) { return redact_secrets(path); }
 
@@ -30,10 +30,10 @@ std::string_view extract_token(const http_request& req, std::string& scratch) {
     // The scheme is case-insensitive (RFC 7235); anything but Bearer is not
     // ours to read here, so it counts as no token.
     if (iequals_prefix(auth, "bearer "))
-      return trim(auth.substr(7));
+      return trim_ows(auth.substr(7));
     return {};
   }
-  if (auto key = trim(req.header("x-api-key")); !key.empty())
+  if (auto key = trim_ows(req.header("x-api-key")); !key.empty())
     return key;
   if (auto param = query_param(req.query, "api_key")) {
     scratch = std::move(*param);
@@ -43,11 +43,11 @@ std::string_view extract_token(const http_request& req, std::string& scratch) {
 }
 
 std::string_view extract_token_or_basic(const http_request& req, std::string& scratch) {
-  auto auth = trim(req.header("authorization"));
+  auto auth = trim_ows(req.header("authorization"));
   if (!iequals_prefix(auth, "basic "))
     return extract_token(req, scratch);
   // base64("public:secret"); the secret is after the first ':'.
-  auto encoded = trim(auth.substr(6));
+  auto encoded = trim_ows(auth.substr(6));
   scratch.clear();
   std::uint32_t acc = 0;
   int bits = 0;

@@ -8,6 +8,10 @@
 
 namespace sluice::net {
 
+/// A header value (or one item of a list-valued header) without the optional
+/// whitespace around it (RFC 9110 OWS: spaces and tabs).
+std::string_view trim_ows(std::string_view s) noexcept;
+
 /// The token a request presents, from (in this order) `Authorization: Bearer`,
 /// `X-API-KEY`, or the `api_key` query parameter (decoded into `scratch`, which
 /// the returned view may point into). Empty when none is presented. Nothing is

@@ -6,6 +6,7 @@
 #include <utility>
 #include <variant>
 
+#include "net/auth.hpp"
 #include "net/error_table.hpp"
 #include "net/json_parser.hpp"
 #include "net/responses.hpp"
@@ -83,14 +84,6 @@ private:
   std::shared_ptr<void> slot_; ///< held while the stream is open
 };
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
 } // namespace
 
 std::shared_ptr<void> stream_slots::acquire() {
@@ -140,7 +133,7 @@ bool tail_events(std::string_view body, std::uint64_t& cursor, bool& more, std::
 void open_message_tail(gateway& g, admin_command&& cmd, std::string_view last_event_id,
                        stream_slots& slots, const stream_settings& settings, responder res) {
   if (auto* req = std::get_if<stream_messages_req>(&cmd.request)) {
-    last_event_id = trim(last_event_id);
+    last_event_id = trim_ows(last_event_id);
     if (!last_event_id.empty()) {
       // Told only after authorization, like every decode problem.
       if (auto id = parse_id(id_kind::message, last_event_id))

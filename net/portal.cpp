@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "net/auth.hpp"
 #include "net/responses.hpp"
 #include "net/url.hpp"
 
@@ -31,11 +32,7 @@ void add_security_headers(http_response& res) {
 bool etag_matches(std::string_view header, std::string_view etag) {
   while (!header.empty()) {
     auto comma = header.find(',');
-    auto item = header.substr(0, comma);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
-      item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
-      item.remove_suffix(1);
+    auto item = trim_ows(header.substr(0, comma));
     if (item.starts_with("W/"))
       item.remove_prefix(2);
     if (item == "*" || item == etag)

@@ -12,6 +12,25 @@ namespace sluice {
 
 using namespace admin_replies;
 
+namespace {
+
+/// Reads one page into `page`; on a storage error answers the job (503) and
+/// returns false. A page that silently lacked one environment could make the
+/// cursor skip messages: refuse instead.
+bool read_page(admin_job_ptr& job, const store::message_store& messages,
+               const store::message_query& q, store::message_page& page) {
+  try {
+    page = messages.query(q);
+    return true;
+  } catch (const std::system_error& e) {
+    fail(job,
+         make_problem(errc::storage_busy, std::string{"cannot read messages now: "} + e.what()));
+    return false;
+  }
+}
+
+} // namespace
+
 void admin_state::run(admin_job_ptr& job, const net::list_messages_req& req, admin_context& ctx) {
   store::message_query q;
   q.system_id = ctx.system->id;
@@ -23,14 +42,8 @@ void admin_state::run(admin_job_ptr& job, const net::list_messages_req& req, adm
   q.level = req.level;
   q.source = req.source;
   store::message_page page;
-  try {
-    page = init.messages->query(q);
-  } catch (const std::system_error& e) {
-    // A page that silently lacked one environment could make the cursor skip
-    // messages: refuse instead.
-    return fail(
-      job, make_problem(errc::storage_busy, std::string{"cannot read messages now: "} + e.what()));
-  }
+  if (!read_page(job, *init.messages, q, page))
+    return;
   respond(job, reply_kind::ok, [&](json_writer& w) {
     w.begin_object().key("items").begin_array();
     for (auto& m : page.items)
@@ -65,12 +78,8 @@ void admin_state::run(admin_job_ptr& job, const net::stream_messages_req& req, a
   q.after_id = *req.after_id;
   q.token_id = req.token_id;
   store::message_page page;
-  try {
-    page = init.messages->query(q);
-  } catch (const std::system_error& e) {
-    return fail(
-      job, make_problem(errc::storage_busy, std::string{"cannot read messages now: "} + e.what()));
-  }
+  if (!read_page(job, *init.messages, q, page))
+    return;
   std::uint64_t cursor = *req.after_id;
   if (!page.items.empty())
     cursor = std::max(cursor, page.items.back().id);
