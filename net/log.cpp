@@ -2,10 +2,12 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <mutex>
+#include <span>
 
 #include "policy/ids.hpp"
 #include "policy/time.hpp"
@@ -246,7 +248,7 @@ int set_output(int fd) noexcept {
 
 namespace {
 
-void build(level l, std::string_view msg, fields f) {
+void build(level l, std::string_view msg, std::span<const field> f) {
   auto& b = local();
   b.line.clear();
   bool json = static_cast<format>(current_format.load(std::memory_order_relaxed)) == format::json;
@@ -283,9 +285,8 @@ void build(level l, std::string_view msg, fields f) {
   }
 }
 
-} // namespace
-
-void write(level l, std::string_view msg, fields f) noexcept {
+/// write(), for a list of fields whose length is known only at run time.
+void write_span(level l, std::string_view msg, std::span<const field> f) noexcept {
   try {
     build(l, msg, f);
   } catch (...) {
@@ -294,36 +295,39 @@ void write(level l, std::string_view msg, fields f) noexcept {
   emit(local().line);
 }
 
+} // namespace
+
+void write(level l, std::string_view msg, fields f) noexcept {
+  write_span(l, msg, {f.begin(), f.size()});
+}
+
 void access(const access_record& r) noexcept {
   if (!access_enabled())
     return;
   auto duration_us = static_cast<std::int64_t>(r.duration.count());
+  std::string token;
   if (r.token_id != 0) {
-    std::string token;
     try {
       token = format_id(id_kind::token, r.token_id);
     } catch (...) {
       return; // out of memory: the line is lost, the request is not
     }
-    write(level::info, "request",
-          {{"server", r.server},
-           {"method", r.method},
-           {"path", r.path},
-           {"status", r.status},
-           {"bytes", r.bytes},
-           {"duration_us", duration_us},
-           {"token", token},
-           {"client", r.client}});
-  } else {
-    write(level::info, "request",
-          {{"server", r.server},
-           {"method", r.method},
-           {"path", r.path},
-           {"status", r.status},
-           {"bytes", r.bytes},
-           {"duration_us", duration_us},
-           {"client", r.client}});
   }
+  std::array<field, 8> f{{{"server", r.server},
+                          {"method", r.method},
+                          {"path", r.path},
+                          {"status", r.status},
+                          {"bytes", r.bytes},
+                          {"duration_us", duration_us},
+                          {"token", token},
+                          {"client", r.client}}};
+  std::size_t n = f.size();
+  if (r.token_id == 0) {
+    // No token authenticated the request: "client" takes the place of "token".
+    f[n - 2] = f[n - 1];
+    --n;
+  }
+  write_span(level::info, "request", {f.data(), n});
 }
 
 } // namespace sluice::log
