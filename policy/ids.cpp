@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <array>
+#include <atomic>
 
 #include "policy/base62.hpp"
 
@@ -30,7 +31,19 @@ std::uint64_t new_id(std::int64_t now_ms) {
   auto ms = static_cast<std::uint64_t>(now_ms) & ((1ull << (64 - random_bits)) - 1);
   auto id = (ms << random_bits) | (r & ((1u << random_bits) - 1));
   // 0 means "none" everywhere; it can only come up at the epoch's first ms.
-  return id == 0 ? 1 : id;
+  if (id == 0)
+    id = 1;
+  // Two ids of the same millisecond would otherwise sort by their random
+  // bits, and a list "in creation order" would swap them. Each id is made
+  // larger than the last one this process issued; after a restart the clock
+  // has moved on. Shared by every thread, hence the compare-exchange.
+  static std::atomic<std::uint64_t> last{0};
+  auto prev = last.load(std::memory_order_relaxed);
+  for (;;) {
+    auto next = id > prev ? id : prev + 1;
+    if (last.compare_exchange_weak(prev, next, std::memory_order_relaxed))
+      return next;
+  }
 }
 
 std::string format_id(id_kind k, std::uint64_t id) {

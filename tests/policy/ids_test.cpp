@@ -32,4 +32,16 @@ BOOST_AUTO_TEST_CASE(ids_sort_by_creation_time) {
   BOOST_TEST(format_id(id_kind::tenant, a) < format_id(id_kind::tenant, c));
 }
 
+BOOST_AUTO_TEST_CASE(ids_of_one_millisecond_keep_their_creation_order) {
+  // Tenants created in the same millisecond must list in the order made.
+  auto prev = new_id(1'900'000'000'000);
+  for (int i = 0; i < 10'000; ++i) {
+    auto id = new_id(1'900'000'000'000);
+    BOOST_TEST_REQUIRE(id > prev);
+    prev = id;
+  }
+  // A clock stepping back does not reorder either.
+  BOOST_TEST(new_id(1'900'000'000'000 - 60'000) > prev);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
