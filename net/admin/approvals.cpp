@@ -16,12 +16,10 @@ problem decode(const admin_input& in, list_approvals_req& out) {
       return make_problem(errc::invalid_argument,
                           "status must be one of pending, approved, rejected");
   }
-  if (auto v = query_value(in, "tenant")) {
-    auto id = parse_id(id_kind::tenant, *v);
-    if (!id)
-      return make_problem(errc::invalid_argument, "tenant must be a tenant id (ten_…)");
-    out.tenant_id = *id;
-  }
+  std::optional<std::uint64_t> tenant;
+  if (auto p = read_id_param(in, "tenant", id_kind::tenant, tenant))
+    return p;
+  out.tenant_id = tenant.value_or(0);
   return {};
 }
 

@@ -38,6 +38,18 @@ std::optional<std::string_view> query_value(const admin_input& in, std::string_v
   return std::nullopt;
 }
 
+problem read_id_param(const admin_input& in, std::string_view key, id_kind kind,
+                      std::optional<std::uint64_t>& out) {
+  auto v = query_value(in, key);
+  if (!v)
+    return {};
+  out = parse_id(kind, *v);
+  if (!out)
+    return make_problem(errc::invalid_argument, std::string{key} + " must be a " + std::string{key}
+                                                  + " id (" + std::string{id_prefix(kind)} + "…)");
+  return {};
+}
+
 /// The keys of a security object.
 constexpr std::string_view security_keys[] = {"ip_allowlist", "rate_limit", "rate_limit_shadow",
                                               "time_restriction"};

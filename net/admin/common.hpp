@@ -50,6 +50,12 @@ problem read_page(const admin_input& in, page_request& out, std::optional<id_kin
 /// The decoded value of query parameter `key`, if given.
 std::optional<std::string_view> query_value(const admin_input& in, std::string_view key);
 
+/// Reads query parameter `key` as an id of `kind` into `out` (left as it is
+/// when the parameter is absent). The key names the kind, as in `?token=tok_…`:
+/// a bad value answers "<key> must be a <key> id (<prefix>…)".
+problem read_id_param(const admin_input& in, std::string_view key, id_kind kind,
+                      std::optional<std::uint64_t>& out);
+
 /// The security settings of a token as a request gives them (mint and PUT
 /// …/security). PUT replaces: what is not given is unset.
 struct security_request {

@@ -21,12 +21,8 @@ problem decode(const admin_input& in, list_messages_req& out) {
                           "until must be an RFC 3339 time or Unix milliseconds");
     out.until_us = *t;
   }
-  if (auto v = query_value(in, "token")) {
-    auto t = parse_id(id_kind::token, *v);
-    if (!t)
-      return make_problem(errc::invalid_argument, "token must be a token id (tok_…)");
-    out.token_id = *t;
-  }
+  if (auto p = read_id_param(in, "token", id_kind::token, out.token_id))
+    return p;
   if (auto v = query_value(in, "level")) {
     out.level = parse_message_level(*v);
     if (!out.level)
@@ -44,12 +40,8 @@ problem decode(const admin_input& in, list_messages_req& out) {
 }
 
 problem decode(const admin_input& in, stream_messages_req& out) {
-  if (auto v = query_value(in, "token")) {
-    auto t = parse_id(id_kind::token, *v);
-    if (!t)
-      return make_problem(errc::invalid_argument, "token must be a token id (tok_…)");
-    out.token_id = *t;
-  }
+  if (auto p = read_id_param(in, "token", id_kind::token, out.token_id))
+    return p;
   return {};
 }
 

@@ -317,6 +317,17 @@ BOOST_AUTO_TEST_CASE(messages_read_back_with_filters_and_cursor) {
   expect_error(a.get(base + "?since=yesterday", su), 400, "invalid_argument");
   expect_error(a.get(base + "?cursor=zz", su), 400, "invalid_argument");
   expect_error(a.get(base + "?colour=red", su), 400, "invalid_argument");
+  // An id filter of the wrong kind is refused naming the parameter, on the
+  // list, the live tail and the approvals alike.
+  for (const auto& path : {base + "?token=" + f.last_system(), base + "/stream?token=tok_x",
+                           std::string{"/api/v1/approvals?tenant="} + tok.id}) {
+    auto r = a.get(path, su);
+    expect_error(r, 400, "invalid_argument");
+    auto key = path.find("tenant=") != std::string::npos ? "tenant" : "token";
+    BOOST_TEST(json{r.body}.str("/error/message")
+               == std::string{key} + " must be a " + key + " id ("
+                    + (key == std::string{"token"} ? "tok_" : "ten_") + "…)");
+  }
   expect_error(a.get("/api/v1/systems/sys_00000000001/messages", su), 404, "not_found");
 }
 
