@@ -86,14 +86,8 @@ void connection::deliver(http_response&& r) {
     on_response(std::move(r));
     return;
   }
-  // From a foreign thread. The senders/stopped handshake (both seq_cst)
-  // guarantees stop() either sees this post before flushing the contexts or
-  // this send sees `stopped` and drops the response: nothing is left queued
-  // in a context nobody runs.
-  core_->senders.fetch_add(1, std::memory_order_seq_cst);
-  if (!core_->stopped.load(std::memory_order_seq_cst))
-    slot_.post_answer(shared_from_this(), std::move(r));
-  core_->senders.fetch_sub(1, std::memory_order_seq_cst);
+  // From a foreign thread: dropped if the server has stopped.
+  core_->post_unless_stopped([&] { slot_.post_answer(shared_from_this(), std::move(r)); });
 }
 
 namespace http_detail {
@@ -589,11 +583,8 @@ private:
   }
 
   void stream_post(std::function<void()> f) override {
-    // The handshake of deliver(): nothing is posted once stop() flushed.
-    core_->senders.fetch_add(1, std::memory_order_seq_cst);
-    if (!core_->stopped.load(std::memory_order_seq_cst))
-      asio::post(slot_.ctx, std::move(f));
-    core_->senders.fetch_sub(1, std::memory_order_seq_cst);
+    // As deliver(): nothing is posted once stop() flushed.
+    core_->post_unless_stopped([&] { asio::post(slot_.ctx, std::move(f)); });
   }
 
   // --- closing -------------------------------------------------------------

@@ -355,7 +355,7 @@ void http_server::stop() {
       });
     done.wait();
     // From here on foreign sends are dropped; wait out any send that is
-    // already between its check and its post (see connection::deliver).
+    // already between its check and its post (server_core::post_unless_stopped).
     core.stopped.store(true, std::memory_order_seq_cst);
     while (core.senders.load(std::memory_order_seq_cst) != 0)
       std::this_thread::yield();

@@ -28,6 +28,7 @@
 #include <mutex>
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "net/http_server.hpp"
@@ -109,8 +110,21 @@ struct server_core : std::enable_shared_from_this<server_core> {
   /// Requests whose header has been read and whose response is not yet
   /// fully written (or whose connection closed): what drain() waits for.
   std::atomic<std::size_t> busy{0};
-  /// Foreign threads currently inside responder::send's post (see stop()).
+  /// Foreign threads currently inside post_unless_stopped (see stop()).
   std::atomic<std::size_t> senders{0};
+
+  /// Any thread handing work to an I/O context: runs `post` (which posts it)
+  /// unless the server has stopped. The senders/stopped handshake (both
+  /// seq_cst) guarantees stop() either sees the post before flushing the
+  /// contexts or this call sees `stopped` and drops the work: nothing is left
+  /// queued in a context nobody runs.
+  template <class Post>
+  void post_unless_stopped(Post&& post) {
+    senders.fetch_add(1, std::memory_order_seq_cst);
+    if (!stopped.load(std::memory_order_seq_cst))
+      std::forward<Post>(post)();
+    senders.fetch_sub(1, std::memory_order_seq_cst);
+  }
 
   /// The TLS context new connections use (null: plain TCP). Replaced whole by
   /// a reload; a connection keeps the one it started with alive.
