@@ -96,6 +96,11 @@ void storage_state::commit() {
   held_outcomes_.swap(outcomes_);
   held_barriers_.swap(barriers_);
   pending_messages_ = 0;
+  // With a write-ahead log the group is durable already: answer it now.
+  if (init.store->durable_on_commit()) {
+    release({});
+    return;
+  }
   // Whatever writes arrived meanwhile are ahead of this in the mailbox; if
   // none did, the sync makes this group durable at once instead of waiting
   // for a next group that may not come.

@@ -1,20 +1,26 @@
 #include "store/message_store.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <condition_variable>
 #include <cstring>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 
 #include "policy/retention.hpp"
 #include "store/guarded_env.hpp"
 #include "store/lmdb.hpp"
+#include "store/wal.hpp"
 
 namespace sluice::store {
 
@@ -38,6 +44,40 @@ namespace sluice::store {
 //   offset 16  u64  tenant_id
 //   offset 24  i64  event_time_us (no_event_time when the client sent none)
 // The system id and the message id are in the key.
+//
+// Durability with the write-ahead log (message_store_options::wal_capacity)
+// ------------------------------------------------------------------------
+// A group commits its transactions with MDB_NOSYNC (written to the page
+// cache, not flushed), then appends one frame to the log holding every put
+// the group made (below); the frame's O_DSYNC write is the group's only
+// flush. A checkpoint, taken between groups, records a snapshot of every
+// environment: each one's last transaction id and its two meta pages, and
+// the log position from which frames are not in that snapshot. A thread of
+// the store then flushes the data files and writes the record (O_DSYNC).
+//
+// Why a power loss cannot corrupt or lose what was acknowledged:
+// - After a crash, the page cache is gone; any page written since the last
+//   flush may be old or new on disk. LMDB never overwrites a page of a
+//   snapshot some reader still uses. So each environment keeps a read
+//   transaction open on the snapshot of the last durable checkpoint (`pin`):
+//   every page of that snapshot stays exactly as flushed, whatever LMDB
+//   wrote after it. The pin moves only once the next record is durable.
+// - The meta pages are the exception (LMDB rewrites them in place at every
+//   commit), so the record holds their bytes. At open, an environment whose
+//   last transaction is newer than the record's gets its meta pages back
+//   from the record: that is the checkpoint's snapshot, intact. Then every
+//   frame after the record's position is applied again, in order, which
+//   reproduces exactly the acknowledged groups (ids and dedup entries are in
+//   the frames; nothing is decided again).
+// - A frame is acknowledged only after its write returned; a torn or stale
+//   frame fails its CRC or lsn and ends the replay (store/wal.hpp). Records
+//   alternate between two slots, so a torn record leaves the previous one.
+// - Expiry (mdb_drop) is not logged: after a power loss a dropped bucket may
+//   come back until the next sweep, which runs at start.
+//
+// Frame payload: u64 LE last id, then one entry per put:
+//   u8 environment index, u8 kind ('m' or 'd'), i64 LE day, u16 LE key
+//   length, u32 LE value length, key bytes, value bytes.
 
 namespace {
 
@@ -117,6 +157,46 @@ std::int64_t sat_sub(std::int64_t a, std::int64_t b) noexcept {
 
 using bucket_map = std::map<std::int64_t, MDB_dbi>;
 
+/// An environment's two meta pages for a checkpoint record, each without its
+/// trailing zero bytes (a meta page is a small header and zeros, so a record
+/// of nine environments is a few KiB instead of 72): u32 LE page size, then
+/// per page u32 LE length and the bytes. Exact: unpacking restores them.
+std::string pack_meta_pages(std::string_view pages, std::size_t psize) {
+  std::string out(4, '\0');
+  put_le(out.data(), psize, 4);
+  for (std::size_t i = 0; i < 2; ++i) {
+    auto page = pages.substr(i * psize, psize);
+    auto n = page.find_last_not_of('\0');
+    n = n == std::string_view::npos ? 0 : n + 1;
+    char len[4];
+    put_le(len, n, 4);
+    out.append(len, 4);
+    out.append(page.substr(0, n));
+  }
+  return out;
+}
+
+std::optional<std::string> unpack_meta_pages(std::string_view packed) {
+  if (packed.size() < 4)
+    return std::nullopt;
+  auto psize = get_le(packed.data(), 4);
+  packed.remove_prefix(4);
+  if (psize == 0 || psize > (1u << 20))
+    return std::nullopt;
+  std::string pages(2 * psize, '\0');
+  for (std::size_t i = 0; i < 2; ++i) {
+    if (packed.size() < 4)
+      return std::nullopt;
+    auto n = get_le(packed.data(), 4);
+    packed.remove_prefix(4);
+    if (n > psize || packed.size() < n)
+      return std::nullopt;
+    pages.replace(i * psize, n, packed.substr(0, n));
+    packed.remove_prefix(n);
+  }
+  return pages;
+}
+
 } // namespace
 
 // ---------------------------------------------------------------------------
@@ -147,6 +227,19 @@ struct env_slot {
   /// group number `unsynced_group`.
   bool unsynced = false;
   std::uint64_t unsynced_group = 0;
+
+  // Writer thread only, with the write-ahead log.
+  std::string wal_ops; ///< log entries staged in the current write txn
+  bool dirty = false;  ///< a group committed here since the last checkpoint began
+  /// The transaction the last durable checkpoint recorded: a checkpoint
+  /// flushes the data file when the environment has moved on from it (any
+  /// commit: a group's, a sweep's, a probe's).
+  std::uint64_t durable_txnid = 0;
+  /// Read txn on the snapshot of the last durable checkpoint: LMDB reuses no
+  /// page of it while this is open. Never read through (so map growth, which
+  /// remaps, does not affect it). Declared after `env`: ends before it closes.
+  txn pin;
+  txn next_pin; ///< the snapshot of the checkpoint under way
 };
 
 struct message_store::impl {
@@ -162,18 +255,366 @@ struct message_store::impl {
   std::uint64_t latest_max = 0;
   std::uint64_t before_latest_max = 0;
 
+  // The write-ahead log and its checkpoints (null: none).
+  std::unique_ptr<write_ahead_log> wal;
+  std::string frame; ///< writer thread: the group's frame payload
+  /// A checkpoint being taken: filled by the writer thread between groups,
+  /// then flushed and recorded by `ck_thread` (no other thread touches it
+  /// while `ck_in_flight`).
+  struct checkpoint_job {
+    wal_checkpoint record;
+    std::vector<std::size_t> flush; ///< slots whose data files need a flush
+    std::error_code result;
+  };
+  checkpoint_job ck_job;
+  bool ck_in_flight = false; ///< writer thread's view
+  std::chrono::steady_clock::time_point ck_last{};
+  std::mutex ck_mu; ///< guards the three flags below
+  std::condition_variable ck_cv;
+  bool ck_requested = false, ck_done = false, ck_stop = false;
+  std::thread ck_thread;
+
   explicit impl(const message_store_options& o) : opts(o) {
+    if (opts.wal_capacity > 0) {
+      opts.deferred_meta_sync = false;
+      wal = std::make_unique<write_ahead_log>(opts.dir / "wal", opts.wal_capacity);
+    }
     slots.resize(retention::values.size());
     for (std::size_t i = 0; i < slots.size(); ++i) {
       auto& s = slots[i];
       s.days = retention::values[i];
-      s.env = std::make_unique<detail::guarded_env>(opts.dir / retention::class_name(s.days),
-                                                    opts.map_size, opts.max_map_size, msg_max_dbs,
-                                                    opts.deferred_meta_sync ? MDB_NOMETASYNC : 0u);
+      open_env(s);
+      if (wal && wal->recovered())
+        rewind_to_checkpoint(s, *wal->recovered());
       if (auto ec = reload(s))
         throw std::system_error(ec, "message store: open " + retention::class_name(s.days));
     }
+    if (wal) {
+      replay_log();
+      for (auto& s : slots)
+        s.dirty = true;
+      if (auto ec = checkpoint_now())
+        throw std::system_error(ec, "message store: first checkpoint of the write-ahead log");
+      ck_thread = std::thread([this] { checkpoint_loop(); });
+    }
     watermark.store(last_id, std::memory_order_release);
+  }
+
+  ~impl() {
+    if (!ck_thread.joinable())
+      return;
+    {
+      std::lock_guard lock(ck_mu);
+      ck_stop = true;
+    }
+    ck_cv.notify_all();
+    ck_thread.join(); // finishes a checkpoint under way first
+  }
+
+  void open_env(env_slot& s) {
+    unsigned flags = wal ? MDB_NOSYNC : opts.deferred_meta_sync ? MDB_NOMETASYNC : 0u;
+    s.env =
+      std::make_unique<detail::guarded_env>(opts.dir / retention::class_name(s.days), opts.map_size,
+                                            opts.max_map_size, msg_max_dbs, flags);
+  }
+
+  // -------------------------------------------------------------------------
+  // write-ahead log: recovery
+
+  static std::uint64_t last_txnid(const env_slot& s) {
+    MDB_envinfo info{};
+    if (int rc = mdb_env_info(s.env->get().get(), &info); rc != 0)
+      throw std::system_error(lmdb_error(rc), "message store: mdb_env_info");
+    return info.me_last_txnid;
+  }
+
+  /// Puts the environment back to the checkpoint's snapshot when it went on
+  /// past it (see the comment at the top). Start-up only.
+  void rewind_to_checkpoint(env_slot& s, const wal_checkpoint& c) {
+    auto name = retention::class_name(s.days);
+    auto it = std::find_if(c.envs.begin(), c.envs.end(), [&](auto& e) { return e.name == name; });
+    if (it == c.envs.end())
+      throw std::runtime_error("message store: the write-ahead log has no checkpoint of " + name);
+    auto now = last_txnid(s);
+    if (now == it->txnid)
+      return;
+    if (now < it->txnid)
+      throw std::runtime_error("message store: " + name
+                               + " is older than its write-ahead log's checkpoint (transaction "
+                               + std::to_string(now) + " < " + std::to_string(it->txnid)
+                               + "); restore the messages directory as a whole, with its wal file");
+    auto pages = unpack_meta_pages(it->meta_pages);
+    if (!pages)
+      throw std::runtime_error("message store: the write-ahead log's checkpoint of " + name
+                               + " is malformed");
+    s.env.reset();
+    auto file = opts.dir / name / "data.mdb";
+    int fd = ::open(file.c_str(), O_RDWR | O_CLOEXEC);
+    std::error_code ec;
+    if (fd < 0)
+      ec = {errno, std::system_category()};
+    else if (::pwrite(fd, pages->data(), pages->size(), 0) != static_cast<ssize_t>(pages->size())
+             || ::fdatasync(fd) != 0)
+      ec = {errno ? errno : EIO, std::system_category()};
+    if (fd >= 0)
+      ::close(fd);
+    if (ec)
+      throw std::system_error(ec, "message store: rewind " + file.string());
+    open_env(s);
+    if (last_txnid(s) != it->txnid)
+      throw std::runtime_error("message store: " + name
+                               + " did not come back to its checkpoint's transaction");
+  }
+
+  /// Applies every frame after the checkpoint again (start-up only).
+  void replay_log() {
+    std::vector<std::string> frames;
+    wal->replay([&](std::string_view p) { frames.emplace_back(p); });
+    if (frames.empty())
+      return;
+    for (std::size_t e = 0; e < slots.size(); ++e) {
+      auto name = retention::class_name(slots[e].days);
+      for (;;) {
+        auto ec = apply_frames(e, frames);
+        if (!ec)
+          break;
+        if (ec != lmdb_error(MDB_MAP_FULL))
+          throw std::system_error(ec, "message store: replaying the write-ahead log into " + name);
+        if (auto gec = slots[e].env->grow())
+          throw std::system_error(gec, "message store: replaying the write-ahead log into " + name);
+      }
+      if (auto ec = reload(slots[e]))
+        throw std::system_error(ec, "message store: open " + name);
+    }
+  }
+
+  /// One frame's entries, in order; false when it is malformed.
+  template <class F>
+  static bool for_each_entry(std::string_view p, std::uint64_t& frame_last_id, F&& f) {
+    if (p.size() < 8)
+      return false;
+    frame_last_id = get_le(p.data(), 8);
+    p.remove_prefix(8);
+    while (!p.empty()) {
+      if (p.size() < 16)
+        return false;
+      auto env = static_cast<std::uint8_t>(p[0]);
+      char kind = p[1];
+      auto day = static_cast<std::int64_t>(get_le(p.data() + 2, 8));
+      auto klen = get_le(p.data() + 10, 2);
+      auto vlen = get_le(p.data() + 12, 4);
+      p.remove_prefix(16);
+      if (p.size() < klen + vlen || (kind != 'm' && kind != 'd'))
+        return false;
+      f(env, kind, day, p.substr(0, klen), p.substr(klen, vlen));
+      p.remove_prefix(klen + vlen);
+    }
+    return true;
+  }
+
+  std::error_code apply_frames(std::size_t e, const std::vector<std::string>& frames) {
+    env_slot& s = slots[e];
+    auto [t, ec] = txn::begin(s.env->get(), false);
+    if (ec)
+      return ec;
+    std::map<std::string, MDB_dbi> dbis;
+    std::uint64_t max_last = 0;
+    bool touched = false;
+    for (const auto& f : frames) {
+      std::uint64_t fl = 0;
+      bool mine = false;
+      bool ok = for_each_entry(
+        f, fl,
+        [&](std::size_t env, char kind, std::int64_t day, std::string_view k, std::string_view v) {
+          if (env != e || ec)
+            return;
+          mine = true;
+          auto name = bucket_name(kind, day);
+          auto it = dbis.find(name);
+          if (it == dbis.end()) {
+            MDB_dbi dbi = 0;
+            if (int rc = mdb_dbi_open(t.get(), name.c_str(), MDB_CREATE, &dbi); rc != 0) {
+              ec = lmdb_error(rc);
+              return;
+            }
+            it = dbis.emplace(name, dbi).first;
+          }
+          ec = t.put(it->second, k, v);
+        });
+      if (!ok)
+        return std::make_error_code(std::errc::illegal_byte_sequence);
+      if (ec)
+        return ec;
+      if (mine) {
+        touched = true;
+        max_last = std::max(max_last, fl);
+      }
+    }
+    if (!touched)
+      return {};
+    last_id = std::max(last_id, max_last);
+    char buf[8];
+    put_be64(buf, last_id);
+    if ((ec = t.put(s.info, last_id_key, {buf, 8})))
+      return ec;
+    return t.commit();
+  }
+
+  // -------------------------------------------------------------------------
+  // write-ahead log: checkpoints
+
+  /// Fills ck_job with a snapshot of every environment, now, and pins it.
+  /// Writer thread, between groups (no write txn open).
+  std::error_code begin_checkpoint() {
+    ck_job.record = wal_checkpoint{};
+    ck_job.flush.clear();
+    ck_job.record.position = wal->position();
+    ck_job.record.lsn = wal->next_lsn();
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      env_slot& s = slots[i];
+      // The writer thread is the only one that grows the map, so this read
+      // txn needs no shared lock (guarded_env's invariant is about readers
+      // on other threads).
+      auto [t, ec] = txn::begin(s.env->get(), true);
+      int fd = -1;
+      MDB_stat st{};
+      if (!ec && mdb_env_get_fd(s.env->get().get(), &fd) == 0
+          && mdb_env_stat(s.env->get().get(), &st) == 0) {
+        std::string pages(2 * std::size_t{st.ms_psize}, '\0');
+        if (::pread(fd, pages.data(), pages.size(), 0) == static_cast<ssize_t>(pages.size()))
+          ck_job.record.envs.push_back({retention::class_name(s.days), mdb_txn_id(t.get()),
+                                        pack_meta_pages(pages, st.ms_psize)});
+        else
+          ec = {errno ? errno : EIO, std::system_category()};
+      } else if (!ec) {
+        ec = lmdb_error(EIO);
+      }
+      if (ec) {
+        for (auto& x : slots) {
+          x.next_pin.abort();
+          x.dirty = true;
+        }
+        return ec;
+      }
+      if (ck_job.record.envs.back().txnid != s.durable_txnid)
+        ck_job.flush.push_back(i);
+      s.dirty = false;
+      s.next_pin = std::move(t);
+    }
+    return {};
+  }
+
+  /// Flushes the data files, then writes the record. Any thread.
+  std::error_code run_checkpoint() {
+    for (auto i : ck_job.flush)
+      if (auto ec = slots[i].env->get().sync())
+        return ec;
+    return wal->write_checkpoint(ck_job.record);
+  }
+
+  void finish_checkpoint(std::error_code ec) {
+    ck_in_flight = false;
+    ck_last = std::chrono::steady_clock::now();
+    if (ec) {
+      for (auto& s : slots) {
+        s.next_pin.abort();
+        s.dirty = true; // try again after the next group
+      }
+      return;
+    }
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      slots[i].pin = std::move(slots[i].next_pin);
+      slots[i].durable_txnid = ck_job.record.envs[i].txnid;
+    }
+    wal->reclaim(ck_job.record.position);
+  }
+
+  void checkpoint_loop() {
+    std::unique_lock lock(ck_mu);
+    for (;;) {
+      ck_cv.wait(lock, [&] { return ck_stop || ck_requested; });
+      if (!ck_requested)
+        return;
+      ck_requested = false;
+      lock.unlock();
+      auto ec = run_checkpoint();
+      lock.lock();
+      ck_job.result = ec;
+      ck_done = true;
+      ck_cv.notify_all();
+    }
+  }
+
+  /// Finishes a checkpoint under way when its thread is done (or waits).
+  void collect_checkpoint(bool wait) {
+    if (!ck_in_flight)
+      return;
+    std::error_code ec;
+    {
+      std::unique_lock lock(ck_mu);
+      if (wait)
+        ck_cv.wait(lock, [&] { return ck_done; });
+      if (!ck_done)
+        return;
+      ck_done = false;
+      ec = ck_job.result;
+    }
+    finish_checkpoint(ec);
+  }
+
+  /// Starts a checkpoint on the store's thread when one is due.
+  void maybe_checkpoint() {
+    collect_checkpoint(false);
+    if (ck_in_flight)
+      return;
+    bool due = wal->used() >= wal->capacity() / 4
+               || std::chrono::steady_clock::now() - ck_last >= opts.checkpoint_interval;
+    if (!due || std::none_of(slots.begin(), slots.end(), [](auto& s) { return s.dirty; }))
+      return;
+    if (begin_checkpoint())
+      return; // tried again after the next group
+    {
+      std::lock_guard lock(ck_mu);
+      ck_requested = true;
+    }
+    ck_in_flight = true;
+    ck_cv.notify_all();
+  }
+
+  /// Takes a checkpoint on this (the writer) thread.
+  std::error_code checkpoint_now() {
+    collect_checkpoint(true);
+    if (auto ec = begin_checkpoint())
+      return ec;
+    auto ec = run_checkpoint();
+    finish_checkpoint(ec);
+    return ec;
+  }
+
+  /// Appends the group's frame; when the log has no room, a checkpoint
+  /// covers the group instead (it is committed to the environments already).
+  std::error_code log_group() {
+    put_le(frame.data(), last_id, 8);
+    collect_checkpoint(false);
+    if (!wal->fits(frame.size())) {
+      collect_checkpoint(true);
+      if (!wal->fits(frame.size()))
+        return checkpoint_now();
+    }
+    return wal->append(frame);
+  }
+
+  static void log_entry(std::string& out, std::size_t env, char kind, std::int64_t day,
+                        std::string_view key, std::string_view value) {
+    char h[16];
+    h[0] = static_cast<char>(env);
+    h[1] = kind;
+    put_le(h + 2, static_cast<std::uint64_t>(day), 8);
+    put_le(h + 10, key.size(), 2);
+    put_le(h + 12, value.size(), 4);
+    out.append(h, sizeof h);
+    out.append(key);
+    out.append(value);
   }
 
   /// (Re)opens every bucket of the environment by walking the names in the
@@ -394,6 +835,8 @@ struct message_store::impl {
         std::memcpy(dst + header_size, body.data(), body.size());
       if (append)
         lk->second.assign(view(key));
+      if (wal)
+        log_entry(s.wal_ops, e, 'm', day, view(key), {dst, header_size + body.size()});
 
       if (!cid.empty()) {
         MDB_dbi ddbi = 0;
@@ -403,6 +846,8 @@ struct message_store::impl {
         put_be64(idbuf, id);
         if (auto ec = w.w.put(ddbi, a.dedup_key, {idbuf, 8}))
           return ec;
+        if (wal)
+          log_entry(s.wal_ops, e, 'd', day, a.dedup_key, {idbuf, 8});
       }
       ++out.accepted;
       w.max_id = std::max(w.max_id, id);
@@ -452,6 +897,8 @@ struct message_store::impl {
     // Staged outcomes of the current attempt; copied out on commit.
     std::vector<job_outcome> staged(n);
     std::uint64_t group_max = 0;
+    if (wal)
+      frame.assign(8, '\0'); // the last id goes here
 
     try {
       run_passes(jobs, n, now_us, outcomes, work, staged, group_max, fail_env);
@@ -464,6 +911,21 @@ struct message_store::impl {
     // Every id up to group_max that will ever be visible is committed now,
     // and later groups only assign greater ids. With deferred sync it becomes
     // visible once durable (sync_previous / sync).
+    if (wal) {
+      if (frame.size() > 8) {
+        if (auto ec = log_group()) {
+          // Not durable: refused. What the environments hold of it becomes
+          // durable (and visible) with the next checkpoint or group.
+          for (std::size_t i = 0; i < n; ++i)
+            if (!outcomes[i].ec)
+              outcomes[i] = job_outcome{ec, 0, 0};
+          return;
+        }
+      }
+      publish(group_max);
+      maybe_checkpoint();
+      return;
+    }
     if (opts.deferred_meta_sync) {
       before_latest_max = latest_max;
       latest_max = std::max(latest_max, group_max);
@@ -495,7 +957,7 @@ struct message_store::impl {
   }
 
   std::error_code sync_previous() {
-    if (!opts.deferred_meta_sync)
+    if (!opts.deferred_meta_sync) // also with the log: nothing is deferred
       return {};
     // An environment the current group committed to was flushed whole by that
     // commit, so its earlier commits are durable; the rest are synced here.
@@ -506,6 +968,8 @@ struct message_store::impl {
   }
 
   std::error_code sync() {
+    if (wal)
+      return checkpoint_now();
     if (!opts.deferred_meta_sync)
       return {};
     if (auto ec = sync_before(group_seq + 1))
@@ -575,6 +1039,7 @@ struct message_store::impl {
           failure = {e, ec};
         else
           work[e].w = std::move(t);
+        slots[e].wal_ops.clear();
       }
       for (std::size_t i = 0; i < n && !failure; ++i) {
         if (outcomes[i].ec || jobs[i].batch->items.empty())
@@ -627,6 +1092,10 @@ struct message_store::impl {
           outcomes[i] = staged[i];
         group_max = std::max(group_max, w.max_id);
         w.active = false;
+        if (wal) {
+          frame += s.wal_ops;
+          s.dirty = true;
+        }
         if (opts.deferred_meta_sync) {
           s.unsynced = true;
           s.unsynced_group = group_seq;
@@ -842,6 +1311,8 @@ std::error_code message_store::sync_previous() { return impl_->sync_previous(); 
 std::error_code message_store::sync() { return impl_->sync(); }
 
 std::error_code message_store::probe() { return impl_->probe(); }
+
+bool message_store::durable_on_commit() const noexcept { return impl_->wal != nullptr; }
 
 message_page message_store::query(const message_query& q) const { return impl_->query(q); }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
@@ -27,6 +28,16 @@ struct message_store_options {
   /// caller acknowledges a group only after sync_previous() (at the next
   /// group) or sync() made it durable, and readers see a group only then.
   bool deferred_meta_sync = false;
+  /// Size of the write-ahead log's ring (`<dir>/wal`); 0: no log. With a
+  /// log, a group is durable when commit_group returns: its records are
+  /// appended to the log with O_DSYNC (one write, one flush), and the
+  /// environments are committed without flushing (MDB_NOSYNC) and synced by
+  /// a checkpoint behind. deferred_meta_sync is then ignored.
+  std::size_t wal_capacity = 0;
+  /// With a log: a checkpoint starts once this long has passed since the
+  /// last one (and something was written), or when a quarter of the log is
+  /// in use, whichever comes first.
+  std::chrono::milliseconds checkpoint_interval{5};
 };
 
 /// One request's messages, all under the same token (hence the same retention
@@ -94,7 +105,10 @@ struct sweep_result {
 /// retention (policy/retention.hpp).
 ///
 /// Threads: one writer thread (the storage actor) calls commit_group and sweep;
-/// query, map_size and watermark may run on any thread concurrently.
+/// query, map_size and watermark may run on any thread concurrently. With a
+/// write-ahead log the store runs one more thread of its own, which flushes
+/// the environments and writes checkpoint records (see message_store.cpp for
+/// why a power loss cannot lose or corrupt anything).
 class message_store {
 public:
   explicit message_store(const message_store_options& opts);
@@ -118,7 +132,13 @@ public:
   std::error_code sync_previous();
 
   /// Makes every group committed so far durable (syncs what is not yet).
+  /// With a write-ahead log: takes a checkpoint now (so a restart replays
+  /// nothing), waiting for one under way first.
   std::error_code sync();
+
+  /// Whether a group is durable when commit_group returns (a write-ahead
+  /// log), so its answers need not wait for a later sync.
+  bool durable_on_commit() const noexcept;
 
   /// Whether storage takes writes (after a failed commit, with no traffic
   /// to tell): rewrites each environment's own bookkeeping, unchanged, in a

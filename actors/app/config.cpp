@@ -150,6 +150,11 @@ sluice_config::sluice_config() {
     .add(max_map_size, "max-map-size", "maps grow (doubling) up to this many bytes, then 507")
     .add(expiry_interval, "expiry-interval", "how often expired day buckets are dropped")
     .add(dedup_window, "dedup-window", "a message id seen within this window is a duplicate")
+    .add(wal_size, "write-ahead-log-size",
+         "bytes of the write-ahead log that makes each group commit durable with one write "
+         "(0: no log; every group commit flushes the message environments)")
+    .add(checkpoint_interval, "checkpoint-interval",
+         "with the write-ahead log: longest time between two checkpoints while writes come in")
     .add(ready_min_free_disk_bytes, "ready-min-free-disk-bytes",
          "GET /readyz answers 503 when the data directory's file system has fewer free bytes")
     .add(ready_max_map_percent, "ready-max-map-percent",
@@ -365,6 +370,7 @@ std::string sluice_config::validate(std::string& option) {
                              std::pair{"admin.stream-keepalive", admin_stream_keepalive},
                              std::pair{"storage.expiry-interval", expiry_interval},
                              std::pair{"storage.dedup-window", dedup_window},
+                             std::pair{"storage.checkpoint-interval", checkpoint_interval},
                              std::pair{"storage.ready-check-interval", ready_check_interval},
                              std::pair{"tokens.idle-timeout", token_idle_timeout},
                              std::pair{"tokens.usage-flush-interval", usage_flush_interval}})
@@ -384,6 +390,10 @@ std::string sluice_config::validate(std::string& option) {
     return fail(tls_cert_file.empty() ? "tls.cert-file" : "tls.key-file",
                 std::string{ingest_tls ? "ingest.tls" : "admin.tls"}
                   + " needs tls.cert-file and tls.key-file");
+  if (wal_size != 0 && wal_size < (1u << 20))
+    return fail("storage.write-ahead-log-size",
+                "storage.write-ahead-log-size must be 0 (no log) or at least 1048576 (1 MiB), not "
+                  + std::to_string(wal_size));
   if (batch_latency.count() < 0)
     return fail("storage.batch-latency", "storage.batch-latency must not be negative");
   if (ready_max_map_percent < 1 || ready_max_map_percent > 100)

@@ -47,6 +47,13 @@ inline constexpr std::size_t meta_map_size = 64ull << 20;
 inline constexpr std::size_t max_map_size = 1ull << 40;
 inline constexpr std::chrono::seconds expiry_interval{3600};
 inline constexpr std::chrono::hours dedup_window{24};
+/// The write-ahead log's ring: a group is durable with one O_DSYNC append to
+/// it (0: no log, every group flushes the environments). It must hold what
+/// is committed between two checkpoints; a group that does not fit is made
+/// durable by a checkpoint of its own instead.
+inline constexpr std::size_t wal_size = 64ull << 20;
+/// With the log: the longest between two checkpoints while writes come in.
+inline constexpr std::chrono::milliseconds checkpoint_interval{5};
 /// Readiness (GET /readyz): fewer free bytes than this on the data
 /// directory's file system is not ready. Twice max_pending_bytes, so that
 /// what was let in before a load balancer reacts still fits.
@@ -119,6 +126,8 @@ public:
   std::size_t max_map_size = defaults::max_map_size;
   caf::timespan expiry_interval = defaults::expiry_interval;
   caf::timespan dedup_window = defaults::dedup_window;
+  std::size_t wal_size = defaults::wal_size;
+  caf::timespan checkpoint_interval = defaults::checkpoint_interval;
   std::size_t ready_min_free_disk_bytes = defaults::ready_min_free_disk_bytes;
   unsigned ready_max_map_percent = defaults::ready_max_map_percent;
   caf::timespan ready_check_interval = defaults::ready_check_interval;

@@ -202,8 +202,12 @@ void runtime::open_data_dir() {
   so.max_map_size = cfg_.max_map_size;
   so.dedup_window_us =
     std::chrono::duration_cast<std::chrono::microseconds>(cfg_.dedup_window).count();
-  // One flush per group commit; the storage actor acknowledges a group once
-  // the next commit (or a sync) made it durable.
+  // With the log (the default), a group is durable when its commit returns;
+  // without it, one flush per group commit, and the storage actor
+  // acknowledges a group once the next commit (or a sync) made it durable.
+  so.wal_capacity = cfg_.wal_size;
+  so.checkpoint_interval =
+    std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.checkpoint_interval);
   so.deferred_meta_sync = true;
   messages_ = std::make_unique<store::message_store>(so);
 

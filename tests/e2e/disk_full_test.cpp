@@ -177,10 +177,12 @@ BOOST_AUTO_TEST_CASE(a_full_disk_is_507_with_retry_after_keeps_every_ack_and_rec
       out.write(mib.data(), static_cast<std::streamsize>(mib.size()));
     BOOST_REQUIRE(out.good());
   }
-  // Readiness turns at 1 MiB free, looked at every 50 ms.
-  sluice_fixture f{
-    mnt.path() / "var",
-    {"--storage.ready-min-free-disk-bytes=1048576", "--storage.ready-check-interval=50ms"}};
+  // Readiness turns at 1 MiB free, looked at every 50 ms. The write-ahead
+  // log is made small (it is preallocated: 64 MiB would not fit at all).
+  sluice_fixture f{mnt.path() / "var",
+                   {"--storage.ready-min-free-disk-bytes=1048576",
+                    "--storage.ready-check-interval=50ms",
+                    "--storage.write-ahead-log-size=1048576"}};
   auto tok = f.ingest_token("enterprise");
   // Minted now: minting is a metadata write, which a full disk refuses too.
   auto hook = f.mint(f.last_system(), R"({"name":"hook","kind":"webhook"})");

@@ -1,0 +1,323 @@
+#include "store/wal.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace sluice::store {
+
+namespace {
+
+constexpr std::uint32_t frame_magic = 0x46574c53;      // "SLWF"
+constexpr std::uint32_t checkpoint_magic = 0x43574c53; // "SLWC"
+constexpr std::uint32_t checkpoint_version = 1;
+constexpr std::size_t record_header_bytes = 16;
+constexpr std::size_t ring_align = 4096;
+
+std::error_code last_error() noexcept { return {errno, std::system_category()}; }
+
+void put_le(char* out, std::uint64_t x, int bytes) noexcept {
+  for (int i = 0; i < bytes; ++i, x >>= 8)
+    out[i] = static_cast<char>(x & 0xffu);
+}
+std::uint64_t get_le(const char* in, int bytes) noexcept {
+  std::uint64_t x = 0;
+  for (int i = bytes - 1; i >= 0; --i)
+    x = (x << 8) | static_cast<unsigned char>(in[i]);
+  return x;
+}
+
+std::uint32_t crc(std::uint32_t seed, const char* p, std::size_t n) noexcept {
+  // zlib's crc32 takes a uInt length: feed large spans in pieces.
+  uLong c = seed;
+  while (n > 0) {
+    auto step = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
+    c = crc32(c, reinterpret_cast<const Bytef*>(p), step);
+    p += step;
+    n -= step;
+  }
+  return static_cast<std::uint32_t>(c);
+}
+
+/// Reads exactly `n` bytes at `off`; false on a short read or an error.
+bool read_at(int fd, char* buf, std::size_t n, std::uint64_t off) noexcept {
+  while (n > 0) {
+    ssize_t r = ::pread(fd, buf, n, static_cast<off_t>(off));
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      return false;
+    buf += r;
+    n -= static_cast<std::size_t>(r);
+    off += static_cast<std::uint64_t>(r);
+  }
+  return true;
+}
+
+std::error_code write_at(int fd, const iovec* iov, int count, std::uint64_t off) noexcept {
+  std::size_t want = 0;
+  for (int i = 0; i < count; ++i)
+    want += iov[i].iov_len;
+  // One pwritev carries the whole frame in the common case; a short write
+  // (rare, e.g. a signal) is finished byte-exactly.
+  std::vector<iovec> rest;
+  const iovec* v = iov;
+  int n = count;
+  while (want > 0) {
+    ssize_t w = ::pwritev(fd, v, n, static_cast<off_t>(off));
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w < 0)
+      return last_error();
+    if (w == 0)
+      return std::make_error_code(std::errc::io_error);
+    auto done = static_cast<std::size_t>(w);
+    want -= done;
+    off += done;
+    if (want == 0)
+      break;
+    rest.assign(v, v + n);
+    std::size_t i = 0;
+    while (done >= rest[i].iov_len)
+      done -= rest[i++].iov_len;
+    rest.erase(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(i));
+    rest[0].iov_base = static_cast<char*>(rest[0].iov_base) + done;
+    rest[0].iov_len -= done;
+    v = rest.data();
+    n = static_cast<int>(rest.size());
+  }
+  return {};
+}
+
+std::optional<wal_checkpoint> parse_record(const std::string& slot) {
+  if (slot.size() < record_header_bytes)
+    return std::nullopt;
+  const char* p = slot.data();
+  if (get_le(p, 4) != checkpoint_magic || get_le(p + 4, 4) != checkpoint_version)
+    return std::nullopt;
+  auto len = get_le(p + 8, 4);
+  if (len > slot.size() - record_header_bytes
+      || crc(0, p + record_header_bytes, len) != get_le(p + 12, 4))
+    return std::nullopt;
+  const char* b = p + record_header_bytes;
+  const char* end = b + len;
+  auto take = [&](int bytes, std::uint64_t& out) {
+    if (end - b < bytes)
+      return false;
+    out = get_le(b, bytes);
+    b += bytes;
+    return true;
+  };
+  auto take_str = [&](std::size_t n, std::string& out) {
+    if (static_cast<std::size_t>(end - b) < n)
+      return false;
+    out.assign(b, n);
+    b += n;
+    return true;
+  };
+  wal_checkpoint c;
+  std::uint64_t count = 0;
+  if (!take(8, c.seq) || !take(8, c.position) || !take(8, c.lsn) || !take(4, count))
+    return std::nullopt;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    wal_checkpoint::env_state e;
+    std::uint64_t name_len = 0, pages_len = 0;
+    if (!take(2, name_len) || !take_str(name_len, e.name) || !take(8, e.txnid)
+        || !take(4, pages_len) || !take_str(pages_len, e.meta_pages))
+      return std::nullopt;
+    c.envs.push_back(std::move(e));
+  }
+  return c;
+}
+
+void create_zeroed(const std::filesystem::path& path, std::size_t bytes) {
+  auto tmp = path;
+  tmp += ".new";
+  int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    throw std::system_error(last_error(), "write-ahead log: create " + tmp.string());
+  std::string zeros(1u << 20, '\0');
+  std::uint64_t off = 0;
+  std::error_code ec;
+  while (!ec && off < bytes) {
+    auto n = std::min<std::size_t>(zeros.size(), bytes - off);
+    iovec v{zeros.data(), n};
+    ec = write_at(fd, &v, 1, off);
+    off += n;
+  }
+  if (!ec && ::fdatasync(fd) != 0)
+    ec = last_error();
+  ::close(fd);
+  if (!ec && ::rename(tmp.c_str(), path.c_str()) != 0)
+    ec = last_error();
+  if (!ec) {
+    // The rename itself must survive a power loss before anything relies on
+    // the file being there.
+    int dfd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || ::fsync(dfd) != 0)
+      ec = last_error();
+    if (dfd >= 0)
+      ::close(dfd);
+  }
+  if (ec)
+    throw std::system_error(ec, "write-ahead log: create " + path.string());
+}
+
+} // namespace
+
+write_ahead_log::write_ahead_log(const std::filesystem::path& path, std::size_t capacity) {
+  capacity = std::max<std::size_t>(capacity / ring_align * ring_align, 1u << 20);
+  std::filesystem::create_directories(path.parent_path());
+  if (!std::filesystem::exists(path))
+    create_zeroed(path, 2 * slot_bytes + capacity);
+  fd_ = ::open(path.c_str(), O_RDWR | O_DSYNC | O_CLOEXEC);
+  if (fd_ < 0)
+    throw std::system_error(last_error(), "write-ahead log: open " + path.string());
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0 || static_cast<std::uint64_t>(st.st_size) < 2 * slot_bytes + ring_align
+      || (static_cast<std::uint64_t>(st.st_size) - 2 * slot_bytes) % ring_align != 0) {
+    ::close(fd_);
+    throw std::system_error(std::make_error_code(std::errc::invalid_argument),
+                            "write-ahead log: " + path.string() + " is not a write-ahead log");
+  }
+  capacity_ = static_cast<std::size_t>(st.st_size) - 2 * slot_bytes;
+
+  std::string slot(slot_bytes, '\0');
+  for (int i = 0; i < 2; ++i) {
+    if (!read_at(fd_, slot.data(), slot.size(), static_cast<std::uint64_t>(i) * slot_bytes))
+      continue;
+    auto c = parse_record(slot);
+    if (c && (!recovered_ || c->seq > recovered_->seq))
+      recovered_ = std::move(c);
+  }
+  if (recovered_) {
+    seq_ = recovered_->seq;
+    head_ = tail_ = recovered_->position;
+    next_lsn_ = recovered_->lsn;
+  }
+}
+
+write_ahead_log::~write_ahead_log() {
+  if (fd_ >= 0)
+    ::close(fd_);
+}
+
+std::uint64_t write_ahead_log::placement(std::size_t frame_bytes) const noexcept {
+  auto off = head_ % capacity_;
+  if (off + frame_bytes > capacity_)
+    return head_ + (capacity_ - off); // the next lap's start
+  return head_;
+}
+
+bool write_ahead_log::fits(std::size_t payload_bytes) const noexcept {
+  std::size_t frame = frame_header_bytes + payload_bytes;
+  if (frame > capacity_)
+    return false;
+  return placement(frame) + frame - tail_ <= capacity_;
+}
+
+std::error_code write_ahead_log::append(std::string_view payload) {
+  if (!fits(payload.size()))
+    return std::make_error_code(std::errc::no_buffer_space);
+  std::size_t frame = frame_header_bytes + payload.size();
+  std::uint64_t at = placement(frame);
+  char h[frame_header_bytes] = {};
+  put_le(h, frame_magic, 4);
+  put_le(h + 4, payload.size(), 4);
+  put_le(h + 8, next_lsn_, 8);
+  std::uint32_t c = crc(crc(0, h + 4, 12), payload.data(), payload.size());
+  put_le(h + 16, c, 4);
+  iovec v[2] = {{h, sizeof h}, {const_cast<char*>(payload.data()), payload.size()}};
+  if (auto ec = write_at(fd_, v, payload.empty() ? 1 : 2, 2 * slot_bytes + at % capacity_))
+    return ec;
+  head_ = at + frame;
+  ++next_lsn_;
+  return {};
+}
+
+std::error_code write_ahead_log::replay(const std::function<void(std::string_view)>& f) {
+  if (!recovered_)
+    return {};
+  std::uint64_t pos = recovered_->position;
+  std::uint64_t lsn = recovered_->lsn;
+  std::string payload;
+  // The frame at `at`, when it is intact and the one expected.
+  auto read_frame = [&](std::uint64_t at) {
+    auto off = at % capacity_;
+    if (capacity_ - off < frame_header_bytes)
+      return false;
+    char h[frame_header_bytes];
+    if (!read_at(fd_, h, sizeof h, 2 * slot_bytes + off))
+      return false;
+    auto len = get_le(h + 4, 4);
+    if (get_le(h, 4) != frame_magic || get_le(h + 8, 8) != lsn
+        || len > capacity_ - off - frame_header_bytes)
+      return false;
+    payload.resize(len);
+    if (!read_at(fd_, payload.data(), len, 2 * slot_bytes + off + frame_header_bytes))
+      return false;
+    return crc(crc(0, h + 4, 12), payload.data(), len) == get_le(h + 16, 4);
+  };
+  for (;;) {
+    std::uint64_t at = pos;
+    if (!read_frame(at)) {
+      auto off = pos % capacity_;
+      if (off == 0)
+        break;
+      at = pos + (capacity_ - off); // the writer went on at the ring's start
+      if (!read_frame(at))
+        break;
+    }
+    f(payload);
+    pos = at + frame_header_bytes + payload.size();
+    ++lsn;
+  }
+  head_ = pos;
+  next_lsn_ = lsn;
+  return {};
+}
+
+std::error_code write_ahead_log::write_checkpoint(wal_checkpoint& c) {
+  c.seq = seq_ + 1;
+  std::string r(record_header_bytes, '\0');
+  auto put = [&](std::uint64_t x, int bytes) {
+    char b[8];
+    put_le(b, x, bytes);
+    r.append(b, static_cast<std::size_t>(bytes));
+  };
+  put(c.seq, 8);
+  put(c.position, 8);
+  put(c.lsn, 8);
+  put(c.envs.size(), 4);
+  for (const auto& e : c.envs) {
+    put(e.name.size(), 2);
+    r += e.name;
+    put(e.txnid, 8);
+    put(e.meta_pages.size(), 4);
+    r += e.meta_pages;
+  }
+  if (r.size() > slot_bytes)
+    return std::make_error_code(std::errc::value_too_large);
+  auto len = r.size() - record_header_bytes;
+  put_le(r.data(), checkpoint_magic, 4);
+  put_le(r.data() + 4, checkpoint_version, 4);
+  put_le(r.data() + 8, len, 4);
+  put_le(r.data() + 12, crc(0, r.data() + record_header_bytes, len), 4);
+  iovec v{r.data(), r.size()};
+  if (auto ec = write_at(fd_, &v, 1, (c.seq % 2) * slot_bytes))
+    return ec;
+  seq_ = c.seq;
+  return {};
+}
+
+void write_ahead_log::reclaim(std::uint64_t position) noexcept {
+  tail_ = std::max(tail_, std::min(position, head_));
+}
+
+} // namespace sluice::store

@@ -1,0 +1,373 @@
+// The write-ahead log (store/wal.hpp) and the message store's durability
+// with it: frames come back in order and stop at the first torn one; a
+// checkpoint record survives a torn successor; and after a power loss, with
+// any mixture of old and new pages on disk, every acknowledged message is
+// read back, with its id and its dedup entry.
+
+#include <boost/test/unit_test.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "policy/retention.hpp"
+#include "store/message_store.hpp"
+#include "store/wal.hpp"
+#include "temp_dir.hpp"
+
+using namespace sluice;
+using namespace sluice::store;
+using sluice::store::test::temp_dir;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::int64_t t0 = 19723LL * retention::us_per_day + 3'600'000'000LL;
+
+std::vector<std::string> replay_all(write_ahead_log& w) {
+  std::vector<std::string> out;
+  BOOST_REQUIRE(!w.replay([&](std::string_view p) { out.emplace_back(p); }));
+  return out;
+}
+
+wal_checkpoint record_at(const write_ahead_log& w) {
+  wal_checkpoint c;
+  c.position = w.position();
+  c.lsn = w.next_lsn();
+  return c;
+}
+
+void flip_byte(const fs::path& file, std::uint64_t offset) {
+  int fd = ::open(file.c_str(), O_RDWR);
+  BOOST_REQUIRE(fd >= 0);
+  char b = 0;
+  BOOST_REQUIRE(::pread(fd, &b, 1, static_cast<off_t>(offset)) == 1);
+  b = static_cast<char>(b ^ 0x5a);
+  BOOST_REQUIRE(::pwrite(fd, &b, 1, static_cast<off_t>(offset)) == 1);
+  ::close(fd);
+}
+
+std::uint64_t ring_offset(std::uint64_t position, std::size_t capacity) {
+  return 2 * write_ahead_log::slot_bytes + position % capacity;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(wal)
+
+BOOST_AUTO_TEST_CASE(frames_after_the_checkpoint_come_back_in_order_after_reopening) {
+  temp_dir dir;
+  auto file = dir.path / "wal";
+  {
+    write_ahead_log w(file, 1u << 20);
+    BOOST_TEST(!w.recovered());
+    BOOST_TEST(w.append("before").value() == 0); // covered by the record below
+    auto c = record_at(w);
+    BOOST_REQUIRE(!w.write_checkpoint(c));
+    for (auto p : {"one", "two", "", "three"})
+      BOOST_REQUIRE(!w.append(p));
+  }
+  write_ahead_log w(file, 1u << 20);
+  BOOST_REQUIRE(w.recovered());
+  auto frames = replay_all(w);
+  BOOST_TEST((frames == std::vector<std::string>{"one", "two", "", "three"}));
+  // Appends go on after the last frame found.
+  BOOST_REQUIRE(!w.append("four"));
+  auto c = record_at(w);
+  BOOST_TEST(c.lsn == 7u);
+}
+
+BOOST_AUTO_TEST_CASE(a_torn_frame_ends_the_replay_there) {
+  temp_dir dir;
+  auto file = dir.path / "wal";
+  std::uint64_t third = 0;
+  {
+    write_ahead_log w(file, 1u << 20);
+    auto c = record_at(w);
+    BOOST_REQUIRE(!w.write_checkpoint(c));
+    BOOST_REQUIRE(!w.append("one"));
+    BOOST_REQUIRE(!w.append("two"));
+    third = w.position();
+    BOOST_REQUIRE(!w.append("three, torn"));
+    BOOST_REQUIRE(!w.append("four, after the torn one"));
+  }
+  // A byte of the third frame's payload did not reach the disk.
+  flip_byte(file, ring_offset(third, 1u << 20) + write_ahead_log::frame_header_bytes + 2);
+  write_ahead_log w(file, 1u << 20);
+  auto frames = replay_all(w);
+  BOOST_TEST((frames == std::vector<std::string>{"one", "two"}));
+  BOOST_TEST(w.position() == third); // the next frame overwrites the torn one
+}
+
+BOOST_AUTO_TEST_CASE(frames_wrap_to_the_ring_start_and_never_overwrite_unreclaimed_ones) {
+  temp_dir dir;
+  auto file = dir.path / "wal";
+  const std::size_t cap = 1u << 20;
+  const std::string big(300'000, 'x');
+  wal_checkpoint c;
+  {
+    write_ahead_log w(file, cap);
+    c = record_at(w);
+    BOOST_REQUIRE(!w.write_checkpoint(c));
+    BOOST_REQUIRE(!w.append(big + "1"));
+    BOOST_REQUIRE(!w.append(big + "2"));
+    BOOST_REQUIRE(!w.append(big + "3"));
+    // A fourth would need the ring's start, which still holds frame 1.
+    BOOST_TEST(!w.fits(big.size() + 1));
+    BOOST_TEST(w.append(big + "4") == std::make_error_code(std::errc::no_buffer_space));
+    // A checkpoint after frame 1 frees its bytes.
+    c.position = 300'000 + 1 + write_ahead_log::frame_header_bytes;
+    c.lsn = 2;
+    BOOST_REQUIRE(!w.write_checkpoint(c));
+    w.reclaim(c.position);
+    BOOST_REQUIRE(w.fits(big.size() + 1));
+    BOOST_REQUIRE(!w.append(big + "4"));
+    BOOST_TEST(w.position() > cap); // it went to the next lap
+  }
+  write_ahead_log w(file, cap);
+  BOOST_REQUIRE(w.recovered());
+  BOOST_TEST(w.recovered()->lsn == 2u);
+  auto frames = replay_all(w);
+  BOOST_REQUIRE_EQUAL(frames.size(), 3u);
+  BOOST_TEST(frames[0].back() == '2');
+  BOOST_TEST(frames[1].back() == '3');
+  BOOST_TEST(frames[2].back() == '4');
+}
+
+BOOST_AUTO_TEST_CASE(a_torn_checkpoint_record_leaves_the_one_before) {
+  temp_dir dir;
+  auto file = dir.path / "wal";
+  {
+    write_ahead_log w(file, 1u << 20);
+    auto c = record_at(w);
+    c.envs.push_back({"r7", 42, std::string(8192, 'm')});
+    BOOST_REQUIRE(!w.write_checkpoint(c)); // seq 1, slot 1
+    BOOST_REQUIRE(!w.append("after the first"));
+    auto d = record_at(w);
+    d.envs.push_back({"r7", 43, std::string(8192, 'n')});
+    BOOST_REQUIRE(!w.write_checkpoint(d)); // seq 2, slot 0
+    BOOST_TEST(d.seq == 2u);
+  }
+  flip_byte(file, 100); // inside the second record
+  write_ahead_log w(file, 1u << 20);
+  BOOST_REQUIRE(w.recovered());
+  BOOST_TEST(w.recovered()->seq == 1u);
+  BOOST_REQUIRE_EQUAL(w.recovered()->envs.size(), 1u);
+  BOOST_TEST(w.recovered()->envs[0].txnid == 42u);
+  BOOST_TEST(w.recovered()->envs[0].meta_pages == std::string(8192, 'm'));
+  BOOST_TEST((replay_all(w) == std::vector<std::string>{"after the first"}));
+}
+
+BOOST_AUTO_TEST_CASE(a_file_that_is_not_a_log_is_refused) {
+  temp_dir dir;
+  auto file = dir.path / "wal";
+  std::ofstream(file) << "not a log";
+  BOOST_CHECK_THROW(write_ahead_log(file, 1u << 20), std::system_error);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---------------------------------------------------------------------------
+// The message store with the log
+
+namespace {
+
+message_store_options logged(const temp_dir& dir) {
+  message_store_options o;
+  o.dir = dir.path / "messages";
+  o.map_size = 1 << 20;
+  o.wal_capacity = 8u << 20;
+  // Only the test decides when a checkpoint happens (sync()), except when
+  // a quarter of the log is used.
+  o.checkpoint_interval = std::chrono::hours(1);
+  return o;
+}
+
+/// A group of `n` messages with client ids `<tag>-<i>`; true when accepted.
+void commit_tagged(message_store& s, const std::string& tag, int n, std::int64_t now,
+                   std::size_t body_bytes = 40) {
+  message_batch b;
+  for (int i = 0; i < n; ++i) {
+    auto id = tag + "-" + std::to_string(i);
+    b.add(R"({"id":")" + id + R"(","pad":")" + std::string(body_bytes, 'p') + "\"}", id);
+  }
+  write_job j;
+  j.retention_days = 30;
+  j.tenant_id = 1;
+  j.system_id = 7;
+  j.token_id = 9;
+  j.batch = &b;
+  std::vector<write_job> jobs{j};
+  std::vector<job_outcome> out(1);
+  s.commit_group(jobs, now, out);
+  BOOST_REQUIRE_MESSAGE(!out[0].ec, out[0].ec.message());
+  BOOST_REQUIRE_EQUAL(out[0].accepted, static_cast<std::uint32_t>(n));
+}
+
+/// Every stored message of system 7: id -> body.
+std::map<std::uint64_t, std::string> read_all(const message_store& s) {
+  std::map<std::uint64_t, std::string> out;
+  message_query q;
+  q.system_id = 7;
+  q.limit = 1000;
+  for (;;) {
+    auto page = s.query(q);
+    for (auto& m : page.items)
+      out[m.id] = m.body;
+    if (!page.next_cursor)
+      return out;
+    q.after_id = *page.next_cursor;
+  }
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+enum class disk_state {
+  old_pages,   ///< nothing written since the checkpoint reached the disk but the meta pages
+  new_pages,   ///< everything did (as after kill -9: the page cache survived)
+  mixed_pages, ///< each page one or the other, at random; new meta pages
+};
+
+/// The data file as a power loss might leave it: `at_checkpoint` is what a
+/// flush put on disk, `now` what LMDB wrote since (in the page cache).
+std::string after_power_loss(const std::string& at_checkpoint, const std::string& now,
+                             disk_state state, unsigned seed) {
+  const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  std::string disk(now.size(), '\0');
+  std::mt19937 rng(seed);
+  for (std::size_t off = 0; off < now.size(); off += page) {
+    auto n = std::min(page, now.size() - off);
+    bool meta = off < 2 * page; // newest meta pages: the worst case
+    bool take_new =
+      meta || state == disk_state::new_pages || (state == disk_state::mixed_pages && (rng() & 1u));
+    if (take_new)
+      disk.replace(off, n, now, off, n);
+    else if (off < at_checkpoint.size())
+      disk.replace(off, n, at_checkpoint, off, std::min(n, at_checkpoint.size() - off));
+  }
+  return disk;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(logged_message_store)
+
+BOOST_AUTO_TEST_CASE(a_power_loss_after_a_checkpoint_keeps_every_acknowledged_message) {
+  for (auto state : {disk_state::old_pages, disk_state::new_pages, disk_state::mixed_pages}) {
+    for (unsigned seed = 1; seed <= (state == disk_state::mixed_pages ? 4u : 1u); ++seed) {
+      BOOST_TEST_CONTEXT("disk state " << static_cast<int>(state) << ", seed " << seed) {
+        temp_dir dir;
+        auto data = dir.path / "messages" / retention::class_name(30) / "data.mdb";
+        std::map<std::uint64_t, std::string> acknowledged;
+        std::string at_checkpoint, now;
+        {
+          message_store s(logged(dir));
+          for (int g = 0; g < 30; ++g)
+            commit_tagged(s, "a" + std::to_string(g), 20, t0 + g);
+          BOOST_REQUIRE(!s.sync()); // a checkpoint: the data file is flushed
+          at_checkpoint = read_file(data);
+          // Groups acknowledged after it, durable through the log alone:
+          // enough to make LMDB split, copy and free pages of the old tree.
+          for (int g = 0; g < 60; ++g)
+            commit_tagged(s, "b" + std::to_string(g), 20, t0 + 1000 + g);
+          acknowledged = read_all(s);
+          BOOST_REQUIRE_EQUAL(acknowledged.size(), 90u * 20u);
+          now = read_file(data);
+          BOOST_REQUIRE(now != at_checkpoint);
+        } // no sync: the store just stops, as at a crash
+        {
+          std::ofstream out(data, std::ios::binary | std::ios::trunc);
+          auto disk = after_power_loss(at_checkpoint, now, state, seed);
+          out.write(disk.data(), static_cast<std::streamsize>(disk.size()));
+        }
+        message_store s(logged(dir));
+        BOOST_TEST((read_all(s) == acknowledged));
+        // The dedup entries came back too, and new ids stay above the old.
+        message_batch again;
+        again.add(R"({"id":"b59-3"})", "b59-3");
+        write_job j{30, 1, 7, 9, message_source::native, &again};
+        std::vector<write_job> jobs{j};
+        std::vector<job_outcome> out(1);
+        s.commit_group(jobs, t0 + 5000, out);
+        BOOST_TEST(!out[0].ec);
+        BOOST_TEST(out[0].duplicates == 1u);
+        commit_tagged(s, "c", 1, t0); // a clock behind every stored id
+        auto after = read_all(s);
+        BOOST_TEST(after.size() == acknowledged.size() + 1);
+        BOOST_TEST(after.rbegin()->first > acknowledged.rbegin()->first);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(checkpoints_behind_the_writer_keep_a_restart_exact) {
+  // The log's own pace: a checkpoint every few groups, each on the store's
+  // thread while groups go on; a restart without a final sync.
+  temp_dir dir;
+  auto o = logged(dir);
+  o.checkpoint_interval = std::chrono::milliseconds(1);
+  std::map<std::uint64_t, std::string> acknowledged;
+  {
+    message_store s(o);
+    for (int g = 0; g < 400; ++g)
+      commit_tagged(s, "g" + std::to_string(g), 5, t0 + g);
+    acknowledged = read_all(s);
+  }
+  message_store s(o);
+  BOOST_TEST(read_all(s).size() == 2000u);
+  BOOST_TEST((read_all(s) == acknowledged));
+}
+
+BOOST_AUTO_TEST_CASE(a_group_larger_than_the_log_is_made_durable_by_a_checkpoint) {
+  temp_dir dir;
+  auto o = logged(dir);
+  o.wal_capacity = 1u << 20;
+  o.map_size = 8u << 20;
+  std::map<std::uint64_t, std::string> acknowledged;
+  {
+    message_store s(o);
+    commit_tagged(s, "small", 3, t0);
+    // 1,500 messages of ~1 KB: more than the whole ring.
+    commit_tagged(s, "huge", 1500, t0 + 1, 1000);
+    commit_tagged(s, "after", 3, t0 + 2);
+    acknowledged = read_all(s);
+    BOOST_REQUIRE_EQUAL(acknowledged.size(), 1506u);
+  }
+  message_store s(o);
+  BOOST_TEST((read_all(s) == acknowledged));
+}
+
+BOOST_AUTO_TEST_CASE(environments_older_than_the_log_are_refused_with_a_reason) {
+  temp_dir dir;
+  auto data = dir.path / "messages" / retention::class_name(30) / "data.mdb";
+  std::string old;
+  {
+    message_store s(logged(dir));
+    old = read_file(data);
+    commit_tagged(s, "x", 3, t0);
+    BOOST_REQUIRE(!s.sync());
+  }
+  // An operator restored the environment from an older copy, without the log.
+  {
+    std::ofstream out(data, std::ios::binary | std::ios::trunc);
+    out.write(old.data(), static_cast<std::streamsize>(old.size()));
+  }
+  try {
+    message_store s(logged(dir));
+    BOOST_FAIL("opened");
+  } catch (const std::runtime_error& e) {
+    BOOST_TEST(std::string(e.what()).find("older than its write-ahead log") != std::string::npos,
+               e.what());
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
