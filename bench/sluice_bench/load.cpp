@@ -484,9 +484,11 @@ void connection::next() {
 void connection::paced(clock_type::time_point due, bool go) {
   if (!go || w_.stopping())
     return go_idle();
-  // Sent a little early (the pacer releases what is due within its window):
-  // count from the actual send, never from before it.
-  send(std::max(due, clock_type::now()));
+  // Released a little early (the pacer releases what is due within its
+  // window): count from the actual send, or an answer faster than the
+  // window would come back before its start (a negative latency). Released
+  // late: count from when it was due, as next() does.
+  send(std::min(due, clock_type::now()));
 }
 
 std::uint32_t connection::pick_token() {
