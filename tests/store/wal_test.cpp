@@ -197,13 +197,7 @@ void commit_tagged(message_store& s, const std::string& tag, int n, std::int64_t
     auto id = tag + "-" + std::to_string(i);
     b.add(R"({"id":")" + id + R"(","pad":")" + std::string(body_bytes, 'p') + "\"}", id);
   }
-  write_job j;
-  j.retention_days = 30;
-  j.tenant_id = 1;
-  j.system_id = 7;
-  j.token_id = 9;
-  j.batch = &b;
-  std::vector<write_job> jobs{j};
+  std::vector<write_job> jobs{{30, 1, 7, 9, message_source::native, &b}};
   std::vector<job_outcome> out(1);
   s.commit_group(jobs, now, out);
   BOOST_REQUIRE_MESSAGE(!out[0].ec, out[0].ec.message());
@@ -294,8 +288,7 @@ BOOST_AUTO_TEST_CASE(a_power_loss_after_a_checkpoint_keeps_every_acknowledged_me
         // The dedup entries came back too, and new ids stay above the old.
         message_batch again;
         again.add(R"({"id":"b59-3"})", "b59-3");
-        write_job j{30, 1, 7, 9, message_source::native, &again};
-        std::vector<write_job> jobs{j};
+        std::vector<write_job> jobs{{30, 1, 7, 9, message_source::native, &again}};
         std::vector<job_outcome> out(1);
         s.commit_group(jobs, t0 + 5000, out);
         BOOST_TEST(!out[0].ec);
