@@ -99,6 +99,7 @@ void storage_state::commit() {
   // With a write-ahead log the group is durable already: answer it now.
   if (init.store->durable_on_commit()) {
     release({});
+    report_checkpoints();
     return;
   }
   // Whatever writes arrived meanwhile are ahead of this in the mailbox; if
@@ -179,6 +180,21 @@ void storage_state::release(const std::error_code& sync_error) {
   held_barriers_.clear();
 }
 
+void storage_state::report_checkpoints() {
+  auto now = init.store->checkpoints();
+  if (now.taken == reported_.taken && now.failed == reported_.failed)
+    return;
+  if (init.metrics)
+    init.metrics->checkpoints(now.taken - reported_.taken, now.failed - reported_.failed);
+  // The log keeps every acknowledged group until a checkpoint succeeds;
+  // when it fills, group commits fail and /readyz says so.
+  if (now.failed != reported_.failed)
+    log::error("storage: checkpoint failed; the write-ahead log keeps the groups since the last "
+               "one",
+               {{"error", now.last_error.message()}, {"failures", now.failed}});
+  reported_ = now;
+}
+
 void storage_state::schedule_probe() {
   if (probe_scheduled_)
     return;
@@ -194,7 +210,9 @@ void storage_state::probe() {
     schedule_probe();
     return;
   }
-  if (auto ec = init.store->probe()) {
+  auto ec = init.store->probe();
+  report_checkpoints();
+  if (ec) {
     schedule_probe();
     return;
   }

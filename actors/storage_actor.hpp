@@ -65,6 +65,9 @@ private:
   /// reports to their token and system actors, and delivers held barriers.
   void release(const std::error_code& sync_error);
   void sweep();
+  /// Counts the write-ahead log's checkpoints since the last call in the
+  /// metrics, and logs a failed one (each failure once).
+  void report_checkpoints();
   /// Runs a probe write when nothing else is being written; schedules the
   /// next one while storage still fails.
   void probe();
@@ -82,6 +85,7 @@ private:
   bool probe_scheduled_ = false;
   /// The last commit (or probe) failed: no write has succeeded since.
   bool failing_ = false;
+  store::checkpoint_stats reported_; ///< what report_checkpoints() told last
   // The group committed last, not yet durable: its answers wait.
   std::vector<ingest_job_ptr> held_;
   std::vector<store::job_outcome> held_outcomes_;

@@ -431,6 +431,14 @@ gateway_metrics::gateway_metrics(std::int64_t start_time_s)
         "sluice_commit_duration_seconds",
         "Time one group commit takes (its write transactions and their flush).",
         bounds(commit_seconds_buckets))),
+      checkpoints_(registry_.add_counter(
+        "sluice_checkpoints_total",
+        "Checkpoints of the write-ahead log (the message environments flushed behind the "
+        "acknowledgements), by result.",
+        {{"result", {"ok", "failed"}}})),
+      log_used_(registry_.add_gauge(
+        "sluice_wal_used_bytes",
+        "Bytes of the write-ahead log holding group commits no checkpoint covers yet.")),
       map_size_(registry_.add_gauge(
         "sluice_storage_map_size_bytes",
         "Map size of each LMDB environment (messages per retention class, and meta).",
@@ -476,6 +484,10 @@ void gateway_metrics::set_open_connections(http_port p, std::uint64_t n) noexcep
 
 void gateway_metrics::set_backlog(std::uint64_t bytes) noexcept {
   backlog_.set(static_cast<std::int64_t>(bytes));
+}
+
+void gateway_metrics::set_log_used(std::uint64_t bytes) noexcept {
+  log_used_.set(static_cast<std::int64_t>(bytes));
 }
 
 void gateway_metrics::set_storage(std::size_t env_index, std::uint64_t map_size_bytes,

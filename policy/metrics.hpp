@@ -290,10 +290,18 @@ public:
     commit_seconds_.observe(seconds);
   }
 
+  /// Checkpoints of the write-ahead log made durable, and failed, since the
+  /// last call (the storage actor reports after each group).
+  void checkpoints(std::uint64_t taken, std::uint64_t failed) noexcept {
+    checkpoints_.add(0, taken);
+    checkpoints_.add(1, failed);
+  }
+
   // Read at scrape time (from a refresher, see on_scrape).
   void set_live_actors(std::uint64_t tokens, std::uint64_t systems) noexcept;
   void set_open_connections(http_port p, std::uint64_t n) noexcept;
   void set_backlog(std::uint64_t bytes) noexcept;
+  void set_log_used(std::uint64_t bytes) noexcept;
   void set_storage(std::size_t env_index, std::uint64_t map_size_bytes,
                    std::uint64_t used_bytes) noexcept;
 
@@ -325,6 +333,8 @@ private:
   counter& shadow_;
   histogram& commit_size_;
   histogram& commit_seconds_;
+  counter& checkpoints_;
+  gauge& log_used_;
   gauge& map_size_;
   gauge& used_bytes_;
   gauge& live_tokens_;

@@ -273,6 +273,8 @@ struct message_store::impl {
   std::condition_variable ck_cv;
   bool ck_requested = false, ck_done = false, ck_stop = false;
   std::thread ck_thread;
+  checkpoint_stats ck_stats;              ///< writer thread
+  std::atomic<std::uint64_t> log_used{0}; ///< wal->used(), for any thread
 
   explicit impl(const message_store_options& o) : opts(o) {
     if (opts.wal_capacity > 0) {
@@ -516,6 +518,8 @@ struct message_store::impl {
     ck_in_flight = false;
     ck_last = std::chrono::steady_clock::now();
     if (ec) {
+      ++ck_stats.failed;
+      ck_stats.last_error = ec;
       for (auto& s : slots) {
         s.next_pin.abort();
         s.dirty = true; // try again after the next group
@@ -527,6 +531,8 @@ struct message_store::impl {
       slots[i].durable_txnid = ck_job.record.envs[i].txnid;
     }
     wal->reclaim(ck_job.record.position);
+    ++ck_stats.taken;
+    log_used.store(wal->used(), std::memory_order_relaxed);
   }
 
   void checkpoint_loop() {
@@ -601,7 +607,9 @@ struct message_store::impl {
       if (!wal->fits(frame.size()))
         return checkpoint_now();
     }
-    return wal->append(frame);
+    auto ec = wal->append(frame);
+    log_used.store(wal->used(), std::memory_order_relaxed);
+    return ec;
   }
 
   static void log_entry(std::string& out, std::size_t env, char kind, std::int64_t day,
@@ -1313,6 +1321,12 @@ std::error_code message_store::sync() { return impl_->sync(); }
 std::error_code message_store::probe() { return impl_->probe(); }
 
 bool message_store::durable_on_commit() const noexcept { return impl_->wal != nullptr; }
+
+checkpoint_stats message_store::checkpoints() const { return impl_->ck_stats; }
+
+std::uint64_t message_store::log_used_bytes() const noexcept {
+  return impl_->log_used.load(std::memory_order_relaxed);
+}
 
 message_page message_store::query(const message_query& q) const { return impl_->query(q); }
 

@@ -92,6 +92,13 @@ struct message_page {
   std::optional<std::uint64_t> next_cursor; ///< nullopt: nothing more now
 };
 
+/// What the write-ahead log's checkpoints did so far.
+struct checkpoint_stats {
+  std::uint64_t taken = 0;    ///< checkpoints made durable
+  std::uint64_t failed = 0;   ///< checkpoints whose flush or record failed
+  std::error_code last_error; ///< of the last failed one
+};
+
 struct sweep_result {
   std::size_t message_buckets_dropped = 0;
   std::size_t dedup_buckets_dropped = 0;
@@ -139,6 +146,12 @@ public:
   /// Whether a group is durable when commit_group returns (a write-ahead
   /// log), so its answers need not wait for a later sync.
   bool durable_on_commit() const noexcept;
+
+  /// The checkpoints' outcomes so far (writer thread; all zero without a log).
+  checkpoint_stats checkpoints() const;
+  /// Bytes of the write-ahead log holding groups no durable checkpoint
+  /// covers yet (any thread; 0 without a log).
+  std::uint64_t log_used_bytes() const noexcept;
 
   /// Whether storage takes writes (after a failed commit, with no traffic
   /// to tell): rewrites each environment's own bookkeeping, unchanged, in a

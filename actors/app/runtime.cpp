@@ -141,6 +141,8 @@ void runtime::refresh_metrics() {
     metrics_.set_open_connections(http_port::admin, admin_server_->open_connections());
   metrics_.set_backlog(backlog_bytes_.load(std::memory_order_relaxed));
   if (messages_)
+    metrics_.set_log_used(messages_->log_used_bytes());
+  if (messages_)
     for (std::size_t i = 0; i < retention::values.size(); ++i)
       metrics_.set_storage(i, messages_->map_size(retention::values[i]),
                            messages_->used_bytes(retention::values[i]));

@@ -146,6 +146,11 @@ BOOST_AUTO_TEST_CASE(counts_move_with_accepted_refused_and_limited_requests) {
              == moved("sluice_commit_group_messages_count"));
   BOOST_TEST(value(after, R"(sluice_commit_duration_seconds_bucket{le="+Inf"})")
              == value(after, "sluice_commit_duration_seconds_count"));
+  // The write-ahead log: the start took a checkpoint (counted at the first
+  // group commit), none failed.
+  BOOST_TEST(value(after, R"(sluice_checkpoints_total{result="ok"})") >= 1);
+  BOOST_TEST(value(after, R"(sluice_checkpoints_total{result="failed"})") == 0);
+  BOOST_TEST(shown(after, "sluice_wal_used_bytes"));
 
   // Gauges read at scrape time.
   BOOST_TEST(value(after, "sluice_live_token_actors") >= 3); // the superuser's, limited, shadowed

@@ -267,7 +267,10 @@ BOOST_AUTO_TEST_CASE(a_power_loss_after_a_checkpoint_keeps_every_acknowledged_me
           message_store s(logged(dir));
           for (int g = 0; g < 30; ++g)
             commit_tagged(s, "a" + std::to_string(g), 20, t0 + g);
+          auto taken = s.checkpoints().taken;
           BOOST_REQUIRE(!s.sync()); // a checkpoint: the data file is flushed
+          BOOST_TEST(s.checkpoints().taken == taken + 1);
+          BOOST_TEST(s.log_used_bytes() == 0u);
           at_checkpoint = read_file(data);
           // Groups acknowledged after it, durable through the log alone:
           // enough to make LMDB split, copy and free pages of the old tree.
@@ -314,6 +317,9 @@ BOOST_AUTO_TEST_CASE(checkpoints_behind_the_writer_keep_a_restart_exact) {
     for (int g = 0; g < 400; ++g)
       commit_tagged(s, "g" + std::to_string(g), 5, t0 + g);
     acknowledged = read_all(s);
+    BOOST_TEST(s.checkpoints().taken >= 1u); // the one at open, at least
+    BOOST_TEST(s.checkpoints().failed == 0u);
+    BOOST_TEST(s.log_used_bytes() > 0u); // the last group's frame at least
   }
   message_store s(o);
   BOOST_TEST(read_all(s).size() == 2000u);
