@@ -43,11 +43,13 @@ struct storage_init {
 /// environments. It runs detached (its own thread), because a commit blocks
 /// until the data is on disk. Nothing is acknowledged before it is durable.
 ///
-/// Commits are pipelined (message_store_options::deferred_meta_sync): group N
-/// is committed with one flush for its data; it becomes durable when group
-/// N+1 is committed (its flush covers the whole file) or, when no group
-/// follows at once, by an explicit sync. So the answers of group N are held
-/// until then: one flush per group instead of two, at the same latency.
+/// With the write-ahead log (the default, message_store_options::wal_capacity)
+/// a group is durable when commit_group returns, and is answered at once.
+/// Without it, commits are pipelined (deferred_meta_sync): group N is
+/// committed with one flush for its data; it becomes durable when group N+1
+/// is committed (its flush covers the whole file) or, when no group follows
+/// at once, by an explicit sync. So the answers of group N are held until
+/// then: one flush per group instead of two, at the same latency.
 struct storage_state {
   explicit storage_state(storage_actor_if::stateful_pointer<storage_state> self) : self_(self) {}
 
