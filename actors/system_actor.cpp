@@ -18,7 +18,7 @@ system_actor_if spawn_system_actor(caf::actor_system& sys, system_init init) {
 
 system_actor_if::behavior_type system_state::make_behavior() {
   auto now = now_us();
-  limiter_ = system_limiter{init.terms.caps, now};
+  limiter_ = system_limiter{init.terms.caps, monotonic_us()};
   usage_.restore(init.record.usage.totals, init.record.usage.minutes, now);
   self_->delayed_send(self_, init.usage_flush_interval, tick_atom::value);
   return {
@@ -44,7 +44,7 @@ system_actor_if::behavior_type system_state::make_behavior() {
     },
     [this](update_atom, system_terms& terms) {
       init.terms = std::move(terms);
-      limiter_.reconfigure(init.terms.caps, now_us());
+      limiter_.reconfigure(init.terms.caps, monotonic_us());
       return caf::ok_atom::value;
     },
     [this](barrier_atom) { return self_->delegate(init.storage, barrier_atom::value); },
@@ -91,14 +91,14 @@ void system_state::ingest(ingest_job_ptr& job) {
   // Refused by the token actor already (invalid, or the token's own limit):
   // only the headers are added here, and nothing is taken.
   if (job->verdict) {
-    job->rate.burst = limiter_.state(now);
+    job->rate.burst = limiter_.state(monotonic_us());
     usage_.rejected(now, rejection_of(job->verdict.code));
     job->complete(ingest_reply::refused(std::move(job->verdict), job->rate));
     return;
   }
   if (job->probe) {
     // A handshake: answered with the limits, takes nothing from the bucket.
-    job->rate.burst = limiter_.state(now);
+    job->rate.burst = limiter_.state(monotonic_us());
     job->complete(job->answer(0, 0));
     return;
   }
@@ -107,7 +107,7 @@ void system_state::ingest(ingest_job_ptr& job) {
   // Counted after the drop: records left out take nothing from the bucket.
   auto messages = static_cast<std::uint64_t>(job->batch.items.size());
   if (job->batch.largest_message > caps.inline_cap_bytes) {
-    job->rate.burst = limiter_.state(now);
+    job->rate.burst = limiter_.state(monotonic_us());
     return refuse(make_problem(errc::message_too_large,
                                "a message of " + std::to_string(job->batch.largest_message)
                                  + " bytes is over the inline cap of "
@@ -116,7 +116,7 @@ void system_state::ingest(ingest_job_ptr& job) {
                   rejection::too_large, system_outcome::too_large);
   }
 
-  auto d = limiter_.admit(messages, now);
+  auto d = limiter_.admit(messages, monotonic_us());
   job->rate.burst = d.burst;
   job->rate.sampled = d.sampled;
   if (d.shadow_limited) {
@@ -179,7 +179,6 @@ void system_state::drop_oversized(ingest_job& job, std::uint64_t cap) {
 }
 
 void system_state::describe(info_job_ptr& job) {
-  auto now = now_us();
   auto& rec = job->token;
   auto& caps = init.terms.caps;
   json_reply reply;
@@ -220,7 +219,7 @@ void system_state::describe(info_job_ptr& job) {
   for (auto s : rec.scopes.list())
     w.value(to_string(s));
   w.end_array();
-  auto burst = limiter_.state(now);
+  auto burst = limiter_.state(monotonic_us());
   w.key("limits").begin_object();
   write_fields(w, caps);
   w.field("max_batch_messages", static_cast<std::uint64_t>(init.max_batch_messages))

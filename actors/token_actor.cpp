@@ -19,7 +19,7 @@ token_actor_if::behavior_type token_state::make_behavior() {
   usage_.restore(rec.usage.totals, rec.usage.minutes, now);
   last_used_at_us_ = rec.last_used_at_us;
   last_ip_ = rec.last_ip;
-  limiter_.configure(rec.rate_limit, rec.rate_limit_shadow, now);
+  limiter_.configure(rec.rate_limit, rec.rate_limit_shadow, monotonic_us());
   last_activity_us_ = now;
   self_->delayed_send(self_, init.opts.usage_flush_interval, tick_atom::value);
   return {
@@ -54,7 +54,7 @@ token_actor_if::behavior_type token_state::make_behavior() {
       auto now = now_us();
       if (reserved)
         limiter_.resolve(outcome == system_outcome::admitted || outcome == system_outcome::sampled,
-                         now);
+                         monotonic_us());
       switch (outcome) {
         case system_outcome::admitted: break; // counted when committed
         case system_outcome::sampled: usage_.sampled(now, 1, messages); break;
@@ -80,7 +80,7 @@ void token_state::apply(store::token_record rec) {
   // The admin actor has made `rec` durable. Its usage fields are older than
   // the live counters here, which stay as they are.
   init.record = std::move(rec);
-  limiter_.configure(init.record.rate_limit, init.record.rate_limit_shadow, now_us());
+  limiter_.configure(init.record.rate_limit, init.record.rate_limit_shadow, monotonic_us());
   drain(); // a revoke or a raised limit settles waiting jobs at once
 }
 
@@ -161,7 +161,7 @@ void token_state::ingest(ingest_job_ptr& job) {
   job->token_reporter = caf::actor_cast<caf::strong_actor_ptr>(self_);
   if (job->probe) {
     // A handshake: authenticated, nothing to store; the system adds its limits.
-    job->rate.token = limiter_.state(now);
+    job->rate.token = limiter_.state(monotonic_us());
     to_system_.push_back(std::move(job));
     return;
   }
@@ -171,7 +171,7 @@ void token_state::ingest(ingest_job_ptr& job) {
     usage_.rejected(now, why);
     count_metric(why);
     job->verdict = std::move(job->parse_problem);
-    job->rate.token = limiter_.state(now);
+    job->rate.token = limiter_.state(monotonic_us());
     to_system_.push_back(std::move(job));
     return;
   }
@@ -181,7 +181,7 @@ void token_state::ingest(ingest_job_ptr& job) {
 }
 
 bool token_state::gate(ingest_job_ptr& job, std::int64_t now) {
-  auto c = limiter_.check(now);
+  auto c = limiter_.check(monotonic_us());
   switch (c.gate) {
     case token_gate::wait: return false;
     case token_gate::reject: {
@@ -238,7 +238,7 @@ void token_state::describe(info_job_ptr& job) {
     return job->complete({std::move(p), reply_kind::ok, {}});
   job->complete.authenticated(init.record.id);
   job->token = init.record;
-  job->token_limit = limiter_.state(now);
+  job->token_limit = limiter_.state(monotonic_us());
   self_->send(init.system, info_atom::value, std::move(job));
 }
 
@@ -257,9 +257,9 @@ void token_state::admin(admin_job_ptr& job) {
   if (!job->cmd.continuation) {
     // The token's own limit, in requests. No system decides after this one,
     // so room is taken at once (a reservation settled on the spot).
-    auto c = limiter_.check(now);
+    auto c = limiter_.check(monotonic_us());
     if (c.gate == token_gate::reserved)
-      limiter_.resolve(true, now);
+      limiter_.resolve(true, monotonic_us());
     if (c.gate == token_gate::reject || c.gate == token_gate::wait) {
       usage_.rejected(now, rejection::rate_limited);
       count_metric(rejection::rate_limited);

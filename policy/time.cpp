@@ -71,6 +71,11 @@ std::int64_t now_us() noexcept {
   return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+std::int64_t monotonic_us() noexcept {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
 std::optional<std::int64_t> parse_rfc3339_us(std::string_view s) noexcept {
   // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)
   unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;

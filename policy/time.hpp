@@ -10,6 +10,11 @@ namespace sluice {
 /// Microseconds since the Unix epoch, from the system clock.
 std::int64_t now_us() noexcept;
 
+/// Microseconds on a monotonic clock (steady_clock, any origin): for rate
+/// limits, which must measure elapsed time only. A step of the wall clock
+/// (NTP, an operator) then neither grants nor withholds room.
+std::int64_t monotonic_us() noexcept;
+
 /// Parses an RFC 3339 date-time ("2024-05-01T12:00:00Z", fractional seconds
 /// and a numeric offset allowed) to microseconds since the epoch, UTC.
 std::optional<std::int64_t> parse_rfc3339_us(std::string_view s) noexcept;
