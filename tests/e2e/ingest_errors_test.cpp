@@ -197,9 +197,14 @@ BOOST_AUTO_TEST_CASE(healthz_answers_on_both_ports) {
 }
 
 BOOST_AUTO_TEST_CASE(a_full_store_is_507_keeps_what_was_acknowledged_and_recovers) {
-  // A 1 MiB map that may grow to 2 MiB: the store fills up quickly.
+  // A 1 MiB map that may grow to 2 MiB: the store fills up quickly. The
+  // probe write that may clear a failed commit runs every
+  // ready-check-interval: a minute here, so that the state right after the
+  // 507 is what /readyz shows however slow the machine (under TSan a second
+  // could pass, and a small probe write may well fit).
   std::vector<std::string> small = {"--storage.map-size=1048576", "--storage.meta-map-size=1048576",
-                                    "--storage.max-map-size=2097152"};
+                                    "--storage.max-map-size=2097152",
+                                    "--storage.ready-check-interval=60s"};
   sluice_fixture f{small};
   auto tok = f.ingest_token("enterprise");
   auto c = f.ingest();
