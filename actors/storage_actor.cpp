@@ -127,6 +127,9 @@ void storage_state::release(const std::error_code& sync_error) {
     auto& t = count(token_reports_, job.token_reporter);
     auto& s = count(system_reports_, job.system_reporter);
     if (ec) {
+      if (!failed)
+        log::error("storage: commit failed", {{"error", ec.message()}});
+      failed = true;
       ++t.failed;
       ++s.failed;
       continue;
@@ -144,6 +147,17 @@ void storage_state::release(const std::error_code& sync_error) {
     if (init.metrics)
       init.metrics->accepted(job.source, out.accepted, out.duplicates, bytes);
   }
+  // Health before any answer: a client that reads /readyz right after its
+  // 507 must find the failed commit there.
+  if (!held_.empty()) {
+    if (init.healthy)
+      init.healthy->store(!failed, std::memory_order_release);
+    failing_ = failed;
+    // Without traffic no commit would ever clear the failure, and a load
+    // balancer that reads /readyz sends none: a probe write finds out.
+    if (failed)
+      schedule_probe();
+  }
   for (auto& r : token_reports_)
     if (auto token = caf::actor_cast<token_actor_if>(r.to))
       self_->send(token, committed_atom::value, r.counts);
@@ -155,24 +169,12 @@ void storage_state::release(const std::error_code& sync_error) {
     auto& out = held_outcomes_[i];
     auto ec = out.ec ? out.ec : sync_error;
     if (ec) {
-      if (!failed)
-        log::error("storage: commit failed", {{"error", ec.message()}});
-      failed = true;
       if (init.metrics)
         init.metrics->rejected(rejection::storage_error);
       job.complete(ingest_reply::refused(store_problem(ec), job.rate));
       continue;
     }
     job.complete(job.answer(out.accepted, out.duplicates));
-  }
-  if (!held_.empty()) {
-    if (init.healthy)
-      init.healthy->store(!failed, std::memory_order_relaxed);
-    failing_ = failed;
-    // Without traffic no commit would ever clear the failure, and a load
-    // balancer that reads /readyz sends none: a probe write finds out.
-    if (failed)
-      schedule_probe();
   }
   held_.clear();
   for (auto& rp : held_barriers_)
