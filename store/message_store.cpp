@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "policy/retention.hpp"
+#include "store/byte_order.hpp"
 #include "store/guarded_env.hpp"
 #include "store/lmdb.hpp"
 #include "store/wal.hpp"
@@ -81,23 +82,13 @@ namespace sluice::store {
 
 namespace {
 
+using detail::get_le;
+using detail::put_le;
+
 constexpr unsigned msg_max_dbs = 8192;
 constexpr std::size_t header_size = 32;
 constexpr std::uint8_t format_version = 1;
 constexpr std::string_view last_id_key = "last_id";
-
-void put_le(char* out, std::uint64_t x, int bytes) noexcept {
-  for (int i = 0; i < bytes; ++i) {
-    out[i] = static_cast<char>(x & 0xffu);
-    x >>= 8;
-  }
-}
-std::uint64_t get_le(const char* in, int bytes) noexcept {
-  std::uint64_t x = 0;
-  for (int i = bytes - 1; i >= 0; --i)
-    x = (x << 8) | static_cast<unsigned char>(in[i]);
-  return x;
-}
 
 void write_header(char* out, const write_job& job, const parsed_message& m) noexcept {
   out[0] = static_cast<char>(format_version);

@@ -10,9 +10,14 @@
 #include <cerrno>
 #include <cstring>
 
+#include "store/byte_order.hpp"
+
 namespace sluice::store {
 
 namespace {
+
+using detail::get_le;
+using detail::put_le;
 
 constexpr std::uint32_t frame_magic = 0x46574c53;      // "SLWF"
 constexpr std::uint32_t checkpoint_magic = 0x43574c53; // "SLWC"
@@ -21,17 +26,6 @@ constexpr std::size_t record_header_bytes = 16;
 constexpr std::size_t ring_align = 4096;
 
 std::error_code last_error() noexcept { return {errno, std::system_category()}; }
-
-void put_le(char* out, std::uint64_t x, int bytes) noexcept {
-  for (int i = 0; i < bytes; ++i, x >>= 8)
-    out[i] = static_cast<char>(x & 0xffu);
-}
-std::uint64_t get_le(const char* in, int bytes) noexcept {
-  std::uint64_t x = 0;
-  for (int i = bytes - 1; i >= 0; --i)
-    x = (x << 8) | static_cast<unsigned char>(in[i]);
-  return x;
-}
 
 std::uint32_t crc(std::uint32_t seed, const char* p, std::size_t n) noexcept {
   // zlib's crc32 takes a uInt length: feed large spans in pieces.
