@@ -140,12 +140,12 @@ void runtime::refresh_metrics() {
   if (admin_server_)
     metrics_.set_open_connections(http_port::admin, admin_server_->open_connections());
   metrics_.set_backlog(backlog_bytes_.load(std::memory_order_relaxed));
-  if (messages_)
+  if (messages_) {
     metrics_.set_log_used(messages_->log_used_bytes());
-  if (messages_)
     for (std::size_t i = 0; i < retention::values.size(); ++i)
       metrics_.set_storage(i, messages_->map_size(retention::values[i]),
                            messages_->used_bytes(retention::values[i]));
+  }
   if (meta_)
     metrics_.set_storage(meta_env_index, meta_->map_size(), meta_->used_bytes());
 }
