@@ -2,7 +2,9 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "store/disk_space.hpp"
 
@@ -38,6 +40,52 @@ std::error_code write_failure(MDB_env* env, int rc) noexcept {
 }
 
 } // namespace
+
+namespace detail {
+
+/// Ended read-only transactions of one environment, reset and ready to renew.
+/// Each holds a reader slot (with MDB_NOTLS the slot belongs to the
+/// transaction), not a snapshot: a reset transaction keeps no page alive.
+struct reader_pool {
+  /// How many are kept; more readers than this at once begin and end as
+  /// LMDB does by itself. Well below max_readers.
+  static constexpr std::size_t capacity = 8;
+
+  std::mutex mu;
+  std::vector<MDB_txn*> kept; ///< reset; guarded by mu
+
+  /// A kept transaction, or null when none is.
+  MDB_txn* take() noexcept {
+    std::lock_guard lock(mu);
+    if (kept.empty())
+      return nullptr;
+    MDB_txn* t = kept.back();
+    kept.pop_back();
+    return t;
+  }
+
+  /// Ends a read-only transaction: kept for the next reader, or freed when
+  /// enough are kept.
+  void give_back(MDB_txn* t) noexcept {
+    mdb_txn_reset(t);
+    {
+      std::lock_guard lock(mu);
+      if (kept.size() < capacity) {
+        kept.push_back(t); // capacity reserved in the constructor: no throw
+        return;
+      }
+    }
+    mdb_txn_abort(t);
+  }
+
+  reader_pool() { kept.reserve(capacity); }
+  ~reader_pool() {
+    for (MDB_txn* t : kept)
+      mdb_txn_abort(t);
+  }
+};
+
+} // namespace detail
 
 const std::error_category& lmdb_category() noexcept {
   static const lmdb_category_impl instance;
@@ -81,6 +129,7 @@ env::env(const std::filesystem::path& dir, std::size_t map_size, unsigned max_db
   // returned is on disk.
   if ((rc = mdb_env_open(env_, dir.c_str(), MDB_NOTLS | extra_flags, 0600)) != 0)
     fail(rc, "mdb_env_open");
+  readers_ = std::make_unique<detail::reader_pool>();
 }
 
 std::error_code env::sync() const noexcept {
@@ -89,16 +138,25 @@ std::error_code env::sync() const noexcept {
   return {};
 }
 
-env::~env() {
+env::env() noexcept = default;
+
+env::env(env&& other) noexcept
+    : env_(std::exchange(other.env_, nullptr)), readers_(std::move(other.readers_)) {}
+
+env::~env() { close(); }
+
+void env::close() noexcept {
+  // The kept transactions first: mdb_env_close frees what they point into.
+  readers_.reset();
   if (env_ != nullptr)
-    mdb_env_close(env_);
+    mdb_env_close(std::exchange(env_, nullptr));
 }
 
 env& env::operator=(env&& other) noexcept {
   if (this != &other) {
-    if (env_ != nullptr)
-      mdb_env_close(env_);
+    close();
     env_ = std::exchange(other.env_, nullptr);
+    readers_ = std::move(other.readers_);
   }
   return *this;
 }
@@ -126,15 +184,33 @@ std::pair<txn, std::error_code> txn::begin(const env& e, bool read_only) noexcep
   if (!e)
     return {std::move(t), lmdb_error(EINVAL)};
   MDB_txn* raw = nullptr;
+  if (read_only && e.readers_) {
+    if (MDB_txn* kept = e.readers_->take()) {
+      if (mdb_txn_renew(kept) == 0) {
+        t.txn_ = kept;
+        t.pool_ = e.readers_.get();
+        return {std::move(t), std::error_code{}};
+      }
+      // A renewal that failed (MDB_MAP_RESIZED, a reader-table problem) says
+      // nothing a fresh begin would not: drop this one and begin anew.
+      mdb_txn_abort(kept);
+    }
+  }
   if (int rc = mdb_txn_begin(e.get(), nullptr, read_only ? MDB_RDONLY : 0u, &raw); rc != 0)
     return {std::move(t), lmdb_error(rc)};
   t.txn_ = raw;
+  if (read_only)
+    t.pool_ = e.readers_.get();
   return {std::move(t), std::error_code{}};
 }
 
 std::error_code txn::commit() noexcept {
   if (txn_ == nullptr)
     return lmdb_error(EINVAL);
+  if (pool_ != nullptr) { // read-only: nothing to commit
+    abort();
+    return {};
+  }
   // mdb_txn_commit frees the transaction even when it fails.
   MDB_env* e = mdb_txn_env(txn_);
   int rc = mdb_txn_commit(std::exchange(txn_, nullptr));
@@ -142,7 +218,11 @@ std::error_code txn::commit() noexcept {
 }
 
 void txn::abort() noexcept {
-  if (txn_ != nullptr)
+  if (txn_ == nullptr)
+    return;
+  if (auto* pool = std::exchange(pool_, nullptr))
+    pool->give_back(std::exchange(txn_, nullptr));
+  else
     mdb_txn_abort(std::exchange(txn_, nullptr));
 }
 

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string_view>
 #include <system_error>
 #include <utility>
@@ -23,11 +24,20 @@ inline std::string_view to_view(const MDB_val& v) noexcept {
   return {static_cast<const char*>(v.mv_data), v.mv_size};
 }
 
+namespace detail {
+struct reader_pool;
+} // namespace detail
+
 /// Owns an MDB_env. Move-only; closing happens in the destructor, after every
 /// transaction on it has ended (the owner guarantees that by destruction order).
+///
+/// It keeps a few ended read-only transactions for reuse (mdb_txn_reset, then
+/// mdb_txn_renew): LMDB allocates and zeroes a new read transaction's table
+/// of every possible named database, max_dbs entries (about 400 KB with the
+/// message store's 8192), where a renewal only takes a reader slot.
 class env {
 public:
-  env() = default;
+  env() noexcept;
   /// Creates the directory if needed and opens the environment with MDB_NOTLS
   /// (read transactions may hop threads) plus `extra_flags`; without
   /// MDB_NOMETASYNC there, every commit is fully synced. Throws
@@ -35,7 +45,7 @@ public:
   env(const std::filesystem::path& dir, std::size_t map_size, unsigned max_dbs,
       unsigned extra_flags = 0);
   ~env();
-  env(env&& other) noexcept : env_(std::exchange(other.env_, nullptr)) {}
+  env(env&& other) noexcept;
   env& operator=(env&& other) noexcept;
   env(const env&) = delete;
   env& operator=(const env&) = delete;
@@ -54,7 +64,13 @@ public:
   std::error_code set_map_size(std::size_t bytes) noexcept;
 
 private:
+  friend class txn;
+  void close() noexcept;
+
   MDB_env* env_ = nullptr;
+  /// The kept read-only transactions (behind a pointer: the env stays
+  /// movable, and a txn refers to it while the env moves).
+  std::unique_ptr<detail::reader_pool> readers_;
 };
 
 /// Owns an MDB_txn: aborted in the destructor unless committed. Move-only.
@@ -63,24 +79,28 @@ class txn {
 public:
   txn() = default;
   ~txn() { abort(); }
-  txn(txn&& other) noexcept : txn_(std::exchange(other.txn_, nullptr)) {}
+  txn(txn&& other) noexcept
+      : txn_(std::exchange(other.txn_, nullptr)), pool_(std::exchange(other.pool_, nullptr)) {}
   txn& operator=(txn&& other) noexcept {
     if (this != &other) {
       abort();
       txn_ = std::exchange(other.txn_, nullptr);
+      pool_ = std::exchange(other.pool_, nullptr);
     }
     return *this;
   }
   txn(const txn&) = delete;
   txn& operator=(const txn&) = delete;
 
-  /// Begins a read-only or read-write transaction.
+  /// Begins a read-only or read-write transaction. A read-only one renews a
+  /// kept transaction of `e` when there is one, and is kept again when it ends.
   static std::pair<txn, std::error_code> begin(const env& e, bool read_only) noexcept;
 
   MDB_txn* get() const noexcept { return txn_; }
   explicit operator bool() const noexcept { return txn_ != nullptr; }
 
   /// Commits (durably for write transactions); the txn is ended either way.
+  /// For a read-only transaction this is the same as abort().
   /// A commit that failed for want of room is ENOSPC, also when LMDB
   /// reported its short write as EIO (store/disk_space.hpp).
   std::error_code commit() noexcept;
@@ -94,6 +114,8 @@ public:
 
 private:
   MDB_txn* txn_ = nullptr;
+  /// Where a read-only transaction goes when it ends; null for a write one.
+  detail::reader_pool* pool_ = nullptr;
 };
 
 /// Owns an MDB_cursor inside one transaction; must not outlive it.

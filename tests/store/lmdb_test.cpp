@@ -19,6 +19,20 @@ MDB_dbi main_dbi(const txn& t) {
   return dbi;
 }
 
+/// Reader slots of `e` held by a transaction, open or kept for reuse
+/// (mdb_reader_list prints one line per claimed slot, after a header).
+int claimed_reader_slots(const env& e) {
+  int lines = 0;
+  mdb_reader_list(
+    e.get(),
+    [](const char*, void* n) {
+      ++*static_cast<int*>(n);
+      return 0;
+    },
+    &lines);
+  return lines > 0 ? lines - 1 : 0;
+}
+
 std::string be(std::uint64_t x) {
   std::string s(8, '\0');
   put_be64(s.data(), x);
@@ -63,6 +77,78 @@ BOOST_FIXTURE_TEST_CASE(a_committed_write_is_visible_to_later_readers_and_after_
   std::string_view v;
   BOOST_REQUIRE(r.get(main_dbi(r), "key", v));
   BOOST_TEST(v == "value");
+}
+
+BOOST_FIXTURE_TEST_CASE(a_reused_read_transaction_sees_the_newest_commit_and_keeps_its_snapshot,
+                        temp_dir) {
+  env e(path / "env", 1 << 20, 4);
+  auto write = [&](std::string_view value) {
+    auto [t, ec] = txn::begin(e, false);
+    BOOST_REQUIRE(!ec);
+    BOOST_REQUIRE(!t.put(main_dbi(t), "key", value));
+    BOOST_REQUIRE(!t.commit());
+  };
+  auto read = [](const txn& r) {
+    std::string_view v;
+    BOOST_REQUIRE(r.get(main_dbi(r), "key", v));
+    return std::string{v};
+  };
+  write("v1");
+  BOOST_TEST(claimed_reader_slots(e) == 0);
+  {
+    auto [r, ec] = txn::begin(e, true);
+    BOOST_REQUIRE(!ec);
+    BOOST_TEST(read(r) == "v1");
+  }
+  // Ended, but kept for reuse: its slot stays claimed (LMDB itself would
+  // have released it) ...
+  BOOST_TEST(claimed_reader_slots(e) == 1);
+  write("v2");
+  auto [r2, ec2] = txn::begin(e, true);
+  BOOST_REQUIRE(!ec2);
+  // ... and the next reader takes it rather than a second one.
+  BOOST_TEST(claimed_reader_slots(e) == 1);
+  BOOST_TEST(read(r2) == "v2"); // on the newest snapshot, not its old one
+
+  write("v3");
+  auto [r3, ec3] = txn::begin(e, true);
+  BOOST_REQUIRE(!ec3);
+  BOOST_TEST(read(r3) == "v3");
+  BOOST_TEST(read(r2) == "v2"); // an open reader keeps its snapshot
+  BOOST_TEST(mdb_txn_id(r3.get()) > mdb_txn_id(r2.get()));
+}
+
+BOOST_FIXTURE_TEST_CASE(many_readers_at_once_and_a_map_resize_between_them_work, temp_dir) {
+  env e(path / "env", 1 << 20, 4);
+  {
+    auto [t, ec] = txn::begin(e, false);
+    BOOST_REQUIRE(!ec);
+    BOOST_REQUIRE(!t.put(main_dbi(t), "key", "value"));
+    BOOST_REQUIRE(!t.commit());
+  }
+  // More at once than are kept: the rest end as LMDB ends them.
+  for (int round = 0; round < 3; ++round) {
+    std::vector<txn> readers;
+    for (int i = 0; i < 40; ++i) {
+      auto [r, ec] = txn::begin(e, true);
+      BOOST_REQUIRE(!ec);
+      std::string_view v;
+      BOOST_REQUIRE(r.get(main_dbi(r), "key", v));
+      BOOST_TEST(v == "value");
+      readers.push_back(std::move(r));
+    }
+    BOOST_TEST(!readers.back().commit()); // a read-only commit just ends it
+    BOOST_TEST(!readers.back());
+    // Kept (reset) handles do not stand in the way of a resize.
+    readers.clear();
+    BOOST_REQUIRE(!e.set_map_size(std::size_t{2 << 20} << round));
+  }
+  auto [r, ec] = txn::begin(e, true);
+  BOOST_REQUIRE(!ec);
+  std::string_view v;
+  BOOST_REQUIRE(r.get(main_dbi(r), "key", v));
+  BOOST_TEST(v == "value");
+  BOOST_TEST(e.map_size() >= std::size_t{8} << 20);
 }
 
 BOOST_FIXTURE_TEST_CASE(big_endian_keys_come_back_in_numeric_order, temp_dir) {
