@@ -19,6 +19,7 @@ using sync_atom = caf::atom_constant<caf::atom("sync")>;
 using barrier_atom = caf::atom_constant<caf::atom("barrier")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using probe_atom = caf::atom_constant<caf::atom("probe")>;
+using apply_atom = caf::atom_constant<caf::atom("apply")>;
 using reserve_atom = caf::atom_constant<caf::atom("reserve")>;
 using release_atom = caf::atom_constant<caf::atom("release")>;
 using admin_atom = caf::atom_constant<caf::atom("admin")>;

@@ -79,7 +79,12 @@ using storage_actor_if =
     /// Answered once everything received before it is committed and answered.
     caf::replies_to<barrier_atom>::with<caf::ok_atom>, caf::reacts_to<sweep_atom>,
     /// After a failed commit: tries a write while no traffic does.
-    caf::reacts_to<probe_atom>>;
+    caf::reacts_to<probe_atom>,
+    /// Commits the groups left in open transactions (applying behind the
+    /// log): with the generation of the group just committed, only if no
+    /// write came since (the writer is idle); with 0, at once (a reader
+    /// waits for them).
+    caf::reacts_to<apply_atom, std::uint64_t>>;
 
 /// The admin API and the single writer of the metadata environment.
 using admin_actor_if =

@@ -2,6 +2,7 @@
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/send.hpp>
 
 #include <chrono>
 
@@ -25,6 +26,13 @@ storage_actor_if::behavior_type storage_state::make_behavior() {
     self_->quit(msg.reason);
   });
   self_->send(self_, sweep_atom::value);
+  // A reader that must see groups left in open transactions asks through
+  // this, from its own thread (a weak handle: the store outlives the actor).
+  init.store->on_apply_wanted([weak = caf::actor_cast<caf::weak_actor_ptr>(self_)] {
+    if (auto strong = weak.lock())
+      caf::anon_send(caf::actor_cast<storage_actor_if>(strong), apply_atom::value,
+                     std::uint64_t{0});
+  });
   return {
     [this](write_atom, ingest_batch& jobs) {
       for (auto& job : jobs)
@@ -51,6 +59,21 @@ storage_actor_if::behavior_type storage_state::make_behavior() {
     [this](probe_atom) {
       probe_scheduled_ = false;
       probe();
+    },
+    [this](apply_atom, std::uint64_t generation) {
+      // Idle: no group came after the one that sent this, and none is being
+      // gathered. (Under load a checkpoint applies them every interval.)
+      if (generation != 0 && (generation != generation_ || !pending_.empty()))
+        return;
+      if (auto ec = init.store->apply_deferred()) {
+        // Unhealthy until a probe (which applies them first) succeeds.
+        log::error("storage: applying acknowledged groups failed; the write-ahead log keeps them",
+                   {{"error", ec.message()}});
+        failing_ = true;
+        if (init.healthy)
+          init.healthy->store(false, std::memory_order_release);
+        schedule_probe();
+      }
     },
   };
 }
@@ -100,6 +123,9 @@ void storage_state::commit() {
   if (init.store->durable_on_commit()) {
     release({});
     report_checkpoints();
+    // Behind every write already queued: applies the group if none came.
+    if (init.store->has_deferred())
+      self_->send(self_, apply_atom::value, generation_);
     return;
   }
   // Whatever writes arrived meanwhile are ahead of this in the mailbox; if

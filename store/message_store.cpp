@@ -10,6 +10,7 @@
 #include <charconv>
 #include <condition_variable>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -19,6 +20,7 @@
 
 #include "policy/retention.hpp"
 #include "store/byte_order.hpp"
+#include "store/disk_space.hpp"
 #include "store/guarded_env.hpp"
 #include "store/lmdb.hpp"
 #include "store/wal.hpp"
@@ -76,6 +78,36 @@ namespace sluice::store {
 // - Expiry (mdb_drop) is not logged: after a power loss a dropped bucket may
 //   come back until the next sweep, which runs at start.
 //
+// Applying behind the log (message_store_options::deferred_apply_bytes)
+// ----------------------------------------------------------------------
+// A group's write transaction need not be committed for the group to be
+// durable: the log has it. So it is left open, and the next groups add to
+// it, until a checkpoint is due (checkpoint-interval), the writer is idle,
+// a reader wants to see the groups, or the groups in it reach the byte cap.
+// One commit then copies and writes each touched B-tree page once for all
+// of them: with messages of 100 systems (100 leaves) in every group, most of
+// the cost of a group commit was that.
+// - Readers see nothing of an open transaction. The visible watermark
+//   (`watermark`) moves only when everything acknowledged is committed;
+//   `acked` is the highest id acknowledged. A query that finds acked >
+//   watermark asks the writer to apply first (on_apply_wanted) and waits:
+//   a message acknowledged before a read began is in that read.
+// - A checkpoint commits the open transactions first: a checkpoint's
+//   snapshot holds every group whose frame lies before its position.
+// - A failed put (a full map) or commit aborts the whole transaction, and
+//   with it the earlier groups in it, which were acknowledged. Their log
+//   entries are kept (env_slot::deferred_ops) and applied again before the
+//   environment takes another group; until that succeeds no checkpoint is
+//   taken, so the log keeps them too.
+// - A group that opens a new bucket (a new day) commits at once, with the
+//   environment's readers excluded, as without deferral.
+// - Only while the file system has room (deferred_apply_room_factor times
+//   the cap, looked at every deferred_apply_room_check): a commit can fail
+//   for want of disk space (LMDB grows its file), and that must be a 507 for
+//   the group that needs the room, before it is acknowledged, not a failure
+//   after the fact that would leave acknowledged messages unreadable (they
+//   stay durable in the log either way) until room comes back.
+//
 // Frame payload: u64 LE last id, then one entry per put:
 //   u8 environment index, u8 kind ('m' or 'd'), i64 LE day, u16 LE key
 //   length, u32 LE value length, key bytes, value bytes.
@@ -89,6 +121,11 @@ constexpr unsigned msg_max_dbs = 8192;
 constexpr std::size_t header_size = 32;
 constexpr std::uint8_t format_version = 1;
 constexpr std::string_view last_id_key = "last_id";
+/// Groups wait in open transactions only while the data directory's file
+/// system has this many times deferred_apply_bytes free ...
+constexpr std::uint64_t deferred_apply_room_factor = 16;
+/// ... looked at this often (a statvfs), by the writer thread.
+constexpr std::chrono::milliseconds deferred_apply_room_check{100};
 
 void write_header(char* out, const write_job& job, const parsed_message& m) noexcept {
   out[0] = static_cast<char>(format_version);
@@ -231,6 +268,12 @@ struct env_slot {
   /// remaps, does not affect it). Declared after `env`: ends before it closes.
   txn pin;
   txn next_pin; ///< the snapshot of the checkpoint under way
+  /// The write txn holding acknowledged groups not yet committed (applying
+  /// behind the log), and those groups' log entries: what is applied again
+  /// when the txn is lost. deferred_ops without `open` means it was lost and
+  /// is not applied yet.
+  txn open;
+  std::string deferred_ops;
 };
 
 struct message_store::impl {
@@ -238,7 +281,17 @@ struct message_store::impl {
   std::vector<env_slot> slots; ///< index = retention::class_index
   /// Writer thread only: the last id assigned (persisted per env in `info`).
   std::uint64_t last_id = 0;
+  /// Highest id readers may see: every group up to it is committed.
   std::atomic<std::uint64_t> watermark{0};
+  /// Highest id acknowledged (with deferred apply, ahead of `watermark`
+  /// while groups wait in open transactions).
+  std::atomic<std::uint64_t> acked{0};
+  /// How a reader gets the writer to apply (on_apply_wanted), and where it
+  /// waits for that: publish() notifies when someone waits.
+  std::function<void()> apply_wanted;
+  mutable std::mutex apply_mu;
+  mutable std::condition_variable apply_cv;
+  mutable std::atomic<int> apply_waiters{0};
   // Writer thread only, with deferred_meta_sync: the number of the current
   // (last) group, the highest id it or any earlier group committed, and the
   // highest id committed before it.
@@ -266,6 +319,10 @@ struct message_store::impl {
   std::thread ck_thread;
   checkpoint_stats ck_stats;              ///< writer thread
   std::atomic<std::uint64_t> log_used{0}; ///< wal->used(), for any thread
+  // Writer thread: whether the file system had room to defer, and when that
+  // was last looked at.
+  bool room_to_defer = false;
+  std::chrono::steady_clock::time_point room_checked{};
 
   explicit impl(const message_store_options& o) : opts(o) {
     if (opts.wal_capacity > 0) {
@@ -291,6 +348,7 @@ struct message_store::impl {
       ck_thread = std::thread([this] { checkpoint_loop(); });
     }
     watermark.store(last_id, std::memory_order_release);
+    acked.store(last_id, std::memory_order_release);
   }
 
   ~impl() {
@@ -456,9 +514,107 @@ struct message_store::impl {
   // -------------------------------------------------------------------------
   // write-ahead log: checkpoints
 
+  // -------------------------------------------------------------------------
+  // applying behind the log
+
+  /// Whether a group may be left in an open transaction now (writer thread).
+  bool may_defer() {
+    if (!wal || opts.deferred_apply_bytes == 0)
+      return false;
+    auto now = std::chrono::steady_clock::now();
+    if (now - room_checked >= deferred_apply_room_check) {
+      room_checked = now;
+      auto space = disk_space_of(opts.dir);
+      room_to_defer =
+        space && space->free_bytes / deferred_apply_room_factor >= opts.deferred_apply_bytes;
+    }
+    return room_to_defer;
+  }
+
+  bool has_deferred() const noexcept {
+    return std::any_of(slots.begin(), slots.end(),
+                       [](const env_slot& s) { return s.open || !s.deferred_ops.empty(); });
+  }
+
+  /// Applies environment e's acknowledged groups again from their log
+  /// entries, after the transaction holding them was lost. Writer thread,
+  /// with no write txn open on e.
+  std::error_code reapply(std::size_t e) {
+    env_slot& s = slots[e];
+    s.open.abort();
+    if (s.deferred_ops.empty())
+      return {};
+    std::vector<std::string> frames(1, std::string(8, '\0'));
+    put_le(frames[0].data(), last_id, 8);
+    frames[0] += s.deferred_ops;
+    for (;;) {
+      std::error_code ec;
+      {
+        // It may open bucket handles: committed with readers excluded.
+        std::unique_lock lock(s.env->mutex());
+        ec = apply_frames(e, frames);
+      }
+      if (!ec)
+        break;
+      if (ec != lmdb_error(MDB_MAP_FULL))
+        return ec;
+      if (auto gec = s.env->grow())
+        return gec;
+    }
+    if (auto ec = reload(s)) // publishes the handles apply_frames opened
+      return ec;
+    s.deferred_ops.clear();
+    s.dirty = true;
+    return {};
+  }
+
+  std::error_code apply_deferred() {
+    std::error_code first;
+    for (std::size_t e = 0; e < slots.size(); ++e) {
+      env_slot& s = slots[e];
+      std::error_code ec;
+      if (s.open) {
+        // Nothing in it opened a handle (such a group commits at once).
+        ec = s.open.commit();
+        if (!ec)
+          s.deferred_ops.clear();
+      } else if (!s.deferred_ops.empty()) {
+        ec = reapply(e);
+      }
+      if (ec && !first)
+        first = ec;
+    }
+    if (!first)
+      publish(acked.load(std::memory_order_relaxed));
+    return first;
+  }
+
+  /// A reader's wait until every group acknowledged before it asked is
+  /// visible (see on_apply_wanted).
+  void wait_applied() const {
+    const std::uint64_t target = acked.load(std::memory_order_acquire);
+    if (watermark.load(std::memory_order_acquire) >= target || !apply_wanted)
+      return;
+    apply_waiters.fetch_add(1, std::memory_order_acq_rel);
+    apply_wanted();
+    bool ok;
+    {
+      std::unique_lock lock(apply_mu);
+      ok = apply_cv.wait_for(lock, std::chrono::seconds(10),
+                             [&] { return watermark.load(std::memory_order_acquire) >= target; });
+    }
+    apply_waiters.fetch_sub(1, std::memory_order_acq_rel);
+    if (!ok)
+      throw std::system_error(std::make_error_code(std::errc::timed_out),
+                              "acknowledged messages are not applied yet");
+  }
+
   /// Fills ck_job with a snapshot of every environment, now, and pins it.
   /// Writer thread, between groups (no write txn open).
   std::error_code begin_checkpoint() {
+    // The snapshot must hold every group before the log position recorded.
+    if (auto ec = apply_deferred())
+      return ec;
     ck_job.record = wal_checkpoint{};
     ck_job.flush.clear();
     ck_job.record.position = wal->position();
@@ -921,7 +1077,10 @@ struct message_store::impl {
           return;
         }
       }
-      publish(group_max);
+      if (group_max > acked.load(std::memory_order_relaxed))
+        acked.store(group_max, std::memory_order_release);
+      if (!has_deferred())
+        publish(group_max);
       maybe_checkpoint();
       return;
     }
@@ -936,6 +1095,12 @@ struct message_store::impl {
   void publish(std::uint64_t max_id) noexcept {
     if (max_id > watermark.load(std::memory_order_relaxed))
       watermark.store(max_id, std::memory_order_release);
+    if (apply_waiters.load(std::memory_order_acquire) > 0) {
+      // Under the mutex: a waiter between its check and its wait misses no
+      // notification.
+      { std::lock_guard lock(apply_mu); }
+      apply_cv.notify_all();
+    }
   }
 
   /// Syncs every environment whose last commit is not durable and was made by
@@ -980,6 +1145,8 @@ struct message_store::impl {
   /// Rewrites every environment's last id (a write of a few pages, the
   /// same data) and makes it durable: whether storage takes writes again.
   std::error_code probe() {
+    if (auto ec = apply_deferred()) // the same write txn lock, and the same disk
+      return ec;
     char buf[8];
     put_be64(buf, last_id);
     for (auto& s : slots) {
@@ -1033,12 +1200,21 @@ struct message_store::impl {
       for (std::size_t e = 0; e < work.size() && !failure; ++e) {
         if (!work[e].active)
           continue;
+        slots[e].wal_ops.clear();
+        if (slots[e].open) { // earlier groups wait in it: add to it
+          work[e].w = std::move(slots[e].open);
+          continue;
+        }
+        if (!slots[e].deferred_ops.empty()) // lost with its txn: apply first
+          if (auto ec = reapply(e)) {
+            failure = {e, ec};
+            break;
+          }
         auto [t, ec] = txn::begin(slots[e].env->get(), false);
         if (ec)
           failure = {e, ec};
         else
           work[e].w = std::move(t);
-        slots[e].wal_ops.clear();
       }
       for (std::size_t i = 0; i < n && !failure; ++i) {
         if (outcomes[i].ec || jobs[i].batch->items.empty())
@@ -1067,8 +1243,15 @@ struct message_store::impl {
         env_slot& s = slots[e];
         env_work& w = work[e];
         std::error_code ec;
+        bool deferred = false;
         if (w.new_m.empty() && w.new_d.empty()) {
-          ec = w.w.commit();
+          if (s.deferred_ops.size() + s.wal_ops.size() <= opts.deferred_apply_bytes
+              && may_defer()) {
+            s.open = std::move(w.w); // committed later (applying behind the log)
+            deferred = true;
+          } else {
+            ec = w.w.commit();
+          }
         } else {
           // New handles: commit and publish with readers excluded, so no
           // reader begins a txn while LMDB updates its handle table, and a
@@ -1094,6 +1277,10 @@ struct message_store::impl {
         if (wal) {
           frame += s.wal_ops;
           s.dirty = true;
+          if (deferred)
+            s.deferred_ops += s.wal_ops;
+          else
+            s.deferred_ops.clear(); // committed with this group
         }
         if (opts.deferred_meta_sync) {
           s.unsynced = true;
@@ -1102,6 +1289,9 @@ struct message_store::impl {
       }
 
       if (failure) {
+        // The aborted txns may have held earlier, acknowledged groups: the
+        // next pass (or group) of their environment applies them again from
+        // deferred_ops before staging anything.
         abort_all(work);
         auto [e, ec] = *failure;
         if (ec == lmdb_error(MDB_MAP_FULL))
@@ -1176,6 +1366,7 @@ struct message_store::impl {
 
   message_page query(const message_query& q) const {
     message_page page;
+    wait_applied();
     // Read the watermark before any read txn begins: everything up to it is
     // committed, so every txn begun afterwards sees all of it.
     const std::uint64_t wm = watermark.load(std::memory_order_acquire);
@@ -1236,6 +1427,9 @@ struct message_store::impl {
 
   sweep_result sweep(std::int64_t now_us) {
     sweep_result res;
+    // A drop needs the write txn; the next sweep tries again.
+    if (apply_deferred())
+      return res;
     for (auto& s : slots) {
       std::vector<std::pair<char, std::int64_t>> drop;
       if (s.days != retention::never)
@@ -1312,6 +1506,14 @@ std::error_code message_store::sync() { return impl_->sync(); }
 std::error_code message_store::probe() { return impl_->probe(); }
 
 bool message_store::durable_on_commit() const noexcept { return impl_->wal != nullptr; }
+
+std::error_code message_store::apply_deferred() { return impl_->apply_deferred(); }
+
+bool message_store::has_deferred() const noexcept { return impl_->has_deferred(); }
+
+void message_store::on_apply_wanted(std::function<void()> wanted) {
+  impl_->apply_wanted = std::move(wanted);
+}
 
 checkpoint_stats message_store::checkpoints() const { return impl_->ck_stats; }
 

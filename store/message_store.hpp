@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -38,6 +39,15 @@ struct message_store_options {
   /// last one (and something was written), or when a quarter of the log is
   /// in use, whichever comes first.
   std::chrono::milliseconds checkpoint_interval{5};
+  /// With a log: a group's write transaction is left open, and later groups
+  /// add to it, while the log entries of the groups in it (acknowledged, in
+  /// the log) total at most this many bytes per environment; it is committed
+  /// at the next checkpoint, when the writer is idle, or when a reader asks.
+  /// Fewer, larger transactions copy and write each B-tree page once for
+  /// many groups. Only while the file system has 16 times this free (a
+  /// commit that cannot grow the file must fail before its groups are
+  /// acknowledged). 0: every group commits its own transactions.
+  std::size_t deferred_apply_bytes = 0;
 };
 
 /// One request's messages, all under the same token (hence the same retention
@@ -147,6 +157,20 @@ public:
   /// log), so its answers need not wait for a later sync.
   bool durable_on_commit() const noexcept;
 
+  /// With deferred_apply_bytes: commits the write transactions left open, so
+  /// that every acknowledged group is visible to readers. Writer thread only,
+  /// between groups. On error those groups stay in the log (and in memory,
+  /// to be applied again before the next group of their environment); no
+  /// checkpoint is taken until they are applied.
+  std::error_code apply_deferred();
+  /// Whether groups are left in open transactions (writer thread).
+  bool has_deferred() const noexcept;
+  /// How a reader (query) that must see groups left in open transactions
+  /// gets the writer to apply them: `wanted` is called on the reader's
+  /// thread and must make the writer call apply_deferred soon (the storage
+  /// actor sends itself a message). Set once, before any query.
+  void on_apply_wanted(std::function<void()> wanted);
+
   /// The checkpoints' outcomes so far (writer thread; all zero without a log).
   checkpoint_stats checkpoints() const;
   /// Bytes of the write-ahead log holding groups no durable checkpoint
@@ -161,6 +185,10 @@ public:
   std::error_code probe();
 
   /// Reads back messages (only durable ones, up to the visible watermark).
+  /// Groups acknowledged but left in an open transaction are applied first
+  /// (see on_apply_wanted): a reader sees every message acknowledged before
+  /// it asked. Throws std::system_error (timed_out) when the writer has not
+  /// applied them within ten seconds.
   /// Throws std::system_error (lmdb_category) when LMDB cannot begin a read
   /// transaction (e.g. MDB_READERS_FULL): a page silently missing an
   /// environment would make the cursor skip messages.

@@ -155,6 +155,9 @@ sluice_config::sluice_config() {
          "(0: no log; every group commit flushes the message environments)")
     .add(checkpoint_interval, "checkpoint-interval",
          "with the write-ahead log: longest time between two checkpoints while writes come in")
+    .add(deferred_apply_bytes, "deferred-apply-bytes",
+         "with the write-ahead log: acknowledged groups wait in one open transaction per "
+         "environment up to this many bytes, committed together (0: each group commits)")
     .add(ready_min_free_disk_bytes, "ready-min-free-disk-bytes",
          "GET /readyz answers 503 when the data directory's file system has fewer free bytes")
     .add(ready_max_map_percent, "ready-max-map-percent",

@@ -54,6 +54,11 @@ inline constexpr std::chrono::hours dedup_window{24};
 inline constexpr std::size_t wal_size = 64ull << 20;
 /// With the log: the longest between two checkpoints while writes come in.
 inline constexpr std::chrono::milliseconds checkpoint_interval{5};
+/// With the log: acknowledged groups wait in an open write transaction of
+/// their environment, to be committed together, up to this many bytes of
+/// log entries (store/message_store.cpp, "Applying behind the log"). Bounds
+/// the memory kept to apply them again if that transaction is lost.
+inline constexpr std::size_t deferred_apply_bytes = 4ull << 20;
 /// Readiness (GET /readyz): fewer free bytes than this on the data
 /// directory's file system is not ready. Twice max_pending_bytes, so that
 /// what was let in before a load balancer reacts still fits.
@@ -127,6 +132,7 @@ public:
   caf::timespan expiry_interval = defaults::expiry_interval;
   caf::timespan dedup_window = defaults::dedup_window;
   std::size_t wal_size = defaults::wal_size;
+  std::size_t deferred_apply_bytes = defaults::deferred_apply_bytes;
   caf::timespan checkpoint_interval = defaults::checkpoint_interval;
   std::size_t ready_min_free_disk_bytes = defaults::ready_min_free_disk_bytes;
   unsigned ready_max_map_percent = defaults::ready_max_map_percent;

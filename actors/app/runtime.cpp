@@ -208,6 +208,7 @@ void runtime::open_data_dir() {
   // without it, one flush per group commit, and the storage actor
   // acknowledges a group once the next commit (or a sync) made it durable.
   so.wal_capacity = cfg_.wal_size;
+  so.deferred_apply_bytes = cfg_.deferred_apply_bytes;
   so.checkpoint_interval =
     std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.checkpoint_interval);
   so.deferred_meta_sync = true;

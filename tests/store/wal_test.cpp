@@ -9,11 +9,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "policy/retention.hpp"
@@ -343,6 +345,78 @@ BOOST_AUTO_TEST_CASE(a_group_larger_than_the_log_is_made_durable_by_a_checkpoint
   }
   message_store s(o);
   BOOST_TEST((read_all(s) == acknowledged));
+}
+
+BOOST_AUTO_TEST_CASE(groups_left_in_an_open_transaction_are_seen_by_every_reader_that_asks) {
+  temp_dir dir;
+  auto o = logged(dir);
+  o.deferred_apply_bytes = 4u << 20;
+  message_store s(o);
+  commit_tagged(s, "first", 5, t0); // opens the day's bucket: committed at once
+  BOOST_TEST(!s.has_deferred());
+  commit_tagged(s, "second", 5, t0 + 1);
+  commit_tagged(s, "third", 5, t0 + 2);
+  BOOST_TEST(s.has_deferred());
+  // With no way to ask the writer, a reader sees the committed prefix only.
+  BOOST_TEST(read_all(s).size() == 5u);
+
+  // A reader that can ask waits until the writer (here: this thread)
+  // applies, then sees all 15.
+  std::atomic<bool> asked{false};
+  s.on_apply_wanted([&] { asked = true; });
+  std::size_t seen = 0;
+  std::thread reader([&] { seen = read_all(s).size(); });
+  while (!asked)
+    std::this_thread::yield();
+  BOOST_TEST(!s.apply_deferred());
+  reader.join();
+  BOOST_TEST(seen == 15u);
+  BOOST_TEST(!s.has_deferred());
+  BOOST_TEST(read_all(s).size() == 15u);
+}
+
+BOOST_AUTO_TEST_CASE(a_full_map_in_a_later_group_keeps_the_groups_acknowledged_before_it) {
+  // Every group but the first waits in the open transaction; the map starts
+  // small, so puts fail with MDB_MAP_FULL while acknowledged groups are in
+  // that transaction, which LMDB then aborts whole. They are applied again
+  // from their log entries before the group is redone.
+  temp_dir dir;
+  auto o = logged(dir);
+  o.deferred_apply_bytes = 8u << 20;
+  o.wal_capacity = 64u << 20;
+  o.map_size = 256u << 10;
+  std::size_t groups = 0;
+  {
+    message_store s(o);
+    const auto initial = s.map_size(30);
+    for (; groups < 120; ++groups)
+      commit_tagged(s, "g" + std::to_string(groups), 20, t0 + static_cast<std::int64_t>(groups),
+                    200);
+    BOOST_TEST(s.map_size(30) > initial); // it grew while groups waited
+    BOOST_TEST(!s.apply_deferred());
+    auto all = read_all(s);
+    BOOST_TEST(all.size() == groups * 20);
+    BOOST_TEST(all.begin()->second.find("g0-0") != std::string::npos);
+    BOOST_TEST(all.rbegin()->second.find("g119-19") != std::string::npos);
+  }
+  message_store s(o);
+  BOOST_TEST(read_all(s).size() == groups * 20);
+}
+
+BOOST_AUTO_TEST_CASE(groups_never_applied_come_back_from_the_log_after_a_crash) {
+  temp_dir dir;
+  auto o = logged(dir);
+  o.deferred_apply_bytes = 4u << 20;
+  {
+    message_store s(o);
+    for (int g = 0; g < 6; ++g)
+      commit_tagged(s, "g" + std::to_string(g), 5, t0 + g);
+    BOOST_TEST(s.has_deferred());
+  } // no sync, no apply: the open transaction is lost, as at kill -9
+  message_store s(o);
+  auto all = read_all(s);
+  BOOST_TEST(all.size() == 30u);
+  BOOST_TEST(all.rbegin()->second.find("g5-4") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(environments_older_than_the_log_are_refused_with_a_reason) {
