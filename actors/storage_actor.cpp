@@ -61,9 +61,16 @@ storage_actor_if::behavior_type storage_state::make_behavior() {
       probe();
     },
     [this](apply_atom, std::uint64_t generation) {
-      // Idle: no group came after the one that sent this, and none is being
-      // gathered. (Under load a checkpoint applies them every interval.)
-      if (generation != 0 && (generation != generation_ || !pending_.empty()))
+      if (generation != 0) {
+        // The idle check: applies once no group has come for apply_idle
+        // (under load, the checkpoints apply them every interval).
+        apply_scheduled_ = false;
+        if (generation != generation_ || !pending_.empty()) {
+          schedule_apply();
+          return;
+        }
+      }
+      if (!init.store->has_deferred())
         return;
       if (auto ec = init.store->apply_deferred()) {
         // Unhealthy until a probe (which applies them first) succeeds.
@@ -123,9 +130,7 @@ void storage_state::commit() {
   if (init.store->durable_on_commit()) {
     release({});
     report_checkpoints();
-    // Behind every write already queued: applies the group if none came.
-    if (init.store->has_deferred())
-      self_->send(self_, apply_atom::value, generation_);
+    schedule_apply();
     return;
   }
   // Whatever writes arrived meanwhile are ahead of this in the mailbox; if
@@ -221,6 +226,13 @@ void storage_state::report_checkpoints() {
                "one",
                {{"error", now.last_error.message()}, {"failures", now.failed}});
   reported_ = now;
+}
+
+void storage_state::schedule_apply() {
+  if (apply_scheduled_ || !init.store->has_deferred())
+    return;
+  apply_scheduled_ = true;
+  self_->delayed_send(self_, init.opts.apply_idle, apply_atom::value, generation_);
 }
 
 void storage_state::schedule_probe() {

@@ -26,6 +26,10 @@ struct storage_options {
   /// After a failed commit, how often a probe write checks whether storage
   /// takes writes again while no group does (storage.ready-check-interval).
   caf::timespan probe_interval = std::chrono::seconds(1);
+  /// With groups left in open transactions (applying behind the log): they
+  /// are committed once no group has come for this long (the checkpoint
+  /// interval). Under load the checkpoints commit them.
+  caf::timespan apply_idle = std::chrono::milliseconds(5);
 };
 
 struct storage_init {
@@ -73,6 +77,9 @@ private:
   /// Runs a probe write when nothing else is being written; schedules the
   /// next one while storage still fails.
   void probe();
+  /// Arms the idle check of groups left in open transactions (at most one
+  /// pending; it re-arms itself while groups keep coming).
+  void schedule_apply();
   void schedule_probe();
 
   using promise = caf::typed_response_promise<caf::ok_atom>;
@@ -85,6 +92,8 @@ private:
   std::uint64_t generation_ = 0; ///< bumps per commit; stale flushes/syncs are ignored
   bool flush_scheduled_ = false;
   bool probe_scheduled_ = false;
+  /// An idle check of the groups left in open transactions is scheduled.
+  bool apply_scheduled_ = false;
   /// The last commit (or probe) failed: no write has succeeded since.
   bool failing_ = false;
   store::checkpoint_stats reported_; ///< what report_checkpoints() told last

@@ -1289,15 +1289,19 @@ struct message_store::impl {
       }
 
       if (failure) {
-        // The aborted txns may have held earlier, acknowledged groups: the
-        // next pass (or group) of their environment applies them again from
-        // deferred_ops before staging anything.
         abort_all(work);
         auto [e, ec] = *failure;
         if (ec == lmdb_error(MDB_MAP_FULL))
           ec = slots[e].env->grow(); // ok: redo the pass with a bigger map
         if (ec)
           fail_env(e, ec);
+        // The aborted txns may have held earlier, acknowledged groups: apply
+        // them again now, also where this group failed (they fitted before
+        // it). On failure they are kept and tried again before the next
+        // group of their environment (staging), a read or a checkpoint.
+        for (std::size_t x = 0; x < slots.size(); ++x)
+          if (!slots[x].open && !slots[x].deferred_ops.empty())
+            (void)reapply(x);
       }
     }
   }

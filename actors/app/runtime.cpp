@@ -247,6 +247,7 @@ void runtime::start() {
   si.opts.batch_max_messages = cfg_.batch_max_messages;
   si.opts.expiry_interval = cfg_.expiry_interval;
   si.opts.probe_interval = cfg_.ready_check_interval;
+  si.opts.apply_idle = cfg_.checkpoint_interval;
   si.healthy = &healthy_;
   si.metrics = &metrics_;
   storage_ = spawn_storage_actor(*sys_, si);
