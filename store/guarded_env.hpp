@@ -37,6 +37,8 @@ public:
   /// Map size as last set by this process; safe to read from any thread
   /// (mdb_env_info would race with a concurrent resize).
   std::size_t map_size() const noexcept { return map_size_.load(std::memory_order_relaxed); }
+  /// The size the map may grow to.
+  std::size_t max_map_size() const noexcept { return max_map_size_; }
 
   /// Bytes of the map in use: up to the highest page the last commit used
   /// (pages freed below it are reused before the map grows). Any thread;

@@ -102,11 +102,14 @@ namespace sluice::store {
 // - A group that opens a new bucket (a new day) commits at once, with the
 //   environment's readers excluded, as without deferral.
 // - Only while the file system has room (deferred_apply_room_factor times
-//   the cap, looked at every deferred_apply_room_check): a commit can fail
-//   for want of disk space (LMDB grows its file), and that must be a 507 for
-//   the group that needs the room, before it is acknowledged, not a failure
-//   after the fact that would leave acknowledged messages unreadable (they
-//   stay durable in the log either way) until room comes back.
+//   the cap, looked at every deferred_apply_room_check), and the map too: a
+//   commit can fail for want of disk space (LMDB grows its file), and a map
+//   at its limit fails puts; that must be a 507 for the group that needs
+//   the room, before it is acknowledged, not a failure after the fact that
+//   leaves acknowledged messages unreadable (they stay durable in the log
+//   either way) until room comes back. Near a full map the groups applied
+//   again need not fit where they did (LMDB cannot reuse pages a checkpoint
+//   still pins), so deferral stops well before.
 //
 // Frame payload: u64 LE last id, then one entry per put:
 //   u8 environment index, u8 kind ('m' or 'd'), i64 LE day, u16 LE key
@@ -490,7 +493,12 @@ struct message_store::impl {
             }
             it = dbis.emplace(name, dbi).first;
           }
-          ec = t.put(it->second, k, v);
+          // In key order where it can (MDB_APPEND fills pages whole, as the
+          // group's own puts did: groups applied again after their txn was
+          // lost must fit where they fitted before), anywhere otherwise.
+          ec = t.put(it->second, k, v, MDB_APPEND);
+          if (ec == lmdb_error(MDB_KEYEXIST))
+            ec = t.put(it->second, k, v);
         });
       if (!ok)
         return std::make_error_code(std::errc::illegal_byte_sequence);
@@ -517,8 +525,10 @@ struct message_store::impl {
   // -------------------------------------------------------------------------
   // applying behind the log
 
-  /// Whether a group may be left in an open transaction now (writer thread).
-  bool may_defer() {
+  /// Whether a group may be left in an open transaction of `s` now: with
+  /// room on the file system (looked at now and then) and in the map
+  /// (writer thread).
+  bool may_defer(const env_slot& s) {
     if (!wal || opts.deferred_apply_bytes == 0)
       return false;
     auto now = std::chrono::steady_clock::now();
@@ -528,7 +538,11 @@ struct message_store::impl {
       room_to_defer =
         space && space->free_bytes / deferred_apply_room_factor >= opts.deferred_apply_bytes;
     }
-    return room_to_defer;
+    if (!room_to_defer)
+      return false;
+    auto used = s.env->used_bytes();
+    auto max = s.env->max_map_size();
+    return used < max && (max - used) / deferred_apply_room_factor >= opts.deferred_apply_bytes;
   }
 
   bool has_deferred() const noexcept {
@@ -1246,7 +1260,7 @@ struct message_store::impl {
         bool deferred = false;
         if (w.new_m.empty() && w.new_d.empty()) {
           if (s.deferred_ops.size() + s.wal_ops.size() <= opts.deferred_apply_bytes
-              && may_defer()) {
+              && may_defer(s)) {
             s.open = std::move(w.w); // committed later (applying behind the log)
             deferred = true;
           } else {

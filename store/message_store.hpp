@@ -42,11 +42,12 @@ struct message_store_options {
   /// With a log: a group's write transaction is left open, and later groups
   /// add to it, while the log entries of the groups in it (acknowledged, in
   /// the log) total at most this many bytes per environment; it is committed
-  /// at the next checkpoint, when the writer is idle, or when a reader asks.
+  /// at the next checkpoint, when the writer has been idle for a checkpoint
+  /// interval (the storage actor), or when a reader asks.
   /// Fewer, larger transactions copy and write each B-tree page once for
-  /// many groups. Only while the file system has 16 times this free (a
-  /// commit that cannot grow the file must fail before its groups are
-  /// acknowledged). 0: every group commits its own transactions.
+  /// many groups. Only while the file system has 16 times this free and the
+  /// map can grow by as much (a group that finds no room must fail before
+  /// it is acknowledged). 0: every group commits its own transactions.
   std::size_t deferred_apply_bytes = 0;
 };
 

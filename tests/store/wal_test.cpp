@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "policy/retention.hpp"
+#include "store/lmdb.hpp"
 #include "store/message_store.hpp"
 #include "store/wal.hpp"
 #include "temp_dir.hpp"
@@ -401,6 +402,35 @@ BOOST_AUTO_TEST_CASE(a_full_map_in_a_later_group_keeps_the_groups_acknowledged_b
   }
   message_store s(o);
   BOOST_TEST(read_all(s).size() == groups * 20);
+}
+
+BOOST_AUTO_TEST_CASE(a_map_at_its_limit_refuses_the_group_that_does_not_fit_and_keeps_the_rest) {
+  // A map close to its limit takes no deferral: the group that needs the
+  // room fails before it is acknowledged, and everything acknowledged
+  // before it is readable.
+  temp_dir dir;
+  auto o = logged(dir);
+  o.deferred_apply_bytes = 8u << 20;
+  o.map_size = 1u << 20;
+  o.max_map_size = 2u << 20;
+  message_store s(o);
+  std::size_t acked = 0;
+  for (int g = 0; g < 100; ++g) {
+    message_batch b;
+    for (int i = 0; i < 50; ++i)
+      b.add(R"({"message":")" + std::string(2000, 'm') + "\"}");
+    std::vector<write_job> jobs{{30, 1, 7, 9, message_source::native, &b}};
+    std::vector<job_outcome> out(1);
+    s.commit_group(jobs, t0 + g, out);
+    if (out[0].ec) {
+      BOOST_TEST(out[0].ec == lmdb_error(MDB_MAP_FULL));
+      break;
+    }
+    acked += 50;
+  }
+  BOOST_TEST(acked > 0u);
+  BOOST_TEST(!s.apply_deferred());
+  BOOST_TEST(read_all(s).size() == acked);
 }
 
 BOOST_AUTO_TEST_CASE(groups_never_applied_come_back_from_the_log_after_a_crash) {
