@@ -2,7 +2,6 @@
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
-#include <caf/send.hpp>
 
 #include <chrono>
 
@@ -26,13 +25,6 @@ storage_actor_if::behavior_type storage_state::make_behavior() {
     self_->quit(msg.reason);
   });
   self_->send(self_, sweep_atom::value);
-  // A reader that must see groups left in open transactions asks through
-  // this, from its own thread (a weak handle: the store outlives the actor).
-  init.store->on_apply_wanted([weak = caf::actor_cast<caf::weak_actor_ptr>(self_)] {
-    if (auto strong = weak.lock())
-      caf::anon_send(caf::actor_cast<storage_actor_if>(strong), apply_atom::value,
-                     std::uint64_t{0});
-  });
   return {
     [this](write_atom, ingest_batch& jobs) {
       for (auto& job : jobs)

@@ -520,9 +520,6 @@ struct message_store::impl {
   }
 
   // -------------------------------------------------------------------------
-  // write-ahead log: checkpoints
-
-  // -------------------------------------------------------------------------
   // applying behind the log
 
   /// Whether a group may be left in an open transaction of `s` now: with
@@ -564,7 +561,10 @@ struct message_store::impl {
     for (;;) {
       std::error_code ec;
       {
-        // It may open bucket handles: committed with readers excluded.
+        // It may open bucket handles: committed with readers excluded. (The
+        // environment's lock is taken before LMDB's writer mutex here, the
+        // other way round from reload(): only this thread takes the latter,
+        // so the order cannot deadlock.)
         std::unique_lock lock(s.env->mutex());
         ec = apply_frames(e, frames);
       }
@@ -622,6 +622,9 @@ struct message_store::impl {
       throw std::system_error(std::make_error_code(std::errc::timed_out),
                               "acknowledged messages are not applied yet");
   }
+
+  // -------------------------------------------------------------------------
+  // write-ahead log: checkpoints
 
   /// Fills ck_job with a snapshot of every environment, now, and pins it.
   /// Writer thread, between groups (no write txn open).

@@ -251,6 +251,15 @@ void runtime::start() {
   si.healthy = &healthy_;
   si.metrics = &metrics_;
   storage_ = spawn_storage_actor(*sys_, si);
+  // A read of messages that finds acknowledged groups still in an open
+  // transaction asks the storage actor to apply them, from the reader's
+  // thread (store/message_store.hpp). Set here, before any request is
+  // served; a weak handle, as the store outlives the actor.
+  messages_->on_apply_wanted([weak = caf::actor_cast<caf::weak_actor_ptr>(storage_)] {
+    if (auto strong = weak.lock())
+      caf::anon_send(caf::actor_cast<storage_actor_if>(strong), apply_atom::value,
+                     std::uint64_t{0});
+  });
 
   registry_options ro;
   ro.token_idle_timeout = cfg_.token_idle_timeout;
@@ -316,6 +325,8 @@ void runtime::stop() {
   admin_ = nullptr;
   registry_.reset();
   sys_.reset(); // waits until every actor has terminated
+  if (messages_)
+    messages_->on_apply_wanted({}); // no reader is left to call it
 }
 
 std::uint16_t runtime::ingest_port() const { return ingest_server_ ? ingest_server_->port() : 0; }
