@@ -33,6 +33,14 @@ int claimed_reader_slots(const env& e) {
   return lines > 0 ? lines - 1 : 0;
 }
 
+/// Puts key = value into the main database of `e` and commits.
+void put_committed(const env& e, std::string_view key, std::string_view value) {
+  auto [t, ec] = txn::begin(e, false);
+  BOOST_REQUIRE(!ec);
+  BOOST_REQUIRE(!t.put(main_dbi(t), key, value));
+  BOOST_REQUIRE(!t.commit());
+}
+
 std::string be(std::uint64_t x) {
   std::string s(8, '\0');
   put_be64(s.data(), x);
@@ -82,12 +90,7 @@ BOOST_FIXTURE_TEST_CASE(a_committed_write_is_visible_to_later_readers_and_after_
 BOOST_FIXTURE_TEST_CASE(a_reused_read_transaction_sees_the_newest_commit_and_keeps_its_snapshot,
                         temp_dir) {
   env e(path / "env", 1 << 20, 4);
-  auto write = [&](std::string_view value) {
-    auto [t, ec] = txn::begin(e, false);
-    BOOST_REQUIRE(!ec);
-    BOOST_REQUIRE(!t.put(main_dbi(t), "key", value));
-    BOOST_REQUIRE(!t.commit());
-  };
+  auto write = [&](std::string_view value) { put_committed(e, "key", value); };
   auto read = [](const txn& r) {
     std::string_view v;
     BOOST_REQUIRE(r.get(main_dbi(r), "key", v));
@@ -120,12 +123,7 @@ BOOST_FIXTURE_TEST_CASE(a_reused_read_transaction_sees_the_newest_commit_and_kee
 
 BOOST_FIXTURE_TEST_CASE(many_readers_at_once_and_a_map_resize_between_them_work, temp_dir) {
   env e(path / "env", 1 << 20, 4);
-  {
-    auto [t, ec] = txn::begin(e, false);
-    BOOST_REQUIRE(!ec);
-    BOOST_REQUIRE(!t.put(main_dbi(t), "key", "value"));
-    BOOST_REQUIRE(!t.commit());
-  }
+  put_committed(e, "key", "value");
   // More at once than are kept: the rest end as LMDB ends them.
   for (int round = 0; round < 3; ++round) {
     std::vector<txn> readers;

@@ -192,6 +192,13 @@ message_store_options logged(const temp_dir& dir) {
   return o;
 }
 
+/// logged(), with groups left in open transactions up to `cap` bytes.
+message_store_options deferring(const temp_dir& dir, std::size_t cap = 8u << 20) {
+  auto o = logged(dir);
+  o.deferred_apply_bytes = cap;
+  return o;
+}
+
 /// A group of `n` messages with client ids `<tag>-<i>`; true when accepted.
 void commit_tagged(message_store& s, const std::string& tag, int n, std::int64_t now,
                    std::size_t body_bytes = 40) {
@@ -350,8 +357,7 @@ BOOST_AUTO_TEST_CASE(a_group_larger_than_the_log_is_made_durable_by_a_checkpoint
 
 BOOST_AUTO_TEST_CASE(groups_left_in_an_open_transaction_are_seen_by_every_reader_that_asks) {
   temp_dir dir;
-  auto o = logged(dir);
-  o.deferred_apply_bytes = 4u << 20;
+  auto o = deferring(dir);
   message_store s(o);
   commit_tagged(s, "first", 5, t0); // opens the day's bucket: committed at once
   BOOST_TEST(!s.has_deferred());
@@ -382,8 +388,7 @@ BOOST_AUTO_TEST_CASE(a_full_map_in_a_later_group_keeps_the_groups_acknowledged_b
   // that transaction, which LMDB then aborts whole. They are applied again
   // from their log entries before the group is redone.
   temp_dir dir;
-  auto o = logged(dir);
-  o.deferred_apply_bytes = 8u << 20;
+  auto o = deferring(dir);
   o.wal_capacity = 64u << 20;
   o.map_size = 256u << 10;
   std::size_t groups = 0;
@@ -409,8 +414,7 @@ BOOST_AUTO_TEST_CASE(a_map_at_its_limit_refuses_the_group_that_does_not_fit_and_
   // room fails before it is acknowledged, and everything acknowledged
   // before it is readable.
   temp_dir dir;
-  auto o = logged(dir);
-  o.deferred_apply_bytes = 8u << 20;
+  auto o = deferring(dir);
   o.map_size = 1u << 20;
   o.max_map_size = 2u << 20;
   message_store s(o);
@@ -435,8 +439,7 @@ BOOST_AUTO_TEST_CASE(a_map_at_its_limit_refuses_the_group_that_does_not_fit_and_
 
 BOOST_AUTO_TEST_CASE(groups_never_applied_come_back_from_the_log_after_a_crash) {
   temp_dir dir;
-  auto o = logged(dir);
-  o.deferred_apply_bytes = 4u << 20;
+  auto o = deferring(dir);
   {
     message_store s(o);
     for (int g = 0; g < 6; ++g)
