@@ -81,8 +81,8 @@ using storage_actor_if =
     /// After a failed commit: tries a write while no traffic does.
     caf::reacts_to<probe_atom>,
     /// Commits the groups left in open transactions (applying behind the
-    /// log): with the generation of the group just committed, only if no
-    /// write came since (the writer is idle); with 0, at once (a reader
+    /// log): with a generation, the idle check a checkpoint interval after
+    /// that group, only if no group came since; with 0, at once (a reader
     /// waits for them).
     caf::reacts_to<apply_atom, std::uint64_t>>;
 
