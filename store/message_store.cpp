@@ -466,7 +466,11 @@ struct message_store::impl {
     return true;
   }
 
-  std::error_code apply_frames(std::size_t e, const std::vector<std::string>& frames) {
+  /// With `exclude_readers`, the commit (which may add bucket handles) holds
+  /// the environment's lock exclusively, taken after the txn began (the
+  /// lock order of reload()).
+  std::error_code apply_frames(std::size_t e, const std::vector<std::string>& frames,
+                               bool exclude_readers = false) {
     env_slot& s = slots[e];
     auto [t, ec] = txn::begin(s.env->get(), false);
     if (ec)
@@ -516,6 +520,9 @@ struct message_store::impl {
     put_be64(buf, last_id);
     if ((ec = t.put(s.info, last_id_key, {buf, 8})))
       return ec;
+    std::unique_lock<std::shared_mutex> lock;
+    if (exclude_readers)
+      lock = std::unique_lock(s.env->mutex());
     return t.commit();
   }
 
@@ -542,6 +549,20 @@ struct message_store::impl {
     return used < max && (max - used) / deferred_apply_room_factor >= opts.deferred_apply_bytes;
   }
 
+  /// Commits the open transactions of the environments after `e`, so that
+  /// LMDB's writer mutexes (one per environment, each held by its open
+  /// transaction) are only ever taken in environment order. Only this thread
+  /// takes them, so no order could deadlock, but a fixed one is what the
+  /// thread sanitizer can check. A commit that fails leaves that
+  /// environment's groups to be applied again (deferred_ops).
+  void close_above(std::size_t e) {
+    for (std::size_t x = e + 1; x < slots.size(); ++x) {
+      env_slot& s = slots[x];
+      if (s.open && !s.open.commit())
+        s.deferred_ops.clear();
+    }
+  }
+
   bool has_deferred() const noexcept {
     return std::any_of(slots.begin(), slots.end(),
                        [](const env_slot& s) { return s.open || !s.deferred_ops.empty(); });
@@ -558,16 +579,10 @@ struct message_store::impl {
     std::vector<std::string> frames(1, std::string(8, '\0'));
     put_le(frames[0].data(), last_id, 8);
     frames[0] += s.deferred_ops;
+    close_above(e);
     for (;;) {
-      std::error_code ec;
-      {
-        // It may open bucket handles: committed with readers excluded. (The
-        // environment's lock is taken before LMDB's writer mutex here, the
-        // other way round from reload(): only this thread takes the latter,
-        // so the order cannot deadlock.)
-        std::unique_lock lock(s.env->mutex());
-        ec = apply_frames(e, frames);
-      }
+      // It may open bucket handles: committed with readers excluded.
+      auto ec = apply_frames(e, frames, true);
       if (!ec)
         break;
       if (ec != lmdb_error(MDB_MAP_FULL))
@@ -1227,6 +1242,7 @@ struct message_store::impl {
             failure = {e, ec};
             break;
           }
+        close_above(e);
         auto [t, ec] = txn::begin(slots[e].env->get(), false);
         if (ec)
           failure = {e, ec};
