@@ -68,10 +68,7 @@ storage_actor_if::behavior_type storage_state::make_behavior() {
         // Unhealthy until a probe (which applies them first) succeeds.
         log::error("storage: applying acknowledged groups failed; the write-ahead log keeps them",
                    {{"error", ec.message()}});
-        failing_ = true;
-        if (init.healthy)
-          init.healthy->store(false, std::memory_order_release);
-        schedule_probe();
+        set_health(false);
       }
     },
   };
@@ -172,15 +169,8 @@ void storage_state::release(const std::error_code& sync_error) {
   }
   // Health before any answer: a client that reads /readyz right after its
   // 507 must find the failed commit there.
-  if (!held_.empty()) {
-    if (init.healthy)
-      init.healthy->store(!failed, std::memory_order_release);
-    failing_ = failed;
-    // Without traffic no commit would ever clear the failure, and a load
-    // balancer that reads /readyz sends none: a probe write finds out.
-    if (failed)
-      schedule_probe();
-  }
+  if (!held_.empty())
+    set_health(!failed);
   for (auto& r : token_reports_)
     if (auto token = caf::actor_cast<token_actor_if>(r.to))
       self_->send(token, committed_atom::value, r.counts);
@@ -227,6 +217,16 @@ void storage_state::schedule_apply() {
   self_->delayed_send(self_, init.opts.apply_idle, apply_atom::value, generation_);
 }
 
+void storage_state::set_health(bool ok) {
+  failing_ = !ok;
+  if (init.healthy)
+    init.healthy->store(ok, std::memory_order_release);
+  // Without traffic no commit would ever clear a failure, and a load
+  // balancer that reads /readyz sends none: a probe write finds out.
+  if (!ok)
+    schedule_probe();
+}
+
 void storage_state::schedule_probe() {
   if (probe_scheduled_)
     return;
@@ -248,9 +248,7 @@ void storage_state::probe() {
     schedule_probe();
     return;
   }
-  failing_ = false;
-  if (init.healthy)
-    init.healthy->store(true, std::memory_order_relaxed);
+  set_health(true);
   log::info("storage: writes succeed again");
 }
 

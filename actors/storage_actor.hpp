@@ -80,6 +80,9 @@ private:
   /// Arms the idle check of groups left in open transactions (at most one
   /// pending; it re-arms itself while groups keep coming).
   void schedule_apply();
+  /// Whether writes succeed, as /readyz shows it; a failure schedules a
+  /// probe write.
+  void set_health(bool ok);
   void schedule_probe();
 
   using promise = caf::typed_response_promise<caf::ok_atom>;

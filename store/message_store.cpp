@@ -556,11 +556,21 @@ struct message_store::impl {
   /// thread sanitizer can check. A commit that fails leaves that
   /// environment's groups to be applied again (deferred_ops).
   void close_above(std::size_t e) {
-    for (std::size_t x = e + 1; x < slots.size(); ++x) {
-      env_slot& s = slots[x];
-      if (s.open && !s.open.commit())
-        s.deferred_ops.clear();
-    }
+    for (std::size_t x = e + 1; x < slots.size(); ++x)
+      (void)commit_open(slots[x]);
+  }
+
+  /// Commits the open transaction of `s`, if any; on success its groups
+  /// need no applying again. (Nothing in it opened a handle: such a group
+  /// commits at once.) On failure LMDB has freed it, and deferred_ops holds
+  /// its groups.
+  std::error_code commit_open(env_slot& s) {
+    if (!s.open)
+      return {};
+    auto ec = s.open.commit();
+    if (!ec)
+      s.deferred_ops.clear();
+    return ec;
   }
 
   bool has_deferred() const noexcept {
@@ -573,7 +583,6 @@ struct message_store::impl {
   /// with no write txn open on e.
   std::error_code reapply(std::size_t e) {
     env_slot& s = slots[e];
-    s.open.abort();
     if (s.deferred_ops.empty())
       return {};
     std::vector<std::string> frames(1, std::string(8, '\0'));
@@ -600,16 +609,7 @@ struct message_store::impl {
   std::error_code apply_deferred() {
     std::error_code first;
     for (std::size_t e = 0; e < slots.size(); ++e) {
-      env_slot& s = slots[e];
-      std::error_code ec;
-      if (s.open) {
-        // Nothing in it opened a handle (such a group commits at once).
-        ec = s.open.commit();
-        if (!ec)
-          s.deferred_ops.clear();
-      } else if (!s.deferred_ops.empty()) {
-        ec = reapply(e);
-      }
+      auto ec = slots[e].open ? commit_open(slots[e]) : reapply(e);
       if (ec && !first)
         first = ec;
     }
