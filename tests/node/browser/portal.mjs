@@ -115,11 +115,24 @@ const textOf = (page, sel) => page.$eval(sel, (e) => e.textContent);
 /** Waits for the page's confirmation holding `text` (an earlier one may still show). */
 const confirmed = (page, text) =>
   page.waitForFunction((t) => document.querySelector('.flash.ok')?.textContent.includes(t), {}, text);
+// Clicks the element matching `selector` whose text is exactly `text`. The
+// portal re-renders when data arrives, so a button found one moment can be
+// replaced by an identical one the next ("Node is detached from document"):
+// then it looks again and clicks the current one, as a user would, for up to
+// five seconds. Any other failure, or no such element by then, fails the test.
 async function clickText(page, selector, text) {
-  const handles = await page.$$(selector);
-  for (const el of handles)
-    if ((await el.evaluate((e) => e.textContent.trim())) === text) { await el.click(); return; }
-  throw new Error(`no ${selector} with text "${text}"`);
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      for (const el of await page.$$(selector))
+        if ((await el.evaluate((e) => e.textContent.trim())) === text) { await el.click(); return; }
+    } catch (e) {
+      if (!/detached/i.test(e.message) || Date.now() > deadline) throw e;
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`no ${selector} with text "${text}"`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 async function shot(page, name) {
