@@ -38,7 +38,7 @@ struct message_store_options {
   /// With a log: a checkpoint starts once this long has passed since the
   /// last one (and something was written), or when a quarter of the log is
   /// in use, whichever comes first.
-  std::chrono::milliseconds checkpoint_interval{5};
+  std::chrono::milliseconds checkpoint_interval{50};
   /// With a log: a group's write transaction is left open, and later groups
   /// add to it, while the log entries of the groups in it (acknowledged, in
   /// the log) total at most this many bytes per environment; it is committed
