@@ -128,6 +128,20 @@ BOOST_AUTO_TEST_CASE(dump_config_prints_the_configuration_and_creates_nothing) {
   BOOST_TEST(again.output == r.output);
 }
 
+BOOST_AUTO_TEST_CASE(the_shipped_configuration_file_states_the_built_in_defaults) {
+  // configs/sluice.conf documents every option with its default value: a
+  // server started with it behaves as one started with no file at all. A
+  // default changed in one place and not the other shows here.
+  temp_dir tmp;
+  auto dir = (tmp.path() / "var").string();
+  auto built_in = run_sluiced({"--dump-config", "--data-dir=" + dir});
+  auto shipped = run_sluiced({"--dump-config", "--data-dir=" + dir,
+                              "--config-file=" + std::string{std::getenv("SLUICE_CONFIG")}});
+  BOOST_TEST(built_in.status == 0, built_in.output);
+  BOOST_TEST(shipped.status == 0, shipped.output);
+  BOOST_TEST(shipped.output == built_in.output);
+}
+
 BOOST_AUTO_TEST_CASE(anything_sluiced_does_not_know_is_a_usage_error) {
   temp_dir tmp;
   auto dir = tmp.path() / "var";
