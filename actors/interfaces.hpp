@@ -18,6 +18,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::admin_job_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::token_usage)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::system_usage)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::commit_report)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::usage_claim)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::system_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::system_terms)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::store::token_record)
@@ -42,9 +43,10 @@ using token_actor_if =
     caf::replies_to<update_atom, store::token_record>::with<caf::ok_atom>,
     caf::replies_to<caf::get_atom>::with<token_usage>,
     /// From the system actor: its decision on a request this token let through
-    /// (sent when the token holds a reservation for it, or it was refused).
-    caf::reacts_to<decided_atom, system_outcome, std::uint32_t, bool>,
-    /// From storage after a group commit.
+    /// (sent when the token holds a reservation for it, or it was refused):
+    /// the outcome, the messages, what the token counted, the reservation.
+    caf::reacts_to<decided_atom, system_outcome, std::uint32_t, usage_claim, bool>,
+    /// From storage, where a commit differs from what the token counted.
     caf::reacts_to<committed_atom, commit_report>,
     /// Sends its usage to the admin actor now (at shutdown); answered after.
     caf::replies_to<flush_atom>::with<caf::ok_atom>, caf::reacts_to<tick_atom>>;
@@ -63,7 +65,9 @@ using system_actor_if = caf::typed_actor<
   caf::replies_to<update_atom, system_terms>::with<caf::ok_atom>,
   /// Passed on to storage behind every job this actor forwarded before it.
   caf::replies_to<barrier_atom>::with<caf::ok_atom>,
-  caf::replies_to<caf::get_atom>::with<system_usage>, caf::reacts_to<committed_atom, commit_report>,
+  caf::replies_to<caf::get_atom>::with<system_usage>,
+  /// From storage, where a commit differs from what the system counted.
+  caf::reacts_to<committed_atom, commit_report>,
   /// From a token actor: it refused a request with its genuine secret (the
   /// token's status, expiry or kind), counted here as `unauthorized` too, so
   /// a system's usage is the sum of its tokens'.

@@ -2,6 +2,7 @@
 
 #include <caf/actor_control_block.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -34,21 +35,62 @@ struct system_usage {
   store::usage_record usage;
 };
 
-/// What a storage commit did for one token or system (storage folds every
-/// job of a group into one report per actor).
-struct commit_report {
-  std::uint32_t requests = 0;   ///< jobs committed
-  std::uint32_t messages = 0;   ///< messages stored
-  std::uint32_t duplicates = 0; ///< messages recognised as duplicates
-  std::uint64_t bytes = 0;      ///< bytes of the messages acknowledged
-  std::uint32_t failed = 0;     ///< jobs whose commit failed
+/// What a token or system actor counted for a request when it let it on:
+/// usage counts a request as acknowledged from then (one message fewer per
+/// request than waiting for the commit), and is settled by a commit_report
+/// in the rare case the commit says otherwise.
+struct usage_claim {
+  std::int64_t at_us = 0;     ///< when it was counted (0: not counted)
+  std::uint32_t messages = 0; ///< messages counted as stored
+  std::uint64_t bytes = 0;    ///< bytes counted
 };
 
-/// Counts what storage committed (and failed to) in a token's or system's
-/// usage.
+/// Counts a request let on with `batch` as acknowledged, and says what was
+/// counted.
+inline usage_claim claim_accepted(usage_meter& usage, const message_batch& batch,
+                                  std::int64_t now_us) {
+  usage_claim c{now_us, static_cast<std::uint32_t>(batch.items.size()), 0};
+  for (auto& m : batch.items)
+    c.bytes += m.body_size;
+  usage.accepted(now_us, 1, c.messages, 0, c.bytes);
+  return c;
+}
+
+/// Where a commit differs from a usage_claim: storage sends it to the token
+/// and the system actor only then (a failed commit, duplicates, records a
+/// partial door left out after the token counted them).
+struct commit_report {
+  std::int64_t counted_at_us = 0; ///< the claim's time
+  std::uint32_t failed = 0;       ///< 1: the commit failed (the request is refused)
+  std::uint32_t messages = 0;     ///< messages counted and not stored
+  std::uint32_t duplicates = 0;   ///< of those, recognised as duplicates
+  std::uint64_t bytes = 0;        ///< bytes counted and not acknowledged
+
+  bool empty() const noexcept { return failed == 0 && messages == 0 && bytes == 0; }
+};
+
+/// How a commit settles `c`: failed, or stored `accepted` of its messages
+/// (`duplicates` more were known already) with `bytes` acknowledged.
+inline commit_report settle(const usage_claim& c, bool failed, std::uint32_t accepted,
+                            std::uint32_t duplicates, std::uint64_t bytes) noexcept {
+  commit_report r{c.at_us};
+  if (c.at_us == 0)
+    return r; // nothing was counted
+  if (failed) {
+    r.failed = 1;
+    r.messages = c.messages;
+    r.bytes = c.bytes;
+    return r;
+  }
+  r.messages = c.messages > accepted ? c.messages - accepted : 0;
+  r.duplicates = std::min(duplicates, r.messages);
+  r.bytes = c.bytes > bytes ? c.bytes - bytes : 0;
+  return r;
+}
+
+/// Applies a commit's report to a token's or system's usage.
 inline void count_commit(usage_meter& usage, const commit_report& r, std::int64_t now_us) {
-  if (r.requests > 0)
-    usage.accepted(now_us, r.requests, r.messages, r.duplicates, r.bytes);
+  usage.take_back(r.counted_at_us, r.failed, r.messages, r.duplicates, r.bytes);
   if (r.failed > 0)
     usage.rejected(now_us, rejection::storage_error, r.failed);
 }
@@ -62,7 +104,7 @@ inline store::usage_record usage_snapshot(const usage_meter& usage, std::int64_t
 /// What a system actor decided on a request a token let through, told back
 /// to the token so it can settle its reservation and count the outcome.
 enum class system_outcome : std::uint8_t {
-  admitted,     ///< on to storage (counted when committed)
+  admitted,     ///< on to storage (counted already, settled by the commit)
   sampled,      ///< acknowledged, dropped by sampling
   rate_limited, ///< 429 from the system's bucket
   too_large,    ///< 413 from the system's caps
@@ -189,9 +231,12 @@ struct ingest_job {
   /// left out for being over the inline cap, and why; answered with the rest.
   std::vector<std::uint32_t> dropped;
   std::string dropped_reason;
-  /// The token and system actors, told after the commit what was stored.
+  /// The token and system actors, told after the commit where it differs
+  /// from what they counted (their claims) when they let the request on.
   caf::strong_actor_ptr token_reporter;
   caf::strong_actor_ptr system_reporter;
+  usage_claim token_claim;
+  usage_claim system_claim;
 
   /// The reply of a request that was let in: its counts, its rate limits,
   /// and what a partial request left out.

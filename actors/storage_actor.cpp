@@ -129,54 +129,41 @@ void storage_state::commit() {
 }
 
 void storage_state::release(const std::error_code& sync_error) {
-  token_reports_.clear();
-  system_reports_.clear();
   bool failed = false;
-  auto count = [](std::vector<report>& reports, const caf::strong_actor_ptr& to) -> commit_report& {
-    if (reports.empty() || reports.back().to != to)
-      reports.push_back({to, {}});
-    return reports.back().counts;
-  };
-  // Two passes: the token and system actors hear what was stored before any
-  // client hears its answer, so a client that reads its usage right after
-  // a 202 finds the request counted (its read reaches the actors after the
-  // report, mailboxes keep order).
+  // Two passes: the token and system actors, which counted each request as
+  // acknowledged when they let it on (usage_claim), hear where the commit
+  // differs before any client hears its answer, so a client that reads its
+  // usage right after a 507 finds it counted as one (its read reaches the
+  // actors after the report, mailboxes keep order). In the common case (all
+  // stored, no duplicates) nothing is sent.
   for (std::size_t i = 0; i < held_.size(); ++i) {
     auto& job = *held_[i];
-    auto ec = held_outcomes_[i].ec ? held_outcomes_[i].ec : sync_error;
-    auto& t = count(token_reports_, job.token_reporter);
-    auto& s = count(system_reports_, job.system_reporter);
-    if (ec) {
-      if (!failed)
-        log::error("storage: commit failed", {{"error", ec.message()}});
-      failed = true;
-      ++t.failed;
-      ++s.failed;
-      continue;
-    }
     auto& out = held_outcomes_[i];
+    auto ec = out.ec ? out.ec : sync_error;
+    if (ec && !failed)
+      log::error("storage: commit failed", {{"error", ec.message()}});
+    failed = failed || ec;
     std::uint64_t bytes = 0;
-    for (auto& m : job.batch.items)
-      bytes += m.body_size;
-    for (auto* r : {&t, &s}) {
-      ++r->requests;
-      r->messages += out.accepted;
-      r->duplicates += out.duplicates;
-      r->bytes += bytes;
+    if (!ec) {
+      for (auto& m : job.batch.items)
+        bytes += m.body_size;
+      if (init.metrics)
+        init.metrics->accepted(job.source, out.accepted, out.duplicates, bytes);
     }
-    if (init.metrics)
-      init.metrics->accepted(job.source, out.accepted, out.duplicates, bytes);
+    auto settled = [&](const usage_claim& claim) {
+      return settle(claim, static_cast<bool>(ec), out.accepted, out.duplicates, bytes);
+    };
+    if (auto r = settled(job.token_claim); !r.empty())
+      if (auto token = caf::actor_cast<token_actor_if>(job.token_reporter))
+        self_->send(token, committed_atom::value, r);
+    if (auto r = settled(job.system_claim); !r.empty())
+      if (auto system = caf::actor_cast<system_actor_if>(job.system_reporter))
+        self_->send(system, committed_atom::value, r);
   }
   // Health before any answer: a client that reads /readyz right after its
   // 507 must find the failed commit there.
   if (!held_.empty())
     set_health(!failed);
-  for (auto& r : token_reports_)
-    if (auto token = caf::actor_cast<token_actor_if>(r.to))
-      self_->send(token, committed_atom::value, r.counts);
-  for (auto& r : system_reports_)
-    if (auto system = caf::actor_cast<system_actor_if>(r.to))
-      self_->send(system, committed_atom::value, r.counts);
   for (std::size_t i = 0; i < held_.size(); ++i) {
     auto& job = *held_[i];
     auto& out = held_outcomes_[i];

@@ -107,14 +107,6 @@ private:
   // Reused across commits: no allocation per group in steady state.
   std::vector<store::write_job> writes_;
   std::vector<store::job_outcome> outcomes_;
-  /// One report per actor per group: jobs of one token (and system) usually
-  /// sit next to each other, so consecutive ones fold into one entry.
-  struct report {
-    caf::strong_actor_ptr to;
-    commit_report counts;
-  };
-  std::vector<report> token_reports_;
-  std::vector<report> system_reports_;
 };
 
 using storage_actor = storage_actor_if::stateful_base<storage_state>;

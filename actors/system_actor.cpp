@@ -70,10 +70,11 @@ system_actor_if::behavior_type system_state::make_behavior() {
 
 void system_state::tell_token(const ingest_job& job, system_outcome outcome) {
   if (!job.token_reserved && outcome == system_outcome::admitted)
-    return; // nothing to settle; storage reports what it commits
+    return; // counted already; storage settles it if the commit differs
   if (auto token = caf::actor_cast<token_actor_if>(job.token_reporter))
     self_->send(token, decided_atom::value, outcome,
-                static_cast<std::uint32_t>(job.batch.items.size()), job.token_reserved);
+                static_cast<std::uint32_t>(job.batch.items.size()), job.token_claim,
+                job.token_reserved);
 }
 
 void system_state::ingest(ingest_job_ptr& job) {
@@ -153,6 +154,8 @@ void system_state::ingest(ingest_job_ptr& job) {
     case system_verdict::admit: break;
   }
   tell_token(*job, system_outcome::admitted);
+  // Counted as acknowledged now; a commit that says otherwise settles it.
+  job->system_claim = claim_accepted(usage_, job->batch, now);
   job->system_reporter = caf::actor_cast<caf::strong_actor_ptr>(self_);
   to_storage_.push_back(std::move(job));
 }

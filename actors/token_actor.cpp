@@ -50,13 +50,18 @@ token_actor_if::behavior_type token_state::make_behavior() {
       return self_->delegate(init.system, barrier_atom::value);
     },
     [this](caf::get_atom) { return snapshot(); },
-    [this](decided_atom, system_outcome outcome, std::uint32_t messages, bool reserved) {
+    [this](decided_atom, system_outcome outcome, std::uint32_t messages, usage_claim claim,
+           bool reserved) {
       auto now = now_us();
       if (reserved)
         limiter_.resolve(outcome == system_outcome::admitted || outcome == system_outcome::sampled,
                          monotonic_us());
+      // Counted as acknowledged when let through (see gate); anything else
+      // takes that back first.
+      if (outcome != system_outcome::admitted && claim.at_us != 0)
+        usage_.take_back(claim.at_us, 1, claim.messages, 0, claim.bytes);
       switch (outcome) {
-        case system_outcome::admitted: break; // counted when committed
+        case system_outcome::admitted: break; // counted already
         case system_outcome::sampled: usage_.sampled(now, 1, messages); break;
         case system_outcome::rate_limited: usage_.rejected(now, rejection::rate_limited); break;
         case system_outcome::too_large: usage_.rejected(now, rejection::too_large); break;
@@ -204,6 +209,11 @@ bool token_state::gate(ingest_job_ptr& job, std::int64_t now) {
   }
   if (limiter_.limited())
     job->rate.token = c.state;
+  // Counted as acknowledged now rather than when storage commits it: that
+  // would cost a message to this actor per request. The system's refusal
+  // (decided_atom) or the commit (committed_atom) settles it when it differs.
+  if (!job->verdict)
+    job->token_claim = claim_accepted(usage_, job->batch, now);
   to_system_.push_back(std::move(job));
   return true;
 }

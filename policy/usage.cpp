@@ -1,5 +1,7 @@
 #include "policy/usage.hpp"
 
+#include <algorithm>
+
 namespace sluice {
 
 namespace {
@@ -112,6 +114,24 @@ void usage_meter::sampled(std::int64_t now_us, std::uint64_t requests,
 void usage_meter::shadow_limited(std::int64_t now_us) noexcept {
   (void)now_us;
   ++totals_.shadow_limited;
+}
+
+void usage_meter::take_back(std::int64_t counted_at_us, std::uint64_t requests,
+                            std::uint64_t messages, std::uint64_t duplicates,
+                            std::uint64_t bytes) noexcept {
+  totals_.requests -= std::min(totals_.requests, requests);
+  totals_.messages -= std::min(totals_.messages, messages);
+  totals_.bytes -= std::min(totals_.bytes, bytes);
+  totals_.duplicates += duplicates;
+  // Only the minute it was counted in, and only while the ring still holds
+  // it: slot() would start a new minute over an older one.
+  auto minute = minute_of(counted_at_us);
+  auto& s = ring_[index_of(minute)];
+  if (s.minute != minute)
+    return;
+  s.requests -= static_cast<std::uint32_t>(std::min<std::uint64_t>(s.requests, requests));
+  s.messages -= static_cast<std::uint32_t>(std::min<std::uint64_t>(s.messages, messages));
+  s.bytes -= std::min(s.bytes, bytes);
 }
 
 std::vector<usage_minute> usage_meter::last_hour(std::int64_t now_us) const {

@@ -79,6 +79,16 @@ public:
   void sampled(std::int64_t now_us, std::uint64_t requests, std::uint64_t messages) noexcept;
   void shadow_limited(std::int64_t now_us) noexcept;
 
+  /// Takes back part of what accepted() counted at `counted_at_us`: requests
+  /// whose commit then failed, messages and bytes that were not stored after
+  /// all, and moves `duplicates` of those messages to the duplicates. The
+  /// minute of `counted_at_us` gives them back if it is still in the ring;
+  /// nothing goes below zero. (Requests are counted as acknowledged when they
+  /// are let on to storage, and settled here in the rare case the commit
+  /// says otherwise.)
+  void take_back(std::int64_t counted_at_us, std::uint64_t requests, std::uint64_t messages,
+                 std::uint64_t duplicates, std::uint64_t bytes) noexcept;
+
   const usage_totals& totals() const noexcept { return totals_; }
 
   /// The 60 minutes up to and including the current one, oldest first, with

@@ -237,6 +237,19 @@ BOOST_AUTO_TEST_CASE(a_full_disk_is_507_with_retry_after_keeps_every_ack_and_rec
       ++twice;
   BOOST_TEST(lost == 0u);
   BOOST_TEST(twice == 0u);
+  // Usage: the refused commits count as storage errors, not as acknowledged
+  // (the token and its system counted them when they let them on; the failed
+  // commit took that back before the 507 went out).
+  auto a = f.admin();
+  auto su = bearer(f.superuser());
+  json t{a.get("/api/v1/tokens/" + tok.id + "/usage", su).body};
+  json sys{a.get("/api/v1/systems/" + f.last_system() + "/usage", su).body};
+  BOOST_TEST(t.num("/totals/requests") == static_cast<std::int64_t>(acked.size() / 40));
+  BOOST_TEST(t.num("/totals/messages") == static_cast<std::int64_t>(acked.size()));
+  BOOST_TEST(t.num("/totals/rejected/storage_error") == 3); // native, OTLP, Langfuse
+  BOOST_TEST(sys.num("/totals/requests") == static_cast<std::int64_t>(acked.size() / 40));
+  BOOST_TEST(sys.num("/totals/messages") == static_cast<std::int64_t>(acked.size()));
+  BOOST_TEST(sys.num("/totals/rejected/storage_error") == 4); // and the webhook's
 
   // The operator frees room. With no traffic, the server's probe write finds
   // out: readiness comes back, then ingest goes on without a restart.

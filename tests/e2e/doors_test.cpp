@@ -124,6 +124,19 @@ BOOST_AUTO_TEST_CASE(records_that_cannot_be_stored_are_reported_and_the_rest_sto
   auto stored = f.read_messages(f.last_system());
   BOOST_REQUIRE_EQUAL(stored.size(), 1u);
   BOOST_TEST(stored[0].str("/body/message") == "small");
+  // Usage counts what was stored: the token counted the large record when it
+  // let the request on, and the commit took it back before the answer.
+  auto a = f.admin();
+  auto su = bearer(f.superuser());
+  json t{a.get("/api/v1/tokens/" + tok.id + "/usage", su).body};
+  json sys{a.get("/api/v1/systems/" + f.last_system() + "/usage", su).body};
+  for (auto* u : {&t, &sys}) {
+    BOOST_TEST(u->num("/totals/requests") == 1);
+    BOOST_TEST(u->num("/totals/messages") == 1);
+    BOOST_TEST(u->num("/totals/bytes") < 1000); // the 20,000-byte record is not in it
+    BOOST_TEST(u->num("/series/59/messages") == 1);
+  }
+  BOOST_TEST(t.num("/totals/bytes") == sys.num("/totals/bytes"));
 }
 
 BOOST_AUTO_TEST_CASE(records_left_out_take_nothing_from_the_rate_limit) {

@@ -187,6 +187,17 @@ BOOST_AUTO_TEST_CASE(free_tier_samples_one_in_n_for_a_minute_after_the_cap) {
   BOOST_TEST(usage.num("/totals/sampled_requests") == 2);
   BOOST_TEST(usage.num("/totals/sampled_messages") == 2);
   BOOST_TEST(usage.num("/totals/rejected/rate_limited") == 1);
+  // The token counted every request as stored when it let it on; what the
+  // system decided instead (429, sampled) was settled before the answer.
+  for (const std::string& who :
+       {"/api/v1/systems/" + f.last_system(), "/api/v1/tokens/" + tok.id}) {
+    json u{f.admin().get(who + "/usage", bearer(f.superuser())).body};
+    BOOST_TEST(u.num("/totals/requests") == 5, who); // sampled ones are acknowledged
+    BOOST_TEST(u.num("/totals/messages") == 12, who);
+    BOOST_TEST(u.num("/totals/sampled_requests") == 2, who);
+    BOOST_TEST(u.num("/totals/rejected/rate_limited") == 1, who);
+    BOOST_TEST(u.num("/series/59/requests") + u.num("/series/58/requests") == 5, who);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(pro_tier_never_samples) {

@@ -107,6 +107,43 @@ BOOST_AUTO_TEST_CASE(a_minute_restored_without_reasons_keeps_them_unrecorded) {
   BOOST_TEST(m.active_minutes(t0).size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(taking_back_settles_the_minute_a_request_was_counted_in) {
+  usage_meter m;
+  m.accepted(t0 + 10, 1, 4, 0, 400); // counted when let on, in the first minute
+  m.accepted(t0 + minute + 5, 1, 3, 0, 300);
+  // The first one's commit failed, reported in the next minute.
+  m.take_back(t0 + 10, 1, 4, 0, 400);
+  m.rejected(t0 + minute + 6, rejection::storage_error);
+  // Two of the second one's messages were duplicates.
+  m.take_back(t0 + minute + 5, 0, 2, 2, 0);
+  auto& t = m.totals();
+  BOOST_TEST(t.requests == 1u);
+  BOOST_TEST(t.messages == 1u);
+  BOOST_TEST(t.duplicates == 2u);
+  BOOST_TEST(t.bytes == 300u);
+  auto series = m.last_hour(t0 + minute + 7);
+  BOOST_TEST(series[58].requests == 0u);
+  BOOST_TEST(series[58].messages == 0u);
+  BOOST_TEST(series[58].bytes == 0u);
+  BOOST_TEST(series[59].requests == 1u);
+  BOOST_TEST(series[59].messages == 1u);
+  BOOST_TEST(series[59].bytes == 300u);
+  BOOST_TEST(series[59].rejected == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(taking_back_never_goes_below_zero_nor_revives_an_old_minute) {
+  usage_meter m;
+  m.accepted(t0 + 61 * minute, 1, 1, 0, 10);
+  // Counted over an hour ago: the ring slot now holds another minute.
+  m.take_back(t0 + minute, 5, 5, 0, 50);
+  BOOST_TEST(m.totals().requests == 0u);
+  BOOST_TEST(m.totals().messages == 0u);
+  BOOST_TEST(m.totals().bytes == 0u);
+  auto series = m.last_hour(t0 + 61 * minute);
+  BOOST_TEST(series.back().requests == 1u);
+  BOOST_TEST(series.back().bytes == 10u);
+}
+
 BOOST_AUTO_TEST_CASE(rejection_names_round_trip) {
   for (std::size_t i = 0; i < rejection_count; ++i) {
     auto r = static_cast<rejection>(i);
