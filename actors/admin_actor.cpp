@@ -1,6 +1,7 @@
 #include "actors/admin_actor.hpp"
 
 #include <caf/actor_system.hpp>
+#include <pthread.h>
 
 #include "actors/admin/replies.hpp"
 #include "actors/spawn.hpp"
@@ -18,6 +19,8 @@ admin_actor_if spawn_admin_actor(caf::actor_system& sys, admin_init init) {
 }
 
 admin_actor_if::behavior_type admin_state::make_behavior() {
+  // Detached: this runs on the actor's own thread (CAF calls it "caf.actor").
+  ::pthread_setname_np(::pthread_self(), "admin-actor");
   // Usage still pending at shutdown is written before the actor goes.
   self_->set_exit_handler([this](caf::exit_msg& msg) {
     flush_usage();

@@ -1,6 +1,7 @@
 #include "actors/storage_actor.hpp"
 
 #include <caf/actor_cast.hpp>
+#include <pthread.h>
 #include <caf/actor_system.hpp>
 
 #include <chrono>
@@ -17,6 +18,8 @@ storage_actor_if spawn_storage_actor(caf::actor_system& sys, storage_init init) 
 }
 
 storage_actor_if::behavior_type storage_state::make_behavior() {
+  // Detached: this runs on the actor's own thread (CAF calls it "caf.actor").
+  ::pthread_setname_np(::pthread_self(), "storage");
   // On shutdown, whatever is pending or held is committed, made durable and
   // answered first.
   self_->set_exit_handler([this](caf::exit_msg& msg) {

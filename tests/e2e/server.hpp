@@ -50,6 +50,8 @@ public:
   /// Sends `sig` (SIGHUP, ...) and returns at once.
   void signal(int sig);
   bool running() const noexcept { return pid_ > 0; }
+  /// The process id (-1 once it exited).
+  pid_t pid() const noexcept { return pid_; }
 
   /// Everything the process printed so far (stdout and stderr; the order
   /// between the two streams is the order the reader saw them in).

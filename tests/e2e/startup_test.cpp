@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -204,6 +205,30 @@ BOOST_AUTO_TEST_CASE(the_first_start_ends_with_a_banner_a_person_can_act_on) {
   out = f.server().output();
   BOOST_TEST(out.find("superuser token") == std::string::npos, out);
   BOOST_TEST(out.find("admin URL:") != std::string::npos, out);
+}
+
+BOOST_AUTO_TEST_CASE(threads_are_named_after_their_work_for_top_and_perf) {
+  sluice_fixture f{{"--ingest.threads=2"}};
+  // A request has passed every stage once the first answer arrived.
+  auto tok = f.ingest_token("free");
+  auto c = f.ingest();
+  BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"({"message":"x"})").status, 202u);
+  std::multiset<std::string> names;
+  auto tasks = fs::path{"/proc"} / std::to_string(f.server().pid()) / "task";
+  for (auto& t : fs::directory_iterator{tasks}) {
+    std::ifstream in{t.path() / "comm"};
+    std::string name;
+    std::getline(in, name);
+    names.insert(name);
+  }
+  std::string all;
+  for (auto& n : names)
+    all += n + " ";
+  BOOST_TEST(names.count("ingest-io") == 2u, all);
+  BOOST_TEST(names.count("admin-io") == 1u, all);
+  BOOST_TEST(names.count("storage") == 1u, all);
+  BOOST_TEST(names.count("wal-checkpoint") == 1u, all);
+  BOOST_TEST(names.count("admin-actor") == 1u, all);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
