@@ -1,8 +1,8 @@
 #include "actors/storage_actor.hpp"
 
 #include <caf/actor_cast.hpp>
-#include <pthread.h>
 #include <caf/actor_system.hpp>
+#include <pthread.h>
 
 #include <chrono>
 
