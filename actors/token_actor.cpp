@@ -212,8 +212,10 @@ bool token_state::gate(ingest_job_ptr& job, std::int64_t now) {
   // Counted as acknowledged now rather than when storage commits it: that
   // would cost a message to this actor per request. The system's refusal
   // (decided_atom) or the commit (committed_atom) settles it when it differs.
-  if (!job->verdict)
+  if (!job->verdict) {
     job->token_claim = claim_accepted(usage_, job->batch, now);
+    usage_dirty_ = true; // also when drain() lets a waiting job through after a flush
+  }
   to_system_.push_back(std::move(job));
   return true;
 }
