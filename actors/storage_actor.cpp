@@ -121,6 +121,9 @@ void storage_state::commit() {
   // With a write-ahead log the group is durable already: answer it now.
   if (init.store->durable_on_commit()) {
     release({});
+    // After the answers: a checkpoint first commits the groups applied
+    // behind the log, which can take milliseconds.
+    init.store->checkpoint_if_due();
     report_checkpoints();
     schedule_apply();
     return;

@@ -1117,7 +1117,9 @@ struct message_store::impl {
         acked.store(group_max, std::memory_order_release);
       if (!has_deferred())
         publish(group_max);
-      maybe_checkpoint();
+      // No checkpoint here: its first step commits the groups applied behind
+      // the log, which can take a few milliseconds, and the caller answers
+      // this group first (checkpoint_if_due).
       return;
     }
     if (opts.deferred_meta_sync) {
@@ -1547,6 +1549,11 @@ std::error_code message_store::sync() { return impl_->sync(); }
 std::error_code message_store::probe() { return impl_->probe(); }
 
 bool message_store::durable_on_commit() const noexcept { return impl_->wal != nullptr; }
+
+void message_store::checkpoint_if_due() {
+  if (impl_->wal)
+    impl_->maybe_checkpoint();
+}
 
 std::error_code message_store::apply_deferred() { return impl_->apply_deferred(); }
 

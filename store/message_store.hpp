@@ -157,6 +157,13 @@ public:
   /// Whether a group is durable when commit_group returns (a write-ahead
   /// log), so its answers need not wait for a later sync.
   bool durable_on_commit() const noexcept;
+  /// With a write-ahead log: starts a checkpoint when one is due (the
+  /// interval passed, or a quarter of the log is in use) and collects one
+  /// that finished. Its first step commits the groups applied behind the
+  /// log on this thread, so the writer calls it after answering the group it
+  /// just committed, not before. Writer thread, between groups; nothing
+  /// without a log.
+  void checkpoint_if_due();
 
   /// With deferred_apply_bytes: commits the write transactions left open, so
   /// that every acknowledged group is visible to readers. Writer thread only,
