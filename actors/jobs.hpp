@@ -49,9 +49,7 @@ struct usage_claim {
 /// counted.
 inline usage_claim claim_accepted(usage_meter& usage, const message_batch& batch,
                                   std::int64_t now_us) {
-  usage_claim c{now_us, static_cast<std::uint32_t>(batch.items.size()), 0};
-  for (auto& m : batch.items)
-    c.bytes += m.body_size;
+  usage_claim c{now_us, static_cast<std::uint32_t>(batch.items.size()), batch.body_bytes()};
   usage.accepted(now_us, 1, c.messages, 0, c.bytes);
   return c;
 }

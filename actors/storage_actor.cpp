@@ -149,13 +149,9 @@ void storage_state::release(const std::error_code& sync_error) {
     if (ec && !failed)
       log::error("storage: commit failed", {{"error", ec.message()}});
     failed = failed || ec;
-    std::uint64_t bytes = 0;
-    if (!ec) {
-      for (auto& m : job.batch.items)
-        bytes += m.body_size;
-      if (init.metrics)
-        init.metrics->accepted(job.source, out.accepted, out.duplicates, bytes);
-    }
+    std::uint64_t bytes = ec ? 0 : job.batch.body_bytes();
+    if (!ec && init.metrics)
+      init.metrics->accepted(job.source, out.accepted, out.duplicates, bytes);
     auto settled = [&](const usage_claim& claim) {
       return settle(claim, static_cast<bool>(ec), out.accepted, out.duplicates, bytes);
     };

@@ -59,6 +59,14 @@ struct message_batch {
   std::string_view id(const parsed_message& m) const noexcept {
     return {bytes.data() + m.id_offset, m.id_size};
   }
+  /// Bytes of the messages' bodies as stored (minified JSON): what usage
+  /// and the metrics count as a request's bytes.
+  std::uint64_t body_bytes() const noexcept {
+    std::uint64_t n = 0;
+    for (auto& m : items)
+      n += m.body_size;
+    return n;
+  }
   void clear() noexcept {
     bytes.clear();
     items.clear();
