@@ -34,7 +34,7 @@ JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 # Debian packages the build, the server and the tests need.
 PACKAGES := build-essential cmake pkg-config ccache \
             libcaf-dev libboost-dev libboost-test-dev libboost-system-dev \
-            liblmdb-dev libsimdjson-dev libsodium-dev \
+            liblmdb-dev libsimdjson-dev libsodium-dev libisal-dev \
             libprotobuf-dev protobuf-compiler zlib1g-dev libssl-dev openssl \
             curl jq
 # Only the tests need these: promtool (from Debian's prometheus package)

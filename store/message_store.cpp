@@ -305,7 +305,14 @@ struct message_store::impl {
 
   // The write-ahead log and its checkpoints (null: none).
   std::unique_ptr<write_ahead_log> wal;
-  std::string frame; ///< writer thread: the group's frame payload
+  // Writer thread: the group's frame payload, written as one frame without
+  // a copy of its own: the last id, then the log entries (env_slot::wal_ops)
+  // of each environment the group committed, in commit order. An
+  // environment's wal_ops are left alone from its commit to the write: later
+  // passes clear and stage only environments still active.
+  char frame_last_id[8] = {};
+  std::vector<std::string_view> frame_parts;
+  std::size_t frame_bytes = 0;
   /// A checkpoint being taken: filled by the writer thread between groups,
   /// then flushed and recorded by `ck_thread` (no other thread touches it
   /// while `ck_in_flight`).
@@ -783,14 +790,14 @@ struct message_store::impl {
   /// Appends the group's frame; when the log has no room, a checkpoint
   /// covers the group instead (it is committed to the environments already).
   std::error_code log_group() {
-    put_le(frame.data(), last_id, 8);
+    put_le(frame_last_id, last_id, 8);
     collect_checkpoint(false);
-    if (!wal->fits(frame.size())) {
+    if (!wal->fits(frame_bytes)) {
       collect_checkpoint(true);
-      if (!wal->fits(frame.size()))
+      if (!wal->fits(frame_bytes))
         return checkpoint_now();
     }
-    auto ec = wal->append(frame);
+    auto ec = wal->append(frame_parts);
     log_used.store(wal->used(), std::memory_order_relaxed);
     return ec;
   }
@@ -1088,8 +1095,10 @@ struct message_store::impl {
     // Staged outcomes of the current attempt; copied out on commit.
     std::vector<job_outcome> staged(n);
     std::uint64_t group_max = 0;
-    if (wal)
-      frame.assign(8, '\0'); // the last id goes here
+    if (wal) {
+      frame_parts.assign(1, {frame_last_id, sizeof frame_last_id}); // set in log_group
+      frame_bytes = sizeof frame_last_id;
+    }
 
     try {
       run_passes(jobs, n, now_us, outcomes, work, staged, group_max, fail_env);
@@ -1103,7 +1112,7 @@ struct message_store::impl {
     // and later groups only assign greater ids. With deferred sync it becomes
     // visible once durable (sync_previous / sync).
     if (wal) {
-      if (frame.size() > 8) {
+      if (frame_bytes > sizeof frame_last_id) {
         if (auto ec = log_group()) {
           // Not durable: refused. What the environments hold of it becomes
           // durable (and visible) with the next checkpoint or group.
@@ -1314,7 +1323,8 @@ struct message_store::impl {
         group_max = std::max(group_max, w.max_id);
         w.active = false;
         if (wal) {
-          frame += s.wal_ops;
+          frame_parts.emplace_back(s.wal_ops);
+          frame_bytes += s.wal_ops.size();
           s.dirty = true;
           if (deferred)
             s.deferred_ops += s.wal_ops;

@@ -4,7 +4,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
-#include <zlib.h>
+#include <isa-l/crc.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -27,16 +27,12 @@ constexpr std::size_t ring_align = 4096;
 
 std::error_code last_error() noexcept { return {errno, std::system_category()}; }
 
+/// CRC-32 (the zlib/gzip polynomial, reflected) of `n` bytes, continuing
+/// from `seed`. ISA-L picks a carry-less-multiply version at run time: about
+/// ten times zlib's rate, and a group's whole frame is checksummed on the
+/// storage thread before its write.
 std::uint32_t crc(std::uint32_t seed, const char* p, std::size_t n) noexcept {
-  // zlib's crc32 takes a uInt length: feed large spans in pieces.
-  uLong c = seed;
-  while (n > 0) {
-    auto step = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
-    c = crc32(c, reinterpret_cast<const Bytef*>(p), step);
-    p += step;
-    n -= step;
-  }
-  return static_cast<std::uint32_t>(c);
+  return crc32_gzip_refl(seed, reinterpret_cast<const unsigned char*>(p), n);
 }
 
 /// Reads exactly `n` bytes at `off`; false on a short read or an error.
@@ -216,19 +212,30 @@ bool write_ahead_log::fits(std::size_t payload_bytes) const noexcept {
   return placement(frame) + frame - tail_ <= capacity_;
 }
 
-std::error_code write_ahead_log::append(std::string_view payload) {
-  if (!fits(payload.size()))
+std::error_code write_ahead_log::append(std::span<const std::string_view> parts) {
+  std::size_t payload = 0;
+  for (auto p : parts)
+    payload += p.size();
+  if (!fits(payload))
     return std::make_error_code(std::errc::no_buffer_space);
-  std::size_t frame = frame_header_bytes + payload.size();
+  std::size_t frame = frame_header_bytes + payload;
   std::uint64_t at = placement(frame);
   char h[frame_header_bytes] = {};
   put_le(h, frame_magic, 4);
-  put_le(h + 4, payload.size(), 4);
+  put_le(h + 4, payload, 4);
   put_le(h + 8, next_lsn_, 8);
-  std::uint32_t c = crc(crc(0, h + 4, 12), payload.data(), payload.size());
+  std::uint32_t c = crc(0, h + 4, 12);
+  iov_.clear();
+  iov_.push_back({h, sizeof h});
+  for (auto p : parts) {
+    if (p.empty())
+      continue;
+    c = crc(c, p.data(), p.size());
+    iov_.push_back({const_cast<char*>(p.data()), p.size()});
+  }
   put_le(h + 16, c, 4);
-  iovec v[2] = {{h, sizeof h}, {const_cast<char*>(payload.data()), payload.size()}};
-  if (auto ec = write_at(fd_, v, payload.empty() ? 1 : 2, 2 * slot_bytes + at % capacity_))
+  if (auto ec =
+        write_at(fd_, iov_.data(), static_cast<int>(iov_.size()), 2 * slot_bytes + at % capacity_))
     return ec;
   head_ = at + frame;
   ++next_lsn_;

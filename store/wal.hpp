@@ -1,10 +1,13 @@
 #pragma once
 
+#include <sys/uio.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -76,9 +79,13 @@ public:
   /// once, after open, before any append. Without a checkpoint, nothing.
   std::error_code replay(const std::function<void(std::string_view)>& f);
 
-  /// Appends one frame; it is durable when this returns without error.
-  /// std::errc::no_buffer_space when it does not fit (see fits).
-  std::error_code append(std::string_view payload);
+  /// Appends one frame whose payload is `parts`, one after the other (one
+  /// write, no copy into a buffer of its own); it is durable when this
+  /// returns without error. std::errc::no_buffer_space when it does not fit
+  /// (see fits).
+  std::error_code append(std::span<const std::string_view> parts);
+  /// Appends one frame holding `payload`.
+  std::error_code append(std::string_view payload) { return append({&payload, 1}); }
 
   /// Whether a frame of `payload_bytes` fits without overwriting anything at
   /// or after the last reclaimed position.
@@ -108,6 +115,7 @@ private:
   std::uint64_t next_lsn_ = 1; ///< lsn of the next frame
   std::uint64_t seq_ = 0;      ///< seq of the last record written or found
   std::optional<wal_checkpoint> recovered_;
+  std::vector<iovec> iov_; ///< append's write list, reused
 };
 
 } // namespace sluice::store
