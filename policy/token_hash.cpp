@@ -30,6 +30,33 @@ bool hashes_equal(const token_hash& a, const token_hash& b) noexcept {
   return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+secret_hash_memo::~secret_hash_memo() { wipe(); }
+
+const token_hash* secret_hash_memo::find(std::uint64_t owner,
+                                         std::string_view secret) const noexcept {
+  if (owner_ == 0 || owner != owner_ || secret.size() != secret_.size())
+    return nullptr;
+  if (!secret.empty() && sodium_memcmp(secret.data(), secret_.data(), secret.size()) != 0)
+    return nullptr;
+  return &hash_;
+}
+
+void secret_hash_memo::remember(std::uint64_t owner, std::string_view secret,
+                                const token_hash& hash) {
+  wipe();
+  secret_.assign(secret);
+  hash_ = hash;
+  owner_ = owner;
+}
+
+void secret_hash_memo::wipe() noexcept {
+  if (!secret_.empty())
+    sodium_memzero(secret_.data(), secret_.size());
+  secret_.clear();
+  sodium_memzero(hash_.data(), hash_.size());
+  owner_ = 0;
+}
+
 pepper generate_pepper() {
   ensure_sodium();
   pepper p;

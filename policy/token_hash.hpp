@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace sluice {
@@ -24,5 +25,37 @@ bool hashes_equal(const token_hash& a, const token_hash& b) noexcept;
 
 /// A fresh random pepper.
 pepper generate_pepper();
+
+/// The last secret hashed and its hash, for one thread. A client sends the
+/// same token with every request, so most requests an I/O thread reads repeat
+/// the secret of the one before; for those the hash (and the format check
+/// that preceded it) need not be done again. It maps a secret to its hash
+/// only, a pure function of the secret and the pepper: whether that hash
+/// still names a live token is looked up every time.
+///
+/// `owner` tells apart the peppers in use: an entry remembered for one owner
+/// is never found for another. Secrets are compared in constant time (only
+/// their lengths, which are public, end a comparison early), so how long a
+/// lookup takes tells nothing of how much of a presented secret matches the
+/// remembered one. The remembered secret is wiped when replaced or dropped.
+class secret_hash_memo {
+public:
+  secret_hash_memo() = default;
+  secret_hash_memo(const secret_hash_memo&) = delete;
+  secret_hash_memo& operator=(const secret_hash_memo&) = delete;
+  ~secret_hash_memo();
+
+  /// The hash remembered for exactly `secret` under `owner`, or null.
+  const token_hash* find(std::uint64_t owner, std::string_view secret) const noexcept;
+  /// Remembers `hash` as `secret`'s under `owner`, replacing what was there.
+  void remember(std::uint64_t owner, std::string_view secret, const token_hash& hash);
+
+private:
+  void wipe() noexcept;
+
+  std::uint64_t owner_ = 0; ///< 0: nothing remembered
+  std::string secret_;      ///< its capacity is reused from one secret to the next
+  token_hash hash_{};
+};
 
 } // namespace sluice

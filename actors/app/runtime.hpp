@@ -114,6 +114,9 @@ private:
   /// the system is torn down.
   std::atomic<std::uint64_t> backlog_bytes_{0};
   sluice::pepper pepper_;
+  /// Names this runtime's pepper to the I/O threads' secret_hash_memo (a
+  /// process may hold several runtimes, each with a pepper of its own).
+  const std::uint64_t memo_owner_;
   std::unique_ptr<store::meta_store> meta_;
   std::unique_ptr<store::message_store> messages_;
   std::unique_ptr<caf::actor_system> sys_;

@@ -45,4 +45,26 @@ BOOST_AUTO_TEST_CASE(the_hash_is_blake2b_256_keyed_known_answer) {
   BOOST_TEST(text == "1f72ddb8bfe76ddbc039f6be7bf0fdb2906ab7559b984055f511b194f51b80b1");
 }
 
+BOOST_AUTO_TEST_CASE(the_memo_finds_only_the_exact_last_secret_of_its_owner) {
+  auto p = generate_pepper();
+  auto a = generate_secret(token_kind::ingest);
+  auto b = a;
+  b.back() = b.back() == 'x' ? 'y' : 'x'; // same length, last character differs
+  secret_hash_memo memo;
+  BOOST_TEST(memo.find(1, a) == nullptr); // nothing remembered yet
+  memo.remember(1, a, hash_secret(p, a));
+  auto* found = memo.find(1, a);
+  BOOST_REQUIRE(found != nullptr);
+  BOOST_TEST(hashes_equal(*found, hash_secret(p, a)));
+  BOOST_TEST(memo.find(1, b) == nullptr);
+  BOOST_TEST(memo.find(1, a.substr(0, a.size() - 1)) == nullptr);
+  BOOST_TEST(memo.find(1, a + "x") == nullptr);
+  BOOST_TEST(memo.find(2, a) == nullptr); // another owner: another pepper
+  // The next secret replaces it.
+  memo.remember(1, b, hash_secret(p, b));
+  BOOST_TEST(memo.find(1, a) == nullptr);
+  BOOST_REQUIRE(memo.find(1, b) != nullptr);
+  BOOST_TEST(hashes_equal(*memo.find(1, b), hash_secret(p, b)));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
