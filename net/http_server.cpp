@@ -56,6 +56,8 @@ server_core::server_core(server_options o, request_handler& h) : opts(std::move(
   slots.reserve(n);
   for (unsigned i = 0; i < n; ++i)
     slots.push_back(std::make_unique<io_slot>());
+  sweep_interval = std::clamp(std::min(opts.idle_timeout, opts.request_timeout) / 8,
+                              std::chrono::milliseconds{10}, std::chrono::milliseconds{1000});
   acceptor.emplace(slots[0]->ctx);
   accept_timer.emplace(slots[0]->ctx);
 }
@@ -276,6 +278,11 @@ void http_server::start() {
     });
   }
   asio::post(core->slots[0]->ctx, [c = core.get()] { c->do_accept(); });
+  for (auto& slot : core->slots)
+    asio::post(slot->ctx, [s = slot.get(), every = core->sweep_interval] {
+      s->sweeping = true;
+      s->sweep(every);
+    });
   std::printf("%s listening on %s:%u%s\n", core->opts.name.c_str(), core->opts.host.c_str(),
               static_cast<unsigned>(core->port), core->opts.tls.enabled ? " (TLS)" : "");
   std::fflush(stdout);
@@ -340,6 +347,8 @@ void http_server::stop() {
   core.stopping.store(true, std::memory_order_seq_cst);
 
   auto close_all = [](io_slot& s) {
+    s.sweeping = false;
+    s.sweeper.cancel();
     while (!s.conns.empty())
       s.conns.back()->close();
   };

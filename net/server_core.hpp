@@ -23,6 +23,7 @@
 #include <boost/beast/core/error.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <mutex>
@@ -56,6 +57,13 @@ struct io_slot {
   // post to it and register sockets on it, which stays safe).
   boost::asio::io_context ctx{1};
   boost::asio::executor_work_guard<executor_type> guard{ctx.get_executor()};
+  /// Closes the connections whose deadline passed (connection::deadline_),
+  /// once every sweep interval: one timer per thread, where a timed socket
+  /// operation of Beast's basic_stream costs a timer wait (an allocation and
+  /// a timer-queue update) per read and per write. After ctx: cancelled and
+  /// destroyed before it.
+  boost::asio::steady_timer sweeper{ctx};
+  bool sweeping = false; ///< ctx's thread: cleared by stop(), ends the sweeps
   /// Connections living on ctx, touched only on ctx's thread (or by stop()
   /// once the threads are joined). Swap-removed via connection::slot_index_.
   std::vector<std::shared_ptr<connection>> conns;
@@ -77,6 +85,10 @@ struct io_slot {
   /// ctx's thread only: an end-of-turn call to the handler is queued
   /// (see request_handler::end_of_turn).
   bool turn_end_queued = false;
+
+  /// ctx's thread: closes every connection whose deadline is past, then
+  /// waits `every` and does it again (until `sweeping` is cleared).
+  void sweep(std::chrono::milliseconds every);
 
   /// Any thread: queues `r` for connection `to` (which lives on ctx).
   void post_answer(std::shared_ptr<connection> to, http_response&& r);
@@ -100,6 +112,10 @@ struct server_core : std::enable_shared_from_this<server_core> {
   std::optional<boost::asio::steady_timer> accept_timer;  ///< slots[0]'s thread only
   std::size_t next_slot = 0;                              ///< slots[0]'s thread only
   std::uint16_t port = 0;
+  /// How often each I/O thread looks for connections past their deadline: an
+  /// eighth of the shorter timeout, within [10 ms, 1 s], so a timeout fires
+  /// at most that much late (never early).
+  std::chrono::milliseconds sweep_interval{1000};
 
   std::atomic<bool> draining{false}; ///< stop_accepting() or stop() called
   std::atomic<bool> stopping{false}; ///< stop() called: new connections close
@@ -183,6 +199,15 @@ protected:
   /// True while the handler owes this connection an answer. exchange(false)
   /// decides which send counts and who decrements core_->in_flight.
   std::atomic<bool> awaiting_{false};
+
+  using clock_type = std::chrono::steady_clock;
+  static constexpr clock_type::time_point no_deadline = clock_type::time_point::max();
+  /// On its thread: the pending read or write must be done by then, or the
+  /// slot's sweep (io_slot::sweep) closes the connection. no_deadline while
+  /// nothing is timed (a request with the handler, a stream's watching read).
+  clock_type::time_point deadline_ = no_deadline;
+  /// Times what is pending now: `d` from this moment.
+  void deadline_in(std::chrono::milliseconds d) noexcept { deadline_ = clock_type::now() + d; }
 
 private:
   friend struct http_detail::io_slot; // run_answers() calls on_response()

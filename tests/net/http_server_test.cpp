@@ -459,6 +459,22 @@ BOOST_AUTO_TEST_CASE(request_timeout_runs_from_the_first_byte) {
   BOOST_TEST(took >= 250ms);
 }
 
+BOOST_AUTO_TEST_CASE(the_request_timeout_does_not_run_while_the_handler_has_the_request) {
+  // The timeout bounds the client (sending the request, taking the
+  // response), not the server's own work on it: a slow answer still goes out.
+  auto o = test_options();
+  o.request_timeout = 100ms;
+  o.idle_timeout = 20s;
+  fixture f(o);
+  client c(f.server.port());
+  c.write(get("/hold"));
+  std::this_thread::sleep_for(500ms); // five request timeouts, and several sweeps
+  f.handler.release();
+  const auto r = c.read_response();
+  BOOST_TEST(r.status == 200u);
+  BOOST_TEST(r.body.find("\"path\":\"/hold\"") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(garbage_gets_400_and_close) {
   fixture f;
   client c(f.server.port());
