@@ -373,6 +373,16 @@ public:
       ++result.errors[key];
   }
 
+  /// --timeline: counts an answer that came at `at` after `latency_ns`.
+  void note_timeline(clock_type::time_point at, std::uint64_t latency_ns) {
+    auto k = static_cast<std::size_t>((at - s_.t0) / timeline_slot_width);
+    auto& t = result.timeline;
+    if (k >= t.size())
+      t.resize(std::max(k + 1, t.size() * 2)); // amortized; only with the flag
+    ++t[k].answers;
+    t[k].max_ns = std::max(t[k].max_ns, latency_ns);
+  }
+
   asio::io_context& io() noexcept { return io_; }
   shared_state& shared() noexcept { return s_; }
   bool stopping() const noexcept { return stopping_; }
@@ -565,8 +575,11 @@ void connection::complete() {
   auto now = clock_type::now();
   auto& r = w_.result;
   auto& p = *parser_;
-  r.latency.record(static_cast<std::uint64_t>(
-    std::chrono::duration_cast<std::chrono::nanoseconds>(now - cur_start_).count()));
+  auto latency_ns = static_cast<std::uint64_t>(
+    std::chrono::duration_cast<std::chrono::nanoseconds>(now - cur_start_).count());
+  r.latency.record(latency_ns);
+  if (!o.timeline.empty())
+    w_.note_timeline(now, latency_ns);
   ++r.responses;
   w_.last_answer = now;
   unsigned status = p.status > 0 && p.status < 600 ? static_cast<unsigned>(p.status) : 599;
@@ -743,6 +756,12 @@ load_result load_driver::wait() {
       a.rate_limited += b.rate_limited;
       a.other += b.other;
     }
+    if (out.timeline.size() < r.timeline.size())
+      out.timeline.resize(r.timeline.size());
+    for (std::size_t k = 0; k < r.timeline.size(); ++k) {
+      out.timeline[k].answers += r.timeline[k].answers;
+      out.timeline[k].max_ns = std::max(out.timeline[k].max_ns, r.timeline[k].max_ns);
+    }
     out.acked.insert(out.acked.end(), r.acked.begin(), r.acked.end());
     out.ambiguous.insert(out.ambiguous.end(), r.ambiguous.begin(), r.ambiguous.end());
     for (auto& [k, n] : r.errors)
@@ -751,6 +770,9 @@ load_result load_driver::wait() {
   }
   if (out.responses == 0)
     last = clock_type::now();
+  // Slots past the last answer (the vectors grow by doubling) say nothing.
+  while (!out.timeline.empty() && out.timeline.back().answers == 0)
+    out.timeline.pop_back();
   out.elapsed_s = std::chrono::duration<double>(last - s.t0).count();
   out.request_bytes = s.layout.bytes.size();
   out.body_bytes = s.layout.body_bytes;

@@ -32,6 +32,16 @@ struct class_counts {
   std::uint64_t other = 0;        ///< anything else, including no answer
 };
 
+/// One slot of the timeline (--timeline): the answers that came in during
+/// it and the longest latency among them.
+struct timeline_slot {
+  std::uint64_t answers = 0;
+  std::uint64_t max_ns = 0;
+};
+
+/// Width of a timeline slot.
+inline constexpr std::chrono::milliseconds timeline_slot_width{10};
+
 /// Everything the load phase saw, summed over the client threads.
 struct load_result {
   latency_histogram latency;
@@ -58,9 +68,12 @@ struct load_result {
   std::vector<sent_request> acked;             ///< 202: must be read back
   std::vector<sent_request> ambiguous;         ///< no answer, sampled or partial: may or may not be
   std::map<std::string, std::uint64_t> errors; ///< transport errors by kind
-  double elapsed_s = 0;                        ///< from the start to the last answer
-  std::size_t request_bytes = 0;               ///< one request, headers and body
-  std::size_t body_bytes = 0;                  ///< one request's body
+  /// --timeline: slot k covers [k, k + 1) x timeline_slot_width after the
+  /// start, by when the answer came; empty without the flag.
+  std::vector<timeline_slot> timeline;
+  double elapsed_s = 0;          ///< from the start to the last answer
+  std::size_t request_bytes = 0; ///< one request, headers and body
+  std::size_t body_bytes = 0;    ///< one request's body
   std::size_t message_bytes = 0; ///< one message object; OTLP: one log record as encoded
 };
 

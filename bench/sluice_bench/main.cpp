@@ -83,6 +83,7 @@ int run(const bench_options& o) {
                    std::string{to_string(o.scen)}.c_str(), o.connections, o.duration_s);
   }
   auto t0 = driver.start();
+  auto t0_wall = std::chrono::system_clock::now();
   revoke_stats revokes;
   std::thread revoker;
   if (o.scen == scenario::revoke)
@@ -90,6 +91,9 @@ int run(const bench_options& o) {
   load_result load = driver.wait();
   if (revoker.joinable())
     revoker.join();
+
+  if (!o.timeline.empty() && !write_timeline(o.timeline, load, t0_wall))
+    return 2;
 
   check_result check;
   if (o.check) {

@@ -56,6 +56,11 @@ Report
   --no-check                    skip reading the messages back
   --json                        one JSON object on stdout instead of tables
   --quiet                       no progress bars on stderr
+  --timeline=FILE               write a CSV line per 10 ms of the load: its start (ms
+                                after the first send), the answers that came in it and
+                                the longest latency among them (ms); shows when a tail
+                                happened, to line it up with the server's and the
+                                disk's own records
 
 Exit status: 0 when the check and the revoke invariant hold, 1 when either
 fails, 2 on a usage or setup error.
@@ -232,6 +237,8 @@ bench_options parse_options(int argc, char** argv) {
       o.limited_rate = value;
     else if (name == "drain-timeout")
       o.drain_timeout_s = real(name, value);
+    else if (name == "timeline")
+      o.timeline = value;
     else
       usage_error("unknown flag --" + std::string{name});
   }

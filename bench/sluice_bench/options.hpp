@@ -57,7 +57,8 @@ struct bench_options {
   // Report.
   bool check = true;
   bool json = false;
-  bool quiet = false; ///< no progress bars
+  bool quiet = false;   ///< no progress bars
+  std::string timeline; ///< --timeline=FILE: answers and worst latency per 10 ms, as CSV
 };
 
 /// Parses argv; prints usage and exits on --help or on a bad flag.

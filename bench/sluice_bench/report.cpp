@@ -1,6 +1,8 @@
 #include "bench/sluice_bench/report.hpp"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <string_view>
 
 namespace sluice::bench {
@@ -266,6 +268,30 @@ void print_json(const run_report& r) {
   j += "}\n";
   std::fputs(j.c_str(), stdout);
   std::fflush(stdout);
+}
+
+bool write_timeline(const std::string& path, const load_result& load,
+                    std::chrono::system_clock::time_point started) {
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (!f) {
+    std::fprintf(stderr, "sluice-bench: cannot write %s: %s\n", path.c_str(), std::strerror(errno));
+    return false;
+  }
+  const auto width_ms = static_cast<std::uint64_t>(timeline_slot_width.count());
+  const auto start_ms = static_cast<std::uint64_t>(
+    std::chrono::duration_cast<std::chrono::milliseconds>(started.time_since_epoch()).count());
+  std::fprintf(f, "ms,unix_ms,answers,max_ms\n");
+  for (std::size_t k = 0; k < load.timeline.size(); ++k) {
+    const auto& slot = load.timeline[k];
+    std::fprintf(f, "%llu,%llu,%llu,%.3f\n", static_cast<unsigned long long>(k * width_ms),
+                 static_cast<unsigned long long>(start_ms + k * width_ms),
+                 static_cast<unsigned long long>(slot.answers), ms(slot.max_ns));
+  }
+  bool ok = std::fflush(f) == 0 && !std::ferror(f);
+  ok = std::fclose(f) == 0 && ok;
+  if (!ok)
+    std::fprintf(stderr, "sluice-bench: writing %s failed\n", path.c_str());
+  return ok;
 }
 
 } // namespace sluice::bench

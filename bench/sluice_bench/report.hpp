@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -36,5 +37,11 @@ struct run_report {
 void print_table(const run_report& r);
 /// One JSON object on stdout.
 void print_json(const run_report& r);
+/// --timeline: the load's timeline as CSV (ms, unix_ms, answers, max_ms),
+/// one line per slot; `started` is the wall-clock time of the first send, so
+/// unix_ms lines up with other records of the same machine. False, after a
+/// message on stderr, when the file cannot be written.
+bool write_timeline(const std::string& path, const load_result& load,
+                    std::chrono::system_clock::time_point started);
 
 } // namespace sluice::bench
