@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -37,6 +38,19 @@ struct wal_checkpoint {
 /// one device flush (no file metadata changes: the file is written with
 /// zeros once, at creation).
 ///
+/// Frames are appended with direct I/O (O_DIRECT) where the file system
+/// takes it: the frame goes from a buffer of the log's own to the device,
+/// without a copy into the page cache and the page cache's writeback of it
+/// (on ext4 in a virtual machine, a fifth less CPU per append and a shorter
+/// wait). A direct write must start and end on the device's block
+/// boundaries, so each frame then starts at a multiple of direct_align and
+/// is padded with zeros to the next one; nothing acknowledged is ever
+/// written over again. Where the file system refuses direct I/O (some do;
+/// tmpfs did before Linux 6.6), frames are written through the page cache,
+/// unpadded, as before. Either way the reader finds the next frame right
+/// after the previous one or at the next multiple of direct_align, so a log
+/// written one way replays when opened the other way.
+///
 /// Layout: two checkpoint slots of `slot_bytes` each (records alternate
 /// between them, so a torn record write leaves the other one intact), then a
 /// ring of `capacity` bytes holding frames. A frame never wraps: when it does
@@ -48,6 +62,7 @@ struct wal_checkpoint {
 ///   offset 16  u32  CRC-32 of bytes 4..15 and the payload
 ///   offset 20  u32  reserved (0)
 ///   offset 24       payload
+///   (direct I/O: zeros up to the next multiple of direct_align)
 ///
 /// Positions are logical (they only grow); the byte at position p lives at
 /// ring offset p % capacity. Reading after a crash starts at the checkpoint's
@@ -62,11 +77,16 @@ class write_ahead_log {
 public:
   static constexpr std::size_t frame_header_bytes = 24;
   static constexpr std::size_t slot_bytes = 64u << 10;
+  /// Where frames start, and what they are padded to, with direct I/O: a
+  /// multiple of every common logical block size (512 B and 4 KiB), and of
+  /// the ring's start and size.
+  static constexpr std::size_t direct_align = 4096;
 
   /// Opens `path`, creating it (zero-filled, synced, with its directory) when
   /// absent. An existing file keeps its own ring size; `capacity` only sizes
-  /// a new one. Throws std::system_error on I/O failure.
-  write_ahead_log(const std::filesystem::path& path, std::size_t capacity);
+  /// a new one. `direct`: append with direct I/O when the file system takes
+  /// it (see direct()). Throws std::system_error on I/O failure.
+  write_ahead_log(const std::filesystem::path& path, std::size_t capacity, bool direct = true);
   ~write_ahead_log();
   write_ahead_log(const write_ahead_log&) = delete;
   write_ahead_log& operator=(const write_ahead_log&) = delete;
@@ -79,10 +99,10 @@ public:
   /// once, after open, before any append. Without a checkpoint, nothing.
   std::error_code replay(const std::function<void(std::string_view)>& f);
 
-  /// Appends one frame whose payload is `parts`, one after the other (one
-  /// write, no copy into a buffer of its own); it is durable when this
-  /// returns without error. std::errc::no_buffer_space when it does not fit
-  /// (see fits).
+  /// Appends one frame whose payload is `parts`, one after the other, in one
+  /// write (with direct I/O from the log's own aligned buffer, else straight
+  /// from the parts); it is durable when this returns without error.
+  /// std::errc::no_buffer_space when it does not fit (see fits).
   std::error_code append(std::span<const std::string_view> parts);
   /// Appends one frame holding `payload`.
   std::error_code append(std::string_view payload) { return append({&payload, 1}); }
@@ -102,13 +122,29 @@ public:
   std::uint64_t position() const noexcept { return head_; }
   std::uint64_t next_lsn() const noexcept { return next_lsn_; }
   std::size_t capacity() const noexcept { return capacity_; }
+  /// Whether appends use direct I/O: asked for, and the file system took
+  /// both the open and the writes (a refused write switches to the page
+  /// cache for good, and is written that way).
+  bool direct() const noexcept { return dio_fd_ >= 0; }
   /// Bytes between the last reclaimed position and the head.
   std::size_t used() const noexcept { return static_cast<std::size_t>(head_ - tail_); }
 
 private:
-  std::uint64_t placement(std::size_t frame_bytes) const noexcept;
+  /// Bytes a frame of `payload_bytes` takes in the ring (padding included).
+  std::size_t stored_bytes(std::size_t payload_bytes) const noexcept;
+  /// Where a frame taking `bytes` goes: at the head (aligned up with direct
+  /// I/O), or at the next lap's start when it does not fit before the end.
+  std::uint64_t placement(std::size_t bytes) const noexcept;
+  /// Writes the frame in buf_ with direct I/O; on EINVAL switches to the
+  /// page cache and writes it there.
+  std::error_code write_direct(std::size_t bytes, std::uint64_t file_offset);
 
-  int fd_ = -1;
+  struct free_deleter {
+    void operator()(char* p) const noexcept;
+  };
+
+  int fd_ = -1;     ///< O_DSYNC through the page cache: records, reads, fallback
+  int dio_fd_ = -1; ///< O_DSYNC | O_DIRECT: frames; -1 without direct I/O
   std::size_t capacity_ = 0;
   std::uint64_t head_ = 0;     ///< where the next frame goes (before placement)
   std::uint64_t tail_ = 0;     ///< first byte still needed
@@ -116,6 +152,10 @@ private:
   std::uint64_t seq_ = 0;      ///< seq of the last record written or found
   std::optional<wal_checkpoint> recovered_;
   std::vector<iovec> iov_; ///< append's write list, reused
+  /// Direct I/O: the frame being written, aligned to direct_align; grows to
+  /// the largest frame and stays.
+  std::unique_ptr<char, free_deleter> buf_;
+  std::size_t buf_bytes_ = 0;
 };
 
 } // namespace sluice::store

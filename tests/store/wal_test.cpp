@@ -160,13 +160,14 @@ BOOST_AUTO_TEST_CASE(frames_wrap_to_the_ring_start_and_never_overwrite_unreclaim
     c = record_at(w);
     BOOST_REQUIRE(!w.write_checkpoint(c));
     BOOST_REQUIRE(!w.append(big + "1"));
+    const auto second = w.position(); // frame 1's end (and padding)
     BOOST_REQUIRE(!w.append(big + "2"));
     BOOST_REQUIRE(!w.append(big + "3"));
     // A fourth would need the ring's start, which still holds frame 1.
     BOOST_TEST(!w.fits(big.size() + 1));
     BOOST_TEST(w.append(big + "4") == std::make_error_code(std::errc::no_buffer_space));
     // A checkpoint after frame 1 frees its bytes.
-    c.position = 300'000 + 1 + write_ahead_log::frame_header_bytes;
+    c.position = second;
     c.lsn = 2;
     BOOST_REQUIRE(!w.write_checkpoint(c));
     w.reclaim(c.position);
@@ -206,6 +207,74 @@ BOOST_AUTO_TEST_CASE(a_torn_checkpoint_record_leaves_the_one_before) {
   BOOST_TEST(w.recovered()->envs[0].txnid == 42u);
   BOOST_TEST(w.recovered()->envs[0].meta_pages == std::string(8192, 'm'));
   BOOST_TEST((replay_all(w) == std::vector<std::string>{"after the first"}));
+}
+
+BOOST_AUTO_TEST_CASE(with_direct_io_each_frame_starts_on_the_alignment_and_all_come_back) {
+  // Where /tmp takes direct I/O (ext4, xfs; tmpfs since Linux 6.6), a frame
+  // starts at a multiple of direct_align whatever the size of the one
+  // before; where it does not, frames follow each other.
+  temp_dir dir;
+  auto file = dir.path / "wal";
+  const std::vector<std::string> sent = {"a", std::string(5000, 'b'), "", std::string(4072, 'c'),
+                                         "d"};
+  bool direct = false;
+  {
+    write_ahead_log w(file, 1u << 20);
+    direct = w.direct();
+    BOOST_TEST_MESSAGE("direct I/O: " << direct);
+    auto c = record_at(w);
+    BOOST_REQUIRE(!w.write_checkpoint(c));
+    std::uint64_t before = w.position();
+    for (const auto& p : sent) {
+      BOOST_REQUIRE(!w.append(p));
+      auto bytes = write_ahead_log::frame_header_bytes + p.size();
+      if (direct) {
+        BOOST_TEST(w.position() % write_ahead_log::direct_align == 0u);
+        BOOST_TEST(w.position() - before
+                   == (bytes + write_ahead_log::direct_align - 1) / write_ahead_log::direct_align
+                        * write_ahead_log::direct_align);
+      } else {
+        BOOST_TEST(w.position() - before == bytes);
+      }
+      before = w.position();
+    }
+  }
+  write_ahead_log w(file, 1u << 20);
+  BOOST_TEST(replay_all(w) == sent);
+  // Appends go on after the last frame, on the alignment again.
+  BOOST_REQUIRE(!w.append("e"));
+  write_ahead_log again(file, 1u << 20);
+  auto all = sent;
+  all.push_back("e");
+  BOOST_TEST(replay_all(again) == all);
+}
+
+BOOST_AUTO_TEST_CASE(a_log_written_through_the_page_cache_replays_with_direct_io_and_back) {
+  // An upgrade (frames unpadded, then padded) or a data directory moved
+  // between file systems: the reader finds both kinds of frame.
+  temp_dir dir;
+  auto file = dir.path / "wal";
+  {
+    write_ahead_log w(file, 1u << 20, false);
+    BOOST_TEST(!w.direct());
+    auto c = record_at(w);
+    BOOST_REQUIRE(!w.write_checkpoint(c));
+    for (auto p : {"one", "two"})
+      BOOST_REQUIRE(!w.append(p));
+  }
+  {
+    write_ahead_log w(file, 1u << 20);
+    BOOST_TEST((replay_all(w) == std::vector<std::string>{"one", "two"}));
+    for (auto p : {"three", "four"})
+      BOOST_REQUIRE(!w.append(p));
+  }
+  {
+    write_ahead_log w(file, 1u << 20, false);
+    BOOST_TEST((replay_all(w) == std::vector<std::string>{"one", "two", "three", "four"}));
+    BOOST_REQUIRE(!w.append("five"));
+  }
+  write_ahead_log w(file, 1u << 20);
+  BOOST_TEST((replay_all(w) == std::vector<std::string>{"one", "two", "three", "four", "five"}));
 }
 
 BOOST_AUTO_TEST_CASE(a_file_that_is_not_a_log_is_refused) {
