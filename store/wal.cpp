@@ -266,45 +266,44 @@ std::error_code write_ahead_log::append(std::span<const std::string_view> parts)
   put_le(h + 4, payload, 4);
   put_le(h + 8, next_lsn_, 8);
   std::uint32_t c = crc(0, h + 4, 12);
-  if (direct()) {
-    if (buf_bytes_ < frame) {
-      // Grown in steps of 64 KiB: a group's frame size varies a little
-      // from one group to the next.
-      std::size_t want = static_cast<std::size_t>(align_up(frame, 64u << 10));
-      buf_.reset(static_cast<char*>(std::aligned_alloc(direct_align, want)));
-      if (!buf_) {
-        buf_bytes_ = 0;
-        return std::make_error_code(std::errc::not_enough_memory);
-      }
-      buf_bytes_ = want;
+  const bool to_buffer = direct();
+  if (to_buffer && buf_bytes_ < frame) {
+    // Grown in steps of 64 KiB: a group's frame size varies a little from
+    // one group to the next.
+    std::size_t want = static_cast<std::size_t>(align_up(frame, 64u << 10));
+    buf_.reset(static_cast<char*>(std::aligned_alloc(direct_align, want)));
+    if (!buf_) {
+      buf_bytes_ = 0;
+      return std::make_error_code(std::errc::not_enough_memory);
     }
-    char* out = buf_.get() + frame_header_bytes;
-    for (auto p : parts) {
-      if (p.empty())
-        continue;
-      c = crc(c, p.data(), p.size());
-      std::memcpy(out, p.data(), p.size());
-      out += p.size();
-    }
-    std::memset(out, 0, frame - frame_header_bytes - payload);
-    put_le(h + 16, c, 4);
-    std::memcpy(buf_.get(), h, sizeof h);
-    if (auto ec = write_direct(frame, file_offset))
-      return ec;
-    head_ = at + frame;
-    ++next_lsn_;
-    return {};
+    buf_bytes_ = want;
   }
+  // Direct I/O: the payload is copied into the aligned buffer after the
+  // header. Otherwise the parts are written where they are (one pwritev).
+  char* out = to_buffer ? buf_.get() + frame_header_bytes : nullptr;
   iov_.clear();
   iov_.push_back({h, sizeof h});
   for (auto p : parts) {
     if (p.empty())
       continue;
     c = crc(c, p.data(), p.size());
-    iov_.push_back({const_cast<char*>(p.data()), p.size()});
+    if (to_buffer) {
+      std::memcpy(out, p.data(), p.size());
+      out += p.size();
+    } else {
+      iov_.push_back({const_cast<char*>(p.data()), p.size()});
+    }
   }
   put_le(h + 16, c, 4);
-  if (auto ec = write_at(fd_, iov_.data(), static_cast<int>(iov_.size()), file_offset))
+  std::error_code ec;
+  if (to_buffer) {
+    std::memset(out, 0, frame - frame_header_bytes - payload);
+    std::memcpy(buf_.get(), h, sizeof h);
+    ec = write_direct(frame, file_offset);
+  } else {
+    ec = write_at(fd_, iov_.data(), static_cast<int>(iov_.size()), file_offset);
+  }
+  if (ec)
     return ec;
   head_ = at + frame;
   ++next_lsn_;
