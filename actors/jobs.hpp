@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -125,7 +124,7 @@ template <class Reply>
 class reply_once {
 public:
   reply_once() = default;
-  explicit reply_once(std::function<void(Reply&&)> done) : done_(std::move(done)) {}
+  explicit reply_once(net::small_function<void(Reply&&)> done) : done_(std::move(done)) {}
   reply_once(reply_once&& other) noexcept
       : done_(std::move(other.done_)), answered_(std::exchange(other.answered_, true)),
         token_id_(other.token_id_) {}
@@ -164,7 +163,7 @@ private:
     (*this)(std::move(lost));
   }
 
-  std::function<void(Reply&&)> done_;
+  net::small_function<void(Reply&&)> done_;
   bool answered_ = false;
   std::uint64_t token_id_ = 0; ///< 0 until the token is authenticated
 };

@@ -1,13 +1,13 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "net/admin/requests.hpp"
+#include "net/small_function.hpp"
 #include "policy/admin_ops.hpp"
 #include "policy/errors.hpp"
 #include "policy/limiters.hpp"
@@ -105,9 +105,11 @@ struct admin_command {
 
 /// Completion callbacks. Each is called exactly once, from any thread: also
 /// when an actor on the way disappeared (then with storage_busy), so a
-/// connection never waits for an answer that cannot come.
-using ingest_callback = std::function<void(ingest_reply&&)>;
-using json_callback = std::function<void(json_reply&&)>;
+/// connection never waits for an answer that cannot come. Move-only; a
+/// callback that captures up to 64 bytes (a responder and a little more)
+/// travels with its request without a heap allocation.
+using ingest_callback = net::small_function<void(ingest_reply&&)>;
+using json_callback = net::small_function<void(json_reply&&)>;
 
 /// What the network layer can ask of the rest of Sluice.
 class gateway {
