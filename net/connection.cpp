@@ -76,7 +76,7 @@ connection::~connection() {
     core_->in_flight.fetch_sub(1, std::memory_order_release);
 }
 
-void connection::deliver(http_response&& r) {
+void connection::deliver(http_detail::pending_answer&& a) {
   // Only the first send for the current request counts. (The responder does
   // not carry a request number, so a late duplicate send for request N that
   // arrives while request N+1 is with the handler would be taken as N+1's
@@ -89,21 +89,21 @@ void connection::deliver(http_response&& r) {
   if (ex.running_in_this_thread()) {
     // Already on the connection's thread (typically inside handle()):
     // no post, no allocation.
-    on_response(std::move(r));
+    on_answer(std::move(a));
     return;
   }
   // From a foreign thread: dropped if the server has stopped.
-  core_->post_unless_stopped([&] { slot_.post_answer(shared_from_this(), std::move(r)); });
+  core_->post_unless_stopped([&] { slot_.post_answer(shared_from_this(), std::move(a)); });
 }
 
 namespace http_detail {
 
-void io_slot::post_answer(std::shared_ptr<connection> to, http_response&& r) {
+void io_slot::post_answer(std::shared_ptr<connection> to, pending_answer&& a) {
   bool first;
   {
     std::lock_guard lock(answers_mu);
     first = answers.empty();
-    answers.push_back({std::move(to), std::move(r)});
+    answers.push_back({std::move(to), std::move(a)});
   }
   // Only the answer that found the queue empty posts: the handler it posts
   // has not run yet (it empties the queue under the same lock), so it will
@@ -119,7 +119,7 @@ void io_slot::run_answers() {
     running_answers.swap(answers);
   }
   for (auto& a : running_answers)
-    a.to->on_response(std::move(a.response));
+    a.to->on_answer(std::move(a.what));
   running_answers.clear();
 }
 
@@ -432,11 +432,19 @@ private:
     }
   }
 
-  void on_response(http_response&& r) override {
+  void on_answer(http_detail::pending_answer&& a) override {
     if (phase_ != phase::handling)
       return; // closed meanwhile (stop())
     close_after_ = !keep_alive_ || core_->draining.load(std::memory_order_acquire);
-    write_response(std::move(r));
+    if (a.format) {
+      // Built here, into the response this connection keeps: its body and
+      // header buffers keep their capacity from one request to the next.
+      response_.reset();
+      a.format(std::move(a.reply), response_);
+    } else {
+      response_ = std::move(a.response);
+    }
+    write_response();
   }
 
   /// The request never reached the handler; answer and close. Counted in
@@ -453,13 +461,14 @@ private:
     head_ = false;
     version_ = 11;
     door_ = http_door::other; // never routed: its path may not even be known
-    write_response(std::move(r));
+    response_ = std::move(r);
+    write_response();
   }
 
   // --- writing -------------------------------------------------------------
 
-  void write_response(http_response&& r) {
-    response_ = std::move(r);
+  /// Writes response_.
+  void write_response() {
     if (response_.status < 100 || response_.status > 999)
       response_.status = 500;
     const unsigned status = response_.status;

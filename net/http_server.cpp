@@ -87,6 +87,11 @@ void responder::send(http_response&& r) const {
     conn_->deliver(std::move(r));
 }
 
+void responder::send(ingest_reply&& reply, ingest_formatter format) const {
+  if (conn_)
+    conn_->deliver({std::move(reply), format});
+}
+
 // ---------------------------------------------------------------------------
 // server_core: accepting
 

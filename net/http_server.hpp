@@ -11,6 +11,10 @@
 
 #include "policy/metrics.hpp"
 
+namespace sluice {
+struct ingest_reply; // net/gateway.hpp
+} // namespace sluice
+
 namespace sluice::net {
 
 class event_source; // net/event_stream.hpp
@@ -45,10 +49,12 @@ struct http_request {
 /// A response to send. Content-Length and Connection are added by the server;
 /// `headers` holds any others (Retry-After, …).
 struct http_response {
+  static constexpr std::string_view default_content_type = "application/json";
+
   unsigned status = 200;
   /// Must name text with static storage duration (a literal): responses
   /// travel between threads and are built on the hot path without allocating.
-  std::string_view content_type = "application/json";
+  std::string_view content_type = default_content_type;
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   /// Header lines written as they are ("Name: value\r\n" each), for headers
@@ -65,12 +71,30 @@ struct http_response {
   /// response has no Content-Length; after the head, the connection writes
   /// what this source produces, chunked, until the stream ends, then closes.
   std::shared_ptr<event_source> stream = {};
+
+  /// Back to a default response, keeping the capacity of its buffers (for a
+  /// response object reused from one request to the next).
+  void reset() noexcept {
+    status = 200;
+    content_type = default_content_type;
+    body.clear();
+    headers.clear();
+    header_lines.clear();
+    typed_when_empty = false;
+    token_id = 0;
+    stream.reset();
+  }
 };
 
 class connection; // defined in server_core.hpp (internal to the server)
 
+/// Builds the response to a gateway's ingest reply into `into`, the
+/// connection's own response: cleared, with its buffers' capacity kept from
+/// the requests before, so a steady stream of answers allocates nothing.
+using ingest_formatter = void (*)(ingest_reply&& reply, http_response& into);
+
 /// Sends the one response of one request. Copyable (it can ride in a
-/// std::function) and callable from any thread: the send is posted onto the
+/// callback) and callable from any thread: the send is posted onto the
 /// connection's own thread. Only the first send counts; a responder dropped
 /// without sending lets the connection hang until its timeout, so callers
 /// always answer (the gateway guarantees it).
@@ -79,6 +103,11 @@ public:
   responder() = default;
   explicit responder(std::shared_ptr<connection> c) noexcept : conn_(std::move(c)) {}
   void send(http_response&& r) const;
+  /// Sends the response `format` builds from `reply`. It runs on the
+  /// connection's thread, not the caller's: an actor that answers many
+  /// requests at once (the storage actor after a group commit) hands over
+  /// plain replies and leaves the text of the responses to the I/O threads.
+  void send(ingest_reply&& reply, ingest_formatter format) const;
 
 private:
   std::shared_ptr<connection> conn_;

@@ -69,21 +69,31 @@ void add_rate_headers(http_response& res, const rate_report& rate) {
     out += "X-AL-Sampled: true\r\n";
 }
 
-http_response ingest_response(ingest_reply&& reply) {
-  http_response res;
+/// The native and webhook doors' answer (an ingest_formatter): built on the
+/// connection's thread into its reused response.
+void ingest_response(ingest_reply&& reply, http_response& into) {
   if (reply.failure) {
-    res = error_response(reply.failure);
+    into = error_response(reply.failure);
   } else {
-    res.status = 202;
-    json_writer w{res.body};
+    into.status = 202;
+    json_writer w{into.body};
     w.begin_object()
       .field("accepted", static_cast<std::uint64_t>(reply.accepted))
       .field("duplicates", static_cast<std::uint64_t>(reply.duplicates))
       .end_object();
   }
-  add_rate_headers(res, reply.rate);
-  res.token_id = reply.token_id;
-  return res;
+  add_rate_headers(into, reply.rate);
+  into.token_id = reply.token_id;
+}
+
+/// The callback of a door answered by ingest_response: small enough to
+/// travel with its request without an allocation (net/small_function.hpp).
+ingest_callback answer_with_ingest_response(responder res) {
+  auto answer = [res = std::move(res)](ingest_reply&& reply) {
+    res.send(std::move(reply), &ingest_response);
+  };
+  static_assert(ingest_callback::stored_inline<decltype(answer)>);
+  return answer;
 }
 
 } // namespace
@@ -212,8 +222,7 @@ void ingest_routes::native(const http_request& req, responder res) {
   cmd.source = message_source::native;
   cmd.client_ip = client_address(req, trusted_, address);
   cmd.received_at_us = now_us();
-  gateway_.ingest(cmd,
-                  [res](ingest_reply&& reply) { res.send(ingest_response(std::move(reply))); });
+  gateway_.ingest(cmd, answer_with_ingest_response(std::move(res)));
 }
 
 void ingest_routes::otlp(const http_request& req, responder res, otlp::signal signal) {
@@ -379,8 +388,7 @@ void ingest_routes::webhook(const http_request& req, responder res) {
   thread_local message_batch decoded;
   cmd.decode_problem = decode_webhook(body, max_records_, decoded);
   cmd.decoded = &decoded;
-  gateway_.ingest(cmd,
-                  [res](ingest_reply&& reply) { res.send(ingest_response(std::move(reply))); });
+  gateway_.ingest(cmd, answer_with_ingest_response(std::move(res)));
 }
 
 } // namespace sluice::net

@@ -32,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "net/gateway.hpp"
 #include "net/http_server.hpp"
 
 namespace boost::asio::ssl {
@@ -50,6 +51,19 @@ using socket_type = boost::asio::ip::tcp::socket::rebind_executor<executor_type>
 /// "<name>: http <what> from <peer>: <error>" on stderr.
 void log_line(const server_options& o, std::string_view peer, std::string_view what,
               const boost::beast::error_code& ec);
+
+/// The answer to one request, on its way to the connection's thread: a
+/// response, or (with `format`) a gateway's ingest reply that `format` turns
+/// into the connection's own reused response there.
+struct pending_answer {
+  pending_answer() = default;
+  pending_answer(http_response&& r) : response(std::move(r)) {}
+  pending_answer(ingest_reply&& r, ingest_formatter f) : reply(std::move(r)), format(f) {}
+
+  http_response response; ///< the answer, unless `format` is set
+  ingest_reply reply;     ///< with `format`: what it builds the response from
+  ingest_formatter format = nullptr;
+};
 
 /// One io_context with its thread's bookkeeping.
 struct io_slot {
@@ -71,7 +85,7 @@ struct io_slot {
   /// An answer sent from another thread, waiting for ctx's thread.
   struct answer {
     std::shared_ptr<connection> to;
-    http_response response;
+    pending_answer what;
   };
   /// Answers from foreign threads gather here; whoever finds the queue
   /// empty posts one handler that takes them all (run_answers). A group
@@ -90,8 +104,8 @@ struct io_slot {
   /// waits `every` and does it again (until `sweeping` is cleared).
   void sweep(std::chrono::milliseconds every);
 
-  /// Any thread: queues `r` for connection `to` (which lives on ctx).
-  void post_answer(std::shared_ptr<connection> to, http_response&& r);
+  /// Any thread: queues `a` for connection `to` (which lives on ctx).
+  void post_answer(std::shared_ptr<connection> to, pending_answer&& a);
   /// ctx's thread: hands every queued answer to its connection.
   void run_answers();
 };
@@ -179,14 +193,14 @@ public:
   virtual bool idle() const noexcept = 0;
 
   /// Any thread: the handler's answer (the first one per request counts).
-  void deliver(http_response&& r);
+  void deliver(http_detail::pending_answer&& a);
 
 protected:
   connection(std::shared_ptr<http_detail::server_core> core, http_detail::io_slot& slot) noexcept
       : core_(std::move(core)), slot_(slot) {}
 
   /// On its thread: the answer to the request being handled.
-  virtual void on_response(http_response&& r) = 0;
+  virtual void on_answer(http_detail::pending_answer&& a) = 0;
 
   /// On its thread: enters / leaves the slot's registry.
   void register_in_slot();
@@ -210,7 +224,7 @@ protected:
   void deadline_in(std::chrono::milliseconds d) noexcept { deadline_ = clock_type::now() + d; }
 
 private:
-  friend struct http_detail::io_slot; // run_answers() calls on_response()
+  friend struct http_detail::io_slot; // run_answers() calls on_answer()
   std::size_t slot_index_ = static_cast<std::size_t>(-1);
 };
 
