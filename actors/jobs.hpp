@@ -1,6 +1,7 @@
 #pragma once
 
 #include <caf/actor_control_block.hpp>
+#include <caf/intrusive_ptr.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -195,9 +196,14 @@ private:
   std::uint64_t bytes_ = 0;
 };
 
+class ingest_job_pool; // actors/ingest_job_pool.hpp
+
 /// One ingest request on its way: net -> gateway -> token actor -> storage
 /// actor -> callback. Shared (CAF messages must be copyable) but handed along,
-/// never used by two actors at once.
+/// never used by two actors at once. Reference-counted in place
+/// (ingest_job_ptr); when the last reference goes, the job is done: it goes
+/// back to the pool it came from (actors/ingest_job_pool.hpp), which keeps
+/// its batch buffers for the next request, or is deleted when it has none.
 struct ingest_job {
   // Set by the gateway, on the I/O thread.
   token_hash presented{}; ///< the hash of the secret presented (current or rotated-out)
@@ -241,9 +247,22 @@ struct ingest_job {
     ingest_reply r{{}, accepted, duplicates, rate, std::move(dropped), std::move(dropped_reason)};
     return r;
   }
+
+private:
+  friend class ingest_job_pool;
+  friend void intrusive_ptr_add_ref(ingest_job* job) noexcept {
+    job->refs_.fetch_add(1, std::memory_order_relaxed);
+  }
+  /// The last reference recycles the job (ingest_job_pool::recycle).
+  friend void intrusive_ptr_release(ingest_job* job) noexcept;
+
+  std::atomic<std::uint32_t> refs_{0};
+  ingest_job_pool* home_ = nullptr; ///< where it goes back to; null: deleted
 };
 
-using ingest_job_ptr = std::shared_ptr<ingest_job>;
+/// A job, shared by reference count: one pointer copy per hand-off, no
+/// separate control block (which std::shared_ptr would allocate).
+using ingest_job_ptr = caf::intrusive_ptr<ingest_job>;
 
 /// Requests that travel on together, in arrival order: what one turn of an
 /// I/O thread's loop gathered for one token actor, what a token actor lets

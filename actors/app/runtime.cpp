@@ -395,9 +395,21 @@ std::optional<token_actor_if> runtime::find_token(std::string_view secret, token
   return actor;
 }
 
+ingest_job_pool& runtime::job_pool() {
+  // Which runtime's pool this thread has (see memo_owner_).
+  thread_local std::uint64_t owner = 0;
+  thread_local ingest_job_pool* pool = nullptr;
+  if (owner != memo_owner_) {
+    std::lock_guard lock(pools_mu_);
+    pool = &pools_.emplace_back();
+    owner = memo_owner_;
+  }
+  return *pool;
+}
+
 void runtime::ingest(const ingest_command& cmd, ingest_callback done) {
   problem refusal;
-  auto job = std::make_shared<ingest_job>();
+  auto job = job_pool().take();
   auto actor = find_token(cmd.secret, job->presented, refusal);
   if (!actor)
     return done(ingest_reply::refused(std::move(refusal)));

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "actors/app/config.hpp"
+#include "actors/ingest_job_pool.hpp"
 #include "net/gateway.hpp"
 #include "actors/interfaces.hpp"
 #include "policy/metrics.hpp"
@@ -104,6 +106,8 @@ private:
   /// tells a current secret from a rotated-out one by it).
   std::optional<token_actor_if> find_token(std::string_view secret, token_hash& hash,
                                            problem& refusal);
+  /// The calling I/O thread's job pool.
+  ingest_job_pool& job_pool();
 
   sluice_config& cfg_;
   /// Every metric of this process (GET /metrics on the admin port). Made
@@ -113,9 +117,15 @@ private:
   /// Before the actor system: jobs still in mailboxes give theirs back when
   /// the system is torn down.
   std::atomic<std::uint64_t> backlog_bytes_{0};
+  /// The I/O threads' ingest job pools, one per thread, made on its first
+  /// request (job_pool()); a deque, so their addresses stay. Before the
+  /// actor system, like the backlog: every job is back before they go.
+  std::mutex pools_mu_;
+  std::deque<ingest_job_pool> pools_;
   sluice::pepper pepper_;
-  /// Names this runtime's pepper to the I/O threads' secret_hash_memo (a
-  /// process may hold several runtimes, each with a pepper of its own).
+  /// Names this runtime to its I/O threads' own state: the secret_hash_memo
+  /// and the job pool (a process may hold several runtimes, each with a
+  /// pepper of its own).
   const std::uint64_t memo_owner_;
   std::unique_ptr<store::meta_store> meta_;
   std::unique_ptr<store::message_store> messages_;

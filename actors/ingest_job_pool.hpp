@@ -1,0 +1,65 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include "actors/jobs.hpp"
+
+namespace sluice {
+
+/// Defaults of an ingest_job_pool (not configurable: they bound memory that
+/// is kept for speed, not behaviour).
+namespace job_pool_defaults {
+/// Jobs a pool keeps ready; more come back only under a burst, and are freed.
+inline constexpr std::size_t max_free = 4096;
+/// A returned job keeps its batch buffers up to this size; one that carried
+/// a larger request gives them back to the allocator.
+inline constexpr std::size_t keep_batch_bytes = 64u << 10;
+} // namespace job_pool_defaults
+
+/// Ingest jobs for one I/O thread, recycled. Each accepted request used to
+/// cost three allocations before any actor saw it (the job, and its batch's
+/// bytes and message list, filled by the parser); a recycled job comes with
+/// the buffers of the request it carried before, cleared, so in steady state
+/// a request of the usual size allocates none of them.
+///
+/// take() is called by the owning thread only; a job comes back from
+/// whichever thread drops its last reference (mostly the storage actor's,
+/// after the answer), through recycle(). A job's life ends there, exactly as
+/// it did when it was deleted: an unanswered request is answered (storage
+/// busy), its backlog bytes are given back and its actor references dropped,
+/// on the returning thread; only then is the cleared object kept.
+///
+/// The pool must outlive every job it handed out: the runtime owns the pools
+/// and stops the actor system and the I/O threads first.
+class ingest_job_pool {
+public:
+  ingest_job_pool();
+  ingest_job_pool(const ingest_job_pool&) = delete;
+  ingest_job_pool& operator=(const ingest_job_pool&) = delete;
+  ~ingest_job_pool();
+
+  /// The owning thread: a job in its initial state (as if new), with room
+  /// in its batch when a recycled one was available.
+  ingest_job_ptr take();
+
+  /// Any thread: ends the life of `job`, whose last reference is gone, and
+  /// keeps the cleared object in its pool (or deletes it when it has none,
+  /// the pool is full, or its buffers are over the size kept).
+  static void recycle(ingest_job* job) noexcept;
+
+  /// The owning thread: jobs waiting to be taken again (for tests).
+  std::size_t free_jobs();
+
+private:
+  void give_back(ingest_job* job) noexcept;
+
+  std::mutex mu_;
+  // Both reserve max_free and are swapped, so giving back never allocates.
+  std::vector<ingest_job*> returned_; ///< under mu_: came back, not yet seen by take()
+  std::vector<ingest_job*> ready_;    ///< owning thread: taken from returned_ in one swap
+};
+
+} // namespace sluice
