@@ -160,7 +160,7 @@ test-asan: deps node-deps
 # Only what the concurrent tests run: the actors' hand-offs, the storage
 # pipeline, revocation under load, the HTTP server's threads.
 # TSAN_TARGETS / TSAN_CTEST narrow it (e.g. TSAN_CTEST="-R e2e.revocation").
-TSAN_TARGETS ?= sluiced e2e_tests net_tests store_tests sluice-bench
+TSAN_TARGETS ?= sluiced e2e_tests net_tests store_tests actors_tests sluice-bench
 TSAN_CTEST   ?= -L concurrent
 # CAF itself is built with TSan first, once, into $(TSAN_BUILD_DIR)/caf (the
 # script does nothing when it is there): see docs/testing.md.
