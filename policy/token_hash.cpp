@@ -2,7 +2,9 @@
 
 #include <sodium.h>
 
+#include <cstring>
 #include <stdexcept>
+#include <tuple>
 
 namespace sluice {
 
@@ -27,32 +29,40 @@ token_hash hash_secret(const pepper& p, std::string_view secret) noexcept {
 }
 
 bool hashes_equal(const token_hash& a, const token_hash& b) noexcept {
-  return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+  static_assert(std::tuple_size_v<token_hash> == crypto_verify_32_BYTES);
+  return crypto_verify_32(a.data(), b.data()) == 0;
 }
 
 secret_hash_memo::~secret_hash_memo() { wipe(); }
 
 const token_hash* secret_hash_memo::find(std::uint64_t owner,
                                          std::string_view secret) const noexcept {
-  if (owner_ == 0 || owner != owner_ || secret.size() != secret_.size())
+  static_assert(max_secret_bytes == crypto_verify_64_BYTES);
+  if (owner_ == 0 || owner != owner_ || secret.size() != secret_size_)
     return nullptr;
-  if (!secret.empty() && sodium_memcmp(secret.data(), secret_.data(), secret.size()) != 0)
-    return nullptr;
-  return &hash_;
+  // Padded like the remembered one, so the whole comparison is one of fixed
+  // size; the copy is wiped after.
+  std::array<unsigned char, max_secret_bytes> presented{};
+  std::memcpy(presented.data(), secret.data(), secret.size());
+  const bool same = crypto_verify_64(presented.data(), secret_.data()) == 0;
+  sodium_memzero(presented.data(), presented.size());
+  return same ? &hash_ : nullptr;
 }
 
 void secret_hash_memo::remember(std::uint64_t owner, std::string_view secret,
                                 const token_hash& hash) {
   wipe();
-  secret_.assign(secret);
+  if (secret.size() > max_secret_bytes)
+    return; // never well-formed: nothing to remember
+  std::memcpy(secret_.data(), secret.data(), secret.size());
+  secret_size_ = secret.size();
   hash_ = hash;
   owner_ = owner;
 }
 
 void secret_hash_memo::wipe() noexcept {
-  if (!secret_.empty())
-    sodium_memzero(secret_.data(), secret_.size());
-  secret_.clear();
+  sodium_memzero(secret_.data(), secret_.size());
+  secret_size_ = 0;
   sodium_memzero(hash_.data(), hash_.size());
   owner_ = 0;
 }

@@ -1,8 +1,8 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
-#include <string>
 #include <string_view>
 
 namespace sluice {
@@ -20,7 +20,7 @@ using token_hash = std::array<std::uint8_t, 32>;
 /// Hashes `secret` with `p` (libsodium `crypto_generichash`, ~0.5 µs).
 token_hash hash_secret(const pepper& p, std::string_view secret) noexcept;
 
-/// Constant-time equality of two hashes (`sodium_memcmp`).
+/// Constant-time equality of two hashes (`crypto_verify_32`).
 bool hashes_equal(const token_hash& a, const token_hash& b) noexcept;
 
 /// A fresh random pepper.
@@ -40,6 +40,10 @@ pepper generate_pepper();
 /// remembered one. The remembered secret is wiped when replaced or dropped.
 class secret_hash_memo {
 public:
+  /// Secrets up to this long are remembered; every well-formed one is
+  /// shorter (policy/token_format.hpp), and a longer one is never found.
+  static constexpr std::size_t max_secret_bytes = 64;
+
   secret_hash_memo() = default;
   secret_hash_memo(const secret_hash_memo&) = delete;
   secret_hash_memo& operator=(const secret_hash_memo&) = delete;
@@ -54,7 +58,10 @@ private:
   void wipe() noexcept;
 
   std::uint64_t owner_ = 0; ///< 0: nothing remembered
-  std::string secret_;      ///< its capacity is reused from one secret to the next
+  /// The secret, zero-padded: compared whole, in one constant-time
+  /// comparison of fixed size (`crypto_verify_64`).
+  std::array<unsigned char, max_secret_bytes> secret_{};
+  std::size_t secret_size_ = 0;
   token_hash hash_{};
 };
 

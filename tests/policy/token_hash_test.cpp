@@ -57,6 +57,7 @@ BOOST_AUTO_TEST_CASE(the_memo_finds_only_the_exact_last_secret_of_its_owner) {
   BOOST_REQUIRE(found != nullptr);
   BOOST_TEST(hashes_equal(*found, hash_secret(p, a)));
   BOOST_TEST(memo.find(1, b) == nullptr);
+  BOOST_TEST(!hashes_equal(*found, hash_secret(p, b)));
   BOOST_TEST(memo.find(1, a.substr(0, a.size() - 1)) == nullptr);
   BOOST_TEST(memo.find(1, a + "x") == nullptr);
   BOOST_TEST(memo.find(2, a) == nullptr); // another owner: another pepper
@@ -65,6 +66,16 @@ BOOST_AUTO_TEST_CASE(the_memo_finds_only_the_exact_last_secret_of_its_owner) {
   BOOST_TEST(memo.find(1, a) == nullptr);
   BOOST_REQUIRE(memo.find(1, b) != nullptr);
   BOOST_TEST(hashes_equal(*memo.find(1, b), hash_secret(p, b)));
+}
+
+BOOST_AUTO_TEST_CASE(the_memo_never_finds_a_secret_longer_than_it_keeps) {
+  auto p = generate_pepper();
+  std::string longer(secret_hash_memo::max_secret_bytes + 1, 'a');
+  secret_hash_memo memo;
+  memo.remember(1, longer, hash_secret(p, longer));
+  BOOST_TEST(memo.find(1, longer) == nullptr);
+  // Nor a prefix of it that fits: nothing was remembered.
+  BOOST_TEST(memo.find(1, longer.substr(0, secret_hash_memo::max_secret_bytes)) == nullptr);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
