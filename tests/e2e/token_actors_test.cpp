@@ -8,6 +8,21 @@
 
 using namespace sluice::e2e;
 
+namespace {
+
+/// The sluice_live_token_actors gauge, as GET /metrics shows it (no token:
+/// the scrape itself starts no token actor).
+double live_token_actors(sluice_fixture& f) {
+  auto r = f.admin().get("/metrics");
+  BOOST_REQUIRE_EQUAL(r.status, 200u);
+  const std::string name = "\nsluice_live_token_actors ";
+  auto at = r.body.find(name);
+  BOOST_REQUIRE(at != std::string::npos);
+  return std::stod(r.body.substr(at + name.size()));
+}
+
+} // namespace
+
 BOOST_AUTO_TEST_SUITE(token_actors)
 
 BOOST_AUTO_TEST_CASE(usage_and_last_use_show_on_the_token) {
@@ -34,8 +49,11 @@ BOOST_AUTO_TEST_CASE(an_idle_token_actor_passivates_and_comes_back_with_its_usag
   auto tok = f.ingest_token();
   auto c = f.ingest();
   BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"({"message":"one"})").status, 202u);
-  // Idle well past the timeout: the actor writes its usage and goes away.
+  BOOST_TEST(live_token_actors(f) >= 1);
+  // Idle well past the timeout: the actor writes its usage and goes away
+  // (the superuser's, idle as long, too).
   std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  BOOST_TEST(live_token_actors(f) == 0);
   json idle{f.admin().get("/api/v1/tokens/" + tok.id, bearer(f.superuser())).body};
   BOOST_TEST(idle.num("/usage/requests") == 1);
   BOOST_TEST(idle.num("/usage/messages") == 1);
