@@ -13,7 +13,6 @@ using update_atom = caf::atom_constant<caf::atom("update")>;
 using usage_atom = caf::atom_constant<caf::atom("usage")>;
 using committed_atom = caf::atom_constant<caf::atom("committed")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
-using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using write_atom = caf::atom_constant<caf::atom("write")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using sync_atom = caf::atom_constant<caf::atom("sync")>;

@@ -49,12 +49,7 @@ using token_actor_if =
     /// From storage, where a commit differs from what the token counted.
     caf::reacts_to<committed_atom, commit_report>,
     /// Sends its usage to the admin actor now (at shutdown); answered after.
-    caf::replies_to<flush_atom>::with<caf::ok_atom>,
-    /// From the usage ticker, once per usage flush interval: write usage,
-    /// passivate when idle.
-    caf::reacts_to<tick_atom>,
-    /// The second step of passivating (sent to itself; see token_state::tick).
-    caf::reacts_to<passivate_atom>>;
+    caf::replies_to<flush_atom>::with<caf::ok_atom>, caf::reacts_to<tick_atom>>;
 
 /// One actor per system: its tier limit (bucket, sampling, shadow), its caps
 /// (inline cap, tokens per system) and its usage. Every authenticated request
@@ -105,8 +100,5 @@ using admin_actor_if =
                    caf::replies_to<flush_atom>::with<caf::ok_atom>,
                    /// Periodic usage write.
                    caf::reacts_to<tick_atom>>;
-
-/// The usage ticker (actors/usage_ticker.hpp): ticks itself.
-using usage_ticker_if = caf::typed_actor<caf::reacts_to<tick_atom>>;
 
 } // namespace sluice

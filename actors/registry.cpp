@@ -105,14 +105,6 @@ std::vector<token_actor_if> registry::live_token_actors() {
   return out;
 }
 
-void registry::token_slice(std::uint64_t slice, std::uint64_t slices,
-                           std::vector<token_actor_if>& out) const {
-  std::lock_guard guard{ids_mtx_};
-  for (auto& [id, actor] : by_id_)
-    if (id % slices == slice)
-      out.push_back(actor);
-}
-
 system_terms terms_of(const tier_table& tiers, const store::tenant_record& tenant) {
   system_terms t;
   t.tier = tenant.tier;

@@ -74,11 +74,6 @@ public:
   /// Every live token actor (for the usage flush at shutdown).
   std::vector<token_actor_if> live_token_actors();
 
-  /// The live token actors whose id is `slice` modulo `slices`, appended to
-  /// `out` (the usage ticker walks them a slice at a time).
-  void token_slice(std::uint64_t slice, std::uint64_t slices,
-                   std::vector<token_actor_if>& out) const;
-
   /// The actor of system `id`, spawned if needed; nullopt when unknown.
   std::optional<system_actor_if> system_actor(std::uint64_t id);
 

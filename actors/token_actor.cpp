@@ -21,8 +21,7 @@ token_actor_if::behavior_type token_state::make_behavior() {
   last_ip_ = rec.last_ip;
   limiter_.configure(rec.rate_limit, rec.rate_limit_shadow, monotonic_us());
   last_activity_us_ = now;
-  // No timer of its own: the usage ticker (actors/usage_ticker.hpp) ticks
-  // every live token actor once per usage flush interval.
+  self_->delayed_send(self_, init.opts.usage_flush_interval, tick_atom::value);
   return {
     [this](ingest_atom, ingest_batch& jobs) {
       for (auto& job : jobs)
@@ -79,12 +78,6 @@ token_actor_if::behavior_type token_state::make_behavior() {
       return caf::ok_atom::value;
     },
     [this](tick_atom) { tick(); },
-    [this](passivate_atom) {
-      // Every message that arrived before this one (sent after the registry
-      // forgot this actor) has been handled.
-      flush_usage();
-      self_->quit();
-    },
   };
 }
 
@@ -326,8 +319,12 @@ void token_state::flush_usage() {
 }
 
 void token_state::tick() {
-  if (passivating_)
-    return; // passivate_atom ends it
+  if (passivating_) {
+    // Every message that arrived before this second tick has been handled.
+    flush_usage();
+    self_->quit();
+    return;
+  }
   flush_usage();
   auto idle = std::chrono::microseconds(now_us() - last_activity_us_);
   bool settled = waiting_.empty() && limiter_.open_reservations() == 0;
@@ -336,8 +333,10 @@ void token_state::tick() {
     // whatever is already queued drain before quitting.
     init.reg->forget_token(init.record.id, hashes_, self_->address());
     passivating_ = true;
-    self_->send(self_, passivate_atom::value);
+    self_->send(self_, tick_atom::value);
+    return;
   }
+  self_->delayed_send(self_, init.opts.usage_flush_interval, tick_atom::value);
 }
 
 } // namespace sluice

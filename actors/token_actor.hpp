@@ -36,9 +36,9 @@ struct token_init {
 /// port (ingest tokens ingest, personal and service tokens administer), the
 /// IP allowlist and the allowed hours (both lifted during break-glass), then
 /// the token's own rate limit. It owns the token's usage (written back
-/// through the admin actor, the metadata writer, on each tick of the usage
-/// ticker: once per flush interval), and passivates itself after the idle
-/// timeout (the registry respawns it on the next use).
+/// through the admin actor, the metadata writer, every flush interval), and
+/// passivates itself after the idle timeout (the registry respawns it on the
+/// next use).
 struct token_state {
   explicit token_state(token_actor_if::stateful_pointer<token_state> self) : self_(self) {}
 
@@ -81,8 +81,6 @@ private:
   void describe(info_job_ptr& job);
   void apply(store::token_record rec);
   token_usage snapshot() const;
-  /// The usage ticker's tick: writes usage; when idle past the timeout,
-  /// leaves the registry and sends itself passivate_atom, which quits.
   void tick();
   void flush_usage();
 

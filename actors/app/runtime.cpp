@@ -18,7 +18,6 @@
 #include "actors/app/bootstrap.hpp"
 #include "actors/registry.hpp"
 #include "actors/storage_actor.hpp"
-#include "actors/usage_ticker.hpp"
 #include "net/admin_routes.hpp"
 #include "net/doors.hpp"
 #include "net/http_server.hpp"
@@ -276,7 +275,6 @@ void runtime::start() {
   ro.tiers = cfg_.tiers();
   ro.metrics = &metrics_;
   registry_ = std::make_unique<registry>(*sys_, *meta_, storage_, ro);
-  usage_ticker_ = spawn_usage_ticker(*sys_, {registry_.get(), cfg_.usage_flush_interval});
 
   admin_init ai;
   ai.meta = meta_.get();
@@ -325,13 +323,6 @@ void runtime::stop() {
       caf::anon_send_exit(token, caf::exit_reason::user_shutdown);
     for (auto& system : registry_->live_system_actors())
       caf::anon_send_exit(system, caf::exit_reason::user_shutdown);
-  }
-  if (usage_ticker_) {
-    // It reads the registry: gone (waited for) before the registry is.
-    caf::scoped_actor self{*sys_};
-    self->send_exit(usage_ticker_, caf::exit_reason::user_shutdown);
-    self->wait_for(usage_ticker_);
-    usage_ticker_ = nullptr;
   }
   if (admin_)
     caf::anon_send_exit(admin_, caf::exit_reason::user_shutdown);

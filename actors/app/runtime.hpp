@@ -133,8 +133,6 @@ private:
   std::unique_ptr<registry> registry_;
   storage_actor_if storage_;
   admin_actor_if admin_;
-  /// Ticks the live token actors (actors/usage_ticker.hpp).
-  usage_ticker_if usage_ticker_;
   /// False from a failed group commit until a commit or probe succeeds
   /// (written by the storage actor).
   std::atomic<bool> healthy_{true};
