@@ -73,16 +73,20 @@ struct http_response {
   std::shared_ptr<event_source> stream = {};
 
   /// Back to a default response, keeping the capacity of its buffers (for a
-  /// response object reused from one request to the next).
+  /// response object reused from one request to the next). Every field is
+  /// reset by the default member initializers above, so a field added later
+  /// is reset too; only the three buffers are carried over, emptied.
   void reset() noexcept {
-    status = 200;
-    content_type = default_content_type;
-    body.clear();
-    headers.clear();
-    header_lines.clear();
-    typed_when_empty = false;
-    token_id = 0;
-    stream.reset();
+    auto kept_body = std::move(body);
+    auto kept_headers = std::move(headers);
+    auto kept_lines = std::move(header_lines);
+    *this = http_response{};
+    kept_body.clear();
+    kept_headers.clear();
+    kept_lines.clear();
+    body = std::move(kept_body);
+    headers = std::move(kept_headers);
+    header_lines = std::move(kept_lines);
   }
 };
 
