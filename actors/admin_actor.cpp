@@ -29,12 +29,6 @@ admin_actor_if::behavior_type admin_state::make_behavior() {
   self_->delayed_send(self_, init.usage_flush_interval, tick_atom::value);
   return {
     [this](admin_atom, admin_job_ptr& job) { handle(job); },
-    [this](usage_atom, std::uint64_t token_id, token_usage& usage) {
-      pending_usage_[token_id] = std::move(usage);
-    },
-    [this](sysusage_atom, std::uint64_t system_id, system_usage& usage) {
-      pending_system_usage_[system_id] = std::move(usage);
-    },
     [this](flush_atom) {
       flush_usage();
       return caf::ok_atom::value;
@@ -218,6 +212,7 @@ std::uint64_t admin_state::fresh_id() {
 // -- usage ---------------------------------------------------------------------
 
 void admin_state::flush_usage() {
+  init.usage->take(pending_usage_, pending_system_usage_);
   if (pending_usage_.empty() && pending_system_usage_.empty())
     return;
   // Read every record first (read transactions), then write them all in one

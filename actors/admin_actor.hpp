@@ -11,6 +11,7 @@
 
 #include "actors/interfaces.hpp"
 #include "actors/registry.hpp"
+#include "actors/usage_board.hpp"
 #include "net/admin/requests.hpp"
 #include "policy/tiers.hpp"
 #include "policy/token_hash.hpp"
@@ -26,6 +27,7 @@ struct admin_init {
   sluice::pepper pepper;
   sluice::tier_table tiers; ///< the tier table in force (from the config)
   caf::timespan usage_flush_interval = std::chrono::seconds(10);
+  usage_board* usage = nullptr; ///< owned by the runtime; what the actors posted
 };
 
 /// A call on its way through the admin actor: who makes it (as its token's
@@ -172,7 +174,8 @@ private:
   std::uint64_t fresh_id();
 
   admin_actor_if::stateful_pointer<admin_state> self_;
-  /// Usage reported by token and system actors, written at the next flush.
+  /// Usage taken from the board (init.usage), written at the next flush;
+  /// kept when a write fails.
   std::unordered_map<std::uint64_t, token_usage> pending_usage_;
   std::unordered_map<std::uint64_t, system_usage> pending_system_usage_;
 };

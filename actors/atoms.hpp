@@ -10,7 +10,6 @@ namespace sluice {
 using ingest_atom = caf::atom_constant<caf::atom("ingest")>;
 using info_atom = caf::atom_constant<caf::atom("info")>;
 using update_atom = caf::atom_constant<caf::atom("update")>;
-using usage_atom = caf::atom_constant<caf::atom("usage")>;
 using committed_atom = caf::atom_constant<caf::atom("committed")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using write_atom = caf::atom_constant<caf::atom("write")>;
@@ -24,7 +23,6 @@ using reserve_atom = caf::atom_constant<caf::atom("reserve")>;
 using release_atom = caf::atom_constant<caf::atom("release")>;
 using admin_atom = caf::atom_constant<caf::atom("admin")>;
 using decided_atom = caf::atom_constant<caf::atom("decided")>;
-using sysusage_atom = caf::atom_constant<caf::atom("sysusage")>;
 using refused_atom = caf::atom_constant<caf::atom("refused")>;
 using user_atom = caf::atom_constant<caf::atom("user")>;
 

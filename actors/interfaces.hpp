@@ -48,7 +48,7 @@ using token_actor_if =
     caf::reacts_to<decided_atom, system_outcome, std::uint32_t, usage_claim, bool>,
     /// From storage, where a commit differs from what the token counted.
     caf::reacts_to<committed_atom, commit_report>,
-    /// Sends its usage to the admin actor now (at shutdown); answered after.
+    /// Posts its usage to the usage board now (at shutdown); answered after.
     caf::replies_to<flush_atom>::with<caf::ok_atom>, caf::reacts_to<tick_atom>>;
 
 /// One actor per system: its tier limit (bucket, sampling, shadow), its caps
@@ -91,14 +91,11 @@ using storage_actor_if =
     caf::reacts_to<apply_atom, std::uint64_t>>;
 
 /// The admin API and the single writer of the metadata environment.
-using admin_actor_if =
-  caf::typed_actor<caf::reacts_to<admin_atom, admin_job_ptr>,
-                   /// A token's or a system's usage, persisted with the next usage flush.
-                   caf::reacts_to<usage_atom, std::uint64_t, token_usage>,
-                   caf::reacts_to<sysusage_atom, std::uint64_t, system_usage>,
-                   /// Writes pending usage now (at shutdown, after every token flushed).
-                   caf::replies_to<flush_atom>::with<caf::ok_atom>,
-                   /// Periodic usage write.
-                   caf::reacts_to<tick_atom>>;
+using admin_actor_if = caf::typed_actor<caf::reacts_to<admin_atom, admin_job_ptr>,
+                                        /// Writes the usage posted so far (actors/usage_board.hpp)
+                                        /// now: at shutdown, after every token and system posted.
+                                        caf::replies_to<flush_atom>::with<caf::ok_atom>,
+                                        /// Periodic usage write.
+                                        caf::reacts_to<tick_atom>>;
 
 } // namespace sluice

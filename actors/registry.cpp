@@ -132,6 +132,7 @@ std::optional<system_actor_if> registry::system_actor(std::uint64_t id) {
   init.admin = admin_;
   init.usage_flush_interval = opts_.usage_flush_interval;
   init.metrics = opts_.metrics;
+  init.usage = opts_.usage;
   auto actor = spawn_system_actor(sys_, std::move(init));
   systems_.emplace(id, actor);
   return actor;

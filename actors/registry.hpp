@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "actors/interfaces.hpp"
+#include "actors/usage_board.hpp"
 #include "policy/metrics.hpp"
 #include "policy/tiers.hpp"
 #include "policy/token_hash.hpp"
@@ -26,6 +27,9 @@ struct registry_options {
   /// Where the actors count refusals, sampling and shadow hits (owned by the
   /// runtime, outlives every actor); null counts nothing.
   gateway_metrics* metrics = nullptr;
+  /// Where token and system actors post their usage for the admin actor
+  /// (owned by the runtime, outlives every actor); never null.
+  usage_board* usage = nullptr;
 };
 
 /// The terms a tenant's systems enforce: its tier's row of `tiers` with its

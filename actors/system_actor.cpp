@@ -247,7 +247,7 @@ system_usage system_state::snapshot() const { return {usage_snapshot(usage_, now
 void system_state::flush_usage() {
   if (!usage_dirty_)
     return;
-  self_->send(init.admin, sysusage_atom::value, init.record.id, snapshot());
+  init.usage->post_system(init.record.id, snapshot());
   usage_dirty_ = false;
 }
 

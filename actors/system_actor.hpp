@@ -7,6 +7,7 @@
 #include <string>
 
 #include "actors/interfaces.hpp"
+#include "actors/usage_board.hpp"
 #include "policy/limiters.hpp"
 #include "policy/metrics.hpp"
 #include "policy/usage.hpp"
@@ -23,6 +24,7 @@ struct system_init {
   admin_actor_if admin;
   caf::timespan usage_flush_interval = std::chrono::seconds(10);
   gateway_metrics* metrics = nullptr; ///< owned by the runtime; null counts nothing
+  usage_board* usage = nullptr;       ///< owned by the runtime; where usage goes
 };
 
 /// The state of one system's actor. It owns the system's tier limit (a

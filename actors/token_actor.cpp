@@ -314,7 +314,7 @@ token_usage token_state::snapshot() const {
 void token_state::flush_usage() {
   if (!usage_dirty_)
     return;
-  self_->send(init.admin, usage_atom::value, init.record.id, snapshot());
+  init.opts.usage->post_token(init.record.id, snapshot());
   usage_dirty_ = false;
 }
 

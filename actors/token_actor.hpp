@@ -35,8 +35,9 @@ struct token_init {
 /// was presented (a rotated-out one only during its grace), the user, the
 /// port (ingest tokens ingest, personal and service tokens administer), the
 /// IP allowlist and the allowed hours (both lifted during break-glass), then
-/// the token's own rate limit. It owns the token's usage (written back
-/// through the admin actor, the metadata writer, every flush interval), and
+/// the token's own rate limit. It owns the token's usage (posted to the
+/// usage board every flush interval, from where the admin actor, the
+/// metadata writer, writes it), and
 /// passivates itself after the idle timeout (the registry respawns it on the
 /// next use).
 struct token_state {

@@ -274,6 +274,7 @@ void runtime::start() {
   ro.max_batch_messages = cfg_.max_batch_messages;
   ro.tiers = cfg_.tiers();
   ro.metrics = &metrics_;
+  ro.usage = &usage_board_;
   registry_ = std::make_unique<registry>(*sys_, *meta_, storage_, ro);
 
   admin_init ai;
@@ -283,6 +284,7 @@ void runtime::start() {
   ai.pepper = pepper_;
   ai.tiers = cfg_.tiers();
   ai.usage_flush_interval = cfg_.usage_flush_interval;
+  ai.usage = &usage_board_;
   admin_ = spawn_admin_actor(*sys_, std::move(ai));
   registry_->set_admin(admin_);
 
@@ -301,8 +303,8 @@ void runtime::stop() {
   if (!ingest_server_->drain(drain_timeout) || !admin_server_->drain(drain_timeout))
     log::warn("shutdown: requests still in flight; closing anyway",
               {{"waited_s", drain_timeout.count()}});
-  // 2. Usage: every token actor hands its counters to the admin actor, which
-  //    then writes them (messages between two actors keep their order).
+  // 2. Usage: every token and system actor posts its counters to the usage
+  //    board (answering once it has), then the admin actor writes them.
   //    (A start that failed half-way may have no registry or admin actor.)
   if (registry_ && admin_) {
     caf::scoped_actor self{*sys_};

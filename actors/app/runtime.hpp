@@ -12,6 +12,7 @@
 
 #include "actors/app/config.hpp"
 #include "actors/ingest_job_pool.hpp"
+#include "actors/usage_board.hpp"
 #include "net/gateway.hpp"
 #include "actors/interfaces.hpp"
 #include "policy/metrics.hpp"
@@ -122,6 +123,9 @@ private:
   /// actor system, like the backlog: every job is back before they go.
   std::mutex pools_mu_;
   std::deque<ingest_job_pool> pools_;
+  /// Usage on its way from the token and system actors to the admin actor;
+  /// before the actor system, as they all post to it until they stop.
+  usage_board usage_board_;
   sluice::pepper pepper_;
   /// Names this runtime to its I/O threads' own state: the secret_hash_memo
   /// and the job pool (a process may hold several runtimes, each with a
