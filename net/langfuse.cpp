@@ -42,7 +42,10 @@ std::string headline(std::string_view type, dom::object body) {
 } // namespace
 
 problem decode_langfuse(std::string_view body, std::size_t max_events, langfuse_batch& out) {
-  out = {};
+  // Cleared, not replaced: the caller reuses `out`, and its buffers with it.
+  out.batch.clear();
+  out.ids.clear();
+  out.refused.clear();
   if (body.size() > langfuse_max_body_bytes)
     return make_problem(errc::request_too_large, "a Langfuse batch is at most 3.5 MB");
   dom::element root;

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <stdexcept>
 #include <system_error>
+#include <utility>
 
 #include "actors/admin_actor.hpp"
 #include "actors/app/bootstrap.hpp"
@@ -430,8 +431,12 @@ void runtime::ingest(const ingest_command& cmd, ingest_callback done) {
   }
   job->backlog.take(backlog_bytes_, bytes);
   if (cmd.decoded) {
-    // Decoded by its door in net/ (OTLP, Langfuse, webhooks).
-    job->batch = std::move(*cmd.decoded);
+    // Decoded by its door in net/ (OTLP, Langfuse, webhooks), into a batch
+    // that thread keeps. Swapped, not moved: the door's batch takes the
+    // job's recycled (empty) buffers and decodes the next request into
+    // them, and the job's buffers go back to its pool (kept up to
+    // job_pool_defaults::keep_batch_bytes), so neither side allocates anew.
+    std::swap(job->batch, *cmd.decoded);
     job->parse_problem = cmd.decode_problem;
   } else if (!cmd.probe) {
     // One parser per I/O thread, reused: its buffers grow to the largest body
