@@ -176,8 +176,8 @@ private:
   admin_actor_if::stateful_pointer<admin_state> self_;
   /// Usage taken from the board (init.usage), written at the next flush;
   /// kept when a write fails.
-  std::unordered_map<std::uint64_t, token_usage> pending_usage_;
-  std::unordered_map<std::uint64_t, system_usage> pending_system_usage_;
+  usage_board::token_map pending_usage_;
+  usage_board::system_map pending_system_usage_;
 };
 
 using admin_actor = admin_actor_if::stateful_base<admin_state>;

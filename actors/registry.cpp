@@ -129,7 +129,6 @@ std::optional<system_actor_if> registry::system_actor(std::uint64_t id) {
   init.record = std::move(*system);
   init.max_batch_messages = opts_.max_batch_messages;
   init.storage = storage_;
-  init.admin = admin_;
   init.usage_flush_interval = opts_.usage_flush_interval;
   init.metrics = opts_.metrics;
   init.usage = opts_.usage;

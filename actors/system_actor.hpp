@@ -21,7 +21,6 @@ struct system_init {
   std::uint64_t live_tokens = 0; ///< non-revoked tokens, counted in the store
   std::size_t max_batch_messages = 1000;
   storage_actor_if storage;
-  admin_actor_if admin;
   caf::timespan usage_flush_interval = std::chrono::seconds(10);
   gateway_metrics* metrics = nullptr; ///< owned by the runtime; null counts nothing
   usage_board* usage = nullptr;       ///< owned by the runtime; where usage goes
