@@ -186,4 +186,36 @@ shell_result run_sluiced(const std::vector<std::string>& args) {
   return run_shell(cmd);
 }
 
+samples parse_scrape(const std::string& text) {
+  samples out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto nl = text.find('\n', pos);
+    BOOST_REQUIRE_MESSAGE(nl != std::string::npos, "the scrape ends without a line feed");
+    auto line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (line.empty() || line[0] == '#')
+      continue;
+    auto sp = line.rfind(' ');
+    BOOST_REQUIRE_MESSAGE(sp != std::string::npos, "no value in: " << line);
+    out[line.substr(0, sp)] = std::strtod(line.c_str() + sp + 1, nullptr);
+  }
+  return out;
+}
+
+http_result get_metrics(sluice_fixture& f) {
+  auto r = f.admin().get("/metrics");
+  BOOST_REQUIRE_MESSAGE(r.status == 200, "GET /metrics: " << r.status << " " << r.body);
+  return r;
+}
+
+samples scrape(sluice_fixture& f) { return parse_scrape(get_metrics(f).body); }
+
+double value(const samples& s, const std::string& series) {
+  auto i = s.find(series);
+  return i == s.end() ? 0 : i->second;
+}
+
+bool shown(const samples& s, const std::string& series) { return s.count(series) != 0; }
+
 } // namespace sluice::e2e

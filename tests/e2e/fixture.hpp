@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -105,6 +106,28 @@ struct shell_result {
 /// Runs `command` with /bin/sh (popen) to completion and collects its stdout.
 /// Fails the test (BOOST_REQUIRE) when it cannot be started.
 shell_result run_shell(const std::string& command);
+
+/// Every sample of a GET /metrics scrape by its series as written
+/// (`name{label="v",…}`). The full grammar is held by the unit test and by
+/// promtool (metrics_test); this only needs to find values.
+using samples = std::map<std::string, double>;
+
+/// Parses a scrape; fails the test when a line has no value or the text
+/// does not end with a line feed.
+samples parse_scrape(const std::string& text);
+
+/// GET /metrics on f's admin port without a token, as Prometheus sends it
+/// (so the scrape starts no token actor); fails the test unless it is a 200.
+http_result get_metrics(sluice_fixture& f);
+
+/// get_metrics, parsed.
+samples scrape(sluice_fixture& f);
+
+/// A sample's value; a series not shown (a counter still at zero) is 0.
+double value(const samples& s, const std::string& series);
+
+/// Whether the scrape shows `series` at all.
+bool shown(const samples& s, const std::string& series);
 
 /// Runs the sluiced under test ($SLUICED) with `args` to completion (for
 /// invocations that end by themselves: failures and one-shot commands), with

@@ -18,44 +18,6 @@ using namespace sluice::e2e;
 
 namespace {
 
-/// Every sample of a scrape by its series as written (`name{label="v",…}`).
-/// The full grammar is held by the unit test and by promtool below; this
-/// only needs to find values.
-using samples = std::map<std::string, double>;
-
-samples parse_scrape(const std::string& text) {
-  samples out;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    auto nl = text.find('\n', pos);
-    BOOST_REQUIRE_MESSAGE(nl != std::string::npos, "the scrape ends without a line feed");
-    auto line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    if (line.empty() || line[0] == '#')
-      continue;
-    auto sp = line.rfind(' ');
-    BOOST_REQUIRE_MESSAGE(sp != std::string::npos, "no value in: " << line);
-    out[line.substr(0, sp)] = std::strtod(line.c_str() + sp + 1, nullptr);
-  }
-  return out;
-}
-
-/// A sample's value; a series not shown (a counter still at zero) is 0.
-double value(const samples& s, const std::string& series) {
-  auto i = s.find(series);
-  return i == s.end() ? 0 : i->second;
-}
-
-bool shown(const samples& s, const std::string& series) { return s.count(series) != 0; }
-
-http_result get_metrics(sluice_fixture& f) {
-  auto r = f.admin().get("/metrics"); // no token: Prometheus sends none
-  BOOST_REQUIRE_MESSAGE(r.status == 200, "GET /metrics: " << r.status << " " << r.body);
-  return r;
-}
-
-samples scrape(sluice_fixture& f) { return parse_scrape(get_metrics(f).body); }
-
 std::string requests(const std::string& port, const std::string& door, const std::string& code) {
   return R"(sluice_http_requests_total{port=")" + port + R"(",door=")" + door + R"(",code=")" + code
          + R"("})";

@@ -10,15 +10,11 @@ using namespace sluice::e2e;
 
 namespace {
 
-/// The sluice_live_token_actors gauge, as GET /metrics shows it (no token:
-/// the scrape itself starts no token actor).
+/// The sluice_live_token_actors gauge, as GET /metrics shows it.
 double live_token_actors(sluice_fixture& f) {
-  auto r = f.admin().get("/metrics");
-  BOOST_REQUIRE_EQUAL(r.status, 200u);
-  const std::string name = "\nsluice_live_token_actors ";
-  auto at = r.body.find(name);
-  BOOST_REQUIRE(at != std::string::npos);
-  return std::stod(r.body.substr(at + name.size()));
+  auto s = scrape(f);
+  BOOST_REQUIRE(shown(s, "sluice_live_token_actors"));
+  return value(s, "sluice_live_token_actors");
 }
 
 } // namespace
