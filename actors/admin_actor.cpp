@@ -215,33 +215,14 @@ void admin_state::flush_usage() {
   init.usage->take(pending_usage_, pending_system_usage_);
   if (pending_usage_.empty() && pending_system_usage_.empty())
     return;
-  // Read every record first (read transactions), then write them all in one
-  // durable transaction.
-  std::vector<store::token_record> tokens;
-  tokens.reserve(pending_usage_.size());
-  for (auto& [id, u] : pending_usage_) {
-    auto rec = init.meta->token(id);
-    if (!rec)
-      continue;
-    rec->usage = u.usage;
-    rec->last_used_at_us = u.last_used_at_us;
-    rec->last_ip = u.last_ip;
-    tokens.push_back(std::move(*rec));
-  }
-  std::vector<store::system_record> systems;
-  systems.reserve(pending_system_usage_.size());
-  for (auto& [id, u] : pending_system_usage_) {
-    auto rec = init.meta->system(id);
-    if (!rec)
-      continue;
-    rec->usage = u.usage;
-    systems.push_back(std::move(*rec));
-  }
+  // One durable transaction: each token's and system's totals, the minutes
+  // of its series that changed, and the minutes older than an hour go.
   if (auto ec = init.meta->write([&](store::meta_writer& w) {
-        for (auto& r : tokens)
-          w.put(r);
-        for (auto& r : systems)
-          w.put(r);
+        for (auto& [id, u] : pending_usage_)
+          w.put_usage(id, u.usage, u.changed, u.last_used_at_us, u.last_ip);
+        for (auto& [id, u] : pending_system_usage_)
+          w.put_usage(id, u.usage, u.changed, 0, {});
+        w.drop_usage_before(minute_of(now_us()) - static_cast<std::int64_t>(minutes_kept) + 1);
       })) {
     // Kept for the next flush; counters are totals, so nothing is lost.
     log::error("admin: usage flush failed", {{"error", ec.message()}});

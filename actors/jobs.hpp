@@ -28,11 +28,15 @@ struct token_usage {
   store::usage_record usage; ///< totals, and the active minutes of the last hour
   std::int64_t last_used_at_us = 0;
   std::string last_ip;
+  /// The minutes counted since the actor last handed its usage to the
+  /// usage board: the only minutes of the series a flush rewrites.
+  minute_range changed;
 };
 
 /// Usage of a system as its actor hands it out.
 struct system_usage {
   store::usage_record usage;
+  minute_range changed; ///< as token_usage::changed
 };
 
 /// What a token or system actor counted for a request when it let it on:

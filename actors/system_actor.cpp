@@ -247,7 +247,9 @@ system_usage system_state::snapshot() const { return {usage_snapshot(usage_, now
 void system_state::flush_usage() {
   if (!usage_dirty_)
     return;
-  init.usage->post_system(init.record.id, snapshot());
+  auto usage = snapshot();
+  usage.changed = usage_.take_changed();
+  init.usage->post_system(init.record.id, std::move(usage));
   usage_dirty_ = false;
 }
 

@@ -314,7 +314,9 @@ token_usage token_state::snapshot() const {
 void token_state::flush_usage() {
   if (!usage_dirty_)
     return;
-  init.opts.usage->post_token(init.record.id, snapshot());
+  auto usage = snapshot();
+  usage.changed = usage_.take_changed();
+  init.opts.usage->post_token(init.record.id, std::move(usage));
   usage_dirty_ = false;
 }
 

@@ -4,17 +4,20 @@
 
 namespace sluice {
 
-void usage_board::post_token(std::uint64_t id, token_usage usage) {
-  std::lock_guard guard{mtx_};
-  tokens_.insert_or_assign(id, std::move(usage));
-}
-
-void usage_board::post_system(std::uint64_t id, system_usage usage) {
-  std::lock_guard guard{mtx_};
-  systems_.insert_or_assign(id, std::move(usage));
-}
-
 namespace {
+
+/// Puts `usage` in place of what `map` holds for `id`: its totals and
+/// minutes are newer, but the minutes the older snapshot had changed were
+/// never written, so they stay marked as changed.
+template <class Map, class Usage>
+void replace(Map& map, std::uint64_t id, Usage&& usage) {
+  auto [it, fresh] = map.try_emplace(id, std::forward<Usage>(usage));
+  if (fresh)
+    return;
+  auto changed = it->second.changed;
+  it->second = std::forward<Usage>(usage);
+  it->second.changed.add(changed);
+}
 
 /// Moves `from` into `into`, newer entries winning; the usual case (the
 /// caller wrote everything it held) is a swap under the lock, and the
@@ -26,11 +29,21 @@ void move_into(Map& from, Map& into) {
     return;
   }
   for (auto& [id, usage] : from)
-    into.insert_or_assign(id, std::move(usage));
+    replace(into, id, std::move(usage));
   from.clear();
 }
 
 } // namespace
+
+void usage_board::post_token(std::uint64_t id, token_usage usage) {
+  std::lock_guard guard{mtx_};
+  replace(tokens_, id, std::move(usage));
+}
+
+void usage_board::post_system(std::uint64_t id, system_usage usage) {
+  std::lock_guard guard{mtx_};
+  replace(systems_, id, std::move(usage));
+}
 
 void usage_board::take(token_map& tokens, system_map& systems) {
   std::lock_guard guard{mtx_};

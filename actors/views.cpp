@@ -44,20 +44,16 @@ void write_shown(json_writer&, const token_hash&) = delete; // never shown
 
 /// Writes the shown fields of `r` as members of the object being written,
 /// as its description says: hidden ones left out, ids and times formatted
-/// (null when unset), grouped fields inside their group's object.
-/// What audit events leave out: it changes with every request, not with a
-/// state change.
-bool usage_field(std::string_view key) {
-  return key == "usage" || key == "last_used_at_us" || key == "last_ip";
-}
-
+/// (null when unset), grouped fields inside their group's object. Audit
+/// events leave out the usage fields (store::usage_field): they change with
+/// every request, not with a state change.
 template <class R>
 void write_fields(json_writer& w, const R& r, bool for_audit = false) {
   std::string_view group;
   for_each_field<R>([&](const auto& f) {
     using T = typename std::decay_t<decltype(f)>::value_type;
     if (f.view == view_as::hidden || (f.shown_if && !f.shown_if(r))
-        || (for_audit && usage_field(f.key)))
+        || (for_audit && store::usage_field(f.key)))
       return;
     if (f.group != group) {
       if (!group.empty())

@@ -10,11 +10,6 @@ constexpr std::array<std::string_view, rejection_count> rejection_names = {
   "unauthorized", "invalid", "too_large", "rate_limited", "storage_error",
 };
 
-std::int64_t minute_of(std::int64_t t_us) noexcept {
-  auto m = t_us / us_per_minute;
-  return t_us % us_per_minute < 0 ? m - 1 : m;
-}
-
 std::size_t index_of(std::int64_t minute) noexcept {
   auto i = minute % static_cast<std::int64_t>(minutes_kept);
   return static_cast<std::size_t>(i < 0 ? i + static_cast<std::int64_t>(minutes_kept) : i);
@@ -26,6 +21,11 @@ std::uint32_t add32(std::uint32_t a, std::uint64_t b) noexcept {
 }
 
 } // namespace
+
+std::int64_t minute_of(std::int64_t t_us) noexcept {
+  auto m = t_us / us_per_minute;
+  return t_us % us_per_minute < 0 ? m - 1 : m;
+}
 
 rejection rejection_of(errc code) noexcept {
   switch (code) {
@@ -78,6 +78,7 @@ usage_minute& usage_meter::slot(std::int64_t now_us) noexcept {
   auto& s = ring_[index_of(minute)];
   if (s.minute != minute) // an hour-old slot comes round again: reuse it
     s = usage_minute{minute};
+  changed_.add(minute);
   return s;
 }
 
@@ -129,6 +130,7 @@ void usage_meter::take_back(std::int64_t counted_at_us, std::uint64_t requests,
   auto& s = ring_[index_of(minute)];
   if (s.minute != minute)
     return;
+  changed_.add(minute);
   s.requests -= static_cast<std::uint32_t>(std::min<std::uint64_t>(s.requests, requests));
   s.messages -= static_cast<std::uint32_t>(std::min<std::uint64_t>(s.messages, messages));
   s.bytes -= std::min(s.bytes, bytes);

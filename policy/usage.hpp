@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <climits>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -68,6 +69,30 @@ struct usage_minute {
 inline constexpr std::int64_t us_per_minute = 60'000'000;
 inline constexpr std::size_t minutes_kept = 60;
 
+/// The minute (since the Unix epoch) that holds `t_us`.
+std::int64_t minute_of(std::int64_t t_us) noexcept;
+
+/// A closed range of minutes, [first, last]; empty when first > last.
+struct minute_range {
+  std::int64_t first = INT64_MAX;
+  std::int64_t last = INT64_MIN;
+
+  bool empty() const noexcept { return first > last; }
+  /// Grows the range to hold `minute`.
+  void add(std::int64_t minute) noexcept {
+    first = minute < first ? minute : first;
+    last = minute > last ? minute : last;
+  }
+  /// Grows the range to hold `other`.
+  void add(const minute_range& other) noexcept {
+    if (!other.empty()) {
+      add(other.first);
+      add(other.last);
+    }
+  }
+  friend bool operator==(const minute_range&, const minute_range&) = default;
+};
+
 /// Usage of one token or system: totals, and a per-minute series for the last
 /// hour in a fixed ring (no allocation as it counts). Time is passed in.
 /// Owned by one actor: not thread-safe.
@@ -99,14 +124,25 @@ public:
   std::vector<usage_minute> active_minutes(std::int64_t now_us) const;
 
   /// Starts from what was stored; minutes older than an hour are ignored.
+  /// What is restored does not count as changed.
   void restore(const usage_totals& totals, const std::vector<usage_minute>& minutes,
                std::int64_t now_us) noexcept;
+
+  /// The minutes whose counts changed since the last take_changed() (or
+  /// since the meter started), and starts a new range. Storage rewrites only
+  /// these minutes of the series (store::usage_update).
+  minute_range take_changed() noexcept {
+    auto r = changed_;
+    changed_ = {};
+    return r;
+  }
 
 private:
   usage_minute& slot(std::int64_t now_us) noexcept;
 
   usage_totals totals_;
   std::array<usage_minute, minutes_kept> ring_{};
+  minute_range changed_;
 };
 
 } // namespace sluice

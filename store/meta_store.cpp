@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <limits>
@@ -26,6 +27,8 @@ namespace sluice::store {
 //   tenant_users                      tenant id + user id     -> empty
 //   user_tokens                       user id + token id      -> empty (personal tokens)
 //   tenant_tokens                     tenant id + token id    -> empty (service tokens)
+//   usage                             token or system id      -> usage_row JSON
+//   usage_minutes                     minute + id             -> usage_minute JSON
 //   audit, audit_tenant, audit_token  the audit log's own (store/audit_log.hpp)
 // The indexes are written in the same transaction as their record, so they
 // are always in step with it; so is an audit event with the change it records.
@@ -37,6 +40,20 @@ namespace sluice::store {
 // are not revoked, so a system's actor starts without scanning its tokens
 // (a million of them took a fifth of a second and touched the whole index). `tenant_systems` is not
 // in the original design: without it, listing one tenant's systems would decode every system.
+//
+// Usage lives apart from the records, because it changes all the time: every
+// usage flush (tokens.usage-flush-interval) writes the totals of each token
+// and system used since the last one, and only the minutes of their series
+// that changed. Minute rows are keyed minute first, so the rows one flush
+// writes (the current minute of every busy token) sit side by side in a few
+// pages, and the rows older than an hour are one run at the start of the
+// table. When usage was part of the record, each flush rewrote the whole
+// record of every busy token, its hour of minutes included: up to 4 KB each.
+// Reading a series takes one lookup per minute of the last hour (up to 60);
+// the hour is counted back from the newest minute stored. A record written
+// before these tables existed still holds its usage: it is read from the
+// record until the id's first usage write, and moved to the tables when the
+// record is next written.
 
 namespace {
 
@@ -46,9 +63,10 @@ struct dbis {
   MDB_dbi tenants = 0, users = 0, systems = 0, tokens = 0;
   MDB_dbi token_hashes = 0, system_tokens = 0, tenant_systems = 0, system_live = 0;
   MDB_dbi approvals = 0, tenant_users = 0, user_tokens = 0, tenant_tokens = 0;
+  MDB_dbi usage = 0, usage_minutes = 0;
 };
 
-// 15 named databases are in use (the audit log's three included); the rest is
+// 17 named databases are in use (the audit log's three included); the rest is
 // room for later ones, since a data directory cannot hold more than this
 // allows a process to open.
 constexpr unsigned meta_max_dbs = 32;
@@ -124,6 +142,8 @@ struct meta_store::impl {
         open("tenant_users", db.tenant_users);
         open("user_tokens", db.user_tokens);
         open("tenant_tokens", db.tenant_tokens);
+        open("usage", db.usage);
+        open("usage_minutes", db.usage_minutes);
         audit.open(t);
       } catch (const std::system_error& e) {
         if (e.code() != lmdb_error(MDB_MAP_FULL))
@@ -145,6 +165,56 @@ struct meta_store::impl {
     }
   }
 
+  /// Reads id's usage from the usage tables into `u` (and a token's last
+  /// use), when they hold the id; otherwise leaves what the record held.
+  void read_usage(const txn& t, std::uint64_t id, usage_record& u, std::int64_t* last_used_at_us,
+                  std::string* last_ip) const {
+    std::string_view v;
+    if (!t.get(db.usage, view(be_key(id)), v))
+      return;
+    auto row = decode_usage_row(v);
+    if (!row)
+      return;
+    u.totals = row->totals;
+    if (last_used_at_us != nullptr)
+      *last_used_at_us = row->last_used_at_us;
+    if (last_ip != nullptr)
+      *last_ip = std::move(row->last_ip);
+    u.minutes.clear();
+    cursor c(t, db.usage_minutes);
+    std::string_view k;
+    if (!c.last(k, v) || k.size() != 16)
+      return;
+    // The hour up to the newest minute stored (no later one can be older
+    // than an hour from now); a seek that lands past a minute skips the
+    // minutes in between, which no id used.
+    const auto newest = static_cast<std::int64_t>(get_be64(k.data()));
+    for (auto m = newest - static_cast<std::int64_t>(minutes_kept) + 1; m <= newest;) {
+      if (!c.seek(view(be_key(static_cast<std::uint64_t>(m), id)), k, v) || k.size() != 16)
+        break;
+      const auto at = static_cast<std::int64_t>(get_be64(k.data()));
+      if (at > m) {
+        m = at;
+        continue;
+      }
+      if (get_be64(k.data() + 8) == id)
+        if (auto minute = decode_usage_minute(v))
+          u.minutes.push_back(*minute);
+      ++m;
+    }
+  }
+
+  /// Completes a decoded record with what lives outside it: the usage of
+  /// tokens and systems.
+  void complete(const txn& t, token_record& r) const {
+    read_usage(t, r.id, r.usage, &r.last_used_at_us, &r.last_ip);
+  }
+  void complete(const txn& t, system_record& r) const {
+    read_usage(t, r.id, r.usage, nullptr, nullptr);
+  }
+  template <class R>
+  void complete(const txn&, R&) const {}
+
   /// Point lookup of a record by id, decoded inside the read transaction
   /// (the value is a view into the map, valid only while the txn lives).
   template <class Decode>
@@ -157,7 +227,10 @@ struct meta_store::impl {
     auto k = be_key(id);
     if (!r.t.get(dbi, view(k), v))
       return std::nullopt;
-    return decode(v);
+    auto rec = decode(v);
+    if (rec)
+      complete(r.t, *rec);
+    return rec;
   }
 
   /// A page of the records listed under `owner` in the index `index` (keys
@@ -183,8 +256,10 @@ struct meta_store::impl {
       std::string_view json;
       if (!r.t.get(records, k.substr(8), json))
         continue;
-      if (auto rec = decode(json); rec && belongs(*rec))
+      if (auto rec = decode(json); rec && belongs(*rec)) {
+        complete(r.t, *rec);
         out.push_back(std::move(*rec));
+      }
     }
     return out;
   }
@@ -231,6 +306,7 @@ public:
     }
     put_record(db_.systems, r.id, encode(r));
     check(t_.put(db_.tenant_systems, view(be_key(r.tenant_id, r.id)), {}));
+    move_usage(r.id, r.usage, 0, {});
   }
 
   void put(const token_record& r) override {
@@ -260,6 +336,7 @@ public:
       }
     }
     put_record(db_.tokens, r.id, encode(r));
+    move_usage(r.id, r.usage, r.last_used_at_us, r.last_ip);
     for (std::size_t i = 0; i < now.n; ++i)
       check(t_.put(db_.token_hashes, view(now.h[i]), view(k)));
     move_entry(db_.user_tokens, was_personal_of, personal_owner(r), r.id);
@@ -281,6 +358,46 @@ public:
 
   void put(const approval_record& r) override { put_record(db_.approvals, r.id, encode(r)); }
 
+  void put_usage(std::uint64_t id, const usage_record& u, minute_range changed,
+                 std::int64_t last_used_at_us, std::string_view last_ip) override {
+    if (ec_)
+      return;
+    auto k = be_key(id);
+    std::string_view old;
+    const bool first = !t_.get(db_.usage, view(k), old);
+    check(t_.put(db_.usage, view(k),
+                 encode(usage_row{u.totals, last_used_at_us, std::string(last_ip)})));
+    if (first) {
+      for (auto& m : u.minutes)
+        put_minute(id, m);
+      return;
+    }
+    if (changed.empty())
+      return;
+    // Only the last hour of what changed can still be shown.
+    auto from = std::max(changed.first, changed.last - static_cast<std::int64_t>(minutes_kept) + 1);
+    auto it = u.minutes.begin();
+    for (auto m = from; m <= changed.last; ++m) {
+      while (it != u.minutes.end() && it->minute < m)
+        ++it;
+      if (it != u.minutes.end() && it->minute == m)
+        put_minute(id, *it);
+      else // counted, then all taken back: nothing left of it
+        del(db_.usage_minutes, view(be_key(static_cast<std::uint64_t>(m), id)));
+    }
+  }
+
+  void drop_usage_before(std::int64_t minute) override {
+    cursor c(t_, db_.usage_minutes);
+    std::string_view k, v;
+    while (!ec_ && c.first(k, v) && k.size() == 16
+           && static_cast<std::int64_t>(get_be64(k.data())) < minute) {
+      key16 dead;
+      std::copy(k.begin(), k.end(), dead.begin()); // the view dies with the entry
+      check(t_.del(db_.usage_minutes, view(dead)));
+    }
+  }
+
   void append(audit_event& e) override {
     // After an earlier failure the transaction is doomed: appending would
     // only burn work (and `e` keeps whatever seq it had).
@@ -290,6 +407,23 @@ public:
   }
 
 private:
+  void put_minute(std::uint64_t id, const usage_minute& m) {
+    check(
+      t_.put(db_.usage_minutes, view(be_key(static_cast<std::uint64_t>(m.minute), id)), encode(m)));
+  }
+
+  /// A record written before the usage tables existed held its usage; the
+  /// record is rewritten without it (records.cpp), so it moves to the
+  /// tables, unless they hold the id already (then they are newer).
+  void move_usage(std::uint64_t id, const usage_record& u, std::int64_t last_used_at_us,
+                  std::string_view last_ip) {
+    if (ec_ || (u == usage_record{} && last_used_at_us == 0 && last_ip.empty()))
+      return;
+    std::string_view old;
+    if (!t_.get(db_.usage, view(be_key(id)), old))
+      put_usage(id, u, {}, last_used_at_us, last_ip);
+  }
+
   /// Keeps an owner + token id index entry in step: off the old owner's list
   /// when the owner changed (or the token no longer belongs in the index), on
   /// the new one's.
@@ -402,6 +536,7 @@ std::optional<token_record> meta_store::token_by_hash(const token_hash& h) const
   const bool previous = hashes_equal(rec->previous_hash, h);
   if (!current && !(previous && rec->previous_valid_until_us != 0))
     return std::nullopt;
+  impl_->complete(r.t, *rec);
   return rec;
 }
 
@@ -438,8 +573,10 @@ std::vector<system_record> meta_store::systems_of(std::uint64_t tenant_id, std::
     std::string_view json;
     if (!r.t.get(impl_->db.systems, k.substr(8), json))
       continue;
-    if (auto rec = decode_system(json); rec && rec->tenant_id == tenant_id)
+    if (auto rec = decode_system(json); rec && rec->tenant_id == tenant_id) {
+      impl_->complete(r.t, *rec);
       out.push_back(std::move(*rec));
+    }
   }
   return out;
 }
@@ -461,8 +598,10 @@ std::vector<token_record> meta_store::tokens_of_system(std::uint64_t system_id, 
     std::string_view json;
     if (!r.t.get(impl_->db.tokens, k.substr(8), json))
       continue;
-    if (auto rec = decode_token(json))
+    if (auto rec = decode_token(json)) {
+      impl_->complete(r.t, *rec);
       out.push_back(std::move(*rec));
+    }
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -34,6 +35,15 @@ public:
   /// tokens (personal tokens); tenant -> tokens (service tokens).
   virtual void put(const token_record& r) = 0;
   virtual void put(const approval_record& r) = 0;
+  /// Writes a token's or system's usage to the usage tables: its totals row
+  /// (with, for a token, when and from where it was last used) and, of its
+  /// per-minute series, only the minutes in `changed` (rows of minutes in
+  /// `changed` that `u` no longer holds are deleted). The first write of an
+  /// id writes every minute of `u`. `u.minutes` is in minute order.
+  virtual void put_usage(std::uint64_t id, const usage_record& u, minute_range changed,
+                         std::int64_t last_used_at_us, std::string_view last_ip) = 0;
+  /// Deletes the usage minutes before `minute`, for every id.
+  virtual void drop_usage_before(std::int64_t minute) = 0;
   /// Appends an audit event in this same transaction (no change without its
   /// event, no event without its change): sets its seq and hashes.
   virtual void append(audit_event& e) = 0;
@@ -41,10 +51,11 @@ public:
 
 /// The metadata environment: tenants, users, systems, tokens, approvals, the
 /// indexes (secret hash to token, tenant to users/systems/service tokens,
-/// system to tokens, user to tokens) and the audit log. Reads may run on any thread at any time;
-/// writes come from one thread at a time (the admin actor) and each `write` is one durable
-/// transaction. When the map is full it grows (doubling, up to max_map_size)
-/// and the transaction is retried, instead of failing the write.
+/// system to tokens, user to tokens), the usage of tokens and systems, and
+/// the audit log. Token and system records are read with their usage. Reads may run on any thread
+/// at any time; writes come from one thread at a time (the admin actor) and each `write` is one
+/// durable transaction. When the map is full it grows (doubling, up to max_map_size) and the
+/// transaction is retried, instead of failing the write.
 class meta_store {
 public:
   explicit meta_store(const meta_options& opts);

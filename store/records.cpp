@@ -84,29 +84,24 @@ bool read(simdjson::dom::element v, cap_overrides& o) {
   });
 }
 
-// Usage: totals by name; minutes as compact rows
-// [minute, requests, messages, rejected, sampled, bytes], `rejected` being
-// every reason together; and, for the minutes whose refusals have reasons,
-// rows [minute, {reason: count}] under "rejections" (zeros left out). The
-// reasons have a key of their own so that the minute rows keep the shape
-// every version reads. A record without "rejections" (written before the
-// reasons were counted per minute) loads with each minute's refusals in
-// `rejected` only: usage_minute::rejected_unrecorded.
-bool empty(const usage_record& u) {
-  const auto& t = u.totals;
-  return u.minutes.empty() && t.requests == 0 && t.messages == 0 && t.duplicates == 0
-         && t.bytes == 0 && t.sampled_requests == 0 && t.sampled_messages == 0
-         && t.shadow_limited == 0 && t.rejected_total() == 0;
+// Usage. Totals by name, zero counters left out (a usage_row's "totals").
+// A minute of the usage tables is a row [minute, requests, messages,
+// rejected, sampled, bytes, {reason: count}], `rejected` being every reason
+// together. Records written before the usage tables existed hold a
+// usage_record: {"totals": …, "minutes": [[the first six columns], …],
+// "rejections": [[minute, {reason: count}], …]}, read here and never
+// written; one without "rejections" (written before the reasons were counted
+// per minute) loads with each minute's refusals in `rejected` only:
+// usage_minute::rejected_unrecorded.
+/// Zero counters are left out, like every default.
+void write_number(json_writer& w, std::string_view k, std::uint64_t v) {
+  if (v != 0)
+    w.field(k, v);
 }
 
-void write(json_writer& w, const usage_record& u) {
-  // Zero counters are left out, like every default.
-  auto& t = u.totals;
-  auto number = [&](std::string_view k, std::uint64_t v) {
-    if (v != 0)
-      w.field(k, v);
-  };
-  w.begin_object().key("totals").begin_object();
+void write(json_writer& w, const usage_totals& t) {
+  auto number = [&](std::string_view k, std::uint64_t v) { write_number(w, k, v); };
+  w.begin_object();
   number("requests", t.requests);
   number("messages", t.messages);
   number("duplicates", t.duplicates);
@@ -121,34 +116,13 @@ void write(json_writer& w, const usage_record& u) {
     w.end_object();
   }
   w.end_object();
-  if (!u.minutes.empty()) {
-    w.key("minutes").begin_array();
-    for (auto& m : u.minutes) {
-      w.begin_array()
-        .value(m.minute)
-        .value(static_cast<std::uint64_t>(m.requests))
-        .value(static_cast<std::uint64_t>(m.messages))
-        .value(static_cast<std::uint64_t>(m.rejected))
-        .value(static_cast<std::uint64_t>(m.sampled))
-        .value(m.bytes)
-        .end_array();
-    }
-    w.end_array();
-  }
-  bool any_reason = false;
-  for (auto& m : u.minutes) {
-    if (m.rejected_unrecorded() == m.rejected) // no reason known
-      continue;
-    if (!any_reason)
-      w.key("rejections").begin_array();
-    any_reason = true;
-    w.begin_array().value(m.minute).begin_object();
-    for (std::size_t i = 0; i < rejection_count; ++i)
-      number(to_string(static_cast<rejection>(i)), m.rejected_by[i]);
-    w.end_object().end_array();
-  }
-  if (any_reason)
-    w.end_array();
+}
+
+/// A minute's refusals by reason, as {reason: count} (zeros left out).
+void write_reasons(json_writer& w, const usage_minute& m) {
+  w.begin_object();
+  for (std::size_t i = 0; i < rejection_count; ++i)
+    write_number(w, to_string(static_cast<rejection>(i)), m.rejected_by[i]);
   w.end_object();
 }
 
@@ -192,20 +166,28 @@ bool read(simdjson::dom::element v, usage_minute& m) {
   return true;
 }
 
-/// One minute's refusals by reason: [minute, {reason: count}]. Reason names
-/// a later version may add are ignored; their refusals stay unrecorded.
-bool read(simdjson::dom::element v, std::int64_t& minute,
-          std::array<std::uint32_t, rejection_count>& by) {
+/// Refusals by reason, {reason: count}, no more in all than `rejected`.
+/// Reason names a later version may add are ignored; their refusals stay
+/// unrecorded.
+bool read_reasons(simdjson::dom::element v, std::uint32_t rejected,
+                  std::array<std::uint32_t, rejection_count>& by) {
+  by = {};
+  bool ok = for_each_member(v, [&](std::string_view reason, simdjson::dom::element n) {
+    auto r = parse_rejection(reason);
+    return !r || read(n, by[static_cast<std::size_t>(*r)]);
+  });
+  return ok && std::accumulate(by.begin(), by.end(), std::uint64_t{0}) <= rejected;
+}
+
+/// One minute's refusals by reason in a record's usage: [minute, {reason:
+/// count}]; the minute it names is looked up by the caller.
+bool read(simdjson::dom::element v, std::int64_t& minute, simdjson::dom::element& reasons) {
   simdjson::dom::array row;
   if (v.get_array().get(row) != simdjson::SUCCESS || row.size() != 2
       || !read(row.at(0).value_unsafe(), minute))
     return false;
-  by = {};
-  return for_each_member(row.at(1).value_unsafe(),
-                         [&](std::string_view reason, simdjson::dom::element n) {
-                           auto r = parse_rejection(reason);
-                           return !r || read(n, by[static_cast<std::size_t>(*r)]);
-                         });
+  reasons = row.at(1).value_unsafe();
+  return true;
 }
 
 bool read(simdjson::dom::element v, usage_record& u) {
@@ -241,16 +223,13 @@ bool read(simdjson::dom::element v, usage_record& u) {
   // that minute's refusals.
   for (auto row : *rejections) {
     std::int64_t minute = 0;
-    std::array<std::uint32_t, rejection_count> by{};
-    if (!read(row, minute, by))
+    simdjson::dom::element reasons;
+    if (!read(row, minute, reasons))
       return false;
     auto m = std::find_if(u.minutes.begin(), u.minutes.end(),
                           [&](const usage_minute& x) { return x.minute == minute; });
-    if (m == u.minutes.end())
+    if (m == u.minutes.end() || !read_reasons(reasons, m->rejected, m->rejected_by))
       return false;
-    if (std::accumulate(by.begin(), by.end(), std::uint64_t{0}) > m->rejected)
-      return false;
-    m->rejected_by = by;
   }
   return true;
 }
@@ -295,7 +274,7 @@ void write_stored(json_writer& w, const time_restriction& t) {
   write_stored(w.key("days"), t.days());
   w.end_object();
 }
-void write_stored(json_writer& w, const usage_record& u) { write(w, u); }
+void write_stored(json_writer& w, const usage_totals& t) { write(w, t); }
 
 bool read(simdjson::dom::element v, tier& out) { return read_enum(v, out, parse_tier); }
 bool read(simdjson::dom::element v, user_role& out) { return read_enum(v, out, parse_user_role); }
@@ -389,15 +368,6 @@ bool read(simdjson::dom::element v, std::optional<rate_limit>& out) {
   return out.has_value();
 }
 
-/// A compact field at its default is left out of the stored JSON.
-template <class T>
-bool is_default(const T& v) {
-  if constexpr (std::is_same_v<T, usage_record>)
-    return empty(v);
-  else
-    return v == T{};
-}
-
 /// A record as the store keeps it: each described field by its key.
 template <class R>
 std::string encode_record(const R& r) {
@@ -405,11 +375,21 @@ std::string encode_record(const R& r) {
   json_writer w{out};
   w.begin_object();
   for_each_field<R>([&](const auto& f) {
-    const auto& v = f.of(r);
-    if (f.compact && is_default(v))
+    using T = typename std::decay_t<decltype(f)>::value_type;
+    // The usage tables keep the usage fields (meta_store): a record only
+    // reads them, from records written before the tables existed.
+    if constexpr (std::is_same_v<T, usage_record>) {
       return;
-    w.key(f.key);
-    write_stored(w, v);
+    } else {
+      if constexpr (std::is_same_v<R, token_record> || std::is_same_v<R, system_record>)
+        if (usage_field(f.key))
+          return;
+      const auto& v = f.of(r);
+      if (f.compact && v == T{})
+        return;
+      w.key(f.key);
+      write_stored(w, v);
+    }
   });
   w.end_object();
   return out;
@@ -452,6 +432,41 @@ std::optional<token_record> decode_token(std::string_view json) {
 }
 std::optional<approval_record> decode_approval(std::string_view json) {
   return decode_record<approval_record>(json);
+}
+std::string encode(const usage_row& r) { return encode_record(r); }
+std::optional<usage_row> decode_usage_row(std::string_view json) {
+  return decode_record<usage_row>(json);
+}
+
+std::string encode(const usage_minute& m) {
+  std::string out;
+  json_writer w{out};
+  w.begin_array()
+    .value(m.minute)
+    .value(static_cast<std::uint64_t>(m.requests))
+    .value(static_cast<std::uint64_t>(m.messages))
+    .value(static_cast<std::uint64_t>(m.rejected))
+    .value(static_cast<std::uint64_t>(m.sampled))
+    .value(m.bytes);
+  write_reasons(w, m);
+  w.end_array();
+  return out;
+}
+
+std::optional<usage_minute> decode_usage_minute(std::string_view json) {
+  simdjson::dom::element doc;
+  if (thread_parser().parse(json.data(), json.size()).get(doc) != simdjson::SUCCESS)
+    return std::nullopt;
+  simdjson::dom::array row;
+  if (doc.get_array().get(row) != simdjson::SUCCESS || row.size() != 7)
+    return std::nullopt;
+  usage_minute m;
+  if (!read(row.at(0).value_unsafe(), m.minute) || !read(row.at(1).value_unsafe(), m.requests)
+      || !read(row.at(2).value_unsafe(), m.messages) || !read(row.at(3).value_unsafe(), m.rejected)
+      || !read(row.at(4).value_unsafe(), m.sampled) || !read(row.at(5).value_unsafe(), m.bytes)
+      || !read_reasons(row.at(6).value_unsafe(), m.rejected, m.rejected_by))
+    return std::nullopt;
+  return m;
 }
 
 namespace {

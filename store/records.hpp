@@ -146,6 +146,23 @@ inline bool has_retention(const token_record& t) noexcept {
   return t.kind == token_kind::ingest || t.kind == token_kind::webhook;
 }
 
+/// The fields of token and system records that the usage tables keep
+/// (store/meta_store.hpp): records written by this version leave them out;
+/// records written before the tables existed still hold them and are read
+/// with them.
+constexpr bool usage_field(std::string_view key) noexcept {
+  return key == "usage" || key == "last_used_at_us" || key == "last_ip";
+}
+
+/// A token's or system's row of the `usage` table: its totals and, for a
+/// token, when and from where it was last used. Its minutes are rows of the
+/// `usage_minutes` table, one per (minute, id).
+struct usage_row {
+  usage_totals totals;
+  std::int64_t last_used_at_us = 0;
+  std::string last_ip;
+};
+
 /// JSON codecs of the records. decode_* return nullopt on malformed input.
 std::string encode(const tenant_record& r);
 std::string encode(const user_record& r);
@@ -157,6 +174,12 @@ std::optional<user_record> decode_user(std::string_view json);
 std::optional<system_record> decode_system(std::string_view json);
 std::optional<token_record> decode_token(std::string_view json);
 std::optional<approval_record> decode_approval(std::string_view json);
+std::string encode(const usage_row& r);
+std::optional<usage_row> decode_usage_row(std::string_view json);
+/// One minute as a row of `usage_minutes`: [minute, requests, messages,
+/// rejected, sampled, bytes, {reason: refusals}].
+std::string encode(const usage_minute& m);
+std::optional<usage_minute> decode_usage_minute(std::string_view json);
 
 } // namespace sluice::store
 
@@ -301,6 +324,16 @@ struct description<store::token_record> {
     // never shown.
     field<R, token_hash>{"hash", &R::hash, view_as::hidden},
     field<R, token_hash>{"previous_hash", &R::previous_hash, view_as::hidden, {}, {}, true},
+  };
+};
+
+template <>
+struct description<store::usage_row> {
+  using R = store::usage_row;
+  static constexpr auto fields = std::tuple{
+    field<R, usage_totals>{"totals", &R::totals},
+    field<R, std::int64_t>{"last_used_at_us", &R::last_used_at_us, view_as::time, {}, {}, true},
+    field<R, std::string>{"last_ip", &R::last_ip, view_as::value, {}, {}, true},
   };
 };
 

@@ -80,6 +80,34 @@ BOOST_AUTO_TEST_CASE(what_a_failed_write_kept_is_replaced_by_newer_posts_and_kep
   BOOST_TEST(systems.at(20).usage.totals.requests == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(a_replaced_snapshot_leaves_its_changed_minutes_to_the_newer_one) {
+  // The store rewrites only the minutes a snapshot marks as changed, so the
+  // minutes an unwritten snapshot had changed must be rewritten with the
+  // newer one's counts.
+  usage_board board;
+  auto first = token_with(5);
+  first.changed = {100, 101};
+  board.post_token(1, first);
+  auto second = token_with(8);
+  second.changed = {103, 103};
+  board.post_token(1, second);
+  auto sys = system_with(1);
+  sys.changed = {101, 101};
+  board.post_system(10, sys);
+
+  usage_board::token_map tokens;
+  usage_board::system_map systems;
+  // After a failed write, the admin actor still holds system 10's snapshot.
+  auto kept = system_with(0);
+  kept.changed = {99, 99};
+  systems.emplace(10, kept);
+  board.take(tokens, systems);
+  BOOST_TEST(tokens.at(1).usage.totals.requests == 8u);
+  BOOST_TEST((tokens.at(1).changed == minute_range{100, 103}));
+  BOOST_TEST(systems.at(10).usage.totals.requests == 1u);
+  BOOST_TEST((systems.at(10).changed == minute_range{99, 101}));
+}
+
 BOOST_AUTO_TEST_CASE(posts_from_many_threads_all_arrive_with_each_tokens_last_totals) {
   usage_board board;
   constexpr std::uint64_t threads = 4;

@@ -55,6 +55,25 @@ BOOST_AUTO_TEST_CASE(minutes_older_than_an_hour_fall_out_of_the_series_not_the_t
   BOOST_TEST(m.totals().requests == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(the_meter_tells_which_minutes_changed_since_it_was_last_asked) {
+  usage_meter m;
+  m.restore(usage_totals{}, {usage_minute{t0 / minute - 3, 1, 1, 0, 0, 10}}, t0);
+  BOOST_TEST(m.take_changed().empty()); // what was restored is stored already
+  m.accepted(t0, 1, 1, 0, 10);
+  m.rejected(t0 + 2 * minute, rejection::invalid);
+  BOOST_TEST((m.take_changed() == minute_range{t0 / minute, t0 / minute + 2}));
+  BOOST_TEST(m.take_changed().empty());
+  // A commit that failed late gives back an earlier minute's request.
+  m.accepted(t0 + 3 * minute, 1, 1, 0, 10);
+  BOOST_TEST((m.take_changed() == minute_range{t0 / minute + 3, t0 / minute + 3}));
+  m.take_back(t0 + minute, 1, 0, 0, 0);
+  BOOST_TEST(m.take_changed().empty()); // minute 1 saw nothing to take back
+  m.take_back(t0, 1, 1, 0, 10);
+  BOOST_TEST((m.take_changed() == minute_range{t0 / minute, t0 / minute}));
+  m.shadow_limited(t0 + 3 * minute); // totals only
+  BOOST_TEST(m.take_changed().empty());
+}
+
 BOOST_AUTO_TEST_CASE(a_restored_meter_keeps_counting_where_it_stopped) {
   usage_meter m;
   m.accepted(t0, 3, 3, 0, 30);

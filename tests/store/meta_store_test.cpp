@@ -690,4 +690,189 @@ BOOST_FIXTURE_TEST_CASE(map_growth_redoes_audit_appends_without_duplicating_them
   BOOST_TEST(s.verify_audit().whole);
 }
 
+// -- usage -------------------------------------------------------------------
+
+namespace {
+
+constexpr std::int64_t minute0 = 28'333'333;
+
+usage_minute minute_with(std::int64_t minute, std::uint32_t requests) {
+  return usage_minute{minute, requests, requests, 0, 0, requests * 10ull};
+}
+
+usage_record usage_with(std::uint64_t requests, std::vector<usage_minute> minutes) {
+  usage_record u;
+  u.totals.requests = requests;
+  u.minutes = std::move(minutes);
+  return u;
+}
+
+void put_usage(meta_store& s, std::uint64_t id, const usage_record& u, minute_range changed,
+               std::int64_t last_used_at_us = 0, std::string_view last_ip = {}) {
+  auto ec = s.write([&](meta_writer& w) { w.put_usage(id, u, changed, last_used_at_us, last_ip); });
+  BOOST_REQUIRE_MESSAGE(!ec, ec.message());
+}
+
+minute_range range(std::int64_t first, std::int64_t last) { return {first, last}; }
+
+/// Writes `json` as record `id` of the named database straight through
+/// LMDB, as a version before the usage tables would have (the store must be
+/// closed).
+void put_raw(const std::filesystem::path& dir, const char* dbi_name, std::uint64_t id,
+             std::string_view json) {
+  env e(dir / "meta", 1 << 20, 32);
+  auto [t, ec] = txn::begin(e, false);
+  BOOST_REQUIRE(!ec);
+  MDB_dbi dbi = 0;
+  BOOST_REQUIRE_EQUAL(mdb_dbi_open(t.get(), dbi_name, 0, &dbi), 0);
+  auto k = be_key(id);
+  BOOST_REQUIRE(!t.put(dbi, view(k), json));
+  BOOST_REQUIRE(!t.commit());
+}
+
+/// The stored JSON of record `id` in the named database.
+std::string get_raw(const std::filesystem::path& dir, const char* dbi_name, std::uint64_t id) {
+  env e(dir / "meta", 1 << 20, 32);
+  auto [t, ec] = txn::begin(e, true);
+  BOOST_REQUIRE(!ec);
+  MDB_dbi dbi = 0;
+  BOOST_REQUIRE_EQUAL(mdb_dbi_open(t.get(), dbi_name, 0, &dbi), 0);
+  std::string_view v;
+  auto k = be_key(id);
+  BOOST_REQUIRE(t.get(dbi, view(k), v));
+  return std::string(v);
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_CASE(tokens_and_systems_are_read_with_their_usage, temp_dir) {
+  meta_store s(options(path));
+  put(s, system_record{5, 1, "api", "", 0, {}});
+  put(s, ingest_token(10, 5, 1));
+  auto u = usage_with(7, {minute_with(minute0, 3), minute_with(minute0 + 2, 4)});
+  put_usage(s, 10, u, range(minute0, minute0 + 2), 1'700'000'000'000'000, "192.0.2.7");
+  auto sys = usage_with(9, {minute_with(minute0 + 2, 9)});
+  put_usage(s, 5, sys, range(minute0 + 2, minute0 + 2));
+
+  for (auto t : {s.token(10), s.token_by_hash(hash_of(1))}) {
+    BOOST_REQUIRE(t);
+    BOOST_TEST((t->usage == u));
+    BOOST_TEST(t->last_used_at_us == 1'700'000'000'000'000);
+    BOOST_TEST(t->last_ip == "192.0.2.7");
+  }
+  auto listed = s.tokens_of_system(5, 0, 10);
+  BOOST_REQUIRE_EQUAL(listed.size(), 1u);
+  BOOST_TEST((listed[0].usage == u));
+  BOOST_TEST((s.system(5)->usage == sys));
+  BOOST_TEST((s.systems_of(1, 0, 10).at(0).usage == sys));
+  // Rewriting the token (a rename, say) leaves its usage alone.
+  auto renamed = *s.token(10);
+  renamed.name = "renamed";
+  renamed.usage = {};
+  renamed.last_ip.clear();
+  put(s, renamed);
+  BOOST_TEST((s.token(10)->usage == u));
+  BOOST_TEST(s.token(10)->last_ip == "192.0.2.7");
+}
+
+BOOST_FIXTURE_TEST_CASE(a_usage_write_rewrites_only_the_minutes_that_changed, temp_dir) {
+  meta_store s(options(path));
+  put(s, ingest_token(10, 5, 1));
+  // The first write of an id writes its whole series.
+  put_usage(s, 10, usage_with(3, {minute_with(minute0, 1), minute_with(minute0 + 1, 2)}), {});
+  BOOST_TEST(s.token(10)->usage.minutes.size() == 2u);
+  // Later ones only the changed minutes: minute0 holds what was written
+  // first, whatever the snapshot says of it now.
+  put_usage(s, 10,
+            usage_with(9, {minute_with(minute0, 99), minute_with(minute0 + 1, 5),
+                           minute_with(minute0 + 2, 3)}),
+            range(minute0 + 1, minute0 + 2));
+  auto t = s.token(10);
+  BOOST_TEST(t->usage.totals.requests == 9u);
+  BOOST_TEST((t->usage.minutes
+              == std::vector{minute_with(minute0, 1), minute_with(minute0 + 1, 5),
+                             minute_with(minute0 + 2, 3)}));
+  // A changed minute the snapshot no longer holds (all of it taken back) goes.
+  put_usage(s, 10, usage_with(6, {minute_with(minute0, 1), minute_with(minute0 + 1, 5)}),
+            range(minute0 + 2, minute0 + 2));
+  BOOST_TEST((s.token(10)->usage.minutes
+              == std::vector{minute_with(minute0, 1), minute_with(minute0 + 1, 5)}));
+}
+
+BOOST_FIXTURE_TEST_CASE(usage_minutes_before_the_last_hour_are_not_read_and_can_be_dropped,
+                        temp_dir) {
+  meta_store s(options(path));
+  put(s, ingest_token(10, 5, 1));
+  put(s, ingest_token(11, 5, 2));
+  put_usage(s, 10, usage_with(2, {minute_with(minute0, 1), minute_with(minute0 + 1, 1)}), {});
+  // Token 11 is used an hour later: token 10's first minute is now older
+  // than the hour up to the newest minute stored.
+  put_usage(s, 11, usage_with(1, {minute_with(minute0 + 60, 1)}), {});
+  BOOST_TEST((s.token(10)->usage.minutes == std::vector{minute_with(minute0 + 1, 1)}));
+  auto ec = s.write([](meta_writer& w) { w.drop_usage_before(minute0 + 1); });
+  BOOST_REQUIRE(!ec);
+  BOOST_TEST((s.token(10)->usage.minutes == std::vector{minute_with(minute0 + 1, 1)}));
+  ec = s.write([](meta_writer& w) { w.drop_usage_before(minute0 + 61); });
+  BOOST_REQUIRE(!ec);
+  BOOST_TEST(s.token(10)->usage.minutes.empty());
+  BOOST_TEST(s.token(11)->usage.minutes.empty());
+  // The totals stay.
+  BOOST_TEST(s.token(10)->usage.totals.requests == 2u);
+}
+
+BOOST_FIXTURE_TEST_CASE(usage_held_by_records_of_earlier_versions_is_read_then_moved, temp_dir) {
+  {
+    meta_store s(options(path));
+    put(s, ingest_token(10, 5, 1));
+  }
+  // A token record as versions before the usage tables wrote it.
+  put_raw(path, "tokens", 10,
+          R"({"id":10,"kind":"ingest","name":"old","tenant_id":1,"system_id":5,)"
+          R"("scopes":["ingest"],"status":"active","last_used_at_us":1700000000000000,)"
+          R"("last_ip":"192.0.2.9","usage":{"totals":{"requests":4},)"
+          R"("minutes":[[28333333,4,4,0,0,40]]},)"
+          R"("hash":"0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20"})");
+  const auto legacy = usage_with(4, {minute_with(minute0, 4)});
+  {
+    meta_store s(options(path));
+    auto t = s.token(10);
+    BOOST_REQUIRE(t);
+    BOOST_TEST((t->usage == legacy));
+    BOOST_TEST(t->last_ip == "192.0.2.9");
+    // The record is written again (a rename): its usage moves to the tables.
+    t->name = "new";
+    put(s, *t);
+  }
+  auto json = get_raw(path, "tokens", 10);
+  BOOST_TEST(json.find("usage") == std::string::npos, json);
+  BOOST_TEST(json.find("last_ip") == std::string::npos, json);
+  meta_store s(options(path));
+  auto t = s.token(10);
+  BOOST_TEST((t->usage == legacy));
+  BOOST_TEST(t->last_used_at_us == 1'700'000'000'000'000);
+  BOOST_TEST(t->last_ip == "192.0.2.9");
+  // From then on, flushes write the minutes that changed.
+  put_usage(s, 10, usage_with(5, {minute_with(minute0, 4), minute_with(minute0 + 1, 1)}),
+            range(minute0 + 1, minute0 + 1));
+  BOOST_TEST(
+    (s.token(10)->usage == usage_with(5, {minute_with(minute0, 4), minute_with(minute0 + 1, 1)})));
+}
+
+BOOST_FIXTURE_TEST_CASE(a_first_usage_write_replaces_what_an_old_record_held, temp_dir) {
+  {
+    meta_store s(options(path));
+    put(s, system_record{5, 1, "api", "", 0, {}});
+  }
+  put_raw(path, "systems", 5,
+          R"({"id":5,"tenant_id":1,"name":"api","usage":{"totals":{"requests":4},)"
+          R"("minutes":[[28333333,4,4,0,0,40]]}})");
+  meta_store s(options(path));
+  // The system's actor restored from the record, counted on, and flushed:
+  // its snapshot holds the old minutes too, and the first write takes all.
+  put_usage(s, 5, usage_with(6, {minute_with(minute0, 4), minute_with(minute0 + 1, 2)}),
+            range(minute0 + 1, minute0 + 1));
+  BOOST_TEST(
+    (s.system(5)->usage == usage_with(6, {minute_with(minute0, 4), minute_with(minute0 + 1, 2)})));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
