@@ -1,8 +1,8 @@
 #pragma once
 
 #include <array>
-#include <climits>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -74,8 +74,8 @@ std::int64_t minute_of(std::int64_t t_us) noexcept;
 
 /// A closed range of minutes, [first, last]; empty when first > last.
 struct minute_range {
-  std::int64_t first = INT64_MAX;
-  std::int64_t last = INT64_MIN;
+  std::int64_t first = std::numeric_limits<std::int64_t>::max();
+  std::int64_t last = std::numeric_limits<std::int64_t>::min();
 
   bool empty() const noexcept { return first > last; }
   /// Grows the range to hold `minute`.
@@ -130,7 +130,7 @@ public:
 
   /// The minutes whose counts changed since the last take_changed() (or
   /// since the meter started), and starts a new range. Storage rewrites only
-  /// these minutes of the series (store::usage_update).
+  /// these minutes of the series (store::meta_writer::put_usage).
   minute_range take_changed() noexcept {
     auto r = changed_;
     changed_ = {};

@@ -93,6 +93,7 @@ bool read(simdjson::dom::element v, cap_overrides& o) {
 // written; one without "rejections" (written before the reasons were counted
 // per minute) loads with each minute's refusals in `rejected` only:
 // usage_minute::rejected_unrecorded.
+
 /// Zero counters are left out, like every default.
 void write_number(json_writer& w, std::string_view k, std::uint64_t v) {
   if (v != 0)
