@@ -152,19 +152,18 @@ bool read(simdjson::dom::element v, usage_totals& t) {
   });
 }
 
+/// The six columns every minute row begins with: [minute, requests,
+/// messages, rejected, sampled, bytes]; `row` has at least six elements.
+bool read_columns(simdjson::dom::array row, usage_minute& m) {
+  return read(row.at(0).value_unsafe(), m.minute) && read(row.at(1).value_unsafe(), m.requests)
+         && read(row.at(2).value_unsafe(), m.messages) && read(row.at(3).value_unsafe(), m.rejected)
+         && read(row.at(4).value_unsafe(), m.sampled) && read(row.at(5).value_unsafe(), m.bytes);
+}
+
+/// A minute of a record's usage (an earlier version's): the six columns.
 bool read(simdjson::dom::element v, usage_minute& m) {
   simdjson::dom::array row;
-  if (v.get_array().get(row) != simdjson::SUCCESS || row.size() != 6)
-    return false;
-  std::int64_t minute = 0;
-  std::uint64_t bytes = 0;
-  if (!read(row.at(0).value_unsafe(), minute) || !read(row.at(1).value_unsafe(), m.requests)
-      || !read(row.at(2).value_unsafe(), m.messages) || !read(row.at(3).value_unsafe(), m.rejected)
-      || !read(row.at(4).value_unsafe(), m.sampled) || !read(row.at(5).value_unsafe(), bytes))
-    return false;
-  m.minute = minute;
-  m.bytes = bytes;
-  return true;
+  return v.get_array().get(row) == simdjson::SUCCESS && row.size() == 6 && read_columns(row, m);
 }
 
 /// Refusals by reason, {reason: count}, no more in all than `rejected`.
@@ -462,10 +461,7 @@ std::optional<usage_minute> decode_usage_minute(std::string_view json) {
   if (doc.get_array().get(row) != simdjson::SUCCESS || row.size() != 7)
     return std::nullopt;
   usage_minute m;
-  if (!read(row.at(0).value_unsafe(), m.minute) || !read(row.at(1).value_unsafe(), m.requests)
-      || !read(row.at(2).value_unsafe(), m.messages) || !read(row.at(3).value_unsafe(), m.rejected)
-      || !read(row.at(4).value_unsafe(), m.sampled) || !read(row.at(5).value_unsafe(), m.bytes)
-      || !read_reasons(row.at(6).value_unsafe(), m.rejected, m.rejected_by))
+  if (!read_columns(row, m) || !read_reasons(row.at(6).value_unsafe(), m.rejected, m.rejected_by))
     return std::nullopt;
   return m;
 }
