@@ -50,7 +50,8 @@ namespace sluice::store {
 // table. When usage was part of the record, each flush rewrote the whole
 // record of every busy token, its hour of minutes included: up to 4 KB each.
 // Reading a series takes one lookup per minute of the last hour (up to 60);
-// the hour is counted back from the newest minute stored. A record written
+// the hour is counted back from the newest minute stored. Lists read only
+// the totals row. A record written
 // before these tables existed still holds its usage: it is read from the
 // record until the id's first usage write, and moved to the tables when the
 // record is next written.
@@ -102,6 +103,11 @@ struct indexed_hashes {
     return false;
   }
 };
+
+/// How much of a token's or system's usage a read brings back: lists show
+/// only the totals (the series is GET …/usage, and reading it costs up to
+/// an hour of minute rows per record); point reads bring the series too.
+enum class usage_detail { totals, series };
 
 } // namespace
 
@@ -167,8 +173,10 @@ struct meta_store::impl {
 
   /// Reads id's usage from the usage tables into `u` (and a token's last
   /// use), when they hold the id; otherwise leaves what the record held.
+  /// With usage_detail::totals, `u.minutes` is left empty: the series costs
+  /// up to an hour of minute rows per record.
   void read_usage(const txn& t, std::uint64_t id, usage_record& u, std::int64_t* last_used_at_us,
-                  std::string* last_ip) const {
+                  std::string* last_ip, usage_detail detail) const {
     std::string_view v;
     if (!t.get(db.usage, view(be_key(id)), v))
       return;
@@ -181,6 +189,8 @@ struct meta_store::impl {
     if (last_ip != nullptr)
       *last_ip = std::move(row->last_ip);
     u.minutes.clear();
+    if (detail == usage_detail::totals)
+      return;
     cursor c(t, db.usage_minutes);
     std::string_view k;
     if (!c.last(k, v) || k.size() != 16)
@@ -206,14 +216,14 @@ struct meta_store::impl {
 
   /// Completes a decoded record with what lives outside it: the usage of
   /// tokens and systems.
-  void complete(const txn& t, token_record& r) const {
-    read_usage(t, r.id, r.usage, &r.last_used_at_us, &r.last_ip);
+  void complete(const txn& t, token_record& r, usage_detail detail = usage_detail::series) const {
+    read_usage(t, r.id, r.usage, &r.last_used_at_us, &r.last_ip, detail);
   }
-  void complete(const txn& t, system_record& r) const {
-    read_usage(t, r.id, r.usage, nullptr, nullptr);
+  void complete(const txn& t, system_record& r, usage_detail detail = usage_detail::series) const {
+    read_usage(t, r.id, r.usage, nullptr, nullptr, detail);
   }
   template <class R>
-  void complete(const txn&, R&) const {}
+  void complete(const txn&, R&, usage_detail = usage_detail::series) const {}
 
   /// Point lookup of a record by id, decoded inside the read transaction
   /// (the value is a view into the map, valid only while the txn lives).
@@ -257,7 +267,7 @@ struct meta_store::impl {
       if (!r.t.get(records, k.substr(8), json))
         continue;
       if (auto rec = decode(json); rec && belongs(*rec)) {
-        complete(r.t, *rec);
+        complete(r.t, *rec, usage_detail::totals);
         out.push_back(std::move(*rec));
       }
     }
@@ -574,7 +584,7 @@ std::vector<system_record> meta_store::systems_of(std::uint64_t tenant_id, std::
     if (!r.t.get(impl_->db.systems, k.substr(8), json))
       continue;
     if (auto rec = decode_system(json); rec && rec->tenant_id == tenant_id) {
-      impl_->complete(r.t, *rec);
+      impl_->complete(r.t, *rec, usage_detail::totals);
       out.push_back(std::move(*rec));
     }
   }
@@ -599,7 +609,7 @@ std::vector<token_record> meta_store::tokens_of_system(std::uint64_t system_id, 
     if (!r.t.get(impl_->db.tokens, k.substr(8), json))
       continue;
     if (auto rec = decode_token(json)) {
-      impl_->complete(r.t, *rec);
+      impl_->complete(r.t, *rec, usage_detail::totals);
       out.push_back(std::move(*rec));
     }
   }

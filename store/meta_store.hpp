@@ -75,6 +75,10 @@ public:
   std::optional<token_record> token_by_hash(const token_hash& h) const;
 
   /// Pages in id order (= creation order), starting after `after` (0 = start).
+  /// Tokens and systems in pages carry their usage totals (and a token's
+  /// last use), not the per-minute series of the usage tables: no list shows
+  /// it, and it costs up to an hour of minute rows per record. Records of an
+  /// earlier version keep the series they hold until their first usage write.
   std::vector<tenant_record> tenants(std::uint64_t after, std::size_t limit) const;
   std::vector<system_record> systems_of(std::uint64_t tenant_id, std::uint64_t after,
                                         std::size_t limit) const;

@@ -760,11 +760,14 @@ BOOST_FIXTURE_TEST_CASE(tokens_and_systems_are_read_with_their_usage, temp_dir) 
     BOOST_TEST(t->last_used_at_us == 1'700'000'000'000'000);
     BOOST_TEST(t->last_ip == "192.0.2.7");
   }
+  BOOST_TEST((s.system(5)->usage == sys));
+  // Lists carry the totals and the last use, not the series.
   auto listed = s.tokens_of_system(5, 0, 10);
   BOOST_REQUIRE_EQUAL(listed.size(), 1u);
-  BOOST_TEST((listed[0].usage == u));
-  BOOST_TEST((s.system(5)->usage == sys));
-  BOOST_TEST((s.systems_of(1, 0, 10).at(0).usage == sys));
+  BOOST_TEST((listed[0].usage == usage_with(7, {})));
+  BOOST_TEST(listed[0].last_used_at_us == 1'700'000'000'000'000);
+  BOOST_TEST(listed[0].last_ip == "192.0.2.7");
+  BOOST_TEST((s.systems_of(1, 0, 10).at(0).usage == usage_with(9, {})));
   // Rewriting the token (a rename, say) leaves its usage alone.
   auto renamed = *s.token(10);
   renamed.name = "renamed";
@@ -773,6 +776,23 @@ BOOST_FIXTURE_TEST_CASE(tokens_and_systems_are_read_with_their_usage, temp_dir) 
   put(s, renamed);
   BOOST_TEST((s.token(10)->usage == u));
   BOOST_TEST(s.token(10)->last_ip == "192.0.2.7");
+}
+
+BOOST_FIXTURE_TEST_CASE(personal_and_service_token_lists_carry_usage_totals_only, temp_dir) {
+  meta_store s(options(path));
+  put(s, personal_token(21, 7, 1));
+  put(s, service_token(22, 1, 2));
+  put_usage(s, 21, usage_with(4, {minute_with(minute0, 4)}), {}, 1'700'000'000'000'000);
+  put_usage(s, 22, usage_with(6, {minute_with(minute0, 6)}), {});
+  auto personal = s.tokens_of_user(7, 0, 10);
+  BOOST_REQUIRE_EQUAL(personal.size(), 1u);
+  BOOST_TEST((personal[0].usage == usage_with(4, {})));
+  BOOST_TEST(personal[0].last_used_at_us == 1'700'000'000'000'000);
+  auto service = s.service_tokens_of(1, 0, 10);
+  BOOST_REQUIRE_EQUAL(service.size(), 1u);
+  BOOST_TEST((service[0].usage == usage_with(6, {})));
+  // The series is still there for a read of the token itself.
+  BOOST_TEST(s.token(21)->usage.minutes.size() == 1u);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_usage_write_rewrites_only_the_minutes_that_changed, temp_dir) {
