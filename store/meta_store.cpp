@@ -51,10 +51,9 @@ namespace sluice::store {
 // record of every busy token, its hour of minutes included: up to 4 KB each.
 // Reading a series takes one lookup per minute of the last hour (up to 60);
 // the hour is counted back from the newest minute stored. Lists read only
-// the totals row. A record written
-// before these tables existed still holds its usage: it is read from the
-// record until the id's first usage write, and moved to the tables when the
-// record is next written.
+// the totals row. A record written before these tables existed still holds
+// its usage: it is read from the record until the id's first usage write,
+// and moved to the tables when the record is next written.
 
 namespace {
 
@@ -173,8 +172,7 @@ struct meta_store::impl {
 
   /// Reads id's usage from the usage tables into `u` (and a token's last
   /// use), when they hold the id; otherwise leaves what the record held.
-  /// With usage_detail::totals, `u.minutes` is left empty: the series costs
-  /// up to an hour of minute rows per record.
+  /// With usage_detail::totals, `u.minutes` is left empty.
   void read_usage(const txn& t, std::uint64_t id, usage_record& u, std::int64_t* last_used_at_us,
                   std::string* last_ip, usage_detail detail) const {
     std::string_view v;
