@@ -103,9 +103,8 @@ struct indexed_hashes {
   }
 };
 
-/// How much of a token's or system's usage a read brings back: lists show
-/// only the totals (the series is GET …/usage, and reading it costs up to
-/// an hour of minute rows per record); point reads bring the series too.
+/// How much of a token's or system's usage a read brings back: the totals
+/// for pages (owner_page; why: meta_store.hpp), the series too for point reads.
 enum class usage_detail { totals, series };
 
 } // namespace
@@ -566,52 +565,16 @@ std::vector<tenant_record> meta_store::tenants(std::uint64_t after, std::size_t 
 
 std::vector<system_record> meta_store::systems_of(std::uint64_t tenant_id, std::uint64_t after,
                                                   std::size_t limit) const {
-  std::vector<system_record> out;
-  if (limit == 0 || after == std::numeric_limits<std::uint64_t>::max())
-    return out;
-  auto [r, ec] = impl_->env.begin_read();
-  if (ec)
-    return out;
-  cursor c(r.t, impl_->db.tenant_systems);
-  std::string_view k, v;
-  auto start = be_key(tenant_id, after + 1);
-  for (bool ok = c.seek(view(start), k, v); ok && out.size() < limit; ok = c.next(k, v)) {
-    if (k.size() != 16 || get_be64(k.data()) != tenant_id)
-      break;
-    std::string_view json;
-    if (!r.t.get(impl_->db.systems, k.substr(8), json))
-      continue;
-    if (auto rec = decode_system(json); rec && rec->tenant_id == tenant_id) {
-      impl_->complete(r.t, *rec, usage_detail::totals);
-      out.push_back(std::move(*rec));
-    }
-  }
-  return out;
+  return impl_->owner_page(impl_->db.tenant_systems, impl_->db.systems, tenant_id, after, limit,
+                           decode_system,
+                           [&](const system_record& r) { return r.tenant_id == tenant_id; });
 }
 
 std::vector<token_record> meta_store::tokens_of_system(std::uint64_t system_id, std::uint64_t after,
                                                        std::size_t limit) const {
-  std::vector<token_record> out;
-  if (limit == 0 || after == std::numeric_limits<std::uint64_t>::max())
-    return out;
-  auto [r, ec] = impl_->env.begin_read();
-  if (ec)
-    return out;
-  cursor c(r.t, impl_->db.system_tokens);
-  std::string_view k, v;
-  auto start = be_key(system_id, after + 1);
-  for (bool ok = c.seek(view(start), k, v); ok && out.size() < limit; ok = c.next(k, v)) {
-    if (k.size() != 16 || get_be64(k.data()) != system_id)
-      break;
-    std::string_view json;
-    if (!r.t.get(impl_->db.tokens, k.substr(8), json))
-      continue;
-    if (auto rec = decode_token(json)) {
-      impl_->complete(r.t, *rec, usage_detail::totals);
-      out.push_back(std::move(*rec));
-    }
-  }
-  return out;
+  return impl_->owner_page(impl_->db.system_tokens, impl_->db.tokens, system_id, after, limit,
+                           decode_token,
+                           [&](const token_record& t) { return t.system_id == system_id; });
 }
 
 std::uint64_t meta_store::live_tokens_of_system(std::uint64_t system_id) const {
