@@ -7,6 +7,9 @@
 
 namespace sluice {
 
+/// Microseconds in a minute: the unit of usage series and allowed hours.
+inline constexpr std::int64_t us_per_minute = 60'000'000;
+
 /// Microseconds since the Unix epoch, from the system clock.
 std::int64_t now_us() noexcept;
 

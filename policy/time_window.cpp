@@ -2,12 +2,13 @@
 
 #include <array>
 
+#include "policy/time.hpp"
+
 namespace sluice {
 
 namespace {
 
 constexpr unsigned minutes_per_day = 24 * 60;
-constexpr std::int64_t us_per_minute = 60'000'000;
 
 // Bit i of days_ is day_names[i]; week order, Monday first.
 constexpr std::array<std::string_view, 7> day_names = {

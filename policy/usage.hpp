@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "policy/errors.hpp"
+#include "policy/time.hpp"
 
 namespace sluice {
 
@@ -66,7 +67,6 @@ struct usage_minute {
   friend bool operator==(const usage_minute&, const usage_minute&) = default;
 };
 
-inline constexpr std::int64_t us_per_minute = 60'000'000;
 inline constexpr std::size_t minutes_kept = 60;
 
 /// The minute (since the Unix epoch) that holds `t_us`.
