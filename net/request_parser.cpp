@@ -11,6 +11,8 @@
 #include <optional>
 #include <vector>
 
+#include "net/auth.hpp"
+
 namespace sluice::net {
 
 namespace beast = boost::beast;
@@ -34,14 +36,6 @@ method to_method(bhttp::verb v) noexcept {
     case bhttp::verb::options: return method::options;
     default: return method::other;
   }
-}
-
-std::string_view trim_ows(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
 }
 
 /// An (offset, length) into the arena: offsets, not views, as the arena may

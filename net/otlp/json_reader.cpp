@@ -148,7 +148,7 @@ constexpr std::array<std::string_view, 25> severity_names = {
   "SEVERITY_NUMBER_FATAL",       "SEVERITY_NUMBER_FATAL2", "SEVERITY_NUMBER_FATAL3",
   "SEVERITY_NUMBER_FATAL4",
 };
-constexpr std::array<std::string_view, 6> kind_names = {
+constexpr std::array<std::string_view, 6> kind_enum_names = {
   "SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER",
   "SPAN_KIND_CLIENT",      "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER",
 };
@@ -681,7 +681,7 @@ bool json_reader::impl::span(dom::element e, span_view& v) {
     return false;
   if (f.has(s_name) && !str(f.value[s_name], "name", v.name))
     return false;
-  if (f.has(s_kind) && !enumerated(f.value[s_kind], "kind", kind_names, v.kind))
+  if (f.has(s_kind) && !enumerated(f.value[s_kind], "kind", kind_enum_names, v.kind))
     return false;
   if (f.has(s_start) && !u64(f.value[s_start], "startTimeUnixNano", v.start_ns))
     return false;
