@@ -16,7 +16,7 @@ using sluice::http_door;
 
 namespace {
 
-http_request get(std::string_view path, std::span<const header_field> headers = {}) {
+http_request get_request(std::string_view path, std::span<const header_field> headers = {}) {
   http_request r;
   r.verb = method::get;
   r.path = path;
@@ -46,7 +46,7 @@ BOOST_AUTO_TEST_SUITE(portal)
 BOOST_AUTO_TEST_CASE(the_root_redirects_to_the_portal) {
   for (auto path : {"/", "/portal"}) {
     BOOST_TEST((admin_door_of(path) == http_door::portal));
-    auto res = portal_response(get(path));
+    auto res = portal_response(get_request(path));
     BOOST_TEST(res.status == 302u);
     BOOST_TEST(header(res, "Location") == "/portal/");
     check_security_headers(res);
@@ -56,7 +56,7 @@ BOOST_AUTO_TEST_CASE(the_root_redirects_to_the_portal) {
 }
 
 BOOST_AUTO_TEST_CASE(the_index_page_is_served_with_its_policy_and_validator) {
-  auto res = portal_response(get("/portal/"));
+  auto res = portal_response(get_request("/portal/"));
   BOOST_TEST(res.status == 200u);
   BOOST_TEST(res.content_type == "text/html; charset=utf-8");
   BOOST_TEST(res.body.find("<!doctype html>") == 0u);
@@ -65,41 +65,41 @@ BOOST_AUTO_TEST_CASE(the_index_page_is_served_with_its_policy_and_validator) {
   auto etag = header(res, "ETag");
   BOOST_TEST(std::regex_match(etag, std::regex{R"("[0-9a-f]{32}")"}), etag);
   // The same file under its own name: the same bytes and validator.
-  auto direct = portal_response(get("/portal/index.html"));
+  auto direct = portal_response(get_request("/portal/index.html"));
   BOOST_TEST(direct.body == res.body);
   BOOST_TEST(header(direct, "ETag") == etag);
 }
 
 BOOST_AUTO_TEST_CASE(a_matching_validator_gets_304_without_a_body) {
-  auto etag = header(portal_response(get("/portal/app.js")), "ETag");
+  auto etag = header(portal_response(get_request("/portal/app.js")), "ETag");
   BOOST_REQUIRE(!etag.empty());
   for (auto value : {etag, "W/" + etag, "\"other\", " + etag, std::string{"*"}}) {
     header_field h[] = {{"If-None-Match", value}};
-    auto res = portal_response(get("/portal/app.js", h));
+    auto res = portal_response(get_request("/portal/app.js", h));
     BOOST_TEST(res.status == 304u, value);
     BOOST_TEST(res.body.empty());
     BOOST_TEST(header(res, "ETag") == etag);
   }
   header_field stale[] = {{"If-None-Match", "\"0123\""}};
-  auto res = portal_response(get("/portal/app.js", stale));
+  auto res = portal_response(get_request("/portal/app.js", stale));
   BOOST_TEST(res.status == 200u);
   BOOST_TEST(res.content_type == "text/javascript; charset=utf-8");
 }
 
 BOOST_AUTO_TEST_CASE(unknown_files_methods_and_queries_are_refused) {
-  auto missing = portal_response(get("/portal/nothing.js"));
+  auto missing = portal_response(get_request("/portal/nothing.js"));
   BOOST_TEST(missing.status == 404u);
   BOOST_TEST(missing.body.find("not_found") != std::string::npos);
   check_security_headers(missing);
-  BOOST_TEST(portal_response(get("/portal/../docs/api.md")).status == 404u);
+  BOOST_TEST(portal_response(get_request("/portal/../docs/api.md")).status == 404u);
 
-  auto post = get("/portal/");
+  auto post = get_request("/portal/");
   post.verb = method::post;
   auto res = portal_response(post);
   BOOST_TEST(res.status == 405u);
   BOOST_TEST(header(res, "Allow") == "GET, HEAD");
 
-  auto q = get("/portal/");
+  auto q = get_request("/portal/");
   q.query = "api_key=alu_x";
   BOOST_TEST(portal_response(q).status == 400u);
 }

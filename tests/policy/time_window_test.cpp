@@ -11,15 +11,14 @@ using namespace sluice;
 
 namespace {
 
-constexpr std::int64_t us_per_minute = 60'000'000;
-constexpr std::int64_t us_per_day = 24 * 60 * us_per_minute;
+constexpr std::int64_t day_us = 24 * 60 * us_per_minute;
 
 // Monday 2024-01-01 00:00 UTC; the tests walk through that week.
 constexpr std::int64_t monday_us = 1'704'067'200'000'000;
 enum weekday { mon, tue, wed, thu, fri, sat, sun, next_mon };
 
 std::int64_t at(weekday day, int hour, int minute) {
-  return monday_us + day * us_per_day + (hour * 60 + minute) * us_per_minute;
+  return monday_us + day * day_us + (hour * 60 + minute) * us_per_minute;
 }
 
 // The last microsecond before hour:minute.
@@ -283,9 +282,9 @@ BOOST_AUTO_TEST_CASE(office_hours_on_weekdays) {
 
 BOOST_AUTO_TEST_CASE(weekdays_count_from_the_epoch_which_was_a_thursday) {
   BOOST_TEST(window(std::nullopt, {"thu"}).allows(0));
-  BOOST_TEST(window(std::nullopt, {"thu"}).allows(us_per_day - 1));
-  BOOST_TEST(!window(std::nullopt, {"thu"}).allows(us_per_day));
-  BOOST_TEST(window(std::nullopt, {"fri"}).allows(us_per_day));
+  BOOST_TEST(window(std::nullopt, {"thu"}).allows(day_us - 1));
+  BOOST_TEST(!window(std::nullopt, {"thu"}).allows(day_us));
+  BOOST_TEST(window(std::nullopt, {"fri"}).allows(day_us));
   BOOST_TEST(!window(std::nullopt, {"wed", "fri"}).allows(0));
   // Far from the epoch too: 2038-01-19 was a Tuesday, 2100-03-01 a Monday.
   BOOST_TEST(window("00:00-00:01", {"tue"}).allows(*parse_rfc3339_us("2038-01-19T00:00:30Z")));

@@ -9,17 +9,13 @@
 #include "store/audit_log.hpp"
 #include "store/lmdb.hpp"
 #include "temp_dir.hpp"
+#include "test_keys.hpp"
 
 using namespace sluice::store;
+using sluice::store::test::be;
 using sluice::store::test::temp_dir;
 
 namespace {
-
-std::string be(std::uint64_t x) {
-  std::string s(8, '\0');
-  put_be64(s.data(), x);
-  return s;
-}
 
 std::string stored_value(const audit_event& e) {
   std::string v(reinterpret_cast<const char*>(e.hash.data()), e.hash.size());

@@ -6,8 +6,10 @@
 
 #include "store/lmdb.hpp"
 #include "temp_dir.hpp"
+#include "test_keys.hpp"
 
 using namespace sluice::store;
+using sluice::store::test::be;
 using sluice::store::test::temp_dir;
 
 namespace {
@@ -39,12 +41,6 @@ void put_committed(const env& e, std::string_view key, std::string_view value) {
   BOOST_REQUIRE(!ec);
   BOOST_REQUIRE(!t.put(main_dbi(t), key, value));
   BOOST_REQUIRE(!t.commit());
-}
-
-std::string be(std::uint64_t x) {
-  std::string s(8, '\0');
-  put_be64(s.data(), x);
-  return s;
 }
 
 } // namespace
