@@ -149,7 +149,7 @@ define sanitized_build
 	@mkdir -p $(1)
 	@[ -f $(1)/CMakeCache.txt ] || cmake -S . -B $(1) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$(SANITIZE_OPT)" \
-	  -DSLUICE_SANITIZE=$(2) > $(1)/configure.log 2>&1 || { cat $(1)/configure.log; exit 1; }
+	  -DSLUICE_SANITIZE=$(2) -DSLUICE_UNITY=ON > $(1)/configure.log 2>&1 || { cat $(1)/configure.log; exit 1; }
 	cmake --build $(1) -j $(JOBS) $(if $(3),--target $(3))
 endef
 
@@ -176,7 +176,7 @@ fuzz-build: deps
 	$(call install_missing,$(FUZZ_PACKAGES))
 	@mkdir -p $(FUZZ_BUILD_DIR)
 	@[ -f $(FUZZ_BUILD_DIR)/CMakeCache.txt ] || CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) \
-	  -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSLUICE_FUZZ=ON > $(FUZZ_BUILD_DIR)/configure.log 2>&1 \
+	  -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSLUICE_FUZZ=ON -DSLUICE_UNITY=ON > $(FUZZ_BUILD_DIR)/configure.log 2>&1 \
 	  || { cat $(FUZZ_BUILD_DIR)/configure.log; exit 1; }
 	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target fuzzers
 
