@@ -242,7 +242,7 @@ void system_state::describe(info_job_ptr& job) {
   job->complete(std::move(reply));
 }
 
-system_usage system_state::snapshot() const { return {usage_snapshot(usage_, now_us())}; }
+system_usage system_state::snapshot() const { return {usage_snapshot(usage_, now_us()), {}}; }
 
 void system_state::flush_usage() {
   if (!usage_dirty_)

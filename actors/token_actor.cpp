@@ -308,7 +308,7 @@ void token_state::count_shadow() const noexcept {
 }
 
 token_usage token_state::snapshot() const {
-  return {usage_snapshot(usage_, now_us()), last_used_at_us_, last_ip_};
+  return {usage_snapshot(usage_, now_us()), last_used_at_us_, last_ip_, {}};
 }
 
 void token_state::flush_usage() {

@@ -317,7 +317,7 @@ void admin_state::run(admin_job_ptr& job, const net::token_usage_req&, admin_con
       w.end_object();
     });
   };
-  token_usage stored{rec.usage, rec.last_used_at_us, rec.last_ip};
+  token_usage stored{rec.usage, rec.last_used_at_us, rec.last_ip, {}};
   auto live = init.reg->live_token_actor(rec.id);
   if (!live)
     return answer(stored);
