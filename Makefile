@@ -25,10 +25,10 @@
 
 BUILD_DIR   ?= build
 BUILD_TYPE  ?= RelWithDebInfo
-# ON: build/ is a unity build (CMake option SLUICE_UNITY): a third faster from
-# nothing, slower to rebuild after an edit. Takes effect when build/ is
-# configured (a fresh one). CI's make test sets it; the sanitizer and fuzz
-# builds always are.
+# ON: build/ is a unity build (CMake option SLUICE_UNITY): about a third less
+# time from nothing, more to rebuild after an edit. Takes effect when build/
+# is configured (a fresh one). CI's make test sets it; the sanitizer and fuzz
+# builds are unity builds always.
 UNITY       ?= OFF
 DATA_DIR    ?= var
 INGEST_PORT ?= 8080
