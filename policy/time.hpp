@@ -10,6 +10,13 @@ namespace sluice {
 /// Microseconds in a minute: the unit of usage series and allowed hours.
 inline constexpr std::int64_t us_per_minute = 60'000'000;
 
+/// The minute (since the Unix epoch) that holds `t_us`: floor division, so a
+/// moment before the epoch lands in the minute before.
+constexpr std::int64_t minute_of(std::int64_t t_us) noexcept {
+  auto m = t_us / us_per_minute;
+  return t_us % us_per_minute < 0 ? m - 1 : m;
+}
+
 /// Microseconds since the Unix epoch, from the system clock.
 std::int64_t now_us() noexcept;
 

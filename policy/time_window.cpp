@@ -114,9 +114,8 @@ std::optional<time_restriction> time_restriction::parse(std::optional<std::strin
 }
 
 bool time_restriction::allows(std::int64_t now_us) const noexcept {
-  // Floor division, so that a moment before the epoch still lands on the
-  // right day and minute.
-  auto minutes = now_us / us_per_minute - (now_us % us_per_minute < 0 ? 1 : 0);
+  // A moment before the epoch still lands on the right day and minute.
+  auto minutes = minute_of(now_us);
   auto day = minutes / minutes_per_day;
   auto minute = minutes % minutes_per_day;
   if (minute < 0) {

@@ -22,11 +22,6 @@ std::uint32_t add32(std::uint32_t a, std::uint64_t b) noexcept {
 
 } // namespace
 
-std::int64_t minute_of(std::int64_t t_us) noexcept {
-  auto m = t_us / us_per_minute;
-  return t_us % us_per_minute < 0 ? m - 1 : m;
-}
-
 rejection rejection_of(errc code) noexcept {
   switch (code) {
     case errc::message_too_large:

@@ -69,9 +69,6 @@ struct usage_minute {
 
 inline constexpr std::size_t minutes_kept = 60;
 
-/// The minute (since the Unix epoch) that holds `t_us`.
-std::int64_t minute_of(std::int64_t t_us) noexcept;
-
 /// A closed range of minutes, [first, last]; empty when first > last.
 struct minute_range {
   std::int64_t first = std::numeric_limits<std::int64_t>::max();
