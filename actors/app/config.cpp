@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "actors/turn_scheduler.hpp"
+
 namespace sluice {
 
 namespace {
@@ -93,6 +95,13 @@ sluice_config::sluice_config() {
   // nothing to steal, and the polling cost more CPU per request than the
   // token and system actors' own work, and added its sleeps to latency.
   set("scheduler.policy", caf::atom("sharing"));
+  // That scheduler, or CAF's work stealing when scheduler.policy says so;
+  // with ingest.run-actors-inline, the ingest I/O threads run the actors
+  // they wake at the end of a turn themselves (actors/turn_scheduler.hpp).
+  // Read when the actor system is made, after the options were parsed (this
+  // object is never moved: the options hold its members' addresses too).
+  module_factories.push_back(
+    [this](caf::actor_system& sys) { return turn_scheduler::make(sys, ingest_run_actors_inline); });
 
   opt_group{custom_options_, "global"}
     .add(ingest_host, "ingest-host", "address the ingest port binds to")
@@ -107,6 +116,9 @@ sluice_config::sluice_config() {
          "the client; empty: none, the socket's peer is the client");
   opt_group{custom_options_, "ingest"}
     .add(ingest_threads, "threads", "I/O threads of the ingest port")
+    .add(ingest_run_actors_inline, "run-actors-inline",
+         "an I/O thread runs the token and system actors of the requests it read itself, at the "
+         "end of each turn of its loop (false: a scheduler thread runs them)")
     .add(ingest_max_request_bytes, "max-request-bytes",
          "largest request body in bytes (413 beyond)")
     .add(ingest_max_header_bytes, "max-header-bytes", "largest request header block in bytes")
@@ -349,6 +361,10 @@ std::string sluice_config::validate(std::string& option) {
                   "trusted-proxies has \"" + bad + "\", which is not an IP address or CIDR range");
     trusted_proxies = std::move(*parsed);
   }
+  if (auto policy = caf::get_or(content, "scheduler.policy", caf::atom("sharing"));
+      policy != caf::atom("sharing") && policy != caf::atom("stealing"))
+    return fail("scheduler.policy",
+                "scheduler.policy is 'sharing' or 'stealing', not '" + to_string(policy) + "'");
   if (ingest_threads < 1 || ingest_threads > 64)
     return fail("ingest.threads",
                 "ingest.threads must be 1 to 64, not " + std::to_string(ingest_threads));

@@ -18,6 +18,7 @@
 #include "actors/admin_actor.hpp"
 #include "actors/app/bootstrap.hpp"
 #include "actors/registry.hpp"
+#include "actors/turn_scheduler.hpp"
 #include "actors/storage_actor.hpp"
 #include "net/admin_routes.hpp"
 #include "net/doors.hpp"
@@ -469,6 +470,9 @@ void runtime::end_of_turn() {
   if (held.size() > 1)
     std::sort(held.begin(), held.end(),
               [&](const held_job& a, const held_job& b) { return key(a) < key(b); });
+  // The token actors, and the system actors they pass the requests to, run
+  // here on this thread when the scope ends (see turn_scheduler).
+  turn_scheduler::run_here here{*sys_};
   for (std::size_t i = 0; i < held.size();) {
     std::size_t end = i + 1;
     while (end < held.size() && held[end].to == held[i].to)
