@@ -96,12 +96,13 @@ sluice_config::sluice_config() {
   // token and system actors' own work, and added its sleeps to latency.
   set("scheduler.policy", caf::atom("sharing"));
   // That scheduler, or CAF's work stealing when scheduler.policy says so;
-  // with ingest.run-actors-inline, the ingest I/O threads run the actors
+  // unless ingest.actors-on-scheduler, the ingest I/O threads run the actors
   // they wake at the end of a turn themselves (actors/turn_scheduler.hpp).
   // Read when the actor system is made, after the options were parsed (this
   // object is never moved: the options hold its members' addresses too).
-  module_factories.push_back(
-    [this](caf::actor_system& sys) { return turn_scheduler::make(sys, ingest_run_actors_inline); });
+  module_factories.push_back([this](caf::actor_system& sys) {
+    return turn_scheduler::make(sys, !ingest_actors_on_scheduler);
+  });
 
   opt_group{custom_options_, "global"}
     .add(ingest_host, "ingest-host", "address the ingest port binds to")
@@ -116,9 +117,9 @@ sluice_config::sluice_config() {
          "the client; empty: none, the socket's peer is the client");
   opt_group{custom_options_, "ingest"}
     .add(ingest_threads, "threads", "I/O threads of the ingest port")
-    .add(ingest_run_actors_inline, "run-actors-inline",
-         "an I/O thread runs the token and system actors of the requests it read itself, at the "
-         "end of each turn of its loop (false: a scheduler thread runs them)")
+    .add(ingest_actors_on_scheduler, "actors-on-scheduler",
+         "the scheduler threads run the token and system actors of ingest requests (off: the I/O "
+         "thread that read the requests runs them at the end of each turn of its loop)")
     .add(ingest_max_request_bytes, "max-request-bytes",
          "largest request body in bytes (413 beyond)")
     .add(ingest_max_header_bytes, "max-header-bytes", "largest request header block in bytes")

@@ -28,9 +28,10 @@ inline const char* const admin_host = "127.0.0.1";
 inline const char* const data_dir = "./var";
 
 inline constexpr unsigned ingest_threads = 1;
-/// The ingest I/O threads run the token and system actors of their requests
-/// themselves (actors/turn_scheduler.hpp).
-inline constexpr bool run_actors_inline = true;
+/// Off: the ingest I/O threads run the token and system actors of their
+/// requests themselves (actors/turn_scheduler.hpp). A switch that is on
+/// when given, as the command line can only turn booleans on.
+inline constexpr bool actors_on_scheduler = false;
 inline constexpr std::size_t max_batch_messages = 1000;
 /// Records (log records, spans, Langfuse events, webhook events) one request
 /// of a decoding door may hold: OpenTelemetry exporters batch up to 512 by
@@ -103,7 +104,7 @@ public:
 
   // ingest
   unsigned ingest_threads = defaults::ingest_threads;
-  bool ingest_run_actors_inline = defaults::run_actors_inline;
+  bool ingest_actors_on_scheduler = defaults::actors_on_scheduler;
   std::size_t ingest_max_request_bytes = net::default_max_request_bytes;
   std::size_t ingest_max_header_bytes = net::default_max_header_bytes;
   std::size_t ingest_max_connections = net::default_max_connections;

@@ -102,6 +102,13 @@ BOOST_AUTO_TEST_CASE(a_bad_configuration_is_one_line_and_touches_nothing) {
   BOOST_TEST(r.status == 1);
   BOOST_TEST(r.output.find("(--ingest.threads=") != std::string::npos, r.output);
 
+  r = run_sluiced({"--data-dir=" + dir.string(), "--scheduler.policy=fast"});
+  BOOST_TEST(r.status == 1);
+  BOOST_TEST(lines(r.output) == 1u);
+  BOOST_TEST(r.output.find("scheduler.policy is 'sharing' or 'stealing', not 'fast'")
+               != std::string::npos,
+             r.output);
+
   r = run_sluiced({"--data-dir=" + dir.string(), "--tier-free.default-retention-days=30",
                    "--ingest-port=0", "--admin-port=0"});
   BOOST_TEST(r.status == 1);

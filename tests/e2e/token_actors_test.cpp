@@ -2,7 +2,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/e2e/fixture.hpp"
 
@@ -78,6 +80,34 @@ BOOST_AUTO_TEST_CASE(usage_written_at_shutdown_survives_the_restart) {
   json t{f.admin().get("/api/v1/tokens/" + tok.id, bearer(f.superuser())).body};
   BOOST_TEST(t.num("/usage/requests") == 3);
   BOOST_TEST(t.num("/usage/messages") == 3);
+}
+
+BOOST_AUTO_TEST_CASE(ingest_revocation_and_usage_work_on_either_kind_of_thread) {
+  // By default the I/O thread runs the token and system actors of its
+  // requests; with ingest.actors-on-scheduler, or with CAF's work stealing, the
+  // scheduler threads do. A revoke (applied by the token actor on a
+  // scheduler thread either way) refuses the very next request in each.
+  for (std::vector<std::string> flags :
+       {std::vector<std::string>{}, std::vector<std::string>{"--ingest.actors-on-scheduler"},
+        std::vector<std::string>{"--scheduler.policy=stealing"}}) {
+    BOOST_TEST_CONTEXT("flags: " << (flags.empty() ? "(defaults)" : flags.front())) {
+      sluice_fixture f{flags};
+      auto tok = f.ingest_token();
+      auto c = f.ingest();
+      BOOST_TEST(post_messages(c, tok.secret, R"([{"message":"a"},{"message":"b"}])").status
+                 == 202u);
+      BOOST_TEST(post_messages(c, tok.secret, R"({"message":"c"})").status == 202u);
+      auto su = bearer(f.superuser());
+      json used{f.admin().get("/api/v1/tokens/" + tok.id, su).body};
+      BOOST_TEST(used.num("/usage/requests") == 2);
+      BOOST_TEST(used.num("/usage/messages") == 3);
+      BOOST_TEST(f.read_messages(f.last_system()).size() == 3u);
+      BOOST_TEST(
+        f.admin().post("/api/v1/tokens/" + tok.id + "/revoke", R"({"reason":"x"})", su).status
+        == 200u);
+      BOOST_TEST(post_messages(c, tok.secret, R"({"message":"d"})").status == 401u);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
