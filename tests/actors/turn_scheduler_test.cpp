@@ -102,84 +102,93 @@ std::vector<std::thread::id> wait_for(thread_log& log, std::size_t n) {
   return log.get();
 }
 
+/// An actor system (see system_config), the log its relays write to, and
+/// the actors spawned in it, told to quit before the system goes (which
+/// waits for every actor).
+struct turn_fixture {
+  explicit turn_fixture(bool turn = true) : cfg{turn}, sys{cfg} {}
+  ~turn_fixture() {
+    for (auto& a : spawned)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  }
+
+  /// A relay that passes its notes on to `next`.
+  relay_if relay_to(relay_if next = {}) {
+    auto a = sys.spawn<caf::lazy_init>(relay, &log, next);
+    spawned.push_back(caf::actor_cast<caf::actor>(a));
+    return a;
+  }
+
+  /// The thread that took the one note there is (waiting for it).
+  std::thread::id one_note_taken_on() {
+    auto seen = wait_for(log, 1);
+    BOOST_TEST_REQUIRE(seen.size() == 1u);
+    return seen[0];
+  }
+
+  system_config cfg;
+  thread_log log; // outlives the system and so every actor that writes it
+  caf::actor_system sys;
+  std::vector<caf::actor> spawned;
+};
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(turn_scheduler_tests)
 
 BOOST_AUTO_TEST_CASE(an_actor_woken_inside_a_scope_runs_on_the_calling_thread_when_it_ends) {
-  system_config cfg;
-  caf::actor_system sys{cfg};
-  thread_log log;
-  auto a = sys.spawn<caf::lazy_init>(relay, &log, relay_if{});
+  turn_fixture f;
+  auto a = f.relay_to();
   {
-    turn_scheduler::run_here here{sys};
+    turn_scheduler::run_here here{f.sys};
     caf::anon_send(a, note_atom::value);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    BOOST_TEST(log.get().empty()); // held until the scope ends
+    BOOST_TEST(f.log.get().empty()); // held until the scope ends
   }
-  auto seen = log.get();
-  BOOST_TEST_REQUIRE(seen.size() == 1u);
-  BOOST_TEST((seen[0] == std::this_thread::get_id()));
-  caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  BOOST_TEST(f.log.get().size() == 1u); // taken before the scope's end returned
+  BOOST_TEST((f.one_note_taken_on() == std::this_thread::get_id()));
 }
 
 BOOST_AUTO_TEST_CASE(the_actors_it_wakes_run_there_too_in_the_same_scope) {
-  system_config cfg;
-  caf::actor_system sys{cfg};
-  thread_log log;
-  auto last = sys.spawn<caf::lazy_init>(relay, &log, relay_if{});
-  auto middle = sys.spawn<caf::lazy_init>(relay, &log, last);
-  auto first = sys.spawn<caf::lazy_init>(relay, &log, middle);
+  turn_fixture f;
+  auto first = f.relay_to(f.relay_to(f.relay_to()));
   {
-    turn_scheduler::run_here here{sys};
+    turn_scheduler::run_here here{f.sys};
     caf::anon_send(first, note_atom::value);
   }
-  auto seen = log.get();
+  auto seen = f.log.get();
   BOOST_TEST_REQUIRE(seen.size() == 3u);
   for (auto& id : seen)
     BOOST_TEST((id == std::this_thread::get_id()));
-  for (auto& a : {first, middle, last})
-    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
 }
 
 BOOST_AUTO_TEST_CASE(an_actor_woken_outside_a_scope_runs_on_a_scheduler_thread) {
-  system_config cfg;
-  caf::actor_system sys{cfg};
-  thread_log log;
-  auto a = sys.spawn<caf::lazy_init>(relay, &log, relay_if{});
-  caf::anon_send(a, note_atom::value);
-  auto seen = wait_for(log, 1);
-  BOOST_TEST_REQUIRE(seen.size() == 1u);
-  BOOST_TEST((seen[0] != std::this_thread::get_id()));
-  caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  turn_fixture f;
+  caf::anon_send(f.relay_to(), note_atom::value);
+  BOOST_TEST((f.one_note_taken_on() != std::this_thread::get_id()));
 }
 
 BOOST_AUTO_TEST_CASE(a_scope_does_nothing_in_a_system_with_another_scheduler) {
-  system_config cfg{false};
-  caf::actor_system sys{cfg};
-  thread_log log;
-  auto a = sys.spawn<caf::lazy_init>(relay, &log, relay_if{});
+  turn_fixture f{false};
+  auto a = f.relay_to();
   {
-    turn_scheduler::run_here here{sys};
+    turn_scheduler::run_here here{f.sys};
     caf::anon_send(a, note_atom::value);
   }
-  auto seen = wait_for(log, 1);
-  BOOST_TEST_REQUIRE(seen.size() == 1u);
-  BOOST_TEST((seen[0] != std::this_thread::get_id()));
-  caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  BOOST_TEST((f.one_note_taken_on() != std::this_thread::get_id()));
 }
 
 BOOST_AUTO_TEST_CASE(actors_that_keep_waking_each_other_go_to_the_scheduler_thread_after_a_bound) {
-  system_config cfg;
-  caf::actor_system sys{cfg};
+  turn_fixture f;
   bounce_shared shared;
   shared.on = std::this_thread::get_id();
   shared.last = 3 * turn_scheduler::max_inline_activations;
-  auto a = sys.spawn<caf::lazy_init>(bouncer, &shared);
-  auto b = sys.spawn<caf::lazy_init>(bouncer, &shared);
+  auto a = f.sys.spawn<caf::lazy_init>(bouncer, &shared);
+  auto b = f.sys.spawn<caf::lazy_init>(bouncer, &shared);
+  f.spawned = {caf::actor_cast<caf::actor>(a), caf::actor_cast<caf::actor>(b)};
   auto finished = shared.done.get_future();
   {
-    turn_scheduler::run_here here{sys};
+    turn_scheduler::run_here here{f.sys};
     caf::anon_send(a, ping_atom::value, std::uint32_t{0}, caf::actor_cast<caf::actor>(b));
   }
   // The scope ran what it may, and returned; the rest of the bounces go on
@@ -187,8 +196,6 @@ BOOST_AUTO_TEST_CASE(actors_that_keep_waking_each_other_go_to_the_scheduler_thre
   BOOST_TEST(shared.ran_on.load() <= turn_scheduler::max_inline_activations);
   BOOST_TEST(shared.ran_on.load() > 0u);
   BOOST_TEST((finished.wait_for(std::chrono::seconds(10)) == std::future_status::ready));
-  for (auto& x : {a, b})
-    caf::anon_send_exit(x, caf::exit_reason::user_shutdown);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
