@@ -91,9 +91,6 @@ struct system_config : caf::actor_system_config {
   }
 };
 
-// The test actors are spawned lazily: started by their first message, so
-// that message, not the spawn, decides where they first run.
-
 /// Waits until `log` holds `n` entries (the scheduler thread runs them).
 std::vector<std::thread::id> wait_for(thread_log& log, std::size_t n) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -112,7 +109,9 @@ struct turn_fixture {
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   }
 
-  /// A relay that passes its notes on to `next`.
+  /// A relay that passes its notes on to `next`. Spawned lazily: started by
+  /// its first message, so that message, not the spawn, decides where it
+  /// first runs.
   relay_if relay_to(relay_if next = {}) {
     auto a = sys.spawn<caf::lazy_init>(relay, &log, next);
     spawned.push_back(caf::actor_cast<caf::actor>(a));
@@ -183,6 +182,7 @@ BOOST_AUTO_TEST_CASE(actors_that_keep_waking_each_other_go_to_the_scheduler_thre
   bounce_shared shared;
   shared.on = std::this_thread::get_id();
   shared.last = 3 * turn_scheduler::max_inline_activations;
+  // Lazily, as the relays (see turn_fixture::relay_to).
   auto a = f.sys.spawn<caf::lazy_init>(bouncer, &shared);
   auto b = f.sys.spawn<caf::lazy_init>(bouncer, &shared);
   f.spawned = {caf::actor_cast<caf::actor>(a), caf::actor_cast<caf::actor>(b)};
