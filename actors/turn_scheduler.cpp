@@ -54,12 +54,15 @@ void turn_scheduler::enqueue(caf::resumable* job) {
   super::enqueue(job);
 }
 
-turn_scheduler::run_here::run_here(caf::actor_system& sys)
-    : sched_(dynamic_cast<turn_scheduler*>(&sys.scheduler())) {
+turn_scheduler* turn_scheduler::of(caf::actor_system& sys) noexcept {
+  return dynamic_cast<turn_scheduler*>(&sys.scheduler());
+}
+
+turn_scheduler::run_here::run_here(turn_scheduler* sched) noexcept : sched_(sched) {
   if (!sched_)
     return;
   this_thread_unit.owner = sched_;
-  this_thread_unit.bind(&sys);
+  this_thread_unit.bind(&sched_->system());
 }
 
 turn_scheduler::run_here::~run_here() {

@@ -42,15 +42,20 @@ public:
   /// make(sys, true) (call before the system is made).
   static void install(caf::actor_system_config& cfg);
 
+  /// `sys`'s scheduler if it is a turn_scheduler, else null. Look it up
+  /// once and keep it: a run_here scope takes the result.
+  static turn_scheduler* of(caf::actor_system& sys) noexcept;
+
   /// While one exists on a thread, actors this thread wakes (through
-  /// `sys`'s scheduler) wait in it; its destructor runs them, and the
+  /// `sched`) wait in it; its destructor runs them, and the
   /// actors they wake in turn, on this thread until none is left (or
   /// max_inline_activations were run: the rest go to the scheduler threads,
   /// so a chain of actors that keep waking each other cannot hold the I/O
-  /// thread). Does nothing when `sys` runs another scheduler. Not nestable.
+  /// thread). Does nothing when `sched` is null (of() found another
+  /// scheduler). Not nestable.
   class run_here {
   public:
-    explicit run_here(caf::actor_system& sys);
+    explicit run_here(turn_scheduler* sched) noexcept;
     run_here(const run_here&) = delete;
     run_here& operator=(const run_here&) = delete;
     ~run_here();

@@ -249,6 +249,7 @@ runtime::~runtime() { stop(); }
 
 void runtime::start() {
   sys_ = std::make_unique<caf::actor_system>(cfg_);
+  turn_ = turn_scheduler::of(*sys_);
 
   storage_init si;
   si.store = messages_.get();
@@ -472,7 +473,7 @@ void runtime::end_of_turn() {
               [&](const held_job& a, const held_job& b) { return key(a) < key(b); });
   // The token actors, and the system actors they pass the requests to, run
   // here on this thread when the scope ends (see turn_scheduler).
-  turn_scheduler::run_here here{*sys_};
+  turn_scheduler::run_here here{turn_};
   for (std::size_t i = 0; i < held.size();) {
     std::size_t end = i + 1;
     while (end < held.size() && held[end].to == held[i].to)

@@ -36,6 +36,7 @@ class admin_routes;
 } // namespace net
 
 class registry;
+class turn_scheduler;
 
 /// A start-up failure the operator can fix (a port taken, a data directory
 /// that cannot be written, a configuration that makes no sense): `what()` is
@@ -134,6 +135,9 @@ private:
   std::unique_ptr<store::meta_store> meta_;
   std::unique_ptr<store::message_store> messages_;
   std::unique_ptr<caf::actor_system> sys_;
+  /// sys_'s scheduler when the I/O threads run the actors of their turn
+  /// (actors/turn_scheduler.hpp), else null; looked up once at start.
+  turn_scheduler* turn_ = nullptr;
   std::unique_ptr<registry> registry_;
   storage_actor_if storage_;
   admin_actor_if admin_;

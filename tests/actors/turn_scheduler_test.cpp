@@ -139,7 +139,7 @@ BOOST_AUTO_TEST_CASE(an_actor_woken_inside_a_scope_runs_on_the_calling_thread_wh
   turn_fixture f;
   auto a = f.relay_to();
   {
-    turn_scheduler::run_here here{f.sys};
+    turn_scheduler::run_here here{turn_scheduler::of(f.sys)};
     caf::anon_send(a, note_atom::value);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     BOOST_TEST(f.log.get().empty()); // held until the scope ends
@@ -152,7 +152,7 @@ BOOST_AUTO_TEST_CASE(the_actors_it_wakes_run_there_too_in_the_same_scope) {
   turn_fixture f;
   auto first = f.relay_to(f.relay_to(f.relay_to()));
   {
-    turn_scheduler::run_here here{f.sys};
+    turn_scheduler::run_here here{turn_scheduler::of(f.sys)};
     caf::anon_send(first, note_atom::value);
   }
   auto seen = f.log.get();
@@ -171,7 +171,7 @@ BOOST_AUTO_TEST_CASE(a_scope_does_nothing_in_a_system_with_another_scheduler) {
   turn_fixture f{false};
   auto a = f.relay_to();
   {
-    turn_scheduler::run_here here{f.sys};
+    turn_scheduler::run_here here{turn_scheduler::of(f.sys)};
     caf::anon_send(a, note_atom::value);
   }
   BOOST_TEST((f.one_note_taken_on() != std::this_thread::get_id()));
@@ -188,7 +188,7 @@ BOOST_AUTO_TEST_CASE(actors_that_keep_waking_each_other_go_to_the_scheduler_thre
   f.spawned = {caf::actor_cast<caf::actor>(a), caf::actor_cast<caf::actor>(b)};
   auto finished = shared.done.get_future();
   {
-    turn_scheduler::run_here here{f.sys};
+    turn_scheduler::run_here here{turn_scheduler::of(f.sys)};
     caf::anon_send(a, ping_atom::value, std::uint32_t{0}, caf::actor_cast<caf::actor>(b));
   }
   // The scope ran what it may, and returned; the rest of the bounces go on
