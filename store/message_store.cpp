@@ -15,6 +15,7 @@
 #include <map>
 #include <mutex>
 #include <shared_mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -328,7 +329,39 @@ struct message_store::impl {
   std::condition_variable ck_cv;
   bool ck_requested = false, ck_done = false, ck_stop = false;
   std::thread ck_thread;
-  checkpoint_stats ck_stats;              ///< writer thread
+  checkpoint_stats ck_stats; ///< writer thread
+
+  // Log writes in flight (log_writes_in_flight > 1). Group number k (counting
+  // submit_group calls) is flights[k % max_in_flight] from its submission
+  // until it is reported; at most log_writes_in_flight are.
+  static constexpr std::size_t max_flights = write_ahead_log::max_in_flight;
+  struct flight {
+    write_ahead_log::frame frame;
+    bool logged = false; ///< its frame went to a log writer
+    std::uint64_t group_max = 0;
+    /// The write's result, set by the log writer (under lw_mu) before `done`;
+    /// then the group's outcome, decided in settle().
+    std::error_code ec;
+    std::atomic<bool> done{false};
+  };
+  std::array<flight, max_flights> flights;
+  // Writer thread: groups submitted, settled (their write ended and the
+  // log knows it; acked), and reported through reap.
+  std::uint64_t fl_submitted = 0, fl_settled = 0, fl_reported = 0;
+  /// Writer thread: a log write failed. Frames after it may be intact but
+  /// are unreachable to replay, so no group is acknowledged and no frame is
+  /// written until a checkpoint covers everything up to `log_broken_head`.
+  bool log_broken = false;
+  std::error_code log_broken_ec;
+  std::uint64_t log_broken_head = 0;
+  std::mutex lw_mu;                   ///< guards the queue below, and each flight's ec and done
+  std::condition_variable lw_cv;      ///< a frame is queued, or stop
+  std::condition_variable lw_done_cv; ///< a write ended
+  std::array<std::uint64_t, max_flights> lw_queue{}; ///< group numbers, in order
+  std::uint64_t lw_queued = 0, lw_taken = 0;
+  bool lw_stop = false;
+  std::function<void()> written; ///< on_written; called on a log writer thread, under lw_mu
+  std::vector<std::thread> lw_threads;
   std::atomic<std::uint64_t> log_used{0}; ///< wal->used(), for any thread
   // Writer thread: whether the file system had room to defer, and when that
   // was last looked at.
@@ -360,12 +393,29 @@ struct message_store::impl {
         ::pthread_setname_np(::pthread_self(), "wal-checkpoint"); // for top -H, perf
         checkpoint_loop();
       });
+      opts.log_writes_in_flight =
+        std::clamp<std::size_t>(opts.log_writes_in_flight, 1, max_flights);
+      if (opts.log_writes_in_flight > 1)
+        for (std::size_t i = 0; i < opts.log_writes_in_flight; ++i)
+          lw_threads.emplace_back([this] {
+            ::pthread_setname_np(::pthread_self(), "wal-writer");
+            log_writer_loop();
+          });
     }
     watermark.store(last_id, std::memory_order_release);
     acked.store(last_id, std::memory_order_release);
   }
 
   ~impl() {
+    if (!lw_threads.empty()) {
+      {
+        std::lock_guard lock(lw_mu);
+        lw_stop = true;
+      }
+      lw_cv.notify_all();
+      for (auto& t : lw_threads)
+        t.join(); // each writes what is queued first
+    }
     if (!ck_thread.joinable())
       return;
     {
@@ -721,6 +771,9 @@ struct message_store::impl {
       slots[i].durable_txnid = ck_job.record.envs[i].txnid;
     }
     wal->reclaim(ck_job.record.position);
+    // Its snapshot holds every group whose frame lies before its position.
+    if (log_broken && ck_job.record.position >= log_broken_head)
+      log_broken = false;
     ++ck_stats.taken;
     log_used.store(wal->used(), std::memory_order_relaxed);
   }
@@ -800,6 +853,138 @@ struct message_store::impl {
     auto ec = wal->append(frame_parts);
     log_used.store(wal->used(), std::memory_order_relaxed);
     return ec;
+  }
+
+  // -------------------------------------------------------------------------
+  // write-ahead log: writes in flight (log_writes_in_flight > 1)
+
+  /// Hands the group staged last to the log writers (or settles it at once
+  /// when it has no frame, or cannot have one). Writer thread.
+  void submit_frame(std::uint64_t group_max) {
+    // Counted as submitted only once decided: prepare_frame may settle the
+    // earlier groups, and must not take this one for one of them.
+    const std::uint64_t k = fl_submitted;
+    auto& f = flights[k % max_flights];
+    f.group_max = group_max;
+    f.logged = false;
+    f.ec = {};
+    f.done.store(false, std::memory_order_relaxed);
+    std::error_code ec;
+    if (frame_bytes > sizeof frame_last_id) {
+      if (log_broken)
+        ec = log_broken_ec;
+      else
+        ec = prepare_frame(f.frame, f.logged);
+    }
+    ++fl_submitted;
+    if (!f.logged) {
+      f.ec = ec;
+      f.done.store(true, std::memory_order_release);
+      return;
+    }
+    {
+      std::lock_guard lock(lw_mu);
+      lw_queue[lw_queued++ % max_flights] = k;
+    }
+    lw_cv.notify_one();
+  }
+
+  /// Reserves the group's frame in the log (`logged`); when the log has no
+  /// room even after a checkpoint, the checkpoint covers the group instead
+  /// (as log_group does).
+  std::error_code prepare_frame(write_ahead_log::frame& out, bool& logged) {
+    put_le(frame_last_id, last_id, 8);
+    collect_checkpoint(false);
+    if (!wal->fits(frame_bytes)) {
+      // Room comes back once the frames under way are written (their bytes
+      // are needed until then) and a checkpoint covers them.
+      settle(true);
+      if (log_broken)
+        return log_broken_ec;
+      collect_checkpoint(true);
+      if (!wal->fits(frame_bytes)) {
+        if (auto ec = checkpoint_now())
+          return ec;
+        if (!wal->fits(frame_bytes))
+          return {}; // covered by the checkpoint: durable, nothing to write
+      }
+    }
+    if (auto ec = wal->prepare(frame_parts, out))
+      return ec;
+    logged = true;
+    log_used.store(wal->used(), std::memory_order_relaxed);
+    return {};
+  }
+
+  /// A log writer thread: writes queued frames, in the order queued, one at
+  /// a time (the others write the next ones meanwhile).
+  void log_writer_loop() {
+    for (;;) {
+      std::uint64_t k = 0;
+      {
+        std::unique_lock lock(lw_mu);
+        lw_cv.wait(lock, [&] { return lw_stop || lw_taken < lw_queued; });
+        if (lw_taken == lw_queued)
+          return; // stopping, and nothing left to write
+        k = lw_queue[lw_taken++ % max_flights];
+      }
+      auto& f = flights[k % max_flights];
+      auto ec = wal->write(f.frame);
+      {
+        // `written` under the lock too: once the writer has seen every write
+        // end (reap with wait, at the storage actor's exit), no log writer
+        // is still in it.
+        std::lock_guard lock(lw_mu);
+        f.ec = ec;
+        f.done.store(true, std::memory_order_release);
+        if (written)
+          written();
+      }
+      lw_done_cv.notify_all();
+    }
+  }
+
+  /// Takes the submitted groups whose writes ended, oldest first, up to the
+  /// first still under way (with `wait`: all of them), and decides each
+  /// one's outcome: acknowledged only when its write and every earlier one
+  /// succeeded (a frame past a bad one is not replayed), or a checkpoint
+  /// covers it since. Writer thread.
+  void settle(bool wait) {
+    while (fl_settled < fl_submitted) {
+      auto& f = flights[fl_settled % max_flights];
+      if (!f.done.load(std::memory_order_acquire)) {
+        if (!wait)
+          return;
+        std::unique_lock lock(lw_mu);
+        lw_done_cv.wait(lock, [&] { return f.done.load(std::memory_order_acquire); });
+      }
+      if (f.logged)
+        wal->finish();
+      if (f.ec) {
+        if (!log_broken) {
+          log_broken = true;
+          log_broken_ec = f.ec;
+          log_broken_head = wal->position();
+        }
+      } else if (log_broken) {
+        f.ec = log_broken_ec;
+      } else {
+        if (f.group_max > acked.load(std::memory_order_relaxed))
+          acked.store(f.group_max, std::memory_order_release);
+        if (!has_deferred())
+          publish(f.group_max);
+      }
+      ++fl_settled;
+    }
+  }
+
+  void reap(const std::function<void(std::error_code)>& done, bool wait) {
+    settle(wait);
+    while (fl_reported < fl_settled) {
+      auto ec = flights[fl_reported % max_flights].ec;
+      ++fl_reported;
+      done(ec);
+    }
   }
 
   static void log_entry(std::string& out, std::size_t env, char kind, std::int64_t day,
@@ -1070,7 +1255,7 @@ struct message_store::impl {
   }
 
   void commit_group(std::span<const write_job> jobs, std::int64_t now_us,
-                    std::span<job_outcome> outcomes) {
+                    std::span<job_outcome> outcomes, bool in_flight = false) {
     const std::size_t n = std::min(jobs.size(), outcomes.size());
     ++group_seq;
     std::vector<env_work> work(slots.size());
@@ -1111,6 +1296,10 @@ struct message_store::impl {
     // Every id up to group_max that will ever be visible is committed now,
     // and later groups only assign greater ids. With deferred sync it becomes
     // visible once durable (sync_previous / sync).
+    if (wal && in_flight) {
+      submit_frame(group_max);
+      return;
+    }
     if (wal) {
       if (frame_bytes > sizeof frame_last_id) {
         if (auto ec = log_group()) {
@@ -1557,6 +1746,29 @@ std::error_code message_store::sync_previous() { return impl_->sync_previous(); 
 std::error_code message_store::sync() { return impl_->sync(); }
 
 std::error_code message_store::probe() { return impl_->probe(); }
+
+void message_store::submit_group(std::span<const write_job> jobs, std::int64_t now_us,
+                                 std::span<job_outcome> outcomes) {
+  if (!impl_->wal || impl_->lw_threads.empty() || groups_in_flight() >= impl_->lw_threads.size())
+    throw std::logic_error("message store: submit_group without a free log writer");
+  impl_->commit_group(jobs, now_us, outcomes, true);
+}
+
+std::size_t message_store::log_writes_in_flight() const noexcept {
+  return std::max<std::size_t>(impl_->lw_threads.size(), 1);
+}
+
+std::size_t message_store::groups_in_flight() const noexcept {
+  return static_cast<std::size_t>(impl_->fl_submitted - impl_->fl_reported);
+}
+
+void message_store::reap(const std::function<void(std::error_code)>& done, bool wait) {
+  impl_->reap(done, wait);
+}
+
+void message_store::on_written(std::function<void()> written) {
+  impl_->written = std::move(written);
+}
 
 bool message_store::durable_on_commit() const noexcept { return impl_->wal != nullptr; }
 

@@ -49,6 +49,14 @@ struct message_store_options {
   /// map can grow by as much (a group that finds no room must fail before
   /// it is acknowledged). 0: every group commits its own transactions.
   std::size_t deferred_apply_bytes = 0;
+  /// With a log: how many groups' frames may be under way at once (1 to
+  /// write_ahead_log::max_in_flight). 1: commit_group writes its group's
+  /// frame itself, and the next group waits for that write. More: the
+  /// writer hands each frame to one of this many log writer threads of the
+  /// store (submit_group) and goes on with the next group while the device
+  /// takes both; a group counts as durable once its frame and every earlier
+  /// one are written (reap).
+  std::size_t log_writes_in_flight = 1;
 };
 
 /// One request's messages, all under the same token (hence the same retention
@@ -122,11 +130,13 @@ struct sweep_result {
 /// Expiry drops whole buckets, never before every message in them is past its
 /// retention (policy/retention.hpp).
 ///
-/// Threads: one writer thread (the storage actor) calls commit_group and sweep;
-/// query, map_size and watermark may run on any thread concurrently. With a
-/// write-ahead log the store runs one more thread of its own, which flushes
-/// the environments and writes checkpoint records (see message_store.cpp for
-/// why a power loss cannot lose or corrupt anything).
+/// Threads: one writer thread (the storage actor) calls commit_group (or
+/// submit_group and reap) and sweep; query, map_size and watermark may run
+/// on any thread concurrently. With a write-ahead log the store runs one more
+/// thread of its own, which flushes the environments and writes checkpoint
+/// records, and with log_writes_in_flight > 1 that many log writer threads
+/// (see message_store.cpp for why a power loss cannot lose or corrupt
+/// anything).
 class message_store {
 public:
   explicit message_store(const message_store_options& opts);
@@ -142,6 +152,31 @@ public:
   /// environment's transaction is redone. `outcomes.size() == jobs.size()`.
   void commit_group(std::span<const write_job> jobs, std::int64_t now_us,
                     std::span<job_outcome> outcomes);
+
+  /// With a log and log_writes_in_flight > 1: does what commit_group does
+  /// except wait for the group's log write, which one of the store's log
+  /// writer threads makes; outcomes[i] is final except for that write's
+  /// result, which reap() reports. Every group goes through reap, in the
+  /// order submitted, even one with nothing to write: its duplicates may
+  /// name messages of an earlier group still being written. At most
+  /// log_writes_in_flight groups may be submitted and not yet reaped.
+  void submit_group(std::span<const write_job> jobs, std::int64_t now_us,
+                    std::span<job_outcome> outcomes);
+  /// How many groups' log writes may be under way at once: the option, with
+  /// a log; 1 without one (commit_group only).
+  std::size_t log_writes_in_flight() const noexcept;
+  /// Groups submitted and not yet reaped.
+  std::size_t groups_in_flight() const noexcept;
+  /// Calls `done(ec)` for each submitted group whose log write ended, oldest
+  /// first, stopping at the first still under way (with `wait`: waits for
+  /// every one). ec: the group's write failed, or an earlier group's did and
+  /// no checkpoint covers this one since; then nothing of the group is
+  /// acknowledged. Writer thread only.
+  void reap(const std::function<void(std::error_code)>& done, bool wait);
+  /// Called on a log writer thread after each write: must make the writer
+  /// call reap soon (the storage actor sends itself a message). Set once,
+  /// before the first submit_group.
+  void on_written(std::function<void()> written);
 
   /// With deferred_meta_sync: makes every group before the last commit_group
   /// durable (the last group's own commits flushed the files of the

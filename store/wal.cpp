@@ -231,83 +231,106 @@ std::uint64_t write_ahead_log::placement(std::size_t bytes) const noexcept {
   return start;
 }
 
+std::uint64_t write_ahead_log::needed_from() const noexcept {
+  if (in_flight() == 0)
+    return tail_;
+  return std::min(tail_, bufs_[finished_ % max_in_flight].at);
+}
+
 bool write_ahead_log::fits(std::size_t payload_bytes) const noexcept {
   std::size_t frame = stored_bytes(payload_bytes);
   if (frame > capacity_)
     return false;
-  return placement(frame) + frame - tail_ <= capacity_;
+  return placement(frame) + frame - needed_from() <= capacity_;
 }
 
-std::error_code write_ahead_log::write_direct(std::size_t bytes, std::uint64_t file_offset) {
-  iovec v{buf_.get(), bytes};
-  auto ec = write_at(dio_fd_, &v, 1, file_offset);
-  if (ec == std::errc::invalid_argument) {
-    // The open succeeded but the file system refuses the write itself
-    // (alignment it wants and does not say). The frame is written through
-    // the page cache; its padding is harmless there.
-    ::close(dio_fd_);
-    dio_fd_ = -1;
-    ec = write_at(fd_, &v, 1, file_offset);
-  }
-  return ec;
-}
-
-std::error_code write_ahead_log::append(std::span<const std::string_view> parts) {
+std::error_code write_ahead_log::prepare(std::span<const std::string_view> parts, frame& out) {
+  if (needs_record_.load())
+    return std::make_error_code(std::errc::operation_not_permitted);
+  if (in_flight() == max_in_flight)
+    return std::make_error_code(std::errc::resource_unavailable_try_again);
   std::size_t payload = 0;
   for (auto p : parts)
     payload += p.size();
   if (!fits(payload))
     return std::make_error_code(std::errc::no_buffer_space);
-  const std::size_t frame = stored_bytes(payload);
-  const std::uint64_t at = placement(frame);
-  const std::uint64_t file_offset = 2 * slot_bytes + at % capacity_;
-  char h[frame_header_bytes] = {};
+  const std::size_t bytes = stored_bytes(payload);
+  auto& buf = bufs_[prepared_ % max_in_flight];
+  if (buf.bytes < bytes) {
+    // Grown in steps of 64 KiB: a group's frame size varies a little from
+    // one group to the next.
+    std::size_t want = static_cast<std::size_t>(align_up(bytes, 64u << 10));
+    buf.data.reset(static_cast<char*>(std::aligned_alloc(direct_align, want)));
+    if (!buf.data) {
+      buf.bytes = 0;
+      return std::make_error_code(std::errc::not_enough_memory);
+    }
+    buf.bytes = want;
+  }
+  char* h = buf.data.get();
   put_le(h, frame_magic, 4);
   put_le(h + 4, payload, 4);
   put_le(h + 8, next_lsn_, 8);
+  std::memset(h + 16, 0, frame_header_bytes - 16);
   std::uint32_t c = crc(0, h + 4, 12);
-  const bool to_buffer = direct();
-  if (to_buffer && buf_bytes_ < frame) {
-    // Grown in steps of 64 KiB: a group's frame size varies a little from
-    // one group to the next.
-    std::size_t want = static_cast<std::size_t>(align_up(frame, 64u << 10));
-    buf_.reset(static_cast<char*>(std::aligned_alloc(direct_align, want)));
-    if (!buf_) {
-      buf_bytes_ = 0;
-      return std::make_error_code(std::errc::not_enough_memory);
-    }
-    buf_bytes_ = want;
-  }
-  // Direct I/O: the payload is copied into the aligned buffer after the
-  // header. Otherwise the parts are written where they are (one pwritev).
-  char* out = to_buffer ? buf_.get() + frame_header_bytes : nullptr;
-  iov_.clear();
-  iov_.push_back({h, sizeof h});
+  char* o = h + frame_header_bytes;
   for (auto p : parts) {
     if (p.empty())
       continue;
     c = crc(c, p.data(), p.size());
-    if (to_buffer) {
-      std::memcpy(out, p.data(), p.size());
-      out += p.size();
-    } else {
-      iov_.push_back({const_cast<char*>(p.data()), p.size()});
-    }
+    std::memcpy(o, p.data(), p.size());
+    o += p.size();
   }
   put_le(h + 16, c, 4);
-  std::error_code ec;
-  if (to_buffer) {
-    std::memset(out, 0, frame - frame_header_bytes - payload);
-    std::memcpy(buf_.get(), h, sizeof h);
-    ec = write_direct(frame, file_offset);
-  } else {
-    ec = write_at(fd_, iov_.data(), static_cast<int>(iov_.size()), file_offset);
-  }
-  if (ec)
-    return ec;
-  head_ = at + frame;
+  // Direct I/O writes whole blocks: zeros after the payload, never stale
+  // bytes of an earlier frame.
+  std::memset(o, 0, bytes - frame_header_bytes - payload);
+  out.at = placement(bytes);
+  out.bytes = bytes;
+  out.lsn = next_lsn_;
+  out.data = h;
+  buf.at = out.at;
+  head_ = out.at + bytes;
   ++next_lsn_;
+  ++prepared_;
   return {};
+}
+
+std::error_code write_ahead_log::write(const frame& f) const {
+  const std::uint64_t file_offset = 2 * slot_bytes + f.at % capacity_;
+  iovec v{const_cast<char*>(f.data), f.bytes};
+  if (dio_fd_ >= 0 && !dio_refused_.load(std::memory_order_relaxed)) {
+    auto ec = write_at(dio_fd_, &v, 1, file_offset);
+    if (ec != std::errc::invalid_argument)
+      return ec;
+    // The open succeeded but the file system refuses the write itself
+    // (alignment it wants and does not say). The frame is written through
+    // the page cache, and so are the later ones; its padding is harmless
+    // there.
+    dio_refused_.store(true, std::memory_order_relaxed);
+  }
+  return write_at(fd_, &v, 1, file_offset);
+}
+
+void write_ahead_log::finish() noexcept {
+  if (in_flight() > 0)
+    ++finished_;
+}
+
+std::error_code write_ahead_log::append(std::span<const std::string_view> parts) {
+  const auto head = head_;
+  frame f;
+  if (auto ec = prepare(parts, f))
+    return ec;
+  auto ec = write(f);
+  finish();
+  if (ec) {
+    // Nothing else is in flight: the next frame takes this one's place and
+    // lsn, as if it had never been reserved.
+    head_ = head;
+    --next_lsn_;
+  }
+  return ec;
 }
 
 std::error_code write_ahead_log::replay(const std::function<void(std::string_view)>& f) {
@@ -357,7 +380,13 @@ std::error_code write_ahead_log::replay(const std::function<void(std::string_vie
     ++lsn;
   }
   head_ = direct() ? align_up(pos, direct_align) : pos;
-  next_lsn_ = lsn;
+  // Frames that were in flight when the log was last closed (a crash) may
+  // be intact past the first bad one, with the lsns that come next here;
+  // jumping past them makes the reader of the frames written from now on
+  // take none of them for one (see the class comment). The first checkpoint
+  // after the replay records the jump before any frame is written.
+  next_lsn_ = lsn + max_in_flight;
+  needs_record_.store(true);
   return {};
 }
 
@@ -391,6 +420,10 @@ std::error_code write_ahead_log::write_checkpoint(wal_checkpoint& c) {
   if (auto ec = write_at(fd_, &v, 1, (c.seq % 2) * slot_bytes))
     return ec;
   seq_ = c.seq;
+  // A record of where frames go from now on (the writer's position, as the
+  // message store records it after replaying).
+  if (needs_record_.load() && c.position == head_ && c.lsn == next_lsn_)
+    needs_record_.store(false);
   return {};
 }
 

@@ -2,6 +2,8 @@
 
 #include <sys/uio.h>
 
+#include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -70,9 +72,21 @@ struct wal_checkpoint {
 /// older lsn from an earlier lap) or absent; a frame is looked for at the
 /// ring's start when the rest of the ring cannot hold one.
 ///
-/// Threads: one writer calls append/reclaim; write_checkpoint may run on
-/// another thread concurrently with append (they write disjoint bytes), never
-/// two at a time.
+/// Frames in flight: a frame may be reserved (prepare) before the frames
+/// reserved earlier are written, and written on any thread, concurrently
+/// with them and in any order (they are disjoint bytes). So after a crash an
+/// intact frame may lie past one that is torn or absent, with an lsn the
+/// next frame would otherwise get. Replay stops at the first bad frame, and
+/// a frame is acknowledged only once every frame before it is durable, so
+/// nothing acknowledged is past that point; and the lsns go on
+/// max_in_flight past the last frame replayed, so such a frame is never
+/// taken for a newer one (it has an older lsn than any frame written after
+/// the restart).
+///
+/// Threads: one writer calls prepare/finish/append/reclaim; write() of a
+/// prepared frame runs on any thread; write_checkpoint may run on another
+/// thread concurrently with all of them (disjoint bytes), never two at a
+/// time.
 class write_ahead_log {
 public:
   static constexpr std::size_t frame_header_bytes = 24;
@@ -95,20 +109,57 @@ public:
   const std::optional<wal_checkpoint>& recovered() const noexcept { return recovered_; }
 
   /// Calls `f` with the payload of every frame after the recovered
-  /// checkpoint, in order, and positions the log after the last one. Call
-  /// once, after open, before any append. Without a checkpoint, nothing.
+  /// checkpoint, in order, and positions the log after the last one, with
+  /// the next lsn max_in_flight further on. Call once, after open, before
+  /// any append. Without a checkpoint, nothing. After it, frames are
+  /// refused (std::errc::operation_not_permitted) until a checkpoint records
+  /// the new position and lsn: without that record, the reader would look
+  /// for the old lsns there.
   std::error_code replay(const std::function<void(std::string_view)>& f);
 
-  /// Appends one frame whose payload is `parts`, one after the other, in one
-  /// write (with direct I/O from the log's own aligned buffer, else straight
-  /// from the parts); it is durable when this returns without error.
-  /// std::errc::no_buffer_space when it does not fit (see fits).
+  /// Most frames prepared and not yet finished; also how far the lsns jump
+  /// past the last frame replayed (see the class comment).
+  static constexpr std::size_t max_in_flight = 16;
+
+  /// A frame reserved by prepare(): its place in the ring and its bytes
+  /// (header, payload, padding), in one of the log's buffers until finish().
+  struct frame {
+    std::uint64_t at = 0;  ///< logical position
+    std::size_t bytes = 0; ///< bytes to write from `data`
+    std::uint64_t lsn = 0;
+    const char* data = nullptr;
+  };
+
+  /// Writer: reserves the next frame's place and lsn for a payload of
+  /// `parts`, one after the other, and copies it into a buffer of the log's
+  /// own (aligned for direct I/O), so the parts may be reused at once.
+  /// std::errc::no_buffer_space when it does not fit (see fits);
+  /// std::errc::resource_unavailable_try_again with max_in_flight frames
+  /// prepared and not finished; std::errc::operation_not_permitted after a
+  /// replay, until a checkpoint is written.
+  std::error_code prepare(std::span<const std::string_view> parts, frame& out);
+  /// Any thread: writes a prepared frame; it is durable when this returns
+  /// without error. A failed frame is not written again: the log holds a
+  /// bad frame there, and replay stops at it (see the class comment).
+  std::error_code write(const frame& f) const;
+  /// Writer: the oldest prepared frame's write ended, either way; its buffer
+  /// and its bytes in the ring may be reused once reclaimed. Frames are
+  /// finished in the order they were prepared.
+  void finish() noexcept;
+  /// Frames prepared and not finished.
+  std::size_t in_flight() const noexcept { return prepared_ - finished_; }
+
+  /// Appends one frame whose payload is `parts` (prepare, write, finish), on
+  /// the writer, with no other frame in flight; it is durable when this
+  /// returns without error. When the write fails, its place and lsn are
+  /// taken again by the next frame. std::errc::no_buffer_space when it does
+  /// not fit (see fits).
   std::error_code append(std::span<const std::string_view> parts);
   /// Appends one frame holding `payload`.
   std::error_code append(std::string_view payload) { return append({&payload, 1}); }
 
   /// Whether a frame of `payload_bytes` fits without overwriting anything at
-  /// or after the last reclaimed position.
+  /// or after the last reclaimed position, or any frame still in flight.
   bool fits(std::size_t payload_bytes) const noexcept;
 
   /// Writes a checkpoint record durably into the slot after the last one.
@@ -125,7 +176,9 @@ public:
   /// Whether appends use direct I/O: asked for, and the file system took
   /// both the open and the writes (a refused write switches to the page
   /// cache for good, and is written that way).
-  bool direct() const noexcept { return dio_fd_ >= 0; }
+  bool direct() const noexcept {
+    return dio_fd_ >= 0 && !dio_refused_.load(std::memory_order_relaxed);
+  }
   /// Bytes between the last reclaimed position and the head.
   std::size_t used() const noexcept { return static_cast<std::size_t>(head_ - tail_); }
 
@@ -135,27 +188,42 @@ private:
   /// Where a frame taking `bytes` goes: at the head (aligned up with direct
   /// I/O), or at the next lap's start when it does not fit before the end.
   std::uint64_t placement(std::size_t bytes) const noexcept;
-  /// Writes the frame in buf_ with direct I/O; on EINVAL switches to the
-  /// page cache and writes it there.
-  std::error_code write_direct(std::size_t bytes, std::uint64_t file_offset);
+  /// The lowest position still needed: the last reclaimed one, or the
+  /// oldest frame in flight when that is lower (a checkpoint may cover a
+  /// frame whose write has not ended; its bytes are not reused before).
+  std::uint64_t needed_from() const noexcept;
 
   struct free_deleter {
     void operator()(char* p) const noexcept;
   };
+  /// One frame's buffer, aligned to direct_align; grows to the largest frame
+  /// and stays.
+  struct frame_buffer {
+    std::unique_ptr<char, free_deleter> data;
+    std::size_t bytes = 0;
+    std::uint64_t at = 0; ///< the position of the frame it holds
+  };
 
   int fd_ = -1;     ///< O_DSYNC through the page cache: records, reads, fallback
   int dio_fd_ = -1; ///< O_DSYNC | O_DIRECT: frames; -1 without direct I/O
+  /// Set by the first write the file system refuses with direct I/O: frames
+  /// go through fd_ from then on (dio_fd_ stays open: another write may be
+  /// using it).
+  mutable std::atomic<bool> dio_refused_{false};
   std::size_t capacity_ = 0;
   std::uint64_t head_ = 0;     ///< where the next frame goes (before placement)
-  std::uint64_t tail_ = 0;     ///< first byte still needed
+  std::uint64_t tail_ = 0;     ///< first byte still needed (reclaim)
   std::uint64_t next_lsn_ = 1; ///< lsn of the next frame
   std::uint64_t seq_ = 0;      ///< seq of the last record written or found
   std::optional<wal_checkpoint> recovered_;
-  std::vector<iovec> iov_; ///< append's write list, reused
-  /// Direct I/O: the frame being written, aligned to direct_align; grows to
-  /// the largest frame and stays.
-  std::unique_ptr<char, free_deleter> buf_;
-  std::size_t buf_bytes_ = 0;
+  /// Frame buffers, used in turn: frame number k (counting prepares) is in
+  /// bufs_[k % max_in_flight] until finished.
+  std::array<frame_buffer, max_in_flight> bufs_;
+  std::uint64_t prepared_ = 0, finished_ = 0;
+  /// Replay moved the lsns on; no frame before a checkpoint records that.
+  /// While set, nothing moves head_ or next_lsn_, so write_checkpoint may
+  /// compare them from its thread.
+  std::atomic<bool> needs_record_{false};
 };
 
 } // namespace sluice::store
