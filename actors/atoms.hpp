@@ -19,6 +19,7 @@ using barrier_atom = caf::atom_constant<caf::atom("barrier")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using probe_atom = caf::atom_constant<caf::atom("probe")>;
 using apply_atom = caf::atom_constant<caf::atom("apply")>;
+using written_atom = caf::atom_constant<caf::atom("written")>;
 using reserve_atom = caf::atom_constant<caf::atom("reserve")>;
 using release_atom = caf::atom_constant<caf::atom("release")>;
 using admin_atom = caf::atom_constant<caf::atom("admin")>;

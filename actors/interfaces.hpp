@@ -88,7 +88,9 @@ using storage_actor_if =
     /// log): with a generation, the idle check a checkpoint interval after
     /// that group, only if no group came since; with 0, at once (a reader
     /// waits for them).
-    caf::reacts_to<apply_atom, std::uint64_t>>;
+    caf::reacts_to<apply_atom, std::uint64_t>,
+    /// From a log writer thread of the store: a group's log write ended.
+    caf::reacts_to<written_atom>>;
 
 /// The admin API and the single writer of the metadata environment.
 using admin_actor_if = caf::typed_actor<caf::reacts_to<admin_atom, admin_job_ptr>,

@@ -22,8 +22,13 @@ storage_actor_if::behavior_type storage_state::make_behavior() {
   ::pthread_setname_np(::pthread_self(), "storage");
   // On shutdown, whatever is pending or held is committed, made durable and
   // answered first.
+  if (pipelined())
+    flights_.resize(init.store->log_writes_in_flight());
   self_->set_exit_handler([this](caf::exit_msg& msg) {
-    commit();
+    if (pipelined())
+      drain();
+    else
+      commit();
     release(init.store->sync());
     self_->quit(msg.reason);
   });
@@ -44,11 +49,26 @@ storage_actor_if::behavior_type storage_state::make_behavior() {
         release(init.store->sync());
     },
     [this](barrier_atom) -> caf::result<caf::ok_atom> {
-      if (pending_.empty() && held_.empty())
+      if (pending_.empty() && held_.empty() && flights_count_ == 0)
         return caf::ok_atom::value;
       auto rp = self_->make_response_promise<caf::ok_atom>();
-      (pending_.empty() ? held_barriers_ : barriers_).push_back(rp);
+      if (!pending_.empty())
+        barriers_.push_back(rp);
+      else if (flights_count_ > 0) // answered with the newest group under way
+        flights_[(flights_head_ + flights_count_ - 1) % flights_.size()].barriers.push_back(rp);
+      else
+        held_barriers_.push_back(rp);
       return rp;
+    },
+    [this](written_atom) {
+      reap(false);
+      // The group gathered while every writer was busy goes now.
+      if (!pending_.empty() && !flush_scheduled_)
+        commit();
+      // Between groups, as after a commit without writes in flight.
+      init.store->checkpoint_if_due();
+      report_checkpoints();
+      schedule_apply();
     },
     [this](sweep_atom) { sweep(); },
     [this](probe_atom) {
@@ -95,10 +115,16 @@ void storage_state::write(ingest_job_ptr& job) {
     self_->delayed_send(self_, init.opts.batch_latency, flush_atom::value, generation_);
 }
 
+bool storage_state::pipelined() const noexcept { return init.store->log_writes_in_flight() > 1; }
+
 void storage_state::commit() {
   ++generation_;
   flush_scheduled_ = false;
   if (pending_.empty())
+    return;
+  // Every writer busy: the group keeps gathering; the next write to end
+  // submits it (written_atom).
+  if (pipelined() && flights_count_ == flights_.size())
     return;
   writes_.clear();
   for (auto& job : pending_)
@@ -106,6 +132,20 @@ void storage_state::commit() {
                                        job->token_id, job->source, &job->batch});
   outcomes_.assign(pending_.size(), store::job_outcome{});
   auto started = std::chrono::steady_clock::now();
+  if (pipelined()) {
+    init.store->submit_group(writes_, now_us(), outcomes_);
+    auto& f = flights_[(flights_head_ + flights_count_++) % flights_.size()];
+    f.jobs.swap(pending_);
+    f.outcomes.swap(outcomes_);
+    f.barriers.swap(barriers_);
+    f.messages = pending_messages_;
+    f.started = started;
+    pending_messages_ = 0;
+    // A group with nothing to write (all duplicates, say) ended already; no
+    // writer will report it. Answered here unless an earlier one is under way.
+    reap(false);
+    return;
+  }
   init.store->commit_group(writes_, now_us(), outcomes_);
   if (init.metrics)
     init.metrics->group_committed(
@@ -184,6 +224,34 @@ void storage_state::release(const std::error_code& sync_error) {
   held_barriers_.clear();
 }
 
+void storage_state::reap(bool wait) {
+  init.store->reap(
+    [this](std::error_code ec) {
+      auto& f = flights_[flights_head_];
+      if (init.metrics)
+        init.metrics->group_committed(
+          f.messages,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - f.started).count());
+      held_.swap(f.jobs);
+      held_outcomes_.swap(f.outcomes);
+      held_barriers_.swap(f.barriers);
+      release(ec); // empties held_ and held_barriers_
+      f.jobs.swap(held_);
+      f.outcomes.swap(held_outcomes_);
+      f.barriers.swap(held_barriers_);
+      flights_head_ = (flights_head_ + 1) % flights_.size();
+      --flights_count_;
+    },
+    wait);
+}
+
+void storage_state::drain() {
+  while (!pending_.empty() || flights_count_ > 0) {
+    commit(); // submits the pending group when a writer is free
+    reap(true);
+  }
+}
+
 void storage_state::report_checkpoints() {
   auto now = init.store->checkpoints();
   if (now.taken == reported_.taken && now.failed == reported_.failed)
@@ -226,7 +294,7 @@ void storage_state::schedule_probe() {
 void storage_state::probe() {
   if (!failing_)
     return; // a commit succeeded meanwhile
-  if (!pending_.empty() || !held_.empty()) {
+  if (!pending_.empty() || !held_.empty() || flights_count_ > 0) {
     // Groups are under way: their outcome will tell. Look again later.
     schedule_probe();
     return;

@@ -5,6 +5,7 @@
 #include <caf/typed_response_promise.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <vector>
 
@@ -48,7 +49,12 @@ struct storage_init {
 /// until the data is on disk. Nothing is acknowledged before it is durable.
 ///
 /// With the write-ahead log (the default, message_store_options::wal_capacity)
-/// a group is durable when commit_group returns, and is answered at once.
+/// a group is durable when its frame and every earlier one are written. With
+/// one write at a time, commit_group writes it and the group is answered at
+/// once. With more (the store's log_writes_in_flight), the group is handed to the
+/// store's log writers (submit_group) and the actor goes on gathering the
+/// next one; a writer's `written` message makes it answer the groups whose
+/// writes ended, oldest first (reap), and submit the one gathered meanwhile.
 /// Without it, commits are pipelined (deferred_meta_sync): group N is
 /// committed with one flush for its data; it becomes durable when group N+1
 /// is committed (its flush covers the whole file) or, when no group follows
@@ -70,6 +76,13 @@ private:
   /// Answers every held job (with `sync_error` when durability failed),
   /// reports to their token and system actors, and delivers held barriers.
   void release(const std::error_code& sync_error);
+  /// Whether groups are handed to the store's log writers (submit_group).
+  bool pipelined() const noexcept;
+  /// Answers the groups whose log writes ended, oldest first (with `wait`,
+  /// all of them, waiting).
+  void reap(bool wait);
+  /// Submits and answers every group, pending or under way (at exit).
+  void drain();
   void sweep();
   /// Counts the write-ahead log's checkpoints since the last call in the
   /// metrics, and logs a failed one (each failure once).
@@ -104,6 +117,18 @@ private:
   std::vector<ingest_job_ptr> held_;
   std::vector<store::job_outcome> held_outcomes_;
   std::vector<promise> held_barriers_;
+  /// A group whose log write is under way (pipelined()). flights_ is a ring
+  /// of log_writes_in_flight entries, oldest at flights_head_; their vectors
+  /// are swapped with pending_ and held_, so they keep their capacity.
+  struct flight {
+    std::vector<ingest_job_ptr> jobs;
+    std::vector<store::job_outcome> outcomes;
+    std::vector<promise> barriers;
+    std::size_t messages = 0;
+    std::chrono::steady_clock::time_point started;
+  };
+  std::vector<flight> flights_;
+  std::size_t flights_head_ = 0, flights_count_ = 0;
   // Reused across commits: no allocation per group in steady state.
   std::vector<store::write_job> writes_;
   std::vector<store::job_outcome> outcomes_;

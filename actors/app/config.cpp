@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "actors/turn_scheduler.hpp"
+#include "store/wal.hpp"
 
 namespace sluice {
 
@@ -171,6 +172,9 @@ sluice_config::sluice_config() {
     .add(deferred_apply_bytes, "deferred-apply-bytes",
          "with the write-ahead log: acknowledged groups wait in one open transaction per "
          "environment up to this many bytes, committed together (0: each group commits)")
+    .add(log_writes_in_flight, "log-writes-in-flight",
+         "with the write-ahead log: groups whose log writes may be under way at once, 1 to 16 "
+         "(1: each group's write ends before the next group's starts)")
     .add(ready_min_free_disk_bytes, "ready-min-free-disk-bytes",
          "GET /readyz answers 503 when the data directory's file system has fewer free bytes")
     .add(ready_max_map_percent, "ready-max-map-percent",
@@ -410,6 +414,11 @@ std::string sluice_config::validate(std::string& option) {
     return fail(tls_cert_file.empty() ? "tls.cert-file" : "tls.key-file",
                 std::string{ingest_tls ? "ingest.tls" : "admin.tls"}
                   + " needs tls.cert-file and tls.key-file");
+  if (log_writes_in_flight < 1 || log_writes_in_flight > store::write_ahead_log::max_in_flight)
+    return fail("storage.log-writes-in-flight",
+                "storage.log-writes-in-flight must be 1 to "
+                  + std::to_string(store::write_ahead_log::max_in_flight) + ", not "
+                  + std::to_string(log_writes_in_flight));
   if (wal_size != 0 && wal_size < (1u << 20))
     return fail("storage.write-ahead-log-size",
                 "storage.write-ahead-log-size must be 0 (no log) or at least 1048576 (1 MiB), not "

@@ -67,6 +67,10 @@ inline constexpr std::chrono::milliseconds checkpoint_interval{50};
 /// log entries (store/message_store.cpp, "Applying behind the log"). Bounds
 /// the memory kept to apply them again if that transaction is lost.
 inline constexpr std::size_t deferred_apply_bytes = 4ull << 20;
+/// With the log: groups whose log writes may be under way at once. Two let
+/// a group start its write while the one before is still being written,
+/// instead of waiting for it (docs/operations.md, log-writes-in-flight).
+inline constexpr std::size_t log_writes_in_flight = 2;
 /// Readiness (GET /readyz): fewer free bytes than this on the data
 /// directory's file system is not ready. Twice max_pending_bytes, so that
 /// what was let in before a load balancer reacts still fits.
@@ -142,6 +146,7 @@ public:
   caf::timespan dedup_window = defaults::dedup_window;
   std::size_t wal_size = defaults::wal_size;
   std::size_t deferred_apply_bytes = defaults::deferred_apply_bytes;
+  std::size_t log_writes_in_flight = defaults::log_writes_in_flight;
   caf::timespan checkpoint_interval = defaults::checkpoint_interval;
   std::size_t ready_min_free_disk_bytes = defaults::ready_min_free_disk_bytes;
   unsigned ready_max_map_percent = defaults::ready_max_map_percent;

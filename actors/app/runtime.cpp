@@ -218,6 +218,7 @@ void runtime::open_data_dir() {
   // acknowledges a group once the next commit (or a sync) made it durable.
   so.wal_capacity = cfg_.wal_size;
   so.deferred_apply_bytes = cfg_.deferred_apply_bytes;
+  so.log_writes_in_flight = cfg_.log_writes_in_flight;
   so.checkpoint_interval =
     std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.checkpoint_interval);
   so.deferred_meta_sync = true;
@@ -269,6 +270,12 @@ void runtime::start() {
     if (auto strong = weak.lock())
       caf::anon_send(caf::actor_cast<storage_actor_if>(strong), apply_atom::value,
                      std::uint64_t{0});
+  });
+  // A log writer thread of the store, after each write: the storage actor
+  // answers the groups written (store/message_store.hpp, reap).
+  messages_->on_written([weak = caf::actor_cast<caf::weak_actor_ptr>(storage_)] {
+    if (auto strong = weak.lock())
+      caf::anon_send(caf::actor_cast<storage_actor_if>(strong), written_atom::value);
   });
 
   registry_options ro;
@@ -339,6 +346,9 @@ void runtime::stop() {
   sys_.reset(); // waits until every actor has terminated
   if (messages_)
     messages_->on_apply_wanted({}); // no reader is left to call it
+  // on_written stays: the storage actor waited for every log write to end
+  // before it did, and a writer calls it before its write counts as ended,
+  // so no log writer is in it or calls it any more.
 }
 
 std::uint16_t runtime::ingest_port() const { return ingest_server_ ? ingest_server_->port() : 0; }

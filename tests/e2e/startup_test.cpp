@@ -109,6 +109,13 @@ BOOST_AUTO_TEST_CASE(a_bad_configuration_is_one_line_and_touches_nothing) {
                != std::string::npos,
              r.output);
 
+  r = run_sluiced({"--data-dir=" + dir.string(), "--storage.log-writes-in-flight=17"});
+  BOOST_TEST(r.status == 1);
+  BOOST_TEST(lines(r.output) == 1u);
+  BOOST_TEST(r.output.find("storage.log-writes-in-flight must be 1 to 16, not 17")
+               != std::string::npos,
+             r.output);
+
   r = run_sluiced({"--data-dir=" + dir.string(), "--tier-free.default-retention-days=30",
                    "--ingest-port=0", "--admin-port=0"});
   BOOST_TEST(r.status == 1);
