@@ -99,6 +99,7 @@ storage_actor_if::behavior_type storage_state::make_behavior() {
 
 void storage_state::write(ingest_job_ptr& job) {
   pending_messages_ += job->batch.items.size();
+  pending_bytes_ += job->batch.body_bytes();
   pending_.push_back(std::move(job));
   if (pending_messages_ >= init.opts.batch_max_messages) {
     commit();
@@ -122,9 +123,14 @@ void storage_state::commit() {
   flush_scheduled_ = false;
   if (pending_.empty())
     return;
-  // Every writer busy: the group keeps gathering; the next write to end
-  // submits it (written_atom).
-  if (pipelined() && flights_count_ == flights_.size())
+  // Every writer busy, or a large group while a write is under way: the
+  // group keeps gathering; the next write to end submits it (written_atom).
+  // Overlapping writes shortens the wait of small groups, whose write takes
+  // the device's latency; large ones take its bandwidth, which two writes
+  // share, and splitting them into more, smaller groups costs CPU per group.
+  if (pipelined()
+      && (flights_count_ == flights_.size()
+          || (flights_count_ > 0 && pending_bytes_ > init.opts.overlap_max_bytes)))
     return;
   writes_.clear();
   for (auto& job : pending_)
@@ -141,6 +147,7 @@ void storage_state::commit() {
     f.messages = pending_messages_;
     f.started = started;
     pending_messages_ = 0;
+    pending_bytes_ = 0;
     // A group with nothing to write (all duplicates, say) ended already; no
     // writer will report it. Answered here unless an earlier one is under way.
     reap(false);
@@ -158,6 +165,7 @@ void storage_state::commit() {
   held_outcomes_.swap(outcomes_);
   held_barriers_.swap(barriers_);
   pending_messages_ = 0;
+  pending_bytes_ = 0;
   // With a write-ahead log the group is durable already: answer it now.
   if (init.store->durable_on_commit()) {
     release({});

@@ -31,6 +31,10 @@ struct storage_options {
   /// are committed once no group has come for this long (the checkpoint
   /// interval). Under load the checkpoints commit them.
   caf::timespan apply_idle = std::chrono::milliseconds(5);
+  /// With log writes in flight: a group starts its write while another one
+  /// is under way only when its messages hold at most this many bytes
+  /// (storage.log-write-overlap-bytes); a larger one waits for that write.
+  std::size_t overlap_max_bytes = 64u << 10;
 };
 
 struct storage_init {
@@ -104,6 +108,7 @@ private:
   // The group being gathered.
   std::vector<ingest_job_ptr> pending_;
   std::size_t pending_messages_ = 0;
+  std::uint64_t pending_bytes_ = 0; ///< message body bytes in pending_
   std::vector<promise> barriers_;
   std::uint64_t generation_ = 0; ///< bumps per commit; stale flushes/syncs are ignored
   bool flush_scheduled_ = false;

@@ -175,6 +175,9 @@ sluice_config::sluice_config() {
     .add(log_writes_in_flight, "log-writes-in-flight",
          "with the write-ahead log: groups whose log writes may be under way at once, 1 to 16 "
          "(1: each group's write ends before the next group's starts)")
+    .add(log_write_overlap_bytes, "log-write-overlap-bytes",
+         "with log writes in flight: a group starts its write while another is under way only "
+         "when its messages hold at most this many bytes; a larger one waits for that write")
     .add(ready_min_free_disk_bytes, "ready-min-free-disk-bytes",
          "GET /readyz answers 503 when the data directory's file system has fewer free bytes")
     .add(ready_max_map_percent, "ready-max-map-percent",

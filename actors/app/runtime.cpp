@@ -259,6 +259,7 @@ void runtime::start() {
   si.opts.expiry_interval = cfg_.expiry_interval;
   si.opts.probe_interval = cfg_.ready_check_interval;
   si.opts.apply_idle = cfg_.checkpoint_interval;
+  si.opts.overlap_max_bytes = cfg_.log_write_overlap_bytes;
   si.healthy = &healthy_;
   si.metrics = &metrics_;
   storage_ = spawn_storage_actor(*sys_, si);

@@ -104,15 +104,15 @@ void sigkill_keeps_what_was_acknowledged(const std::vector<std::string>& args) {
 } // namespace
 
 BOOST_AUTO_TEST_CASE(sigkill_mid_stream_keeps_every_acknowledged_message_and_no_half_batch) {
-  // The default: groups durable through the write-ahead log, two log writes
-  // under way at a time; the restart puts the last checkpoint back and
-  // applies the log after it.
+  // The default: groups durable through the write-ahead log, one log write
+  // at a time; the restart puts the last checkpoint back and applies the
+  // log after it.
   sigkill_keeps_what_was_acknowledged({});
 }
 
-BOOST_AUTO_TEST_CASE(with_one_log_write_at_a_time_sigkill_keeps_every_acknowledged_message) {
-  // storage.log-writes-in-flight=1: the storage actor writes each frame.
-  sigkill_keeps_what_was_acknowledged({"--storage.log-writes-in-flight=1"});
+BOOST_AUTO_TEST_CASE(with_two_log_writes_in_flight_sigkill_keeps_every_acknowledged_message) {
+  // storage.log-writes-in-flight=2: the store's log writers write the frames.
+  sigkill_keeps_what_was_acknowledged({"--storage.log-writes-in-flight=2"});
 }
 
 BOOST_AUTO_TEST_CASE(with_many_log_writes_in_flight_sigkill_keeps_every_acknowledged_message) {

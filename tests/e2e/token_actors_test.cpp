@@ -87,12 +87,12 @@ BOOST_AUTO_TEST_CASE(ingest_revocation_and_usage_work_on_either_kind_of_thread) 
   // requests; with ingest.actors-on-scheduler, or with CAF's work stealing, the
   // scheduler threads do. A revoke (applied by the token actor on a
   // scheduler thread either way) refuses the very next request in each. The
-  // last run has the storage actor write each log frame itself, as the
-  // others hand them to the store's log writers.
+  // last run has the storage actor hand the log frames to the store's log
+  // writers, two under way at a time, where the others write them itself.
   for (std::vector<std::string> flags :
        {std::vector<std::string>{}, std::vector<std::string>{"--ingest.actors-on-scheduler"},
         std::vector<std::string>{"--scheduler.policy=stealing"},
-        std::vector<std::string>{"--storage.log-writes-in-flight=1"}}) {
+        std::vector<std::string>{"--storage.log-writes-in-flight=2"}}) {
     BOOST_TEST_CONTEXT("flags: " << (flags.empty() ? "(defaults)" : flags.front())) {
       sluice_fixture f{flags};
       auto tok = f.ingest_token();
