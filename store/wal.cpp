@@ -234,7 +234,7 @@ std::uint64_t write_ahead_log::placement(std::size_t bytes) const noexcept {
 std::uint64_t write_ahead_log::needed_from() const noexcept {
   if (in_flight() == 0)
     return tail_;
-  return std::min(tail_, bufs_[finished_ % max_in_flight].at);
+  return std::min(tail_, bufs_[order_[finished_ % max_in_flight]].at);
 }
 
 bool write_ahead_log::fits(std::size_t payload_bytes) const noexcept {
@@ -255,7 +255,10 @@ std::error_code write_ahead_log::prepare(std::span<const std::string_view> parts
   if (!fits(payload))
     return std::make_error_code(std::errc::no_buffer_space);
   const std::size_t bytes = stored_bytes(payload);
-  auto& buf = bufs_[prepared_ % max_in_flight];
+  std::uint8_t slot = 0;
+  while (busy_[slot]) // one is free: fewer than max_in_flight are in flight
+    ++slot;
+  auto& buf = bufs_[slot];
   if (buf.bytes < bytes) {
     // Grown in steps of 64 KiB: a group's frame size varies a little from
     // one group to the next.
@@ -290,6 +293,8 @@ std::error_code write_ahead_log::prepare(std::span<const std::string_view> parts
   out.lsn = next_lsn_;
   out.data = h;
   buf.at = out.at;
+  busy_[slot] = true;
+  order_[prepared_ % max_in_flight] = slot;
   head_ = out.at + bytes;
   ++next_lsn_;
   ++prepared_;
@@ -313,8 +318,10 @@ std::error_code write_ahead_log::write(const frame& f) const {
 }
 
 void write_ahead_log::finish() noexcept {
-  if (in_flight() > 0)
-    ++finished_;
+  if (in_flight() == 0)
+    return;
+  busy_[order_[finished_ % max_in_flight]] = false;
+  ++finished_;
 }
 
 std::error_code write_ahead_log::append(std::span<const std::string_view> parts) {

@@ -216,9 +216,13 @@ private:
   std::uint64_t next_lsn_ = 1; ///< lsn of the next frame
   std::uint64_t seq_ = 0;      ///< seq of the last record written or found
   std::optional<wal_checkpoint> recovered_;
-  /// Frame buffers, used in turn: frame number k (counting prepares) is in
-  /// bufs_[k % max_in_flight] until finished.
+  /// Frame buffers. A frame takes the free one with the lowest index, so
+  /// with n frames in flight at most n buffers ever grow (each to the
+  /// largest frame it held). Frame number k (counting prepares) is in
+  /// bufs_[order_[k % max_in_flight]] until finished.
   std::array<frame_buffer, max_in_flight> bufs_;
+  std::array<std::uint8_t, max_in_flight> order_{};
+  std::array<bool, max_in_flight> busy_{};
   std::uint64_t prepared_ = 0, finished_ = 0;
   /// Replay moved the lsns on; no frame before a checkpoint records that.
   /// While set, nothing moves head_ or next_lsn_, so write_checkpoint may
