@@ -350,7 +350,8 @@ struct message_store::impl {
   std::uint64_t fl_submitted = 0, fl_settled = 0, fl_reported = 0;
   /// Writer thread: a log write failed. Frames after it may be intact but
   /// are unreachable to replay, so no group is acknowledged and no frame is
-  /// written until a checkpoint covers everything up to `log_broken_head`.
+  /// written until a checkpoint covers everything up to `log_broken_head`
+  /// (the next group with a frame takes one first).
   bool log_broken = false;
   std::error_code log_broken_ec;
   std::uint64_t log_broken_head = 0;
@@ -871,6 +872,12 @@ struct message_store::impl {
     f.done.store(false, std::memory_order_relaxed);
     std::error_code ec;
     if (frame_bytes > sizeof frame_last_id) {
+      // After a failed write, frames go on once a checkpoint covers all
+      // written so far (finish_checkpoint): taken here, before this group's
+      // frame, as the write itself would be tried again with one at a time.
+      // While the disk keeps failing, each group tries once.
+      if (log_broken)
+        checkpoint_now();
       if (log_broken)
         ec = log_broken_ec;
       else
