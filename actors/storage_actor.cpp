@@ -65,10 +65,7 @@ storage_actor_if::behavior_type storage_state::make_behavior() {
       // The group gathered while every writer was busy goes now.
       if (!pending_.empty() && !flush_scheduled_)
         commit();
-      // Between groups, as after a commit without writes in flight.
-      init.store->checkpoint_if_due();
-      report_checkpoints();
-      schedule_apply();
+      between_groups();
     },
     [this](sweep_atom) { sweep(); },
     [this](probe_atom) {
@@ -154,10 +151,7 @@ void storage_state::commit() {
     return;
   }
   init.store->commit_group(writes_, now_us(), outcomes_);
-  if (init.metrics)
-    init.metrics->group_committed(
-      pending_messages_,
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  committed(pending_messages_, started);
   // This commit flushed the files it wrote, which made the held group
   // durable there; sync_previous() covers the environments it did not write.
   release(init.store->sync_previous());
@@ -169,11 +163,7 @@ void storage_state::commit() {
   // With a write-ahead log the group is durable already: answer it now.
   if (init.store->durable_on_commit()) {
     release({});
-    // After the answers: a checkpoint first commits the groups applied
-    // behind the log, which can take milliseconds.
-    init.store->checkpoint_if_due();
-    report_checkpoints();
-    schedule_apply();
+    between_groups();
     return;
   }
   // Whatever writes arrived meanwhile are ahead of this in the mailbox; if
@@ -232,14 +222,25 @@ void storage_state::release(const std::error_code& sync_error) {
   held_barriers_.clear();
 }
 
+void storage_state::committed(std::size_t messages, std::chrono::steady_clock::time_point started) {
+  if (init.metrics)
+    init.metrics->group_committed(
+      messages, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+}
+
+void storage_state::between_groups() {
+  // After the answers: a checkpoint first commits the groups applied behind
+  // the log, which can take milliseconds.
+  init.store->checkpoint_if_due();
+  report_checkpoints();
+  schedule_apply();
+}
+
 void storage_state::reap(bool wait) {
   init.store->reap(
     [this](std::error_code ec) {
       auto& f = flights_[flights_head_];
-      if (init.metrics)
-        init.metrics->group_committed(
-          f.messages,
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - f.started).count());
+      committed(f.messages, f.started);
       held_.swap(f.jobs);
       held_outcomes_.swap(f.outcomes);
       held_barriers_.swap(f.barriers);

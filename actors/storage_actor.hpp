@@ -87,6 +87,11 @@ private:
   void reap(bool wait);
   /// Submits and answers every group, pending or under way (at exit).
   void drain();
+  /// Counts a group of `messages` durable, committed since `started`.
+  void committed(std::size_t messages, std::chrono::steady_clock::time_point started);
+  /// With the log, after a group's answers: a checkpoint when due, its
+  /// outcome in the metrics, the idle check of groups left open.
+  void between_groups();
   void sweep();
   /// Counts the write-ahead log's checkpoints since the last call in the
   /// metrics, and logs a failed one (each failure once).

@@ -841,17 +841,36 @@ struct message_store::impl {
     return ec;
   }
 
+  /// Makes room in the log for the group's frame (its last id set): true
+  /// when the frame fits; false when it cannot, and a checkpoint covers the
+  /// group instead (it is staged in the environments already; ec: that
+  /// checkpoint's error), or an earlier write in flight failed (ec: that).
+  bool room_for_frame(std::error_code& ec) {
+    put_le(frame_last_id, last_id, 8);
+    collect_checkpoint(false);
+    if (wal->fits(frame_bytes))
+      return true;
+    // Frames under way keep their bytes until written (none with one write
+    // at a time), and room comes back once a checkpoint covers them.
+    settle(true);
+    if (log_broken) {
+      ec = log_broken_ec;
+      return false;
+    }
+    collect_checkpoint(true);
+    if (wal->fits(frame_bytes))
+      return true;
+    ec = checkpoint_now();
+    return false;
+  }
+
   /// Appends the group's frame; when the log has no room, a checkpoint
   /// covers the group instead (it is committed to the environments already).
   std::error_code log_group() {
-    put_le(frame_last_id, last_id, 8);
-    collect_checkpoint(false);
-    if (!wal->fits(frame_bytes)) {
-      collect_checkpoint(true);
-      if (!wal->fits(frame_bytes))
-        return checkpoint_now();
-    }
-    auto ec = wal->append(frame_parts);
+    std::error_code ec;
+    if (!room_for_frame(ec))
+      return ec;
+    ec = wal->append(frame_parts);
     log_used.store(wal->used(), std::memory_order_relaxed);
     return ec;
   }
@@ -897,26 +916,12 @@ struct message_store::impl {
   }
 
   /// Reserves the group's frame in the log (`logged`); when the log has no
-  /// room even after a checkpoint, the checkpoint covers the group instead
-  /// (as log_group does).
+  /// room, a checkpoint covers the group instead (as log_group does).
   std::error_code prepare_frame(write_ahead_log::frame& out, bool& logged) {
-    put_le(frame_last_id, last_id, 8);
-    collect_checkpoint(false);
-    if (!wal->fits(frame_bytes)) {
-      // Room comes back once the frames under way are written (their bytes
-      // are needed until then) and a checkpoint covers them.
-      settle(true);
-      if (log_broken)
-        return log_broken_ec;
-      collect_checkpoint(true);
-      if (!wal->fits(frame_bytes)) {
-        if (auto ec = checkpoint_now())
-          return ec;
-        if (!wal->fits(frame_bytes))
-          return {}; // covered by the checkpoint: durable, nothing to write
-      }
-    }
-    if (auto ec = wal->prepare(frame_parts, out))
+    std::error_code ec;
+    if (!room_for_frame(ec))
+      return ec;
+    if ((ec = wal->prepare(frame_parts, out)))
       return ec;
     logged = true;
     log_used.store(wal->used(), std::memory_order_relaxed);

@@ -290,7 +290,6 @@ std::error_code write_ahead_log::prepare(std::span<const std::string_view> parts
   std::memset(o, 0, bytes - frame_header_bytes - payload);
   out.at = placement(bytes);
   out.bytes = bytes;
-  out.lsn = next_lsn_;
   out.data = h;
   buf.at = out.at;
   busy_[slot] = true;

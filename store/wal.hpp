@@ -126,7 +126,6 @@ public:
   struct frame {
     std::uint64_t at = 0;  ///< logical position
     std::size_t bytes = 0; ///< bytes to write from `data`
-    std::uint64_t lsn = 0;
     const char* data = nullptr;
   };
 
