@@ -474,8 +474,12 @@ private:
     const unsigned status = response_.status;
     // The one place every response of this port passes (handler answers,
     // refusals before routing, a throwing handler's 500): counted here, once.
-    if (auto* m = core_->opts.metrics)
+    if (auto* m = core_->opts.metrics) {
       m->request(core_->opts.metrics_port, door_, status);
+      // A refusal before any byte of a request came in has no duration.
+      if (core_->opts.metrics_port == http_port::ingest && request_started_)
+        m->ingest_answered(std::chrono::duration<double>(clock_type::now() - started_).count());
+    }
     // 1xx, 204 and 304 never carry a body; 1xx and 204 carry no
     // Content-Length (RFC 9110 8.6). A 304's Content-Length would describe
     // the representation it stands for, which we do not know: omit it too.

@@ -431,6 +431,11 @@ gateway_metrics::gateway_metrics(std::int64_t start_time_s)
         "sluice_commit_duration_seconds",
         "Time one group commit takes (its write transactions and their flush).",
         bounds(commit_seconds_buckets))),
+      ingest_seconds_(registry_.add_histogram(
+        "sluice_ingest_request_duration_seconds",
+        "Time from the first byte of an ingest request read to its response handed to the "
+        "socket (every answer of the ingest port, refusals included).",
+        bounds(request_seconds_buckets))),
       checkpoints_(registry_.add_counter(
         "sluice_checkpoints_total",
         "Checkpoints of the write-ahead log (the message environments flushed behind the "

@@ -254,6 +254,11 @@ inline constexpr std::array<double, 14> commit_size_buckets = {
 inline constexpr std::array<double, 14> commit_seconds_buckets = {
   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
 };
+/// Buckets of the ingest request-duration histogram: 2 ms is a bound of its
+/// own, so the share of answers within it is read off exactly.
+inline constexpr std::array<double, 15> request_seconds_buckets = {
+  0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10,
+};
 
 /// Every metric Sluice exposes (names in docs: `sluice_…`). One object per
 /// process, owned by the runtime and handed by pointer to whatever counts;
@@ -270,6 +275,9 @@ public:
   void request(http_port p, http_door d, unsigned status) noexcept {
     requests_.add(request_cell(p, d, status));
   }
+  /// A response of the ingest port handed to its socket, `seconds` after the
+  /// first byte of its request was read.
+  void ingest_answered(double seconds) noexcept { ingest_seconds_.observe(seconds); }
   /// A request committed: its new messages, its duplicates and its bytes.
   void accepted(message_source from, std::uint64_t messages, std::uint64_t duplicates,
                 std::uint64_t bytes) noexcept;
@@ -333,6 +341,7 @@ private:
   counter& shadow_;
   histogram& commit_size_;
   histogram& commit_seconds_;
+  histogram& ingest_seconds_;
   counter& checkpoints_;
   gauge& log_used_;
   gauge& map_size_;

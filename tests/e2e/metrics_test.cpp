@@ -108,6 +108,15 @@ BOOST_AUTO_TEST_CASE(counts_move_with_accepted_refused_and_limited_requests) {
              == moved("sluice_commit_group_messages_count"));
   BOOST_TEST(value(after, R"(sluice_commit_duration_seconds_bucket{le="+Inf"})")
              == value(after, "sluice_commit_duration_seconds_count"));
+  // Every answer of the ingest port (6 + 1 + 2 + 1 above) has its duration
+  // counted, and no answer of the admin port does.
+  BOOST_TEST(moved("sluice_ingest_request_duration_seconds_count") == 10);
+  BOOST_TEST(moved("sluice_ingest_request_duration_seconds_sum") > 0);
+  BOOST_TEST(moved("sluice_ingest_request_duration_seconds_sum") < 10 * 10.0);
+  BOOST_TEST(value(after, R"(sluice_ingest_request_duration_seconds_bucket{le="+Inf"})")
+             == value(after, "sluice_ingest_request_duration_seconds_count"));
+  BOOST_TEST(value(after, R"(sluice_ingest_request_duration_seconds_bucket{le="0.002"})")
+             <= value(after, R"(sluice_ingest_request_duration_seconds_bucket{le="+Inf"})"));
   // The write-ahead log: the start took a checkpoint (counted at the first
   // group commit), none failed.
   BOOST_TEST(value(after, R"(sluice_checkpoints_total{result="ok"})") >= 1);

@@ -367,6 +367,24 @@ BOOST_AUTO_TEST_CASE(sluice_metrics_count_requests_by_port_door_and_status) {
   BOOST_TEST(!s.has(R"(sluice_http_requests_total{port="admin",door="health",code="500"})"));
 }
 
+BOOST_AUTO_TEST_CASE(ingest_request_durations_split_at_the_two_millisecond_bound) {
+  gateway_metrics m{1'700'000'000};
+  m.ingest_answered(0.0003);
+  m.ingest_answered(0.002); // on the bound: within it
+  m.ingest_answered(0.0021);
+  m.ingest_answered(30); // past the last bound
+  auto s = parse(m.render());
+  BOOST_TEST(s.at(R"(sluice_ingest_request_duration_seconds_bucket{le="0.00025"})") == 0);
+  BOOST_TEST(s.at(R"(sluice_ingest_request_duration_seconds_bucket{le="0.0005"})") == 1);
+  BOOST_TEST(s.at(R"(sluice_ingest_request_duration_seconds_bucket{le="0.002"})") == 2);
+  BOOST_TEST(s.at(R"(sluice_ingest_request_duration_seconds_bucket{le="0.005"})") == 3);
+  BOOST_TEST(s.at(R"(sluice_ingest_request_duration_seconds_bucket{le="10"})") == 3);
+  BOOST_TEST(s.at(R"(sluice_ingest_request_duration_seconds_bucket{le="+Inf"})") == 4);
+  BOOST_TEST(s.at("sluice_ingest_request_duration_seconds_count") == 4);
+  BOOST_TEST(s.at("sluice_ingest_request_duration_seconds_sum") == 30.0044,
+             boost::test_tools::tolerance(1e-9));
+}
+
 BOOST_AUTO_TEST_CASE(sluice_metrics_render_a_scrape_that_parses) {
   gateway_metrics m{1'700'000'000};
   m.accepted(message_source::otlp_logs, 3, 1, 120);
