@@ -498,7 +498,10 @@ void connection::paced(clock_type::time_point due, bool go) {
   // window): count from the actual send, or an answer faster than the
   // window would come back before its start (a negative latency). Released
   // late: count from when it was due, as next() does.
-  send(std::min(due, clock_type::now()));
+  const auto now = clock_type::now();
+  w_.result.send_lag.record(
+    now > due ? static_cast<std::uint64_t>(std::chrono::nanoseconds(now - due).count()) : 0);
+  send(std::min(due, now));
 }
 
 std::uint32_t connection::pick_token() {
@@ -732,6 +735,7 @@ load_result load_driver::wait() {
   for (auto& w : impl_->workers) {
     auto& r = w->result;
     out.latency.merge(r.latency);
+    out.send_lag.merge(r.send_lag);
     for (std::size_t i = 0; i < out.statuses.size(); ++i)
       out.statuses[i] += r.statuses[i];
     out.requests_sent += r.requests_sent;

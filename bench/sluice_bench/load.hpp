@@ -45,6 +45,12 @@ inline constexpr std::chrono::milliseconds timeline_slot_width{10};
 /// Everything the load phase saw, summed over the client threads.
 struct load_result {
   latency_histogram latency;
+  /// Open loop: how late the client itself sent each request whose
+  /// connection was free by its due time (0 when on time or early): its
+  /// timer, and its thread's wait for a core. A request due while its
+  /// connection still waited for the answer before is not counted here;
+  /// that wait is the server's. Empty in a closed loop.
+  latency_histogram send_lag;
   std::vector<std::uint64_t> statuses = std::vector<std::uint64_t>(600, 0); ///< [0] = no answer
   std::uint64_t requests_sent = 0;
   std::uint64_t responses = 0;

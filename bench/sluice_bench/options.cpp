@@ -41,7 +41,8 @@ Load
   --duration=SECONDS            how long to send (10)
   --requests=N                  stop after N requests instead
   --rate=R                      open loop: R requests/s in total (latency from the
-                                intended send time); 0 = closed loop (0)
+                                intended send time, and the client's own send lag
+                                beside it); 0 = closed loop (0)
   --batch=B                     messages per request in the batch scenario (1000);
                                 log records per request in otlp-* (100)
   --message-bytes=M             size of each message object (200); in otlp-*, the

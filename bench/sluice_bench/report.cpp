@@ -92,6 +92,13 @@ void print_table(const run_report& r) {
               "latency", ms(h.percentile(50)), ms(h.percentile(90)), ms(h.percentile(99)),
               ms(h.percentile(99.9)), ms(h.max()), h.mean() / 1e6,
               o.rate > 0 ? " (from the intended send time)" : "");
+  if (o.rate > 0 && l.send_lag.count() > 0) {
+    const auto& g = l.send_lag;
+    std::printf("%-12s p50 %.3f  p99 %.3f  p99.9 %.3f  max %.3f ms (the client's own delay in "
+                "sending requests due while their connection was free)\n",
+                "send lag", ms(g.percentile(50)), ms(g.percentile(99)), ms(g.percentile(99.9)),
+                ms(g.max()));
+  }
   std::string statuses;
   for (std::size_t s = 1; s < l.statuses.size(); ++s)
     if (l.statuses[s])
@@ -204,6 +211,13 @@ void print_json(const run_report& r) {
                         + fixed(ms(h.percentile(90))) + ",\"p99\":" + fixed(ms(h.percentile(99)))
                         + ",\"p99_9\":" + fixed(ms(h.percentile(99.9))) + ",\"max\":"
                         + fixed(ms(h.max())) + ",\"mean\":" + fixed(h.mean() / 1e6) + "}");
+  if (o.rate > 0) {
+    const auto& g = l.send_lag;
+    field("send_lag_ms", "{\"sends\":" + std::to_string(g.count()) + ",\"p50\":"
+                           + fixed(ms(g.percentile(50))) + ",\"p99\":" + fixed(ms(g.percentile(99)))
+                           + ",\"p99_9\":" + fixed(ms(g.percentile(99.9)))
+                           + ",\"max\":" + fixed(ms(g.max())) + "}");
+  }
   std::string statuses = "{";
   for (std::size_t s = 0; s < l.statuses.size(); ++s)
     if (l.statuses[s])
