@@ -348,10 +348,11 @@ struct message_store::impl {
   // Writer thread: groups submitted, settled (their write ended and the
   // log knows it; acked), and reported through reap.
   std::uint64_t fl_submitted = 0, fl_settled = 0, fl_reported = 0;
-  /// Writer thread: a log write failed. Frames after it may be intact but
-  /// are unreachable to replay, so no group is acknowledged and no frame is
-  /// written until a checkpoint covers everything up to `log_broken_head`
-  /// (the next group with a frame takes one first).
+  /// Writer thread: a log write failed (or the checkpoint standing in for
+  /// it). Frames after it may be intact but are unreachable to replay, and
+  /// the refused groups are staged in the environments, not durable; so no
+  /// group is acknowledged and no frame is written until a checkpoint covers
+  /// everything up to `log_broken_head` (the next group takes one first).
   bool log_broken = false;
   std::error_code log_broken_ec;
   std::uint64_t log_broken_head = 0;
@@ -1313,15 +1314,28 @@ struct message_store::impl {
       return;
     }
     if (wal) {
-      if (frame_bytes > sizeof frame_last_id) {
-        if (auto ec = log_group()) {
-          // Not durable: refused. What the environments hold of it becomes
-          // durable (and visible) with the next checkpoint or group.
-          for (std::size_t i = 0; i < n; ++i)
-            if (!outcomes[i].ec)
-              outcomes[i] = job_outcome{ec, 0, 0};
-          return;
-        }
+      // After a failed log write (or the checkpoint that stood in for one),
+      // the groups refused since are staged in the environments, below this
+      // group's ids: this group would make them visible, so a checkpoint
+      // first makes them durable (as submit_frame does with writes in
+      // flight). While it fails, each group is refused.
+      std::error_code ec;
+      if (log_broken)
+        checkpoint_now();
+      if (log_broken) {
+        ec = log_broken_ec;
+      } else if (frame_bytes > sizeof frame_last_id && (ec = log_group())) {
+        log_broken = true;
+        log_broken_ec = ec;
+        log_broken_head = wal->position();
+      }
+      if (ec) {
+        // Not durable: refused. What the environments hold of it becomes
+        // durable, and visible, with that checkpoint.
+        for (std::size_t i = 0; i < n; ++i)
+          if (!outcomes[i].ec)
+            outcomes[i] = job_outcome{ec, 0, 0};
+        return;
       }
       if (group_max > acked.load(std::memory_order_relaxed))
         acked.store(group_max, std::memory_order_release);

@@ -23,10 +23,12 @@
 #include "store/lmdb.hpp"
 #include "store/message_store.hpp"
 #include "store/wal.hpp"
+#include "failing_file.hpp"
 #include "temp_dir.hpp"
 
 using namespace sluice;
 using namespace sluice::store;
+using sluice::store::test::failing_file;
 using sluice::store::test::temp_dir;
 namespace fs = std::filesystem;
 
@@ -378,6 +380,31 @@ BOOST_AUTO_TEST_CASE(the_bytes_of_a_frame_in_flight_are_not_reused_though_a_chec
   BOOST_TEST(!w.append(big));
 }
 
+BOOST_AUTO_TEST_CASE(a_frame_the_disk_refuses_is_not_replayed_and_the_next_takes_its_place) {
+  temp_dir dir;
+  auto file = dir.path / "wal";
+  {
+    write_ahead_log w(file, 1u << 20);
+    auto c = record_at(w);
+    BOOST_REQUIRE(!w.write_checkpoint(c));
+    BOOST_REQUIRE(!w.append("one"));
+    const auto head = w.position();
+    const auto lsn = w.next_lsn();
+    {
+      failing_file disk(file);
+      BOOST_TEST((w.append("refused") == std::errc::no_space_on_device));
+      BOOST_TEST((w.append("refused again") == std::errc::no_space_on_device));
+      // Its place and lsn are given back: nothing acknowledged lies past it.
+      BOOST_TEST(w.position() == head);
+      BOOST_TEST(w.next_lsn() == lsn);
+      BOOST_TEST(w.in_flight() == 0u);
+    }
+    BOOST_REQUIRE(!w.append("two"));
+  }
+  write_ahead_log w(file, 1u << 20);
+  BOOST_TEST((replay_all(w) == std::vector<std::string>{"one", "two"}));
+}
+
 BOOST_AUTO_TEST_CASE(a_file_that_is_not_a_log_is_refused) {
   temp_dir dir;
   auto file = dir.path / "wal";
@@ -635,6 +662,86 @@ BOOST_AUTO_TEST_CASE(groups_with_log_writes_in_flight_are_settled_in_order_and_s
   } // no sync: the store just stops, as at a crash
   message_store s(o);
   BOOST_TEST((read_all(s) == acknowledged));
+}
+
+BOOST_AUTO_TEST_CASE(groups_whose_log_write_fails_are_refused_and_nothing_a_reader_saw_is_lost) {
+  // The disk refuses the log's writes for a while (its descriptors point at
+  // /dev/full): groups then are refused, not acknowledged, one write at a
+  // time or with writes in flight, and readers do not see them. Once it
+  // takes writes again, the next group is acknowledged after the checkpoint
+  // that lets frames go on; that makes the refused groups, staged in the
+  // environments, durable and visible with it. After a restart without a
+  // final sync, everything a reader saw is still there.
+  for (std::size_t writes : {std::size_t{1}, std::size_t{2}}) {
+    BOOST_TEST_CONTEXT("log writes in flight: " << writes) {
+      temp_dir dir;
+      auto o = logged(dir);
+      o.log_writes_in_flight = writes;
+      std::map<std::uint64_t, std::string> seen_before;
+      {
+        message_store s(o);
+        s.on_written([] {});
+        std::int64_t now = t0;
+        // Commits groups of three messages tagged `tags`, each as the
+        // storage actor would, with `writes` of them under way at most;
+        // returns each group's result, in order.
+        auto commit = [&](std::vector<std::string> tags) {
+          std::vector<message_batch> batches(tags.size());
+          std::vector<std::vector<job_outcome>> outs(tags.size(), std::vector<job_outcome>(1));
+          std::vector<std::error_code> result;
+          for (std::size_t g = 0; g < tags.size(); ++g) {
+            for (int i = 0; i < 3; ++i) {
+              auto id = tags[g] + "-" + std::to_string(i);
+              batches[g].add(R"({"id":")" + id + R"("})", id);
+            }
+            std::vector<write_job> j{{30, 1, 7, 9, message_source::native, &batches[g]}};
+            if (writes == 1) {
+              s.commit_group(j, ++now, outs[g]);
+              result.push_back(outs[g][0].ec);
+              continue;
+            }
+            while (s.groups_in_flight() == writes)
+              s.reap([&](std::error_code ec) { result.push_back(ec); }, false);
+            s.submit_group(j, ++now, outs[g]);
+            BOOST_TEST(!outs[g][0].ec);
+          }
+          if (writes > 1)
+            s.reap([&](std::error_code ec) { result.push_back(ec); }, true);
+          BOOST_REQUIRE_EQUAL(result.size(), tags.size());
+          return result;
+        };
+
+        for (auto ec : commit({"a", "b"}))
+          BOOST_TEST(!ec);
+        {
+          failing_file disk(dir.path / "messages" / "wal");
+          for (auto ec : commit({"c", "d", "e"}))
+            BOOST_TEST((ec == std::errc::no_space_on_device), ec.message());
+          // Readers see the acknowledged groups only.
+          auto seen = read_all(s);
+          BOOST_TEST(seen.size() == 6u);
+          BOOST_TEST(s.watermark() == seen.rbegin()->first);
+        }
+        for (auto ec : commit({"f", "g", "h"}))
+          BOOST_TEST(!ec);
+        seen_before = read_all(s);
+      } // no sync: the store just stops, as at a crash
+      message_store s(o);
+      auto after = read_all(s);
+      // Every message seen is there, with its body: the acknowledged groups
+      // and the refused ones that the checkpoint made durable (docs: a
+      // refused request may still be stored; a retry with ids is counted as
+      // a duplicate).
+      BOOST_TEST(seen_before.size() == 8u * 3u);
+      for (const auto& [id, body] : seen_before) {
+        BOOST_TEST_CONTEXT("message " << id) {
+          BOOST_REQUIRE(after.count(id) == 1u);
+          BOOST_TEST(after.at(id) == body);
+        }
+      }
+      BOOST_TEST(after.size() == seen_before.size());
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(groups_left_in_an_open_transaction_are_seen_by_every_reader_that_asks) {
