@@ -486,6 +486,7 @@ void connection::next() {
     // Late (the previous answer took longer than the interval): send now,
     // and count the latency from when it was due, so a slow server is not
     // hidden by the client waiting for it (coordinated omission).
+    ++w_.result.sent_late;
     return send(due);
   }
   send(clock_type::now());
@@ -736,6 +737,7 @@ load_result load_driver::wait() {
     auto& r = w->result;
     out.latency.merge(r.latency);
     out.send_lag.merge(r.send_lag);
+    out.sent_late += r.sent_late;
     for (std::size_t i = 0; i < out.statuses.size(); ++i)
       out.statuses[i] += r.statuses[i];
     out.requests_sent += r.requests_sent;

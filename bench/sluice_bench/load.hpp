@@ -51,6 +51,10 @@ struct load_result {
   /// connection still waited for the answer before is not counted here;
   /// that wait is the server's. Empty in a closed loop.
   latency_histogram send_lag;
+  /// Open loop: requests sent after they were due because their connection
+  /// still waited for the answer before; with send_lag's count, every
+  /// request sent.
+  std::uint64_t sent_late = 0;
   std::vector<std::uint64_t> statuses = std::vector<std::uint64_t>(600, 0); ///< [0] = no answer
   std::uint64_t requests_sent = 0;
   std::uint64_t responses = 0;

@@ -213,8 +213,9 @@ void print_json(const run_report& r) {
                         + fixed(ms(h.max())) + ",\"mean\":" + fixed(h.mean() / 1e6) + "}");
   if (o.rate > 0) {
     const auto& g = l.send_lag;
-    field("send_lag_ms", "{\"sends\":" + std::to_string(g.count()) + ",\"p50\":"
-                           + fixed(ms(g.percentile(50))) + ",\"p99\":" + fixed(ms(g.percentile(99)))
+    field("send_lag_ms", "{\"sends\":" + std::to_string(g.count()) + ",\"late_sends\":"
+                           + std::to_string(l.sent_late) + ",\"p50\":" + fixed(ms(g.percentile(50)))
+                           + ",\"p99\":" + fixed(ms(g.percentile(99)))
                            + ",\"p99_9\":" + fixed(ms(g.percentile(99.9)))
                            + ",\"max\":" + fixed(ms(g.max())) + "}");
   }
