@@ -842,6 +842,26 @@ struct message_store::impl {
     return ec;
   }
 
+  /// A log write (or the checkpoint standing in for it) failed with `ec`:
+  /// see log_broken. The first failure is the one reported until mended.
+  void break_log(std::error_code ec) {
+    if (log_broken)
+      return;
+    log_broken = true;
+    log_broken_ec = ec;
+    log_broken_head = wal->position();
+  }
+
+  /// Before a group goes on after a failed write: the checkpoint that covers
+  /// everything written so far (finish_checkpoint mends the log); the
+  /// failure while it still stands. While the disk keeps failing, each
+  /// group tries once.
+  std::error_code mend_log() {
+    if (log_broken)
+      checkpoint_now();
+    return log_broken ? log_broken_ec : std::error_code{};
+  }
+
   /// Makes room in the log for the group's frame (its last id set): true
   /// when the frame fits; false when it cannot, and a checkpoint covers the
   /// group instead (it is staged in the environments already; ec: that
@@ -893,14 +913,9 @@ struct message_store::impl {
     std::error_code ec;
     if (frame_bytes > sizeof frame_last_id) {
       // After a failed write, frames go on once a checkpoint covers all
-      // written so far (finish_checkpoint): taken here, before this group's
-      // frame, as the write itself would be tried again with one at a time.
-      // While the disk keeps failing, each group tries once.
-      if (log_broken)
-        checkpoint_now();
-      if (log_broken)
-        ec = log_broken_ec;
-      else
+      // written so far: taken here, before this group's frame.
+      ec = mend_log();
+      if (!ec)
         ec = prepare_frame(f.frame, f.logged);
     }
     ++fl_submitted;
@@ -974,11 +989,7 @@ struct message_store::impl {
       if (f.logged)
         wal->finish();
       if (f.ec) {
-        if (!log_broken) {
-          log_broken = true;
-          log_broken_ec = f.ec;
-          log_broken_head = wal->position();
-        }
+        break_log(f.ec);
       } else if (log_broken) {
         f.ec = log_broken_ec;
       } else {
@@ -1319,16 +1330,9 @@ struct message_store::impl {
       // group's ids: this group would make them visible, so a checkpoint
       // first makes them durable (as submit_frame does with writes in
       // flight). While it fails, each group is refused.
-      std::error_code ec;
-      if (log_broken)
-        checkpoint_now();
-      if (log_broken) {
-        ec = log_broken_ec;
-      } else if (frame_bytes > sizeof frame_last_id && (ec = log_group())) {
-        log_broken = true;
-        log_broken_ec = ec;
-        log_broken_head = wal->position();
-      }
+      std::error_code ec = mend_log();
+      if (!ec && frame_bytes > sizeof frame_last_id && (ec = log_group()))
+        break_log(ec);
       if (ec) {
         // Not durable: refused. What the environments hold of it becomes
         // durable, and visible, with that checkpoint.
