@@ -6,6 +6,7 @@
 #include <caf/actor_system.hpp>
 
 #include "actors/spawn.hpp"
+#include "actors/timers.hpp"
 #include "policy/ids.hpp"
 #include "policy/json_writer.hpp"
 #include "policy/time.hpp"
@@ -20,7 +21,7 @@ system_actor_if::behavior_type system_state::make_behavior() {
   auto now = now_us();
   limiter_ = system_limiter{init.terms.caps, monotonic_us()};
   usage_.restore(init.record.usage.totals, init.record.usage.minutes, now);
-  self_->delayed_send(self_, init.usage_flush_interval, tick_atom::value);
+  tick_on_grid(self_, init.usage_flush_interval, tick_atom::value);
   return {
     [this](ingest_atom, ingest_batch& jobs) {
       for (auto& job : jobs)
@@ -63,7 +64,7 @@ system_actor_if::behavior_type system_state::make_behavior() {
     },
     [this](tick_atom) {
       flush_usage();
-      self_->delayed_send(self_, init.usage_flush_interval, tick_atom::value);
+      tick_on_grid(self_, init.usage_flush_interval, tick_atom::value);
     },
   };
 }

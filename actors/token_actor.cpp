@@ -4,6 +4,7 @@
 #include <caf/actor_system.hpp>
 
 #include "actors/spawn.hpp"
+#include "actors/timers.hpp"
 #include "policy/time.hpp"
 
 namespace sluice {
@@ -21,7 +22,7 @@ token_actor_if::behavior_type token_state::make_behavior() {
   last_ip_ = rec.last_ip;
   limiter_.configure(rec.rate_limit, rec.rate_limit_shadow, monotonic_us());
   last_activity_us_ = now;
-  self_->delayed_send(self_, init.opts.usage_flush_interval, tick_atom::value);
+  tick_on_grid(self_, init.opts.usage_flush_interval, tick_atom::value);
   return {
     [this](ingest_atom, ingest_batch& jobs) {
       for (auto& job : jobs)
@@ -338,7 +339,7 @@ void token_state::tick() {
     self_->send(self_, tick_atom::value);
     return;
   }
-  self_->delayed_send(self_, init.opts.usage_flush_interval, tick_atom::value);
+  tick_on_grid(self_, init.opts.usage_flush_interval, tick_atom::value);
 }
 
 } // namespace sluice

@@ -1,5 +1,6 @@
 #include "policy/time.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 
@@ -74,6 +75,19 @@ std::int64_t now_us() noexcept {
 std::int64_t monotonic_us() noexcept {
   using namespace std::chrono;
   return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+std::chrono::nanoseconds grid_deadline(std::chrono::nanoseconds now,
+                                       std::chrono::nanoseconds period) noexcept {
+  auto due = now + period;
+  auto grid = std::min<std::chrono::nanoseconds>(period / 10, max_timer_grid);
+  if (grid.count() <= 0)
+    return due;
+  // Floor modulo, so a clock whose epoch is later than `due` still rounds up.
+  auto over = due % grid;
+  if (over.count() < 0)
+    over += grid;
+  return over.count() == 0 ? due : due - over + grid;
 }
 
 std::optional<std::int64_t> parse_rfc3339_us(std::string_view s) noexcept {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,6 +25,23 @@ std::int64_t now_us() noexcept;
 /// limits, which must measure elapsed time only. A step of the wall clock
 /// (NTP, an operator) then neither grants nor withholds room.
 std::int64_t monotonic_us() noexcept;
+
+/// The coarsest grid periodic timers round their deadlines to (grid_deadline).
+inline constexpr std::chrono::milliseconds max_timer_grid{100};
+
+/// When a periodic timer of `period` set at `now` (both on one clock, counted
+/// from its epoch) should fire: `now + period` rounded up to the next
+/// multiple of a grid, a tenth of the period and at most max_timer_grid. A
+/// period of zero or less is returned unrounded.
+///
+/// Why: every live token and system actor ticks once per usage flush
+/// interval. With deadlines anywhere, ten thousand tokens wake the timer
+/// thread and a scheduler thread a thousand times a second, each wake-up
+/// taking a core from the I/O thread. On a shared grid the timer thread
+/// wakes once per grid point for all ticks due there and the scheduler runs
+/// them in one go. A tick comes at most a tenth of its period late.
+std::chrono::nanoseconds grid_deadline(std::chrono::nanoseconds now,
+                                       std::chrono::nanoseconds period) noexcept;
 
 /// Parses an RFC 3339 date-time ("2024-05-01T12:00:00Z", fractional seconds
 /// and a numeric offset allowed) to microseconds since the epoch, UTC.

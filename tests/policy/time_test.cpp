@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+
 #include "policy/time.hpp"
 
 using namespace sluice;
@@ -39,6 +41,41 @@ BOOST_AUTO_TEST_CASE(query_times_take_rfc3339_or_unix_milliseconds) {
   BOOST_TEST(!parse_time_param_us("12ab").has_value());
   BOOST_TEST(!parse_time_param_us("").has_value());
   BOOST_TEST(!parse_time_param_us("99999999999999999999").has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(timer_grid)
+
+using namespace std::chrono_literals;
+using ns = std::chrono::nanoseconds;
+
+BOOST_AUTO_TEST_CASE(timers_set_at_different_moments_fire_together_on_the_grid) {
+  // A 10 s period rounds to the 100 ms grid: three actors that set their
+  // tick within the same 100 ms all fire at 10.1 s.
+  for (ns set_at : {ns{1}, ns{40ms}, ns{100ms}})
+    BOOST_TEST(grid_deadline(set_at, 10s).count() == ns{10s + 100ms}.count());
+  // A deadline already on the grid stays.
+  BOOST_TEST(grid_deadline(0ns, 10s).count() == ns{10s}.count());
+  BOOST_TEST(grid_deadline(100ms + 1ns, 10s).count() == ns{10s + 200ms}.count());
+}
+
+BOOST_AUTO_TEST_CASE(a_timer_is_never_early_and_late_by_at_most_a_tenth_of_its_period) {
+  for (ns period : {ns{10s}, ns{200ms}, ns{50ms}, ns{1ms}, ns{7}})
+    for (ns now : {ns{0}, ns{1}, ns{123'456'789}, ns{86'400s + 3ns}}) {
+      auto due = grid_deadline(now, period);
+      BOOST_TEST(due.count() >= (now + period).count());
+      BOOST_TEST((due - now - period).count() <= std::max<ns>(period / 10, ns{0}).count());
+    }
+  // Short periods get a finer grid: 200 ms rounds to 20 ms, not 100 ms.
+  BOOST_TEST(grid_deadline(1ms, 200ms).count() == ns{220ms}.count());
+}
+
+BOOST_AUTO_TEST_CASE(periods_too_short_for_a_grid_are_not_rounded) {
+  BOOST_TEST(grid_deadline(ns{5}, ns{9}).count() == 14);
+  BOOST_TEST(grid_deadline(ns{5}, ns{0}).count() == 5);
+  // Before the clock's epoch: rounds up all the same.
+  BOOST_TEST(grid_deadline(ns{-10s - 150ms}, 10s).count() == ns{-100ms}.count());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
