@@ -49,6 +49,14 @@ wal_checkpoint record_at(const write_ahead_log& w) {
   return c;
 }
 
+/// Writes a checkpoint at the log's end, as a store does once everything
+/// logged so far is applied, and returns it.
+wal_checkpoint checkpoint_here(write_ahead_log& w) {
+  auto c = record_at(w);
+  BOOST_REQUIRE(!w.write_checkpoint(c));
+  return c;
+}
+
 void flip_byte(const fs::path& file, std::uint64_t offset) {
   int fd = ::open(file.c_str(), O_RDWR);
   BOOST_REQUIRE(fd >= 0);
@@ -74,8 +82,7 @@ BOOST_AUTO_TEST_CASE(frames_after_the_checkpoint_come_back_in_order_after_reopen
     write_ahead_log w(file, 1u << 20);
     BOOST_TEST(!w.recovered());
     BOOST_TEST(w.append("before").value() == 0); // covered by the record below
-    auto c = record_at(w);
-    BOOST_REQUIRE(!w.write_checkpoint(c));
+    checkpoint_here(w);
     for (auto p : {"one", "two", "", "three"})
       BOOST_REQUIRE(!w.append(p));
   }
@@ -106,8 +113,7 @@ BOOST_AUTO_TEST_CASE(a_frame_written_in_parts_comes_back_whole_and_checksummed_a
   std::uint64_t at = 0;
   {
     write_ahead_log w(file, 1u << 20);
-    auto c = record_at(w);
-    BOOST_REQUIRE(!w.write_checkpoint(c));
+    checkpoint_here(w);
     at = w.position();
     std::string_view parts[] = {"head:", "", big, ":tail"};
     BOOST_REQUIRE(!w.append(parts));
@@ -139,8 +145,7 @@ BOOST_AUTO_TEST_CASE(a_torn_frame_ends_the_replay_there) {
   std::uint64_t third = 0;
   {
     write_ahead_log w(file, 1u << 20);
-    auto c = record_at(w);
-    BOOST_REQUIRE(!w.write_checkpoint(c));
+    checkpoint_here(w);
     BOOST_REQUIRE(!w.append("one"));
     BOOST_REQUIRE(!w.append("two"));
     third = w.position();
@@ -163,8 +168,7 @@ BOOST_AUTO_TEST_CASE(frames_wrap_to_the_ring_start_and_never_overwrite_unreclaim
   wal_checkpoint c;
   {
     write_ahead_log w(file, cap);
-    c = record_at(w);
-    BOOST_REQUIRE(!w.write_checkpoint(c));
+    c = checkpoint_here(w);
     BOOST_REQUIRE(!w.append(big + "1"));
     const auto second = w.position(); // frame 1's end (and padding)
     BOOST_REQUIRE(!w.append(big + "2"));
@@ -228,8 +232,7 @@ BOOST_AUTO_TEST_CASE(with_direct_io_each_frame_starts_on_the_alignment_and_all_c
     write_ahead_log w(file, 1u << 20);
     direct = w.direct();
     BOOST_TEST_MESSAGE("direct I/O: " << direct);
-    auto c = record_at(w);
-    BOOST_REQUIRE(!w.write_checkpoint(c));
+    checkpoint_here(w);
     std::uint64_t before = w.position();
     for (const auto& p : sent) {
       BOOST_REQUIRE(!w.append(p));
@@ -248,8 +251,7 @@ BOOST_AUTO_TEST_CASE(with_direct_io_each_frame_starts_on_the_alignment_and_all_c
   write_ahead_log w(file, 1u << 20);
   BOOST_TEST(replay_all(w) == sent);
   // Appends go on after the last frame, on the alignment again.
-  auto c = record_at(w);
-  BOOST_REQUIRE(!w.write_checkpoint(c));
+  checkpoint_here(w);
   BOOST_REQUIRE(!w.append("e"));
   write_ahead_log again(file, 1u << 20);
   BOOST_TEST((replay_all(again) == std::vector<std::string>{"e"}));
@@ -263,18 +265,14 @@ BOOST_AUTO_TEST_CASE(a_log_written_through_the_page_cache_replays_with_direct_io
   {
     write_ahead_log w(file, 1u << 20, false);
     BOOST_TEST(!w.direct());
-    auto c = record_at(w);
-    BOOST_REQUIRE(!w.write_checkpoint(c));
+    checkpoint_here(w);
     for (auto p : {"one", "two"})
       BOOST_REQUIRE(!w.append(p));
   }
   // Each reopening replays what the last one appended: a checkpoint after
   // the replay (as the message store takes, having applied the frames)
   // covers the earlier frames.
-  auto checkpoint = [](write_ahead_log& w) {
-    auto c = record_at(w);
-    BOOST_REQUIRE(!w.write_checkpoint(c));
-  };
+  auto checkpoint = [](write_ahead_log& w) { checkpoint_here(w); };
   {
     write_ahead_log w(file, 1u << 20);
     BOOST_TEST((replay_all(w) == std::vector<std::string>{"one", "two"}));
@@ -298,8 +296,7 @@ BOOST_AUTO_TEST_CASE(frames_written_out_of_order_and_on_other_threads_come_back_
   std::vector<std::string> sent;
   {
     write_ahead_log w(file, 1u << 20);
-    auto c = record_at(w);
-    BOOST_REQUIRE(!w.write_checkpoint(c));
+    checkpoint_here(w);
     std::vector<write_ahead_log::frame> frames(8);
     std::string reused; // one buffer for every payload, as the store reuses its own
     for (std::size_t i = 0; i < frames.size(); ++i) {
@@ -338,8 +335,7 @@ BOOST_AUTO_TEST_CASE(a_frame_written_past_one_that_never_was_is_not_taken_after_
   auto file = dir.path / "wal";
   {
     write_ahead_log w(file, 1u << 20);
-    auto c = record_at(w);
-    BOOST_REQUIRE(!w.write_checkpoint(c));
+    checkpoint_here(w);
     BOOST_REQUIRE(!w.append("acknowledged"));
     std::string_view lost = "lost, in flight", later = "written, never acknowledged";
     write_ahead_log::frame a, b;
@@ -350,8 +346,7 @@ BOOST_AUTO_TEST_CASE(a_frame_written_past_one_that_never_was_is_not_taken_after_
   {
     write_ahead_log w(file, 1u << 20);
     BOOST_TEST((replay_all(w) == std::vector<std::string>{"acknowledged"}));
-    auto c = record_at(w);
-    BOOST_REQUIRE(!w.write_checkpoint(c));
+    checkpoint_here(w);
     BOOST_REQUIRE(!w.append("new, in place")); // as long as "lost, in flight"
   }
   write_ahead_log w(file, 1u << 20);
@@ -362,8 +357,7 @@ BOOST_AUTO_TEST_CASE(the_bytes_of_a_frame_in_flight_are_not_reused_though_a_chec
   temp_dir dir;
   const std::size_t cap = 1u << 20;
   write_ahead_log w(dir.path / "wal", cap);
-  auto c = record_at(w);
-  BOOST_REQUIRE(!w.write_checkpoint(c));
+  checkpoint_here(w);
   const std::string big(600'000, 'x');
   std::string_view part = big;
   write_ahead_log::frame f;
@@ -385,8 +379,7 @@ BOOST_AUTO_TEST_CASE(a_frame_the_disk_refuses_is_not_replayed_and_the_next_takes
   auto file = dir.path / "wal";
   {
     write_ahead_log w(file, 1u << 20);
-    auto c = record_at(w);
-    BOOST_REQUIRE(!w.write_checkpoint(c));
+    checkpoint_here(w);
     BOOST_REQUIRE(!w.append("one"));
     const auto head = w.position();
     const auto lsn = w.next_lsn();
