@@ -11,9 +11,9 @@
 namespace sluice {
 
 /// Sends `self` the message `xs...` one `period` from now, rounded up to the
-/// timer grid (policy/time.hpp, grid_deadline), so that the periodic ticks
-/// of thousands of actors share the timer thread's wake-ups instead of
-/// taking one each.
+/// timer grid (policy/time.hpp, grid_deadline), so that the timer thread
+/// fires the periodic ticks of thousands of actors together instead of
+/// waking for each one's own deadline.
 template <class Self, class... Ts>
 void tick_on_grid(Self self, caf::timespan period, Ts&&... xs) {
   auto& clock = self->system().clock();

@@ -35,11 +35,12 @@ inline constexpr std::chrono::milliseconds max_timer_grid{100};
 /// period of zero or less is returned unrounded.
 ///
 /// Why: every live token and system actor ticks once per usage flush
-/// interval. With deadlines anywhere, ten thousand tokens wake the timer
-/// thread and a scheduler thread a thousand times a second, each wake-up
-/// taking a core from the I/O thread. On a shared grid the timer thread
-/// wakes once per grid point for all ticks due there and the scheduler runs
-/// them in one go. A tick comes at most a tenth of its period late.
+/// interval. With deadlines anywhere, ten thousand tokens that became active
+/// at different moments have the timer thread wake for a thousand deadlines
+/// a second, and hand each tick to a scheduler thread, each wake-up taking
+/// a core from the I/O thread. On a shared grid the timer thread fires all
+/// ticks due at one grid point together and the scheduler runs them in one
+/// go. A tick comes at most a tenth of its period late.
 std::chrono::nanoseconds grid_deadline(std::chrono::nanoseconds now,
                                        std::chrono::nanoseconds period) noexcept;
 
