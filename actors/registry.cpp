@@ -68,6 +68,14 @@ std::optional<token_actor_if> registry::token_actor(const token_hash& h) {
   return actor;
 }
 
+std::optional<token_actor_if> registry::live_token_actor(const token_hash& h) {
+  auto& s = shard_of(h);
+  std::lock_guard guard{s.mtx};
+  if (auto i = s.tokens.find(h); i != s.tokens.end())
+    return i->second;
+  return std::nullopt;
+}
+
 std::optional<token_actor_if> registry::live_token_actor(std::uint64_t id) {
   std::lock_guard guard{ids_mtx_};
   if (auto i = by_id_.find(id); i != by_id_.end())

@@ -69,6 +69,11 @@ public:
   /// The actor of token `id`, only if it is live right now.
   std::optional<token_actor_if> live_token_actor(std::uint64_t id);
 
+  /// The actor reached by hash `h`, only if it is live right now: one probe
+  /// under the shard's lock, never a read of the store. A hit means `h` is
+  /// the hash of a secret minted (or rotated in) by the admin actor.
+  std::optional<token_actor_if> live_token_actor(const token_hash& h);
+
   /// Called by a token actor that passivates: forgets it under its id and
   /// every hash it was reached by, unless an entry already points to a newer
   /// actor.

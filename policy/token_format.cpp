@@ -113,6 +113,14 @@ std::optional<token_kind> check_secret_format(std::string_view secret) noexcept 
   return std::nullopt;
 }
 
+bool has_secret_shape(std::string_view secret) noexcept {
+  for (auto& k : kinds)
+    if (secret.size() == k.prefix.size() + entropy_chars + checksum_chars
+        && secret.starts_with(k.prefix))
+      return true;
+  return false;
+}
+
 bool looks_like_secret(std::string_view s) noexcept {
   for (const auto& k : kinds)
     if (s.starts_with(k.prefix))

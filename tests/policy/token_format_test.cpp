@@ -53,6 +53,27 @@ BOOST_AUTO_TEST_CASE(wrong_prefix_length_or_alphabet_is_refused_without_lookup) 
   BOOST_TEST(!check_secret_format("als_" + secret.substr(3)).has_value());
 }
 
+BOOST_AUTO_TEST_CASE(the_shape_check_looks_at_prefix_and_length_only) {
+  for (auto k : {token_kind::ingest, token_kind::webhook, token_kind::service, token_kind::user}) {
+    auto secret = generate_secret(k);
+    BOOST_TEST(has_secret_shape(secret));
+    // A changed character keeps the shape (only the full check catches it).
+    auto typo = secret;
+    typo[typo.size() - 1] = typo.back() == '-' ? '+' : '-';
+    BOOST_TEST(has_secret_shape(typo));
+    BOOST_TEST(!check_secret_format(typo).has_value());
+    BOOST_TEST(!has_secret_shape(secret.substr(0, secret.size() - 1)));
+    BOOST_TEST(!has_secret_shape(secret + "x"));
+  }
+  auto secret = generate_secret(token_kind::ingest);
+  BOOST_TEST(!has_secret_shape(""));
+  BOOST_TEST(!has_secret_shape("al_"));
+  BOOST_TEST(!has_secret_shape("xx_" + secret.substr(3)));
+  // One character more is the length of the four-character prefixes, not
+  // their shape.
+  BOOST_TEST(!has_secret_shape("al_x" + secret.substr(3)));
+}
+
 BOOST_AUTO_TEST_CASE(the_display_hint_shows_prefix_and_last_four_only) {
   auto secret = generate_secret(token_kind::service);
   auto hint = display_hint(secret);
