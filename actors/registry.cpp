@@ -1,20 +1,11 @@
 #include "actors/registry.hpp"
 
 #include <algorithm>
-#include <cstring>
 
 #include "actors/system_actor.hpp"
 #include "actors/token_actor.hpp"
 
 namespace sluice {
-
-std::size_t registry::hash_of_hash::operator()(const token_hash& h) const noexcept {
-  // The key is already a keyed cryptographic hash: any 8 bytes of it are a
-  // uniformly distributed hash value.
-  std::size_t x;
-  std::memcpy(&x, h.data(), sizeof x);
-  return x;
-}
 
 registry::registry(caf::actor_system& sys, store::meta_store& meta, storage_actor_if storage,
                    registry_options opts)
@@ -23,15 +14,16 @@ registry::registry(caf::actor_system& sys, store::meta_store& meta, storage_acto
 void registry::set_admin(admin_actor_if admin) { admin_ = std::move(admin); }
 
 registry::shard& registry::shard_of(const token_hash& h) noexcept {
-  // Bytes 8.. pick the shard; bytes 0..7 feed the map inside it.
+  // Byte 8 picks the shard; bytes 0..7 the slot inside it (the key is a
+  // keyed cryptographic hash: any of its bytes are uniformly distributed).
   return shards_[h[8] % shard_count];
 }
 
 std::optional<token_actor_if> registry::token_actor(const token_hash& h) {
   auto& s = shard_of(h);
   std::lock_guard guard{s.mtx};
-  if (auto i = s.tokens.find(h); i != s.tokens.end())
-    return i->second;
+  if (auto* actor = s.tokens.find(h))
+    return *actor;
   // A miss: read the record under the shard lock (see the class comment).
   auto rec = meta_.token_by_hash(h);
   if (!rec)
@@ -39,7 +31,7 @@ std::optional<token_actor_if> registry::token_actor(const token_hash& h) {
   std::lock_guard ids{ids_mtx_};
   if (auto i = by_id_.find(rec->id); i != by_id_.end()) {
     // Live already, reached by another of its secrets (a rotation).
-    s.tokens.emplace(h, i->second);
+    s.tokens.insert(h, i->second);
     return i->second;
   }
   token_init init;
@@ -64,15 +56,15 @@ std::optional<token_actor_if> registry::token_actor(const token_hash& h) {
   auto id = init.record.id;
   auto actor = spawn_token_actor(sys_, std::move(init));
   by_id_.emplace(id, actor);
-  s.tokens.emplace(h, actor);
+  s.tokens.insert(h, actor);
   return actor;
 }
 
 std::optional<token_actor_if> registry::live_token_actor(const token_hash& h) {
   auto& s = shard_of(h);
   std::lock_guard guard{s.mtx};
-  if (auto i = s.tokens.find(h); i != s.tokens.end())
-    return i->second;
+  if (auto* actor = s.tokens.find(h))
+    return *actor;
   return std::nullopt;
 }
 
@@ -94,11 +86,9 @@ void registry::forget_token(std::uint64_t id, const std::vector<token_hash>& has
   std::vector<std::unique_lock<std::mutex>> locks;
   for (auto* s : shards)
     locks.emplace_back(s->mtx);
-  for (auto& h : hashes) {
-    auto& s = shard_of(h);
-    if (auto i = s.tokens.find(h); i != s.tokens.end() && i->second.address() == who)
-      s.tokens.erase(i);
-  }
+  for (auto& h : hashes)
+    shard_of(h).tokens.erase_unless(
+      h, [&](const token_actor_if& actor) { return actor.address() != who; });
   std::lock_guard ids{ids_mtx_};
   if (auto i = by_id_.find(id); i != by_id_.end() && i->second.address() == who)
     by_id_.erase(i);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "actors/interfaces.hpp"
+#include "actors/token_hash_index.hpp"
 #include "actors/usage_board.hpp"
 #include "policy/metrics.hpp"
 #include "policy/tiers.hpp"
@@ -99,12 +100,9 @@ public:
   std::size_t live_system_count() const;
 
 private:
-  struct hash_of_hash {
-    std::size_t operator()(const token_hash& h) const noexcept;
-  };
   struct shard {
     mutable std::mutex mtx;
-    std::unordered_map<token_hash, token_actor_if, hash_of_hash> tokens;
+    token_hash_index<token_actor_if> tokens;
   };
   static constexpr std::size_t shard_count = 64;
 
