@@ -34,10 +34,10 @@ std::string generate_secret(token_kind k);
 /// secret that fails is refused as `invalid_token` without touching storage.
 std::optional<token_kind> check_secret_format(std::string_view secret) noexcept;
 
-/// The constant-time part of check_secret_format: a kind's prefix and the
-/// length that goes with it, nothing about the characters after it. What
-/// passes is at most 53 bytes, so hashing it costs one bounded step; the
-/// full check still comes before any lookup in storage.
+/// The cheap part of check_secret_format: a kind's prefix and the length
+/// that goes with it, nothing about the characters after the prefix. What
+/// passes is at most 53 bytes, so hashing it costs a bounded amount; the
+/// full check must still come before any lookup in storage.
 bool has_secret_shape(std::string_view secret) noexcept;
 
 /// True when `s` starts with a token prefix (al_, alw_, als_, alu_): a
