@@ -2,7 +2,8 @@
 // ids (policy/ids), base62, IP addresses and CIDR ranges (policy/cidr), and
 // the redaction of secrets from paths (net/auth). The input is tried as each.
 // Invariants: no crash, no UB; a secret that passes the format check has its
-// kind's prefix and exact length, and a changed checksum character fails it;
+// kind's prefix and exact length (so has_secret_shape takes it), and a
+// changed checksum character fails it;
 // ids, addresses and ranges that parse format back to text that parses to the
 // same value (and an id to the very same bytes); a redacted path keeps no
 // segment that looks like a secret.
@@ -28,6 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     require(text.size() == prefix.size() + sluice::entropy_chars + sluice::checksum_chars,
             "a secret has its exact length");
     require(sluice::looks_like_secret(text), "a valid secret looks like one");
+    // The gateway hashes only what has the shape (actors/app/runtime.cpp).
+    require(sluice::has_secret_shape(text), "a valid secret has the shape the gateway hashes");
     std::string changed{text};
     auto& last = changed.back();
     last = last == 'A' ? 'B' : 'A';
