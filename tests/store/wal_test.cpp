@@ -821,8 +821,9 @@ BOOST_AUTO_TEST_CASE(a_frame_written_after_one_that_failed_is_refused_and_a_cras
       }
       return result;
     };
+    // The whole body, quotes included: one tag is a prefix of others.
     auto in_the_log = [&](const std::string& tag) {
-      return read_file(wal_file).find(tag) != std::string::npos;
+      return read_file(wal_file).find(body_of(tag)) != std::string::npos;
     };
 
     bool mixed = false;
