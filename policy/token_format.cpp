@@ -48,6 +48,17 @@ std::size_t prefix_length(std::string_view s) noexcept {
   return 0;
 }
 
+/// The kind whose prefix `secret` starts with and whose length it has, or
+/// null: the shape, which check_secret_format and has_secret_shape share. At
+/// most one kind fits (no prefix is a prefix of another).
+const kind_info* kind_of_shape(std::string_view secret) noexcept {
+  for (const auto& k : kinds)
+    if (secret.size() == k.prefix.size() + entropy_chars + checksum_chars
+        && secret.starts_with(k.prefix))
+      return &k;
+  return nullptr;
+}
+
 std::uint32_t crc32_of(std::string_view s) noexcept {
   boost::crc_32_type crc;
   crc.process_bytes(s.data(), s.size());
@@ -97,29 +108,20 @@ std::string generate_secret(token_kind k) {
 }
 
 std::optional<token_kind> check_secret_format(std::string_view secret) noexcept {
-  for (auto& k : kinds) {
-    if (secret.size() != k.prefix.size() + entropy_chars + checksum_chars
-        || secret.substr(0, k.prefix.size()) != k.prefix)
-      continue;
-    auto body = secret.substr(0, secret.size() - checksum_chars);
-    for (auto c : body.substr(k.prefix.size()))
-      if (!base62::is_digit(c))
-        return std::nullopt;
-    auto sum = base62::decode(secret.substr(body.size()));
-    if (!sum || *sum != crc32_of(body))
+  const kind_info* k = kind_of_shape(secret);
+  if (k == nullptr)
+    return std::nullopt;
+  auto body = secret.substr(0, secret.size() - checksum_chars);
+  for (auto c : body.substr(k->prefix.size()))
+    if (!base62::is_digit(c))
       return std::nullopt;
-    return k.kind;
-  }
-  return std::nullopt;
+  auto sum = base62::decode(secret.substr(body.size()));
+  if (!sum || *sum != crc32_of(body))
+    return std::nullopt;
+  return k->kind;
 }
 
-bool has_secret_shape(std::string_view secret) noexcept {
-  for (auto& k : kinds)
-    if (secret.size() == k.prefix.size() + entropy_chars + checksum_chars
-        && secret.starts_with(k.prefix))
-      return true;
-  return false;
-}
+bool has_secret_shape(std::string_view secret) noexcept { return kind_of_shape(secret) != nullptr; }
 
 bool looks_like_secret(std::string_view s) noexcept {
   for (const auto& k : kinds)
