@@ -76,24 +76,43 @@ connection::~connection() {
     core_->in_flight.fetch_sub(1, std::memory_order_release);
 }
 
+// From a foreign thread, an answer touches only the slot's queue and the
+// core's `senders`: whether it counts (awaiting_) and the in_flight count are
+// settled on the connection's thread, whose cache lines they are.
+
 void connection::deliver(http_detail::pending_answer&& a) {
-  // Only the first send for the current request counts. (The responder does
-  // not carry a request number, so a late duplicate send for request N that
+  if (slot_.ctx.get_executor().running_in_this_thread()) {
+    // Already on the connection's thread (typically inside handle()):
+    // no post, no allocation.
+    accept_answer(std::move(a));
+    return;
+  }
+  // From a foreign thread: dropped if the server has stopped.
+  core_->post_unless_stopped([&] { slot_.post_answer(shared_from_this(), std::move(a)); });
+}
+
+void connection::deliver(std::shared_ptr<connection>&& c, http_detail::pending_answer&& a) {
+  auto& slot = c->slot_;
+  if (slot.ctx.get_executor().running_in_this_thread()) {
+    c->accept_answer(std::move(a));
+    return;
+  }
+  // Once `c` is queued its thread may drop it, and with it the reference
+  // to the core; the core still outlives this call, because stop() (which
+  // the server runs before letting go of it) waits for every sender.
+  auto& core = *c->core_;
+  core.post_unless_stopped([&] { slot.post_answer(std::move(c), std::move(a)); });
+}
+
+void connection::accept_answer(http_detail::pending_answer&& a) {
+  // Only the first answer for the current request counts. (An answer does
+  // not carry a request number, so a late duplicate for request N that
   // arrives while request N+1 is with the handler would be taken as N+1's
   // answer; the gateway sends exactly once.)
   if (!awaiting_.exchange(false, std::memory_order_acq_rel))
     return;
   core_->in_flight.fetch_sub(1, std::memory_order_release);
-
-  auto ex = slot_.ctx.get_executor();
-  if (ex.running_in_this_thread()) {
-    // Already on the connection's thread (typically inside handle()):
-    // no post, no allocation.
-    on_answer(std::move(a));
-    return;
-  }
-  // From a foreign thread: dropped if the server has stopped.
-  core_->post_unless_stopped([&] { slot_.post_answer(shared_from_this(), std::move(a)); });
+  on_answer(std::move(a));
 }
 
 namespace http_detail {
@@ -119,7 +138,7 @@ void io_slot::run_answers() {
     running_answers.swap(answers);
   }
   for (auto& a : running_answers)
-    a.to->on_answer(std::move(a.what));
+    a.to->accept_answer(std::move(a.what));
   running_answers.clear();
 }
 

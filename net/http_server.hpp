@@ -111,7 +111,11 @@ public:
   /// connection's thread, not the caller's: an actor that answers many
   /// requests at once (the storage actor after a group commit) hands over
   /// plain replies and leaves the text of the responses to the I/O threads.
-  void send(ingest_reply&& reply, ingest_formatter format) const;
+  void send(ingest_reply&& reply, ingest_formatter format) const&;
+  /// The same, handing over this responder's reference to the connection
+  /// (it answers nothing after): one answer from another thread then costs
+  /// no reference-count update there.
+  void send(ingest_reply&& reply, ingest_formatter format) &&;
 
 private:
   std::shared_ptr<connection> conn_;
@@ -208,7 +212,8 @@ public:
   /// Any thread.
   bool reload_tls(std::string& error);
 
-  /// Requests handed to the handler and not yet answered.
+  /// Requests handed to the handler whose answer has not yet reached the
+  /// connection's thread.
   std::size_t in_flight() const noexcept;
   /// Accepted connections not yet closed.
   std::size_t open_connections() const noexcept;

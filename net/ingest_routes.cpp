@@ -89,8 +89,9 @@ void ingest_response(ingest_reply&& reply, http_response& into) {
 /// The callback of a door answered by ingest_response: small enough to
 /// travel with its request without an allocation (net/small_function.hpp).
 ingest_callback answer_with_ingest_response(responder res) {
-  auto answer = [res = std::move(res)](ingest_reply&& reply) {
-    res.send(std::move(reply), &ingest_response);
+  // Called once (reply_once): the answer takes the responder's reference.
+  auto answer = [res = std::move(res)](ingest_reply&& reply) mutable {
+    std::move(res).send(std::move(reply), &ingest_response);
   };
   static_assert(ingest_callback::stored_inline<decltype(answer)>);
   return answer;

@@ -110,6 +110,10 @@ struct io_slot {
   void run_answers();
 };
 
+/// The unit of memory that cores hand each other (x86-64, most ARM64): two
+/// atomics written by different threads belong on different ones.
+inline constexpr std::size_t cache_line_bytes = 64;
+
 /// State shared by the server object and every connection.
 struct server_core : std::enable_shared_from_this<server_core> {
   server_core(server_options o, request_handler& h);
@@ -131,17 +135,28 @@ struct server_core : std::enable_shared_from_this<server_core> {
   /// at most that much late (never early).
   std::chrono::milliseconds sweep_interval{1000};
 
-  std::atomic<bool> draining{false}; ///< stop_accepting() or stop() called
+  // Three cache lines, apart by who writes them: the flags (read on every
+  // answer, written only by stop_accepting() and stop()); open, in_flight
+  // and busy (written by the I/O threads on each request); senders (written
+  // twice per answer by the threads that answer from elsewhere, such as the
+  // storage actor's). On one line, those threads would pull it from each
+  // other on every request, and the readers of the flags with them.
+
+  /// stop_accepting() or stop() called.
+  alignas(cache_line_bytes) std::atomic<bool> draining{false};
   std::atomic<bool> stopping{false}; ///< stop() called: new connections close
   std::atomic<bool> stopped{false};  ///< threads gone: responses are dropped
   std::atomic<bool> accept_paused{false};
-  std::atomic<std::size_t> open{0};      ///< accepted sockets not yet closed
-  std::atomic<std::size_t> in_flight{0}; ///< handed to the handler, unanswered
+  /// Accepted sockets not yet closed.
+  alignas(cache_line_bytes) std::atomic<std::size_t> open{0};
+  /// Handed to the handler, and its answer not yet on the connection's
+  /// thread (counted down there, connection::accept_answer).
+  std::atomic<std::size_t> in_flight{0};
   /// Requests whose header has been read and whose response is not yet
   /// fully written (or whose connection closed): what drain() waits for.
   std::atomic<std::size_t> busy{0};
   /// Foreign threads currently inside post_unless_stopped (see stop()).
-  std::atomic<std::size_t> senders{0};
+  alignas(cache_line_bytes) std::atomic<std::size_t> senders{0};
 
   /// Any thread handing work to an I/O context: runs `post` (which posts it)
   /// unless the server has stopped. The senders/stopped handshake (both
@@ -177,8 +192,7 @@ private:
 /// What the server, its registry and responders see of a connection; the
 /// stream-specific state machine is http_detail::basic_connection
 /// (connection.cpp). Mutable members are touched only on the connection's
-/// own thread, except awaiting_ (atomic), which responder::send flips from
-/// any thread; core_ and slot_ never change.
+/// own thread; core_ and slot_ never change.
 class connection : public std::enable_shared_from_this<connection> {
 public:
   virtual ~connection();
@@ -194,6 +208,10 @@ public:
 
   /// Any thread: the handler's answer (the first one per request counts).
   void deliver(http_detail::pending_answer&& a);
+  /// The same, for a caller that hands over its reference to `c` (a
+  /// responder answering once): from a foreign thread no reference count
+  /// is touched, which would pull the connection's count from its thread.
+  static void deliver(std::shared_ptr<connection>&& c, http_detail::pending_answer&& a);
 
 protected:
   connection(std::shared_ptr<http_detail::server_core> core, http_detail::io_slot& slot) noexcept
@@ -201,6 +219,9 @@ protected:
 
   /// On its thread: the answer to the request being handled.
   virtual void on_answer(http_detail::pending_answer&& a) = 0;
+  /// On its thread: passes `a` to on_answer if it is the first answer to
+  /// the request being handled (awaiting_), and counts it answered.
+  void accept_answer(http_detail::pending_answer&& a);
 
   /// On its thread: enters / leaves the slot's registry.
   void register_in_slot();
@@ -211,7 +232,9 @@ protected:
   std::shared_ptr<http_detail::server_core> core_;
   http_detail::io_slot& slot_;
   /// True while the handler owes this connection an answer. exchange(false)
-  /// decides which send counts and who decrements core_->in_flight.
+  /// decides which answer counts and who decrements core_->in_flight: on
+  /// the connection's thread (accept_answer), or in the destructor. Atomic
+  /// for the destructor, which runs wherever the last reference goes.
   std::atomic<bool> awaiting_{false};
 
   using clock_type = std::chrono::steady_clock;
@@ -224,7 +247,7 @@ protected:
   void deadline_in(std::chrono::milliseconds d) noexcept { deadline_ = clock_type::now() + d; }
 
 private:
-  friend struct http_detail::io_slot; // run_answers() calls on_answer()
+  friend struct http_detail::io_slot; // run_answers() calls accept_answer()
   std::size_t slot_index_ = static_cast<std::size_t>(-1);
 };
 

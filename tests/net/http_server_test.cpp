@@ -4,6 +4,8 @@
 
 #include "net/http_server.hpp"
 
+#include "net/gateway.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -31,10 +33,13 @@ using namespace sluice::net;
 
 namespace {
 
-/// Echoes the request as JSON-ish text. "/later", "/twice" and "/hold" are
-/// answered from another std::thread: "/later" at once, "/twice" at once and
-/// then again with a 500 (which must be ignored), "/hold" when release() is
-/// called. "/empty" answers 204.
+/// Echoes the request as JSON-ish text. "/later", "/twice", "/hold" and
+/// "/handover" are answered from another std::thread: "/later" at once,
+/// "/twice" at once and then again with a 500 (which must be ignored),
+/// "/hold" when release() is called, "/handover" at once with a reply that
+/// the connection's thread turns into the response (as the storage actor
+/// answers ingest), handing over the responder's reference. "/empty"
+/// answers 204.
 class test_handler final : public request_handler {
 public:
   test_handler() : worker_([this] { run(); }) {}
@@ -58,9 +63,11 @@ public:
     r.headers.emplace_back("X-Echo-Headers", std::to_string(req.headers.size()));
     if (req.path == "/empty") {
       res.send(http_response{204, "application/json", "", {}, {}});
-    } else if (req.path == "/later" || req.path == "/twice" || req.path == "/hold") {
+    } else if (req.path == "/later" || req.path == "/twice" || req.path == "/hold"
+               || req.path == "/handover") {
       std::lock_guard lock(mu_);
-      queue_.push_back({std::move(res), std::move(r), req.path == "/hold", req.path == "/twice"});
+      queue_.push_back({std::move(res), std::move(r), req.path == "/hold", req.path == "/twice",
+                        req.path == "/handover"});
       cv_.notify_all();
     } else {
       res.send(std::move(r));
@@ -82,6 +89,10 @@ public:
   std::atomic<int> refusals{0};
   /// "/twice" answers whose second send has been made.
   std::atomic<int> second_sends{0};
+  /// "/handover" answers about to be sent, and how many of their responses
+  /// were built on the thread that sent them (should be none).
+  std::atomic<int> handovers{0};
+  static inline std::atomic<int> built_on_sender{0};
 
 private:
   struct job {
@@ -89,7 +100,18 @@ private:
     http_response r;
     bool hold;
     bool twice;
+    bool handover = false;
   };
+
+  /// "/handover"'s formatter: runs on the connection's thread.
+  static void accepted_response(sluice::ingest_reply&& reply, http_response& into) {
+    if (std::this_thread::get_id() == sender_id)
+      ++built_on_sender;
+    into.status = 202;
+    into.content_type = "application/json";
+    into.body = "{\"accepted\":" + std::to_string(reply.accepted) + "}";
+  }
+  static inline std::atomic<std::thread::id> sender_id{};
 
   void run() {
     std::unique_lock lock(mu_);
@@ -112,6 +134,15 @@ private:
         job j = std::move(*it);
         it = queue_.erase(it);
         lock.unlock();
+        if (j.handover) {
+          sender_id = std::this_thread::get_id();
+          sluice::ingest_reply reply;
+          reply.accepted = 7;
+          ++handovers;
+          std::move(j.res).send(std::move(reply), &accepted_response);
+          lock.lock();
+          continue;
+        }
         j.res.send(std::move(j.r)); // from this foreign thread
         if (j.twice) {
           j.res.send(http_response{500, "text/plain", "second send ignored", {}, {}});
@@ -548,6 +579,24 @@ BOOST_AUTO_TEST_CASE(answer_from_another_thread_and_only_the_first_counts) {
   }
   BOOST_TEST(!c.readable_within(50ms)); // nothing extra was written
   BOOST_TEST(f.server.in_flight() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(an_answer_handed_over_from_another_thread_is_built_on_the_connections) {
+  fixture f;
+  client c(f.server.port());
+  for (int i = 0; i < 3; ++i) {
+    c.write(get("/handover"));
+    const auto r = c.read_response();
+    BOOST_TEST(r.status == 202u);
+    BOOST_TEST(r.body == "{\"accepted\":7}");
+  }
+  BOOST_TEST(f.handler.handovers.load() == 3);
+  BOOST_TEST(test_handler::built_on_sender.load() == 0);
+  BOOST_TEST(!c.readable_within(50ms)); // one response each, nothing more
+  BOOST_TEST(f.server.in_flight() == 0u);
+  // The connection goes on as before.
+  c.write(get("/after"));
+  BOOST_TEST(c.read_response().body.find("\"path\":\"/after\"") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(http10_keep_alive_and_close) {
