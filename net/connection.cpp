@@ -76,9 +76,10 @@ connection::~connection() {
     core_->in_flight.fetch_sub(1, std::memory_order_release);
 }
 
-// From a foreign thread, an answer touches only the slot's queue and the
-// core's `senders`: whether it counts (awaiting_) and the in_flight count are
-// settled on the connection's thread, whose cache lines they are.
+// From a foreign thread, an answer touches the slot's queue and the core's
+// `senders`, and the connection's reference count only when the caller keeps
+// its own reference: whether it counts (awaiting_) and the in_flight count
+// are settled on the connection's thread, whose cache lines they are.
 
 void connection::deliver(http_detail::pending_answer&& a) {
   if (slot_.ctx.get_executor().running_in_this_thread()) {
