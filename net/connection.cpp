@@ -88,8 +88,7 @@ void connection::deliver(http_detail::pending_answer&& a) {
     accept_answer(std::move(a));
     return;
   }
-  // From a foreign thread: dropped if the server has stopped.
-  core_->post_unless_stopped([&] { slot_.post_answer(shared_from_this(), std::move(a)); });
+  deliver(shared_from_this(), std::move(a));
 }
 
 void connection::deliver(std::shared_ptr<connection>&& c, http_detail::pending_answer&& a) {
@@ -98,9 +97,10 @@ void connection::deliver(std::shared_ptr<connection>&& c, http_detail::pending_a
     c->accept_answer(std::move(a));
     return;
   }
-  // Once `c` is queued its thread may drop it, and with it the reference
-  // to the core; the core still outlives this call, because stop() (which
-  // the server runs before letting go of it) waits for every sender.
+  // From a foreign thread: dropped if the server has stopped. Once `c` is
+  // queued its thread may drop it, and with it the reference to the core;
+  // the core still outlives this call, because stop() (which the server
+  // runs before letting go of it) waits for every sender.
   auto& core = *c->core_;
   core.post_unless_stopped([&] { slot.post_answer(std::move(c), std::move(a)); });
 }

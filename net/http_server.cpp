@@ -87,11 +87,6 @@ void responder::send(http_response&& r) const {
     conn_->deliver(std::move(r));
 }
 
-void responder::send(ingest_reply&& reply, ingest_formatter format) const& {
-  if (conn_)
-    conn_->deliver({std::move(reply), format});
-}
-
 void responder::send(ingest_reply&& reply, ingest_formatter format) && {
   if (conn_)
     connection::deliver(std::move(conn_), {std::move(reply), format});

@@ -111,10 +111,9 @@ public:
   /// connection's thread, not the caller's: an actor that answers many
   /// requests at once (the storage actor after a group commit) hands over
   /// plain replies and leaves the text of the responses to the I/O threads.
-  void send(ingest_reply&& reply, ingest_formatter format) const&;
-  /// The same, handing over this responder's reference to the connection
-  /// (it answers nothing after): one answer from another thread then costs
-  /// no reference-count update there.
+  /// It hands over this responder's reference to the connection (the
+  /// responder answers nothing after): an answer from another thread then
+  /// costs no reference-count update there.
   void send(ingest_reply&& reply, ingest_formatter format) &&;
 
 private:
