@@ -6,7 +6,6 @@
 #include <caf/actor_system.hpp>
 
 #include "actors/spawn.hpp"
-#include "actors/storage_outbox.hpp"
 #include "actors/timers.hpp"
 #include "policy/ids.hpp"
 #include "policy/json_writer.hpp"
@@ -27,9 +26,8 @@ system_actor_if::behavior_type system_state::make_behavior() {
     [this](ingest_atom, ingest_batch& jobs) {
       for (auto& job : jobs)
         ingest(job);
-      // One message to storage for the whole batch, in the same order; in
-      // an I/O thread's turn, one for the turn's system actors together.
-      if (!to_storage_.empty() && !storage_outbox::hold(init.storage, to_storage_, in_outbox_)) {
+      // One message to storage for the whole batch, in the same order.
+      if (!to_storage_.empty()) {
         self_->send(init.storage, write_atom::value, std::move(to_storage_));
         to_storage_.clear(); // moved from: valid, made empty for sure
       }
@@ -50,12 +48,7 @@ system_actor_if::behavior_type system_state::make_behavior() {
       limiter_.reconfigure(init.terms.caps, monotonic_us());
       return caf::ok_atom::value;
     },
-    [this](barrier_atom) {
-      // Behind every job admitted before: those still in a turn's outbox
-      // are sent first.
-      storage_outbox::settle(in_outbox_);
-      return self_->delegate(init.storage, barrier_atom::value);
-    },
+    [this](barrier_atom) { return self_->delegate(init.storage, barrier_atom::value); },
     [this](caf::get_atom) { return snapshot(); },
     [this](committed_atom, const commit_report& r) {
       count_commit(usage_, r, now_us());

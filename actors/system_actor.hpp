@@ -7,7 +7,6 @@
 #include <string>
 
 #include "actors/interfaces.hpp"
-#include "actors/storage_outbox.hpp"
 #include "actors/usage_board.hpp"
 #include "policy/limiters.hpp"
 #include "policy/metrics.hpp"
@@ -58,9 +57,6 @@ private:
   bool usage_dirty_ = false;
   /// Admitted while handling the current batch, sent to storage at its end.
   ingest_batch to_storage_;
-  /// Where the last admitted jobs went if they wait in a turn's outbox:
-  /// settled before anything else goes to storage (storage_outbox).
-  storage_outbox::ticket in_outbox_;
 };
 
 using system_actor = system_actor_if::stateful_base<system_state>;

@@ -19,8 +19,6 @@ public:
   turn_scheduler* owner = nullptr;
   /// Woken actors, each holding the reference CAF took when it woke it.
   std::vector<caf::resumable*> jobs;
-  /// What runs when the scope ends (at_turn_end), after its actors.
-  std::vector<void (*)()> at_end;
 
   void bind(caf::actor_system* sys) noexcept { system_ = sys; }
 
@@ -97,19 +95,6 @@ turn_scheduler::run_here::~run_here() {
   }
   unit.jobs.clear();
   unit.owner = nullptr;
-  // With owner null, a hook cannot add another (at_turn_end says false),
-  // and what the hooks send goes to the scheduler threads.
-  for (auto* fn : unit.at_end)
-    fn();
-  unit.at_end.clear();
-}
-
-bool turn_scheduler::at_turn_end(void (*fn)()) {
-  auto& unit = this_thread_unit;
-  if (unit.owner == nullptr)
-    return false;
-  unit.at_end.push_back(fn);
-  return true;
 }
 
 } // namespace sluice

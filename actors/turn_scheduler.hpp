@@ -67,13 +67,6 @@ public:
   /// How many activations one run_here scope runs at most on its thread.
   static constexpr std::size_t max_inline_activations = 4096;
 
-  /// Inside a run_here scope on this thread: has `fn` run once, after the
-  /// scope's actors have all run (outside the scope: what it sends goes to
-  /// the scheduler threads), and returns true. Outside a scope: false, and
-  /// nothing is kept. Hooks run in the order they were added; a hook that
-  /// should run once per scope is added once (the caller remembers).
-  static bool at_turn_end(void (*fn)());
-
   void enqueue(caf::resumable* job) override;
 };
 
