@@ -140,13 +140,12 @@ private:
           reply.accepted = 7;
           ++handovers;
           std::move(j.res).send(std::move(reply), &accepted_response);
-          lock.lock();
-          continue;
-        }
-        j.res.send(std::move(j.r)); // from this foreign thread
-        if (j.twice) {
-          j.res.send(http_response{500, "text/plain", "second send ignored", {}, {}});
-          ++second_sends;
+        } else {
+          j.res.send(std::move(j.r)); // from this foreign thread
+          if (j.twice) {
+            j.res.send(http_response{500, "text/plain", "second send ignored", {}, {}});
+            ++second_sends;
+          }
         }
         lock.lock();
       }
