@@ -70,6 +70,28 @@ BOOST_AUTO_TEST_CASE(an_idle_token_actor_passivates_and_comes_back_with_its_usag
   BOOST_TEST(post_messages(c, tok.secret, R"({"message":"three"})").status == 401u);
 }
 
+BOOST_AUTO_TEST_CASE(both_secrets_of_a_rotation_reach_the_token_again_after_its_actor_passivated) {
+  sluice_fixture f{{"--tokens.idle-timeout=300ms", "--tokens.usage-flush-interval=100ms"}};
+  auto tok = f.ingest_token();
+  auto c = f.ingest();
+  auto su = bearer(f.superuser());
+  auto r = f.admin().post("/api/v1/tokens/" + tok.id + "/rotate",
+                          R"({"grace_seconds":600,"reason":"quarterly"})", su);
+  BOOST_REQUIRE_EQUAL(r.status, 200u);
+  auto fresh = json{r.body}.str("/secret");
+  // One actor reached by both secrets, in turn: it must remember each, so
+  // that going idle takes both out of the registry's index.
+  for (const auto& secret : {fresh, tok.secret, fresh, tok.secret, tok.secret, fresh})
+    BOOST_REQUIRE_EQUAL(post_messages(c, secret, R"({"message":"m"})").status, 202u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  BOOST_TEST(live_token_actors(f) == 0);
+  // Either secret brings the token back; neither finds a stale actor.
+  BOOST_TEST(post_messages(c, tok.secret, R"({"message":"old, in grace"})").status == 202u);
+  BOOST_TEST(post_messages(c, fresh, R"({"message":"new"})").status == 202u);
+  json t{f.admin().get("/api/v1/tokens/" + tok.id, su).body};
+  BOOST_TEST(t.num("/usage/requests") == 8);
+}
+
 BOOST_AUTO_TEST_CASE(usage_written_at_shutdown_survives_the_restart) {
   sluice_fixture f;
   auto tok = f.ingest_token();
