@@ -2,9 +2,6 @@
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
-#include <caf/scheduled_actor.hpp>
-
-#include <cstdint>
 
 #include "actors/spawn.hpp"
 #include "actors/timers.hpp"
@@ -14,50 +11,6 @@ namespace sluice {
 
 token_actor_if spawn_token_actor(caf::actor_system& sys, token_init init) {
   return spawn_state<token_actor_if, token_state>(sys, std::move(init));
-}
-
-namespace {
-
-constexpr std::size_t cache_line = 64;
-
-/// A hint: the line holding `p` is wanted soon, for writing.
-void want(const void* p) noexcept { __builtin_prefetch(p, 1, 3); }
-
-/// want() for every line of [first, last).
-void want_range(const void* first, const void* last) noexcept {
-  auto a = reinterpret_cast<std::uintptr_t>(first) & ~std::uintptr_t{cache_line - 1};
-  for (auto end = reinterpret_cast<std::uintptr_t>(last); a < end; a += cache_line)
-    want(reinterpret_cast<const void*>(a));
-}
-
-} // namespace
-
-void prefetch_token_actor(const token_actor_if& a, std::int64_t now_us) noexcept {
-  // spawn_token_actor makes every token actor a token_actor, placed right
-  // after its control block: the casts are address arithmetic.
-  auto* self = static_cast<const token_actor*>(caf::actor_cast<caf::abstract_actor*>(a));
-  // CAF's part of the actor: its activation touches most of it (flags,
-  // mailbox queues, behaviour stack, stream bookkeeping).
-  const auto* base = static_cast<const caf::scheduled_actor*>(self);
-  want_range(base, reinterpret_cast<const char*>(base) + sizeof(caf::scheduled_actor));
-  self->state.prefetch(now_us);
-}
-
-void token_state::prefetch(std::int64_t now_us) const noexcept {
-  // The record's fields an ingest reads (refusal(), ingest()); several
-  // share a line, a second hint for a line costs next to nothing.
-  auto& rec = init.record;
-  for (const void* p :
-       {static_cast<const void*>(&rec.id), static_cast<const void*>(&rec.hash),
-        static_cast<const void*>(&rec.status), static_cast<const void*>(&rec.expires_at_us),
-        static_cast<const void*>(&rec.previous_hash),
-        static_cast<const void*>(&rec.previous_valid_until_us),
-        static_cast<const void*>(&rec.allowlist), static_cast<const void*>(&rec.hours),
-        static_cast<const void*>(&rec.emergency_until_us), static_cast<const void*>(&init.system)})
-    want(p);
-  want_range(&limiter_, &last_seen_ + 1);
-  want(&usage_.totals());
-  want(usage_.slot_address(now_us));
 }
 
 token_actor_if::behavior_type token_state::make_behavior() {
@@ -179,9 +132,6 @@ token_state::door token_state::door_of(const ingest_job& job) noexcept {
 }
 
 void token_state::seen(const token_hash& presented) {
-  if (!hashes_.empty() && presented == last_seen_)
-    return;
-  last_seen_ = presented;
   for (auto& h : hashes_)
     if (h == presented)
       return;

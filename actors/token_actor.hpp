@@ -49,12 +49,6 @@ struct token_state {
 
   token_init init;
 
-  /// Asks this core's cache for the lines an ingest at about `now_us` reads
-  /// and writes in this state (see prefetch_token_actor). Computes addresses
-  /// only and reads nothing, so any thread may call it while the actor runs
-  /// elsewhere.
-  void prefetch(std::int64_t now_us) const noexcept;
-
 private:
   /// Which door a request came through: each admits its kinds of token.
   enum class door : std::uint8_t { ingest, webhook, admin };
@@ -92,10 +86,8 @@ private:
   void flush_usage();
 
   token_actor_if::stateful_pointer<token_state> self_;
-  // What every ingest touches, from limiter_ to last_seen_, is kept together
-  // (a few cache lines, see prefetch()); usage_ (3.5 KB, of which an ingest
-  // touches the totals and one minute) comes after it.
   request_limiter limiter_;
+  usage_meter usage_;
   std::int64_t last_used_at_us_ = 0;
   std::string last_ip_;
   bool usage_dirty_ = false;
@@ -108,26 +100,11 @@ private:
   ingest_batch to_system_;
   /// Every hash this actor was reached by (one, or two around a rotation).
   std::vector<token_hash> hashes_;
-  /// The last hash seen() was given, one of hashes_ when that is not empty:
-  /// the usual request is answered from here, without reading hashes_'s
-  /// separate (and, with many tokens, cold) block.
-  token_hash last_seen_{};
-  usage_meter usage_;
 };
 
 using token_actor = token_actor_if::stateful_base<token_state>;
 
 /// Spawns a token actor on the scheduler.
 token_actor_if spawn_token_actor(caf::actor_system& sys, token_init init);
-
-/// Asks this core's cache for what the token actor `a` reads and writes when
-/// it next handles an ingest at about `now_us`: CAF's part of the actor
-/// (mailbox, behaviour stack, flags) and its state's hot fields. Called as a
-/// request is let in, some microseconds before the actor runs at the end of
-/// the I/O turn: with thousands of tokens, their actors are out of cache, and
-/// these loads would otherwise wait for memory one after another while the
-/// actor runs. Reads nothing (only addresses are computed); `a` must be a
-/// handle spawn_token_actor returned.
-void prefetch_token_actor(const token_actor_if& a, std::int64_t now_us) noexcept;
 
 } // namespace sluice

@@ -2,9 +2,7 @@
 
 #include <caf/actor_system_config.hpp>
 #include <caf/policy/work_stealing.hpp>
-#include <caf/scheduled_actor.hpp>
 
-#include <algorithm>
 #include <vector>
 
 namespace sluice {
@@ -29,33 +27,6 @@ public:
 };
 
 thread_local turn_unit this_thread_unit;
-
-/// `job`'s behaviour stack, if it is an event-based actor with a behaviour.
-/// Only for a job in this thread's queue: it is not running anywhere, and
-/// only it changes its stack when it runs.
-caf::detail::behavior_stack* stack_of(caf::resumable* job) noexcept {
-  if (job->subtype() != caf::resumable::scheduled_actor)
-    return nullptr;
-  auto& stack = static_cast<caf::scheduled_actor*>(job)->bhvr_stack();
-  return stack.empty() ? nullptr : &stack;
-}
-
-/// The first of two steps that bring a queued actor's behaviour into cache
-/// before it runs: the element of its stack (a block of its own).
-void hint_behavior_slot(caf::resumable* job) noexcept {
-  if (auto* stack = stack_of(job))
-    __builtin_prefetch(&stack->back());
-}
-
-/// The second: the behaviour object that element points to (another block),
-/// whose cases a message is matched against.
-void hint_behavior(caf::resumable* job) noexcept {
-  if (auto* stack = stack_of(job))
-    if (const auto* impl = stack->back().as_behavior_impl().get()) {
-      __builtin_prefetch(impl);
-      __builtin_prefetch(reinterpret_cast<const char*>(impl) + 64);
-    }
-}
 
 } // namespace
 
@@ -100,12 +71,6 @@ turn_scheduler::run_here::~run_here() {
   auto& unit = this_thread_unit;
   // By index: running a job may append to the vector.
   std::size_t ran = 0;
-  // With thousands of actors, an actor's behaviour is out of cache when it
-  // runs, and its dispatch waits for two loads from memory, one after the
-  // other. So the next ones are asked for while this one runs: the stack
-  // element two jobs ahead, the behaviour it points to one job ahead.
-  std::size_t slot_hinted = 0;
-  std::size_t hinted = 0;
   for (std::size_t i = 0; i < unit.jobs.size(); ++i) {
     auto* job = unit.jobs[i];
     if (ran == max_inline_activations) {
@@ -113,10 +78,6 @@ turn_scheduler::run_here::~run_here() {
       continue;
     }
     ++ran;
-    for (auto n = std::min(unit.jobs.size(), i + 3); slot_hinted < n; ++slot_hinted)
-      hint_behavior_slot(unit.jobs[slot_hinted]);
-    for (auto n = std::min(unit.jobs.size(), i + 2); hinted < n; ++hinted)
-      hint_behavior(unit.jobs[hinted]);
     switch (job->resume(&unit, sched_->max_throughput())) {
       case caf::resumable::resume_later:
         unit.jobs.push_back(job); // keeps its reference

@@ -68,10 +68,6 @@ std::uint32_t usage_minute::rejected_unrecorded() const noexcept {
   return known >= rejected ? 0 : static_cast<std::uint32_t>(rejected - known);
 }
 
-const void* usage_meter::slot_address(std::int64_t now_us) const noexcept {
-  return &ring_[index_of(minute_of(now_us))];
-}
-
 usage_minute& usage_meter::slot(std::int64_t now_us) noexcept {
   auto minute = minute_of(now_us);
   auto& s = ring_[index_of(minute)];

@@ -113,10 +113,6 @@ public:
 
   const usage_totals& totals() const noexcept { return totals_; }
 
-  /// Where counts at `now_us` go (the minute's slot of the ring), for a
-  /// cache hint: computing it reads nothing of the meter.
-  const void* slot_address(std::int64_t now_us) const noexcept;
-
   /// The 60 minutes up to and including the current one, oldest first, with
   /// zeros for quiet minutes.
   std::vector<usage_minute> last_hour(std::int64_t now_us) const;

@@ -20,7 +20,6 @@
 #include "actors/registry.hpp"
 #include "actors/turn_scheduler.hpp"
 #include "actors/storage_actor.hpp"
-#include "actors/token_actor.hpp"
 #include "net/admin_routes.hpp"
 #include "net/doors.hpp"
 #include "net/http_server.hpp"
@@ -48,10 +47,6 @@ struct held_job {
 /// (runtime::ingest), sent on by runtime::end_of_turn. Only that thread
 /// touches it; its capacity stays, so steady state allocates nothing here.
 thread_local std::vector<held_job> held_jobs;
-
-/// When this thread's last turn ended: near enough to now for a cache hint
-/// (prefetch_token_actor), without reading the clock per request.
-thread_local std::int64_t last_turn_us = 0;
 
 /// How long shutdown waits for requests in flight to be answered.
 constexpr auto drain_timeout = std::chrono::seconds(30);
@@ -464,9 +459,6 @@ void runtime::ingest(const ingest_command& cmd, ingest_callback done) {
     p.retry_after_s = 1;
     return done(ingest_reply::refused(std::move(p)));
   }
-  // The actor runs at the end of the turn; its memory starts coming into
-  // this core's cache now, while the body is parsed and the turn goes on.
-  prefetch_token_actor(*actor, last_turn_us);
   job->backlog.take(backlog_bytes_, bytes);
   if (cmd.decoded) {
     // Decoded by its door in net/ (OTLP, Langfuse, webhooks), into a batch
@@ -497,7 +489,6 @@ void runtime::end_of_turn() {
   auto& held = held_jobs;
   if (held.empty())
     return;
-  last_turn_us = now_us();
   // One message per token actor, holding its requests in arrival order (the
   // order the actor would have seen them one by one). Sorting by actor, then
   // by arrival, groups them without allocating; a turn holds at most a few
