@@ -9,7 +9,11 @@
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include <sys/socket.h>
+#include <time.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -107,6 +111,89 @@ private:
     std::memcpy(body.data() + body_len, s.data(), n);
     body_len += n;
   }
+};
+
+/// The connection's socket as Beast's read sees it with --arrival-times:
+/// each read waits until the socket is readable, then reads with recvmsg,
+/// which also hands over the kernel's receive timestamp of the newest
+/// segment read (SO_TIMESTAMPNS, set on the socket at connect). That is
+/// when the answer reached this machine's socket, before this thread got
+/// to it. As many system calls per read as Asio's own (a wait and a read).
+/// Lives as long as its connection; `arrived` is the connection's.
+class stamping_reader {
+public:
+  using executor_type = sluice::bench::executor_type;
+
+  stamping_reader(socket_type& sock, std::optional<clock_type::time_point>& arrived) noexcept
+      : sock_(sock), arrived_(arrived) {}
+
+  executor_type get_executor() noexcept { return sock_.get_executor(); }
+
+  template <class MutableBuffers, class Handler>
+  void async_read_some(const MutableBuffers& buffers, Handler&& handler) {
+    wait(buffers, std::forward<Handler>(handler));
+  }
+
+private:
+  template <class MutableBuffers, class Handler>
+  void wait(const MutableBuffers& buffers, Handler&& handler) {
+    sock_.async_wait(socket_type::wait_read,
+                     [this, buffers, h = std::forward<Handler>(handler)](error_code ec) mutable {
+                       std::size_t n = 0;
+                       if (!ec && !read(buffers, n, ec))
+                         return wait(buffers, std::move(h)); // woken without data: wait again
+                       std::move(h)(ec, n);
+                     });
+  }
+
+  /// One recvmsg without waiting. False when there was nothing to read yet.
+  template <class MutableBuffers>
+  bool read(const MutableBuffers& buffers, std::size_t& n, error_code& ec) {
+    constexpr std::size_t max_iov = 8;
+    iovec iov[max_iov];
+    std::size_t k = 0;
+    for (auto it = asio::buffer_sequence_begin(buffers);
+         it != asio::buffer_sequence_end(buffers) && k < max_iov; ++it) {
+      asio::mutable_buffer b(*it);
+      iov[k++] = {b.data(), b.size()};
+    }
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+    msghdr m{};
+    m.msg_iov = iov;
+    m.msg_iovlen = k;
+    m.msg_control = control;
+    m.msg_controllen = sizeof control;
+    ssize_t got = ::recvmsg(sock_.native_handle(), &m, MSG_DONTWAIT);
+    if (got < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+        return false;
+      ec = error_code(errno, boost::system::system_category());
+      return true;
+    }
+    if (got == 0) {
+      ec = asio::error::eof;
+      return true;
+    }
+    n = static_cast<std::size_t>(got);
+    for (auto* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS)
+        continue;
+      timespec at;
+      std::memcpy(&at, CMSG_DATA(c), sizeof at);
+      // The stamp is CLOCK_REALTIME; latencies are on the steady clock. Its
+      // age, read off the real-time clock now, carries over to the other.
+      timespec now_real;
+      ::clock_gettime(CLOCK_REALTIME, &now_real);
+      const auto now = clock_type::now();
+      const std::int64_t age_ns = (std::int64_t{now_real.tv_sec} - at.tv_sec) * 1'000'000'000
+                                  + (now_real.tv_nsec - at.tv_nsec);
+      arrived_ = now - std::chrono::nanoseconds(std::max<std::int64_t>(age_ns, 0));
+    }
+    return true;
+  }
+
+  socket_type& sock_;
+  std::optional<clock_type::time_point>& arrived_;
 };
 
 /// The layout of one request: where the token and the sequence digits of
@@ -261,6 +348,10 @@ private:
   std::string req_;
   beast::flat_buffer buf_;
   std::optional<response_sink> parser_;
+  /// --arrival-times: the last segment of the answer in flight reached the
+  /// socket then (set by reader_; empty until it has).
+  std::optional<clock_type::time_point> arrived_;
+  stamping_reader reader_{sock_, arrived_};
   const std::uint32_t index_;
   std::uint32_t next_req_ = 0;
   std::uint64_t paced_ = 0; ///< requests sent under --rate
@@ -465,6 +556,11 @@ void connection::on_connect(error_code ec) {
   }
   error_code ignored;
   sock_.set_option(tcp::no_delay{true}, ignored);
+  if (s_.plan.opt->arrival_times) {
+    int on = 1;
+    if (::setsockopt(sock_.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0)
+      w_.note_error("SO_TIMESTAMPNS", error_code(errno, boost::system::system_category()));
+  }
   next();
 }
 
@@ -550,9 +646,13 @@ void connection::send(clock_type::time_point started) {
   asio::async_write(
     sock_, asio::buffer(req_),
     bind_memory(write_mem_, [this](error_code ec, std::size_t) { on_io(ec, "write"); }));
-  http::async_read(
-    sock_, buf_, *parser_,
-    bind_memory(read_mem_, [this](error_code ec, std::size_t) { on_io(ec, "read"); }));
+  auto on_read = bind_memory(read_mem_, [this](error_code ec, std::size_t) { on_io(ec, "read"); });
+  if (s_.plan.opt->arrival_times) {
+    arrived_.reset();
+    http::async_read(reader_, buf_, *parser_, std::move(on_read));
+  } else {
+    http::async_read(sock_, buf_, *parser_, std::move(on_read));
+  }
 }
 
 void connection::on_io(error_code ec, const char* what) {
@@ -582,6 +682,22 @@ void connection::complete() {
   auto latency_ns = static_cast<std::uint64_t>(
     std::chrono::duration_cast<std::chrono::nanoseconds>(now - cur_start_).count());
   r.latency.record(latency_ns);
+  if (o.arrival_times) {
+    if (arrived_) {
+      // An answer arrives after its request was sent and before it is read.
+      // The two clocks are read a few nanoseconds apart, so a stamp just
+      // outside is clamped; one further out says the stamps are wrong.
+      constexpr std::int64_t slack_ns = 50'000;
+      const auto latency = static_cast<std::int64_t>(latency_ns);
+      const auto arrival = static_cast<std::int64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(*arrived_ - cur_start_).count());
+      if (arrival < -slack_ns || arrival > latency + slack_ns)
+        ++r.misstamped;
+      r.arrival.record(static_cast<std::uint64_t>(std::clamp<std::int64_t>(arrival, 0, latency)));
+    } else {
+      ++r.unstamped;
+    }
+  }
   if (!o.timeline.empty())
     w_.note_timeline(now, latency_ns);
   ++r.responses;
@@ -737,6 +853,9 @@ load_result load_driver::wait() {
     auto& r = w->result;
     out.latency.merge(r.latency);
     out.send_lag.merge(r.send_lag);
+    out.arrival.merge(r.arrival);
+    out.unstamped += r.unstamped;
+    out.misstamped += r.misstamped;
     out.sent_late += r.sent_late;
     for (std::size_t i = 0; i < out.statuses.size(); ++i)
       out.statuses[i] += r.statuses[i];

@@ -55,6 +55,18 @@ struct load_result {
   /// still waited for the answer before; with send_lag's count, every
   /// request sent.
   std::uint64_t sent_late = 0;
+  /// --arrival-times: from the intended send time (open loop) or the send
+  /// (closed loop) to the answer's arrival at the client's socket, by the
+  /// kernel's receive timestamp of its last segment. What latency adds to
+  /// it is the client's own delay in reading the answer.
+  latency_histogram arrival;
+  /// --arrival-times: answers read without a receive timestamp (the kernel
+  /// gave none); not in `arrival`.
+  std::uint64_t unstamped = 0;
+  /// --arrival-times: answers whose stamp was before their request was
+  /// sent or after they were read (by more than the clocks' slack): wrong
+  /// stamps. Clamped into `arrival`; a run should have none.
+  std::uint64_t misstamped = 0;
   std::vector<std::uint64_t> statuses = std::vector<std::uint64_t>(600, 0); ///< [0] = no answer
   std::uint64_t requests_sent = 0;
   std::uint64_t responses = 0;

@@ -62,6 +62,11 @@ Report
                                 the longest latency among them (ms); shows when a tail
                                 happened, to line it up with the server's and the
                                 disk's own records
+  --arrival-times               also time each answer's arrival at the client's
+                                socket (the kernel's receive timestamp,
+                                SO_TIMESTAMPNS): from the intended send time to
+                                there is the latency without the client's own
+                                delay in reading the answer
 
 Exit status: 0 when the check and the revoke invariant hold, 1 when either
 fails, 2 on a usage or setup error.
@@ -160,7 +165,7 @@ bench_options parse_options(int argc, char** argv) {
     };
     bool no_check = false;
     if (flag("json", o.json) || flag("unlimited", o.unlimited) || flag("setup-only", o.setup_only)
-        || flag("quiet", o.quiet))
+        || flag("quiet", o.quiet) || flag("arrival-times", o.arrival_times))
       continue;
     if (flag("no-check", no_check)) {
       o.check = false;

@@ -59,6 +59,10 @@ struct bench_options {
   bool json = false;
   bool quiet = false;   ///< no progress bars
   std::string timeline; ///< --timeline=FILE: answers and worst latency per 10 ms, as CSV
+  /// --arrival-times: also time each answer's arrival at the client's
+  /// socket (the kernel's receive timestamp), so the report can tell the
+  /// client's own delay in reading answers from the rest of the latency.
+  bool arrival_times = false;
 };
 
 /// Parses argv; prints usage and exits on --help or on a bad flag.

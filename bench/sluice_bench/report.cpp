@@ -99,6 +99,15 @@ void print_table(const run_report& r) {
                 "send lag", ms(g.percentile(50)), ms(g.percentile(99)), ms(g.percentile(99.9)),
                 ms(g.max()));
   }
+  if (o.arrival_times) {
+    const auto& a = l.arrival;
+    std::printf("%-12s p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f ms (the answers' arrival "
+                "at the client's socket, kernel receive time; %s without a timestamp, %s "
+                "misstamped)\n",
+                "arrival", ms(a.percentile(50)), ms(a.percentile(90)), ms(a.percentile(99)),
+                ms(a.percentile(99.9)), ms(a.max()), grouped(l.unstamped).c_str(),
+                grouped(l.misstamped).c_str());
+  }
   std::string statuses;
   for (std::size_t s = 1; s < l.statuses.size(); ++s)
     if (l.statuses[s])
@@ -218,6 +227,15 @@ void print_json(const run_report& r) {
                            + ",\"p99\":" + fixed(ms(g.percentile(99)))
                            + ",\"p99_9\":" + fixed(ms(g.percentile(99.9)))
                            + ",\"max\":" + fixed(ms(g.max())) + "}");
+  }
+  if (o.arrival_times) {
+    const auto& a = l.arrival;
+    field("arrival_ms", "{\"answers\":" + std::to_string(a.count())
+                          + ",\"unstamped\":" + std::to_string(l.unstamped) + ",\"misstamped\":"
+                          + std::to_string(l.misstamped) + ",\"p50\":" + fixed(ms(a.percentile(50)))
+                          + ",\"p90\":" + fixed(ms(a.percentile(90)))
+                          + ",\"p99\":" + fixed(ms(a.percentile(99))) + ",\"p99_9\":"
+                          + fixed(ms(a.percentile(99.9))) + ",\"max\":" + fixed(ms(a.max())) + "}");
   }
   std::string statuses = "{";
   for (std::size_t s = 0; s < l.statuses.size(); ++s)
