@@ -118,8 +118,10 @@ private:
 /// which also hands over the kernel's receive timestamp of the newest
 /// segment read (SO_TIMESTAMPNS, set on the socket at connect). That is
 /// when the answer reached this machine's socket, before this thread got
-/// to it. As many system calls per read as Asio's own (a wait and a read).
-/// Lives as long as its connection; `arrived` is the connection's.
+/// to it. As many system calls per read as Asio's own path: where Asio
+/// first tries a read that finds nothing and then waits, this re-arms the
+/// wait (epoll_ctl) and then reads. Lives as long as its connection;
+/// `arrived` is the connection's.
 class stamping_reader {
 public:
   using executor_type = sluice::bench::executor_type;
@@ -685,8 +687,9 @@ void connection::complete() {
   if (o.arrival_times) {
     if (arrived_) {
       // An answer arrives after its request was sent and before it is read.
-      // The two clocks are read a few nanoseconds apart, so a stamp just
-      // outside is clamped; one further out says the stamps are wrong.
+      // Carrying the stamp over to the steady clock reads two clocks one
+      // after the other, so it may land a little outside: within the slack
+      // it is clamped; further out, the stamps are wrong.
       constexpr std::int64_t slack_ns = 50'000;
       const auto latency = static_cast<std::int64_t>(latency_ns);
       const auto arrival = static_cast<std::int64_t>(
