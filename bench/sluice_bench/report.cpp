@@ -55,6 +55,16 @@ void list_item(std::string& list, const std::string& item) {
 
 double per_second(std::uint64_t n, double s) { return s > 0 ? static_cast<double>(n) / s : 0; }
 
+/// `"p50":…[,"p90":…],"p99":…,"p99_9":…,"max":…` of `h`, in milliseconds:
+/// the percentile fields of the JSON report's latency objects.
+std::string percentile_fields(const latency_histogram& h, bool with_p90) {
+  std::string out = "\"p50\":" + fixed(ms(h.percentile(50)));
+  if (with_p90)
+    out += ",\"p90\":" + fixed(ms(h.percentile(90)));
+  return out + ",\"p99\":" + fixed(ms(h.percentile(99)))
+         + ",\"p99_9\":" + fixed(ms(h.percentile(99.9))) + ",\"max\":" + fixed(ms(h.max()));
+}
+
 } // namespace
 
 void print_table(const run_report& r) {
@@ -216,26 +226,18 @@ void print_json(const run_report& r) {
             + ",\"rejected_records\":" + std::to_string(l.otlp_rejected) + ",\"first_error\":"
             + (l.otlp_partial ? json_string(l.otlp_first_error) : std::string{"null"}) + "}");
   }
-  field("latency_ms", "{\"p50\":" + fixed(ms(h.percentile(50))) + ",\"p90\":"
-                        + fixed(ms(h.percentile(90))) + ",\"p99\":" + fixed(ms(h.percentile(99)))
-                        + ",\"p99_9\":" + fixed(ms(h.percentile(99.9))) + ",\"max\":"
-                        + fixed(ms(h.max())) + ",\"mean\":" + fixed(h.mean() / 1e6) + "}");
+  field("latency_ms",
+        "{" + percentile_fields(h, true) + ",\"mean\":" + fixed(h.mean() / 1e6) + "}");
   if (o.rate > 0) {
     const auto& g = l.send_lag;
     field("send_lag_ms", "{\"sends\":" + std::to_string(g.count()) + ",\"late_sends\":"
-                           + std::to_string(l.sent_late) + ",\"p50\":" + fixed(ms(g.percentile(50)))
-                           + ",\"p99\":" + fixed(ms(g.percentile(99)))
-                           + ",\"p99_9\":" + fixed(ms(g.percentile(99.9)))
-                           + ",\"max\":" + fixed(ms(g.max())) + "}");
+                           + std::to_string(l.sent_late) + "," + percentile_fields(g, false) + "}");
   }
   if (o.arrival_times) {
     const auto& a = l.arrival;
     field("arrival_ms", "{\"answers\":" + std::to_string(a.count())
                           + ",\"unstamped\":" + std::to_string(l.unstamped) + ",\"misstamped\":"
-                          + std::to_string(l.misstamped) + ",\"p50\":" + fixed(ms(a.percentile(50)))
-                          + ",\"p90\":" + fixed(ms(a.percentile(90)))
-                          + ",\"p99\":" + fixed(ms(a.percentile(99))) + ",\"p99_9\":"
-                          + fixed(ms(a.percentile(99.9))) + ",\"max\":" + fixed(ms(a.max())) + "}");
+                          + std::to_string(l.misstamped) + "," + percentile_fields(a, true) + "}");
   }
   std::string statuses = "{";
   for (std::size_t s = 0; s < l.statuses.size(); ++s)
