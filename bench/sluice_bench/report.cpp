@@ -65,6 +65,16 @@ std::string percentile_fields(const latency_histogram& h, bool with_p90) {
          + ",\"p99_9\":" + fixed(ms(h.percentile(99.9))) + ",\"max\":" + fixed(ms(h.max()));
 }
 
+/// `p50 …  [p90 …  ]p99 …  p99.9 …  max …` of `h`, in milliseconds: the
+/// percentiles of the table's latency lines.
+std::string percentile_text(const latency_histogram& h, bool with_p90) {
+  std::string out = "p50 " + fixed(ms(h.percentile(50)));
+  if (with_p90)
+    out += "  p90 " + fixed(ms(h.percentile(90)));
+  return out + "  p99 " + fixed(ms(h.percentile(99))) + "  p99.9 " + fixed(ms(h.percentile(99.9)))
+         + "  max " + fixed(ms(h.max()));
+}
+
 } // namespace
 
 void print_table(const run_report& r) {
@@ -98,26 +108,17 @@ void print_table(const run_report& r) {
     grouped(static_cast<std::uint64_t>(per_second(l.messages_acked, l.elapsed_s))).c_str(), unit,
     grouped(l.responses).c_str(), l.elapsed_s);
   const auto& h = l.latency;
-  std::printf("%-12s p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  mean %.3f ms%s\n",
-              "latency", ms(h.percentile(50)), ms(h.percentile(90)), ms(h.percentile(99)),
-              ms(h.percentile(99.9)), ms(h.max()), h.mean() / 1e6,
-              o.rate > 0 ? " (from the intended send time)" : "");
-  if (o.rate > 0 && l.send_lag.count() > 0) {
-    const auto& g = l.send_lag;
-    std::printf("%-12s p50 %.3f  p99 %.3f  p99.9 %.3f  max %.3f ms (the client's own delay in "
-                "sending requests due while their connection was free)\n",
-                "send lag", ms(g.percentile(50)), ms(g.percentile(99)), ms(g.percentile(99.9)),
-                ms(g.max()));
-  }
-  if (o.arrival_times) {
-    const auto& a = l.arrival;
-    std::printf("%-12s p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f ms (the answers' arrival "
-                "at the client's socket, kernel receive time; %s without a timestamp, %s "
-                "misstamped)\n",
-                "arrival", ms(a.percentile(50)), ms(a.percentile(90)), ms(a.percentile(99)),
-                ms(a.percentile(99.9)), ms(a.max()), grouped(l.unstamped).c_str(),
+  std::printf("%-12s %s  mean %.3f ms%s\n", "latency", percentile_text(h, true).c_str(),
+              h.mean() / 1e6, o.rate > 0 ? " (from the intended send time)" : "");
+  if (o.rate > 0 && l.send_lag.count() > 0)
+    std::printf("%-12s %s ms (the client's own delay in sending requests due while their "
+                "connection was free)\n",
+                "send lag", percentile_text(l.send_lag, false).c_str());
+  if (o.arrival_times)
+    std::printf("%-12s %s ms (the answers' arrival at the client's socket, kernel receive time; "
+                "%s without a timestamp, %s misstamped)\n",
+                "arrival", percentile_text(l.arrival, true).c_str(), grouped(l.unstamped).c_str(),
                 grouped(l.misstamped).c_str());
-  }
   std::string statuses;
   for (std::size_t s = 1; s < l.statuses.size(); ++s)
     if (l.statuses[s])
