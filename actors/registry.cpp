@@ -24,11 +24,16 @@ std::optional<token_actor_if> registry::token_actor(const token_hash& h) {
   std::lock_guard guard{s.mtx};
   if (auto* actor = s.tokens.find(h))
     return *actor;
-  // A miss: read the record under the shard lock (see the class comment).
+  // A miss: read the record under the shard lock and the id map's lock (see
+  // the class comment). Under the id map's lock, not before it: a change the
+  // admin actor commits after a read made outside it, but whose lookup of
+  // the live actor comes before this spawn registers, would reach no actor,
+  // and the actor spawned here would go on with the record before the change
+  // (a revoked token accepted until it passivates).
+  std::lock_guard ids{ids_mtx_};
   auto rec = meta_.token_by_hash(h);
   if (!rec)
     return std::nullopt;
-  std::lock_guard ids{ids_mtx_};
   if (auto i = by_id_.find(rec->id); i != by_id_.end()) {
     // Live already, reached by another of its secrets (a rotation).
     s.tokens.insert(h, i->second);
