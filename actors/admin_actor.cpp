@@ -228,6 +228,7 @@ void admin_state::flush_usage() {
     log::error("admin: usage flush failed", {{"error", ec.message()}});
     return;
   }
+  init.usage->written();
   pending_usage_.clear();
   pending_system_usage_.clear();
 }

@@ -53,6 +53,19 @@ std::optional<token_actor_if> registry::token_actor(const token_hash& h) {
     if (!init.user)
       return std::nullopt;
   }
+  // The newest usage: a snapshot the store does not have yet (the last one
+  // of an actor of this token that passivated moments ago), else the
+  // store's, read again after asking the board, as the board forgets a
+  // snapshot only once the store has it (see usage_board).
+  if (auto pending = opts_.usage->latest_token(rec->id)) {
+    rec->usage = std::move(pending->usage);
+    rec->last_used_at_us = pending->last_used_at_us;
+    rec->last_ip = std::move(pending->last_ip);
+  } else if (auto stored = meta_.token(rec->id)) {
+    rec->usage = std::move(stored->usage);
+    rec->last_used_at_us = stored->last_used_at_us;
+    rec->last_ip = std::move(stored->last_ip);
+  }
   init.record = std::move(*rec);
   init.storage = storage_;
   init.admin = admin_;

@@ -47,8 +47,24 @@ void usage_board::post_system(std::uint64_t id, system_usage usage) {
 
 void usage_board::take(token_map& tokens, system_map& systems) {
   std::lock_guard guard{mtx_};
+  for (const auto& [id, usage] : tokens_)
+    replace(taken_tokens_, id, usage);
   move_into(tokens_, tokens);
   move_into(systems_, systems);
+}
+
+void usage_board::written() {
+  std::lock_guard guard{mtx_};
+  taken_tokens_.clear();
+}
+
+std::optional<token_usage> usage_board::latest_token(std::uint64_t id) {
+  std::lock_guard guard{mtx_};
+  if (auto it = tokens_.find(id); it != tokens_.end())
+    return it->second;
+  if (auto it = taken_tokens_.find(id); it != taken_tokens_.end())
+    return it->second;
+  return std::nullopt;
 }
 
 } // namespace sluice

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include "actors/jobs.hpp"
@@ -25,6 +26,13 @@ namespace sluice {
 /// yet, and take() lets a taken snapshot replace an older one the caller
 /// still holds (after a failed write).
 ///
+/// A token's newest snapshot stays readable (latest_token) until the admin
+/// actor says it is in the store (written): a token actor that passivates
+/// posts its last usage here, and an actor spawned for the token again
+/// before that usage is written must start from it, not from the store's
+/// older totals, or whatever the first one counted since its last write
+/// would be replaced, and lost, by the second one's snapshots.
+///
 /// Thread-safe. Owned by the runtime, which declares it before the actor
 /// system, so it outlives every actor that posts.
 class usage_board {
@@ -38,13 +46,25 @@ public:
   void post_system(std::uint64_t id, system_usage usage);
 
   /// Moves every snapshot posted since the last take into `tokens` and
-  /// `systems`, replacing what they hold for the same id.
+  /// `systems`, replacing what they hold for the same id. The tokens' stay
+  /// readable through latest_token until written().
   void take(token_map& tokens, system_map& systems);
+
+  /// Everything taken so far is in the store (a successful write of what
+  /// take() handed out).
+  void written();
+
+  /// Token `id`'s newest snapshot not known to be in the store yet: posted,
+  /// or taken and not written. Ask before reading the store: once this finds
+  /// none, the store holds the newest.
+  std::optional<token_usage> latest_token(std::uint64_t id);
 
 private:
   std::mutex mtx_;
   token_map tokens_;
   system_map systems_;
+  /// Tokens' snapshots taken and not written yet (copies).
+  token_map taken_tokens_;
 };
 
 } // namespace sluice

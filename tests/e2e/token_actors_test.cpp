@@ -70,6 +70,37 @@ BOOST_AUTO_TEST_CASE(an_idle_token_actor_passivates_and_comes_back_with_its_usag
   BOOST_TEST(post_messages(c, tok.secret, R"({"message":"three"})").status == 401u);
 }
 
+// Found in review: an actor spawned again before the admin actor wrote the
+// last usage of the one that passivated started from the store's older
+// totals, and its snapshots then replaced that last usage: what the first
+// actor counted since its last write was lost.
+BOOST_AUTO_TEST_CASE(a_token_used_again_right_after_passivating_keeps_every_request_counted) {
+  // Passivation happens at a usage tick; the admin actor writes at the same
+  // ticks, 2 s apart, so the next request comes before the last usage of
+  // the actor that went away is in the store.
+  sluice_fixture f{{"--tokens.idle-timeout=300ms", "--tokens.usage-flush-interval=2s"}};
+  auto tok = f.ingest_token();
+  auto c = f.ingest();
+  for (int i = 0; i < 3; ++i)
+    BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"({"message":"x"})").status, 202u);
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (live_token_actors(f) > 0 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  BOOST_REQUIRE_EQUAL(live_token_actors(f), 0);
+  BOOST_REQUIRE_EQUAL(post_messages(c, tok.secret, R"({"message":"y"})").status, 202u);
+  auto su = bearer(f.superuser());
+  json now{f.admin().get("/api/v1/tokens/" + tok.id, su).body};
+  BOOST_TEST(now.num("/usage/requests") == 4);
+  // And once written: after the next passivation, from the store.
+  until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (live_token_actors(f) > 0 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500)); // the admin actor's next write
+  json later{f.admin().get("/api/v1/tokens/" + tok.id, su).body};
+  BOOST_TEST(later.num("/usage/requests") == 4);
+  BOOST_TEST(later.num("/usage/messages") == 4);
+}
+
 BOOST_AUTO_TEST_CASE(both_secrets_of_a_rotation_reach_the_token_again_after_its_actor_passivated) {
   sluice_fixture f{{"--tokens.idle-timeout=300ms", "--tokens.usage-flush-interval=100ms"}};
   auto tok = f.ingest_token();
