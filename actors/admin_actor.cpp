@@ -119,19 +119,23 @@ authz_target admin_state::target_of(const admin_context& ctx) const {
   if (ctx.token) {
     t.token = ctx.token->kind;
     t.token_scopes = ctx.token->scopes;
+    t.token_query_systems = ctx.token->query_systems;
   }
   if (ctx.approval) {
     t.requested_by_user = ctx.approval->requested_by_user;
+    t.requested_by_holder = ctx.approval->requested_by_holder;
     t.requested_by_token = parse_id(id_kind::token, ctx.approval->requested_by).value_or(0);
-    // Who was handed the decider's secret (by minting or rotating it).
+    // Who was handed the decider's secret (by minting or rotating it): a
+    // person, or a service token, whose maker and holder could both have
+    // used it.
     auto holder = holder_of(ctx.who);
     if (auto user = parse_id(id_kind::user, holder))
-      t.decider_secret_from = *user;
-    else if (auto maker = parse_id(id_kind::token, holder)) {
-      principal via;
-      via.kind = token_kind::service;
-      via.token_id = *maker;
-      t.decider_secret_from = person_behind(via);
+      t.decider_secret_from = {*user, 0};
+    else if (auto via = parse_id(id_kind::token, holder)) {
+      principal through;
+      through.kind = token_kind::service;
+      through.token_id = *via;
+      t.decider_secret_from = {person_behind(through), person_holding(*via)};
     }
   }
   return t;

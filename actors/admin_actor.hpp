@@ -163,6 +163,14 @@ private:
   /// through other service tokens) made the service token; 0 when none.
   std::uint64_t person_behind(const principal& who) const;
 
+  /// The person who holds the current secret of token `token_id` (as
+  /// holder_of sees it): the user it was issued to, following tokens it was
+  /// issued to up to a person; a personal token issued to no one else is its
+  /// user's, a service token its maker's (person_behind). 0 when none is
+  /// found. Differs from person_behind for a service token someone else
+  /// rotated, and for a personal token someone else set up.
+  std::uint64_t person_holding(std::uint64_t token_id) const;
+
   /// An audit event of `action` by the caller, naming the context's records.
   store::audit_event event(const admin_context& ctx, std::string_view action,
                            std::string reason = {}) const;

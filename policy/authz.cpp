@@ -51,14 +51,17 @@ problem authorize(admin_op op, const principal& who, const authz_target& what) {
   const auto& row = permission_of(op);
   // Four eyes, for superusers too: whoever asked for a token cannot be the
   // one who lets it in.
+  auto requester = [&](std::uint64_t user) {
+    return user != 0 && (user == what.requested_by_user || user == what.requested_by_holder);
+  };
   if (row.rule == admin_rule::decide
-      && ((what.requested_by_user != 0 && what.requested_by_user == who.user_id)
+      && (requester(who.user_id)
           || (what.requested_by_token != 0 && what.requested_by_token == who.token_id)))
     return make_problem(errc::forbidden,
                         "you asked for this approval; another admin must decide it");
-  // …nor one holding a secret the requester handed out (made or rotated).
+  // …nor one holding a secret a requester handed out (made or rotated).
   auto handed_by_requester = [&] {
-    return what.requested_by_user != 0 && what.decider_secret_from == what.requested_by_user;
+    return std::any_of(what.decider_secret_from.begin(), what.decider_secret_from.end(), requester);
   };
   auto handed = [] {
     return make_problem(errc::forbidden, "the secret you present was handed out by the one who "
@@ -116,7 +119,7 @@ problem authorize(admin_op op, const principal& who, const authz_target& what) {
       if (!who.scopes.contains(*row.scope))
         return missing(*row.scope);
       if (what.token == token_kind::service && row.writes)
-        return check_no_escalation(who, what.token_scopes);
+        return check_no_escalation(who, what.token_scopes, what.token_query_systems);
       return {};
     case admin_rule::user:
       if (who.kind == token_kind::user && who.user_id == what.user_id)
@@ -135,14 +138,30 @@ problem authorize(admin_op op, const principal& who, const authz_target& what) {
   return {};
 }
 
-problem check_no_escalation(const principal& who, scope_set wanted) {
+problem check_no_escalation(const principal& who, scope_set wanted,
+                            const std::vector<std::uint64_t>& wanted_query_systems) {
   if (who.superuser)
     return {};
   auto lacking = who.scopes.missing(wanted.effective());
-  if (lacking.empty())
+  if (!lacking.empty())
+    return make_problem(errc::insufficient_scope,
+                        "you may hand out only scopes you hold; you lack " + lacking.names());
+  // A caller whose `query` reaches some systems only hands out no `query`
+  // that reaches further.
+  if (who.query_systems.empty() || !wanted.effective().contains(scope::query))
     return {};
-  return make_problem(errc::insufficient_scope,
-                      "you may hand out only scopes you hold; you lack " + lacking.names());
+  if (wanted_query_systems.empty())
+    return make_problem(errc::insufficient_scope,
+                        "you may hand out \"query\" only on the systems in your query_systems; "
+                        "this would reach every system of the tenant");
+  for (auto id : wanted_query_systems)
+    if (std::find(who.query_systems.begin(), who.query_systems.end(), id)
+        == who.query_systems.end())
+      return make_problem(errc::insufficient_scope,
+                          "you may hand out \"query\" only on the systems in your query_systems; "
+                          "you lack "
+                            + format_id(id_kind::system, id));
+  return {};
 }
 
 } // namespace sluice

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -50,17 +51,24 @@ struct authz_target {
   /// That user's role (changing the user, or a token acting with its role,
   /// needs everything the role may do: no escalation).
   sluice::user_role role = sluice::user_role::viewer;
-  /// Token operations: the token's kind and scopes (no escalation).
+  /// Token operations: the token's kind, scopes and the systems its
+  /// `query` reaches (empty: all), for no escalation.
   std::optional<token_kind> token;
   scope_set token_scopes;
+  std::vector<std::uint64_t> token_query_systems;
   /// Approvals: the person who asked (also when they asked through a
-  /// service token they made), and the token that asked.
+  /// service token they made), the person who held the secret that asked
+  /// (whoever rotated that service token last, or set up that personal
+  /// token), and the service token that asked. Both people count as the
+  /// requester: either could have presented the secret.
   std::uint64_t requested_by_user = 0;
+  std::uint64_t requested_by_holder = 0;
   std::uint64_t requested_by_token = 0;
-  /// Decisions: the person who was handed the secret the decider presents
-  /// (0: none known). A decider holding a secret the requester handed out
-  /// could be the requester.
-  std::uint64_t decider_secret_from = 0;
+  /// Decisions: the people who were handed the secret the decider presents
+  /// (0: none known): a person, or the maker and the holder of the service
+  /// token it was handed to. A decider holding a secret a requester handed
+  /// out could be that requester.
+  std::array<std::uint64_t, 2> decider_secret_from{};
 };
 
 /// The verdict on one call: ok, or the refusal to answer with (404 outside
@@ -68,8 +76,12 @@ struct authz_target {
 problem authorize(admin_op op, const principal& who, const authz_target& what);
 
 /// A caller may hand out only what it holds: minting, rotating or changing a
-/// service token needs every scope of that token. ok or 403 naming what is
-/// missing.
-problem check_no_escalation(const principal& who, scope_set wanted);
+/// service token needs every scope of that token, and, when the caller's
+/// `query` is limited to some systems (its query_systems), a `query` that
+/// reaches only systems among them (`wanted_query_systems`; empty: every
+/// system of the tenant, as a role's `query` does). ok or 403 naming what
+/// is missing.
+problem check_no_escalation(const principal& who, scope_set wanted,
+                            const std::vector<std::uint64_t>& wanted_query_systems = {});
 
 } // namespace sluice

@@ -134,7 +134,10 @@ struct approval_record {
   scope_set scopes;
   std::string reason;                  ///< the requester's
   std::uint64_t requested_by_user = 0; ///< the requesting person (0: a service token)
-  std::string requested_by;            ///< public id: "usr_…" or "tok_…"
+  /// The person who held the requesting secret (its secret_issued_to, up to
+  /// a person): could have asked too. 0 in approvals older than it.
+  std::uint64_t requested_by_holder = 0;
+  std::string requested_by; ///< public id: "usr_…" or "tok_…"
   std::int64_t requested_at_us = 0;
   std::string decided_by; ///< public id of the person who decided
   std::int64_t decided_at_us = 0;
@@ -349,6 +352,8 @@ struct description<store::approval_record> {
     field<R, scope_set>{"scopes", &R::scopes},
     field<R, std::string>{"reason", &R::reason, view_as::text_or_null},
     field<R, std::uint64_t>{"requested_by_user", &R::requested_by_user, view_as::hidden},
+    field<R, std::uint64_t>{"requested_by_holder", &R::requested_by_holder, view_as::hidden, {}, {},
+                            true},
     field<R, std::string>{"requested_by", &R::requested_by},
     field<R, std::int64_t>{"requested_at_us", &R::requested_at_us, view_as::time, "requested_at"},
     field<R, std::string>{"decided_by", &R::decided_by, view_as::text_or_null},

@@ -145,8 +145,9 @@ void admin_state::mint(admin_job_ptr& job, const net::mint_token_req& req, std::
 
 void admin_state::run(admin_job_ptr& job, const net::mint_service_token_req& req,
                       admin_context& ctx) {
-  // No escalation: a caller hands out only scopes it holds.
-  if (auto p = check_no_escalation(ctx.who, req.scopes))
+  // No escalation: a caller hands out only scopes it holds, and a `query`
+  // that reaches no further than its own.
+  if (auto p = check_no_escalation(ctx.who, req.scopes, req.query_systems))
     return fail(job, std::move(p));
   auto r = req.scopes.risk();
   if (auto p = check_reason(r, req.reason))
@@ -179,9 +180,12 @@ void admin_state::run(admin_job_ptr& job, const net::mint_service_token_req& req
     approval->risk = r;
     approval->scopes = token.scopes;
     approval->reason = req.reason;
-    // The person asking, also through a service token they made: four eyes
-    // compare people, not credentials.
+    // The person asking, also through a service token they made, and the
+    // person holding the secret that asked (whoever rotated it last, or set
+    // up the personal token): either could have asked. Four eyes compare
+    // people, not credentials.
     approval->requested_by_user = person_behind(ctx.who);
+    approval->requested_by_holder = person_holding(ctx.who.token_id);
     approval->requested_by = ctx.who.public_id();
     approval->requested_at_us = token.created_at_us;
     token.approval_id = approval->id;
@@ -219,6 +223,30 @@ std::uint64_t admin_state::person_behind(const principal& who) const {
     if (!maker)
       return 0;
     token_id = *maker;
+  }
+  return 0;
+}
+
+std::uint64_t admin_state::person_holding(std::uint64_t token_id) const {
+  // holder_of names who holds a token's secret: a person, the token itself
+  // (no one else), or a token whose own holder is looked up in turn.
+  for (int hop = 0; hop < 16; ++hop) {
+    auto rec = init.meta->token(token_id);
+    if (!rec)
+      return 0;
+    principal as;
+    as.kind = rec->kind == token_kind::user ? token_kind::user : token_kind::service;
+    as.token_id = token_id;
+    as.user_id = rec->user_id;
+    auto holder = holder_of(as);
+    if (auto user = parse_id(id_kind::user, holder))
+      return *user;
+    auto via = parse_id(id_kind::token, holder);
+    if (!via)
+      return 0;
+    if (*via == token_id) // a service token no one else holds: its maker's
+      return person_behind(as);
+    token_id = *via;
   }
   return 0;
 }

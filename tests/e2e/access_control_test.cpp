@@ -322,6 +322,22 @@ BOOST_AUTO_TEST_CASE(four_eyes_compare_people_not_their_credentials) {
                "forbidden");
   BOOST_TEST(a.post("/api/v1/approvals/" + second + "/approve", "{}", bearer(bob.token)).status
              == 200u);
+  // Carol rotates Alice's token and takes its secret: what she asks through
+  // it is hers (and still Alice's, who made it); neither decides it.
+  auto carol = f.create_user(tenant, "admin");
+  auto r = a.post("/api/v1/tokens/" + bot.id + "/rotate", "{}", bearer(carol.token));
+  BOOST_REQUIRE_EQUAL(r.status, 200u);
+  BOOST_TEST(json{r.body}.str("/token/secret_issued_to") == carol.id);
+  auto third =
+    f.service_token(tenant, R"({"name":"x","scopes":["tokens:write"],"reason":"carol's"})",
+                    json{r.body}.str("/secret"), 202);
+  auto approval3 =
+    json{a.get("/api/v1/tokens/" + third.id, bearer(alice.token)).body}.str("/approval_id");
+  for (const auto* asker : {&carol, &alice})
+    expect_error(a.post("/api/v1/approvals/" + approval3 + "/approve", "{}", bearer(asker->token)),
+                 403, "forbidden");
+  BOOST_TEST(a.post("/api/v1/approvals/" + approval3 + "/approve", "{}", bearer(bob.token)).status
+             == 200u);
 }
 
 BOOST_AUTO_TEST_CASE(a_decider_holding_a_secret_the_requester_handed_out_cannot_decide) {
@@ -363,6 +379,33 @@ BOOST_AUTO_TEST_CASE(a_decider_holding_a_secret_the_requester_handed_out_cannot_
     a.post("/api/v1/approvals/" + approval + "/approve", "{}", bearer(json{r.body}.str("/secret")))
       .status
     == 200u);
+}
+
+// Found in review: what an admin asked through a personal token she set up
+// for someone else counted as that person's request only, so she could
+// approve it herself.
+BOOST_AUTO_TEST_CASE(a_request_made_with_a_secret_someone_set_up_is_theirs_too) {
+  sluice_fixture f;
+  auto tenant = f.create_tenant("pro");
+  auto alice = f.create_user(tenant, "admin");
+  auto carol = f.create_user(tenant, "admin");
+  auto a = f.admin();
+  auto r = a.post("/api/v1/tenants/" + tenant + "/users",
+                  R"({"name":"Bob","email":"bob@example.com","role":"admin"})",
+                  bearer(alice.token));
+  BOOST_REQUIRE_EQUAL(r.status, 201u);
+  r = a.post("/api/v1/users/" + json{r.body}.str("/id") + "/tokens", R"({"name":"bob"})",
+             bearer(alice.token));
+  BOOST_REQUIRE_EQUAL(r.status, 201u);
+  auto bob_secret = json{r.body}.str("/secret"); // Alice has it
+  auto asked = f.service_token(
+    tenant, R"({"name":"w","scopes":["tokens:write"],"reason":"as bob"})", bob_secret, 202);
+  auto approval =
+    json{a.get("/api/v1/tokens/" + asked.id, bearer(alice.token)).body}.str("/approval_id");
+  expect_error(a.post("/api/v1/approvals/" + approval + "/approve", "{}", bearer(alice.token)),
+               403, "forbidden");
+  BOOST_TEST(a.post("/api/v1/approvals/" + approval + "/approve", "{}", bearer(carol.token)).status
+             == 200u);
 }
 
 BOOST_AUTO_TEST_CASE(a_person_cannot_lift_restrictions_an_admin_put_on_its_tokens) {
@@ -442,6 +485,30 @@ BOOST_AUTO_TEST_CASE(nobody_hands_out_more_than_it_holds_and_public_tokens_only_
              == 200u);
   expect_error(a.get("/api/v1/systems/" + other + "/messages", bearer(limited.secret)), 403,
                "insufficient_scope");
+  // A token so limited hands out no query that reaches further: neither a
+  // new token's, nor a wider token's secret by rotating it.
+  auto minter =
+    f.service_token(tenant,
+                    R"({"name":"minter","scopes":["query","tokens:write"],"query_systems":[")"
+                      + system + R"("],"reason":"one app's readers"})",
+                    f.superuser());
+  r = a.post("/api/v1/tenants/" + tenant + "/tokens",
+             R"({"name":"wide","scopes":["query"],"reason":"all of them"})", bearer(minter.secret));
+  expect_error(r, 403, "insufficient_scope");
+  BOOST_TEST(json{r.body}.str("/error/message").find("query_systems") != std::string::npos);
+  expect_error(a.post("/api/v1/tenants/" + tenant + "/tokens",
+                      R"({"name":"other","scopes":["query"],"query_systems":[")" + other
+                        + R"("],"reason":"the other app"})",
+                      bearer(minter.secret)),
+               403, "insufficient_scope");
+  expect_error(a.post("/api/v1/tokens/" + pub.id + "/rotate", "{}", bearer(minter.secret)), 403,
+               "insufficient_scope");
+  auto narrow = f.service_token(tenant,
+                                R"({"name":"narrow","scopes":["query"],"query_systems":[")" + system
+                                  + R"("],"reason":"the same app"})",
+                                minter.secret);
+  BOOST_TEST(a.get("/api/v1/systems/" + system + "/messages", bearer(narrow.secret)).status
+             == 200u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,6 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "policy/authz.hpp"
+#include "policy/ids.hpp"
 
 using namespace sluice;
 
@@ -159,6 +160,22 @@ BOOST_AUTO_TEST_CASE(approvals_need_four_eyes_even_a_superusers) {
   by_token.requested_by_token = 500;
   BOOST_TEST(
     (verdict(admin_op::approve, svc(scope_set{scope::admin}), by_token) == errc::forbidden));
+  // Asked through a service token one admin made and another rotated since
+  // (taking its secret): either could have asked, neither decides.
+  by_token.requested_by_user = 10;
+  by_token.requested_by_holder = 12;
+  BOOST_TEST(
+    (verdict(admin_op::approve, user_of(user_role::admin, acme, 10), by_token) == errc::forbidden));
+  BOOST_TEST(
+    (verdict(admin_op::approve, user_of(user_role::admin, acme, 12), by_token) == errc::forbidden));
+  BOOST_TEST(
+    (verdict(admin_op::approve, user_of(user_role::admin, acme, 11), by_token) == errc::ok));
+  // Nor does one whose secret came through a token either of them holds.
+  for (std::uint64_t from : {10, 12}) {
+    by_token.decider_secret_from = {from == 10 ? 13u : 0u, from};
+    BOOST_TEST((verdict(admin_op::approve, user_of(user_role::admin, acme, 11), by_token)
+                == errc::forbidden));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(a_public_token_reaches_the_query_api_only) {
@@ -178,6 +195,48 @@ BOOST_AUTO_TEST_CASE(query_can_be_limited_to_listed_systems) {
   BOOST_TEST((verdict(admin_op::list_messages, limited, seven) == errc::ok));
   BOOST_TEST((verdict(admin_op::list_messages, limited, eight) == errc::insufficient_scope));
   BOOST_TEST((verdict(admin_op::list_messages, svc(scope_set{scope::query}), eight) == errc::ok));
+}
+
+BOOST_AUTO_TEST_CASE(a_token_limited_to_some_systems_hands_out_no_query_beyond_them) {
+  auto limited =
+    svc(scope_set{scope::query, scope::tokens_write, scope::users_write}, false, {7, 9});
+  auto query = scope_set{scope::query};
+  // A new token: its query_systems must be among the caller's.
+  BOOST_TEST((check_no_escalation(limited, query, {7}).code == errc::ok));
+  BOOST_TEST((check_no_escalation(limited, query, {9, 7}).code == errc::ok));
+  auto every = check_no_escalation(limited, query, {});
+  BOOST_TEST((every.code == errc::insufficient_scope));
+  BOOST_TEST(every.message.find("every system") != std::string::npos, every.message);
+  auto eight = check_no_escalation(limited, query, {7, 8});
+  BOOST_TEST((eight.code == errc::insufficient_scope));
+  BOOST_TEST(eight.message.find(format_id(id_kind::system, 8)) != std::string::npos, eight.message);
+  // admin implies query.
+  BOOST_TEST(
+    (check_no_escalation(limited, scope_set{scope::admin}, {7}).code == errc::insufficient_scope));
+  // Without query in what is handed out, the limit does not matter.
+  BOOST_TEST((check_no_escalation(limited, scope_set{scope::tokens_write}).code == errc::ok));
+  // Unlimited callers and superusers hand out any query.
+  BOOST_TEST((check_no_escalation(svc(query), query, {}).code == errc::ok));
+  BOOST_TEST((check_no_escalation(user_of(user_role::superuser, 0), query, {}).code == errc::ok));
+
+  // An existing service token whose query reaches further: neither changed
+  // nor rotated (a rotation hands out its secret).
+  authz_target wide = in(acme);
+  wide.token = token_kind::service;
+  wide.token_scopes = query;
+  BOOST_TEST((verdict(admin_op::rotate_token, limited, wide) == errc::insufficient_scope));
+  wide.token_query_systems = {9};
+  BOOST_TEST((verdict(admin_op::rotate_token, limited, wide) == errc::ok));
+  // A user's personal tokens query every system: making one hands that out.
+  authz_target viewer = in(acme);
+  viewer.user_id = 11;
+  viewer.role = user_role::viewer;
+  BOOST_TEST((verdict(admin_op::mint_personal_token, limited, viewer) == errc::insufficient_scope));
+  BOOST_TEST((verdict(admin_op::mint_personal_token,
+                      svc(scope_set{scope::query, scope::users_write, scope::users_read,
+                                    scope::systems_read, scope::tokens_read}),
+                      viewer)
+              == errc::ok));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
