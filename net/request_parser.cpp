@@ -208,6 +208,10 @@ struct request_reader::impl {
   bool cl_seen = false;
   /// Bytes of this request's header consumed so far (request line included).
   std::size_t header_bytes = 0;
+  /// Bytes consumed after the header: the body, and for a chunked one its
+  /// framing (chunk-size lines, extensions, the trailer section), which
+  /// Beast's body limit does not count.
+  std::size_t body_wire_bytes = 0;
   read_refusal refusal;
 };
 
@@ -229,6 +233,7 @@ void request_reader::reset() {
   s.version = 11;
   s.expect_continue = s.te_seen = s.te_chunked_only = s.cl_seen = false;
   s.header_bytes = 0;
+  s.body_wire_bytes = 0;
   s.refusal.status = 0;
   s.refusal.why.clear();
   s.p.emplace(s);
@@ -243,6 +248,19 @@ read_result request_reader::feed(std::string_view input) {
   auto& s = *impl_;
   auto& p = *s.p;
   std::size_t used = 0;
+  // Beast waits for a chunk-size line (with its extensions) or the trailer
+  // section to end before it consumes any of it, and bounds neither: what it
+  // leaves unconsumed the caller keeps buffering. Past the header, that is
+  // held to the header limit, so a connection's buffer stays bounded.
+  auto need_more = [&]() -> read_result {
+    if (p.is_header_done() && input.size() - used > s.limits.max_header_bytes) {
+      s.refuse(400, "a chunk-size line or the trailer section is longer than the header limit "
+                    "of "
+                      + std::to_string(s.limits.max_header_bytes) + " bytes");
+      return {read_state::refused, used};
+    }
+    return {read_state::need_more, used};
+  };
   for (;;) {
     // Beast's put() makes no progress on empty input once the header is
     // in; an empty call before that just says need_more.
@@ -254,10 +272,21 @@ read_result request_reader::feed(std::string_view input) {
     used += n;
     if (in_header)
       s.header_bytes += n;
+    else
+      s.body_wire_bytes += n;
     if (ec == bhttp::error::need_more)
-      return {read_state::need_more, used};
+      return need_more();
     if (ec) {
       s.refuse_for(ec, input.substr(used));
+      return {read_state::refused, used};
+    }
+    // The framing of a chunked body takes no more than the body may: many
+    // chunks with long extensions would otherwise make a request as long
+    // on the wire as the client likes.
+    if (s.body_wire_bytes - s.body.size() > s.limits.max_request_bytes) {
+      s.refuse(413, "the chunked body's framing (chunk-size lines, extensions, trailer) is "
+                    "larger than "
+                      + std::to_string(s.limits.max_request_bytes) + " bytes");
       return {read_state::refused, used};
     }
     if (in_header && p.is_header_done() && s.header_bytes > s.limits.max_header_bytes) {
@@ -279,7 +308,7 @@ read_result request_reader::feed(std::string_view input) {
       continue;
     }
     if (n == 0)
-      return {read_state::need_more, used}; // no progress: wait for bytes
+      return need_more(); // no progress: wait for bytes
   }
 }
 
