@@ -7,6 +7,7 @@
 
 #include "net/admin/requests.hpp"
 #include "net/auth.hpp"
+#include "net/decompress.hpp"
 #include "net/doors.hpp"
 #include "net/openapi.hpp"
 #include "net/portal.hpp"
@@ -229,6 +230,13 @@ void admin_routes::handle(const http_request& req, responder res) {
   if (!req.body.empty() && !is_json_content_type(req.header("content-type")))
     return res.send(error_response(
       make_problem(errc::unsupported_media_type, "the admin API takes application/json")));
+  // Admin bodies are small and taken as sent: a coded one would otherwise
+  // be read as if it were not (RFC 9110 15.5.16: 415 for a coding the
+  // server does not take).
+  if (req.header_count("content-encoding") > 1
+      || parse_content_coding(req.header("content-encoding")) != content_coding::identity)
+    return res.send(error_response(make_problem(
+      errc::unsupported_media_type, "the admin API takes no Content-Encoding but identity")));
 
   admin_command cmd;
   cmd.op = found->op;

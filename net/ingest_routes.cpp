@@ -128,7 +128,11 @@ constexpr std::string_view webhook_prefix = "/webhooks/";
 /// gzip or deflate) into `scratch` under the same size cap.
 problem body_of(const http_request& req, std::size_t max_bytes, std::string& scratch,
                 std::string_view& out) {
-  auto coding = parse_content_coding(req.header("content-encoding"));
+  // Several Content-Encoding lines are one list of codings (RFC 9110 5.3),
+  // and only one coding is decoded: refused like "gzip, identity" is.
+  auto coding = req.header_count("content-encoding") > 1
+                  ? content_coding::unsupported
+                  : parse_content_coding(req.header("content-encoding"));
   if (coding == content_coding::identity) {
     out = req.body;
     return {};

@@ -6,6 +6,7 @@
 #include "net/error_table.hpp"
 #include "net/url.hpp"
 #include "policy/json_writer.hpp"
+#include "policy/token_format.hpp"
 
 namespace sluice::net {
 
@@ -95,8 +96,10 @@ http_response to_response(json_reply&& reply) {
 }
 
 http_response unknown_query_response(std::string_view name) {
-  return error_response(make_problem(
-    errc::invalid_argument, "\"" + std::string{name} + "\" is not a query parameter of this call"));
+  // A secret sent as a parameter name (`?al_…`) is not echoed back.
+  return error_response(make_problem(errc::invalid_argument, "\"" + redact_secrets(name)
+                                                               + "\" is not a query parameter of "
+                                                                 "this call"));
 }
 
 } // namespace sluice::net

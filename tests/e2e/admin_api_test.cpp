@@ -115,7 +115,31 @@ BOOST_AUTO_TEST_CASE(bad_tenant_input_is_400_naming_the_field) {
   expect_error(a.get("/api/v1/tenants?limit=0", su), 400, "invalid_argument");
   expect_error(a.get("/api/v1/tenants/ten_00000000000", su), 404, "not_found");
   expect_error(a.get("/api/v1/tenants/garbage", su), 404, "not_found");
+  // Bodies are taken as sent: a coded one is refused, not misread.
+  auto coded = su;
+  coded.emplace_back("Content-Encoding", "br");
+  expect_error(a.post("/api/v1/tenants", R"({"name":"Acme","tier":"pro"})", coded), 415,
+               "unsupported_media_type");
   BOOST_TEST(json{a.get("/api/v1/tenants", su).body}.size("/items") == 0u);
+}
+
+// Found in review: a secret sent where an id or a query parameter goes came
+// back in the error's message.
+BOOST_AUTO_TEST_CASE(a_secret_put_where_an_id_or_a_parameter_goes_is_not_echoed) {
+  sluice_fixture f;
+  auto tok = f.ingest_token();
+  auto su = bearer(f.superuser());
+  auto r = f.admin().get("/api/v1/tokens/" + tok.secret, su);
+  expect_error(r, 404, "not_found");
+  BOOST_TEST(r.body.find(tok.secret) == std::string::npos, r.body);
+  r = f.admin().get("/api/v1/me?" + tok.secret, su);
+  expect_error(r, 400, "invalid_argument");
+  BOOST_TEST(r.body.find(tok.secret) == std::string::npos, r.body);
+  auto c = f.ingest();
+  r = c.request("POST", "/messages?" + tok.secret, R"({"message":"m"})",
+                {{"Authorization", "Bearer " + tok.secret}}, "application/json");
+  expect_error(r, 400, "invalid_argument");
+  BOOST_TEST(r.body.find(tok.secret) == std::string::npos, r.body);
 }
 
 BOOST_AUTO_TEST_CASE(unknown_routes_are_404_and_wrong_methods_405) {

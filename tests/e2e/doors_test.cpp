@@ -274,6 +274,13 @@ BOOST_AUTO_TEST_CASE(gzip_and_chunked_bodies_are_read_under_the_same_caps) {
                          {{"Authorization", "Bearer " + tok.secret}, {"Content-Encoding", "br"}},
                          "application/json"),
                415, "unsupported_media_type");
+  // Two Content-Encoding lines are one list, refused like "identity, br".
+  expect_error(c.request("POST", "/messages", R"({"message":"two codings"})",
+                         {{"Authorization", "Bearer " + tok.secret},
+                          {"Content-Encoding", "identity"},
+                          {"Content-Encoding", "br"}},
+                         "application/json"),
+               415, "unsupported_media_type");
   BOOST_TEST(f.read_messages(f.last_system()).size() == 2u);
 }
 
