@@ -165,18 +165,19 @@ void token_state::ingest(ingest_job_ptr& job) {
   job->token_id = rec.id;
   job->retention_days = rec.retention_days;
   job->token_reporter = caf::actor_cast<caf::strong_actor_ptr>(self_);
-  if (job->probe) {
-    // A handshake: authenticated, nothing to store; the system adds its limits.
-    job->rate.token = limiter_.state(monotonic_us());
-    to_system_.push_back(std::move(job));
-    return;
-  }
   if (job->parse_problem) {
-    // Refused, but authenticated: the system actor adds the rate headers.
+    // Refused, but authenticated (a handshake too): the system actor adds
+    // the rate headers.
     auto why = rejection_of(job->parse_problem.code);
     usage_.rejected(now, why);
     count_metric(why);
     job->verdict = std::move(job->parse_problem);
+    job->rate.token = limiter_.state(monotonic_us());
+    to_system_.push_back(std::move(job));
+    return;
+  }
+  if (job->probe) {
+    // A handshake: authenticated, nothing to store; the system adds its limits.
     job->rate.token = limiter_.state(monotonic_us());
     to_system_.push_back(std::move(job));
     return;

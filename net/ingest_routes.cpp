@@ -342,10 +342,10 @@ void ingest_routes::webhook(const http_request& req, responder res) {
     // CloudEvents abuse protection: the sender asks whether it may deliver
     // here; granted (with the rate the token allows) for a usable token.
     auto origin = std::string{req.header("webhook-request-origin")};
-    if (origin.empty())
-      return refuse(res, make_problem(errc::invalid_argument,
-                                      "a CloudEvents validation request names its "
-                                      "WebHook-Request-Origin"));
+    if (origin.empty()) // refused once the token is known to be good, like any body problem
+      cmd.decode_problem =
+        make_problem(errc::invalid_argument, "a CloudEvents validation request names its "
+                                             "WebHook-Request-Origin");
     cmd.probe = true;
     gateway_.ingest(cmd, [res, origin = std::move(origin)](ingest_reply&& reply) {
       if (reply.failure)
@@ -374,12 +374,11 @@ void ingest_routes::webhook(const http_request& req, responder res) {
   if (boost::beast::iequals(req.header("aeg-event-type"), "SubscriptionValidation")) {
     // Azure Event Grid proves the endpoint is ours: echo its code, store nothing.
     auto code = event_grid_validation_code(body);
-    if (!code)
-      return refuse(res,
-                    make_problem(errc::invalid_argument,
-                                 "a SubscriptionValidation event carries data.validationCode"));
+    if (!code) // refused once the token is known to be good, like any body problem
+      cmd.decode_problem = make_problem(
+        errc::invalid_argument, "a SubscriptionValidation event carries data.validationCode");
     cmd.probe = true;
-    gateway_.ingest(cmd, [res, code = std::move(*code)](ingest_reply&& reply) {
+    gateway_.ingest(cmd, [res, code = code.value_or("")](ingest_reply&& reply) {
       if (reply.failure)
         return res.send(with_token(error_response(reply.failure), reply));
       http_response r;

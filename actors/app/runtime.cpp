@@ -468,7 +468,11 @@ void runtime::ingest(const ingest_command& cmd, ingest_callback done) {
     // job_pool_defaults::keep_batch_bytes), so neither side allocates anew.
     std::swap(job->batch, *cmd.decoded);
     job->parse_problem = cmd.decode_problem;
-  } else if (!cmd.probe) {
+  } else if (cmd.probe) {
+    // A handshake stores nothing; what is wrong with it is told once the
+    // token is known to be good.
+    job->parse_problem = cmd.decode_problem;
+  } else {
     // One parser per I/O thread, reused: its buffers grow to the largest body
     // seen and stay. Validation happens here, on the I/O thread, so the token
     // actor only decides; its verdict comes after authentication.

@@ -367,6 +367,15 @@ BOOST_AUTO_TEST_CASE(any_json_is_stored_one_message_per_array_element) {
   expect_error(post_messages(c, hook.secret, R"({"message":"x"})"), 403, "insufficient_scope");
   expect_error(c.post("/webhooks/alw_nope", "{}"), 401, "invalid_token");
   expect_error(c.post("/webhooks/" + hook.secret + "?x=1", "{}"), 400, "invalid_argument");
+  // Handshakes too: the token first, then what the handshake lacks.
+  expect_error(c.request("OPTIONS", "/webhooks/alw_nope"), 401, "invalid_token");
+  expect_error(
+    c.post("/webhooks/alw_nope", R"({"id":"v"})", {{"aeg-event-type", "SubscriptionValidation"}}),
+    401, "invalid_token");
+  expect_error(c.request("OPTIONS", "/webhooks/" + hook.secret), 400, "invalid_argument");
+  expect_error(c.post("/webhooks/" + hook.secret, R"({"id":"v"})",
+                      {{"aeg-event-type", "SubscriptionValidation"}}),
+               400, "invalid_argument");
 }
 
 BOOST_AUTO_TEST_CASE(the_token_in_the_path_never_comes_back_in_an_error_a_metric_or_a_log) {
