@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "net/json_parser.hpp"
 #include "policy/json_writer.hpp"
@@ -95,8 +96,11 @@ problem decode_langfuse(std::string_view body, std::size_t max_events, langfuse_
       continue;
     }
     std::int64_t at = no_event_time;
-    if (e["timestamp"].get_string().get(timestamp) == simdjson::SUCCESS) {
-      auto t = parse_rfc3339_us(timestamp);
+    // Absent or null: none. Anything else must be an RFC 3339 string.
+    if (dom::element ts; e["timestamp"].get(ts) == simdjson::SUCCESS && !ts.is_null()) {
+      std::optional<std::int64_t> t;
+      if (ts.get_string().get(timestamp) == simdjson::SUCCESS)
+        t = parse_rfc3339_us(timestamp);
       if (!t) {
         out.refused.push_back({std::string{id}, 400, "\"timestamp\" must be an RFC 3339 time"});
         continue;

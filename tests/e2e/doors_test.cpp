@@ -319,6 +319,18 @@ BOOST_AUTO_TEST_CASE(a_batch_answers_207_with_one_entry_per_event_and_dedups_by_
   BOOST_TEST(r.status == 207u);
   BOOST_TEST(json{r.body}.size("/successes") == 2u);
   BOOST_TEST(f.read_messages(f.last_system()).size() == 2u);
+  // A timestamp that is not an RFC 3339 string is that event's error; a
+  // null one is none.
+  r = c.request("POST", "/api/public/ingestion",
+                R"({"batch":[{"id":"ev-4","type":"event-create","timestamp":5,"body":{}},
+                             {"id":"ev-5","type":"event-create","timestamp":null,"body":{}}]})",
+                bearer(tok.secret), "application/json");
+  BOOST_REQUIRE_MESSAGE(r.status == 207u, r.body);
+  json mixed{r.body};
+  BOOST_REQUIRE_EQUAL(mixed.size("/errors"), 1u);
+  BOOST_TEST(mixed.str("/errors/0/id") == "ev-4");
+  BOOST_TEST(mixed.str("/successes/0/id") == "ev-5");
+  BOOST_TEST(f.read_messages(f.last_system()).size() == 3u);
 }
 
 BOOST_AUTO_TEST_CASE(a_body_that_is_no_batch_is_400_and_a_bad_token_401) {
