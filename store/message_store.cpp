@@ -1153,8 +1153,9 @@ struct message_store::impl {
   }
 
   /// Whether (system, client id) in `a.dedup_key` was stored within the
-  /// window in any environment, including this group's pending writes
-  /// (visible through the open write transactions).
+  /// window in any environment, including this group's pending writes and
+  /// acknowledged groups that wait to be applied (both visible only through
+  /// the open write transactions).
   std::pair<bool, std::error_code> is_duplicate(std::vector<env_work>& work, attempt& a) {
     for (std::size_t e = 0; e < slots.size(); ++e) {
       env_slot& s = slots[e];
@@ -1165,6 +1166,13 @@ struct message_store::impl {
       const txn* t = nullptr;
       if (work[e].active) {
         t = &work[e].w;
+      } else if (s.open) {
+        // Not written by this group, but earlier ones wait in its open
+        // transaction (applying behind the log), which a read transaction
+        // would not see. This thread owns it; reading through it changes
+        // nothing, and its handles are the committed ones in s.d (a group
+        // that opens a handle is never left open).
+        t = &s.open;
       } else {
         if (!a.readers[e]) {
           auto [r, ec] = s.env->begin_read();

@@ -897,6 +897,46 @@ BOOST_AUTO_TEST_CASE(groups_left_in_an_open_transaction_are_seen_by_every_reader
   BOOST_TEST(read_all(s).size() == 15u);
 }
 
+// Found in review: dedup read the classes the group did not write through
+// fresh read transactions, which do not see groups waiting in another
+// class's open transaction, so an id sent through a 7-day token and again
+// through a 30-day token of the same system moments later was stored twice.
+BOOST_AUTO_TEST_CASE(an_id_waiting_in_an_open_transaction_is_a_duplicate_in_every_class) {
+  temp_dir dir;
+  message_store s(deferring(dir));
+  auto one = [](const std::string& id) {
+    message_batch b;
+    b.add(R"({"id":")" + id + "\"}", id);
+    return b;
+  };
+  auto commit_as = [&](int retention_days, const message_batch& b, std::int64_t now) {
+    std::vector<write_job> jobs{{retention_days, 1, 7, 9, message_source::native, &b}};
+    std::vector<job_outcome> out(1);
+    s.commit_group(jobs, now, out);
+    BOOST_REQUIRE_MESSAGE(!out[0].ec, out[0].ec.message());
+    return out[0];
+  };
+  // The day's buckets of both classes (a group that opens one commits at once).
+  auto warm7 = one("warm-7"), warm30 = one("warm-30");
+  commit_as(7, warm7, t0);
+  commit_as(30, warm30, t0);
+  BOOST_TEST(!s.has_deferred());
+  auto x = one("x"), y = one("y");
+  BOOST_TEST(commit_as(7, x, t0 + 1).accepted == 1u);
+  BOOST_TEST(commit_as(30, y, t0 + 2).accepted == 1u);
+  BOOST_TEST(s.has_deferred()); // both wait in open transactions
+  // Each id again through the other class: the lower class's open
+  // transaction is read too, and the higher one's.
+  auto again = commit_as(30, x, t0 + 3);
+  BOOST_TEST(again.accepted == 0u);
+  BOOST_TEST(again.duplicates == 1u);
+  again = commit_as(7, y, t0 + 4);
+  BOOST_TEST(again.accepted == 0u);
+  BOOST_TEST(again.duplicates == 1u);
+  BOOST_TEST(!s.apply_deferred());
+  BOOST_TEST(read_all(s).size() == 4u);
+}
+
 BOOST_AUTO_TEST_CASE(a_full_map_in_a_later_group_keeps_the_groups_acknowledged_before_it) {
   // Every group but the first waits in the open transaction; the map starts
   // small, so puts fail with MDB_MAP_FULL while acknowledged groups are in
