@@ -849,6 +849,9 @@ struct message_store::impl {
       return;
     log_broken = true;
     log_broken_ec = ec;
+    // Past the failed frame (the log keeps its place and lsn): a checkpoint
+    // begun before the failure, whose snapshot lacks the refused group
+    // staged since, records a position before it and mends nothing.
     log_broken_head = wal->position();
   }
 

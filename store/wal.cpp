@@ -324,17 +324,19 @@ void write_ahead_log::finish() noexcept {
 }
 
 std::error_code write_ahead_log::append(std::span<const std::string_view> parts) {
-  const auto head = head_;
   frame f;
   if (auto ec = prepare(parts, f))
     return ec;
   auto ec = write(f);
   finish();
   if (ec) {
-    // Nothing else is in flight: the next frame takes this one's place and
-    // lsn, as if it had never been reserved.
-    head_ = head;
-    --next_lsn_;
+    // The failed frame keeps its place and lsn: a write that reports an
+    // error may still have put the frame on disk whole, and a later frame
+    // with its lsn (at the ring's start, say) would then be read after it
+    // as a stale one, ending the replay before it. Frames go on only after
+    // a checkpoint record of the position past it (as after a replay), so
+    // replay never reads it, nor relies on what follows it being found.
+    needs_record_.store(true);
   }
   return ec;
 }

@@ -135,7 +135,8 @@ public:
   /// std::errc::no_buffer_space when it does not fit (see fits);
   /// std::errc::resource_unavailable_try_again with max_in_flight frames
   /// prepared and not finished; std::errc::operation_not_permitted after a
-  /// replay, until a checkpoint is written.
+  /// replay or a failed append, until a checkpoint of the current position
+  /// and lsn is written.
   std::error_code prepare(std::span<const std::string_view> parts, frame& out);
   /// Any thread: writes a prepared frame; it is durable when this returns
   /// without error. A failed frame is not written again: the log holds a
@@ -150,9 +151,11 @@ public:
 
   /// Appends one frame whose payload is `parts` (prepare, write, finish), on
   /// the writer, with no other frame in flight; it is durable when this
-  /// returns without error. When the write fails, its place and lsn are
-  /// taken again by the next frame. std::errc::no_buffer_space when it does
-  /// not fit (see fits).
+  /// returns without error. When the write fails, the frame keeps its place
+  /// and lsn (it may be on disk whole all the same), and no frame is
+  /// prepared until a checkpoint records the position and lsn past it (as
+  /// after a replay). std::errc::no_buffer_space when it does not fit (see
+  /// fits).
   std::error_code append(std::span<const std::string_view> parts);
   /// Appends one frame holding `payload`.
   std::error_code append(std::string_view payload) { return append({&payload, 1}); }
@@ -223,9 +226,9 @@ private:
   std::array<std::uint8_t, max_in_flight> order_{};
   std::array<bool, max_in_flight> busy_{};
   std::uint64_t prepared_ = 0, finished_ = 0;
-  /// Replay moved the lsns on; no frame before a checkpoint records that.
-  /// While set, nothing moves head_ or next_lsn_, so write_checkpoint may
-  /// compare them from its thread.
+  /// Replay moved the lsns on, or an append failed: no frame before a
+  /// checkpoint records the position and lsn. While set, nothing moves head_
+  /// or next_lsn_, so write_checkpoint may compare them from its thread.
   std::atomic<bool> needs_record_{false};
 };
 
