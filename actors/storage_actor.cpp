@@ -211,7 +211,7 @@ void storage_state::release(const std::error_code& sync_error) {
     if (ec) {
       if (init.metrics)
         init.metrics->rejected(rejection::storage_error);
-      job.complete(ingest_reply::refused(store_problem(ec), job.rate));
+      job.complete(ingest_reply::refused(ingest_store_problem(ec), job.rate));
       continue;
     }
     job.complete(job.answer(out.accepted, out.duplicates));
