@@ -1,6 +1,8 @@
 #include "net/otlp/protobuf_reader.hpp"
 
 #include <google/protobuf/arena.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 
 #include <climits>
 #include <vector>
@@ -39,6 +41,60 @@ problem too_many(signal s, std::size_t max_records) {
 
 problem too_big_to_store() {
   return make_problem(errc::request_too_large, "the request is too large to store at once");
+}
+
+/// Whether the request in `body` holds more than `max_records` records,
+/// counted on the wire format without parsing it: field 1 of the request
+/// (resource_logs, resource_spans) holds field 2 (scope_logs, scope_spans),
+/// which holds field 2 (log_records, spans), in both signals. Parsing
+/// first would build every record in the arena before it could be
+/// counted: 8 MB of empty records (a few kilobytes gzipped, before the
+/// token is known) made half a gigabyte of them. Stops at the first record
+/// over; anything it cannot read is left to the parse to refuse.
+bool more_records_than(std::string_view body, std::size_t max_records) {
+  using wire = pb::internal::WireFormatLite;
+  std::size_t count = 0;
+  // Calls `f(field, stream)` for each length-delimited field of the
+  // message `in` holds up to its limit, skipping the others; false on a
+  // malformed message or when `f` says stop.
+  auto each = [](pb::io::CodedInputStream& in, auto&& f) {
+    for (;;) {
+      auto tag = in.ReadTag();
+      if (tag == 0)
+        return in.ConsumedEntireMessage() || in.BytesUntilLimit() == 0;
+      if (wire::GetTagWireType(tag) != wire::WIRETYPE_LENGTH_DELIMITED) {
+        if (!wire::SkipField(&in, tag))
+          return false;
+        continue;
+      }
+      std::uint32_t len = 0;
+      if (!in.ReadVarint32(&len))
+        return false;
+      auto limit = in.PushLimit(static_cast<int>(len));
+      if (!f(wire::GetTagFieldNumber(tag), in))
+        return false;
+      if (!in.Skip(in.BytesUntilLimit()))
+        return false;
+      in.PopLimit(limit);
+    }
+  };
+  pb::io::CodedInputStream in(reinterpret_cast<const std::uint8_t*>(body.data()),
+                              static_cast<int>(body.size()));
+  bool over = false;
+  each(in, [&](int field, pb::io::CodedInputStream& s) {
+    if (field != 1)
+      return true;
+    return each(s, [&](int field, pb::io::CodedInputStream& s) {
+      if (field != 2)
+        return true;
+      return each(s, [&](int field, pb::io::CodedInputStream&) {
+        if (field == 2 && ++count > max_records)
+          over = true;
+        return !over;
+      });
+    });
+  });
+  return over;
 }
 
 } // namespace
@@ -120,6 +176,8 @@ void protobuf_reader::impl::object(json_writer& w, const key_values& kvs) {
 }
 
 problem protobuf_reader::impl::logs(std::string_view body, std::size_t max_records, decoded& out) {
+  if (more_records_than(body, max_records))
+    return too_many(signal::logs, max_records);
   auto* req = pb::Arena::CreateMessage<collector_logs::ExportLogsServiceRequest>(&arena);
   if (!req->ParseFromArray(body.data(), static_cast<int>(body.size())))
     return make_problem(errc::invalid_argument,
@@ -176,6 +234,8 @@ problem protobuf_reader::impl::logs(std::string_view body, std::size_t max_recor
 
 problem protobuf_reader::impl::traces(std::string_view body, std::size_t max_records,
                                       decoded& out) {
+  if (more_records_than(body, max_records))
+    return too_many(signal::traces, max_records);
   auto* req = pb::Arena::CreateMessage<collector_trace::ExportTraceServiceRequest>(&arena);
   if (!req->ParseFromArray(body.data(), static_cast<int>(body.size())))
     return make_problem(errc::invalid_argument,

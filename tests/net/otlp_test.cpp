@@ -446,6 +446,36 @@ BOOST_AUTO_TEST_CASE(more_records_than_allowed_is_batch_too_large) {
   BOOST_TEST(exactly.d.batch.items.size() == 2u);
 }
 
+// Found in review: the whole request was parsed (every record built) before
+// its records were counted, so 8 MB of empty records, a few kilobytes
+// gzipped and before the token is known, cost half a gigabyte. They are
+// counted on the wire first: a request over the count is refused before any
+// of it is parsed, here before the bytes that would make the parse fail.
+BOOST_AUTO_TEST_CASE(records_are_counted_before_the_request_is_parsed) {
+  collector_logs::ExportLogsServiceRequest req;
+  for (int r = 0; r < 2; ++r) { // across resources and scopes
+    auto* rl = req.add_resource_logs();
+    for (int s = 0; s < 2; ++s)
+      rl->add_scope_logs()->add_log_records()->mutable_body()->set_string_value("x");
+  }
+  auto wire = req.SerializeAsString();
+  BOOST_TEST(code(decode(otlp::signal::logs, otlp::encoding::protobuf, wire, 4).p) == 0);
+  auto over = decode(otlp::signal::logs, otlp::encoding::protobuf, wire, 3);
+  BOOST_TEST(code(over.p) == static_cast<int>(errc::batch_too_large));
+  // Unparseable after the fourth record: the count refuses it first.
+  auto broken = wire + std::string("\x0a\xff\xff\xff\xff\x0f", 6);
+  BOOST_TEST(code(decode(otlp::signal::logs, otlp::encoding::protobuf, broken, 3).p)
+             == static_cast<int>(errc::batch_too_large));
+  BOOST_TEST(code(decode(otlp::signal::logs, otlp::encoding::protobuf, broken, 4).p)
+             == static_cast<int>(errc::invalid_argument));
+  // Spans likewise.
+  collector_trace::ExportTraceServiceRequest spans;
+  auto* ss = spans.add_resource_spans()->add_scope_spans();
+  for (int i = 0; i < 3; ++i)
+    ss->add_spans()->set_name("s");
+  BOOST_TEST(code(traces_protobuf(spans, 2).p) == static_cast<int>(errc::batch_too_large));
+}
+
 BOOST_AUTO_TEST_CASE(a_decoder_is_reused_across_requests) {
   otlp::decoder d;
   otlp::decoded out;
