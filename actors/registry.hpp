@@ -50,8 +50,9 @@ system_terms terms_of(const tier_table& tiers, const store::tenant_record& tenan
 /// actor or spawns it, all under that lock, which is what makes updates safe:
 /// the admin actor writes a change to the store *before* it asks
 /// live_token_actor() (the same lock) for the actor to notify, so a spawn
-/// either read the new record or was registered in time to be notified. Lock order: a hash shard
-/// (ascending when several), then the id map, then the systems.
+/// either read the new record or was registered in time to be notified.
+/// Lock order: a hash shard (ascending when several), then the id map, then
+/// the systems.
 class registry {
 public:
   registry(caf::actor_system& sys, store::meta_store& meta, storage_actor_if storage,
