@@ -352,8 +352,8 @@ struct description<store::approval_record> {
     field<R, scope_set>{"scopes", &R::scopes},
     field<R, std::string>{"reason", &R::reason, view_as::text_or_null},
     field<R, std::uint64_t>{"requested_by_user", &R::requested_by_user, view_as::hidden},
-    field<R, std::uint64_t>{"requested_by_holder", &R::requested_by_holder, view_as::hidden, {}, {},
-                            true},
+    field<R, std::uint64_t>{
+      "requested_by_holder", &R::requested_by_holder, view_as::hidden, {}, {}, true},
     field<R, std::string>{"requested_by", &R::requested_by},
     field<R, std::int64_t>{"requested_at_us", &R::requested_at_us, view_as::time, "requested_at"},
     field<R, std::string>{"decided_by", &R::decided_by, view_as::text_or_null},

@@ -35,6 +35,24 @@ int utc_hour() {
   return tm.tm_hour;
 }
 
+/// Admin Bob, made by `maker` (a tenant admin's secret), with a personal
+/// token she set up for him: she knows its secret (secret_issued_to names
+/// her).
+sluice_fixture::person bob_set_up_by(sluice_fixture& f, const std::string& tenant,
+                                     const std::string& maker) {
+  auto a = f.admin();
+  auto r = a.post("/api/v1/tenants/" + tenant + "/users",
+                  R"({"name":"Bob","email":"bob@example.com","role":"admin"})", bearer(maker));
+  BOOST_REQUIRE_EQUAL(r.status, 201u);
+  sluice_fixture::person bob;
+  bob.id = json{r.body}.str("/id");
+  r = a.post("/api/v1/users/" + bob.id + "/tokens", R"({"name":"bob"})", bearer(maker));
+  BOOST_REQUIRE_EQUAL(r.status, 201u);
+  bob.token = json{r.body}.str("/secret");
+  bob.token_id = json{r.body}.str("/token/id");
+  return bob;
+}
+
 std::string hh(int h) {
   h = ((h % 24) + 24) % 24;
   return (h < 10 ? "0" : "") + std::to_string(h) + ":00";
@@ -346,16 +364,12 @@ BOOST_AUTO_TEST_CASE(a_decider_holding_a_secret_the_requester_handed_out_cannot_
   auto alice = f.create_user(tenant, "admin");
   auto a = f.admin();
   // Alice makes Bob and hands him his first secret: she knows it.
-  auto r =
-    a.post("/api/v1/tenants/" + tenant + "/users",
-           R"({"name":"Bob","email":"bob@example.com","role":"admin"})", bearer(alice.token));
-  BOOST_REQUIRE_EQUAL(r.status, 201u);
-  auto bob_id = json{r.body}.str("/id");
-  r = a.post("/api/v1/users/" + bob_id + "/tokens", R"({"name":"bob"})", bearer(alice.token));
-  BOOST_REQUIRE_EQUAL(r.status, 201u);
-  auto bob_token = json{r.body}.str("/secret");
-  auto bob_token_id = json{r.body}.str("/token/id");
-  BOOST_TEST(json{r.body}.str("/token/secret_issued_to") == alice.id);
+  auto bob = bob_set_up_by(f, tenant, alice.token);
+  const auto& bob_id = bob.id;
+  const auto& bob_token = bob.token;
+  const auto& bob_token_id = bob.token_id;
+  auto r = a.get("/api/v1/tokens/" + bob_token_id, bearer(alice.token));
+  BOOST_TEST(json{r.body}.str("/secret_issued_to") == alice.id);
   auto pending = f.service_token(tenant, R"({"name":"w","scopes":["tokens:write"],"reason":"x"})",
                                  alice.token, 202);
   auto approval =
@@ -390,20 +404,13 @@ BOOST_AUTO_TEST_CASE(a_request_made_with_a_secret_someone_set_up_is_theirs_too) 
   auto alice = f.create_user(tenant, "admin");
   auto carol = f.create_user(tenant, "admin");
   auto a = f.admin();
-  auto r = a.post("/api/v1/tenants/" + tenant + "/users",
-                  R"({"name":"Bob","email":"bob@example.com","role":"admin"})",
-                  bearer(alice.token));
-  BOOST_REQUIRE_EQUAL(r.status, 201u);
-  r = a.post("/api/v1/users/" + json{r.body}.str("/id") + "/tokens", R"({"name":"bob"})",
-             bearer(alice.token));
-  BOOST_REQUIRE_EQUAL(r.status, 201u);
-  auto bob_secret = json{r.body}.str("/secret"); // Alice has it
+  auto bob = bob_set_up_by(f, tenant, alice.token); // Alice has Bob's secret
   auto asked = f.service_token(
-    tenant, R"({"name":"w","scopes":["tokens:write"],"reason":"as bob"})", bob_secret, 202);
+    tenant, R"({"name":"w","scopes":["tokens:write"],"reason":"as bob"})", bob.token, 202);
   auto approval =
     json{a.get("/api/v1/tokens/" + asked.id, bearer(alice.token)).body}.str("/approval_id");
-  expect_error(a.post("/api/v1/approvals/" + approval + "/approve", "{}", bearer(alice.token)),
-               403, "forbidden");
+  expect_error(a.post("/api/v1/approvals/" + approval + "/approve", "{}", bearer(alice.token)), 403,
+               "forbidden");
   BOOST_TEST(a.post("/api/v1/approvals/" + approval + "/approve", "{}", bearer(carol.token)).status
              == 200u);
 }
