@@ -57,6 +57,7 @@
 #include "net/handler_memory.hpp"
 #include "net/log.hpp"
 #include "net/request_parser.hpp"
+#include "net/url.hpp"
 
 namespace sluice::net {
 
@@ -589,6 +590,17 @@ private:
       const http_request& req = reader_.request();
       a.method = req.method_text;
       a.path = req.path; // without the query: it may hold ?api_key=
+      // A secret sent percent-encoded (`%61l_…`) is redacted like one sent
+      // plain: a path with escapes is logged decoded (the logger escapes
+      // whatever bytes they make).
+      if (req.path.find('%') != std::string_view::npos) {
+        try {
+          decode_path_escapes(req.path, logged_path_);
+          a.path = logged_path_;
+        } catch (...) {
+          a.path = "-"; // out of memory: the path, which may hold a secret, is left out
+        }
+      }
     } else {
       // Refused while it was read: its request line may not even be known.
       a.method = "-";
@@ -688,6 +700,8 @@ private:
   beast::flat_buffer buffer_; ///< raw input; may hold pipelined bytes
   request_reader reader_;     ///< the current request, parsed in place
   std::string peer_ip_;
+  /// The access log's decoded copy of a path with escapes (log_access).
+  std::string logged_path_;
 
   // Per-request state. The request's views point into reader_, which is not
   // touched again until the response is written.

@@ -26,6 +26,22 @@ std::optional<std::string> percent_decode(std::string_view s) {
   return out;
 }
 
+void decode_path_escapes(std::string_view path, std::string& out) {
+  out.clear();
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    if (path[i] == '%' && i + 2 < path.size()) {
+      auto hi = hex::digit_value(path[i + 1]);
+      auto lo = hex::digit_value(path[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(path[i]);
+  }
+}
+
 std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query) {
   std::vector<std::pair<std::string, std::string>> out;
   while (!query.empty()) {

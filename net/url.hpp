@@ -11,6 +11,11 @@ namespace sluice::net {
 /// Decodes %XX escapes and '+' (as space, form style); nullopt on a bad escape.
 std::optional<std::string> percent_decode(std::string_view s);
 
+/// `path` with its %XX escapes decoded into `out` (replacing what it held);
+/// '+' and escapes that are not two hex digits stay as sent. For the access
+/// log, whose redaction must see a secret sent encoded (`%61l_…`).
+void decode_path_escapes(std::string_view path, std::string& out);
+
 /// Splits a query string ("a=1&b=x%20y") into decoded pairs, in order. Pairs
 /// with bad escapes are dropped; a key without '=' gets an empty value.
 std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query);
