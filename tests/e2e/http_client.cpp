@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <algorithm>
 #include <cctype>
 
 namespace sluice::e2e {
@@ -66,14 +67,22 @@ struct http_client::impl {
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
     req.set(http::field::host, "127.0.0.1");
     bool chunked = false;
-    for (auto& [k, v] : headers) {
+    for (std::size_t i = 0; i < headers.size(); ++i) {
+      const auto& [k, v] = headers[i];
       // A chunked body is the serializer's to frame: it writes the body as
       // one chunk and no Content-Length (what OpenTelemetry's exporters send).
       if (boost::beast::iequals(k, "transfer-encoding") && boost::beast::iequals(v, "chunked")) {
         chunked = true;
         continue;
       }
-      req.set(k, v);
+      // A name given twice is sent as two field lines; once, it replaces the
+      // client's own (Host).
+      bool again = std::any_of(headers.begin(), headers.begin() + static_cast<std::ptrdiff_t>(i),
+                               [&](const auto& h) { return boost::beast::iequals(h.first, k); });
+      if (again)
+        req.insert(k, v);
+      else
+        req.set(k, v);
     }
     if (!body.empty() || method == "POST" || method == "PATCH" || method == "PUT") {
       if (!content_type.empty())
