@@ -108,6 +108,29 @@ BOOST_AUTO_TEST_CASE(a_replaced_snapshot_leaves_its_changed_minutes_to_the_newer
   BOOST_TEST((systems.at(10).changed == minute_range{99, 101}));
 }
 
+// A token actor spawned again must start from usage the store does not have
+// yet (actors/registry.cpp): the board shows a token's newest snapshot until
+// the admin actor says it is written, and nothing after.
+BOOST_AUTO_TEST_CASE(a_tokens_newest_snapshot_stays_readable_until_it_is_written) {
+  usage_board board;
+  BOOST_TEST(!board.latest_token(7).has_value());
+  board.post_token(7, token_with(5));
+  BOOST_REQUIRE(board.latest_token(7).has_value());
+  BOOST_TEST(board.latest_token(7)->usage.totals.requests == 5u);
+  usage_board::token_map tokens;
+  usage_board::system_map systems;
+  board.take(tokens, systems);
+  // Taken, not written yet (or the write failed): still there.
+  BOOST_TEST(board.latest_token(7)->usage.totals.requests == 5u);
+  board.post_token(7, token_with(9)); // a newer post wins over the taken one
+  BOOST_TEST(board.latest_token(7)->usage.totals.requests == 9u);
+  board.written(); // the 5 is in the store; the 9 was not taken yet
+  BOOST_TEST(board.latest_token(7)->usage.totals.requests == 9u);
+  board.take(tokens, systems);
+  board.written();
+  BOOST_TEST(!board.latest_token(7).has_value());
+}
+
 BOOST_AUTO_TEST_CASE(posts_from_many_threads_all_arrive_with_each_tokens_last_totals) {
   usage_board board;
   constexpr std::uint64_t threads = 4;
