@@ -233,8 +233,7 @@ void admin_routes::handle(const http_request& req, responder res) {
   // Admin bodies are small and taken as sent: a coded one would otherwise
   // be read as if it were not (RFC 9110 15.5.16: 415 for a coding the
   // server does not take).
-  if (req.header_count("content-encoding") > 1
-      || parse_content_coding(req.header("content-encoding")) != content_coding::identity)
+  if (content_coding_of(req) != content_coding::identity)
     return res.send(error_response(make_problem(
       errc::unsupported_media_type, "the admin API takes no Content-Encoding but identity")));
 

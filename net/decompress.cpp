@@ -4,7 +4,21 @@
 
 #include <boost/beast/core/string.hpp>
 
+#include "net/http_server.hpp"
+
 namespace sluice::net {
+
+content_coding content_coding_of(const http_request& req) noexcept {
+  // One pass: the first line's value, and whether another follows.
+  const header_field* found = nullptr;
+  for (const auto& f : req.headers)
+    if (boost::beast::iequals(f.name, "content-encoding")) {
+      if (found)
+        return content_coding::unsupported;
+      found = &f;
+    }
+  return parse_content_coding(found ? found->value : std::string_view{});
+}
 
 content_coding parse_content_coding(std::string_view header) noexcept {
   while (!header.empty() && (header.front() == ' ' || header.front() == '\t'))

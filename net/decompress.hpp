@@ -16,6 +16,14 @@ enum class content_coding : std::uint8_t { identity, gzip, deflate, unsupported 
 /// codings, br, zstd) is unsupported (415).
 content_coding parse_content_coding(std::string_view header) noexcept;
 
+struct http_request;
+
+/// The coding of `req`'s body: its Content-Encoding field as
+/// parse_content_coding reads it; unsupported when the field comes in
+/// several lines, which make one list of codings (RFC 9110 5.3), refused
+/// like "gzip, identity" is.
+content_coding content_coding_of(const http_request& req) noexcept;
+
 /// Inflates `in` (gzip or deflate, zlib) into `out` (cleared first), stopping
 /// as soon as more than `max_bytes` came out: a decompression bomb costs at
 /// most that much memory and time. Returns ok; request_too_large when the

@@ -82,13 +82,6 @@ std::string_view http_request::header(std::string_view name) const noexcept {
   return {};
 }
 
-std::size_t http_request::header_count(std::string_view name) const noexcept {
-  std::size_t n = 0;
-  for (const auto& f : headers)
-    n += beast::iequals(f.name, name) ? 1 : 0;
-  return n;
-}
-
 void responder::send(http_response&& r) const {
   if (conn_)
     conn_->deliver(std::move(r));

@@ -44,8 +44,6 @@ struct http_request {
 
   /// First header with this name (ASCII case-insensitive); empty when absent.
   std::string_view header(std::string_view name) const noexcept;
-  /// How many field lines have this name (ASCII case-insensitive).
-  std::size_t header_count(std::string_view name) const noexcept;
 };
 
 /// A response to send. Content-Length and Connection are added by the server;

@@ -128,11 +128,7 @@ constexpr std::string_view webhook_prefix = "/webhooks/";
 /// gzip or deflate) into `scratch` under the same size cap.
 problem body_of(const http_request& req, std::size_t max_bytes, std::string& scratch,
                 std::string_view& out) {
-  // Several Content-Encoding lines are one list of codings (RFC 9110 5.3),
-  // and only one coding is decoded: refused like "gzip, identity" is.
-  auto coding = req.header_count("content-encoding") > 1
-                  ? content_coding::unsupported
-                  : parse_content_coding(req.header("content-encoding"));
+  auto coding = content_coding_of(req);
   if (coding == content_coding::identity) {
     out = req.body;
     return {};
