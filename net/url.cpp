@@ -4,23 +4,31 @@
 
 namespace sluice::net {
 
+namespace {
+
+/// The byte of the escape "%XY" at s[i], or -1 when s[i] starts none.
+int escaped_byte(std::string_view s, std::size_t i) noexcept {
+  if (s[i] != '%' || i + 2 >= s.size())
+    return -1;
+  auto hi = hex::digit_value(s[i + 1]);
+  auto lo = hex::digit_value(s[i + 2]);
+  return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}
+
+} // namespace
+
 std::optional<std::string> percent_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%') {
-      if (i + 2 >= s.size())
+      auto b = escaped_byte(s, i);
+      if (b < 0)
         return std::nullopt;
-      auto hi = hex::digit_value(s[i + 1]);
-      auto lo = hex::digit_value(s[i + 2]);
-      if (hi < 0 || lo < 0)
-        return std::nullopt;
-      out.push_back(static_cast<char>(hi * 16 + lo));
+      out.push_back(static_cast<char>(b));
       i += 2;
-    } else if (s[i] == '+') {
-      out.push_back(' ');
     } else {
-      out.push_back(s[i]);
+      out.push_back(s[i] == '+' ? ' ' : s[i]);
     }
   }
   return out;
@@ -29,16 +37,12 @@ std::optional<std::string> percent_decode(std::string_view s) {
 void decode_path_escapes(std::string_view path, std::string& out) {
   out.clear();
   for (std::size_t i = 0; i < path.size(); ++i) {
-    if (path[i] == '%' && i + 2 < path.size()) {
-      auto hi = hex::digit_value(path[i + 1]);
-      auto lo = hex::digit_value(path[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
+    if (auto b = escaped_byte(path, i); b >= 0) {
+      out.push_back(static_cast<char>(b));
+      i += 2;
+    } else {
+      out.push_back(path[i]);
     }
-    out.push_back(path[i]);
   }
 }
 
