@@ -11,7 +11,7 @@ void intrusive_ptr_release(ingest_job* job) noexcept {
     ingest_job_pool::recycle(job);
 }
 
-ingest_job_pool::ingest_job_pool() {
+ingest_job_pool::ingest_job_pool(ingest_rerouter* rerouter) : rerouter_(rerouter) {
   returned_.reserve(job_pool_defaults::max_free);
   ready_.reserve(job_pool_defaults::max_free);
 }
@@ -49,6 +49,19 @@ void ingest_job_pool::recycle(ingest_job* job) noexcept {
 }
 
 void ingest_job_pool::give_back(ingest_job* job) noexcept {
+  if (rerouter_ && !job->rerouted && job->token_id == 0 && job->complete.pending()) {
+    // No token actor took it up (one would have answered it or set its
+    // token): it died in the mailbox of one that passivated. Alive again
+    // (references 0 -> 1) and sent on, once; a second loss is answered.
+    job->rerouted = true;
+    ingest_job_ptr again{job};
+    if (rerouter_->reroute(again))
+      return;
+    // Not sent on: drop the reference without releasing it (which would come
+    // back here) and end the job's life below.
+    again.detach();
+    job->refs_.store(0, std::memory_order_relaxed);
+  }
   // End the job's life as its deletion would (answer, backlog, actor
   // references, in its destructor), then start a new one in the same place
   // with the batch buffers kept when they are of the usual size.

@@ -19,6 +19,23 @@ inline constexpr std::size_t max_free = 4096;
 inline constexpr std::size_t keep_batch_bytes = 64u << 10;
 } // namespace job_pool_defaults
 
+/// Where a pool sends a job that came back unanswered before any token actor
+/// took it up. That happens to a request that found its token's actor just
+/// before the actor passivated and reached its mailbox after it closed (the
+/// I/O thread looks the actor up while it reads a request and sends at the
+/// end of that turn of its loop). Sent on to the token's actor as it is now,
+/// the request is decided as if it had come a moment later, instead of being
+/// answered storage_busy.
+class ingest_rerouter {
+public:
+  virtual ~ingest_rerouter() = default;
+  /// Any thread: sends `job` on to the actor its presented hash leads to now
+  /// and returns true (`job` is moved from); or returns false, leaving `job`
+  /// as it was (answered, when the token is gone, or not: then it is
+  /// answered storage_busy as any job dropped unanswered).
+  virtual bool reroute(ingest_job_ptr& job) noexcept = 0;
+};
+
 /// Ingest jobs for one I/O thread, recycled. Each accepted request used to
 /// cost three allocations before any actor saw it (the job, and its batch's
 /// bytes and message list, filled by the parser); a recycled job comes with
@@ -32,11 +49,15 @@ inline constexpr std::size_t keep_batch_bytes = 64u << 10;
 /// busy), its backlog bytes are given back and its actor references dropped,
 /// on the returning thread; only then is the cleared object kept.
 ///
+/// A job that comes back unanswered and not authenticated (no token actor
+/// took it up) goes to the pool's rerouter first, once (see ingest_rerouter).
+///
 /// The pool must outlive every job it handed out: the runtime owns the pools
-/// and stops the actor system and the I/O threads first.
+/// and stops the actor system and the I/O threads first. So must the
+/// rerouter.
 class ingest_job_pool {
 public:
-  ingest_job_pool();
+  explicit ingest_job_pool(ingest_rerouter* rerouter = nullptr);
   ingest_job_pool(const ingest_job_pool&) = delete;
   ingest_job_pool& operator=(const ingest_job_pool&) = delete;
   ~ingest_job_pool();
@@ -56,6 +77,7 @@ public:
 private:
   void give_back(ingest_job* job) noexcept;
 
+  ingest_rerouter* const rerouter_; ///< null: nothing is rerouted
   std::mutex mu_;
   // Both reserve max_free and are swapped, so giving back never allocates.
   std::vector<ingest_job*> returned_; ///< under mu_: came back, not yet seen by take()

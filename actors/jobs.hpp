@@ -158,6 +158,9 @@ public:
   /// Marks the answer as one to a request authenticated by token `id`.
   void authenticated(std::uint64_t id) noexcept { token_id_ = id; }
 
+  /// Someone waits for this answer and it has not been given yet.
+  bool pending() const noexcept { return !answered_ && done_; }
+
 private:
   void settle() {
     if (answered_ || !done_)
@@ -244,6 +247,10 @@ struct ingest_job {
   caf::strong_actor_ptr system_reporter;
   usage_claim token_claim;
   usage_claim system_claim;
+
+  /// Sent on again after it came back unanswered from a token actor that had
+  /// passivated (ingest_job_pool::give_back): at most once.
+  bool rerouted = false;
 
   /// The reply of a request that was let in: its counts, its rate limits,
   /// and what a partial request left out.

@@ -9,6 +9,15 @@
 
 namespace sluice {
 
+namespace {
+
+/// How often a passivating actor that still holds requests waiting for their
+/// system's decisions looks again (a decision takes one message round trip;
+/// not configurable: it bounds nothing a user sees).
+constexpr auto passivation_recheck = std::chrono::milliseconds(10);
+
+} // namespace
+
 token_actor_if spawn_token_actor(caf::actor_system& sys, token_init init) {
   return spawn_state<token_actor_if, token_state>(sys, std::move(init));
 }
@@ -324,15 +333,24 @@ void token_state::flush_usage() {
 
 void token_state::tick() {
   if (passivating_) {
-    // Every message that arrived before this second tick has been handled.
+    // Every message that arrived before this tick has been handled. Requests
+    // from I/O turns that found this actor just before it left the registry
+    // may have come among them; one that waits for an open reservation keeps
+    // the actor until its system's decisions let it on (quitting would drop
+    // it unanswered). Anything arriving after the quit comes back to its job
+    // pool unanswered and is sent on to the token's new actor
+    // (ingest_rerouter).
+    if (!settled()) {
+      self_->delayed_send(self_, passivation_recheck, tick_atom::value);
+      return;
+    }
     flush_usage();
     self_->quit();
     return;
   }
   flush_usage();
   auto idle = std::chrono::microseconds(now_us() - last_activity_us_);
-  bool settled = waiting_.empty() && limiter_.open_reservations() == 0;
-  if (idle >= init.opts.token_idle_timeout && settled) {
+  if (idle >= init.opts.token_idle_timeout && settled()) {
     // Leave the registry first, so no new request finds this actor; then let
     // whatever is already queued drain before quitting.
     init.reg->forget_token(init.record.id, hashes_, self_->address());

@@ -84,6 +84,8 @@ private:
   token_usage snapshot() const;
   void tick();
   void flush_usage();
+  /// No job waits here and no reservation waits for its system's decision.
+  bool settled() const noexcept { return waiting_.empty() && limiter_.open_reservations() == 0; }
 
   token_actor_if::stateful_pointer<token_state> self_;
   request_limiter limiter_;

@@ -298,6 +298,10 @@ void runtime::start() {
   ai.usage = &usage_board_;
   admin_ = spawn_admin_actor(*sys_, std::move(ai));
   registry_->set_admin(admin_);
+  {
+    std::lock_guard lock{reroute_mu_};
+    reroutes_open_ = true;
+  }
 
   ingest_server_->start();
   admin_server_->start();
@@ -328,9 +332,14 @@ void runtime::stop() {
     self->request(admin_, flush_timeout, flush_atom::value)
       .receive([](caf::ok_atom) {}, [](caf::error&) {});
   }
-  // 3. Close the servers, then stop every actor and wait for them.
+  // 3. Close the servers, then stop every actor and wait for them. A job
+  //    left in a mailbox from here on is answered, not sent on again.
   ingest_server_->stop();
   admin_server_->stop();
+  {
+    std::lock_guard lock{reroute_mu_};
+    reroutes_open_ = false;
+  }
   if (registry_) {
     for (auto& token : registry_->live_token_actors())
       caf::anon_send_exit(token, caf::exit_reason::user_shutdown);
@@ -434,10 +443,40 @@ ingest_job_pool& runtime::job_pool() {
   thread_local ingest_job_pool* pool = nullptr;
   if (owner != memo_owner_) {
     std::lock_guard lock(pools_mu_);
-    pool = &pools_.emplace_back();
+    pool = &pools_.emplace_back(static_cast<ingest_rerouter*>(this));
     owner = memo_owner_;
   }
   return *pool;
+}
+
+bool runtime::reroute(ingest_job_ptr& job) noexcept {
+  try {
+    std::optional<token_actor_if> actor;
+    {
+      std::lock_guard lock{reroute_mu_};
+      if (!reroutes_open_)
+        return false;
+      actor = registry_->token_actor(job->presented);
+    }
+    if (!actor) {
+      // The token went away meanwhile (deleted): as if the request had come
+      // a moment later.
+      job->complete(ingest_reply::refused(make_problem(errc::invalid_token)));
+      return false;
+    }
+    ingest_batch jobs;
+    jobs.push_back(std::move(job));
+    // From whichever thread dropped the job: the I/O thread at the end of
+    // its turn (the token actor then runs there, see end_of_turn), or the
+    // thread that ran the actor that quit.
+    caf::anon_send(*actor, ingest_atom::value, std::move(jobs));
+    return true;
+  } catch (...) {
+    // Out of memory, or the store could not be read. A job still here is
+    // answered storage_busy by the caller; one already moved on was, as it
+    // was dropped (it is rerouted once only).
+    return !job;
+  }
 }
 
 void runtime::ingest(const ingest_command& cmd, ingest_callback done) {

@@ -57,7 +57,7 @@ private:
 /// Lifetimes: the config outlives the runtime; the stores outlive the actor
 /// system (actors hold raw pointers to them); the servers stop before the
 /// actors do, so no request is left without an answer.
-class runtime final : public gateway {
+class runtime final : public gateway, private ingest_rerouter {
 public:
   /// Checks the configuration, binds both ports, then opens (or creates) the
   /// data directory and its stores; on an empty one, creates the first
@@ -110,6 +110,9 @@ private:
                                            problem& refusal);
   /// The calling I/O thread's job pool.
   ingest_job_pool& job_pool();
+  /// ingest_rerouter: a job dropped unanswered by a token actor that
+  /// passivated goes to the token's actor as it is now (spawned again).
+  bool reroute(ingest_job_ptr& job) noexcept override;
 
   sluice_config& cfg_;
   /// Every metric of this process (GET /metrics on the admin port). Made
@@ -119,6 +122,12 @@ private:
   /// Before the actor system: jobs still in mailboxes give theirs back when
   /// the system is torn down.
   std::atomic<std::uint64_t> backlog_bytes_{0};
+  /// Set from start(), once the registry and the admin actor are up, until
+  /// stop() tells the actors to exit; while it is set, registry_ stays.
+  /// reroute() reads both under reroute_mu_, on any thread (also while the
+  /// actor system is torn down: declared before it).
+  std::mutex reroute_mu_;
+  bool reroutes_open_ = false;
   /// The I/O threads' ingest job pools, one per thread, made on its first
   /// request (job_pool()); a deque, so their addresses stay. Before the
   /// actor system, like the backlog: every job is back before they go.

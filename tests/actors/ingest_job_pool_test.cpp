@@ -69,6 +69,85 @@ BOOST_AUTO_TEST_CASE(an_unanswered_job_is_answered_and_gives_back_its_backlog) {
   BOOST_TEST(answers == 1);
 }
 
+namespace {
+
+/// Stands in for the runtime, which sends a job on to its token's actor: this
+/// one keeps what it is given (or declines), so a test can drop it again.
+struct keeping_rerouter final : ingest_rerouter {
+  bool take = true;
+  int offered = 0;
+  std::vector<ingest_job_ptr> kept;
+  bool reroute(ingest_job_ptr& job) noexcept override {
+    ++offered;
+    if (!take)
+      return false;
+    kept.push_back(std::move(job));
+    return true;
+  }
+};
+
+/// A job of `pool` waiting for its answer, which lands in `answers`.
+ingest_job_ptr waiting_job(ingest_job_pool& pool, std::vector<problem>& answers) {
+  auto job = pool.take();
+  job->complete =
+    reply_once<ingest_reply>{[&answers](ingest_reply&& r) { answers.push_back(r.failure); }};
+  return job;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_job_no_token_actor_took_up_is_sent_on_once_then_answered) {
+  keeping_rerouter again;
+  ingest_job_pool pool{&again};
+  std::vector<problem> answers;
+  std::atomic<std::uint64_t> backlog{0};
+  waiting_job(pool, answers)->backlog.take(backlog, 500);
+  // Dropped unanswered (as in the mailbox of an actor that quit): offered to
+  // the rerouter, alive and unanswered, its backlog bytes still taken.
+  BOOST_TEST(again.offered == 1);
+  BOOST_REQUIRE(again.kept.size() == 1u);
+  BOOST_TEST(again.kept[0]->complete.pending());
+  BOOST_TEST(answers.empty());
+  BOOST_TEST(backlog.load() == 500u);
+  // Lost a second time: answered storage_busy, not offered again.
+  again.kept.clear();
+  BOOST_TEST(again.offered == 1);
+  BOOST_REQUIRE(answers.size() == 1u);
+  BOOST_TEST((answers[0].code == errc::storage_busy));
+  BOOST_TEST(backlog.load() == 0u);
+  // The recycled job starts afresh: its next loss is offered again.
+  waiting_job(pool, answers);
+  BOOST_TEST(again.offered == 2);
+  again.kept.clear(); // while the pool, the answers and the backlog exist
+}
+
+BOOST_AUTO_TEST_CASE(answered_or_authenticated_jobs_are_not_sent_on) {
+  keeping_rerouter again;
+  ingest_job_pool pool{&again};
+  std::vector<problem> answers;
+  // Answered: nothing to do.
+  waiting_job(pool, answers)->complete(ingest_reply{});
+  // Taken up by a token actor (authenticated), then lost further on: sending
+  // it again would count it twice, so it is answered.
+  waiting_job(pool, answers)->token_id = 7;
+  BOOST_TEST(again.offered == 0);
+  BOOST_REQUIRE(answers.size() == 2u);
+  BOOST_TEST(!answers[0]);
+  BOOST_TEST((answers[1].code == errc::storage_busy));
+}
+
+BOOST_AUTO_TEST_CASE(a_job_the_rerouter_declines_is_answered_as_it_ends) {
+  keeping_rerouter again;
+  again.take = false;
+  ingest_job_pool pool{&again};
+  std::vector<problem> answers;
+  waiting_job(pool, answers);
+  BOOST_TEST(again.offered == 1);
+  BOOST_REQUIRE(answers.size() == 1u);
+  BOOST_TEST((answers[0].code == errc::storage_busy));
+  BOOST_TEST(pool.free_jobs() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(a_job_that_carried_a_large_batch_returns_its_buffers) {
   ingest_job_pool pool;
   {

@@ -9,6 +9,11 @@ namespace sluice::e2e {
 
 load_result hammer(const sluiced_process& server, const std::string& secret,
                    const std::string& body, int connections, std::chrono::milliseconds duration) {
+  return hammer(server, std::vector<std::string>{secret}, body, connections, duration);
+}
+
+load_result hammer(const sluiced_process& server, const std::vector<std::string>& secrets,
+                   const std::string& body, int connections, std::chrono::milliseconds duration) {
   using clock = std::chrono::steady_clock;
   std::atomic<int> ready{0};
   std::atomic<bool> go{false};
@@ -17,15 +22,16 @@ load_result hammer(const sluiced_process& server, const std::string& secret,
   load_result result;
   std::vector<std::thread> threads;
   for (int i = 0; i < connections; ++i) {
-    threads.emplace_back([&] {
+    threads.emplace_back([&, i] {
       http_client c{server.ingest_port()};
+      auto next = static_cast<std::size_t>(i);
       std::map<unsigned, std::uint64_t> statuses;
       std::uint64_t accepted = 0;
       ++ready;
       while (!go)
         std::this_thread::yield();
       while (!stop) {
-        auto r = c.post("/messages", body, bearer(secret));
+        auto r = c.post("/messages", body, bearer(secrets[next++ % secrets.size()]));
         ++statuses[r.status];
         if (r.status == 202) {
           // {"accepted":n,…}: read n without a JSON parser per answer.

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "tests/e2e/fixture.hpp"
 
@@ -21,6 +22,11 @@ struct load_result {
 /// `connections` clients, each on its own keep-alive connection, POST `body`
 /// to /messages with `secret` as fast as answers come, for `duration`.
 load_result hammer(const sluiced_process& server, const std::string& secret,
+                   const std::string& body, int connections, std::chrono::milliseconds duration);
+
+/// As above, each client going round `secrets` one request after another
+/// (client i starts at secret i), so every token is used by turns.
+load_result hammer(const sluiced_process& server, const std::vector<std::string>& secrets,
                    const std::string& body, int connections, std::chrono::milliseconds duration);
 
 } // namespace sluice::e2e
