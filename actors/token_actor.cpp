@@ -350,7 +350,7 @@ void token_state::tick() {
   }
   flush_usage();
   auto idle = std::chrono::microseconds(now_us() - last_activity_us_);
-  if (idle >= init.opts.token_idle_timeout && settled()) {
+  if (idle >= init.opts.token_idle_timeout && may_passivate(monotonic_us())) {
     // Leave the registry first, so no new request finds this actor; then let
     // whatever is already queued drain before quitting.
     init.reg->forget_token(init.record.id, hashes_, self_->address());

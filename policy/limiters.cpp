@@ -142,6 +142,15 @@ token_check request_limiter::check(std::int64_t now_us) {
   return c;
 }
 
+bool request_limiter::at_rest(std::int64_t now_us) {
+  if (pending_ > 0)
+    return false;
+  if (!limit_)
+    return true;
+  bucket_.refill(now_us);
+  return bucket_.level() >= bucket_.capacity();
+}
+
 void request_limiter::resolve(bool admitted, std::int64_t now_us) {
   if (pending_ > 0)
     --pending_;

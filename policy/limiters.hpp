@@ -112,6 +112,10 @@ public:
   bool limited() const noexcept { return limit_.has_value(); }
   std::uint64_t open_reservations() const noexcept { return pending_; }
 
+  /// Nothing would be lost by starting over (a new limiter starts full): no
+  /// reservation is open, and the bucket, if any, is full again at `now_us`.
+  bool at_rest(std::int64_t now_us);
+
   token_check check(std::int64_t now_us);
 
   /// The system's answer on a reserved request.

@@ -71,6 +71,28 @@ BOOST_AUTO_TEST_CASE(an_idle_token_actor_passivates_and_comes_back_with_its_usag
   BOOST_TEST(post_messages(c, tok.secret, R"({"message":"three"})").status == 401u);
 }
 
+// An actor spawned again starts with a full bucket: before, a token limited
+// to 3/minute that was idle for the idle timeout (10 minutes by default, well
+// under the hour a 1000/hour limit takes to refill) got its whole limit again.
+BOOST_AUTO_TEST_CASE(a_rate_limited_token_keeps_its_actor_until_its_bucket_is_full_again) {
+  sluice_fixture f{{"--tokens.idle-timeout=300ms", "--tokens.usage-flush-interval=100ms"}};
+  auto slow = f.ingest_token("pro", R"({"name":"slow","security":{"rate_limit":"3/minute"}})");
+  auto quick =
+    f.mint(f.last_system(), R"({"name":"quick","security":{"rate_limit":"100/second"}})");
+  auto c = f.ingest();
+  for (int i = 0; i < 3; ++i)
+    BOOST_REQUIRE_EQUAL(post_messages(c, slow.secret, R"({"message":"x"})").status, 202u);
+  BOOST_REQUIRE_EQUAL(post_messages(c, quick.secret, R"({"message":"x"})").status, 202u);
+  expect_error(post_messages(c, slow.secret, R"({"message":"x"})"), 429, "rate_limited");
+  // Idle for four idle timeouts: the quick token's bucket refilled within 10
+  // ms and its actor went away (the superuser's too); the slow one's needs
+  // 60 s, and its actor stays, still refusing.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  BOOST_TEST(live_token_actors(f) == 1);
+  expect_error(post_messages(c, slow.secret, R"({"message":"x"})"), 429, "rate_limited");
+  BOOST_TEST(post_messages(c, quick.secret, R"({"message":"x"})").status == 202u);
+}
+
 // Found in review: an actor spawned again before the admin actor wrote the
 // last usage of the one that passivated started from the store's older
 // totals, and its snapshots then replaced that last usage: what the first

@@ -136,6 +136,25 @@ BOOST_AUTO_TEST_CASE(reset_counts_the_request_being_answered) {
   BOOST_TEST(token.state(20 * s)->reset_s == 40u);
 }
 
+BOOST_AUTO_TEST_CASE(a_limiter_is_at_rest_only_with_a_full_bucket_and_nothing_reserved) {
+  request_limiter none;
+  BOOST_TEST(none.at_rest(0)); // no limit: nothing to keep
+  none.check(0);               // passes, reserves nothing
+  BOOST_TEST(none.at_rest(0));
+
+  // 2/hour: one request leaves the bucket short for 30 minutes. A limiter
+  // forgotten before then would start full again: two more requests at once.
+  request_limiter token;
+  token.configure(rate_limit{2, 3600}, false, 0);
+  BOOST_TEST(token.at_rest(0));
+  BOOST_REQUIRE(token.check(0).gate == token_gate::reserved);
+  BOOST_TEST(!token.at_rest(0)); // reserved, not yet decided
+  token.resolve(true, 0);
+  BOOST_TEST(!token.at_rest(10 * 60 * s));
+  BOOST_TEST(!token.at_rest(30 * 60 * s - 1));
+  BOOST_TEST(token.at_rest(30 * 60 * s));
+}
+
 BOOST_AUTO_TEST_CASE(free_tier_samples_for_sixty_seconds_after_hitting_the_cap) {
   system_limiter sys{caps(10, 10, true), 0}; // 100 messages, sample 1 in 4
   BOOST_TEST(!sys.admit(100, 0).sampled);    // before the cap: not sampled
