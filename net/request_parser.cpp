@@ -85,6 +85,10 @@ struct request_reader::impl {
           s_.te_seen = true;
           break;
         case bhttp::field::content_length: s_.cl_seen = true; break;
+        case bhttp::field::host:
+          if (s_.host_lines < 2)
+            ++s_.host_lines;
+          break;
         case bhttp::field::expect:
           if (beast::iequals(trim_ows(value), "100-continue"))
             s_.expect_continue = true;
@@ -206,6 +210,7 @@ struct request_reader::impl {
   bool te_seen = false;
   bool te_chunked_only = false;
   bool cl_seen = false;
+  std::uint8_t host_lines = 0; ///< Host field lines seen, up to 2
   /// Bytes of this request's header consumed so far (request line included).
   std::size_t header_bytes = 0;
   /// Bytes consumed after the header: the body, and for a chunked one its
@@ -232,6 +237,7 @@ void request_reader::reset() {
   s.verb = bhttp::verb::unknown;
   s.version = 11;
   s.expect_continue = s.te_seen = s.te_chunked_only = s.cl_seen = false;
+  s.host_lines = 0;
   s.header_bytes = 0;
   s.body_wire_bytes = 0;
   s.refusal.status = 0;
@@ -297,6 +303,15 @@ read_result request_reader::feed(std::string_view input) {
       // that completes the header stops there: header_bytes is the header.)
       s.refuse(431, "the request header is larger than " + std::to_string(s.limits.max_header_bytes)
                       + " bytes");
+      return {read_state::refused, used};
+    }
+    if (in_header && p.is_header_done()
+        && (s.host_lines > 1 || (s.host_lines == 0 && s.version >= 11))) {
+      // RFC 9112 3.2: an HTTP/1.1 request without Host, or any request with
+      // two, is 400 (which authority it is for cannot be told, and two
+      // readers of it could tell differently).
+      s.refuse(400, s.host_lines > 1 ? "a request must have one Host header field, not two"
+                                     : "an HTTP/1.1 request must have a Host header field");
       return {read_state::refused, used};
     }
     if (p.is_done())

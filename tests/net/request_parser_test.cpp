@@ -85,7 +85,7 @@ BOOST_AUTO_TEST_CASE(an_incomplete_header_is_kept_for_the_next_feed) {
   BOOST_TEST(r.consumed == 0u);
   BOOST_TEST(reader.got_some());
   BOOST_TEST(!reader.header_done());
-  r = reader.feed("GET / HTTP/1.1\r\n\r\n");
+  r = reader.feed("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
   BOOST_TEST(static_cast<int>(r.state) == static_cast<int>(read_state::complete));
 }
 
@@ -202,7 +202,7 @@ BOOST_AUTO_TEST_CASE(the_header_limit_holds_however_the_bytes_arrive) {
   BOOST_TEST(reader.refusal().status == 431u);
 
   // Exactly at the limit is still served, in one read or two.
-  auto at_limit = "GET /" + std::string(500, 'a') + " HTTP/1.1\r\nX-Big: ";
+  auto at_limit = "GET /" + std::string(500, 'a') + " HTTP/1.1\r\nHost: x\r\nX-Big: ";
   at_limit += std::string(1024 - at_limit.size() - 4, 'h') + "\r\n\r\n";
   BOOST_TEST(at_limit.size() == 1024u);
   parsed fits(at_limit);
@@ -259,11 +259,31 @@ BOOST_AUTO_TEST_CASE(garbage_is_400_and_the_text_does_not_echo_input) {
   }
 }
 
+// Found in review: requests without Host, or with two, were served.
+BOOST_AUTO_TEST_CASE(an_http11_request_needs_exactly_one_host) {
+  request_reader reader(small_limits());
+  auto r = read_request(reader, "GET /x HTTP/1.1\r\n\r\n");
+  BOOST_TEST(static_cast<int>(r.state) == static_cast<int>(read_state::refused));
+  BOOST_TEST(reader.refusal().status == 400u);
+  BOOST_TEST(reader.refusal().why.find("Host") != std::string::npos);
+  r = read_request(reader, "GET /x HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n");
+  BOOST_TEST(static_cast<int>(r.state) == static_cast<int>(read_state::refused));
+  BOOST_TEST(reader.refusal().status == 400u);
+  BOOST_TEST(reader.refusal().why.find("not two") != std::string::npos);
+  // HTTP/1.0 may leave it out, but not send two.
+  r = read_request(reader, "GET /x HTTP/1.0\r\n\r\n");
+  BOOST_TEST(static_cast<int>(r.state) == static_cast<int>(read_state::complete));
+  r = read_request(reader, "GET /x HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n");
+  BOOST_TEST(static_cast<int>(r.state) == static_cast<int>(read_state::refused));
+  r = read_request(reader, "GET /x HTTP/1.1\r\nHOST: a\r\n\r\n");
+  BOOST_TEST(static_cast<int>(r.state) == static_cast<int>(read_state::complete));
+}
+
 BOOST_AUTO_TEST_CASE(reset_starts_afresh) {
   request_reader reader(small_limits());
   auto r = read_request(reader, post("Content-Length: 2\r\nX-A: 1\r\n", "ab"));
   BOOST_REQUIRE(r.state == read_state::complete);
-  r = read_request(reader, "GET /x HTTP/1.1\r\n\r\n");
+  r = read_request(reader, "GET /x HTTP/1.1\r\nHost: x\r\n\r\n");
   BOOST_REQUIRE(r.state == read_state::complete);
   BOOST_TEST(reader.request().body.empty());
   BOOST_TEST(reader.request().header("x-a").empty());
@@ -271,7 +291,7 @@ BOOST_AUTO_TEST_CASE(reset_starts_afresh) {
   // A refusal does not stick either.
   r = read_request(reader, post("Transfer-Encoding: gzip\r\n"));
   BOOST_REQUIRE(r.state == read_state::refused);
-  r = read_request(reader, "GET /y HTTP/1.1\r\n\r\n");
+  r = read_request(reader, "GET /y HTTP/1.1\r\nHost: x\r\n\r\n");
   BOOST_TEST(static_cast<int>(r.state) == static_cast<int>(read_state::complete));
   BOOST_TEST(reader.refusal().status == 0u);
 }
