@@ -258,13 +258,27 @@ read_result request_reader::feed(std::string_view input) {
   // section to end before it consumes any of it, and bounds neither: what it
   // leaves unconsumed the caller keeps buffering. Past the header, that is
   // held to the header limit, so a connection's buffer stays bounded.
+  //
+  // Beast also ends those lines only at CRLF: one ended by a bare LF would
+  // wait for the request timeout. What it left unconsumed past the header
+  // is framing (it takes chunk data as it comes), in which no LF may stand
+  // alone, so one is refused at once. (An LF first in the rest has its CR
+  // in the same unconsumed line too: Beast consumes whole lines.)
   auto need_more = [&]() -> read_result {
-    if (p.is_header_done() && input.size() - used > s.limits.max_header_bytes) {
+    if (!p.is_header_done())
+      return {read_state::need_more, used};
+    const auto rest = input.substr(used);
+    if (rest.size() > s.limits.max_header_bytes) {
       s.refuse(400, "a chunk-size line or the trailer section is longer than the header limit "
                     "of "
                       + std::to_string(s.limits.max_header_bytes) + " bytes");
       return {read_state::refused, used};
     }
+    for (auto lf = rest.find('\n'); lf != std::string_view::npos; lf = rest.find('\n', lf + 1))
+      if (lf == 0 || rest[lf - 1] != '\r') {
+        s.refuse(400, "a chunk-size line or a trailer field does not end in CRLF");
+        return {read_state::refused, used};
+      }
     return {read_state::need_more, used};
   };
   for (;;) {

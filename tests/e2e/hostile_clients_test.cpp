@@ -232,6 +232,19 @@ BOOST_AUTO_TEST_CASE(a_request_without_host_or_with_two_is_refused_and_nothing_s
   BOOST_TEST(f.read_messages(f.last_system()).empty());
 }
 
+// Found in review: answered only by the request timeout (30 s), the client
+// waiting all along.
+BOOST_AUTO_TEST_CASE(chunked_framing_with_bare_lf_is_refused_at_once) {
+  sluice_fixture f;
+  auto tok = f.ingest_token();
+  raw_connection c(f.server().ingest_port());
+  BOOST_REQUIRE(c.write("POST /messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + tok.secret
+                        + "\r\nContent-Type: application/json\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\nf\n{\"message\":\"x\"}\n0\n\n"));
+  expect_refused_and_closed(c, 400, "invalid_argument");
+  BOOST_TEST(f.read_messages(f.last_system()).empty());
+}
+
 BOOST_AUTO_TEST_CASE(an_oversized_head_is_431_or_414) {
   sluice_fixture f{{"--ingest.max-header-bytes=4096"}};
   {

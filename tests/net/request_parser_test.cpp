@@ -246,6 +246,34 @@ BOOST_AUTO_TEST_CASE(a_chunked_bodys_framing_is_bounded) {
   BOOST_TEST(fine.reader.request().body == "ab");
 }
 
+// Found in review: Beast ends chunk-size lines and the trailer only at CRLF,
+// so a chunked body with bare LF line ends (as some hand-written clients
+// send) waited, unanswered, for the request timeout.
+BOOST_AUTO_TEST_CASE(chunk_framing_with_bare_lf_is_400_at_once) {
+  const std::string chunked = post("Transfer-Encoding: chunked\r\n");
+  for (const std::string framing : {std::string{"3\nabc\n0\n\n"}, std::string{"3\r\nabc\r\n0\n\n"},
+                                    std::string{"3\r\nabc\r\n0\r\nX-T: 1\n\r\n"}}) {
+    BOOST_TEST_CONTEXT(framing.size() << " bytes of framing") {
+      parsed p(chunked + framing);
+      BOOST_TEST(static_cast<int>(p.result.state) == static_cast<int>(read_state::refused));
+      BOOST_TEST(p.reader.refusal().status == 400u);
+      BOOST_TEST(p.reader.refusal().why.find("CRLF") != std::string::npos);
+    }
+  }
+  // Split anywhere, CRLF framing still reads, and an LF in the chunk's data
+  // is data.
+  const std::string whole = chunked + "3\r\na\nc\r\n0\r\n\r\n";
+  for (std::size_t cut = chunked.size(); cut < whole.size(); ++cut) {
+    request_reader reader(small_limits());
+    reader.reset();
+    auto first = reader.feed(whole.substr(0, cut));
+    BOOST_REQUIRE(first.state == read_state::need_more);
+    auto rest = reader.feed(whole.substr(first.consumed));
+    BOOST_TEST(static_cast<int>(rest.state) == static_cast<int>(read_state::complete));
+    BOOST_TEST(reader.request().body == "a\nc");
+  }
+}
+
 BOOST_AUTO_TEST_CASE(garbage_is_400_and_the_text_does_not_echo_input) {
   const std::string secret = "al_SECRETSECRETSECRET";
   for (const std::string& bytes :
