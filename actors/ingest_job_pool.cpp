@@ -49,11 +49,12 @@ void ingest_job_pool::recycle(ingest_job* job) noexcept {
 }
 
 void ingest_job_pool::give_back(ingest_job* job) noexcept {
-  if (rerouter_ && !job->rerouted && job->token_id == 0 && job->complete.pending()) {
+  if (rerouter_ && job->reroutes < job_pool_defaults::max_reroutes && job->token_id == 0
+      && job->complete.pending()) {
     // No token actor took it up (one would have answered it or set its
-    // token): it died in the mailbox of one that passivated. Alive again
-    // (references 0 -> 1) and sent on, once; a second loss is answered.
-    job->rerouted = true;
+    // token): one that passivated dropped it, or it died in its mailbox.
+    // Alive again (references 0 -> 1) and sent on.
+    ++job->reroutes;
     ingest_job_ptr again{job};
     if (rerouter_->reroute(again))
       return;

@@ -17,6 +17,10 @@ inline constexpr std::size_t max_free = 4096;
 /// A returned job keeps its batch buffers up to this size; one that carried
 /// a larger request gives them back to the allocator.
 inline constexpr std::size_t keep_batch_bytes = 64u << 10;
+/// Times a job no token actor took up is sent on again (ingest_rerouter)
+/// before it is answered storage_busy. Once is what a passivation needs; the
+/// bound ends a loop, should the registry ever lead to an actor that is gone.
+inline constexpr std::uint8_t max_reroutes = 3;
 } // namespace job_pool_defaults
 
 /// Where a pool sends a job that came back unanswered before any token actor
@@ -50,7 +54,8 @@ public:
 /// on the returning thread; only then is the cleared object kept.
 ///
 /// A job that comes back unanswered and not authenticated (no token actor
-/// took it up) goes to the pool's rerouter first, once (see ingest_rerouter).
+/// took it up) goes to the pool's rerouter first, up to max_reroutes times
+/// (see ingest_rerouter).
 ///
 /// The pool must outlive every job it handed out: the runtime owns the pools
 /// and stops the actor system and the I/O threads first. So must the

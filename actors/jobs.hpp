@@ -248,9 +248,9 @@ struct ingest_job {
   usage_claim token_claim;
   usage_claim system_claim;
 
-  /// Sent on again after it came back unanswered from a token actor that had
-  /// passivated (ingest_job_pool::give_back): at most once.
-  bool rerouted = false;
+  /// Times it was sent on again after it came back unanswered from a token
+  /// actor that had passivated (ingest_job_pool::give_back).
+  std::uint8_t reroutes = 0;
 
   /// The reply of a request that was let in: its counts, its rate limits,
   /// and what a partial request left out.

@@ -9,15 +9,6 @@
 
 namespace sluice {
 
-namespace {
-
-/// How often a passivating actor that still holds requests waiting for their
-/// system's decisions looks again (a decision takes one message round trip;
-/// not configurable: it bounds nothing a user sees).
-constexpr auto passivation_recheck = std::chrono::milliseconds(10);
-
-} // namespace
-
 token_actor_if spawn_token_actor(caf::actor_system& sys, token_init init) {
   return spawn_state<token_actor_if, token_state>(sys, std::move(init));
 }
@@ -34,6 +25,13 @@ token_actor_if::behavior_type token_state::make_behavior() {
   tick_on_grid(self_, init.opts.usage_flush_interval, tick_atom::value);
   return {
     [this](ingest_atom, ingest_batch& jobs) {
+      // Out of the registry already: requests from I/O turns that found this
+      // actor before it left are dropped unanswered and unauthenticated, so
+      // their job pool sends them on to the token's next actor
+      // (ingest_rerouter). What this actor counted is then all in the usage
+      // it posted as it left, which the next one starts from.
+      if (passivating_)
+        return;
       for (auto& job : jobs)
         ingest(job);
       send_on();
@@ -333,17 +331,11 @@ void token_state::flush_usage() {
 
 void token_state::tick() {
   if (passivating_) {
-    // Every message that arrived before this tick has been handled. Requests
-    // from I/O turns that found this actor just before it left the registry
-    // may have come among them; one that waits for an open reservation keeps
-    // the actor until its system's decisions let it on (quitting would drop
-    // it unanswered). Anything arriving after the quit comes back to its job
-    // pool unanswered and is sent on to the token's new actor
-    // (ingest_rerouter).
-    if (!settled()) {
-      self_->delayed_send(self_, passivation_recheck, tick_atom::value);
-      return;
-    }
+    // Every message that arrived before this tick has been handled (ingest
+    // requests by sending them on, see the ingest handler). An admin call
+    // may have been among them; its usage is posted here. Anything arriving
+    // after the quit comes back to its job pool unanswered and is sent on
+    // the same way.
     flush_usage();
     self_->quit();
     return;

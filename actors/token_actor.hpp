@@ -84,11 +84,10 @@ private:
   token_usage snapshot() const;
   void tick();
   void flush_usage();
-  /// No job waits here and no reservation waits for its system's decision.
-  bool settled() const noexcept { return waiting_.empty() && limiter_.open_reservations() == 0; }
-  /// Settled, and the token's own bucket (if it has a limit) is full again:
-  /// an actor spawned later starts with a full bucket, so one that went away
-  /// sooner would hand out room the limit has not refilled yet.
+  /// No job waits here, no reservation waits for its system's decision, and
+  /// the token's own bucket (if it has a limit) is full again: an actor
+  /// spawned later starts with a full bucket, so one that went away sooner
+  /// would hand out room the limit has not refilled yet.
   bool may_passivate(std::int64_t now_mono_us) {
     return waiting_.empty() && limiter_.at_rest(now_mono_us);
   }

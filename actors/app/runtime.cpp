@@ -473,8 +473,8 @@ bool runtime::reroute(ingest_job_ptr& job) noexcept {
     return true;
   } catch (...) {
     // Out of memory, or the store could not be read. A job still here is
-    // answered storage_busy by the caller; one already moved on was, as it
-    // was dropped (it is rerouted once only).
+    // answered storage_busy by the caller; one already moved on was dropped,
+    // and came back to its pool again (a bounded number of times).
     return !job;
   }
 }

@@ -165,9 +165,12 @@ BOOST_AUTO_TEST_CASE(usage_written_at_shutdown_survives_the_restart) {
 // times in 1.5 s.
 BOOST_AUTO_TEST_CASE(requests_racing_their_token_actors_passivation_are_decided_not_dropped) {
   sluice_fixture f{{"--tokens.idle-timeout=1ms", "--tokens.usage-flush-interval=10ms"}};
-  std::vector<std::string> secrets{f.ingest_token("enterprise").secret};
+  std::vector<sluice_fixture::minted> tokens{f.ingest_token("enterprise")};
   for (int i = 0; i < 23; ++i)
-    secrets.push_back(f.mint(f.last_system()).secret);
+    tokens.push_back(f.mint(f.last_system()));
+  std::vector<std::string> secrets;
+  for (auto& t : tokens)
+    secrets.push_back(t.secret);
   auto got = hammer(f.server(), secrets, R"({"message":"m"})", 64, std::chrono::milliseconds(1500));
   std::uint64_t answers = 0;
   std::string seen;
@@ -183,6 +186,14 @@ BOOST_AUTO_TEST_CASE(requests_racing_their_token_actors_passivation_are_decided_
   }
   // Every acknowledged message is stored.
   BOOST_TEST(f.read_messages(f.last_system()).size() == got.accepted_messages);
+  // And every request is counted on its token, once: the usage an actor
+  // posts as it leaves is all it ever counts, whatever reached it after.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200)); // the last flushes
+  double counted = 0;
+  for (auto& t : tokens)
+    counted += json{f.admin().get("/api/v1/tokens/" + t.id, bearer(f.superuser())).body}.num(
+      "/usage/requests");
+  BOOST_TEST(counted == static_cast<double>(answers));
 }
 
 BOOST_AUTO_TEST_CASE(ingest_revocation_and_usage_work_on_either_kind_of_thread) {
