@@ -81,6 +81,10 @@ void admin_state::run(admin_job_ptr& job, const net::patch_token_req& req, admin
     rec.name = *req.name;
   if (req.description)
     rec.description = *req.description;
+  const auto& was = *ctx.token;
+  if (rec.name == was.name && rec.description == was.description
+      && rec.retention_days == was.retention_days)
+    return run(job, net::get_token_req{}, ctx); // changes nothing: writes nothing
   change_token(job, ctx, std::move(rec), "token.update", {});
 }
 

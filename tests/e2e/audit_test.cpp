@@ -83,6 +83,13 @@ BOOST_AUTO_TEST_CASE(every_change_leaves_one_chained_event_and_no_secret) {
   auto tok = f.mint(system, R"({"name":"app"})");
   BOOST_REQUIRE_EQUAL(
     a.request("PATCH", "/api/v1/tokens/" + tok.id, R"({"name":"app 2"})", su).status, 200u);
+  // An edit that changes nothing leaves nothing (found in review: one event
+  // each, with before equal to after).
+  for (const std::string body : {R"({"name":"app 2"})", "{}"}) {
+    auto same = a.request("PATCH", "/api/v1/tokens/" + tok.id, body, su);
+    BOOST_REQUIRE_EQUAL(same.status, 200u);
+    BOOST_TEST(json{same.body}.str("/name") == "app 2");
+  }
   auto rotated = a.post("/api/v1/tokens/" + tok.id + "/rotate", R"({"reason":"scheduled"})", su);
   BOOST_REQUIRE_EQUAL(rotated.status, 200u);
   BOOST_REQUIRE_EQUAL(
