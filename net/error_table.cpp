@@ -5,6 +5,7 @@
 #include <string>
 
 #include "policy/json_writer.hpp"
+#include "policy/token_format.hpp"
 
 namespace sluice::net {
 
@@ -72,16 +73,22 @@ unsigned grpc_status(errc code) noexcept {
   return i < table.size() ? table[i].grpc : 13;
 }
 
+std::string shown_message(const problem& p) {
+  if (p.message.empty())
+    return sluice_category().message(static_cast<int>(p.code));
+  return redact_secrets(p.message);
+}
+
 http_response error_response(const problem& p) {
   http_response res;
   res.status = http_status(p.code);
   json_writer w{res.body};
   w.begin_object().key("error").begin_object();
   w.field("code", code_name(p.code));
-  w.field("message",
-          p.message.empty() ? sluice_category().message(static_cast<int>(p.code)) : p.message);
+  w.field("message", shown_message(p));
+  // JSON already; what redaction puts in (`{token}`) needs no escaping.
   if (!p.details_json.empty())
-    w.key("details").raw(p.details_json);
+    w.key("details").raw(redact_secrets(p.details_json));
   w.end_object().end_object();
   if (res.status == 401) // RFC 6750: tell the client how to authenticate
     res.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"sluice\"");

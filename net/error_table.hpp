@@ -13,8 +13,16 @@ unsigned http_status(errc code) noexcept;
 /// from the same table; OTLP/HTTP error bodies carry it.
 unsigned grpc_status(errc code) noexcept;
 
+/// The message a client is shown for `p`: its own, or its code's default,
+/// with anything shaped like a secret replaced by `{token}`. Messages quote
+/// the request (a field, a value, an id, a path) and a client may have put a
+/// secret there; it is not echoed. One rule for every error body, as the
+/// logger has one for every log line.
+std::string shown_message(const problem& p);
+
 /// The response for a refusal: `{"error":{"code","message","details"?}}` with
-/// its status, `WWW-Authenticate: Bearer` on 401 and `Retry-After` when set.
+/// its status, `WWW-Authenticate: Bearer` on 401 and `Retry-After` when set;
+/// the message and details as shown_message() shows them.
 http_response error_response(const problem& p);
 
 } // namespace sluice::net

@@ -153,9 +153,7 @@ void refuse(responder& res, problem p) { res.send(error_response(p)); }
 http_response otlp_error(const problem& p, otlp::encoding e) {
   auto r = error_response(p);
   if (e == otlp::encoding::protobuf) {
-    auto text =
-      std::string{code_name(p.code)} + ": "
-      + (p.message.empty() ? sluice_category().message(static_cast<int>(p.code)) : p.message);
+    auto text = std::string{code_name(p.code)} + ": " + shown_message(p);
     r.body = otlp::encode_status(grpc_status(p.code), text);
     r.content_type = "application/x-protobuf";
   }

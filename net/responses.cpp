@@ -6,7 +6,6 @@
 #include "net/error_table.hpp"
 #include "net/url.hpp"
 #include "policy/json_writer.hpp"
-#include "policy/token_format.hpp"
 
 namespace sluice::net {
 
@@ -96,8 +95,9 @@ http_response to_response(json_reply&& reply) {
 }
 
 http_response unknown_query_response(std::string_view name) {
-  // A secret sent as a parameter name (`?al_…`) is not echoed back.
-  return error_response(make_problem(errc::invalid_argument, "\"" + redact_secrets(name)
+  // A secret sent as a parameter name (`?al_…`) is not echoed back
+  // (error_response redacts every message).
+  return error_response(make_problem(errc::invalid_argument, "\"" + std::string{name}
                                                                + "\" is not a query parameter of "
                                                                  "this call"));
 }

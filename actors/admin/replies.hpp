@@ -26,10 +26,10 @@ inline void fail(admin_job_ptr& job, problem p) {
   job->complete({std::move(p), reply_kind::ok, {}});
 }
 
-/// A 404 naming the id as sent, unless it is shaped like a secret (a
-/// caller who put a secret where an id goes does not get it back).
+/// A 404 naming the id as sent (one shaped like a secret is not echoed:
+/// net/error_table.hpp, shown_message).
 inline void not_found(admin_job_ptr& job, std::string_view what, std::string_view id) {
-  fail(job, make_problem(errc::not_found, "no " + std::string{what} + " " + redact_secrets(id)));
+  fail(job, make_problem(errc::not_found, "no " + std::string{what} + " " + std::string{id}));
 }
 
 /// Sends `msg...` (a change, answered with ok) to each of the live `actors`
