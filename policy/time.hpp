@@ -45,7 +45,8 @@ std::chrono::nanoseconds grid_deadline(std::chrono::nanoseconds now,
                                        std::chrono::nanoseconds period) noexcept;
 
 /// Parses an RFC 3339 date-time ("2024-05-01T12:00:00Z", fractional seconds
-/// and a numeric offset allowed) to microseconds since the epoch, UTC.
+/// and a numeric offset allowed) to microseconds since the epoch, UTC;
+/// nullopt also when, in UTC, it falls outside years 0000 to 9999.
 std::optional<std::int64_t> parse_rfc3339_us(std::string_view s) noexcept;
 
 /// Formats microseconds since the epoch as RFC 3339 UTC with microseconds,

@@ -22,8 +22,16 @@ BOOST_AUTO_TEST_CASE(rfc3339_refuses_impossible_dates_and_garbage) {
   for (auto bad : {"", "2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z", "2024-13-01T00:00:00Z",
                    "2024-01-01T24:00:00Z", "2024-01-01T00:60:00Z", "2024-01-01T00:00:00",
                    "2024-01-01T00:00:00.Z", "2024-01-01 00:00", "yesterday",
-                   "2024-01-01T00:00:00Zjunk", "2024-01-01T00:00:00+2:00"})
+                   "2024-01-01T00:00:00Zjunk", "2024-01-01T00:00:00+2:00",
+                   // Found in review: an offset carried these out of the four-digit years,
+                   // and they were stored and shown as "00-1-12-31…" and "10000-01-01…".
+                   "0000-01-01T00:00:00+01:00", "9999-12-31T23:30:00-01:00"})
     BOOST_TEST(!parse_rfc3339_us(bad).has_value(), bad);
+  // The ends themselves are fine, and show as four-digit years.
+  BOOST_TEST(format_rfc3339_us(*parse_rfc3339_us("0000-01-01T00:00:00Z"))
+             == "0000-01-01T00:00:00.000000Z");
+  BOOST_TEST(format_rfc3339_us(*parse_rfc3339_us("9999-12-31T23:59:59.999999Z"))
+             == "9999-12-31T23:59:59.999999Z");
 }
 
 BOOST_AUTO_TEST_CASE(formatting_round_trips_with_microseconds) {
