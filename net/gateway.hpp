@@ -121,6 +121,14 @@ public:
   /// thread, so that the requests of one turn travel on together.
   virtual void ingest(const ingest_command& cmd, ingest_callback done) = 0;
 
+  /// The refusal for a request whose `secret` leads to no token (none, a
+  /// malformed or an unknown one), answered at once; empty when a token has
+  /// it, whatever that token's state (its actor decides that in ingest()).
+  /// Doors that decode a body themselves ask first, so that a stranger's
+  /// request costs no decoding: a few kilobytes of gzip can make 8 MB of
+  /// protobuf, which parses into far more memory than that.
+  virtual problem screen_token(std::string_view secret) = 0;
+
   /// Sends on every request ingest() held on this thread. The network layer
   /// calls it on each I/O thread after a turn of its event loop in which it
   /// called ingest().

@@ -245,6 +245,8 @@ void ingest_routes::otlp(const http_request& req, responder res, otlp::signal si
   std::string scratch, address;
   ingest_command cmd;
   cmd.secret = extract_token(req, scratch);
+  if (auto p = gateway_.screen_token(cmd.secret)) // before decoding (see screen_token)
+    return res.send(otlp_error(p, encoding));
   cmd.source =
     signal == otlp::signal::logs ? message_source::otlp_logs : message_source::otlp_traces;
   cmd.client_ip = client_address(req, trusted_, address);
@@ -290,6 +292,8 @@ void ingest_routes::langfuse(const http_request& req, responder res) {
   std::string scratch, address;
   ingest_command cmd;
   cmd.secret = extract_token_or_basic(req, scratch);
+  if (auto p = gateway_.screen_token(cmd.secret)) // before decoding (see screen_token)
+    return refuse(res, std::move(p));
   cmd.source = message_source::langfuse;
   cmd.client_ip = client_address(req, trusted_, address);
   cmd.received_at_us = now_us();
@@ -384,6 +388,8 @@ void ingest_routes::webhook(const http_request& req, responder res) {
     return;
   }
   thread_local message_batch decoded;
+  if (auto p = gateway_.screen_token(cmd.secret)) // before decoding (see screen_token)
+    return refuse(res, std::move(p));
   cmd.decode_problem = decode_webhook(body, max_records_, decoded);
   cmd.decoded = &decoded;
   gateway_.ingest(cmd, answer_with_ingest_response(std::move(res)));

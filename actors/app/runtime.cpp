@@ -479,6 +479,15 @@ bool runtime::reroute(ingest_job_ptr& job) noexcept {
   }
 }
 
+problem runtime::screen_token(std::string_view secret) {
+  // The same lookup ingest() makes next: the secret's hash is remembered by
+  // this thread, so the second costs a registry probe.
+  token_hash hash;
+  problem refusal;
+  find_token(secret, hash, refusal);
+  return refusal;
+}
+
 void runtime::ingest(const ingest_command& cmd, ingest_callback done) {
   problem refusal;
   auto job = job_pool().take();

@@ -89,6 +89,7 @@ public:
 
   // gateway
   void ingest(const ingest_command& cmd, ingest_callback done) override;
+  problem screen_token(std::string_view secret) override;
   void end_of_turn() override;
   void whoami(std::string_view secret, std::string_view client_ip, json_callback done) override;
   void admin(admin_command&& cmd, json_callback done) override;

@@ -7,10 +7,12 @@
 
 #include <zlib.h>
 
+#include <fstream>
 #include <string>
 
 #include "google/rpc/status.pb.h"
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb.h"
+#include "policy/token_format.hpp"
 #include "tests/e2e/fixture.hpp"
 
 using namespace sluice::e2e;
@@ -282,6 +284,51 @@ BOOST_AUTO_TEST_CASE(gzip_and_chunked_bodies_are_read_under_the_same_caps) {
                          "application/json"),
                415, "unsupported_media_type");
   BOOST_TEST(f.read_messages(f.last_system()).size() == 2u);
+}
+
+// Found in review: the doors decoded a body before looking at the token, and
+// 8 MB of empty ResourceLogs (8 KB gzipped, no token needed) parsed into
+// some 300 MB; 8 MB of empty JSON objects grew the JSON parser's buffers by
+// some 200 MB, kept. A made-up token is now refused with the body unread.
+BOOST_AUTO_TEST_CASE(a_made_up_tokens_body_is_not_decoded) {
+  sluice_fixture f;
+  auto c = f.ingest();
+  const auto made_up = sluice::generate_secret(sluice::token_kind::ingest);
+  const auto made_up_hook = sluice::generate_secret(sluice::token_kind::webhook);
+  auto peak_kb = [&] { // the server's peak resident memory so far
+    std::ifstream status{"/proc/" + std::to_string(f.server().pid()) + "/status"};
+    for (std::string line; std::getline(status, line);)
+      if (line.rfind("VmHWM:", 0) == 0)
+        return std::stol(line.substr(6));
+    return 0L;
+  };
+  std::string empty_resources;
+  for (int i = 0; i < 4'000'000; ++i)
+    empty_resources += std::string("\x0a\x00", 2); // field 1 (resource_logs), length 0
+  std::string empty_objects = "[{}";
+  for (int i = 0; i < 2'000'000; ++i)
+    empty_objects += ",{}";
+  empty_objects += "]";
+  auto zipped_resources = gzip(empty_resources);
+  auto zipped_objects = gzip(empty_objects);
+  auto zipped_batch = gzip(R"({"batch":)" + empty_objects + "}");
+  auto before = peak_kb();
+  auto otlp = c.request("POST", "/otlp/v1/logs", zipped_resources,
+                        {{"Authorization", "Bearer " + made_up}, {"Content-Encoding", "gzip"}},
+                        "application/x-protobuf");
+  BOOST_TEST(otlp.status == 401u);
+  expect_error(c.request("POST", "/api/public/ingestion", zipped_batch,
+                         {{"Authorization", "Bearer " + made_up}, {"Content-Encoding", "gzip"}},
+                         "application/json"),
+               401, "invalid_token");
+  expect_error(c.request("POST", "/webhooks/" + made_up_hook, zipped_objects,
+                         {{"Content-Encoding", "gzip"}}, "application/json"),
+               401, "invalid_token");
+  auto grown_mb = (peak_kb() - before) / 1024;
+  BOOST_TEST_MESSAGE("peak resident memory grew by " << grown_mb << " MB");
+  // Inflating is all these requests cost: some 30 MB with the buffers (more
+  // under a sanitizer), against 284 MB when the bodies were decoded.
+  BOOST_TEST(grown_mb < 128);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
