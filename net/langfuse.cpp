@@ -8,6 +8,7 @@
 #include "net/json_parser.hpp"
 #include "policy/json_writer.hpp"
 #include "policy/time.hpp"
+#include "policy/json_errors.hpp"
 
 namespace sluice::net {
 
@@ -51,8 +52,7 @@ problem decode_langfuse(std::string_view body, std::size_t max_events, langfuse_
     return make_problem(errc::request_too_large, "a Langfuse batch is at most 3.5 MB");
   dom::element root;
   if (auto err = thread_json_parser().parse(body.data(), body.size()).get(root))
-    return make_problem(errc::malformed_json,
-                        std::string{"the body is not valid JSON: "} + simdjson::error_message(err));
+    return json_body_problem(err);
   dom::object obj;
   dom::array events;
   if (root.get_object().get(obj) != simdjson::SUCCESS

@@ -4,6 +4,7 @@
 
 #include "net/json_parser.hpp"
 #include "policy/time.hpp"
+#include "policy/json_errors.hpp"
 
 namespace sluice::net {
 
@@ -34,8 +35,7 @@ problem decode_webhook(std::string_view body, std::size_t max_messages, message_
   out.clear();
   dom::element root;
   if (auto err = thread_json_parser().parse(body.data(), body.size()).get(root))
-    return make_problem(errc::malformed_json,
-                        std::string{"the body is not valid JSON: "} + simdjson::error_message(err));
+    return json_body_problem(err);
   dom::array events;
   if (root.get_array().get(events) != simdjson::SUCCESS) {
     add_event(root, out);

@@ -8,6 +8,7 @@
 
 #include "policy/json_writer.hpp"
 #include "policy/time.hpp"
+#include "policy/json_errors.hpp"
 
 namespace sluice {
 
@@ -306,8 +307,7 @@ problem message_parser::parse(std::string_view json, std::size_t max_batch, mess
   // A refused body leaves `out` empty, whatever was read before the error.
   auto malformed = [&](error_code err) {
     out.clear();
-    return make_problem(errc::malformed_json,
-                        std::string{"the body is not valid JSON: "} + simdjson::error_message(err));
+    return json_body_problem(err);
   };
 
   od::document doc;

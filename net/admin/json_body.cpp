@@ -1,4 +1,5 @@
 #include "net/admin/json_body.hpp"
+#include "policy/json_errors.hpp"
 
 #include <simdjson.h>
 
@@ -60,8 +61,7 @@ problem json_body::open(std::string_view body, std::span<const std::string_view>
     return {};
   dom::element root;
   if (auto err = impl_->parser.parse(body.data(), body.size()).get(root))
-    return make_problem(errc::malformed_json,
-                        std::string{"the body is not valid JSON: "} + simdjson::error_message(err));
+    return json_body_problem(err);
   if (root.get_object().get(impl_->root) != simdjson::SUCCESS)
     return make_problem(errc::invalid_argument, "the body must be a JSON object");
   impl_->obj = impl_->root;

@@ -1,4 +1,5 @@
 #include "net/otlp/json_reader.hpp"
+#include "policy/json_errors.hpp"
 
 #include <simdjson.h>
 
@@ -890,8 +891,7 @@ problem json_reader::read(signal s, std::string_view body, std::size_t max_recor
   std::memset(d.padded.data() + body.size(), 0, simdjson::SIMDJSON_PADDING);
   dom::element root;
   if (auto err = d.parser.parse(d.padded.data(), body.size(), false).get(root))
-    return make_problem(errc::malformed_json,
-                        std::string{"the body is not valid JSON: "} + simdjson::error_message(err));
+    return json_body_problem(err);
 
   // The records are counted before any is decoded, so an oversized request
   // costs no more than its parse.

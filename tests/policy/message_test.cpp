@@ -107,6 +107,20 @@ BOOST_AUTO_TEST_CASE(malformed_json_is_refused_wherever_it_hides) {
     BOOST_TEST(code(parse(body).result) == static_cast<int>(errc::malformed_json), body);
 }
 
+// Found in review: valid JSON with a number simdjson cannot hold was refused
+// as "the body is not valid JSON: Problem while parsing a number".
+BOOST_AUTO_TEST_CASE(a_number_out_of_range_is_named_as_such) {
+  for (auto body :
+       {R"({"message":"x","n":123456789012345678901234567890})", R"({"message":"x","n":1e309})"}) {
+    auto p = parse(body);
+    BOOST_TEST(code(p.result) == static_cast<int>(errc::malformed_json), body);
+    BOOST_TEST(p.result.message.find("a number Sluice cannot read") != std::string::npos,
+               p.result.message);
+  }
+  auto p = parse(R"({"message":"x","extra":tru})");
+  BOOST_TEST(p.result.message.find("not valid JSON") != std::string::npos, p.result.message);
+}
+
 BOOST_AUTO_TEST_CASE(malformed_json_after_good_messages_leaves_the_batch_empty) {
   // Good messages before the error, or a whole good value before trailing
   // content: the refused batch still holds nothing (found by the fuzzer).
