@@ -368,6 +368,9 @@ void ingest_routes::webhook(const http_request& req, responder res) {
   std::string_view body;
   if (auto p = body_of(req, max_body_, inflated, body))
     return refuse(res, std::move(p));
+  // Before either reading of the body below (see screen_token).
+  if (auto p = gateway_.screen_token(cmd.secret))
+    return refuse(res, std::move(p));
 
   if (boost::beast::iequals(req.header("aeg-event-type"), "SubscriptionValidation")) {
     // Azure Event Grid proves the endpoint is ours: echo its code, store nothing.
@@ -388,8 +391,6 @@ void ingest_routes::webhook(const http_request& req, responder res) {
     return;
   }
   thread_local message_batch decoded;
-  if (auto p = gateway_.screen_token(cmd.secret)) // before decoding (see screen_token)
-    return refuse(res, std::move(p));
   cmd.decode_problem = decode_webhook(body, max_records_, decoded);
   cmd.decoded = &decoded;
   gateway_.ingest(cmd, answer_with_ingest_response(std::move(res)));
