@@ -76,7 +76,7 @@ unsigned grpc_status(errc code) noexcept {
 std::string shown_message(const problem& p) {
   if (p.message.empty())
     return sluice_category().message(static_cast<int>(p.code));
-  return redact_secrets(p.message);
+  return echo_without_secrets(p.message);
 }
 
 http_response error_response(const problem& p) {
@@ -88,7 +88,7 @@ http_response error_response(const problem& p) {
   w.field("message", shown_message(p));
   // JSON already; what redaction puts in (`{token}`) needs no escaping.
   if (!p.details_json.empty())
-    w.key("details").raw(redact_secrets(p.details_json));
+    w.key("details").raw(echo_without_secrets(p.details_json));
   w.end_object().end_object();
   if (res.status == 401) // RFC 6750: tell the client how to authenticate
     res.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"sluice\"");

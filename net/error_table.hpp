@@ -14,10 +14,10 @@ unsigned http_status(errc code) noexcept;
 unsigned grpc_status(errc code) noexcept;
 
 /// The message a client is shown for `p`: its own, or its code's default,
-/// with anything shaped like a secret replaced by `{token}`. Messages quote
-/// the request (a field, a value, an id, a path) and a client may have put a
-/// secret there; it is not echoed. One rule for every error body, as the
-/// logger has one for every log line.
+/// with anything shaped like a secret replaced by `{token}`
+/// (echo_without_secrets). Messages quote the request (a field, a value, an
+/// id, a path) and a client may have put a secret there; it is not echoed.
+/// One rule for every error body, as the logger has one for every log line.
 std::string shown_message(const problem& p);
 
 /// The response for a refusal: `{"error":{"code","message","details"?}}` with

@@ -148,7 +148,10 @@ std::string redact_secrets(std::string_view s) {
   return out;
 }
 
-void redact_secrets(std::string_view s, std::string& out) {
+namespace {
+
+/// redact_secrets, and with `bare_prefixes` false echo_without_secrets.
+void redact(std::string_view s, std::string& out, bool bare_prefixes) {
   // Copies runs of clean text at once; s[copied, i) is still to be copied.
   out.reserve(out.size() + s.size());
   std::size_t i = 0, copied = 0;
@@ -170,11 +173,12 @@ void redact_secrets(std::string_view s, std::string& out) {
     auto end = i; // the word is s[i, end)
     while (end < s.size() && is_word(s[end]))
       ++end;
-    if (may_start(i, end) && prefix_length(s.substr(i, end - i)) != 0) {
+    if (bare_prefixes && may_start(i, end) && prefix_length(s.substr(i, end - i)) != 0) {
       replace(i, end);
     } else {
-      // Inside the word, a prefix followed by enough base62 characters.
-      for (auto j = i + 1; j < end; ++j) {
+      // A prefix followed by enough base62 characters (inside the word, or
+      // starting it when bare prefixes stay).
+      for (auto j = bare_prefixes ? i + 1 : i; j < end; ++j) {
         if (!may_start(j, end))
           continue;
         auto p = prefix_length(s.substr(j, end - j));
@@ -192,6 +196,16 @@ void redact_secrets(std::string_view s, std::string& out) {
     i = end;
   }
   out.append(s.substr(copied));
+}
+
+} // namespace
+
+void redact_secrets(std::string_view s, std::string& out) { redact(s, out, true); }
+
+std::string echo_without_secrets(std::string_view s) {
+  std::string out;
+  redact(s, out, false);
+  return out;
 }
 
 } // namespace sluice

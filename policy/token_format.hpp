@@ -57,6 +57,13 @@ std::string redact_secrets(std::string_view s);
 void redact_secrets(std::string_view s, std::string& out);
 inline constexpr std::size_t min_embedded_secret_chars = 16;
 
+/// The rule for text shown to a client (error messages, which quote the
+/// request): a token prefix followed by `min_embedded_secret_chars` or more
+/// base62 characters, wherever it stands, is replaced by "{token}". Unlike
+/// redact_secrets, a bare prefix ("al_") or a hint ("al_…x9Qa") stays:
+/// messages name them, and neither is a credential.
+std::string echo_without_secrets(std::string_view s);
+
 /// What lists show instead of the secret: the prefix and the last 4 characters,
 /// e.g. "al_…x9Qa".
 std::string display_hint(std::string_view secret);

@@ -119,4 +119,17 @@ BOOST_AUTO_TEST_CASE(redaction_replaces_every_secret_shaped_word_and_nothing_els
   BOOST_TEST(out == "kept and {token}");
 }
 
+BOOST_AUTO_TEST_CASE(what_a_client_is_shown_loses_secrets_and_keeps_prefixes_and_hints) {
+  auto ingest = generate_secret(token_kind::ingest);
+  BOOST_TEST(echo_without_secrets("\"" + ingest + "\" is not a field of this call")
+             == "\"{token}\" is not a field of this call");
+  BOOST_TEST(echo_without_secrets("\"security." + ingest + "\"") == "\"security.{token}\"");
+  BOOST_TEST(echo_without_secrets("x" + ingest) == "x{token}");
+  // A prefix or a hint is no credential, and messages name them (found when
+  // "only ingest (al_) tokens may use the ingest port" came out redacted).
+  for (std::string_view s : {"only ingest (al_) tokens may use the ingest port",
+                             "alu_…x9Qa was rotated", "al_ + 43 characters"})
+    BOOST_TEST(echo_without_secrets(s) == s);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
