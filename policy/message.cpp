@@ -213,14 +213,26 @@ error_code message_parser::impl::one(od::value v, std::size_t index, message_bat
         continue;
       }
       if (vt == od::json_type::number) {
-        double ms = 0;
-        if (auto err = val.get_double().get(ms))
+        od::number n;
+        if (auto err = val.get_number().get(n))
           return err;
-        // Unix ms up to year 9999; fractions of a millisecond are kept to the µs.
-        if (!(ms >= 0 && ms < 253402300800000.0))
+        // Unix ms up to year 9999: an integer exactly (through a double, the
+        // last ones came out some µs off), a fraction of a millisecond to the
+        // µs.
+        constexpr std::int64_t end_ms = 253'402'300'800'000; // 10000-01-01
+        bool in_range = false;
+        if (n.is_int64()) {
+          in_range = n.get_int64() >= 0 && n.get_int64() < end_ms;
+          if (in_range)
+            m.event_time_us = n.get_int64() * 1000;
+        } else if (n.is_double()) {
+          auto ms = n.get_double();
+          in_range = ms >= 0 && ms < static_cast<double>(end_ms);
+          if (in_range)
+            m.event_time_us = static_cast<std::int64_t>(std::llround(ms * 1000.0));
+        }
+        if (!in_range) // also an unsigned integer past int64's range
           fail("\"timestamp\" in Unix milliseconds must be between 0 and year 9999");
-        else
-          m.event_time_us = static_cast<std::int64_t>(std::llround(ms * 1000.0));
         continue;
       }
       fail("\"timestamp\" must be an RFC 3339 date-time or Unix milliseconds");

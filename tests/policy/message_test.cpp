@@ -51,6 +51,22 @@ BOOST_AUTO_TEST_CASE(a_batch_keeps_every_message_in_order) {
   BOOST_TEST(p.batch.items[2].event_time_us == no_event_time);
 }
 
+// Found in review: read through a double, 253402300799999 (the last ms of
+// year 9999) was stored as 23:59:59.999008.
+BOOST_AUTO_TEST_CASE(unix_milliseconds_are_exact_up_to_year_9999) {
+  auto p = parse(R"([{"message":"a","timestamp":253402300799999},
+                     {"message":"b","timestamp":1714564800000.5},
+                     {"message":"c","timestamp":0}])");
+  BOOST_REQUIRE(!p.result);
+  BOOST_TEST(p.batch.items[0].event_time_us == 253'402'300'799'999'000LL);
+  BOOST_TEST(p.batch.items[1].event_time_us == 1'714'564'800'000'500LL);
+  BOOST_TEST(p.batch.items[2].event_time_us == 0);
+  for (auto out : {R"({"message":"x","timestamp":253402300800000})",
+                   R"({"message":"x","timestamp":-1})", R"({"message":"x","timestamp":-0.5})",
+                   R"({"message":"x","timestamp":18446744073709551615})"})
+    BOOST_TEST(code(parse(out).result) == static_cast<int>(errc::invalid_message), out);
+}
+
 BOOST_AUTO_TEST_CASE(an_empty_array_is_a_batch_of_nothing) {
   auto p = parse("[]");
   BOOST_TEST(!p.result);
