@@ -71,6 +71,7 @@ std::optional<token_actor_if> registry::token_actor(const token_hash& h) {
   init.admin = admin_;
   init.reg = this;
   init.opts = opts_;
+  init.reached_by = h;
   auto id = init.record.id;
   auto actor = spawn_token_actor(sys_, std::move(init));
   by_id_.emplace(id, actor);

@@ -22,6 +22,11 @@ token_actor_if::behavior_type token_state::make_behavior() {
   last_ip_ = rec.last_ip;
   limiter_.configure(rec.rate_limit, rec.rate_limit_shadow, monotonic_us());
   last_activity_us_ = now;
+  // Found under load with a 1 ms idle timeout: an actor whose first tick
+  // came before its first request passivated without forgetting the hash it
+  // was spawned for, and that hash led to the dead actor from then on (every
+  // request with the token refused, storage_busy, until a restart).
+  seen(init.reached_by);
   tick_on_grid(self_, init.opts.usage_flush_interval, tick_atom::value);
   return {
     [this](ingest_atom, ingest_batch& jobs) {

@@ -26,6 +26,10 @@ struct token_init {
   admin_actor_if admin;
   registry* reg = nullptr; ///< outlives every actor (owned by the runtime)
   registry_options opts;
+  /// The hash the registry spawned it for, and maps to it from the start:
+  /// forgotten with the others when it passivates, even if no request with
+  /// it ever arrived (see token_state::hashes_).
+  token_hash reached_by{};
 };
 
 /// The state of one token's actor. It is the authority on whether its token
