@@ -219,7 +219,7 @@ error_code message_parser::impl::one(od::value v, std::size_t index, message_bat
         // Unix ms up to year 9999: an integer exactly (through a double, the
         // last ones came out some µs off), a fraction of a millisecond to the
         // µs.
-        constexpr std::int64_t end_ms = 253'402'300'800'000; // 10000-01-01
+        constexpr std::int64_t end_ms = year_10000_us / 1000;
         bool in_range = false;
         if (n.is_int64()) {
           in_range = n.get_int64() >= 0 && n.get_int64() < end_ms;

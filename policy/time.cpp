@@ -143,8 +143,8 @@ std::optional<std::int64_t> parse_rfc3339_us(std::string_view s) noexcept {
   // In UTC it must still be a four-digit year: an offset can carry year 0000
   // back to year -1 and 9999 on to 10000, which no RFC 3339 text can show.
   constexpr std::int64_t first_s = days_from_civil(0, 1, 1) * 86400;
-  constexpr std::int64_t end_s = days_from_civil(10000, 1, 1) * 86400;
-  if (secs < first_s || secs >= end_s)
+  static_assert(days_from_civil(10000, 1, 1) * 86400 * 1'000'000 == year_10000_us);
+  if (secs < first_s || secs >= year_10000_us / 1'000'000)
     return std::nullopt;
   return secs * 1'000'000 + frac_us;
 }

@@ -10,6 +10,9 @@ namespace sluice {
 
 /// Microseconds in a minute: the unit of usage series and allowed hours.
 inline constexpr std::int64_t us_per_minute = 60'000'000;
+/// 10000-01-01T00:00:00Z in µs since the epoch: the first instant no
+/// four-digit year can show; times Sluice accepts lie before it.
+inline constexpr std::int64_t year_10000_us = 253'402'300'800'000'000;
 
 /// The minute (since the Unix epoch) that holds `t_us`: floor division, so a
 /// moment before the epoch lands in the minute before.
