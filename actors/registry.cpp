@@ -36,8 +36,9 @@ std::optional<token_actor_if> registry::token_actor(const token_hash& h) {
     return std::nullopt;
   if (auto i = by_id_.find(rec->id); i != by_id_.end()) {
     // Live already, reached by another of its secrets (a rotation).
-    s.tokens.insert(h, i->second);
-    return i->second;
+    s.tokens.insert(h, i->second.actor);
+    i->second.hashes.push_back(h);
+    return i->second.actor;
   }
   token_init init;
   if (rec->system_id != 0) {
@@ -71,10 +72,9 @@ std::optional<token_actor_if> registry::token_actor(const token_hash& h) {
   init.admin = admin_;
   init.reg = this;
   init.opts = opts_;
-  init.reached_by = h;
   auto id = init.record.id;
   auto actor = spawn_token_actor(sys_, std::move(init));
-  by_id_.emplace(id, actor);
+  by_id_.emplace(id, live_token{actor, {h}});
   s.tokens.insert(h, actor);
   return actor;
 }
@@ -90,35 +90,52 @@ std::optional<token_actor_if> registry::live_token_actor(const token_hash& h) {
 std::optional<token_actor_if> registry::live_token_actor(std::uint64_t id) {
   std::lock_guard guard{ids_mtx_};
   if (auto i = by_id_.find(id); i != by_id_.end())
-    return i->second;
+    return i->second.actor;
   return std::nullopt;
 }
 
-void registry::forget_token(std::uint64_t id, const std::vector<token_hash>& hashes,
-                            const caf::actor_addr& who) {
-  // Shards in ascending order, then the id map (the lock order).
-  std::vector<shard*> shards;
-  for (auto& h : hashes)
-    shards.push_back(&shard_of(h));
-  std::sort(shards.begin(), shards.end());
-  shards.erase(std::unique(shards.begin(), shards.end()), shards.end());
-  std::vector<std::unique_lock<std::mutex>> locks;
-  for (auto* s : shards)
-    locks.emplace_back(s->mtx);
-  for (auto& h : hashes)
-    shard_of(h).tokens.erase_unless(
-      h, [&](const token_actor_if& actor) { return actor.address() != who; });
-  std::lock_guard ids{ids_mtx_};
-  if (auto i = by_id_.find(id); i != by_id_.end() && i->second.address() == who)
+void registry::forget_token(std::uint64_t id, const caf::actor_addr& who) {
+  // The hashes to forget are known only under the id map's lock, but their
+  // shards must be locked first (the lock order): read the list, lock its
+  // shards, then the id map, and start again in the rare case that another
+  // secret was mapped in between (the list only grows).
+  std::vector<token_hash> hashes;
+  for (;;) {
+    {
+      std::lock_guard ids{ids_mtx_};
+      auto i = by_id_.find(id);
+      if (i == by_id_.end() || i->second.actor.address() != who)
+        return; // forgotten already, or a newer actor's entry
+      hashes = i->second.hashes;
+    }
+    std::vector<shard*> shards;
+    for (auto& h : hashes)
+      shards.push_back(&shard_of(h));
+    std::sort(shards.begin(), shards.end());
+    shards.erase(std::unique(shards.begin(), shards.end()), shards.end());
+    std::vector<std::unique_lock<std::mutex>> locks;
+    for (auto* s : shards)
+      locks.emplace_back(s->mtx);
+    std::lock_guard ids{ids_mtx_};
+    auto i = by_id_.find(id);
+    if (i == by_id_.end() || i->second.actor.address() != who)
+      return;
+    if (i->second.hashes.size() != hashes.size())
+      continue;
+    for (auto& h : hashes)
+      shard_of(h).tokens.erase_unless(
+        h, [&](const token_actor_if& actor) { return actor.address() != who; });
     by_id_.erase(i);
+    return;
+  }
 }
 
 std::vector<token_actor_if> registry::live_token_actors() {
   std::lock_guard guard{ids_mtx_};
   std::vector<token_actor_if> out;
   out.reserve(by_id_.size());
-  for (auto& [id, actor] : by_id_)
-    out.push_back(actor);
+  for (auto& [id, live] : by_id_)
+    out.push_back(live.actor);
   return out;
 }
 

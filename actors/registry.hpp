@@ -77,10 +77,10 @@ public:
   std::optional<token_actor_if> live_token_actor(const token_hash& h);
 
   /// Called by a token actor that passivates: forgets it under its id and
-  /// every hash it was reached by, unless an entry already points to a newer
-  /// actor.
-  void forget_token(std::uint64_t id, const std::vector<token_hash>& hashes,
-                    const caf::actor_addr& who);
+  /// under every hash this registry mapped to it (the one it was spawned for,
+  /// and a rotated secret's, mapped at its first use), unless an entry
+  /// already points to a newer actor.
+  void forget_token(std::uint64_t id, const caf::actor_addr& who);
 
   /// Every live token actor (for the usage flush at shutdown).
   std::vector<token_actor_if> live_token_actors();
@@ -111,8 +111,17 @@ private:
 
   caf::actor_system& sys_;
   store::meta_store& meta_;
+  /// A live token actor and every hash mapped to it. The registry keeps the
+  /// list, not the actor: a secret's hash can be mapped to an actor that has
+  /// already decided to passivate (a rotated secret's first request, racing
+  /// the idle tick), and only what was mapped is sure to be forgotten. Grows
+  /// under ids_mtx_ and the hash's shard lock; never shrinks while live.
+  struct live_token {
+    token_actor_if actor;
+    std::vector<token_hash> hashes;
+  };
   mutable std::mutex ids_mtx_;
-  std::unordered_map<std::uint64_t, token_actor_if> by_id_;
+  std::unordered_map<std::uint64_t, live_token> by_id_;
   storage_actor_if storage_;
   admin_actor_if admin_;
   registry_options opts_;

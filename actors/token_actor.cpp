@@ -22,11 +22,6 @@ token_actor_if::behavior_type token_state::make_behavior() {
   last_ip_ = rec.last_ip;
   limiter_.configure(rec.rate_limit, rec.rate_limit_shadow, monotonic_us());
   last_activity_us_ = now;
-  // Found under load with a 1 ms idle timeout: an actor whose first tick
-  // came before its first request passivated without forgetting the hash it
-  // was spawned for, and that hash led to the dead actor from then on (every
-  // request with the token refused, storage_busy, until a restart).
-  seen(init.reached_by);
   tick_on_grid(self_, init.opts.usage_flush_interval, tick_atom::value);
   return {
     [this](ingest_atom, ingest_batch& jobs) {
@@ -143,13 +138,6 @@ token_state::door token_state::door_of(const ingest_job& job) noexcept {
   return job.door == ingest_door::webhook ? door::webhook : door::ingest;
 }
 
-void token_state::seen(const token_hash& presented) {
-  for (auto& h : hashes_)
-    if (h == presented)
-      return;
-  hashes_.push_back(presented);
-}
-
 void token_state::count_refusal(std::int64_t now) {
   usage_.rejected(now, rejection::unauthorized);
   count_metric(rejection::unauthorized);
@@ -161,7 +149,6 @@ void token_state::count_refusal(std::int64_t now) {
 void token_state::ingest(ingest_job_ptr& job) {
   auto now = now_us();
   last_activity_us_ = now;
-  seen(job->presented);
   auto& rec = init.record;
   if (auto p = refusal(now, job->presented, job->client_ip, door_of(*job))) {
     count_refusal(now);
@@ -259,7 +246,6 @@ void token_state::send_on() {
 void token_state::describe(info_job_ptr& job) {
   auto now = now_us();
   last_activity_us_ = now;
-  seen(job->presented);
   if (auto p = refusal(now, job->presented, job->client_ip, door::ingest))
     return job->complete({std::move(p), reply_kind::ok, {}});
   job->complete.authenticated(init.record.id);
@@ -271,7 +257,6 @@ void token_state::describe(info_job_ptr& job) {
 void token_state::admin(admin_job_ptr& job) {
   auto now = now_us();
   last_activity_us_ = now;
-  seen(job->presented);
   auto& rec = init.record;
   if (auto p = refusal(now, job->presented, job->cmd.client_ip, door::admin)) {
     count_refusal(now);
@@ -350,7 +335,7 @@ void token_state::tick() {
   if (idle >= init.opts.token_idle_timeout && may_passivate(monotonic_us())) {
     // Leave the registry first, so no new request finds this actor; then let
     // whatever is already queued drain before quitting.
-    init.reg->forget_token(init.record.id, hashes_, self_->address());
+    init.reg->forget_token(init.record.id, self_->address());
     passivating_ = true;
     self_->send(self_, tick_atom::value);
     return;

@@ -26,10 +26,6 @@ struct token_init {
   admin_actor_if admin;
   registry* reg = nullptr; ///< outlives every actor (owned by the runtime)
   registry_options opts;
-  /// The hash the registry spawned it for, and maps to it from the start:
-  /// forgotten with the others when it passivates, even if no request with
-  /// it ever arrived (see token_state::hashes_).
-  token_hash reached_by{};
 };
 
 /// The state of one token's actor. It is the authority on whether its token
@@ -61,9 +57,6 @@ private:
   problem refusal(std::int64_t now, const token_hash& presented, std::string_view client_ip,
                   door d) const;
   static door door_of(const ingest_job& job) noexcept;
-  /// Remembers a hash this actor was reached by (the registry forgets them
-  /// all when it passivates).
-  void seen(const token_hash& presented);
   void ingest(ingest_job_ptr& job);
   void admin(admin_job_ptr& job);
   /// Counts a request refused for the token's status, expiry or kind, here
@@ -109,8 +102,6 @@ private:
   std::deque<ingest_job_ptr> waiting_;
   /// Let through while handling the current message; see send_on().
   ingest_batch to_system_;
-  /// Every hash this actor was reached by (one, or two around a rotation).
-  std::vector<token_hash> hashes_;
 };
 
 using token_actor = token_actor_if::stateful_base<token_state>;
