@@ -175,8 +175,8 @@ void admin_routes::handle(const http_request& req, responder res) {
   if (door == http_door::openapi) {
     if (req.verb != method::get)
       return res.send(method_not_allowed_response("GET"));
-    if (auto bad = unknown_query_param(req.query, ""))
-      return res.send(unknown_query_response(*bad));
+    if (auto bad = refused_query_param(req.query, ""))
+      return res.send(refused_query_response(*bad));
     http_response doc;
     doc.body.assign(openapi_document());
     return res.send(std::move(doc));
@@ -187,8 +187,8 @@ void admin_routes::handle(const http_request& req, responder res) {
     // tenant or a secret; the admin port itself is private by default.
     if (req.verb != method::get)
       return res.send(method_not_allowed_response("GET"));
-    if (auto bad = unknown_query_param(req.query, ""))
-      return res.send(unknown_query_response(*bad));
+    if (auto bad = refused_query_param(req.query, ""))
+      return res.send(refused_query_response(*bad));
     http_response scrape;
     scrape.content_type = metrics_content_type;
     scrape.body = metrics_->render();
@@ -224,8 +224,8 @@ void admin_routes::handle(const http_request& req, responder res) {
   if (!req.query.empty()) {
     std::string allowed{found->query};
     allowed += allowed.empty() ? "api_key" : " api_key";
-    if (auto bad = unknown_query_param(req.query, allowed))
-      return res.send(unknown_query_response(*bad));
+    if (auto bad = refused_query_param(req.query, allowed))
+      return res.send(refused_query_response(*bad));
   }
   if (!req.body.empty() && !is_json_content_type(req.header("content-type")))
     return res.send(error_response(

@@ -176,8 +176,8 @@ void ingest_routes::handle(const http_request& req, responder res) {
     case http_door::whoami: {
       if (req.verb != method::get)
         return res.send(method_not_allowed_response("GET"));
-      if (auto bad = unknown_query_param(req.query, "api_key"))
-        return res.send(unknown_query_response(*bad));
+      if (auto bad = refused_query_param(req.query, "api_key"))
+        return res.send(refused_query_response(*bad));
       std::string scratch, address;
       auto secret = extract_token(req, scratch);
       gateway_.whoami(secret, client_address(req, trusted_, address),
@@ -197,8 +197,8 @@ bool ingest_routes::common_checks(const http_request& req, responder& res) {
   // One rule on both ports: a parameter the endpoint does not define is
   // refused. Checked only when there is a query (never on the usual path).
   if (!req.query.empty())
-    if (auto bad = unknown_query_param(req.query, "api_key")) {
-      res.send(unknown_query_response(*bad));
+    if (auto bad = refused_query_param(req.query, "api_key")) {
+      res.send(refused_query_response(*bad));
       return false;
     }
   return true;
@@ -326,8 +326,8 @@ void ingest_routes::webhook(const http_request& req, responder res) {
   if (req.verb != method::post && req.verb != method::options)
     return res.send(method_not_allowed_response("POST, OPTIONS"));
   if (!req.query.empty())
-    if (auto bad = unknown_query_param(req.query, ""))
-      return res.send(unknown_query_response(*bad));
+    if (auto bad = refused_query_param(req.query, ""))
+      return res.send(refused_query_response(*bad));
   std::string address;
   ingest_command cmd;
   cmd.secret = secret;

@@ -58,8 +58,8 @@ http_response portal_response(const http_request& req) {
   http_response res;
   if (req.verb != method::get && req.verb != method::head)
     res = method_not_allowed_response("GET, HEAD");
-  else if (auto bad = unknown_query_param(req.query, ""))
-    res = unknown_query_response(*bad);
+  else if (auto bad = refused_query_param(req.query, ""))
+    res = refused_query_response(*bad);
   else if (req.path == "/" || req.path == "/portal") {
     res.status = 302;
     res.headers.emplace_back("Location", "/portal/");

@@ -59,8 +59,8 @@ http_response method_not_allowed_response(std::string_view allow) {
 http_response health_response(const http_request& req, const gateway& gw) {
   if (req.verb != method::get && req.verb != method::head)
     return method_not_allowed_response("GET, HEAD");
-  if (auto bad = unknown_query_param(req.query, ""))
-    return unknown_query_response(*bad);
+  if (auto bad = refused_query_param(req.query, ""))
+    return refused_query_response(*bad);
   http_response out;
   if (req.path != "/readyz") {
     out.body = R"({"status":"ok"})";
@@ -94,12 +94,14 @@ http_response to_response(json_reply&& reply) {
   return res;
 }
 
-http_response unknown_query_response(std::string_view name) {
+http_response refused_query_response(const query_refusal& why) {
   // A secret sent as a parameter name (`?al_…`) is not echoed back
   // (error_response redacts every message).
-  return error_response(make_problem(errc::invalid_argument, "\"" + std::string{name}
-                                                               + "\" is not a query parameter of "
-                                                                 "this call"));
+  return error_response(make_problem(
+    errc::invalid_argument, "\"" + why.name
+                              + (why.repeated ? "\" is given more than once; give each query "
+                                                "parameter once"
+                                              : "\" is not a query parameter of this call")));
 }
 
 } // namespace sluice::net

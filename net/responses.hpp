@@ -5,6 +5,7 @@
 
 #include "net/gateway.hpp"
 #include "net/http_server.hpp"
+#include "net/url.hpp"
 
 namespace sluice::net {
 
@@ -52,7 +53,8 @@ http_response with_token(http_response&& r, const Reply& reply) {
   return std::move(r);
 }
 
-/// 400 for a query parameter the endpoint does not define.
-http_response unknown_query_response(std::string_view name);
+/// 400 for a query parameter the endpoint does not define or one it was
+/// given twice.
+http_response refused_query_response(const query_refusal& why);
 
 } // namespace sluice::net

@@ -1,5 +1,7 @@
 #include "net/url.hpp"
 
+#include <cstdint>
+
 #include "policy/hex.hpp"
 
 namespace sluice::net {
@@ -77,7 +79,10 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
   return std::nullopt;
 }
 
-std::optional<std::string> unknown_query_param(std::string_view query, std::string_view allowed) {
+std::optional<query_refusal> refused_query_param(std::string_view query, std::string_view allowed) {
+  // Bit i: the i-th name of `allowed` was given (lists hold a dozen at most;
+  // a name past the 64th is not checked for repeats).
+  std::uint64_t given = 0;
   while (!query.empty()) {
     auto amp = query.find('&');
     auto part = query.substr(0, amp);
@@ -87,15 +92,25 @@ std::optional<std::string> unknown_query_param(std::string_view query, std::stri
     auto raw = part.substr(0, part.find('='));
     auto name = percent_decode(raw);
     if (!name)
-      return std::string{raw};
+      return query_refusal{std::string{raw}};
+    std::size_t index = 0;
     bool known = false;
-    for (auto rest = allowed; !rest.empty() && !known;) {
+    for (auto rest = allowed; !rest.empty(); ++index) {
       auto sp = rest.find(' ');
-      known = rest.substr(0, sp) == *name;
+      if (rest.substr(0, sp) == *name) {
+        known = true;
+        break;
+      }
       rest = sp == std::string_view::npos ? std::string_view{} : rest.substr(sp + 1);
     }
     if (!known)
-      return name;
+      return query_refusal{std::move(*name)};
+    if (index < 64) {
+      auto bit = std::uint64_t{1} << index;
+      if (given & bit)
+        return query_refusal{std::move(*name), true};
+      given |= bit;
+    }
   }
   return std::nullopt;
 }

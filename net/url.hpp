@@ -23,10 +23,18 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view qu
 /// The decoded value of the first `name` in `query`; nullopt when absent.
 std::optional<std::string> query_param(std::string_view query, std::string_view name);
 
+/// Why a query is refused: a parameter the endpoint does not define, or one
+/// given more than once (which of two values would count is not a guess a
+/// server should make: `?limit=5&limit=500`).
+struct query_refusal {
+  std::string name; ///< decoded; as sent when it does not decode
+  bool repeated = false;
+};
+
 /// The first parameter of `query` that is not one of `allowed` (names
-/// separated by single spaces), decoded; nullopt when all are. A name that
-/// does not decode is returned as sent. The one rule of both ports: a
-/// parameter an endpoint does not define is refused, never ignored.
-std::optional<std::string> unknown_query_param(std::string_view query, std::string_view allowed);
+/// separated by single spaces) or repeats one given before; nullopt when
+/// neither. The one rule of both ports: a parameter an endpoint does not
+/// define is refused, never ignored, and each is given at most once.
+std::optional<query_refusal> refused_query_param(std::string_view query, std::string_view allowed);
 
 } // namespace sluice::net
