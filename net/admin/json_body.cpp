@@ -33,15 +33,24 @@ problem field_problem(std::string_view key, std::string_view what) {
   return make_problem(errc::invalid_argument, "\"" + std::string{key} + "\" " + std::string{what});
 }
 
-/// Refuses the first key of `obj` not in `allowed`; `prefix` names where.
+/// Refuses the first key of `obj` not in `allowed`, or given twice (simdjson
+/// keeps both and finds the first; a reader of the same body elsewhere may
+/// take the last); `prefix` names where.
 problem check_keys(dom::object obj, const std::string& prefix,
                    std::span<const std::string_view> allowed) {
+  std::uint64_t given = 0; // bit i: allowed[i] was seen (lists are far shorter than 64)
   for (auto field : obj) {
-    bool known = false;
-    for (auto a : allowed)
-      known = known || a == field.key;
-    if (!known)
+    std::size_t i = 0;
+    while (i < allowed.size() && allowed[i] != field.key)
+      ++i;
+    if (i == allowed.size())
       return field_problem(prefix + std::string{field.key}, "is not a field of this call");
+    if (i < 64) {
+      auto bit = std::uint64_t{1} << i;
+      if (given & bit)
+        return field_problem(prefix + std::string{field.key}, "is given more than once");
+      given |= bit;
+    }
   }
   return {};
 }
