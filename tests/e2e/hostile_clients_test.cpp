@@ -219,7 +219,7 @@ BOOST_AUTO_TEST_CASE(a_request_without_host_or_with_two_is_refused_and_nothing_s
   sluice_fixture f;
   auto tok = f.ingest_token();
   const std::string body = R"({"message":"x"})";
-  for (const std::string hosts : {std::string{}, std::string{"Host: a\r\nHost: b\r\n"}}) {
+  for (const std::string& hosts : {std::string{}, std::string{"Host: a\r\nHost: b\r\n"}}) {
     BOOST_TEST_CONTEXT("Host lines: " << (hosts.empty() ? "none" : "two")) {
       raw_connection c(f.server().ingest_port());
       BOOST_REQUIRE(c.write("POST /messages HTTP/1.1\r\n" + hosts + "Authorization: Bearer "
