@@ -165,6 +165,17 @@ error_code message_parser::impl::one(od::value v, std::size_t index, message_bat
     if (problem_text.empty())
       problem_text = why;
   };
+  // Each field Sluice reads is taken once: of two "id"s, the stored record
+  // would keep one and a reader of the stored text might take the other.
+  unsigned given = 0;
+  auto once = [&](unsigned bit, std::string_view twice) {
+    if (given & bit) {
+      fail(twice);
+      return false;
+    }
+    given |= bit;
+    return true;
+  };
 
   for (auto field : obj) {
     std::string_view key;
@@ -176,7 +187,7 @@ error_code message_parser::impl::one(od::value v, std::size_t index, message_bat
     od::json_type vt;
     if (auto err = val.type().get(vt))
       return err;
-    if (key == "message") {
+    if (key == "message" && once(1u, "\"message\" is given more than once")) {
       if (vt != od::json_type::string) {
         fail("\"message\" must be a non-empty string");
       } else {
@@ -188,7 +199,7 @@ error_code message_parser::impl::one(od::value v, std::size_t index, message_bat
         has_message = true;
         continue;
       }
-    } else if (key == "id") {
+    } else if (key == "id" && once(2u, "\"id\" is given more than once")) {
       if (vt != od::json_type::string) {
         fail("\"id\" must be a string");
       } else {
@@ -201,7 +212,7 @@ error_code message_parser::impl::one(od::value v, std::size_t index, message_bat
           id_scratch.assign(s);
         continue;
       }
-    } else if (key == "timestamp") {
+    } else if (key == "timestamp" && once(4u, "\"timestamp\" is given more than once")) {
       if (vt == od::json_type::string) {
         std::string_view s;
         if (auto err = val.get_string().get(s))
@@ -236,7 +247,7 @@ error_code message_parser::impl::one(od::value v, std::size_t index, message_bat
         continue;
       }
       fail("\"timestamp\" must be an RFC 3339 date-time or Unix milliseconds");
-    } else if (key == "level") {
+    } else if (key == "level" && once(8u, "\"level\" is given more than once")) {
       if (vt == od::json_type::string) {
         std::string_view s;
         if (auto err = val.get_string().get(s))
@@ -248,7 +259,7 @@ error_code message_parser::impl::one(od::value v, std::size_t index, message_bat
         continue;
       }
       fail("\"level\" must be one of debug, info, warn, error, fatal");
-    } else if (key == "duration_ms") {
+    } else if (key == "duration_ms" && once(16u, "\"duration_ms\" is given more than once")) {
       if (vt == od::json_type::number) {
         double d = 0;
         if (auto err = val.get_double().get(d))
@@ -258,7 +269,7 @@ error_code message_parser::impl::one(od::value v, std::size_t index, message_bat
         continue;
       }
       fail("\"duration_ms\" must be a number >= 0");
-    } else if (key == "metadata") {
+    } else if (key == "metadata" && once(32u, "\"metadata\" is given more than once")) {
       if (vt != od::json_type::object)
         fail("\"metadata\" must be an object");
     }

@@ -109,6 +109,33 @@ BOOST_AUTO_TEST_CASE(ids_longer_than_128_bytes_are_refused) {
              == static_cast<int>(errc::invalid_message));
 }
 
+// Found in review: of two "id"s the last was the dedup id, while the stored
+// text (kept as sent) read back first-wins in most JSON parsers.
+BOOST_AUTO_TEST_CASE(a_field_sluice_reads_given_twice_refuses_the_message) {
+  for (auto field : {"message", "id", "timestamp", "level", "duration_ms", "metadata"}) {
+    std::string f{field};
+    auto value = f == "timestamp"     ? std::string{"0"}
+                 : f == "level"       ? std::string{R"("info")"}
+                 : f == "duration_ms" ? std::string{"1"}
+                 : f == "metadata"    ? std::string{"{}"}
+                                      : std::string{R"("x")"};
+    auto body = R"({"message":"m",")" + f + "\":" + value + ",\"" + f + "\":" + value + "}";
+    if (f == "message")
+      body = R"({"message":"a","message":"b"})";
+    auto p = parse(body);
+    BOOST_TEST(code(p.result) == static_cast<int>(errc::invalid_message), body);
+    BOOST_TEST(p.batch.items.empty());
+    auto want = R"({"index":0,"error":"\")" + f + R"(\" is given more than once"})";
+    BOOST_TEST(p.result.details_json.find(want) != std::string::npos, p.result.details_json);
+  }
+  // Also when escaped; a field Sluice does not read is kept as sent.
+  BOOST_TEST(code(parse(R"({"message":"x","id":"a","\u0069d":"b"})").result)
+             == static_cast<int>(errc::invalid_message));
+  auto kept = parse(R"({"message":"x","user":"a","user":"b"})");
+  BOOST_REQUIRE(!kept.result);
+  BOOST_TEST(kept.batch.body(kept.batch.items[0]) == R"({"message":"x","user":"a","user":"b"})");
+}
+
 BOOST_AUTO_TEST_CASE(escaped_ids_are_compared_unescaped) {
   auto p = parse(R"({"message":"x","id":"a\u0062c"})");
   BOOST_REQUIRE(!p.result);
