@@ -161,6 +161,9 @@ public:
   /// Someone waits for this answer and it has not been given yet.
   bool pending() const noexcept { return !answered_ && done_; }
 
+  /// Whether a token actor has authenticated the request (see above).
+  bool authenticated() const noexcept { return token_id_ != 0; }
+
 private:
   void settle() {
     if (answered_ || !done_)
@@ -282,14 +285,42 @@ using ingest_job_ptr = caf::intrusive_ptr<ingest_job>;
 /// costs most.
 using ingest_batch = std::vector<ingest_job_ptr>;
 
+struct info_job;
+struct admin_job;
+
+/// Where a GET /systems/me or admin job goes that no token actor took up:
+/// like an ingest job (ingest_rerouter), one sent to an actor that then
+/// passivated, which reached its mailbox after it closed. Called from the
+/// job's destructor, on the thread that dropped it.
+class call_rerouter {
+public:
+  virtual ~call_rerouter() = default;
+  /// Any thread: moves `job`'s request into a new job sent to the actor its
+  /// presented hash leads to now (or answers it, when the token is gone); or
+  /// leaves `job` as it was, which is then answered storage_busy.
+  virtual void reroute(info_job& job) noexcept = 0;
+  virtual void reroute(admin_job& job) noexcept = 0;
+};
+
 /// A GET /systems/me request: the token actor fills in the token, the system
 /// actor the rest, and answers.
 struct info_job {
+  info_job() = default;
+  info_job(const info_job&) = delete;
+  info_job& operator=(const info_job&) = delete;
+  /// Unanswered and never authenticated: no token actor took it up.
+  ~info_job() {
+    if (rerouter && complete.pending() && !complete.authenticated())
+      rerouter->reroute(*this);
+  }
+
   token_hash presented{};
   std::string client_ip;
   store::token_record token;
   std::optional<limit_state> token_limit;
   reply_once<json_reply> complete;
+  call_rerouter* rerouter = nullptr; ///< null: a dropped job is answered storage_busy
+  std::uint8_t reroutes = 0;         ///< times it was sent on already
 };
 
 using info_job_ptr = std::shared_ptr<info_job>;
@@ -297,10 +328,21 @@ using info_job_ptr = std::shared_ptr<info_job>;
 /// An admin API call on its way: gateway -> the caller's token actor (which
 /// authenticates it and fills in `who`) -> the admin actor.
 struct admin_job {
+  admin_job() = default;
+  admin_job(const admin_job&) = delete;
+  admin_job& operator=(const admin_job&) = delete;
+  /// As info_job's.
+  ~admin_job() {
+    if (rerouter && complete.pending() && !complete.authenticated())
+      rerouter->reroute(*this);
+  }
+
   admin_command cmd;
   token_hash presented{};
   principal who;
   reply_once<json_reply> complete;
+  call_rerouter* rerouter = nullptr; ///< null: a dropped job is answered storage_busy
+  std::uint8_t reroutes = 0;         ///< times it was sent on already
 };
 
 using admin_job_ptr = std::shared_ptr<admin_job>;

@@ -451,19 +451,16 @@ ingest_job_pool& runtime::job_pool() {
 
 bool runtime::reroute(ingest_job_ptr& job) noexcept {
   try {
-    std::optional<token_actor_if> actor;
-    {
-      std::lock_guard lock{reroute_mu_};
-      if (!reroutes_open_)
-        return false;
-      actor = registry_->token_actor(job->presented);
-    }
-    if (!actor) {
+    bool gone = false;
+    auto actor = reroute_target(job->presented, gone);
+    if (gone) {
       // The token went away meanwhile (deleted): as if the request had come
       // a moment later.
       job->complete(ingest_reply::refused(make_problem(errc::invalid_token)));
       return false;
     }
+    if (!actor)
+      return false;
     ingest_batch jobs;
     jobs.push_back(std::move(job));
     // From whichever thread dropped the job: the I/O thread at the end of
@@ -476,6 +473,62 @@ bool runtime::reroute(ingest_job_ptr& job) noexcept {
     // answered storage_busy by the caller; one already moved on was dropped,
     // and came back to its pool again (a bounded number of times).
     return !job;
+  }
+}
+
+std::optional<token_actor_if> runtime::reroute_target(const token_hash& presented, bool& gone) {
+  gone = false;
+  std::lock_guard lock{reroute_mu_};
+  if (!reroutes_open_)
+    return std::nullopt;
+  auto actor = registry_->token_actor(presented);
+  gone = !actor;
+  return actor;
+}
+
+void runtime::reroute(info_job& job) noexcept {
+  try {
+    if (job.reroutes >= job_pool_defaults::max_reroutes)
+      return; // answered storage_busy as it goes
+    bool gone = false;
+    auto actor = reroute_target(job.presented, gone);
+    if (gone)
+      return job.complete({make_problem(errc::invalid_token), reply_kind::ok, {}});
+    if (!actor)
+      return;
+    auto again = std::make_shared<info_job>();
+    again->presented = job.presented;
+    again->client_ip = std::move(job.client_ip);
+    again->rerouter = this;
+    again->reroutes = static_cast<std::uint8_t>(job.reroutes + 1);
+    // The answer last: should the send fail, `again` goes on from its own
+    // destructor (a bounded number of times).
+    again->complete = std::move(job.complete);
+    caf::anon_send(*actor, info_atom::value, std::move(again));
+  } catch (...) {
+    // Out of memory, or the store could not be read: `job` still holds its
+    // answer, given as storage_busy.
+  }
+}
+
+void runtime::reroute(admin_job& job) noexcept {
+  try {
+    if (job.reroutes >= job_pool_defaults::max_reroutes)
+      return; // answered storage_busy as it goes
+    bool gone = false;
+    auto actor = reroute_target(job.presented, gone);
+    if (gone)
+      return job.complete({make_problem(errc::invalid_token), reply_kind::ok, {}});
+    if (!actor)
+      return;
+    auto again = std::make_shared<admin_job>();
+    again->presented = job.presented;
+    again->cmd = std::move(job.cmd);
+    again->rerouter = this;
+    again->reroutes = static_cast<std::uint8_t>(job.reroutes + 1);
+    again->complete = std::move(job.complete);
+    caf::anon_send(*actor, admin_atom::value, std::move(again));
+  } catch (...) {
   }
 }
 
@@ -576,6 +629,7 @@ void runtime::whoami(std::string_view secret, std::string_view client_ip, json_c
     return done({std::move(refusal), reply_kind::ok, {}});
   job->client_ip.assign(client_ip);
   job->complete = reply_once<json_reply>{std::move(done)};
+  job->rerouter = this;
   caf::anon_send(*actor, info_atom::value, std::move(job));
 }
 
@@ -590,6 +644,7 @@ void runtime::admin(admin_command&& cmd, json_callback done) {
     return done({std::move(refusal), reply_kind::ok, {}});
   job->cmd = std::move(cmd);
   job->complete = reply_once<json_reply>{std::move(done)};
+  job->rerouter = this;
   caf::anon_send(*actor, admin_atom::value, std::move(job));
 }
 

@@ -57,7 +57,7 @@ private:
 /// Lifetimes: the config outlives the runtime; the stores outlive the actor
 /// system (actors hold raw pointers to them); the servers stop before the
 /// actors do, so no request is left without an answer.
-class runtime final : public gateway, private ingest_rerouter {
+class runtime final : public gateway, private ingest_rerouter, private call_rerouter {
 public:
   /// Checks the configuration, binds both ports, then opens (or creates) the
   /// data directory and its stores; on an empty one, creates the first
@@ -114,6 +114,12 @@ private:
   /// ingest_rerouter: a job dropped unanswered by a token actor that
   /// passivated goes to the token's actor as it is now (spawned again).
   bool reroute(ingest_job_ptr& job) noexcept override;
+  /// call_rerouter: the same for GET /systems/me and admin calls.
+  void reroute(info_job& job) noexcept override;
+  void reroute(admin_job& job) noexcept override;
+  /// For the three above: the actor `presented` leads to now, while reroutes
+  /// are open; nullopt with `gone` set for a token deleted meanwhile.
+  std::optional<token_actor_if> reroute_target(const token_hash& presented, bool& gone);
 
   sluice_config& cfg_;
   /// Every metric of this process (GET /metrics on the admin port). Made

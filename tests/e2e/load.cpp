@@ -14,6 +14,14 @@ load_result hammer(const sluiced_process& server, const std::string& secret,
 
 load_result hammer(const sluiced_process& server, const std::vector<std::string>& secrets,
                    const std::string& body, int connections, std::chrono::milliseconds duration) {
+  return hammer_calls(server.ingest_port(), connections, duration,
+                      [&](http_client& c, std::size_t i) {
+                        return c.post("/messages", body, bearer(secrets[i % secrets.size()]));
+                      });
+}
+
+load_result hammer_calls(std::uint16_t port, int connections, std::chrono::milliseconds duration,
+                         const std::function<http_result(http_client&, std::size_t)>& call) {
   using clock = std::chrono::steady_clock;
   std::atomic<int> ready{0};
   std::atomic<bool> go{false};
@@ -23,7 +31,7 @@ load_result hammer(const sluiced_process& server, const std::vector<std::string>
   std::vector<std::thread> threads;
   for (int i = 0; i < connections; ++i) {
     threads.emplace_back([&, i] {
-      http_client c{server.ingest_port()};
+      http_client c{port};
       auto next = static_cast<std::size_t>(i);
       std::map<unsigned, std::uint64_t> statuses;
       std::uint64_t accepted = 0;
@@ -31,7 +39,7 @@ load_result hammer(const sluiced_process& server, const std::vector<std::string>
       while (!go)
         std::this_thread::yield();
       while (!stop) {
-        auto r = c.post("/messages", body, bearer(secrets[next++ % secrets.size()]));
+        auto r = call(c, next++);
         ++statuses[r.status];
         if (r.status == 202) {
           // {"accepted":n,…}: read n without a JSON parser per answer.

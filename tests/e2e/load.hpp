@@ -29,4 +29,10 @@ load_result hammer(const sluiced_process& server, const std::string& secret,
 load_result hammer(const sluiced_process& server, const std::vector<std::string>& secrets,
                    const std::string& body, int connections, std::chrono::milliseconds duration);
 
+/// The general form: `connections` clients, each on its own keep-alive
+/// connection to `port`, making call(client, i) for their i-th request (i
+/// starting at the client's number) as fast as answers come, for `duration`.
+load_result hammer_calls(std::uint16_t port, int connections, std::chrono::milliseconds duration,
+                         const std::function<http_result(http_client&, std::size_t)>& call);
+
 } // namespace sluice::e2e

@@ -233,6 +233,49 @@ BOOST_AUTO_TEST_CASE(a_rotated_secret_racing_its_token_actors_passivation_keeps_
   BOOST_TEST(post_messages(c, secrets[i], R"({"message":"after"})").status == 202u);
 }
 
+// As for ingest requests above: a GET /systems/me or an admin call that
+// found its token's actor just before the actor passivated, and reached it
+// after it quit, was answered 503 "dropped while the server reorganised".
+BOOST_AUTO_TEST_CASE(calls_racing_their_token_actors_passivation_are_answered_not_dropped) {
+  sluice_fixture f{{"--tokens.idle-timeout=1ms", "--tokens.usage-flush-interval=1ms"}};
+  // Enough tokens that each is idle for a millisecond between its calls,
+  // so that its actor passivates at most ticks.
+  std::vector<sluice_fixture::minted> tokens{f.ingest_token("enterprise")};
+  for (int i = 0; i < 99; ++i)
+    tokens.push_back(f.mint(f.last_system()));
+  auto tenant =
+    json{f.admin().get("/api/v1/systems/" + f.last_system(), bearer(f.superuser())).body}.str(
+      "/tenant_id");
+  std::vector<sluice_fixture::minted> services;
+  for (int i = 0; i < 50; ++i)
+    services.push_back(
+      f.service_token(tenant, R"({"name":"reader","scopes":["systems:read"]})", f.superuser()));
+  auto report = [](const load_result& got) {
+    std::string seen;
+    for (auto& [status, n] : got.statuses)
+      seen += std::to_string(status) + ": " + std::to_string(n) + "  ";
+    return seen;
+  };
+  auto whoami =
+    hammer_calls(f.server().ingest_port(), 32, std::chrono::milliseconds(1000),
+                 [&](http_client& c, std::size_t i) {
+                   return c.get("/systems/me", bearer(tokens[i % tokens.size()].secret));
+                 });
+  BOOST_TEST_CONTEXT("GET /systems/me, answers by status: " << report(whoami)) {
+    BOOST_TEST(whoami.statuses.size() == 1u);
+    BOOST_TEST(whoami.statuses[200] > 500u);
+  }
+  auto system = "/api/v1/systems/" + f.last_system();
+  auto calls = hammer_calls(f.server().admin_port(), 32, std::chrono::milliseconds(1000),
+                            [&](http_client& c, std::size_t i) {
+                              return c.get(system, bearer(services[i % services.size()].secret));
+                            });
+  BOOST_TEST_CONTEXT("admin calls, answers by status: " << report(calls)) {
+    BOOST_TEST(calls.statuses.size() == 1u);
+    BOOST_TEST(calls.statuses[200] > 500u);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(ingest_revocation_and_usage_work_on_either_kind_of_thread) {
   // By default the I/O thread runs the token and system actors of its
   // requests; with ingest.actors-on-scheduler, or with CAF's work stealing, the
