@@ -486,50 +486,58 @@ std::optional<token_actor_if> runtime::reroute_target(const token_hash& presente
   return actor;
 }
 
-void runtime::reroute(info_job& job) noexcept {
+namespace {
+
+/// The request `job` carries, moved into a new job of its kind.
+std::shared_ptr<info_job> take_request(info_job& job) {
+  auto again = std::make_shared<info_job>();
+  again->presented = job.presented;
+  again->client_ip = std::move(job.client_ip);
+  return again;
+}
+
+std::shared_ptr<admin_job> take_request(admin_job& job) {
+  auto again = std::make_shared<admin_job>();
+  again->presented = job.presented;
+  again->cmd = std::move(job.cmd);
+  return again;
+}
+
+/// runtime::reroute for either kind of call: `target` is reroute_target.
+template <class Job, class Atom, class Target>
+void send_call_on(Job& job, Atom atom, call_rerouter* rerouter, Target&& target) noexcept {
   try {
     if (job.reroutes >= job_pool_defaults::max_reroutes)
       return; // answered storage_busy as it goes
     bool gone = false;
-    auto actor = reroute_target(job.presented, gone);
+    auto actor = target(job.presented, gone);
     if (gone)
       return job.complete({make_problem(errc::invalid_token), reply_kind::ok, {}});
     if (!actor)
       return;
-    auto again = std::make_shared<info_job>();
-    again->presented = job.presented;
-    again->client_ip = std::move(job.client_ip);
-    again->rerouter = this;
+    auto again = take_request(job);
+    again->rerouter = rerouter;
     again->reroutes = static_cast<std::uint8_t>(job.reroutes + 1);
     // The answer last: should the send fail, `again` goes on from its own
     // destructor (a bounded number of times).
     again->complete = std::move(job.complete);
-    caf::anon_send(*actor, info_atom::value, std::move(again));
+    caf::anon_send(*actor, atom, std::move(again));
   } catch (...) {
     // Out of memory, or the store could not be read: `job` still holds its
     // answer, given as storage_busy.
   }
 }
 
+} // namespace
+
+void runtime::reroute(info_job& job) noexcept {
+  send_call_on(job, info_atom::value, this,
+               [this](const token_hash& h, bool& gone) { return reroute_target(h, gone); });
+}
+
 void runtime::reroute(admin_job& job) noexcept {
-  try {
-    if (job.reroutes >= job_pool_defaults::max_reroutes)
-      return; // answered storage_busy as it goes
-    bool gone = false;
-    auto actor = reroute_target(job.presented, gone);
-    if (gone)
-      return job.complete({make_problem(errc::invalid_token), reply_kind::ok, {}});
-    if (!actor)
-      return;
-    auto again = std::make_shared<admin_job>();
-    again->presented = job.presented;
-    again->cmd = std::move(job.cmd);
-    again->rerouter = this;
-    again->reroutes = static_cast<std::uint8_t>(job.reroutes + 1);
-    again->complete = std::move(job.complete);
-    caf::anon_send(*actor, admin_atom::value, std::move(again));
-  } catch (...) {
-  }
+  send_call_on(job, admin_atom::value, this,
+               [this](const token_hash& h, bool& gone) { return reroute_target(h, gone); });
 }
 
 problem runtime::screen_token(std::string_view secret) {

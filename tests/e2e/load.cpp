@@ -7,6 +7,20 @@
 
 namespace sluice::e2e {
 
+std::uint64_t load_result::answers() const {
+  std::uint64_t n = 0;
+  for (auto& [status, count] : statuses)
+    n += count;
+  return n;
+}
+
+std::string load_result::by_status() const {
+  std::string out;
+  for (auto& [status, count] : statuses)
+    out += std::to_string(status) + ": " + std::to_string(count) + "  ";
+  return out;
+}
+
 load_result hammer(const sluiced_process& server, const std::string& secret,
                    const std::string& body, int connections, std::chrono::milliseconds duration) {
   return hammer(server, std::vector<std::string>{secret}, body, connections, duration);

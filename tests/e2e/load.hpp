@@ -17,6 +17,11 @@ struct load_result {
   std::uint64_t accepted_messages = 0;        ///< sum of "accepted" over 202s
   double sending_s = 0;                       ///< from the start signal to the stop signal
   double elapsed_s = 0;                       ///< from the start signal until every answer was in
+
+  /// Every answer, whatever its status.
+  std::uint64_t answers() const;
+  /// "202: 17300  503: 12  ": the statuses and their counts, for a test's context.
+  std::string by_status() const;
 };
 
 /// `connections` clients, each on its own keep-alive connection, POST `body`

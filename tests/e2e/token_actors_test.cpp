@@ -172,13 +172,8 @@ BOOST_AUTO_TEST_CASE(requests_racing_their_token_actors_passivation_are_decided_
   for (auto& t : tokens)
     secrets.push_back(t.secret);
   auto got = hammer(f.server(), secrets, R"({"message":"m"})", 64, std::chrono::milliseconds(1500));
-  std::uint64_t answers = 0;
-  std::string seen;
-  for (auto& [status, n] : got.statuses) {
-    answers += n;
-    seen += std::to_string(status) + ": " + std::to_string(n) + "  ";
-  }
-  BOOST_TEST_CONTEXT("answers by status: " << seen) {
+  auto answers = got.answers();
+  BOOST_TEST_CONTEXT("answers by status: " << got.by_status()) {
     // Accepted, or refused by the system's rate limit; nothing else (some
     // 503 before).
     BOOST_TEST(got.statuses[202] + got.statuses[429] == answers);
@@ -216,13 +211,8 @@ BOOST_AUTO_TEST_CASE(a_rotated_secret_racing_its_token_actors_passivation_keeps_
     secrets.push_back(t.secret); // still in its grace
   }
   auto got = hammer(f.server(), secrets, R"({"message":"m"})", 64, std::chrono::milliseconds(1500));
-  std::uint64_t answers = 0;
-  std::string seen;
-  for (auto& [status, n] : got.statuses) {
-    answers += n;
-    seen += std::to_string(status) + ": " + std::to_string(n) + "  ";
-  }
-  BOOST_TEST_CONTEXT("answers by status: " << seen) {
+  auto answers = got.answers();
+  BOOST_TEST_CONTEXT("answers by status: " << got.by_status()) {
     BOOST_TEST(got.statuses[202] + got.statuses[429] == answers);
     BOOST_TEST(got.statuses[202] > 1000u);
   }
@@ -250,18 +240,12 @@ BOOST_AUTO_TEST_CASE(calls_racing_their_token_actors_passivation_are_answered_no
   for (int i = 0; i < 50; ++i)
     services.push_back(
       f.service_token(tenant, R"({"name":"reader","scopes":["systems:read"]})", f.superuser()));
-  auto report = [](const load_result& got) {
-    std::string seen;
-    for (auto& [status, n] : got.statuses)
-      seen += std::to_string(status) + ": " + std::to_string(n) + "  ";
-    return seen;
-  };
   auto whoami =
     hammer_calls(f.server().ingest_port(), 32, std::chrono::milliseconds(1000),
                  [&](http_client& c, std::size_t i) {
                    return c.get("/systems/me", bearer(tokens[i % tokens.size()].secret));
                  });
-  BOOST_TEST_CONTEXT("GET /systems/me, answers by status: " << report(whoami)) {
+  BOOST_TEST_CONTEXT("GET /systems/me, answers by status: " << whoami.by_status()) {
     BOOST_TEST(whoami.statuses.size() == 1u);
     BOOST_TEST(whoami.statuses[200] > 500u);
   }
@@ -270,7 +254,7 @@ BOOST_AUTO_TEST_CASE(calls_racing_their_token_actors_passivation_are_answered_no
                             [&](http_client& c, std::size_t i) {
                               return c.get(system, bearer(services[i % services.size()].secret));
                             });
-  BOOST_TEST_CONTEXT("admin calls, answers by status: " << report(calls)) {
+  BOOST_TEST_CONTEXT("admin calls, answers by status: " << calls.by_status()) {
     BOOST_TEST(calls.statuses.size() == 1u);
     BOOST_TEST(calls.statuses[200] > 500u);
   }
