@@ -298,8 +298,8 @@ std::string to_string(const cidr& c) {
 }
 
 std::optional<ip_allowlist> ip_allowlist::parse(const std::vector<std::string>& entries,
-                                                std::string& bad, std::size_t max_entries) {
-  if (entries.size() > max_entries) {
+                                                std::string& bad, std::size_t limit) {
+  if (entries.size() > limit) {
     bad.clear();
     return std::nullopt;
   }

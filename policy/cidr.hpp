@@ -47,10 +47,14 @@ public:
   ip_allowlist() = default;
   explicit ip_allowlist(std::vector<cidr> ranges) : ranges_(std::move(ranges)) {}
 
+  /// Entries a token's allowlist may hold.
+  static constexpr std::size_t max_entries = 100;
+
   /// Parses every entry; on the first bad one returns nullopt and sets `bad`
-  /// to it. At most `max_entries` entries (more is an error, `bad` empty).
+  /// to it. At most `limit` entries: more is an error too, with `bad` empty
+  /// (tell it from an empty entry by the size of `entries`).
   static std::optional<ip_allowlist> parse(const std::vector<std::string>& entries,
-                                           std::string& bad, std::size_t max_entries = 100);
+                                           std::string& bad, std::size_t limit = max_entries);
 
   bool empty() const noexcept { return ranges_.empty(); }
   bool allows(const ip_address& a) const noexcept;

@@ -363,10 +363,14 @@ std::string sluice_config::validate(std::string& option) {
         entries.emplace_back(item);
     }
     std::string bad;
-    auto parsed = ip_allowlist::parse(entries, bad, 1000);
+    constexpr std::size_t max_proxies = 1000;
+    auto parsed = ip_allowlist::parse(entries, bad, max_proxies);
     if (!parsed)
       return fail("trusted-proxies",
-                  "trusted-proxies has \"" + bad + "\", which is not an IP address or CIDR range");
+                  entries.size() > max_proxies
+                    ? "trusted-proxies has more than " + std::to_string(max_proxies) + " entries"
+                    : "trusted-proxies has \"" + bad
+                        + "\", which is not an IP address or CIDR range");
     trusted_proxies = std::move(*parsed);
   }
   if (auto policy = caf::get_or(content, "scheduler.policy", caf::atom("sharing"));

@@ -70,9 +70,11 @@ problem read_security_fields(json_body& json, security_request& out, std::string
     auto parsed = ip_allowlist::parse(*allow, bad);
     if (!parsed)
       return make_problem(errc::invalid_argument,
-                          bad.empty() ? where("ip_allowlist") + " has more than 100 entries"
-                                      : where("ip_allowlist") + " has \"" + bad
-                                          + "\", which is not an IP address or CIDR range");
+                          allow->size() > ip_allowlist::max_entries
+                            ? where("ip_allowlist") + " has more than "
+                                + std::to_string(ip_allowlist::max_entries) + " entries"
+                            : where("ip_allowlist") + " has \"" + bad
+                                + "\", which is not an IP address or CIDR range");
     out.allowlist = std::move(*parsed);
   }
   if (text) {

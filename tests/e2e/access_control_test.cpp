@@ -533,6 +533,24 @@ BOOST_AUTO_TEST_CASE(an_ip_allowlist_refuses_other_addresses_and_changes_need_a_
                "invalid_argument");
   expect_error(put_security(f, tok.id, R"({"ip_allowlist":["10.0.0.1/8"],"reason":"x"})", su), 400,
                "invalid_argument");
+  // Each bad entry is named, an empty one too (found in review: "has more
+  // than 100 entries" for a list of one or two).
+  for (auto [list, entry] : {std::pair{R"([""])", R"("")"}, std::pair{R"(["1.2.3.4",""])", R"("")"},
+                             std::pair{R"(["1.2.3.4","10.0.0.1/8"])", R"("10.0.0.1/8")"}}) {
+    auto bad =
+      put_security(f, tok.id, R"({"ip_allowlist":)" + std::string{list} + R"(,"reason":"x"})", su);
+    expect_error(bad, 400, "invalid_argument");
+    BOOST_TEST(json{bad.body}.str("/error/message")
+               == R"("ip_allowlist" has )" + std::string{entry}
+                    + ", which is not an IP address or CIDR range");
+  }
+  std::string many = R"({"reason":"x","ip_allowlist":[)";
+  for (int i = 0; i < 101; ++i)
+    many += (i ? "," : "") + std::string{"\"10.0.0."} + std::to_string(i) + "\"";
+  auto over = put_security(f, tok.id, many + "]}", su);
+  expect_error(over, 400, "invalid_argument");
+  BOOST_TEST(json{over.body}.str("/error/message")
+             == R"("ip_allowlist" has more than 100 entries)");
   r = put_security(f, tok.id,
                    R"({"ip_allowlist":["10.0.0.0/8","127.0.0.1/32","::1"],"reason":"local agent"})",
                    su);
