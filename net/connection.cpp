@@ -183,6 +183,16 @@ namespace http_detail {
 
 namespace {
 
+/// An address as Sluice shows and checks it: an IPv4 client of a dual-stack
+/// socket (`--ingest-host=::`) arrives as `::ffff:a.b.c.d` and is shown as
+/// `a.b.c.d`, in error messages, `last_ip`, audit events and the access log,
+/// as the allowlist already reads it.
+std::string canonical_text(const asio::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
+  return a.to_string();
+}
+
 // Initial capacities of the per-connection buffers. They grow when a request
 // needs more and keep their capacity (that is the point), except the
 // bodies, which are released after a request larger than body_keep_bytes so
@@ -246,7 +256,7 @@ public:
     beast::error_code ec;
     const auto ep = lowest().socket().remote_endpoint(ec);
     if (!ec)
-      peer_ip_ = ep.address().to_string();
+      peer_ip_ = canonical_text(ep.address());
     buffer_.reserve(read_buffer_bytes);
     out_.reserve(out_bytes);
   }

@@ -288,8 +288,12 @@ void http_server::start() {
       s->sweeping = true;
       s->sweep(every);
     });
-  std::printf("%s listening on %s:%u%s\n", core->opts.name.c_str(), core->opts.host.c_str(),
-              static_cast<unsigned>(core->port), core->opts.tls.enabled ? " (TLS)" : "");
+  // HOST:PORT, an IPv6 host in brackets ([::]:8080) so that the port is
+  // what follows the last colon either way.
+  const bool v6 = core->opts.host.find(':') != std::string::npos;
+  std::printf("%s listening on %s%s%s:%u%s\n", core->opts.name.c_str(), v6 ? "[" : "",
+              core->opts.host.c_str(), v6 ? "]" : "", static_cast<unsigned>(core->port),
+              core->opts.tls.enabled ? " (TLS)" : "");
   std::fflush(stdout);
 }
 

@@ -568,6 +568,23 @@ BOOST_AUTO_TEST_CASE(an_ip_allowlist_refuses_other_addresses_and_changes_need_a_
              == R"(["10.0.0.0/8","127.0.0.1","::1"])");
 }
 
+// Found in review: on a dual-stack port an IPv4 client arrives as
+// ::ffff:127.0.0.1; the allowlist matched it as 127.0.0.1, but the refusal
+// and last_ip showed the mapped form.
+BOOST_AUTO_TEST_CASE(an_ipv4_client_of_a_dual_stack_port_is_shown_as_ipv4) {
+  sluice_fixture f{{"--ingest-host=::"}};
+  auto fenced =
+    f.ingest_token("pro", R"({"name":"app","security":{"ip_allowlist":["203.0.113.0/24"]}})");
+  auto open = f.mint(f.last_system());
+  auto c = f.ingest();
+  auto r = post_messages(c, fenced.secret, R"({"message":"x"})");
+  expect_error(r, 403, "ip_not_allowed");
+  BOOST_TEST(json{r.body}.str("/error/message") == "this token may not be used from 127.0.0.1");
+  BOOST_REQUIRE_EQUAL(post_messages(c, open.secret, R"({"message":"x"})").status, 202u);
+  json t{f.admin().get("/api/v1/tokens/" + open.id, bearer(f.superuser())).body};
+  BOOST_TEST(t.str("/last_ip") == "127.0.0.1");
+}
+
 BOOST_AUTO_TEST_CASE(forwarded_for_counts_only_from_a_trusted_proxy) {
   // Without trusted proxies, a forged header changes nothing.
   {

@@ -144,8 +144,9 @@ sluiced_process::sluiced_process(std::filesystem::path data_dir,
       }
     }
   }};
-  static const std::regex ingest_re{R"(ingest listening on [^\s:]+:(\d+))"};
-  static const std::regex admin_re{R"(admin listening on [^\s:]+:(\d+))"};
+  // HOST:PORT, an IPv6 host in brackets.
+  static const std::regex ingest_re{R"(ingest listening on (?:\[[^\]\s]*\]|[^\s:]+):(\d+))"};
+  static const std::regex admin_re{R"(admin listening on (?:\[[^\]\s]*\]|[^\s:]+):(\d+))"};
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
     auto text = output();
