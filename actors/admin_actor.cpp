@@ -125,6 +125,7 @@ authz_target admin_state::target_of(const admin_context& ctx) const {
     t.requested_by_user = ctx.approval->requested_by_user;
     t.requested_by_holder = ctx.approval->requested_by_holder;
     t.requested_by_token = parse_id(id_kind::token, ctx.approval->requested_by).value_or(0);
+    t.token_secret_holder = person_holding(ctx.approval->token_id);
     // Who was handed the decider's secret (by minting or rotating it): a
     // person, or a service token, whose maker and holder could both have
     // used it.

@@ -51,9 +51,17 @@ problem authorize(admin_op op, const principal& who, const authz_target& what) {
   const auto& row = permission_of(op);
   // Four eyes, for superusers too: whoever asked for a token cannot be the
   // one who lets it in.
+  // The one who will hold the token's secret counts as its requester: who
+  // rotates a waiting token takes its only working secret.
   auto requester = [&](std::uint64_t user) {
-    return user != 0 && (user == what.requested_by_user || user == what.requested_by_holder);
+    return user != 0
+           && (user == what.requested_by_user || user == what.requested_by_holder
+               || user == what.token_secret_holder);
   };
+  if (row.rule == admin_rule::decide && who.user_id != 0 && who.user_id == what.token_secret_holder
+      && who.user_id != what.requested_by_user && who.user_id != what.requested_by_holder)
+    return make_problem(errc::forbidden, "you hold this token's secret (you rotated it after it "
+                                         "was asked for); another admin must decide it");
   if (row.rule == admin_rule::decide
       && (requester(who.user_id)
           || (what.requested_by_token != 0 && what.requested_by_token == who.token_id)))

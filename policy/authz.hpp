@@ -64,6 +64,11 @@ struct authz_target {
   std::uint64_t requested_by_user = 0;
   std::uint64_t requested_by_holder = 0;
   std::uint64_t requested_by_token = 0;
+  /// Approvals: the person who holds the waiting token's own secret now
+  /// (0: none known). The requester, unless someone rotated the token since
+  /// it was asked for: then that person would be the one to use it, and
+  /// counts as a requester too.
+  std::uint64_t token_secret_holder = 0;
   /// Decisions: the people who were handed the secret the decider presents
   /// (0: none known): a person, or the maker and the holder of the service
   /// token it was handed to. A decider holding a secret a requester handed

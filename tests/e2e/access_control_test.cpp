@@ -318,6 +318,37 @@ BOOST_AUTO_TEST_CASE(revoking_a_waiting_token_closes_its_approval) {
              != std::string::npos);
 }
 
+// Found in review: Bob rotated the token Alice asked for (taking its only
+// working secret, with no grace) and approved it himself: the one person
+// who could use the approved token was the one who let it in.
+BOOST_AUTO_TEST_CASE(who_rotated_a_waiting_token_does_not_decide_it) {
+  sluice_fixture f;
+  auto tenant = f.create_tenant("pro");
+  auto alice = f.create_user(tenant, "admin", "Alice");
+  auto bob = f.create_user(tenant, "admin", "Bob");
+  auto carol = f.create_user(tenant, "admin", "Carol");
+  auto wanted = f.service_token(
+    tenant, R"({"name":"alice-wants","scopes":["admin"],"reason":"automation"})", alice.token, 202);
+  auto a = f.admin();
+  auto r =
+    a.post("/api/v1/tokens/" + wanted.id + "/rotate", R"({"reason":"grab"})", bearer(bob.token));
+  BOOST_REQUIRE_EQUAL(r.status, 200u);
+  auto grabbed = json{r.body}.str("/secret");
+  auto approval =
+    json{a.get("/api/v1/tokens/" + wanted.id, bearer(alice.token)).body}.str("/approval_id");
+  r = a.post("/api/v1/approvals/" + approval + "/approve", "{}", bearer(bob.token));
+  expect_error(r, 403, "forbidden");
+  BOOST_TEST(json{r.body}.str("/error/message").find("you hold this token's secret")
+             != std::string::npos);
+  expect_error(a.get("/api/v1/me", bearer(grabbed)), 401, "token_pending");
+  // Nor Alice, who asked; Carol, who neither asked nor holds it, decides.
+  expect_error(a.post("/api/v1/approvals/" + approval + "/approve", "{}", bearer(alice.token)), 403,
+               "forbidden");
+  BOOST_TEST(a.post("/api/v1/approvals/" + approval + "/approve", "{}", bearer(carol.token)).status
+             == 200u);
+  BOOST_TEST(a.get("/api/v1/me", bearer(grabbed)).status == 200u);
+}
+
 BOOST_AUTO_TEST_CASE(four_eyes_compare_people_not_their_credentials) {
   sluice_fixture f;
   auto tenant = f.create_tenant("pro");

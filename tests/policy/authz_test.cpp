@@ -178,6 +178,32 @@ BOOST_AUTO_TEST_CASE(approvals_need_four_eyes_even_a_superusers) {
   }
 }
 
+// Found in review: an admin rotated a colleague's waiting token (taking its
+// only working secret) and approved it: one person both decided and held it.
+BOOST_AUTO_TEST_CASE(who_holds_a_waiting_tokens_secret_does_not_decide_it) {
+  authz_target approval = in(acme);
+  approval.requested_by_user = 10;
+  approval.token_secret_holder = 12; // rotated by 12 since 10 asked
+  auto holder = user_of(user_role::admin, acme, 12);
+  auto v = authorize(admin_op::approve, holder, approval);
+  BOOST_TEST((v.code == errc::forbidden));
+  BOOST_TEST(v.message.find("you hold this token's secret") != std::string::npos);
+  BOOST_TEST((verdict(admin_op::reject, holder, approval) == errc::forbidden));
+  BOOST_TEST((verdict(admin_op::approve, user_of(user_role::superuser, 0, 12), approval)
+              == errc::forbidden));
+  // Nor one whose own secret the holder handed out; a third admin decides.
+  approval.decider_secret_from = {12, 0};
+  BOOST_TEST(
+    (verdict(admin_op::approve, user_of(user_role::admin, acme, 11), approval) == errc::forbidden));
+  approval.decider_secret_from = {};
+  BOOST_TEST(
+    (verdict(admin_op::approve, user_of(user_role::admin, acme, 11), approval) == errc::ok));
+  // Unrotated, the holder is the requester, refused as such.
+  approval.token_secret_holder = 10;
+  auto asked = authorize(admin_op::approve, user_of(user_role::admin, acme, 10), approval);
+  BOOST_TEST(asked.message == "you asked for this approval; another admin must decide it");
+}
+
 BOOST_AUTO_TEST_CASE(a_public_token_reaches_the_query_api_only) {
   auto pub = svc(scope_set{scope::query}, true);
   auto t = in(acme);
