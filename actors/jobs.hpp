@@ -162,7 +162,7 @@ public:
   bool pending() const noexcept { return !answered_ && done_; }
 
   /// Whether a token actor has authenticated the request (see above).
-  bool authenticated() const noexcept { return token_id_ != 0; }
+  bool is_authenticated() const noexcept { return token_id_ != 0; }
 
 private:
   void settle() {
@@ -310,7 +310,7 @@ struct info_job {
   info_job& operator=(const info_job&) = delete;
   /// Unanswered and never authenticated: no token actor took it up.
   ~info_job() {
-    if (rerouter && complete.pending() && !complete.authenticated())
+    if (rerouter && complete.pending() && !complete.is_authenticated())
       rerouter->reroute(*this);
   }
 
@@ -333,7 +333,7 @@ struct admin_job {
   admin_job& operator=(const admin_job&) = delete;
   /// As info_job's.
   ~admin_job() {
-    if (rerouter && complete.pending() && !complete.authenticated())
+    if (rerouter && complete.pending() && !complete.is_authenticated())
       rerouter->reroute(*this);
   }
 
