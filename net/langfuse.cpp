@@ -77,9 +77,12 @@ problem decode_langfuse(std::string_view body, std::size_t max_events, langfuse_
       out.refused.push_back({"", 400, "an event must be an object"});
       continue;
     }
-    if (e["id"].get_string().get(id) != simdjson::SUCCESS || id.empty()
-        || id.size() > max_message_id_bytes) {
-      out.refused.push_back({"", 400, "an event needs an \"id\" of 1 to 128 bytes"});
+    if (e["id"].get_string().get(id) != simdjson::SUCCESS)
+      id = {}; // absent, or not a string: no id to answer with
+    if (id.empty() || id.size() > max_message_id_bytes) {
+      // A string too long is answered with itself, so that the sender can
+      // tell which event it was.
+      out.refused.push_back({std::string{id}, 400, "an event needs an \"id\" of 1 to 128 bytes"});
       continue;
     }
     if (e["type"].get_string().get(type) != simdjson::SUCCESS

@@ -384,6 +384,20 @@ BOOST_AUTO_TEST_CASE(a_batch_answers_207_with_one_entry_per_event_and_dedups_by_
   BOOST_TEST(mixed.str("/errors/0/id") == "ev-4");
   BOOST_TEST(mixed.str("/successes/0/id") == "ev-5");
   BOOST_TEST(f.read_messages(f.last_system()).size() == 3u);
+  // An id too long is answered with itself, so the sender can tell which
+  // event it was (found in review: with ""); one that is no string with "".
+  std::string long_id(129, 'i');
+  r = c.request(
+    "POST", "/api/public/ingestion",
+    R"({"batch":[{"id":")" + long_id
+      + R"(","type":"event-create","body":{}},{"id":7,"type":"event-create","body":{}}]})",
+    bearer(tok.secret), "application/json");
+  BOOST_REQUIRE_MESSAGE(r.status == 207u, r.body);
+  json bad_ids{r.body};
+  BOOST_REQUIRE_EQUAL(bad_ids.size("/errors"), 2u);
+  BOOST_TEST(bad_ids.str("/errors/0/id") == long_id);
+  BOOST_TEST(bad_ids.str("/errors/1/id") == "");
+  BOOST_TEST(f.read_messages(f.last_system()).size() == 3u);
 }
 
 BOOST_AUTO_TEST_CASE(a_body_that_is_no_batch_is_400_and_a_bad_token_401) {
