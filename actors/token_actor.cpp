@@ -258,13 +258,15 @@ void token_state::admin(admin_job_ptr& job) {
   auto now = now_us();
   last_activity_us_ = now;
   auto& rec = init.record;
+  // A poll of a stream the caller opened (the live tail) was counted when it
+  // opened: authenticated like any call, not counted again, also when it is
+  // refused (the token revoked or disabled meanwhile, which ends the stream).
   if (auto p = refusal(now, job->presented, job->cmd.client_ip, door::admin)) {
-    count_refusal(now);
+    if (!job->cmd.continuation)
+      count_refusal(now);
     return job->complete({std::move(p), reply_kind::ok, {}});
   }
   job->complete.authenticated(rec.id);
-  // A poll of a stream the caller opened (the live tail) was counted when it
-  // opened: authenticated above like any call, not counted again.
   if (!job->cmd.continuation) {
     // The token's own limit, in requests. No system decides after this one,
     // so room is taken at once (a reservation settled on the spot).
