@@ -58,6 +58,7 @@
 #include "net/log.hpp"
 #include "net/request_parser.hpp"
 #include "net/url.hpp"
+#include "policy/cidr.hpp"
 
 namespace sluice::net {
 
@@ -183,14 +184,16 @@ namespace http_detail {
 
 namespace {
 
-/// An address as Sluice shows and checks it: an IPv4 client of a dual-stack
-/// socket (`--ingest-host=::`) arrives as `::ffff:a.b.c.d` and is shown as
-/// `a.b.c.d`, in error messages, `last_ip`, audit events and the access log,
-/// as the allowlist already reads it.
+/// An address as Sluice shows and checks it (policy's canonical text): an
+/// IPv4 client of a dual-stack socket (`--ingest-host=::`) arrives as
+/// `::ffff:a.b.c.d` and is shown as `a.b.c.d`, in error messages, `last_ip`,
+/// audit events and the access log, as the allowlist reads it. Text policy
+/// does not parse (a zone id) stays as the socket gave it.
 std::string canonical_text(const asio::ip::address& a) {
-  if (a.is_v6() && a.to_v6().is_v4_mapped())
-    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
-  return a.to_string();
+  auto text = a.to_string();
+  if (auto parsed = parse_ip(text))
+    return to_string(*parsed);
+  return text;
 }
 
 // Initial capacities of the per-connection buffers. They grow when a request
