@@ -316,6 +316,14 @@ std::optional<ip_allowlist> ip_allowlist::parse(const std::vector<std::string>& 
   return ip_allowlist{std::move(ranges)};
 }
 
+std::string ip_allowlist::problem(const std::vector<std::string>& entries, const std::string& bad,
+                                  std::size_t limit) {
+  // An empty `bad` is also what an empty entry leaves: the size tells.
+  if (entries.size() > limit)
+    return "has more than " + std::to_string(limit) + " entries";
+  return "has \"" + bad + "\", which is not an IP address or CIDR range";
+}
+
 bool ip_allowlist::allows(const ip_address& a) const noexcept {
   if (ranges_.empty())
     return true;

@@ -55,6 +55,11 @@ public:
   /// (tell it from an empty entry by the size of `entries`).
   static std::optional<ip_allowlist> parse(const std::vector<std::string>& entries,
                                            std::string& bad, std::size_t limit = max_entries);
+  /// What parse() refused, worded to follow the setting's name: "has more
+  /// than 100 entries", or "has \"x\", which is not an IP address or CIDR
+  /// range" (the same `entries`, `bad` and `limit`).
+  static std::string problem(const std::vector<std::string>& entries, const std::string& bad,
+                             std::size_t limit = max_entries);
 
   bool empty() const noexcept { return ranges_.empty(); }
   bool allows(const ip_address& a) const noexcept;

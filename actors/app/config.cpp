@@ -367,10 +367,7 @@ std::string sluice_config::validate(std::string& option) {
     auto parsed = ip_allowlist::parse(entries, bad, max_proxies);
     if (!parsed)
       return fail("trusted-proxies",
-                  entries.size() > max_proxies
-                    ? "trusted-proxies has more than " + std::to_string(max_proxies) + " entries"
-                    : "trusted-proxies has \"" + bad
-                        + "\", which is not an IP address or CIDR range");
+                  "trusted-proxies " + ip_allowlist::problem(entries, bad, max_proxies));
     trusted_proxies = std::move(*parsed);
   }
   if (auto policy = caf::get_or(content, "scheduler.policy", caf::atom("sharing"));

@@ -70,11 +70,7 @@ problem read_security_fields(json_body& json, security_request& out, std::string
     auto parsed = ip_allowlist::parse(*allow, bad);
     if (!parsed)
       return make_problem(errc::invalid_argument,
-                          allow->size() > ip_allowlist::max_entries
-                            ? where("ip_allowlist") + " has more than "
-                                + std::to_string(ip_allowlist::max_entries) + " entries"
-                            : where("ip_allowlist") + " has \"" + bad
-                                + "\", which is not an IP address or CIDR range");
+                          where("ip_allowlist") + " " + ip_allowlist::problem(*allow, bad));
     out.allowlist = std::move(*parsed);
   }
   if (text) {

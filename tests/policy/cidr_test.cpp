@@ -319,6 +319,21 @@ BOOST_AUTO_TEST_CASE(an_allowlist_longer_than_the_limit_is_refused_without_namin
   // The count is checked before the entries: too many bad ones still name none.
   BOOST_TEST(!ip_allowlist::parse({"x", "y", "z"}, bad, 2).has_value());
   BOOST_TEST(bad.empty());
+  BOOST_TEST(ip_allowlist::problem({"x", "y", "z"}, bad, 2) == "has more than 2 entries");
+}
+
+// Found in review: an empty entry leaves `bad` empty too, and was called
+// "more than 100 entries"; problem() tells the two apart by the size.
+BOOST_AUTO_TEST_CASE(the_problem_names_an_empty_entry_and_a_list_too_long_apart) {
+  std::string bad;
+  std::vector<std::string> one_empty{"1.2.3.4", ""};
+  BOOST_TEST(!ip_allowlist::parse(one_empty, bad).has_value());
+  BOOST_TEST(ip_allowlist::problem(one_empty, bad)
+             == "has \"\", which is not an IP address or CIDR range");
+  std::vector<std::string> host_bits{"10.0.0.1/8"};
+  BOOST_TEST(!ip_allowlist::parse(host_bits, bad).has_value());
+  BOOST_TEST(ip_allowlist::problem(host_bits, bad)
+             == "has \"10.0.0.1/8\", which is not an IP address or CIDR range");
 }
 
 BOOST_AUTO_TEST_CASE(an_empty_allowlist_allows_every_address) {
