@@ -20,11 +20,17 @@ void add_event(dom::element ev, message_batch& out) {
   if (dom::object o; ev.get_object().get(o) == simdjson::SUCCESS) {
     if (o["id"].get_string().get(id) != simdjson::SUCCESS || id.size() > max_message_id_bytes)
       id = {};
-    std::string_view t;
-    if (o["time"].get_string().get(t) == simdjson::SUCCESS
-        || o["eventTime"].get_string().get(t) == simdjson::SUCCESS)
-      if (auto parsed = parse_rfc3339_us(t))
+    // The first of the two that is an RFC 3339 time: a "time" of another
+    // form does not hide an "eventTime" that is one.
+    for (auto* name : {"time", "eventTime"}) {
+      std::string_view t;
+      if (o[name].get_string().get(t) != simdjson::SUCCESS)
+        continue;
+      if (auto parsed = parse_rfc3339_us(t)) {
         at = *parsed;
+        break;
+      }
+    }
   }
   out.add(simdjson::minify(ev), id, at);
 }

@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include <fstream>
+#include <map>
 #include <string>
 
 #include "google/rpc/status.pb.h"
@@ -455,6 +456,29 @@ BOOST_AUTO_TEST_CASE(any_json_is_stored_one_message_per_array_element) {
   expect_error(c.post("/webhooks/" + hook.secret, R"({"id":"v"})",
                       {{"aeg-event-type", "SubscriptionValidation"}}),
                400, "invalid_argument");
+}
+
+BOOST_AUTO_TEST_CASE(an_events_time_is_its_time_or_event_time_whichever_is_rfc_3339) {
+  sluice_fixture f;
+  auto tenant = f.create_tenant("pro");
+  auto system = f.create_system(tenant);
+  auto hook = f.mint(system, R"({"name":"events","kind":"webhook"})");
+  auto c = f.ingest();
+  auto r = c.post("/webhooks/" + hook.secret,
+                  R"([{"id":"ce","time":"2026-11-30T10:00:00Z"},)"
+                  R"({"id":"eg","eventTime":"2026-11-30T11:00:00.5Z"},)"
+                  R"({"id":"both","time":"yesterday","eventTime":"2026-11-30T12:00:00Z"},)"
+                  R"({"id":"first","time":"2026-11-30T13:00:00Z","eventTime":"2026-11-30T14:00:00Z"}])");
+  BOOST_REQUIRE_MESSAGE(r.status == 202u, r.body);
+  auto stored = f.read_messages(system);
+  BOOST_REQUIRE_EQUAL(stored.size(), 4u);
+  std::map<std::string, std::string> at;
+  for (auto& m : stored)
+    at[m.str("/body/id")] = m.str("/timestamp");
+  BOOST_TEST(at["ce"] == "2026-11-30T10:00:00.000000Z");
+  BOOST_TEST(at["eg"] == "2026-11-30T11:00:00.500000Z");
+  BOOST_TEST(at["both"] == "2026-11-30T12:00:00.000000Z"); // "yesterday" is no time
+  BOOST_TEST(at["first"] == "2026-11-30T13:00:00.000000Z");
 }
 
 BOOST_AUTO_TEST_CASE(the_token_in_the_path_never_comes_back_in_an_error_a_metric_or_a_log) {
