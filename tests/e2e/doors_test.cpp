@@ -464,11 +464,12 @@ BOOST_AUTO_TEST_CASE(an_events_time_is_its_time_or_event_time_whichever_is_rfc_3
   auto system = f.create_system(tenant);
   auto hook = f.mint(system, R"({"name":"events","kind":"webhook"})");
   auto c = f.ingest();
-  auto r = c.post("/webhooks/" + hook.secret,
-                  R"([{"id":"ce","time":"2026-11-30T10:00:00Z"},)"
-                  R"({"id":"eg","eventTime":"2026-11-30T11:00:00.5Z"},)"
-                  R"({"id":"both","time":"yesterday","eventTime":"2026-11-30T12:00:00Z"},)"
-                  R"({"id":"first","time":"2026-11-30T13:00:00Z","eventTime":"2026-11-30T14:00:00Z"}])");
+  auto r =
+    c.post("/webhooks/" + hook.secret,
+           R"([{"id":"ce","time":"2026-11-30T10:00:00Z"},)"
+           R"({"id":"eg","eventTime":"2026-11-30T11:00:00.5Z"},)"
+           R"({"id":"both","time":"yesterday","eventTime":"2026-11-30T12:00:00Z"},)"
+           R"({"id":"first","time":"2026-11-30T13:00:00Z","eventTime":"2026-11-30T14:00:00Z"}])");
   BOOST_REQUIRE_MESSAGE(r.status == 202u, r.body);
   auto stored = f.read_messages(system);
   BOOST_REQUIRE_EQUAL(stored.size(), 4u);
