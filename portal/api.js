@@ -27,6 +27,12 @@ export class ApiError extends Error {
 const unauthorized = new Set();
 export function onUnauthorized(fn) { unauthorized.add(fn); }
 
+/** The API's refusal in `res` (its JSON error, else the status) as an ApiError. */
+function refusal(res, json) {
+  const err = json?.error;
+  return new ApiError(res.status, err?.code ?? 'http_' + res.status, err?.message ?? `HTTP ${res.status}`, err?.details);
+}
+
 /**
  * Calls the admin API. `query`: an object of parameters (empty ones left
  * out). Returns the parsed JSON and, as `status`, the HTTP status (202 for a
@@ -53,9 +59,7 @@ export async function api(method, path, { body, query, token } = {}) {
     try { json = JSON.parse(text); } catch { json = null; }
   }
   if (!res.ok) {
-    const err = json?.error;
-    const e = new ApiError(res.status, err?.code ?? 'http_' + res.status,
-      err?.message ?? `HTTP ${res.status}`, err?.details);
+    const e = refusal(res, json);
     if (res.status === 401 && token === undefined) unauthorized.forEach((fn) => fn(e));
     throw e;
   }
@@ -97,9 +101,13 @@ export function stream(path, { onEvent, onError, onOpen }) {
         if (lastId) headers['Last-Event-ID'] = lastId;
         const res = await fetch(BASE + path, { headers, signal: ctrl.signal, cache: 'no-store', credentials: 'omit' });
         if (!res.ok) {
-          let msg = `HTTP ${res.status}`;
-          try { msg = (await res.json()).error.message; } catch { /* not JSON */ }
-          throw new ApiError(res.status, 'stream', msg);
+          let json = null;
+          try { json = await res.json(); } catch { /* not JSON */ }
+          const e = refusal(res, json);
+          // The signed-in token refused (revoked, expired, disabled, its user
+          // deactivated): the tab signs out, as after any other call.
+          if (res.status === 401) unauthorized.forEach((fn) => fn(e));
+          throw e;
         }
         onOpen?.();
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();

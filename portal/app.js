@@ -61,7 +61,13 @@ function signInPage(message) {
   input.focus();
 }
 
+/** Closes every open dialog (a sign-out leaves none over the sign-in page). */
+function closeDialogs() {
+  for (const d of document.querySelectorAll('dialog[open]')) d.close();
+}
+
 function signOut() {
+  closeDialogs();
   session.clear();
   state.me = null;
   state.tenant = null;
@@ -70,10 +76,22 @@ function signOut() {
 }
 
 onUnauthorized((e) => {
+  closeDialogs();
   session.clear();
   state.me = null;
   signInPage(`Signed out: ${e.message} (${e.code})`);
 });
+
+/**
+ * Where a tenant's person or service token lands after signing in: the first
+ * of the tenant's pages its role or scopes may read (Systems for every role;
+ * a service token may hold, say, tokens scopes only).
+ */
+function landingTab() {
+  const first = [['systems', 'systems:read'], ['tokens', 'tokens:read'], ['users', 'users:read'], ['audit', 'audit:read']]
+    .find(([, scope]) => can(scope));
+  return first ? first[0] : 'systems';
+}
 
 /** The tenant a page is about, for the sidebar (superusers move between them). */
 export async function useTenant(id) {
@@ -90,7 +108,7 @@ function sidebar() {
     me.superuser ? link('#/tenants', 'Tenants') : null,
     t ? [
       h('div.nav-tenant', t.name, ' ', badge(t.tier)),
-      link(`#/tenants/${t.id}/systems`, 'Systems'),
+      can('systems:read') ? link(`#/tenants/${t.id}/systems`, 'Systems') : null,
       can('users:read') ? link(`#/tenants/${t.id}/users`, 'Users') : null,
       can('tokens:read') ? link(`#/tenants/${t.id}/tokens`, 'Service tokens') : null,
       can('tokens:read') ? link(`#/tenants/${t.id}/approvals`, 'Approvals') : null,
@@ -130,7 +148,7 @@ async function render() {
     const [kind, id, tab] = parts;
     if (!kind) {
       if (state.me.superuser) { location.replace('#/tenants'); return; }
-      location.replace(`#/tenants/${state.me.tenant_id}/systems`);
+      location.replace(`#/tenants/${state.me.tenant_id}/${landingTab()}`);
       return;
     }
     if (kind === 'tenants' && !id) page = () => tenantsPage();
