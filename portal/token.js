@@ -143,6 +143,12 @@ async function acl(t) {
 async function security(t) {
   const s = t.security;
   const inputs = securityInputs(s);
+  const last = s.changed_at ? h('p.hint', `Last changed ${when(s.changed_at)}: ${s.reason ?? ''}`) : null;
+  if (!can(t.kind === 'user' ? 'users:write' : 'tokens:write')) {
+    // Shown, not offered: a disabled fieldset and no Save button.
+    return h('div', last, h('fieldset.readonly', { disabled: true }, inputs.node),
+      h('p.hint', 'Your role can read these settings, not change them.'));
+  }
   const reason = h('textarea', { name: 'reason', rows: 2, maxlength: 1000, required: true });
   const err = errorBox();
   const form = h('form.security-form', {
@@ -159,8 +165,7 @@ async function security(t) {
       },
     },
   }, inputs.node, field('Reason for this change (required)', reason), err,
-  h('button.primary', { type: 'submit', disabled: t.status === 'revoked' || !can(t.kind === 'user' ? 'users:write' : 'tokens:write') }, 'Save security settings'));
-  const last = s.changed_at ? h('p.hint', `Last changed ${when(s.changed_at)}: ${s.reason ?? ''}`) : null;
+  h('button.primary', { type: 'submit', disabled: t.status === 'revoked' }, 'Save security settings'));
   return h('div', last, form, state.me.superuser ? dangerZone(t) : null);
 }
 
@@ -176,7 +181,7 @@ function dangerZone(t) {
           click: async () => {
             const a = await askReason({ title: 'End emergency access?', confirm: 'End it now', required: false });
             if (!a) return;
-            try { await del(`/tokens/${t.id}/emergency-access`, a); refresh(); } catch (e) { showError(e); }
+            try { await del(`/tokens/${t.id}/emergency-access`, a); flash('Emergency access ended.'); refresh(); } catch (e) { showError(e); }
           },
         },
       }, 'End emergency access'))
