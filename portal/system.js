@@ -3,7 +3,7 @@
 
 import { get, getAll, post, stream } from './api.js';
 import { h, append, replace, when, ago, badge, field, fields } from './dom.js';
-import { flash, showError, askReason, tabs, moreButton } from './ui.js';
+import { flash, showError, askReason, tabs, moreButton, filtered } from './ui.js';
 import { can, refresh, useTenant } from './app.js';
 import { usageChart } from './chart.js';
 import { newIngestToken, retentionLabel } from './tokens.js';
@@ -97,7 +97,8 @@ async function messagesTab(system) {
   text('limit', 'Per page', '100'),
   h('button', { type: 'submit' }, 'Filter'));
   const query = Object.fromEntries([...params].filter(([k]) => k in inputs));
-  const page = await get(`/systems/${system.id}/messages`, query);
+  const page = await filtered(form, () => get(`/systems/${system.id}/messages`, query));
+  if (page instanceof Node) return page; // the filters refused
   const body = h('tbody', page.items.map(messageRow));
   const load = async (cursor) => {
     const next = await get(`/systems/${system.id}/messages`, { ...query, cursor });

@@ -3,10 +3,10 @@
 
 import { get, getAll, post, patch } from './api.js';
 import { h, replace, append, when, ago, badge, table, field, fields } from './dom.js';
-import { flash, showError, errorBox, askReason, revealSecret, tabs, moreButton, dialog } from './ui.js';
+import { flash, showError, errorBox, askReason, revealSecret, tabs, moreButton, dialog, filtered } from './ui.js';
 import { state, can, refresh, useTenant } from './app.js';
 import { usageChart } from './chart.js';
-import { newServiceToken } from './tokens.js';
+import { newServiceToken, EXPIRY } from './tokens.js';
 
 /** A form whose submit calls `action(values)`; API refusals shown in it. */
 function simpleForm(title, inputs, label, action) {
@@ -119,7 +119,8 @@ async function usersTab(id) {
   const list = await getAll(`/tenants/${id}/users`);
   const mint = async (u) => {
     const name = h('input', { name: 'name', required: true, maxlength: 200, value: `${u.name} portal` });
-    const expiry = select('expires_in', ['never', '1w', '1m', '3m', '6m', '1y'], '3m');
+    // A person's token expires by default (three months); Never is a choice.
+    const expiry = h('select', { name: 'expires_in' }, EXPIRY.map(([v, l]) => h('option', { value: v, selected: v === '3m' }, l)));
     const answer = await askReason({
       title: `New personal token for ${u.name}`, confirm: 'Generate', required: false,
       extra: [{ node: field('Name', name), input: name, name: 'name' },
@@ -128,7 +129,7 @@ async function usersTab(id) {
     if (!answer) return;
     try {
       const body = { name: answer.name, reason: answer.reason };
-      if (answer.expires_in !== 'never') body.expires_in = answer.expires_in;
+      if (answer.expires_in) body.expires_in = answer.expires_in;
       const { data } = await post(`/users/${u.id}/tokens`, body);
       await revealSecret(`Personal token for ${u.name}`, data.secret, `Hand it to ${u.name} over a safe channel; it acts with the role ${u.role}.`);
     } catch (e) { showError(e); }
@@ -312,7 +313,8 @@ async function auditTab(id) {
   h('button', { type: 'submit' }, 'Filter'));
   const query = Object.fromEntries([...params].filter(([k]) => k in inputs));
   if (id) query.tenant = id;
-  const page = await get('/audit', { ...query, limit: 100 });
+  const page = await filtered(form, () => get('/audit', { ...query, limit: 100 }));
+  if (page instanceof Node) return page; // the filters refused
   const names = await userNames(id);
   const body = h('tbody');
   const addRows = (items) => append(body, items.map((e) => h('tr',

@@ -117,6 +117,22 @@ export function tabs(list, current) {
     list.map(([key, label, href]) => h('a', { href, 'aria-current': key === current ? 'page' : null }, label)));
 }
 
+/**
+ * The first page of a filtered list: `load()`'s answer, or, when the API
+ * refuses the filters (400), the filter `form` with the API's message under
+ * it, so that the person can correct them where they typed them.
+ */
+export async function filtered(form, load) {
+  try {
+    return await load();
+  } catch (e) {
+    if (e.status !== 400) throw e;
+    const err = errorBox();
+    err.show(e);
+    return h('div', form, err);
+  }
+}
+
 /** A "Load more" button for a list with a next_cursor. */
 export function moreButton(cursor, load) {
   if (!cursor) return null;
