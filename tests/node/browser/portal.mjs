@@ -164,7 +164,9 @@ async function setUp() {
   W.frank = (await admin('POST', `/users/${frank.id}/tokens`, su, { name: 'frank browser' })).secret;
   const vera = await admin('POST', `/tenants/${W.acme.id}/users`, su, { name: 'Vera', email: 'vera@acme.example', role: 'viewer' });
   W.vera = (await admin('POST', `/users/${vera.id}/tokens`, su, { name: 'vera browser' })).secret;
+  W.users = { alice: alice.id, vera: vera.id };
   const t = await admin('POST', `/systems/${W.system.id}/tokens`, su, { name: 'checkout', retention_days: 30 });
+  W.checkout = t.token.id;
   for (let i = 0; i < 3; i++)
     await ingest(t.secret, { message: `order ${i} placed`, level: i === 2 ? 'error' : 'info', metadata: { order: 1000 + i } });
 }
@@ -376,6 +378,75 @@ tests.viewer_sees_what_the_api_allows = async (page) => {
   await go(page, `#/tenants/${W.acme.id}/audit`, 'main .form-error');
   const shown = await textOf(page, 'main .form-error');
   check(shown.includes('403 insufficient_scope') && shown.includes('audit:read'), `the API's refusal is shown (${shown})`);
+  // A token's security settings: shown read-only, with nothing to save.
+  await go(page, `#/tokens/${W.checkout}/security`, 'fieldset.readonly');
+  check(await page.$eval('fieldset.readonly', (f) => f.disabled), 'the settings are read-only');
+  check(!(await page.$('form.security-form')) && !(await page.$('main button[type=submit]')), 'no Save button for a viewer');
+};
+
+tests.a_refused_filter_keeps_the_filters = async (page) => {
+  await signIn(page, W.alice);
+  await go(page, `#/systems/${W.system.id}/messages?since=garbage`, 'main .form-error:not([hidden])');
+  check((await textOf(page, 'main .form-error')).includes('400 invalid_argument'), 'the API refusal is shown');
+  check(await page.$eval('form.filters input[name=since]', (i) => i.value) === 'garbage', 'under the filters as typed');
+  check(!!(await page.$('nav.tabs')), 'and the system page around them');
+  await page.$eval('form.filters input[name=since]', (i) => { i.value = ''; });
+  await clickText(page, 'form.filters button', 'Filter');
+  await page.waitForSelector('table.messages tbody tr');
+  await go(page, `#/tenants/${W.acme.id}/audit?since=yesterday`, 'main .form-error:not([hidden])');
+  check(await page.$eval('form.filters input[name=since]', (i) => i.value) === 'yesterday', 'the audit log keeps its filters too');
+};
+
+tests.a_service_token_lands_where_it_may_read = async (page) => {
+  const svc = await admin('POST', `/tenants/${W.acme.id}/tokens`, S.su, { name: 'token auditor', scopes: ['tokens:read'] });
+  check(svc.token.status === 'active', `a tokens:read token needs no approval (${svc.token.status})`);
+  await signIn(page, svc.secret);
+  await page.waitForFunction((h) => location.hash === h, {}, `#/tenants/${W.acme.id}/tokens`);
+  await page.waitForSelector('main:not([aria-busy])');
+  check(!(await page.$(`a[href="#/tenants/${W.acme.id}/systems"]`)), 'no Systems link without systems:read');
+  check(!(await page.$('main .form-error')), 'the landing page is one it may read');
+};
+
+tests.revoked_while_tailing_signs_out = async (page) => {
+  const mine = await admin('POST', `/users/${W.users.vera}/tokens`, S.su, { name: 'vera tail' });
+  await signIn(page, mine.secret);
+  await go(page, `#/systems/${W.system.id}/messages`, 'section.tail button');
+  await clickText(page, 'section.tail button', 'Start live tail');
+  await page.waitForFunction(() => document.querySelector('[data-tail-state]').textContent.startsWith('live'), { timeout: 10000 });
+  await admin('POST', `/tokens/${mine.token.id}/revoke`, S.su, { reason: 'left the team' });
+  // The stream ends with the token; its reconnection is refused and the tab signs out.
+  await page.waitForSelector('form.signin .form-error:not([hidden])', { timeout: 15000 });
+  check((await textOf(page, 'form.signin .form-error')).includes('token_revoked'), 'the API\'s reason is shown');
+  check(await page.evaluate(() => sessionStorage.getItem('sluice.token')) === null, 'the revoked token is forgotten');
+};
+
+tests.a_dialog_goes_with_the_sign_out = async (page) => {
+  const mine = await admin('POST', `/users/${W.users.alice}/tokens`, S.su, { name: 'alice laptop' });
+  await signIn(page, mine.secret);
+  await go(page, `#/systems/${W.system.id}/tokens`, '.toolbar button');
+  await clickText(page, 'button', 'New Token');
+  await page.waitForSelector('dialog.modal[open] input[name=name]');
+  await page.type('dialog.modal input[name=name]', 'never minted');
+  await admin('POST', `/tokens/${mine.token.id}/revoke`, S.su, { reason: 'laptop lost' });
+  await page.click('dialog.modal button[type=submit]');
+  await page.waitForSelector('form.signin .form-error:not([hidden])');
+  check(!(await page.$('dialog[open]')), 'no dialog is left over the sign-in page');
+  check((await admin('GET', `/systems/${W.system.id}/tokens`, S.su)).items.every((t) => t.name !== 'never minted'), 'nothing was minted');
+};
+
+tests.ending_emergency_access_says_so = async (page) => {
+  const minted = await admin('POST', `/systems/${W.system.id}/tokens`, S.su, { name: 'office only', security: { ip_allowlist: ['10.0.0.0/8'] } });
+  await admin('POST', `/tokens/${minted.token.id}/emergency-access`, S.su, { reason: 'INC-2', duration_hours: 1 });
+  check((await ingest(minted.secret, { message: 'x' })).status === 202, 'emergency access lifts the allowlist');
+  await signIn(page, S.su);
+  await go(page, `#/tokens/${minted.token.id}/security`, '.danger-zone');
+  await clickText(page, '.danger-zone button', 'End emergency access');
+  await page.waitForSelector('dialog.modal[open]');
+  await clickText(page, 'dialog.modal button', 'End it now');
+  await confirmed(page, 'Emergency access ended');
+  await clickText(page, '.danger-zone button', 'Open emergency access'); // offered again
+  await clickText(page, 'dialog.modal button', 'Cancel');
+  check((await ingest(minted.secret, { message: 'x' })).json.error.code === 'ip_not_allowed', 'the allowlist holds again');
 };
 
 tests.token_lifecycle = async (page) => {
