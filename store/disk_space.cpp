@@ -1,7 +1,6 @@
 #include "store/disk_space.hpp"
 
 #include <sys/statvfs.h>
-#include <unistd.h>
 
 #include <cerrno>
 
@@ -14,9 +13,13 @@ std::optional<disk_space> disk_space_of(const std::filesystem::path& dir) noexce
   if (::statvfs(dir.c_str(), &st) != 0)
     return std::nullopt;
   const std::uint64_t unit = st.f_frsize != 0 ? st.f_frsize : st.f_bsize;
-  // f_bfree counts the blocks reserved for root too; only root may use them.
-  const std::uint64_t blocks = ::geteuid() == 0 ? st.f_bfree : st.f_bavail;
-  return disk_space{blocks * unit, static_cast<std::uint64_t>(st.f_blocks) * unit};
+  // f_bavail, also for root: f_bfree adds the blocks a file system keeps in
+  // reserve, which only a process the file system names may use (ext4: its
+  // resuid or resgid, or one with CAP_SYS_RESOURCE, which a root in a
+  // container often lacks). Counting them would call a disk ready that this
+  // process cannot fill; leaving them out errs towards 503 early.
+  return disk_space{static_cast<std::uint64_t>(st.f_bavail) * unit,
+                    static_cast<std::uint64_t>(st.f_blocks) * unit};
 }
 
 std::error_code write_error(std::error_code ec, const std::filesystem::path& dir) noexcept {

@@ -13,9 +13,10 @@ struct disk_space {
   std::uint64_t total_bytes = 0; ///< size of the file system
 };
 
-/// statvfs of `dir`: the free bytes are those a process of this user may
-/// allocate (root may use the blocks a file system reserves for it, others
-/// may not). nullopt when the file system cannot tell.
+/// statvfs of `dir`: the free bytes are those any process may allocate
+/// (f_bavail: the blocks a file system keeps in reserve are left out, also
+/// for root, who may or may not be allowed them). nullopt when the file
+/// system cannot tell.
 std::optional<disk_space> disk_space_of(const std::filesystem::path& dir) noexcept;
 
 /// Below this much free room a file system counts as full when a write to it
