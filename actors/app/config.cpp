@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <string_view>
 #include <vector>
 
@@ -14,6 +15,37 @@
 namespace sluice {
 
 namespace {
+
+/// The line of config file `path` that CAF's parser stopped at (`err`
+/// carries its number), with its section and text: "line 2 cannot be read:
+/// [ingest] threads=abc (…)". CAF says only where; the person needs to see
+/// which key. Empty when `err` holds no line or the file cannot be read.
+std::string unreadable_line(const caf::error& err, const std::string& path) {
+  const auto& ctx = err.context();
+  if (!ctx.match_elements<caf::settings>())
+    return {};
+  auto wanted = caf::get_or(ctx.get_as<caf::settings>(0), "line", std::int64_t{0});
+  std::ifstream in{path};
+  std::string text;
+  std::string section = "global";
+  for (std::int64_t n = 1; wanted > 0 && std::getline(in, text); ++n) {
+    auto start = text.find_first_not_of(" \t");
+    if (n < wanted) {
+      if (start != std::string::npos && text[start] == '[') {
+        auto end = text.find(']', start);
+        if (end != std::string::npos)
+          section = text.substr(start + 1, end - start - 1);
+      }
+      continue;
+    }
+    if (start != std::string::npos)
+      text.erase(0, start);
+    return "line " + std::to_string(n) + " cannot be read: [" + section + "] " + text
+           + " (a string value is written in double quotes, e.g. level=\"debug\"; numbers, "
+             "durations with their unit and true or false without)";
+  }
+  return {};
+}
 
 std::chrono::milliseconds to_ms(caf::timespan t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t);
@@ -304,13 +336,16 @@ std::string sluice_config::help(bool long_help) const {
 
 std::string sluice_config::check_file(const std::string& path) const {
   auto parsed = parse_config_file(path.c_str());
-  if (!parsed)
+  if (!parsed) {
+    if (auto place = unreadable_line(parsed.error(), path); !place.empty())
+      return "config file " + path + ": " + place;
     return "config file " + path + ": " + render(parsed.error());
-  auto is_sluice_section = [](std::string_view name) {
-    for (auto s : sluice_sections)
-      if (s == name)
-        return true;
-    return false;
+  }
+  // Sluice's sections and the actor library's own ([scheduler], [logger],
+  // …): every option either knows is in custom_options_, by its section.
+  auto is_section = [&](std::string_view name) {
+    return std::any_of(custom_options_.begin(), custom_options_.end(),
+                       [&](const caf::config_option& opt) { return sv(opt.category()) == name; });
   };
   auto check_one = [&](std::string_view section, const std::string& key,
                        const caf::config_value& value) -> std::string {
@@ -329,8 +364,8 @@ std::string sluice_config::check_file(const std::string& path) const {
     // CAF reads the keys of [global] (and any before the first header) as
     // top-level keys; every other section is a dictionary.
     if (auto section = caf::get_if<caf::settings>(&value)) {
-      if (!is_sluice_section(name))
-        continue;
+      if (!is_section(name))
+        return "config file " + path + ": [" + name + "] is not a section of the configuration";
       for (auto& [key, v] : *section)
         if (problem = check_one(name, key, v); !problem.empty())
           break;
@@ -374,6 +409,8 @@ std::string sluice_config::validate(std::string& option) {
       policy != caf::atom("sharing") && policy != caf::atom("stealing"))
     return fail("scheduler.policy",
                 "scheduler.policy is 'sharing' or 'stealing', not '" + to_string(policy) + "'");
+  if (caf::get_or(content, "scheduler.max-threads", defaults::scheduler_threads) < 1)
+    return fail("scheduler.max-threads", "scheduler.max-threads must be at least 1, not 0");
   if (ingest_threads < 1 || ingest_threads > 64)
     return fail("ingest.threads",
                 "ingest.threads must be 1 to 64, not " + std::to_string(ingest_threads));
@@ -433,6 +470,8 @@ std::string sluice_config::validate(std::string& option) {
     return fail("storage.ready-max-map-percent",
                 "storage.ready-max-map-percent must be 1 to 100, not "
                   + std::to_string(ready_max_map_percent));
+  if (max_map_size == 0)
+    return fail("storage.max-map-size", "storage.max-map-size must be at least 1, not 0");
   if (map_size > max_map_size)
     return fail("storage.map-size", "storage.map-size is larger than storage.max-map-size");
   if (meta_map_size > max_map_size)

@@ -197,24 +197,25 @@ int verify_audit_main(const sluice::sluice_config& cfg) {
   return 0;
 }
 
-/// A base URL a person can paste: a wildcard address becomes localhost.
-std::string url(const std::string& host, std::uint16_t port) {
+/// A base URL a person can paste: a wildcard address becomes localhost;
+/// https when the port has TLS on.
+std::string url(const std::string& host, std::uint16_t port, bool tls) {
   std::string h = host;
   if (h.empty() || h == "0.0.0.0" || h == "::")
     h = "localhost";
   else if (h.find(':') != std::string::npos)
     h = "[" + h + "]";
-  return "http://" + h + ":" + std::to_string(port);
+  return (tls ? "https://" : "http://") + h + ":" + std::to_string(port);
 }
 
 /// The lines that end start-up: where Sluice listens, the superuser token on
 /// the first start, and one command to paste next.
 void print_banner(sluice::runtime& rt, const sluice::sluice_config& cfg) {
   namespace fs = std::filesystem;
-  auto admin = url(cfg.admin_host, rt.admin_port());
+  auto admin = url(cfg.admin_host, rt.admin_port(), cfg.admin_tls);
   std::string out = "\nsluiced " + std::string{sluice::version} + " is serving; data in "
                     + cfg.data_dir + "; Ctrl-C stops it\n";
-  out += "  ingest URL:  " + url(cfg.ingest_host, rt.ingest_port()) + "\n";
+  out += "  ingest URL:  " + url(cfg.ingest_host, rt.ingest_port(), cfg.ingest_tls) + "\n";
   out += "  admin URL:   " + admin + "   (API description: " + admin + "/api/v1/openapi.json)\n";
   out += "  web portal:  " + admin + "/portal/   (sign in with an alu_ token)\n";
   const auto& file = cfg.bootstrap_token_file;
@@ -251,8 +252,8 @@ int serve(sluice::sluice_config& cfg) {
   rt.start();
   print_banner(rt, cfg);
   sluice::log::info("started", {{"version", sluice::version},
-                                {"ingest", url(cfg.ingest_host, rt.ingest_port())},
-                                {"admin", url(cfg.admin_host, rt.admin_port())},
+                                {"ingest", url(cfg.ingest_host, rt.ingest_port(), cfg.ingest_tls)},
+                                {"admin", url(cfg.admin_host, rt.admin_port(), cfg.admin_tls)},
                                 {"data_dir", cfg.data_dir}});
   int sig = 0;
   while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP)
@@ -275,6 +276,10 @@ int main(int argc, char** argv) {
   if (auto status = split(argc, argv, cl))
     return *status;
   sluice::sluice_config cfg;
+  // Read before --help and --version too: an option sluiced does not know is
+  // a mistake whatever else the command line asks for.
+  if (auto status = parse(cfg, cl))
+    return *status;
   switch (cl.act) {
     case action::help:
     case action::long_help:
@@ -283,8 +288,6 @@ int main(int argc, char** argv) {
     case action::version: std::cout << "sluiced " << sluice::version << std::endl; return 0;
     default: break;
   }
-  if (auto status = parse(cfg, cl))
-    return *status;
   sluice::log::configure(cfg.log_options);
   try {
     switch (cl.act) {

@@ -94,6 +94,41 @@ BOOST_AUTO_TEST_CASE(a_bad_configuration_is_one_line_and_touches_nothing) {
   BOOST_TEST(r.output.find("ingest-port = \"eighty\" is not a valid uint16") != std::string::npos,
              r.output);
 
+  // A value the file's parser cannot read at all: the line, its section and
+  // its text, not only a column number.
+  std::ofstream{conf, std::ios::trunc} << "[global]\ningest-port=0\n[log]\n  level=debug\n";
+  r = run_sluiced({"--config-file=" + conf.string(), "--data-dir=" + dir.string()});
+  BOOST_TEST(r.status == 1);
+  BOOST_TEST(lines(r.output) == 1u);
+  BOOST_TEST(r.output.find("line 4 cannot be read: [log] level=debug (a string value is written "
+                           "in double quotes")
+               != std::string::npos,
+             r.output);
+  // The actor library's sections are checked too, and a section nobody knows
+  // is named.
+  std::ofstream{conf, std::ios::trunc} << "[scheduler]\nmax-thrads=3\n";
+  r = run_sluiced({"--config-file=" + conf.string(), "--data-dir=" + dir.string()});
+  BOOST_TEST(r.status == 1);
+  BOOST_TEST(r.output.find("[scheduler] max-thrads is not an option") != std::string::npos,
+             r.output);
+  std::ofstream{conf, std::ios::trunc} << "[scheduler]\nmax-threads=\"abc\"\n";
+  r = run_sluiced({"--config-file=" + conf.string(), "--data-dir=" + dir.string()});
+  BOOST_TEST(r.status == 1);
+  BOOST_TEST(r.output.find("[scheduler] max-threads = \"abc\" is not a valid") != std::string::npos,
+             r.output);
+  std::ofstream{conf, std::ios::trunc} << "[ingets]\nthreads=1\n";
+  r = run_sluiced({"--config-file=" + conf.string(), "--data-dir=" + dir.string()});
+  BOOST_TEST(r.status == 1);
+  BOOST_TEST(r.output.find("[ingets] is not a section of the configuration") != std::string::npos,
+             r.output);
+
+  for (auto* option : {"--storage.max-map-size=0", "--scheduler.max-threads=0"}) {
+    r = run_sluiced({"--data-dir=" + dir.string(), option});
+    BOOST_TEST(r.status == 1);
+    auto key = std::string{option}.substr(2, std::string{option}.find('=') - 2);
+    BOOST_TEST(r.output.find(key + " must be at least 1, not 0") != std::string::npos, r.output);
+  }
+
   r = run_sluiced({"--config-file=" + (tmp.path() / "missing.conf").string()});
   BOOST_TEST(r.status == 1);
   BOOST_TEST(r.output.find("cannot read config file") != std::string::npos, r.output);
@@ -165,7 +200,11 @@ BOOST_AUTO_TEST_CASE(anything_sluiced_does_not_know_is_a_usage_error) {
          {"verify-everything", "--data-dir=" + dir.string()},
          {"--data-dir=" + dir.string(), "serve"},
          {"create-superuser", "--data-dir=" + dir.string(), "extra"},
-         {"--no-such-option=1", "--data-dir=" + dir.string()}}) {
+         {"--no-such-option=1", "--data-dir=" + dir.string()},
+         // Also beside --help or --version, before or after them.
+         {"--nope", "--version"},
+         {"--version", "--nope"},
+         {"--help", "--nope=1"}}) {
     auto r = run_sluiced(args);
     BOOST_TEST(r.status == 2, args.front());
     BOOST_TEST(r.output.find("usage: sluiced") != std::string::npos, r.output);
