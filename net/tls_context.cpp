@@ -2,6 +2,9 @@
 
 #include <openssl/ssl.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 
@@ -21,6 +24,12 @@ std::shared_ptr<ssl::context> make_tls_context(const tls_options& o) {
     throw std::runtime_error("TLS: cannot set the minimum protocol version to TLS 1.2");
   SSL_CTX_set_options(ctx->native_handle(), SSL_OP_NO_RENEGOTIATION);
 
+  // A file that cannot be opened at all is said so with the system's
+  // reason; OpenSSL would give only "asio.ssl error".
+  for (auto* f : {&o.cert_file, &o.key_file})
+    if (std::ifstream probe{*f}; !probe)
+      throw std::runtime_error(std::string{f == &o.cert_file ? "TLS certificate" : "TLS key"}
+                               + " file \"" + *f + "\" cannot be read: " + std::strerror(errno));
   boost::system::error_code ec;
   ctx->use_certificate_chain_file(o.cert_file, ec);
   if (ec)

@@ -104,8 +104,11 @@ bind_server(const net::server_options& o, net::request_handler& handler, std::st
     throw startup_error("cannot bind " + where + ": " + lowercase_first(code.message()),
                         "--" + std::string{option} + (port_problem ? "-port=N" : "-host=ADDR"));
   } catch (const std::runtime_error& e) {
-    // The TLS certificate or key (std::system_error is caught above).
-    throw startup_error(std::string{option} + " port: " + e.what(), "--tls.cert-file=FILE");
+    // The TLS certificate or key (std::system_error is caught above): the
+    // option of the file the message names.
+    bool key = std::string_view{e.what()}.rfind("TLS key file", 0) == 0;
+    throw startup_error(std::string{option} + " port: " + e.what(),
+                        key ? "--tls.key-file=FILE" : "--tls.cert-file=FILE");
   }
 }
 

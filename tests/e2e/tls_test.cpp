@@ -87,6 +87,11 @@ BOOST_AUTO_TEST_CASE(both_ports_serve_https_to_curl_and_the_test_client) {
   BOOST_TEST(
     s.output().find("ingest listening on 127.0.0.1:" + std::to_string(s.ingest_port()) + " (TLS)")
     != std::string::npos);
+  // The banner's URLs are ones a person can paste: https.
+  BOOST_TEST(s.output().find("ingest URL:  https://127.0.0.1:" + std::to_string(s.ingest_port()))
+               != std::string::npos,
+             s.output());
+  BOOST_TEST(s.output().find("admin URL:   https://127.0.0.1:") != std::string::npos, s.output());
   const auto ca = "--cacert " + certs.cert().string();
   for (auto port : {s.ingest_port(), s.admin_port()}) {
     auto r = curl(port, "https", ca);
@@ -232,6 +237,29 @@ BOOST_AUTO_TEST_CASE(tls_needs_a_usable_certificate_to_start) {
                 + " --tls.key-file=" + bad.string() + " 2>&1");
   BOOST_TEST(r.status != 0);
   BOOST_TEST(r.output.find(bad.string()) != std::string::npos, r.output);
+  // A file that is not there: the system's reason, not the TLS library's
+  // "asio.ssl error".
+  const auto missing = data.path() / "missing.pem";
+  r = run_shell(std::string(std::getenv("SLUICED")) + " --data-dir=" + (data.path() / "c").string()
+                + " --ingest-port=0 --admin-port=0 --ingest.tls --tls.cert-file=" + missing.string()
+                + " --tls.key-file=" + bad.string() + " 2>&1");
+  BOOST_TEST(r.status == 1);
+  BOOST_TEST(r.output.find("TLS certificate file \"" + missing.string()
+                           + "\" cannot be read: No such file or directory (--tls.cert-file=FILE)")
+               != std::string::npos,
+             r.output);
+  // A key of another certificate: the key file, and its option, are named.
+  certificates one;
+  const auto other_cert = data.path() / "other.pem";
+  const auto other_key = data.path() / "other.key";
+  make_certificate(other_cert, other_key, "sluice-e2e-other");
+  r = run_shell(std::string(std::getenv("SLUICED")) + " --data-dir=" + (data.path() / "d").string()
+                + " --ingest-port=0 --admin-port=0 --ingest.tls --tls.cert-file="
+                + one.cert().string() + " --tls.key-file=" + other_key.string() + " 2>&1");
+  BOOST_TEST(r.status == 1);
+  BOOST_TEST(r.output.find("TLS key file \"" + other_key.string() + "\"") != std::string::npos,
+             r.output);
+  BOOST_TEST(r.output.find("(--tls.key-file=FILE)") != std::string::npos, r.output);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
