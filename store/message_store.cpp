@@ -456,10 +456,12 @@ struct message_store::impl {
     if (now == it->txnid)
       return;
     if (now < it->txnid)
-      throw std::runtime_error("message store: " + name
-                               + " is older than its write-ahead log's checkpoint (transaction "
-                               + std::to_string(now) + " < " + std::to_string(it->txnid)
-                               + "); restore the messages directory as a whole, with its wal file");
+      throw std::runtime_error(
+        "message store: " + name + " is older than its write-ahead log's checkpoint (transaction "
+        + std::to_string(now) + " < " + std::to_string(it->txnid)
+        + "); a log left from other data does not match it: after restoring a backup made "
+          "with mdb_copy, remove messages/wal; a copy of the whole "
+          "directory is restored with its own wal file");
     auto pages = unpack_meta_pages(it->meta_pages);
     if (!pages)
       throw std::runtime_error("message store: the write-ahead log's checkpoint of " + name
