@@ -27,7 +27,9 @@ std::string_view extract_token_or_basic(const http_request& req, std::string& sc
 /// like a token secret replaced by "{token}" (the one rule,
 /// policy/token_format.hpp redact_secrets, which the logger applies too). A
 /// webhook token travels in the path; a client that mistypes the route must
-/// not get its secret back in a 404 either.
+/// not get its secret back in a 404 either, also when it sent it encoded
+/// (`%61l_…`): then the path is echoed decoded, the secret redacted, and the
+/// bytes that are not printable ASCII encoded again.
 std::string path_without_secrets(std::string_view path);
 
 /// The client's address: the socket's peer, unless the peer is one of the
