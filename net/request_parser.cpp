@@ -7,6 +7,7 @@
 #include <boost/beast/http/error.hpp>
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <optional>
 #include <vector>
@@ -76,7 +77,19 @@ struct request_reader::impl {
     // Beast has already checked Content-Length and Transfer-Encoding values
     // against each other (do_field) when this is called.
     void on_field_impl(bhttp::field f, beast::string_view name, beast::string_view value,
-                       beast::error_code&) override {
+                       beast::error_code& ec) override {
+      if (is_header_done()) {
+        // A trailer field (after a chunked body). Held to the header limit
+        // like the chunk-size lines, and not kept: a trailer is no place
+        // for a credential or a content type (RFC 9110 6.5.1), and one that
+        // joined the header fields could supply what the header lacked.
+        s_.trailer_bytes += name.size() + value.size() + 4; // ": " and CRLF
+        if (s_.trailer_bytes > s_.limits.max_header_bytes) {
+          s_.refuse_framing_line();
+          ec = bhttp::error::header_limit;
+        }
+        return;
+      }
       s_.field_pieces.push_back({s_.record(name), s_.record(value)});
       switch (f) {
         case bhttp::field::transfer_encoding:
@@ -93,10 +106,22 @@ struct request_reader::impl {
           if (beast::iequals(trim_ows(value), "100-continue"))
             s_.expect_continue = true;
           break;
-        default: break;
+        case bhttp::field::authorization: s_.note_single(0, "Authorization"); break;
+        case bhttp::field::content_type: s_.note_single(1, "Content-Type"); break;
+        default:
+          if (f == bhttp::field::unknown && beast::iequals(name, "x-api-key"))
+            s_.note_single(2, "X-API-Key");
+          break;
       }
     }
     void on_header_impl(beast::error_code& ec) override {
+      if (!s_.repeated.empty()) {
+        // Which of two credentials or content types counts is not a guess a
+        // server should make (a proxy before it may have read the other).
+        s_.refuse(400, "the " + s_.repeated + " header field is given more than once");
+        ec = bhttp::error::bad_field;
+        return;
+      }
       // RFC 9112 6.1 and 6.3: a Transfer-Encoding this server cannot frame
       // by (a final coding other than chunked would make the body run to
       // the end of the connection; any other coding is one it does not
@@ -128,7 +153,20 @@ struct request_reader::impl {
       s_.body.append(b.data(), b.size());
       return b.size();
     }
-    void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+    void on_chunk_header_impl(std::uint64_t size, beast::string_view extensions,
+                              beast::error_code& ec) override {
+      // Beast bounds neither a chunk-size line nor its extensions; a line
+      // that arrived whole in one read would otherwise pass whatever its
+      // length (the unconsumed-bytes check in feed() sees only one that is
+      // still arriving).
+      std::size_t digits = 1;
+      for (auto v = size; v >= 16; v >>= 4)
+        ++digits;
+      if (digits + extensions.size() + 2 > s_.limits.max_header_bytes) {
+        s_.refuse_framing_line();
+        ec = bhttp::error::bad_chunk_extension;
+      }
+    }
     std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view b,
                                    beast::error_code&) override {
       s_.body.append(b.data(), b.size());
@@ -155,6 +193,19 @@ struct request_reader::impl {
   void refuse(unsigned status, std::string why) {
     refusal.status = status;
     refusal.why = std::move(why);
+  }
+
+  /// A chunk-size line, or the trailer section, over the header limit.
+  void refuse_framing_line() {
+    refuse(400, "a chunk-size line or the trailer section is longer than the header limit of "
+                  + std::to_string(limits.max_header_bytes) + " bytes");
+  }
+
+  /// A field that may be given once: `slot` counts its lines, `name` is how
+  /// the refusal names it.
+  void note_single(int slot, const char* name) {
+    if (++single_lines[slot] == 2 && repeated.empty())
+      repeated = name;
   }
 
   /// The refusal for a parse error, unless on_header_impl chose one.
@@ -211,6 +262,12 @@ struct request_reader::impl {
   bool te_chunked_only = false;
   bool cl_seen = false;
   std::uint8_t host_lines = 0; ///< Host field lines seen, up to 2
+  /// Lines of Authorization, Content-Type and X-API-Key seen (see
+  /// note_single), and the first of them given twice.
+  std::array<std::uint8_t, 3> single_lines{};
+  std::string repeated;
+  /// Bytes of the trailer section's fields so far.
+  std::size_t trailer_bytes = 0;
   /// Bytes of this request's header consumed so far (request line included).
   std::size_t header_bytes = 0;
   /// Bytes consumed after the header: the body, and for a chunked one its
@@ -238,6 +295,9 @@ void request_reader::reset() {
   s.version = 11;
   s.expect_continue = s.te_seen = s.te_chunked_only = s.cl_seen = false;
   s.host_lines = 0;
+  s.single_lines = {};
+  s.repeated.clear();
+  s.trailer_bytes = 0;
   s.header_bytes = 0;
   s.body_wire_bytes = 0;
   s.refusal.status = 0;
@@ -269,9 +329,7 @@ read_result request_reader::feed(std::string_view input) {
       return {read_state::need_more, used};
     const auto rest = input.substr(used);
     if (rest.size() > s.limits.max_header_bytes) {
-      s.refuse(400, "a chunk-size line or the trailer section is longer than the header limit "
-                    "of "
-                      + std::to_string(s.limits.max_header_bytes) + " bytes");
+      s.refuse_framing_line();
       return {read_state::refused, used};
     }
     for (auto lf = rest.find('\n'); lf != std::string_view::npos; lf = rest.find('\n', lf + 1))

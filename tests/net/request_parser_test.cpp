@@ -246,13 +246,59 @@ BOOST_AUTO_TEST_CASE(a_chunked_bodys_framing_is_bounded) {
   BOOST_TEST(fine.reader.request().body == "ab");
 }
 
+// Found in review: a chunk-size line or a trailer that arrived whole in one
+// read passed whatever its length (up to the connection's read size); only
+// one still arriving was held to the header limit.
+BOOST_AUTO_TEST_CASE(a_whole_chunk_line_or_trailer_over_the_header_limit_is_400) {
+  request_limits l;
+  l.max_header_bytes = 1024;
+  l.max_request_bytes = 1 << 20;
+  const auto chunked = post("Transfer-Encoding: chunked\r\n");
+  auto state = [](const parsed& p) { return static_cast<int>(p.result.state); };
+  parsed line(chunked + "1;a=" + std::string(1100, 'x') + "\r\nx\r\n0\r\n\r\n", l);
+  BOOST_TEST(state(line) == static_cast<int>(read_state::refused));
+  BOOST_TEST(line.reader.refusal().status == 400u);
+  BOOST_TEST(line.reader.refusal().why.find("chunk-size line") != std::string::npos);
+  parsed trailer(chunked + "1\r\nx\r\n0\r\nX-A: " + std::string(1100, 't') + "\r\n\r\n", l);
+  BOOST_TEST(state(trailer) == static_cast<int>(read_state::refused));
+  BOOST_TEST(trailer.reader.refusal().status == 400u);
+  // Under the limit, both are served.
+  parsed fits(chunked + "1;a=" + std::string(900, 'x')
+                + "\r\nx\r\n0\r\nX-A: " + std::string(900, 't') + "\r\n\r\n",
+              l);
+  BOOST_TEST(state(fits) == static_cast<int>(read_state::complete));
+  BOOST_TEST(fits.reader.request().body == "x");
+}
+
+BOOST_AUTO_TEST_CASE(trailer_fields_do_not_become_request_headers) {
+  parsed p(post("Transfer-Encoding: chunked\r\n",
+                "1\r\nx\r\n0\r\nAuthorization: Bearer al_x\r\nContent-Type: text/plain\r\n\r\n"));
+  BOOST_TEST(static_cast<int>(p.result.state) == static_cast<int>(read_state::complete));
+  BOOST_TEST(p.reader.request().header("authorization").empty());
+  BOOST_TEST(p.reader.request().header("content-type").empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_credential_or_a_content_type_given_twice_is_400) {
+  for (std::string twice : {"Authorization: Bearer a\r\nauthorization: Bearer b\r\n",
+                            "Content-Type: application/json\r\nContent-Type: text/plain\r\n",
+                            "X-API-Key: a\r\nx-api-key: b\r\n"}) {
+    parsed p(post("Content-Length: 0\r\n" + twice));
+    BOOST_TEST(static_cast<int>(p.result.state) == static_cast<int>(read_state::refused), twice);
+    BOOST_TEST(p.reader.refusal().status == 400u);
+    BOOST_TEST(p.reader.refusal().why.find("given more than once") != std::string::npos);
+  }
+  parsed once(post("Content-Length: 0\r\nAuthorization: Bearer a\r\nContent-Type: "
+                   "application/json\r\nX-API-Key: a\r\n"));
+  BOOST_TEST(static_cast<int>(once.result.state) == static_cast<int>(read_state::complete));
+}
+
 // Found in review: Beast ends chunk-size lines and the trailer only at CRLF,
 // so a chunked body with bare LF line ends (as some hand-written clients
 // send) waited, unanswered, for the request timeout.
 BOOST_AUTO_TEST_CASE(chunk_framing_with_bare_lf_is_400_at_once) {
   const std::string chunked = post("Transfer-Encoding: chunked\r\n");
-  for (const std::string framing : {std::string{"3\nabc\n0\n\n"}, std::string{"3\r\nabc\r\n0\n\n"},
-                                    std::string{"3\r\nabc\r\n0\r\nX-T: 1\n\r\n"}}) {
+  for (const std::string& framing : {std::string{"3\nabc\n0\n\n"}, std::string{"3\r\nabc\r\n0\n\n"},
+                                     std::string{"3\r\nabc\r\n0\r\nX-T: 1\n\r\n"}}) {
     BOOST_TEST_CONTEXT(framing.size() << " bytes of framing") {
       parsed p(chunked + framing);
       BOOST_TEST(static_cast<int>(p.result.state) == static_cast<int>(read_state::refused));
