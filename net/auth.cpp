@@ -24,31 +24,8 @@ std::string_view trim_ows(std::string_view s) noexcept {
 }
 
 std::string path_without_secrets(std::string_view path) {
-  auto plain = redact_secrets(path);
-  if (path.find('%') == std::string_view::npos)
-    return plain;
-  // A secret sent encoded (`/x%61l_…`) is still a secret: look at the path
-  // decoded too, as the access log does. When that finds one, the decoded
-  // text is echoed, with every byte that is not printable ASCII escaped
-  // again (what a JSON error body can carry as it is).
-  std::string decoded;
-  decode_path_escapes(path, decoded);
-  auto redacted = redact_secrets(decoded);
-  if (redacted == decoded)
-    return plain;
-  std::string out;
-  out.reserve(redacted.size());
-  constexpr char hex[] = "0123456789ABCDEF";
-  for (unsigned char c : redacted) {
-    if (c > 0x20 && c < 0x7f && c != '%') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
+  // A secret sent encoded is still a secret, as the access log sees it too.
+  return redact_encoded(path, [](std::string_view s) { return redact_secrets(s); });
 }
 
 std::string_view extract_token(const http_request& req, std::string& scratch) {

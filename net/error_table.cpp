@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "net/url.hpp"
 #include "policy/json_writer.hpp"
 #include "policy/token_format.hpp"
 
@@ -76,7 +77,9 @@ unsigned grpc_status(errc code) noexcept {
 std::string shown_message(const problem& p) {
   if (p.message.empty())
     return sluice_category().message(static_cast<int>(p.code));
-  return echo_without_secrets(p.message);
+  // A message quoting the request may hold a secret sent percent-encoded
+  // (an id in the path, `/tenants/%61l_…`): found decoded too.
+  return redact_encoded(p.message, [](std::string_view s) { return echo_without_secrets(s); });
 }
 
 http_response error_response(const problem& p) {

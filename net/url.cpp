@@ -48,6 +48,30 @@ void decode_path_escapes(std::string_view path, std::string& out) {
   }
 }
 
+std::string redact_encoded(std::string_view text, std::string (*redact)(std::string_view)) {
+  auto plain = redact(text);
+  if (text.find('%') == std::string_view::npos)
+    return plain;
+  std::string decoded;
+  decode_path_escapes(text, decoded);
+  auto redacted = redact(decoded);
+  if (redacted == decoded)
+    return plain;
+  std::string out;
+  out.reserve(redacted.size());
+  constexpr char hex[] = "0123456789ABCDEF";
+  for (unsigned char c : redacted) {
+    if (c >= 0x20 && c < 0x7f && c != '%') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  return out;
+}
+
 std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query) {
   std::vector<std::pair<std::string, std::string>> out;
   while (!query.empty()) {

@@ -16,6 +16,13 @@ std::optional<std::string> percent_decode(std::string_view s);
 /// log, whose redaction must see a secret sent encoded (`%61l_…`).
 void decode_path_escapes(std::string_view path, std::string& out);
 
+/// `text` as `redact` shows it, also when a secret in it was sent
+/// percent-encoded (`/x%61l_…`): when decoding the %XX escapes lets `redact`
+/// find one that it did not find before, the decoded text is redacted and
+/// every byte that is not printable ASCII or a space (and '%') is escaped
+/// again; otherwise `redact(text)`. For what an error echoes of a request.
+std::string redact_encoded(std::string_view text, std::string (*redact)(std::string_view));
+
 /// Splits a query string ("a=1&b=x%20y") into decoded pairs, in order. Pairs
 /// with bad escapes are dropped; a key without '=' gets an empty value.
 std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query);

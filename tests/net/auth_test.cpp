@@ -22,7 +22,7 @@ BOOST_AUTO_TEST_CASE(a_path_never_carries_a_token_into_an_error_or_a_log) {
   // decoded, with what is not printable ASCII encoded again.
   BOOST_TEST(path_without_secrets("/x%61" + ingest.substr(1)) == "/x{token}");
   BOOST_TEST(path_without_secrets("/%77ebhooks/%61l" + hook.substr(2) + "/%FF%20")
-             == "/webhooks/{token}/%FF%20");
+             == "/webhooks/{token}/%FF ");
   // Paths without one come back as they were, escapes included.
   for (std::string p : {"/x%61l_", "/%7Emessages", "/%zz"})
     BOOST_TEST(path_without_secrets(p) == p);
