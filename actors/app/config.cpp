@@ -424,9 +424,10 @@ std::string sluice_config::validate(std::string& option) {
                              std::pair{"admin.max-streams", admin_max_streams},
                              std::pair{"admin.stream-max-backlog", admin_stream_max_backlog},
                              std::pair{"storage.batch-max-messages", batch_max_messages},
-                             std::pair{"storage.max-pending-bytes", max_pending_bytes}})
+                             std::pair{"storage.max-pending-bytes", max_pending_bytes},
+                             std::pair{"storage.max-map-size", max_map_size}})
     if (value == 0)
-      return fail(name, std::string{name} + " must be at least 1");
+      return fail(name, std::string{name} + " must be at least 1, not 0");
   for (auto [name, value] : {std::pair{"ingest.idle-timeout", ingest_idle_timeout},
                              std::pair{"ingest.request-timeout", ingest_request_timeout},
                              std::pair{"admin.idle-timeout", admin_idle_timeout},
@@ -470,8 +471,6 @@ std::string sluice_config::validate(std::string& option) {
     return fail("storage.ready-max-map-percent",
                 "storage.ready-max-map-percent must be 1 to 100, not "
                   + std::to_string(ready_max_map_percent));
-  if (max_map_size == 0)
-    return fail("storage.max-map-size", "storage.max-map-size must be at least 1, not 0");
   if (map_size > max_map_size)
     return fail("storage.map-size", "storage.map-size is larger than storage.max-map-size");
   if (meta_map_size > max_map_size)
