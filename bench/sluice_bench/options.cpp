@@ -253,8 +253,7 @@ bench_options parse_options(int argc, char** argv) {
   // The admin API serves the setup, the read-back check and the revoke
   // scenario's revocations; a run with none of them (--token-file --no-check,
   // as bench/compare drives nginx at Sluice's half-peak rate) needs no token.
-  if (o.superuser_token.empty()
-      && (o.token_file.empty() || o.check || o.scen == scenario::revoke))
+  if (o.superuser_token.empty() && (o.token_file.empty() || o.check || o.scen == scenario::revoke))
     usage_error("the admin API (the setup, the read-back check, the revoke scenario) needs "
                 "--superuser-token or --superuser-token-file");
   if (o.tenants == 0 || o.systems == 0 || o.tokens == 0)
