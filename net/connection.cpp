@@ -386,6 +386,12 @@ private:
       case read_state::need_more:
         if (reader_.header_done())
           mark_busy();
+        else if (!reader_.got_some() && buffer_.size() == 0 && request_started_) {
+          // Only empty lines so far, which the reader skips (RFC 9112 2.2):
+          // no request has begun, and the connection is idle again.
+          request_started_ = false;
+          deadline_in(core_->opts.idle_timeout);
+        }
         return do_read();
       case read_state::expect_continue: mark_busy(); return send_continue();
       case read_state::complete: mark_busy(); return dispatch_request();

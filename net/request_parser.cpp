@@ -310,10 +310,52 @@ void request_reader::reset() {
   s.p->eager(false);
 }
 
+namespace {
+
+/// The origin form of a request target (RFC 9112 3.2.1, "/path?query"), as
+/// it comes, or taken from the absolute form ("http://host:80/path?query",
+/// 3.2.2), which a server must accept: the part from the path on, empty
+/// when there is none. The authority is not used (Sluice serves one site
+/// per port). Anything else ("*", an authority alone) is left as it is and
+/// matches no route.
+std::string_view origin_part(std::string_view target) noexcept {
+  if (target.empty() || target.front() == '/')
+    return target;
+  std::size_t scheme = 0;
+  if (target.size() >= 7 && beast::iequals(target.substr(0, 7), "http://"))
+    scheme = 7;
+  else if (target.size() >= 8 && beast::iequals(target.substr(0, 8), "https://"))
+    scheme = 8;
+  else
+    return target;
+  const auto rest = target.find_first_of("/?", scheme);
+  return rest == std::string_view::npos ? std::string_view{} : target.substr(rest);
+}
+
+} // namespace
+
 read_result request_reader::feed(std::string_view input) {
   auto& s = *impl_;
   auto& p = *s.p;
   std::size_t used = 0;
+  // RFC 9112 2.2: empty lines before the request line are ignored (some
+  // clients end a POST body with an extra CRLF). They count towards the
+  // header's size, so a stream of them is bounded like any header. A CR
+  // alone at the end of the input waits for the byte after it.
+  if (!p.got_some()) {
+    while (used < input.size()
+           && (input[used] == '\n'
+               || (input[used] == '\r' && used + 1 < input.size() && input[used + 1] == '\n')))
+      used += input[used] == '\r' ? 2 : 1;
+    s.header_bytes += used;
+    if (s.header_bytes > s.limits.max_header_bytes) {
+      s.refuse(431, "the request header is larger than " + std::to_string(s.limits.max_header_bytes)
+                      + " bytes");
+      return {read_state::refused, used};
+    }
+    if (used == input.size() || (used + 1 == input.size() && input[used] == '\r'))
+      return {read_state::need_more, used};
+  }
   // Beast waits for a chunk-size line (with its extensions) or the trailer
   // section to end before it consumes any of it, and bounds neither: what it
   // leaves unconsumed the caller keeps buffering. Past the header, that is
@@ -415,10 +457,12 @@ http_request& request_reader::request() noexcept {
   auto& r = s.req;
   r.verb = to_method(s.verb);
   r.method_text = s.view(s.method);
-  r.target = s.view(s.target);
+  r.target = origin_part(s.view(s.target));
   const auto q = r.target.find('?');
   r.path = r.target.substr(0, q);
   r.query = q == std::string_view::npos ? std::string_view{} : r.target.substr(q + 1);
+  if (r.path.empty())
+    r.path = "/"; // "http://host" or "http://host?q": RFC 9112 3.2.2, an empty path is "/"
   r.headers = s.fields;
   r.body = s.body;
   r.peer_ip = {};

@@ -560,6 +560,39 @@ BOOST_AUTO_TEST_CASE(pipelined_requests_get_responses_in_order) {
   BOOST_TEST(r3.body.find("\"path\":\"/third\"") != std::string::npos);
 }
 
+// Found in review: an absolute URL as the target was 404 and an empty line
+// before a request 400; RFC 9112 says to accept the one and ignore the other.
+BOOST_AUTO_TEST_CASE(absolute_form_targets_and_empty_lines_between_requests_are_served) {
+  fixture f;
+  client c(f.server.port());
+  // An old client's CRLF after a POST body, then the next request.
+  c.write("POST http://t:8080/second?q=1 HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc\r\n"
+          + get("/third"));
+  const auto r1 = c.read_response();
+  const auto r2 = c.read_response();
+  BOOST_TEST(r1.status == 200u);
+  BOOST_TEST(r1.body.find("\"path\":\"/second\",\"query\":\"q=1\"") != std::string::npos);
+  BOOST_TEST(r2.status == 200u);
+  BOOST_TEST(r2.body.find("\"path\":\"/third\"") != std::string::npos);
+}
+
+// An empty line alone does not begin a request: the request timeout does not
+// run for it (the idle timeout does).
+BOOST_AUTO_TEST_CASE(an_empty_line_alone_does_not_start_the_request_timeout) {
+  auto o = test_options();
+  o.request_timeout = 200ms;
+  o.idle_timeout = 20s;
+  fixture f(o);
+  client c(f.server.port());
+  c.write(get("/first") + "\r\n");
+  BOOST_TEST(c.read_response().status == 200u);
+  std::this_thread::sleep_for(600ms); // three times the request timeout
+  c.write(get("/after"));
+  const auto r = c.read_response();
+  BOOST_TEST(r.status == 200u);
+  BOOST_TEST(r.body.find("\"path\":\"/after\"") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(answer_from_another_thread_and_only_the_first_counts) {
   fixture f;
   client c(f.server.port());

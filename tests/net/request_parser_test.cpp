@@ -62,6 +62,62 @@ BOOST_AUTO_TEST_CASE(target_is_split_into_path_and_query) {
   BOOST_TEST(p.reader.version() == 10);
 }
 
+// Found in review: an absolute URL as the target was answered 404, where RFC
+// 9112 3.2.2 says a server must accept it.
+BOOST_AUTO_TEST_CASE(an_absolute_form_target_is_read_as_its_path_and_query) {
+  for (const std::string target :
+       {"http://sluice.example:8080/messages?x=1", "HTTPS://sluice.example/messages?x=1"}) {
+    parsed p("POST " + target + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+    BOOST_REQUIRE(p.result.state == read_state::complete);
+    const auto& r = p.reader.request();
+    BOOST_TEST(r.target == "/messages?x=1");
+    BOOST_TEST(r.path == "/messages");
+    BOOST_TEST(r.query == "x=1");
+  }
+  // No path: it is "/". Not http(s), "*" or an authority: left as sent, so
+  // no route matches it.
+  parsed bare("GET http://sluice.example?q HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_REQUIRE(bare.result.state == read_state::complete);
+  BOOST_TEST(bare.reader.request().path == "/");
+  BOOST_TEST(bare.reader.request().query == "q");
+  for (const std::string target : {"ftp://h/messages", "*", "sluice.example:443"}) {
+    parsed p("OPTIONS " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    BOOST_REQUIRE(p.result.state == read_state::complete);
+    BOOST_TEST(p.reader.request().path == target);
+  }
+}
+
+// Found in review: an empty line before the request line was 400, where RFC
+// 9112 2.2 says a server should ignore it.
+BOOST_AUTO_TEST_CASE(empty_lines_before_the_request_line_are_skipped) {
+  parsed p("\r\n\n\r\n" + post("Content-Length: 2\r\n", "ab"));
+  BOOST_REQUIRE(p.result.state == read_state::complete);
+  BOOST_TEST(p.reader.request().path == "/messages");
+  BOOST_TEST(p.reader.request().body == "ab");
+  // Arriving a byte at a time, a CR alone waits for what follows it.
+  request_reader reader(small_limits());
+  const std::string bytes = "\r\n\r\nGET /x HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::string pending;
+  read_result r{read_state::need_more, 0};
+  for (char c : bytes) {
+    pending += c;
+    r = reader.feed(pending);
+    pending.erase(0, r.consumed);
+    if (r.state != read_state::need_more)
+      break;
+  }
+  BOOST_REQUIRE(r.state == read_state::complete);
+  BOOST_TEST(reader.request().path == "/x");
+  // They count towards the header's size: an endless stream of them ends.
+  request_reader endless(small_limits());
+  auto refused = endless.feed(std::string(2000, '\n'));
+  BOOST_TEST(static_cast<int>(refused.state) == static_cast<int>(read_state::refused));
+  BOOST_TEST(endless.refusal().status == 431u);
+  // Anything else before the request line is still refused.
+  parsed junk("\r\r\nGET /x HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_TEST(static_cast<int>(junk.result.state) == static_cast<int>(read_state::refused));
+}
+
 BOOST_AUTO_TEST_CASE(chunked_body_is_dechunked_across_feeds) {
   request_reader reader(small_limits());
   reader.reset();
