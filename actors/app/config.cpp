@@ -414,18 +414,20 @@ std::string sluice_config::validate(std::string& option) {
   if (ingest_threads < 1 || ingest_threads > 64)
     return fail("ingest.threads",
                 "ingest.threads must be 1 to 64, not " + std::to_string(ingest_threads));
-  for (auto [name, value] : {std::pair{"ingest.max-request-bytes", ingest_max_request_bytes},
-                             std::pair{"ingest.max-header-bytes", ingest_max_header_bytes},
-                             std::pair{"ingest.max-connections", ingest_max_connections},
-                             std::pair{"ingest.max-batch-messages", max_batch_messages},
-                             std::pair{"ingest.max-records", max_otlp_records},
-                             std::pair{"admin.max-request-bytes", admin_max_request_bytes},
-                             std::pair{"admin.max-connections", admin_max_connections},
-                             std::pair{"admin.max-streams", admin_max_streams},
-                             std::pair{"admin.stream-max-backlog", admin_stream_max_backlog},
-                             std::pair{"storage.batch-max-messages", batch_max_messages},
-                             std::pair{"storage.max-pending-bytes", max_pending_bytes},
-                             std::pair{"storage.max-map-size", max_map_size}})
+  for (auto [name, value] :
+       {std::pair{"ingest.max-request-bytes", ingest_max_request_bytes},
+        std::pair{"ingest.max-header-bytes", ingest_max_header_bytes},
+        std::pair{"ingest.max-connections", ingest_max_connections},
+        std::pair{"ingest.max-batch-messages", max_batch_messages},
+        std::pair{"ingest.max-records", max_otlp_records},
+        std::pair{"admin.max-request-bytes", admin_max_request_bytes},
+        std::pair{"admin.max-connections", admin_max_connections},
+        std::pair{"admin.max-streams", admin_max_streams},
+        std::pair{"admin.stream-max-backlog", admin_stream_max_backlog},
+        std::pair{"storage.batch-max-messages", batch_max_messages},
+        std::pair{"storage.max-pending-bytes", max_pending_bytes},
+        std::pair{"storage.map-size", map_size}, std::pair{"storage.meta-map-size", meta_map_size},
+        std::pair{"storage.max-map-size", max_map_size}})
     if (value == 0)
       return fail(name, std::string{name} + " must be at least 1, not 0");
   for (auto [name, value] : {std::pair{"ingest.idle-timeout", ingest_idle_timeout},

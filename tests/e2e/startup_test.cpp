@@ -122,7 +122,8 @@ BOOST_AUTO_TEST_CASE(a_bad_configuration_is_one_line_and_touches_nothing) {
   BOOST_TEST(r.output.find("[ingets] is not a section of the configuration") != std::string::npos,
              r.output);
 
-  for (auto* option : {"--storage.max-map-size=0", "--scheduler.max-threads=0"}) {
+  for (auto* option : {"--storage.max-map-size=0", "--storage.map-size=0",
+                       "--storage.meta-map-size=0", "--scheduler.max-threads=0"}) {
     r = run_sluiced({"--data-dir=" + dir.string(), option});
     BOOST_TEST(r.status == 1);
     auto key = std::string{option}.substr(2, std::string{option}.find('=') - 2);
