@@ -393,10 +393,34 @@ private:
           deadline_in(core_->opts.idle_timeout);
         }
         return do_read();
-      case read_state::expect_continue: mark_busy(); return send_continue();
+      case read_state::expect_continue: mark_busy(); return answer_or_continue();
       case read_state::complete: mark_busy(); return dispatch_request();
       case read_state::refused: return refuse(reader_.refusal());
     }
+  }
+
+  /// RFC 9110 10.1.1: a request with "Expect: 100-continue" whose header
+  /// alone decides a refusal (request_handler::answer_before_body) gets it
+  /// at once, instead of 100, and the body it holds back is never wanted:
+  /// the connection closes after the answer (lingering, so the client reads
+  /// it). Any other gets "100 Continue".
+  void answer_or_continue() {
+    std::optional<http_response> early;
+    try {
+      early = core_->handler->answer_before_body(reader_.request());
+    } catch (const std::exception& e) {
+      log::error("http handler threw", {{"server", core_->opts.name}, {"error", e.what()}});
+    }
+    if (!early)
+      return send_continue();
+    const http_request& head = reader_.request();
+    close_after_ = true;
+    head_ = head.verb == method::head;
+    version_ = reader_.version();
+    door_ = core_->opts.door_of ? core_->opts.door_of(head.path) : http_door::other;
+    routed_ = true; // its request line is known: the access log names it
+    response_ = std::move(*early);
+    write_response();
   }
 
   /// RFC 9110 10.1.1: answer "Expect: 100-continue" before reading a body

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -131,6 +132,16 @@ public:
   /// been handled. A handler that gathers work per thread sends it on here
   /// (one message for many requests); until then it may hold it.
   virtual void end_of_turn() {}
+  /// Called on the connection's thread when a request with "Expect:
+  /// 100-continue" has its header in and its body not yet sent: a response
+  /// now, when the header alone decides it (RFC 9110 10.1.1), is sent
+  /// instead of "100 Continue", and the connection is closed after it (the
+  /// client may send the body anyway). `head.body` is empty. None: 100, then
+  /// the request as usual.
+  virtual std::optional<http_response> answer_before_body(const http_request& head) {
+    (void)head;
+    return std::nullopt;
+  }
   /// The response for a request the server refused before routing it
   /// (net/request_parser.hpp): 400 (not valid HTTP/1.1, or framing that
   /// could smuggle a second request), 413 (body over the limit), 414

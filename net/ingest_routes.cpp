@@ -124,6 +124,11 @@ namespace {
 
 constexpr std::string_view webhook_prefix = "/webhooks/";
 
+problem unsupported_coding() {
+  return make_problem(errc::unsupported_media_type,
+                      "Content-Encoding must be gzip, deflate or identity");
+}
+
 /// The body as the door reads it: as sent, or inflated (Content-Encoding
 /// gzip or deflate) into `scratch` under the same size cap.
 problem body_of(const http_request& req, std::size_t max_bytes, std::string& scratch,
@@ -134,12 +139,25 @@ problem body_of(const http_request& req, std::size_t max_bytes, std::string& scr
     return {};
   }
   if (coding == content_coding::unsupported)
-    return make_problem(errc::unsupported_media_type,
-                        "Content-Encoding must be gzip, deflate or identity");
+    return unsupported_coding();
   if (auto p = inflate_body(coding, req.body, max_bytes, scratch))
     return p;
   out = scratch;
   return {};
+}
+
+/// OTLP/HTTP's two encodings, by Content-Type; none for any other type.
+std::optional<otlp::encoding> otlp_encoding_of(std::string_view content_type) noexcept {
+  if (is_content_type(content_type, "application/x-protobuf"))
+    return otlp::encoding::protobuf;
+  if (is_json_content_type(content_type))
+    return otlp::encoding::json;
+  return std::nullopt;
+}
+
+/// The token of a webhook request: the rest of its path.
+std::string_view webhook_secret(std::string_view path) noexcept {
+  return path.substr(webhook_prefix.size());
 }
 
 /// The answer to a request refused before it reached the gateway.
@@ -167,7 +185,10 @@ void ingest_routes::end_of_turn() { gateway_.end_of_turn(); }
 void ingest_routes::handle(const http_request& req, responder res) {
   // One classification of paths (net/doors.hpp) routes the request and
   // labels its count in the metrics.
-  switch (ingest_door_of(req.path)) {
+  const auto door = ingest_door_of(req.path);
+  if (auto refused = head_check(req, door, false))
+    return res.send(std::move(*refused));
+  switch (door) {
     case http_door::native: return native(req, std::move(res));
     case http_door::otlp_logs: return otlp(req, std::move(res), otlp::signal::logs);
     case http_door::otlp_traces: return otlp(req, std::move(res), otlp::signal::traces);
@@ -185,31 +206,82 @@ void ingest_routes::handle(const http_request& req, responder res) {
       return;
     }
     case http_door::health: return res.send(health_response(req, gateway_));
-    default: return res.send(not_found_response(req.path));
+    default: return res.send(not_found_response(req.path)); // head_check() answered it
   }
 }
 
-bool ingest_routes::common_checks(const http_request& req, responder& res) {
-  if (req.verb != method::post) {
-    res.send(method_not_allowed_response("POST"));
-    return false;
-  }
-  // One rule on both ports: a parameter the endpoint does not define is
-  // refused. Checked only when there is a query (never on the usual path).
-  if (!req.query.empty())
-    if (auto bad = refused_query_param(req.query, "api_key")) {
-      res.send(refused_query_response(*bad));
-      return false;
+std::optional<http_response> ingest_routes::answer_before_body(const http_request& head) {
+  return head_check(head, ingest_door_of(head.path), true);
+}
+
+std::optional<http_response> ingest_routes::head_check(const http_request& req, http_door door,
+                                                       bool screen_token) {
+  switch (door) {
+    case http_door::native:
+    case http_door::otlp_logs:
+    case http_door::otlp_traces:
+    case http_door::langfuse:
+      if (req.verb != method::post)
+        return method_not_allowed_response("POST");
+      // One rule on both ports: a parameter the endpoint does not define is
+      // refused. Checked only when there is a query (never on the usual path).
+      if (!req.query.empty())
+        if (auto bad = refused_query_param(req.query, "api_key"))
+          return refused_query_response(*bad);
+      break;
+    case http_door::webhook: {
+      auto secret = webhook_secret(req.path);
+      if (secret.empty() || secret.find('/') != std::string_view::npos)
+        return not_found_response(req.path);
+      if (req.verb != method::post && req.verb != method::options)
+        return method_not_allowed_response("POST, OPTIONS");
+      if (!req.query.empty())
+        if (auto bad = refused_query_param(req.query, ""))
+          return refused_query_response(*bad);
+      if (req.verb == method::options)
+        return std::nullopt; // a probe: its token's actor answers it (webhook())
+      break;
     }
-  return true;
+    case http_door::whoami:
+    case http_door::health: return std::nullopt; // no body to wait for: handle() checks them
+    default: return not_found_response(req.path);
+  }
+  // The body's type and coding.
+  const auto type = req.header("content-type");
+  std::optional<otlp::encoding> encoding;
+  if (door == http_door::otlp_logs || door == http_door::otlp_traces) {
+    encoding = otlp_encoding_of(type);
+    if (!encoding)
+      return error_response(
+        make_problem(errc::unsupported_media_type,
+                     "OTLP/HTTP takes application/x-protobuf or application/json"));
+  } else if (!is_json_content_type(type)) {
+    return error_response(make_problem(
+      errc::unsupported_media_type,
+      door == http_door::native     ? "POST /messages takes application/json"
+      : door == http_door::langfuse ? "the Langfuse ingestion API takes application/json"
+                                    : "a webhook delivers JSON"));
+  }
+  auto door_error = [&](problem p) {
+    return encoding ? otlp_error(p, *encoding) : error_response(p);
+  };
+  if (content_coding_of(req) == content_coding::unsupported)
+    return door_error(unsupported_coding());
+  // The token, before the body is sent at all. Otherwise the doors that
+  // decode a body ask once it is inflated, before decoding it (see
+  // gateway::screen_token), and POST /messages leaves it to its token actor.
+  if (screen_token) {
+    std::string scratch;
+    const auto secret = door == http_door::webhook    ? webhook_secret(req.path)
+                        : door == http_door::langfuse ? extract_token_or_basic(req, scratch)
+                                                      : extract_token(req, scratch);
+    if (auto p = gateway_.screen_token(secret))
+      return door_error(std::move(p));
+  }
+  return std::nullopt;
 }
 
 void ingest_routes::native(const http_request& req, responder res) {
-  if (!common_checks(req, res))
-    return;
-  if (!is_json_content_type(req.header("content-type")))
-    return refuse(
-      res, make_problem(errc::unsupported_media_type, "POST /messages takes application/json"));
   thread_local std::string inflated;
   std::string_view body;
   if (auto p = body_of(req, max_body_, inflated, body))
@@ -225,18 +297,9 @@ void ingest_routes::native(const http_request& req, responder res) {
 }
 
 void ingest_routes::otlp(const http_request& req, responder res, otlp::signal signal) {
-  if (!common_checks(req, res))
-    return;
-  // OTLP/HTTP: binary protobuf or JSON, and the answer in the same.
-  auto type = req.header("content-type");
-  otlp::encoding encoding;
-  if (is_content_type(type, "application/x-protobuf"))
-    encoding = otlp::encoding::protobuf;
-  else if (is_json_content_type(type))
-    encoding = otlp::encoding::json;
-  else
-    return refuse(res, make_problem(errc::unsupported_media_type,
-                                    "OTLP/HTTP takes application/x-protobuf or application/json"));
+  // OTLP/HTTP: binary protobuf or JSON (head_check() refused any other type),
+  // and the answer in the same.
+  const auto encoding = otlp_encoding_of(req.header("content-type")).value_or(otlp::encoding::json);
   thread_local std::string inflated;
   std::string_view body;
   if (auto p = body_of(req, max_body_, inflated, body))
@@ -279,11 +342,6 @@ void ingest_routes::otlp(const http_request& req, responder res, otlp::signal si
 }
 
 void ingest_routes::langfuse(const http_request& req, responder res) {
-  if (!common_checks(req, res))
-    return;
-  if (!is_json_content_type(req.header("content-type")))
-    return refuse(res, make_problem(errc::unsupported_media_type,
-                                    "the Langfuse ingestion API takes application/json"));
   thread_local std::string inflated;
   std::string_view body;
   if (auto p = body_of(req, max_body_, inflated, body))
@@ -320,17 +378,9 @@ void ingest_routes::langfuse(const http_request& req, responder res) {
 }
 
 void ingest_routes::webhook(const http_request& req, responder res) {
-  auto secret = req.path.substr(webhook_prefix.size());
-  if (secret.empty() || secret.find('/') != std::string_view::npos)
-    return res.send(not_found_response(req.path));
-  if (req.verb != method::post && req.verb != method::options)
-    return res.send(method_not_allowed_response("POST, OPTIONS"));
-  if (!req.query.empty())
-    if (auto bad = refused_query_param(req.query, ""))
-      return res.send(refused_query_response(*bad));
   std::string address;
   ingest_command cmd;
-  cmd.secret = secret;
+  cmd.secret = webhook_secret(req.path);
   cmd.source = message_source::webhook;
   cmd.door = ingest_door::webhook;
   cmd.client_ip = client_address(req, trusted_, address);
@@ -362,8 +412,6 @@ void ingest_routes::webhook(const http_request& req, responder res) {
     });
     return;
   }
-  if (!is_json_content_type(req.header("content-type")))
-    return refuse(res, make_problem(errc::unsupported_media_type, "a webhook delivers JSON"));
   thread_local std::string inflated;
   std::string_view body;
   if (auto p = body_of(req, max_body_, inflated, body))

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "net/gateway.hpp"
@@ -25,19 +26,26 @@ public:
       : gateway_(g), trusted_(trusted_proxies), max_body_(max_body), max_records_(max_records) {}
 
   void handle(const http_request& req, responder res) override;
+  /// What head_check() refuses, the token included on every door: no body
+  /// need be sent for a request its header already fails.
+  std::optional<http_response> answer_before_body(const http_request& head) override;
   http_response refusal(unsigned status, std::string_view why) override;
   /// Sends on the requests the gateway gathered this turn.
   void end_of_turn() override;
 
 private:
-  // One handler per door.
+  /// The refusal a request's header alone decides, in its door's shape:
+  /// no such route (404), the method (405), a query parameter (400), the
+  /// body's type or coding (415) and, with `screen_token` (before the body
+  /// is sent), a token that is missing, malformed or unknown (401). None:
+  /// go on with the door's handler.
+  std::optional<http_response> head_check(const http_request& req, http_door door,
+                                          bool screen_token);
+  // One handler per door, after head_check().
   void native(const http_request& req, responder res);
   void otlp(const http_request& req, responder res, otlp::signal signal);
   void langfuse(const http_request& req, responder res);
   void webhook(const http_request& req, responder res);
-  /// POST only, and no query parameter but api_key; answers and returns
-  /// false otherwise.
-  bool common_checks(const http_request& req, responder& res);
 
   gateway& gateway_;
   const ip_allowlist& trusted_;

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "policy/token_format.hpp"
 #include "tests/e2e/fixture.hpp"
@@ -369,6 +370,60 @@ BOOST_AUTO_TEST_CASE(a_secret_in_a_mistyped_path_is_not_echoed) {
   BOOST_TEST(f.server().terminate() == 0);
   const auto log = f.server().output();
   BOOST_TEST(log.find(shaped.substr(3, 20)) == std::string::npos);
+}
+
+// Found in review: "Expect: 100-continue" got 100 even when the header
+// alone already decided a refusal, so the client sent its body for nothing.
+BOOST_AUTO_TEST_CASE(expect_continue_gets_the_refusal_its_header_decides_without_the_body) {
+  sluice_fixture f;
+  auto tok = f.ingest_token();
+  const auto stranger = sluice::generate_secret(sluice::token_kind::ingest);
+  auto head = [](const std::string& path, const std::string& token, const std::string& type) {
+    return "POST " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+           + "\r\nContent-Type: " + type
+           + "\r\nContent-Length: 100000\r\nExpect: 100-continue\r\n\r\n";
+  };
+  struct refused_case {
+    std::string request;
+    unsigned status;
+    std::string code; ///< empty: not a JSON error (OTLP protobuf)
+  };
+  for (const auto& c : std::vector<refused_case>{
+         {head("/messages", stranger, "application/json"), 401, "invalid_token"},
+         {head("/messages", "", "application/json"), 401, "invalid_token"},
+         {head("/messages", tok.secret, "text/plain"), 415, "unsupported_media_type"},
+         {head("/messagez", tok.secret, "application/json"), 404, "not_found"},
+         {head("/api/public/ingestion", stranger, "application/json"), 401, "invalid_token"},
+         {head("/webhooks/" + stranger, "", "application/json"), 401, "invalid_token"},
+         {head("/otlp/v1/logs", stranger, "application/x-protobuf"), 401, ""}}) {
+    raw_connection conn(f.server().ingest_port());
+    BOOST_REQUIRE(conn.write(c.request));
+    auto r = conn.read_response(); // the final answer, not 100
+    BOOST_REQUIRE(r);
+    BOOST_TEST(r->status == c.status, c.request);
+    if (!c.code.empty())
+      expect_error(*r, c.status, c.code);
+    else
+      BOOST_TEST(r->header("content-type") == "application/x-protobuf");
+    BOOST_TEST(r->header("connection") == "close");
+    BOOST_TEST(conn.closed_by_server());
+  }
+  // A request its header does not refuse gets 100, then its answer.
+  raw_connection conn(f.server().ingest_port());
+  const std::string body = R"({"message":"after 100"})";
+  BOOST_REQUIRE(conn.write("POST /messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                           + tok.secret + "\r\nContent-Type: application/json\r\nContent-Length: "
+                           + std::to_string(body.size()) + "\r\nExpect: 100-continue\r\n\r\n"));
+  auto interim = conn.read_response();
+  BOOST_REQUIRE(interim);
+  BOOST_TEST(interim->status == 100u);
+  BOOST_REQUIRE(conn.write(body));
+  auto r = conn.read_response();
+  BOOST_REQUIRE(r);
+  BOOST_TEST(r->status == 202u, r->body);
+  auto stored = f.read_messages(f.last_system());
+  BOOST_REQUIRE(stored.size() == 1u);
+  BOOST_TEST(stored[0].str("/body/message") == "after 100");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -74,6 +74,14 @@ public:
     }
   }
 
+  /// "/refused-early" is refused on its header alone (a token check would).
+  std::optional<http_response> answer_before_body(const http_request& head) override {
+    if (head.path != "/refused-early")
+      return std::nullopt;
+    ++early_answers;
+    return http_response{401, "application/json", "{\"early\":true}", {}, {}};
+  }
+
   http_response refusal(unsigned status, std::string_view why) override {
     ++refusals;
     return http_response{status, "text/plain", "refused: " + std::string(why), {}, {}};
@@ -87,6 +95,7 @@ public:
   }
 
   std::atomic<int> refusals{0};
+  std::atomic<int> early_answers{0};
   /// "/twice" answers whose second send has been made.
   std::atomic<int> second_sends{0};
   /// "/handover" answers about to be sent, and how many of their responses
@@ -661,6 +670,28 @@ BOOST_AUTO_TEST_CASE(expect_100_continue) {
   const auto r = c.read_response();
   BOOST_TEST(r.status == 200u);
   BOOST_TEST(r.body.find("\"body\":\"data\"") != std::string::npos);
+}
+
+// A refusal the header alone decides is sent instead of 100: the client
+// need not send the body, and the connection ends after the answer.
+BOOST_AUTO_TEST_CASE(expect_100_continue_gets_a_refusal_known_from_the_header_at_once) {
+  fixture f;
+  client c(f.server.port());
+  c.write("POST /refused-early HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n"
+          "Expect: 100-continue\r\n\r\n");
+  const auto r = c.read_response();
+  BOOST_TEST(r.status == 401u);
+  BOOST_TEST(r.body == "{\"early\":true}");
+  BOOST_TEST(r.get("connection") == "close");
+  BOOST_TEST(c.closed_by_server());
+  BOOST_TEST(f.handler.early_answers.load() == 1);
+  // Without Expect, the same request is read whole and handled as usual.
+  client plain(f.server.port());
+  plain.write("POST /refused-early HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\ndata");
+  const auto r2 = plain.read_response();
+  BOOST_TEST(r2.status == 200u);
+  BOOST_TEST(r2.body.find("\"body\":\"data\"") != std::string::npos);
+  BOOST_TEST(f.handler.early_answers.load() == 1);
 }
 
 BOOST_AUTO_TEST_CASE(stop_accepting_and_drain_wait_for_a_late_answer) {
