@@ -405,15 +405,19 @@ private:
   /// the connection closes after the answer (lingering, so the client reads
   /// it). Any other gets "100 Continue".
   void answer_or_continue() {
+    http_request& head = reader_.request();
+    head.peer_ip = peer_ip_;
     std::optional<http_response> early;
     try {
-      early = core_->handler->answer_before_body(reader_.request());
+      early = core_->handler->answer_before_body(head);
     } catch (const std::exception& e) {
+      // The handler will see the whole request and answer it then.
       log::error("http handler threw", {{"server", core_->opts.name}, {"error", e.what()}});
+    } catch (...) {
+      log::error("http handler threw", {{"server", core_->opts.name}});
     }
     if (!early)
       return send_continue();
-    const http_request& head = reader_.request();
     close_after_ = true;
     head_ = head.verb == method::head;
     version_ = reader_.version();

@@ -138,8 +138,7 @@ public:
   /// instead of "100 Continue", and the connection is closed after it (the
   /// client may send the body anyway). `head.body` is empty. None: 100, then
   /// the request as usual.
-  virtual std::optional<http_response> answer_before_body(const http_request& head) {
-    (void)head;
+  virtual std::optional<http_response> answer_before_body(const http_request& /*head*/) {
     return std::nullopt;
   }
   /// The response for a request the server refused before routing it

@@ -124,6 +124,7 @@ namespace {
 
 constexpr std::string_view webhook_prefix = "/webhooks/";
 
+/// The 415 of a Content-Encoding other than gzip, deflate or identity.
 problem unsupported_coding() {
   return make_problem(errc::unsupported_media_type,
                       "Content-Encoding must be gzip, deflate or identity");
@@ -206,7 +207,7 @@ void ingest_routes::handle(const http_request& req, responder res) {
       return;
     }
     case http_door::health: return res.send(health_response(req, gateway_));
-    default: return res.send(not_found_response(req.path)); // head_check() answered it
+    default: return res.send(not_found_response(req.path)); // not reached: head_check() refuses it
   }
 }
 
