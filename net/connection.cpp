@@ -331,17 +331,16 @@ private:
     phase_ = phase::reading;
     reader_.reset();
     routed_ = false;
-    if (buffer_.size() == 0) {
-      request_started_ = false;
-      deadline_in(core_->opts.idle_timeout);
+    request_started_ = false;
+    deadline_in(core_->opts.idle_timeout);
+    if (buffer_.size() == 0)
       return do_read();
-    }
-    // Pipelined bytes already buffered: the next request has begun.
-    begin_request();
+    // Pipelined bytes already buffered: the next request may have begun.
     parse_buffered();
   }
 
-  /// The first byte of a request is in: its timeout runs from now.
+  /// The first byte of a request is in: its timeout runs from now (until
+  /// then the idle timeout runs).
   void begin_request() {
     request_started_ = true;
     started_ = clock_type::now();
@@ -373,8 +372,6 @@ private:
       return close();
     }
     buffer_.commit(got);
-    if (!request_started_)
-      begin_request();
     parse_buffered();
   }
 
@@ -382,16 +379,16 @@ private:
     const auto in = buffer_.data();
     const auto r = reader_.feed({static_cast<const char*>(in.data()), in.size()});
     buffer_.consume(r.consumed);
+    // A request begins with its first byte that is not part of an empty line
+    // before it (the reader skips those, RFC 9112 2.2, and waits for the LF
+    // of a CR): empty lines neither start the request timeout nor restart
+    // the idle one.
+    if (!request_started_ && (reader_.got_some() || r.state != read_state::need_more))
+      begin_request();
     switch (r.state) {
       case read_state::need_more:
         if (reader_.header_done())
           mark_busy();
-        else if (!reader_.got_some() && buffer_.size() == 0 && request_started_) {
-          // Only empty lines so far, which the reader skips (RFC 9112 2.2):
-          // no request has begun, and the connection is idle again.
-          request_started_ = false;
-          deadline_in(core_->opts.idle_timeout);
-        }
         return do_read();
       case read_state::expect_continue: mark_busy(); return answer_or_continue();
       case read_state::complete: mark_busy(); return dispatch_request();

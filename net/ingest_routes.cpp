@@ -239,8 +239,14 @@ std::optional<http_response> ingest_routes::head_check(const http_request& req, 
       if (!req.query.empty())
         if (auto bad = refused_query_param(req.query, ""))
           return refused_query_response(*bad);
-      if (req.verb == method::options)
-        return std::nullopt; // a probe: its token's actor answers it (webhook())
+      if (req.verb == method::options) {
+        // A probe: its token's actor answers it (webhook()), unless, before
+        // a body, the secret leads to no token at all.
+        if (screen_token)
+          if (auto p = gateway_.screen_token(secret))
+            return error_response(p);
+        return std::nullopt;
+      }
       break;
     }
     case http_door::whoami:

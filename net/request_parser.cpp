@@ -328,8 +328,11 @@ std::string_view origin_part(std::string_view target) noexcept {
     scheme = 8;
   else
     return target;
-  const auto rest = target.find_first_of("/?", scheme);
-  return rest == std::string_view::npos ? std::string_view{} : target.substr(rest);
+  // The authority ends at "/", "?" or "#" (RFC 3986 3.2); a fragment has
+  // no place in a request, so what follows one is not a path either.
+  const auto rest = target.find_first_of("/?#", scheme);
+  return rest == std::string_view::npos || target[rest] == '#' ? std::string_view{}
+                                                               : target.substr(rest);
 }
 
 } // namespace

@@ -395,7 +395,12 @@ BOOST_AUTO_TEST_CASE(expect_continue_gets_the_refusal_its_header_decides_without
          {head("/messagez", tok.secret, "application/json"), 404, "not_found"},
          {head("/api/public/ingestion", stranger, "application/json"), 401, "invalid_token"},
          {head("/webhooks/" + stranger, "", "application/json"), 401, "invalid_token"},
-         {head("/otlp/v1/logs", stranger, "application/x-protobuf"), 401, ""}}) {
+         {head("/otlp/v1/logs", stranger, "application/x-protobuf"), 401, ""},
+         // A CloudEvents probe with a body, to a secret that leads to no token.
+         {"OPTIONS /webhooks/" + stranger
+            + " HTTP/1.1\r\nHost: x\r\nWebHook-Request-Origin: a\r\nContent-Length: 2\r\n"
+              "Expect: 100-continue\r\n\r\n",
+          401, "invalid_token"}}) {
     raw_connection conn(f.server().ingest_port());
     BOOST_REQUIRE(conn.write(c.request));
     auto r = conn.read_response(); // the final answer, not 100

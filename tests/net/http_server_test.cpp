@@ -586,7 +586,7 @@ BOOST_AUTO_TEST_CASE(absolute_form_targets_and_empty_lines_between_requests_are_
 }
 
 // An empty line alone does not begin a request: the request timeout does not
-// run for it (the idle timeout does).
+// run for it (the idle timeout does), nor for a CR waiting for its LF.
 BOOST_AUTO_TEST_CASE(an_empty_line_alone_does_not_start_the_request_timeout) {
   auto o = test_options();
   o.request_timeout = 200ms;
@@ -596,10 +596,37 @@ BOOST_AUTO_TEST_CASE(an_empty_line_alone_does_not_start_the_request_timeout) {
   c.write(get("/first") + "\r\n");
   BOOST_TEST(c.read_response().status == 200u);
   std::this_thread::sleep_for(600ms); // three times the request timeout
-  c.write(get("/after"));
+  c.write("\r");
+  std::this_thread::sleep_for(600ms);
+  c.write("\n" + get("/after"));
   const auto r = c.read_response();
   BOOST_TEST(r.status == 200u);
   BOOST_TEST(r.body.find("\"path\":\"/after\"") != std::string::npos);
+}
+
+// Found in review: each empty line restarted the idle timeout, so a client
+// could hold a connection open with a line feed now and then.
+BOOST_AUTO_TEST_CASE(empty_lines_do_not_restart_the_idle_timeout) {
+  auto o = test_options();
+  o.idle_timeout = 500ms;
+  fixture f(o);
+  client c(f.server.port());
+  const auto t0 = std::chrono::steady_clock::now();
+  bool closed = false;
+  for (int i = 0; i < 20 && !closed; ++i) { // a line feed every 150 ms, for 3 s
+    try {
+      c.write("\r\n");
+    } catch (const std::exception&) {
+      closed = true;
+      break;
+    }
+    std::this_thread::sleep_for(150ms);
+  }
+  if (!closed)
+    closed = c.closed_by_server();
+  BOOST_TEST(closed);
+  const bool closed_in_time = std::chrono::steady_clock::now() - t0 < 2500ms;
+  BOOST_TEST(closed_in_time);
 }
 
 BOOST_AUTO_TEST_CASE(answer_from_another_thread_and_only_the_first_counts) {

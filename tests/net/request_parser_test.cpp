@@ -80,6 +80,10 @@ BOOST_AUTO_TEST_CASE(an_absolute_form_target_is_read_as_its_path_and_query) {
   BOOST_REQUIRE(bare.result.state == read_state::complete);
   BOOST_TEST(bare.reader.request().path == "/");
   BOOST_TEST(bare.reader.request().query == "q");
+  // A fragment ends the authority too, and is no path (RFC 3986 3.2).
+  parsed fragment("POST http://h#/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  BOOST_REQUIRE(fragment.result.state == read_state::complete);
+  BOOST_TEST(fragment.reader.request().path == "/");
   for (const std::string target : {"ftp://h/messages", "*", "sluice.example:443"}) {
     parsed p("OPTIONS " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
     BOOST_REQUIRE(p.result.state == read_state::complete);
