@@ -334,6 +334,45 @@ std::string sluice_config::help(bool long_help) const {
   return out;
 }
 
+std::vector<const caf::config_option*>
+sluice_config::take_bool_values(std::vector<std::string>& options) const {
+  std::vector<const caf::config_option*> to_false;
+  std::vector<std::string> kept;
+  kept.reserve(options.size());
+  for (auto& o : options) {
+    const auto eq = o.find('=');
+    if (o.starts_with("--") && eq != std::string::npos) {
+      const std::string_view name = std::string_view{o}.substr(2, eq - 2);
+      const std::string_view value = std::string_view{o}.substr(eq + 1);
+      if (auto opt = custom_options_.cli_long_name_lookup(name); opt && opt->is_flag()) {
+        if (value == "true") {
+          kept.push_back(o.substr(0, eq));
+          continue;
+        }
+        if (value == "false") {
+          to_false.push_back(opt);
+          continue;
+        }
+      }
+    }
+    kept.push_back(std::move(o));
+  }
+  options = std::move(kept);
+  return to_false;
+}
+
+void sluice_config::set_false(const std::vector<const caf::config_option*>& flags) {
+  for (auto* opt : flags) {
+    opt->store(caf::config_value{false}); // an option of Sluice's: its member
+    // The actor library reads its own options from `content`, where an option
+    // of [global] is a top-level key.
+    if (opt->category() == "global")
+      caf::put(content, opt->long_name(), false);
+    else
+      caf::put(content, opt->full_name(), false);
+  }
+}
+
 std::string sluice_config::check_file(const std::string& path) const {
   auto parsed = parse_config_file(path.c_str());
   if (!parsed) {

@@ -199,6 +199,15 @@ public:
   /// it. Returns what is wrong, in one line; empty when nothing is.
   std::string check_file(const std::string& path) const;
 
+  /// CAF 0.17 takes a boolean option on the command line only as a bare
+  /// flag (`--log.access`). Rewrites `--key=true` in `options` to the flag,
+  /// and takes `--key=false` out of it; returns the options taken out, for
+  /// set_false() once the rest is parsed (over a config file's value). Other
+  /// options, and other values of a boolean one, are left to CAF's parser.
+  std::vector<const caf::config_option*> take_bool_values(std::vector<std::string>& options) const;
+  /// Sets each of `flags` (from take_bool_values()) to false.
+  void set_false(const std::vector<const caf::config_option*>& flags);
+
   /// Checks the values that type-check but make no sense (no I/O thread, a
   /// zero timeout, an initial map larger than the maximum). Returns what is
   /// wrong and sets `option` to the option that fixes it; empty when nothing.

@@ -134,13 +134,16 @@ std::optional<int> parse(sluice::sluice_config& cfg, const command_line& cl) {
       return 1;
     }
   }
+  auto options = cl.options;
+  const auto to_false = cfg.take_bool_values(options); // --key=true|false of a boolean
   std::vector<char*> argv;
   std::string program = "sluiced";
   argv.push_back(program.data());
-  for (auto& o : cl.options)
+  for (auto& o : options)
     argv.push_back(const_cast<char*>(o.c_str()));
   if (auto err = cfg.parse(static_cast<int>(argv.size()), argv.data()))
     return usage_error(describe(err, cfg));
+  cfg.set_false(to_false);
   if (!cfg.remainder.empty())
     return usage_error("unexpected argument '" + cfg.remainder.front() + "'");
   std::string option;

@@ -179,6 +179,30 @@ BOOST_AUTO_TEST_CASE(dump_config_prints_the_configuration_and_creates_nothing) {
   BOOST_TEST(again.output == r.output);
 }
 
+// Found in review: a boolean key took only the bare flag on the command line
+// (`--log.access`); `--log.access=true` was "bad value", and a config file's
+// true could not be turned off there.
+BOOST_AUTO_TEST_CASE(a_boolean_key_takes_true_and_false_on_the_command_line) {
+  temp_dir tmp;
+  auto conf = tmp.path() / "on.conf";
+  std::ofstream{conf} << "[log]\naccess=true\n[ingest]\ntls=false\n";
+  auto dump = [&](std::vector<std::string> args) {
+    args.push_back("--dump-config");
+    args.push_back("--config-file=" + conf.string());
+    return run_sluiced(args);
+  };
+  auto off = dump({"--log.access=false"});
+  BOOST_TEST(off.status == 0, off.output);
+  BOOST_TEST(off.output.find("\naccess=false\n") != std::string::npos, off.output);
+  auto on = dump({"--log.access=true", "--admin.tls=false"});
+  BOOST_TEST(on.status == 0, on.output);
+  BOOST_TEST(on.output.find("\naccess=true\n") != std::string::npos, on.output);
+  BOOST_TEST(dump({"--log.access"}).output.find("\naccess=true\n") != std::string::npos);
+  auto bad = dump({"--log.access=maybe"});
+  BOOST_TEST(bad.status == 2);
+  BOOST_TEST(bad.output.find("bad value in '--log.access=maybe'") != std::string::npos, bad.output);
+}
+
 BOOST_AUTO_TEST_CASE(the_shipped_configuration_file_states_the_built_in_defaults) {
   // configs/sluice.conf documents every option with its default value: a
   // server started with it behaves as one started with no file at all. A
