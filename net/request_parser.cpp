@@ -251,6 +251,8 @@ struct request_reader::impl {
   std::string arena;
   piece method;
   piece target;
+  /// An absolute-form target without a path, as "/" and its query (request()).
+  std::string origin_target;
   std::vector<field_piece> field_pieces;
   std::vector<header_field> fields;
   std::string body;
@@ -460,12 +462,16 @@ http_request& request_reader::request() noexcept {
   auto& r = s.req;
   r.verb = to_method(s.verb);
   r.method_text = s.view(s.method);
-  r.target = origin_part(s.view(s.target));
+  const auto sent = s.view(s.target);
+  r.target = origin_part(sent);
+  if (r.target.size() < sent.size() && (r.target.empty() || r.target.front() == '?')) {
+    // "http://host" or "http://host?q": an empty path is "/" (RFC 9112 3.2.2).
+    s.origin_target.assign("/").append(r.target);
+    r.target = s.origin_target;
+  }
   const auto q = r.target.find('?');
   r.path = r.target.substr(0, q);
   r.query = q == std::string_view::npos ? std::string_view{} : r.target.substr(q + 1);
-  if (r.path.empty())
-    r.path = "/"; // "http://host" or "http://host?q": RFC 9112 3.2.2, an empty path is "/"
   r.headers = s.fields;
   r.body = s.body;
   r.peer_ip = {};

@@ -80,6 +80,13 @@ BOOST_AUTO_TEST_CASE(an_absolute_form_target_is_read_as_its_path_and_query) {
   BOOST_REQUIRE(bare.result.state == read_state::complete);
   BOOST_TEST(bare.reader.request().path == "/");
   BOOST_TEST(bare.reader.request().query == "q");
+  BOOST_TEST(bare.reader.request().target == "/?q");
+  // Found by the fuzzer: a target that is neither form ("?messages") is
+  // left as sent, its path the empty text before '?'.
+  parsed odd("POST ?messages HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  BOOST_REQUIRE(odd.result.state == read_state::complete);
+  BOOST_TEST(odd.reader.request().target == "?messages");
+  BOOST_TEST(odd.reader.request().path.empty());
   // A fragment ends the authority too, and is no path (RFC 3986 3.2).
   parsed fragment("POST http://h#/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
   BOOST_REQUIRE(fragment.result.state == read_state::complete);
