@@ -195,6 +195,12 @@ struct request_reader::impl {
     refusal.why = std::move(why);
   }
 
+  /// A header (with any empty lines before it) over the header limit.
+  void refuse_header_size() {
+    refuse(431, "the request header is larger than " + std::to_string(limits.max_header_bytes)
+                  + " bytes");
+  }
+
   /// A chunk-size line, or the trailer section, over the header limit.
   void refuse_framing_line() {
     refuse(400, "a chunk-size line or the trailer section is longer than the header limit of "
@@ -228,8 +234,7 @@ struct request_reader::impl {
       if (!line_fits)
         return refuse(414, "the request line is longer than the header limit of "
                              + std::to_string(limits.max_header_bytes) + " bytes");
-      return refuse(431, "the request header is larger than "
-                           + std::to_string(limits.max_header_bytes) + " bytes");
+      return refuse_header_size();
     }
     if (ec == bhttp::error::body_limit)
       return refuse(413, "the request body is larger than "
@@ -354,8 +359,7 @@ read_result request_reader::feed(std::string_view input) {
       used += input[used] == '\r' ? 2 : 1;
     s.header_bytes += used;
     if (s.header_bytes > s.limits.max_header_bytes) {
-      s.refuse(431, "the request header is larger than " + std::to_string(s.limits.max_header_bytes)
-                      + " bytes");
+      s.refuse_header_size();
       return {read_state::refused, used};
     }
     if (used == input.size() || (used + 1 == input.size() && input[used] == '\r'))
@@ -420,8 +424,7 @@ read_result request_reader::feed(std::string_view input) {
       // arrives in parts: the limit is applied to the whole header here, so
       // it holds however the bytes arrive. (With eager(false), the put()
       // that completes the header stops there: header_bytes is the header.)
-      s.refuse(431, "the request header is larger than " + std::to_string(s.limits.max_header_bytes)
-                      + " bytes");
+      s.refuse_header_size();
       return {read_state::refused, used};
     }
     if (in_header && p.is_header_done()
