@@ -11,6 +11,7 @@
 #include <charconv>
 #include <condition_variable>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -209,6 +210,18 @@ std::string pack_meta_pages(std::string_view pages, std::size_t psize) {
   return out;
 }
 
+/// Makes a file's removal from `dir` durable; throws std::system_error.
+void fsync_dir(const std::filesystem::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  std::error_code ec;
+  if (fd < 0 || ::fsync(fd) != 0)
+    ec = {errno ? errno : EIO, std::system_category()};
+  if (fd >= 0)
+    ::close(fd);
+  if (ec)
+    throw std::system_error(ec, "message store: sync " + dir.string());
+}
+
 std::optional<std::string> unpack_meta_pages(std::string_view packed) {
   if (packed.size() < 4)
     return std::nullopt;
@@ -371,9 +384,20 @@ struct message_store::impl {
   std::chrono::steady_clock::time_point room_checked{};
 
   explicit impl(const message_store_options& o) : opts(o) {
+    // The log switched off (wal_capacity 0) while a log of an earlier run is
+    // still there: it may hold acknowledged groups the environments lack
+    // (applied behind the log, or a power loss since its checkpoint), and its
+    // checkpoint must not outlive this run: environments written without the
+    // log move past that checkpoint and reuse its snapshot's pages, so a
+    // later start with the log on would "rewind" them to meta pages whose
+    // trees are gone (MDB_BAD_TXN, MDB_CORRUPTED). So recover from it as a
+    // start with the log would, flush the environments, and remove it.
+    const bool retire_log = opts.wal_capacity == 0 && std::filesystem::exists(opts.dir / "wal");
     if (opts.wal_capacity > 0) {
       opts.deferred_meta_sync = false;
       wal = std::make_unique<write_ahead_log>(opts.dir / "wal", opts.wal_capacity);
+    } else if (retire_log) {
+      wal = std::make_unique<write_ahead_log>(opts.dir / "wal", 0); // its size is the file's
     }
     slots.resize(retention::values.size());
     for (std::size_t i = 0; i < slots.size(); ++i) {
@@ -384,6 +408,22 @@ struct message_store::impl {
         rewind_to_checkpoint(s, *wal->recovered());
       if (auto ec = reload(s))
         throw std::system_error(ec, "message store: open " + retention::class_name(s.days));
+    }
+    if (retire_log) {
+      replay_log();
+      for (auto& s : slots)
+        if (auto ec = s.env->get().sync())
+          throw std::system_error(ec, "message store: flushing " + retention::class_name(s.days)
+                                        + " before removing the write-ahead log");
+      wal.reset();
+      std::filesystem::remove(opts.dir / "wal");
+      fsync_dir(opts.dir);
+      for (auto& s : slots) { // the flags of a store without the log
+        s.env.reset();
+        open_env(s);
+        if (auto ec = reload(s))
+          throw std::system_error(ec, "message store: open " + retention::class_name(s.days));
+      }
     }
     if (wal) {
       replay_log();
@@ -468,21 +508,41 @@ struct message_store::impl {
                                + " is malformed");
     s.env.reset();
     auto file = opts.dir / name / "data.mdb";
-    int fd = ::open(file.c_str(), O_RDWR | O_CLOEXEC);
-    std::error_code ec;
-    if (fd < 0)
-      ec = {errno, std::system_category()};
-    else if (::pwrite(fd, pages->data(), pages->size(), 0) != static_cast<ssize_t>(pages->size())
-             || ::fdatasync(fd) != 0)
-      ec = {errno ? errno : EIO, std::system_category()};
-    if (fd >= 0)
-      ::close(fd);
-    if (ec)
-      throw std::system_error(ec, "message store: rewind " + file.string());
+    // The meta pages it has now, put back if the checkpoint's snapshot is not
+    // there any more: the rewind must never be what breaks an environment.
+    std::string current(pages->size(), '\0');
+    auto put_meta = [&](const std::string& bytes, bool save_current) {
+      int fd = ::open(file.c_str(), O_RDWR | O_CLOEXEC);
+      std::error_code ec;
+      if (fd < 0)
+        ec = {errno, std::system_category()};
+      else if ((save_current
+                && ::pread(fd, current.data(), current.size(), 0)
+                     != static_cast<ssize_t>(current.size()))
+               || ::pwrite(fd, bytes.data(), bytes.size(), 0) != static_cast<ssize_t>(bytes.size())
+               || ::fdatasync(fd) != 0)
+        ec = {errno ? errno : EIO, std::system_category()};
+      if (fd >= 0)
+        ::close(fd);
+      if (ec)
+        throw std::system_error(ec, "message store: rewind " + file.string());
+    };
+    put_meta(*pages, true);
     open_env(s);
-    if (last_txnid(s) != it->txnid)
-      throw std::runtime_error("message store: " + name
-                               + " did not come back to its checkpoint's transaction");
+    std::error_code open_ec;
+    if (last_txnid(s) != it->txnid || (open_ec = reload(s))) {
+      s.env.reset();
+      put_meta(current, false);
+      open_env(s);
+      throw std::runtime_error(
+        "message store: " + name
+        + " does not open at its write-ahead log's checkpoint "
+          "(transaction "
+        + std::to_string(it->txnid) + (open_ec ? ": " + open_ec.message() : "")
+        + "); it was left as it was. It has been written without this log since (a start with "
+          "storage.write-ahead-log-size=0 by an older version?): if that run was stopped "
+          "cleanly, remove messages/wal and start again");
+    }
   }
 
   /// Applies every frame after the checkpoint again (start-up only).

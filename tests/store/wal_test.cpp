@@ -606,6 +606,40 @@ BOOST_AUTO_TEST_CASE(a_power_loss_after_a_checkpoint_keeps_every_acknowledged_me
   }
 }
 
+BOOST_AUTO_TEST_CASE(switching_the_log_off_and_on_again_keeps_every_acknowledged_message) {
+  // Groups acknowledged through the log alone (applied behind it, never
+  // committed), then a start with the log off: they are there, and the log
+  // is gone. Writes without the log free and reuse the pages of the old
+  // checkpoint's snapshot; a start with the log on again must not rewind to
+  // it (it did: MDB_BAD_TXN at open, every start after).
+  temp_dir dir;
+  const auto wal = dir.path / "messages" / "wal";
+  {
+    message_store s(deferring(dir));
+    for (int g = 0; g < 30; ++g)
+      commit_tagged(s, "a" + std::to_string(g), 20, t0 + g);
+  } // no sync, no read: the groups are in the log only, as after kill -9
+  auto off = logged(dir);
+  off.wal_capacity = 0;
+  {
+    message_store s(off);
+    BOOST_TEST(!std::filesystem::exists(wal));
+    BOOST_TEST(read_all(s).size() == 30u * 20u);
+    for (int g = 0; g < 60; ++g)
+      commit_tagged(s, "b" + std::to_string(g), 20, t0 + 1000 + g);
+    BOOST_REQUIRE(!s.sync());
+  }
+  std::map<std::uint64_t, std::string> acknowledged;
+  {
+    message_store s(deferring(dir));
+    acknowledged = read_all(s);
+    BOOST_TEST(acknowledged.size() == 90u * 20u);
+    commit_tagged(s, "c", 5, t0 + 2000);
+  }
+  message_store s(logged(dir));
+  BOOST_TEST(read_all(s).size() == 90u * 20u + 5u);
+}
+
 BOOST_AUTO_TEST_CASE(checkpoints_behind_the_writer_keep_a_restart_exact) {
   // The log's own pace: a checkpoint every few groups, each on the store's
   // thread while groups go on; a restart without a final sync.
