@@ -1,8 +1,11 @@
 #include "store/lmdb.hpp"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdint>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -129,7 +132,31 @@ env::env(const std::filesystem::path& dir, std::size_t map_size, unsigned max_db
   // returned is on disk.
   if ((rc = mdb_env_open(env_, dir.c_str(), MDB_NOTLS | extra_flags, 0600)) != 0)
     fail(rc, "mdb_env_open");
+  check_file_size(dir);
   readers_ = std::make_unique<detail::reader_pool>();
+}
+
+void env::check_file_size(const std::filesystem::path& dir) {
+  // Every page up to the last one a commit used was written to the file by
+  // that commit or an earlier one, so an intact data file reaches the end of
+  // it. A shorter one (cut by a failed copy or by hand) would be read past
+  // its end through the map, and the process would die of SIGBUS without a
+  // word: refuse it here instead.
+  MDB_envinfo info{};
+  MDB_stat st{};
+  mdb_filehandle_t fd = -1;
+  struct ::stat file {};
+  if (mdb_env_info(env_, &info) != 0 || mdb_env_stat(env_, &st) != 0
+      || mdb_env_get_fd(env_, &fd) != 0 || ::fstat(fd, &file) != 0)
+    return; // not known: LMDB's own checks stand
+  const auto needed = (static_cast<std::uint64_t>(info.me_last_pgno) + 1) * st.ms_psize;
+  if (static_cast<std::uint64_t>(file.st_size) >= needed)
+    return;
+  mdb_env_close(env_);
+  env_ = nullptr;
+  throw std::runtime_error((dir / "data.mdb").string() + " is " + std::to_string(file.st_size)
+                           + " bytes, but its pages reach " + std::to_string(needed)
+                           + ": the file was cut short; restore this environment from a backup");
 }
 
 std::error_code env::sync() const noexcept {

@@ -41,7 +41,8 @@ public:
   /// Creates the directory if needed and opens the environment with MDB_NOTLS
   /// (read transactions may hop threads) plus `extra_flags`; without
   /// MDB_NOMETASYNC there, every commit is fully synced. Throws
-  /// std::system_error on failure.
+  /// std::system_error on failure, and std::runtime_error for a data file
+  /// shorter than the pages its last commit uses.
   env(const std::filesystem::path& dir, std::size_t map_size, unsigned max_dbs,
       unsigned extra_flags = 0);
   ~env();
@@ -66,6 +67,9 @@ public:
 private:
   friend class txn;
   void close() noexcept;
+  /// Closes the environment and throws when data.mdb is shorter than its
+  /// last page reaches (see env()).
+  void check_file_size(const std::filesystem::path& dir);
 
   MDB_env* env_ = nullptr;
   /// The kept read-only transactions (behind a pointer: the env stays

@@ -27,6 +27,7 @@
 #include "net/log.hpp"
 #include "policy/time.hpp"
 #include "policy/token_format.hpp"
+#include "store/data_dir_lock.hpp"
 #include "store/disk_space.hpp"
 #include "store/message_store.hpp"
 #include "store/meta_store.hpp"
@@ -198,11 +199,32 @@ void runtime::open_data_dir() {
                             + lowercase_first(ec.message()),
                           option);
   }
+  try {
+    dir_lock_ = std::make_unique<store::data_dir_lock>(dir);
+  } catch (const std::runtime_error& e) {
+    throw startup_error(e.what(), option);
+  }
   // The pepper is made at the first start, before anything else; a data
   // directory with metadata and no pepper lost it, and a new one would
   // silently turn every token away.
-  pepper_ = fs::exists(dir / "meta" / "data.mdb") ? store::load_pepper(dir)
-                                                  : store::load_or_create_pepper(dir);
+  //
+  // Users are never deleted, so metadata without any is a first start, whose
+  // pepper is made here. With a pepper from before, the metadata was lost,
+  // emptied or replaced: a new superuser (and a new token file) would leave
+  // every stored message unreachable behind it. An empty or missing data
+  // file is refused before LMDB would make a new one of it.
+  const auto meta_file = dir / "meta" / "data.mdb";
+  const bool had_pepper = fs::exists(dir / "pepper", ec);
+  auto metadata_lost = [&] {
+    return startup_error("data directory " + dir.string()
+                           + " has a pepper but its metadata (meta/data.mdb) holds no users: it "
+                             "was lost or replaced; restore meta/ from your backup (if a first "
+                             "start was cut short, remove the data directory instead)",
+                         option);
+  };
+  if (had_pepper && (!fs::exists(meta_file, ec) || fs::file_size(meta_file, ec) == 0))
+    throw metadata_lost();
+  pepper_ = fs::exists(meta_file) ? store::load_pepper(dir) : store::load_or_create_pepper(dir);
 
   store::meta_options mo;
   mo.dir = dir / "meta";
@@ -228,6 +250,8 @@ void runtime::open_data_dir() {
   messages_ = std::make_unique<store::message_store>(so);
 
   if (meta_->empty()) {
+    if (had_pepper) // a valid environment, but an empty one (see above)
+      throw metadata_lost();
     // Shown once, in the start-up banner: only its hash is kept.
     first_superuser_ = create_superuser(*meta_, pepper_, "superuser").secret;
     if (!cfg_.bootstrap_token_file.empty()) {

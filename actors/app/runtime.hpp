@@ -25,6 +25,7 @@ class actor_system;
 namespace sluice {
 
 namespace store {
+class data_dir_lock;
 class meta_store;
 class message_store;
 } // namespace store
@@ -148,6 +149,9 @@ private:
   /// and the job pool (a process may hold several runtimes, each with a
   /// pepper of its own).
   const std::uint64_t memo_owner_;
+  /// One server per data directory: taken before anything in it is opened,
+  /// released after the stores below are closed (declared before them).
+  std::unique_ptr<store::data_dir_lock> dir_lock_;
   std::unique_ptr<store::meta_store> meta_;
   std::unique_ptr<store::message_store> messages_;
   std::unique_ptr<caf::actor_system> sys_;

@@ -285,6 +285,111 @@ BOOST_AUTO_TEST_CASE(the_first_start_ends_with_a_banner_a_person_can_act_on) {
   BOOST_TEST(out.find("admin URL:") != std::string::npos, out);
 }
 
+BOOST_AUTO_TEST_CASE(a_second_server_on_a_data_directory_in_use_is_refused_and_the_first_goes_on) {
+  sluice_fixture running;
+  auto tok = running.ingest_token();
+  auto in = running.ingest();
+  BOOST_REQUIRE(post_messages(in, tok.secret, R"({"message":"first"})").status == 202u);
+  const auto dir = running.server().data_dir();
+  auto r = run_sluiced(
+    {"--data-dir=" + dir.string(), "--ingest-host=127.0.0.1", "--ingest-port=0", "--admin-port=0"});
+  BOOST_TEST(r.status == 1);
+  BOOST_TEST(r.output
+               == "sluiced: data directory " + dir.string()
+                    + " is in use by another sluiced (it holds " + (dir / "lock").string()
+                    + "); stop that one first, or give this one a data directory of its own "
+                      "(--data-dir=DIR)\n",
+             r.output);
+  // The first one goes on as if nothing happened.
+  BOOST_TEST(post_messages(in, tok.secret, R"({"message":"second"})").status == 202u);
+  // The lock goes with the process, also on kill -9: the next start takes it.
+  running.server().kill();
+  running.restart_after_crash();
+  BOOST_TEST(running.read_messages(running.last_system()).size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(metadata_lost_beside_its_pepper_is_refused_not_taken_for_a_first_start) {
+  sluice_fixture f;
+  const auto dir = f.server().data_dir();
+  const auto su = f.superuser();
+  BOOST_REQUIRE(f.server().terminate() == 0);
+  const auto meta = dir / "meta" / "data.mdb";
+  const auto saved = dir.parent_path() / "meta-backup.mdb";
+  fs::copy_file(meta, saved);
+  const auto token_file = dir / "superuser.token";
+  const std::vector<std::string> args{
+    "--data-dir=" + dir.string(), "--bootstrap-token-file=" + token_file.string(),
+    "--ingest-host=127.0.0.1", "--ingest-port=0", "--admin-port=0"};
+  const std::string refusal = "sluiced: data directory " + dir.string()
+                              + " has a pepper but its metadata (meta/data.mdb) holds no users: "
+                                "it was lost or replaced; restore meta/ from your backup (if a "
+                                "first start was cut short, remove the data directory instead) "
+                                "(--data-dir=DIR)\n";
+
+  fs::resize_file(meta, 0); // emptied
+  auto r = run_sluiced(args);
+  BOOST_TEST(r.status == 1);
+  BOOST_TEST(r.output == refusal, r.output);
+  BOOST_TEST(fs::file_size(meta) == 0u); // left as it was, not made a new environment
+
+  fs::remove_all(dir / "meta"); // gone
+  r = run_sluiced(args);
+  BOOST_TEST(r.status == 1);
+  BOOST_TEST(r.output == refusal, r.output);
+  BOOST_TEST(!fs::exists(dir / "meta"));
+
+  // No new superuser was made: the token file still holds the old token,
+  // which works again once the metadata is back.
+  std::ifstream in{token_file};
+  std::string kept;
+  std::getline(in, kept);
+  BOOST_TEST(kept == su);
+  fs::create_directories(dir / "meta");
+  fs::copy_file(saved, meta);
+  f.restart_after_crash();
+  BOOST_TEST(f.admin().get("/api/v1/tenants", bearer(su)).status == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(a_message_environment_cut_short_is_refused_by_name_instead_of_a_crash) {
+  sluice_fixture f;
+  auto tok = f.ingest_token();
+  auto in = f.ingest();
+  const std::string text(400, 'x');
+  for (int b = 0; b < 10; ++b) {
+    std::string body = "[";
+    for (int i = 0; i < 500; ++i)
+      body += std::string{i ? "," : ""} + R"({"message":")" + text + "\"}";
+    BOOST_REQUIRE(post_messages(in, tok.secret, body + "]").status == 202u);
+  }
+  const auto dir = f.server().data_dir();
+  BOOST_REQUIRE(f.server().terminate() == 0); // a clean stop applies the log
+  fs::path file;
+  for (auto& e : fs::recursive_directory_iterator{dir / "messages"})
+    if (e.path().filename() == "data.mdb" && (file.empty() || e.file_size() > fs::file_size(file)))
+      file = e.path();
+  const auto size = fs::file_size(file);
+  BOOST_REQUIRE_GT(size, 1u << 20);
+  const auto saved = dir.parent_path() / "saved.mdb";
+  fs::copy_file(file, saved);
+  fs::resize_file(file, size / 2);
+
+  auto r = run_sluiced(
+    {"--data-dir=" + dir.string(), "--ingest-host=127.0.0.1", "--ingest-port=0", "--admin-port=0"});
+  BOOST_TEST(r.status == 1); // not 135 (SIGBUS), as it was
+  BOOST_TEST(r.output.find(file.string() + " is " + std::to_string(size / 2)
+                           + " bytes, but its pages reach ")
+               != std::string::npos,
+             r.output);
+  BOOST_TEST(r.output.find("the file was cut short; restore this environment from a backup")
+               != std::string::npos,
+             r.output);
+  BOOST_TEST(lines(r.output) == 1u, r.output);
+
+  fs::copy_file(saved, file, fs::copy_options::overwrite_existing);
+  f.restart_after_crash();
+  BOOST_TEST(f.read_messages(f.last_system()).size() == 5000u); // all of it, restored
+}
+
 BOOST_AUTO_TEST_CASE(threads_are_named_after_their_work_for_top_and_perf) {
   sluice_fixture f{{"--ingest.threads=2"}};
   // A request has passed every stage once the first answer arrived.

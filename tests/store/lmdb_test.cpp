@@ -1,6 +1,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cerrno>
+#include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -196,6 +198,40 @@ BOOST_AUTO_TEST_CASE(lmdb_errors_have_readable_messages_and_disk_full_is_recogni
   auto nospace = lmdb_error(ENOSPC);
   BOOST_TEST((nospace == std::errc::no_space_on_device));
   BOOST_TEST((full != std::errc::no_space_on_device));
+}
+
+BOOST_FIXTURE_TEST_CASE(a_data_file_cut_short_is_refused_by_name_instead_of_read_past_its_end,
+                        temp_dir) {
+  const auto dir = path / "env";
+  {
+    env e(dir, 16 << 20, 4);
+    for (int i = 0; i < 200; ++i) // a few hundred pages
+      put_committed(e, "key-" + std::to_string(i), std::string(4000, 'x'));
+  }
+  const auto file = dir / "data.mdb";
+  const auto size = std::filesystem::file_size(file);
+  BOOST_REQUIRE_GT(size, 100u * 4096);
+  std::filesystem::copy_file(file, path / "backup.mdb");
+  // Cut to 16 pages: the meta pages survive, the data pages do not. Read
+  // through the map, the missing pages would kill the process with SIGBUS.
+  std::filesystem::resize_file(file, 16 * 4096);
+  try {
+    env e(dir, 16 << 20, 4);
+    BOOST_FAIL("a cut-short data file was opened");
+  } catch (const std::runtime_error& ex) {
+    const std::string what = ex.what();
+    BOOST_TEST(what.find(file.string() + " is 65536 bytes, but its pages reach") == 0, what);
+    BOOST_TEST(what.find("restore this environment from a backup") != std::string::npos, what);
+  }
+  // Restored from the copy, it opens and reads.
+  std::filesystem::copy_file(path / "backup.mdb", file,
+                             std::filesystem::copy_options::overwrite_existing);
+  env e(dir, 16 << 20, 4);
+  auto [r, ec] = txn::begin(e, true);
+  BOOST_REQUIRE(!ec);
+  std::string_view v;
+  BOOST_TEST(r.get(main_dbi(r), "key-199", v));
+  BOOST_TEST(v.size() == 4000u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
