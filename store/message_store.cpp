@@ -382,6 +382,7 @@ struct message_store::impl {
   // was last looked at.
   bool room_to_defer = false;
   std::chrono::steady_clock::time_point room_checked{};
+  log_recovery recovered; ///< set by the constructor
 
   explicit impl(const message_store_options& o) : opts(o) {
     // The log switched off (wal_capacity 0) while a log of an earlier run is
@@ -410,6 +411,7 @@ struct message_store::impl {
         throw std::system_error(ec, "message store: open " + retention::class_name(s.days));
     }
     if (retire_log) {
+      recovered.retired = true;
       replay_log();
       for (auto& s : slots)
         if (auto ec = s.env->get().sync())
@@ -551,6 +553,13 @@ struct message_store::impl {
     wal->replay([&](std::string_view p) { frames.emplace_back(p); });
     if (frames.empty())
       return;
+    recovered.groups = frames.size();
+    for (auto& f : frames) {
+      std::uint64_t last = 0;
+      for_each_entry(f, last,
+                     [&](std::uint8_t, char kind, std::int64_t, std::string_view,
+                         std::string_view) { recovered.messages += kind == 'm'; });
+    }
     for (std::size_t e = 0; e < slots.size(); ++e) {
       auto name = retention::class_name(slots[e].days);
       for (;;) {
@@ -1889,6 +1898,8 @@ void message_store::on_apply_wanted(std::function<void()> wanted) {
 }
 
 checkpoint_stats message_store::checkpoints() const { return impl_->ck_stats; }
+
+const log_recovery& message_store::recovery() const noexcept { return impl_->recovered; }
 
 std::uint64_t message_store::log_used_bytes() const noexcept {
   return impl_->log_used.load(std::memory_order_relaxed);

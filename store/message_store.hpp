@@ -118,6 +118,13 @@ struct checkpoint_stats {
   std::error_code last_error; ///< of the last failed one
 };
 
+/// What the start found in the write-ahead log (message_store::recovery()).
+struct log_recovery {
+  std::size_t groups = 0;   ///< groups after its checkpoint, applied again
+  std::size_t messages = 0; ///< the messages in them
+  bool retired = false;     ///< the log was left by a run with it: applied and removed
+};
+
 struct sweep_result {
   std::size_t message_buckets_dropped = 0;
   std::size_t dedup_buckets_dropped = 0;
@@ -216,6 +223,9 @@ public:
 
   /// The checkpoints' outcomes so far (writer thread; all zero without a log).
   checkpoint_stats checkpoints() const;
+  /// What opening the store applied from the write-ahead log (any thread;
+  /// set before the constructor returns).
+  const log_recovery& recovery() const noexcept;
   /// Bytes of the write-ahead log holding groups no durable checkpoint
   /// covers yet (any thread; 0 without a log).
   std::uint64_t log_used_bytes() const noexcept;

@@ -248,6 +248,15 @@ void runtime::open_data_dir() {
     std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.checkpoint_interval);
   so.deferred_meta_sync = true;
   messages_ = std::make_unique<store::message_store>(so);
+  // What a start after a crash or power loss (or any stop that left groups
+  // past the last checkpoint) took from the log: an operator sees that the
+  // recovery ran, and how much it carried.
+  if (const auto& r = messages_->recovery(); r.groups > 0)
+    log::info("write-ahead log: applied the groups acknowledged since its last checkpoint",
+              {{"groups", r.groups}, {"messages", r.messages}});
+  if (messages_->recovery().retired)
+    log::info("write-ahead log: storage.write-ahead-log-size is 0; the log an earlier run left "
+              "was applied and removed");
 
   if (meta_->empty()) {
     if (had_pepper) // a valid environment, but an empty one (see above)

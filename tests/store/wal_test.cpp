@@ -624,6 +624,9 @@ BOOST_AUTO_TEST_CASE(switching_the_log_off_and_on_again_keeps_every_acknowledged
   {
     message_store s(off);
     BOOST_TEST(!std::filesystem::exists(wal));
+    BOOST_TEST(s.recovery().retired);
+    BOOST_TEST(s.recovery().groups == 30u); // what the start reports
+    BOOST_TEST(s.recovery().messages == 30u * 20u);
     BOOST_TEST(read_all(s).size() == 30u * 20u);
     for (int g = 0; g < 60; ++g)
       commit_tagged(s, "b" + std::to_string(g), 20, t0 + 1000 + g);
@@ -632,11 +635,15 @@ BOOST_AUTO_TEST_CASE(switching_the_log_off_and_on_again_keeps_every_acknowledged
   std::map<std::uint64_t, std::string> acknowledged;
   {
     message_store s(deferring(dir));
+    BOOST_TEST(s.recovery().groups == 0u); // a new log: nothing to apply
+    BOOST_TEST(!s.recovery().retired);
     acknowledged = read_all(s);
     BOOST_TEST(acknowledged.size() == 90u * 20u);
     commit_tagged(s, "c", 5, t0 + 2000);
   }
   message_store s(logged(dir));
+  BOOST_TEST(s.recovery().groups == 1u);
+  BOOST_TEST(s.recovery().messages == 5u);
   BOOST_TEST(read_all(s).size() == 90u * 20u + 5u);
 }
 
