@@ -184,8 +184,14 @@ write_ahead_log::write_ahead_log(const std::filesystem::path& path, std::size_t 
   if (::fstat(fd_, &st) != 0 || static_cast<std::uint64_t>(st.st_size) < 2 * slot_bytes + ring_align
       || (static_cast<std::uint64_t>(st.st_size) - 2 * slot_bytes) % ring_align != 0) {
     ::close(fd_);
-    throw std::system_error(std::make_error_code(std::errc::invalid_argument),
-                            "write-ahead log: " + path.string() + " is not a write-ahead log");
+    // Its size is all there is to go by; say which, and what to do.
+    throw std::system_error(
+      std::make_error_code(std::errc::invalid_argument),
+      "write-ahead log: " + path.string() + " is not a write-ahead log ("
+        + std::to_string(st.st_size) + " bytes, not " + std::to_string(2 * slot_bytes)
+        + " bytes of checkpoint records and whole " + std::to_string(ring_align)
+        + "-byte blocks): after a clean stop it holds nothing needed, remove it; after a crash, "
+          "restore the data directory from a backup");
   }
   capacity_ = static_cast<std::size_t>(st.st_size) - 2 * slot_bytes;
 

@@ -467,7 +467,17 @@ BOOST_AUTO_TEST_CASE(a_file_that_is_not_a_log_is_refused) {
   temp_dir dir;
   auto file = dir.path / "wal";
   std::ofstream(file) << "not a log";
-  BOOST_CHECK_THROW(write_ahead_log(file, 1u << 20), std::system_error);
+  try {
+    write_ahead_log log(file, 1u << 20);
+    BOOST_FAIL("opened a file that is not a log");
+  } catch (const std::system_error& e) {
+    // The message says what is wrong with it, and what to do.
+    BOOST_TEST(std::string{e.what()}.find("is not a write-ahead log (9 bytes, not 131072 bytes of "
+                                          "checkpoint records and whole 4096-byte blocks): after a "
+                                          "clean stop it holds nothing needed, remove it")
+                 != std::string::npos,
+               e.what());
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
