@@ -24,6 +24,7 @@
 #include "policy/retention.hpp"
 #include "store/byte_order.hpp"
 #include "store/disk_space.hpp"
+#include "store/file_sync.hpp"
 #include "store/guarded_env.hpp"
 #include "store/lmdb.hpp"
 #include "store/wal.hpp"
@@ -208,18 +209,6 @@ std::string pack_meta_pages(std::string_view pages, std::size_t psize) {
     out.append(page.substr(0, n));
   }
   return out;
-}
-
-/// Makes a file's removal from `dir` durable; throws std::system_error.
-void fsync_dir(const std::filesystem::path& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  std::error_code ec;
-  if (fd < 0 || ::fsync(fd) != 0)
-    ec = {errno ? errno : EIO, std::system_category()};
-  if (fd >= 0)
-    ::close(fd);
-  if (ec)
-    throw std::system_error(ec, "message store: sync " + dir.string());
 }
 
 std::optional<std::string> unpack_meta_pages(std::string_view packed) {
@@ -419,7 +408,8 @@ struct message_store::impl {
                                         + " before removing the write-ahead log");
       wal.reset();
       std::filesystem::remove(opts.dir / "wal");
-      fsync_dir(opts.dir);
+      if (auto ec = sync_directory(opts.dir)) // the removal survives a power loss
+        throw std::system_error(ec, "message store: sync " + opts.dir.string());
       for (auto& s : slots) { // the flags of a store without the log
         s.env.reset();
         open_env(s);

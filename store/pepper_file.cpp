@@ -10,6 +10,8 @@
 #include <string>
 #include <system_error>
 
+#include "store/file_sync.hpp"
+
 namespace sluice::store {
 
 namespace {
@@ -61,9 +63,8 @@ pepper read_existing(const std::filesystem::path& file) {
 }
 
 void fsync_dir(const std::filesystem::path& dir) {
-  fd_guard d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-  if (d.fd < 0 || ::fsync(d.fd) != 0)
-    fail("cannot sync directory", dir, errno);
+  if (auto ec = sync_directory(dir))
+    fail("cannot sync directory", dir, ec.value());
 }
 
 } // namespace

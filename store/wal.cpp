@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "store/byte_order.hpp"
+#include "store/file_sync.hpp"
 
 namespace sluice::store {
 
@@ -157,11 +158,7 @@ void create_zeroed(const std::filesystem::path& path, std::size_t bytes) {
   if (!ec) {
     // The rename itself must survive a power loss before anything relies on
     // the file being there.
-    int dfd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || ::fsync(dfd) != 0)
-      ec = last_error();
-    if (dfd >= 0)
-      ::close(dfd);
+    ec = sync_directory(path.parent_path());
   }
   if (ec)
     throw std::system_error(ec, "write-ahead log: create " + path.string());
